@@ -1,0 +1,100 @@
+"""The ``conformance`` command line: a thin layer over the stages.
+
+``main(argv) -> int`` is a function of arguments and streams; ``entry()`` is the
+console script. Exit codes (one place maps errors to them):
+
+* 0 clean; 1 findings at or above ``--fail-on``; 2 usage or input error;
+* 3 network or upstream error; 4 a bug (traceback shown only with ``--debug``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from types import ModuleType
+
+from conformance.errors import EXIT_BUG, EXIT_USAGE, ToolError
+
+COMMANDS = ("fetch", "lint", "normalise", "generate", "mock", "run", "docs", "drift", "rules")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        raise SystemExit(EXIT_USAGE)
+
+
+def add_common(parser: argparse.ArgumentParser, *, fail_on: str | None = "error") -> None:
+    """Options every subcommand shares."""
+    parser.add_argument("--format", choices=("text", "json", "markdown"), default="text",
+                        help="output format (default: text)")
+    if fail_on is not None:
+        parser.add_argument("--fail-on", default=fail_on, choices=("error", "breaking", "warning", "info", "never"),
+                            help=f"exit 1 when a finding reaches this level (default: {fail_on})")
+    parser.add_argument("--output", "-o", default=None, help="also write the report to this file (atomically)")
+    parser.add_argument("--mirror", default=None,
+                        help="read upstream files from this mirror directory (default: $SPEC_MIRROR)")
+
+
+def _load(name: str) -> ModuleType | None:
+    try:
+        return importlib.import_module(f"conformance.commands.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name == f"conformance.commands.{name}":
+            return None
+        raise
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="conformance", description="Pin, lint, normalise, generate, mock and check the "
+                     "AI/ML API GPT-5.2 chat completions spec.")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks for unexpected errors")
+    subs = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMANDS:
+        module = _load(name)
+        if module is None:
+            continue
+        sub = subs.add_parser(name, help=module.HELP, description=module.HELP)
+        module.add_arguments(sub)
+        sub.set_defaults(_module=module)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args, extra = parser.parse_known_args(list(sys.argv[1:] if argv is None else argv))
+    module = getattr(args, "_module", None)
+    if module is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    if extra and not getattr(module, "ACCEPTS_EXTRA", False):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.extra = extra
+    debug = args.debug or bool(os.environ.get("CONFORMANCE_DEBUG"))
+    try:
+        return int(module.run(args))
+    except ToolError as exc:
+        sys.stderr.write(f"conformance {args.command}: error: {exc.message}\n")
+        if exc.hint:
+            sys.stderr.write(f"  hint: {exc.hint}\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        return 130
+    except Exception:
+        if debug:
+            traceback.print_exc()
+        else:
+            exc_type, exc_value, _ = sys.exc_info()
+            sys.stderr.write(f"conformance {args.command}: internal error: {exc_type.__name__ if exc_type else '?'}: "
+                             f"{exc_value}\n  this is a bug; rerun with --debug for the traceback\n")
+        return EXIT_BUG
+
+
+def entry() -> None:
+    raise SystemExit(main())

@@ -1,0 +1,33 @@
+"""Helpers shared by subcommands: fail-on parsing, emitting a report, fetcher from flags."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from conformance.fetch import Fetcher
+from conformance.findings import Finding, Level, exit_code_for
+from conformance.report import atomic_write, render
+
+
+def fail_on(args: argparse.Namespace) -> Level | None:
+    value = getattr(args, "fail_on", "error")
+    return None if value == "never" else Level.parse(value)
+
+
+def fetcher(args: argparse.Namespace) -> Fetcher:
+    return Fetcher.from_env(mirror=getattr(args, "mirror", None))
+
+
+def emit(args: argparse.Namespace, findings: Sequence[Finding], *, title: str = "",
+         meta: dict[str, Any] | None = None, text: str | None = None) -> int:
+    """Print (and optionally write) the report, then compute the exit code: report first, verdict after."""
+    body = text if text is not None else render(findings, args.format, title=title, meta=meta)
+    if args.output:
+        atomic_write(Path(args.output), body)
+    sys.stdout.write(body)
+    sys.stdout.flush()
+    return exit_code_for(findings, fail_on(args))

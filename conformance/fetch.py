@@ -1,0 +1,289 @@
+"""Fetch upstream files from the raw GitHub URL or a mirror; pin the spec by commit and sha256.
+
+The lock (``spec/lock.json``) names repo, path, commit, sha256, size and when it
+was fetched. Fetched files go to a git-ignored cache (``.cache/upstream``).
+A mirror directory (``--mirror DIR`` or ``SPEC_MIRROR``) maps a request for
+``{repo}/{ref}/{path}`` to ``DIR/{repo}/{ref}/{path}`` and its ``INDEX.json``
+tells which commits touched a path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import attrs
+import httpx
+
+from conformance import paths
+from conformance.errors import FetchError, InputError
+from conformance.report import atomic_write
+from conformance.specload import Spec, parse_spec
+
+RAW_BASE = "https://raw.githubusercontent.com"
+API_BASE = "https://api.github.com"
+DEFAULT_REPO = "aimlapi/api-docs"
+DEFAULT_PATH = "docs/api-references/text-models-llm/OpenAI/gpt-5-2-openai.json"
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+SHA_RE = re.compile(r"^[0-9a-f]{40}$")
+
+
+@attrs.frozen
+class Lock:
+    repo: str
+    path: str
+    commit: str
+    sha256: str
+    size: int
+    fetched_at: str
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Lock:
+        path = path or paths.lock_path()
+        try:
+            data = json.loads(path.read_text())
+        except FileNotFoundError:
+            raise InputError(f"{path}: no lock file", hint="run `conformance fetch --ref main --update-lock`") from None
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path}: expected JSON, found a syntax error at line {exc.lineno}") from None
+        missing = [f.name for f in attrs.fields(cls) if f.name not in data]
+        if missing:
+            raise InputError(f"{path}: expected keys {missing} in the lock, found only {sorted(data)}")
+        return cls(**{f.name: data[f.name] for f in attrs.fields(cls)})
+
+    def save(self, path: Path | None = None) -> None:
+        atomic_write(path or paths.lock_path(), json.dumps(attrs.asdict(self), indent=2) + "\n")
+
+
+@attrs.frozen
+class Fetched:
+    repo: str
+    ref: str
+    path: str
+    commit: str | None
+    content: bytes
+    origin: str
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.content).hexdigest()
+
+
+@attrs.frozen
+class Version:
+    commit: str
+    date: str
+    subject: str
+
+
+def _sleep(seconds: float) -> None:
+    time.sleep(seconds)
+
+
+@attrs.define
+class Fetcher:
+    """Reads ``{repo}/{ref}/{path}`` from the mirror when set, else from the network.
+
+    Network faults are retried (5xx, connection errors, timeouts) with bounded
+    exponential backoff; every failure ends in a :class:`FetchError` that says
+    what was requested, what came back and where.
+    """
+
+    mirror: Path | None = None
+    base_url: str = RAW_BASE
+    api_url: str = API_BASE
+    timeout: float = 20.0
+    retries: int = 3
+    backoff: float = 0.5
+    max_bytes: int = DEFAULT_MAX_BYTES
+    client: httpx.Client | None = None
+    sleep: Callable[[float], None] = _sleep
+
+    @classmethod
+    def from_env(cls, mirror: str | Path | None = None, **kwargs: Any) -> Fetcher:
+        chosen = mirror if mirror is not None else os.environ.get("SPEC_MIRROR") or None
+        base = os.environ.get("SPEC_BASE_URL") or RAW_BASE
+        mirror_path = Path(chosen).resolve() if chosen else None
+        if mirror_path is not None and not mirror_path.is_dir():
+            raise InputError(f"mirror {mirror_path}: expected a directory laid out as <repo>/<ref>/<path>, "
+                             "found nothing there", hint="set SPEC_MIRROR or --mirror to e.g. ../shared/upstream")
+        return cls(mirror=mirror_path, base_url=kwargs.pop("base_url", base), **kwargs)
+
+    # -- reading ---------------------------------------------------------------
+    def get(self, repo: str, ref: str, path: str) -> Fetched:
+        if self.mirror is not None:
+            return self._from_mirror(repo, ref, path)
+        url = f"{self.base_url.rstrip('/')}/{repo}/{ref}/{path}"
+        content = self._http_get(url)
+        return Fetched(repo, ref, path, ref if SHA_RE.match(ref) else None, content, url)
+
+    def get_spec(self, repo: str, ref: str, path: str) -> tuple[Fetched, Spec]:
+        fetched = self.get(repo, ref, path)
+        spec = parse_spec(fetched.content, fetched.origin, upstream=True)
+        return fetched, spec
+
+    def _from_mirror(self, repo: str, ref: str, path: str) -> Fetched:
+        assert self.mirror is not None
+        target = self.mirror / repo / ref / path
+        if not target.is_file():
+            raise FetchError(f"mirror: expected {repo}/{ref}/{path} under {self.mirror}, found no such file",
+                             hint="check the ref (main or a full commit sha) and the path's case")
+        size = target.stat().st_size
+        if size > self.max_bytes:
+            raise FetchError(f"{target}: expected at most {self.max_bytes} bytes, found {size}")
+        return Fetched(repo, ref, path, ref if SHA_RE.match(ref) else None, target.read_bytes(), str(target))
+
+    def _http_get(self, url: str, accept: str = "*/*") -> bytes:
+        client = self.client or httpx.Client(timeout=self.timeout, follow_redirects=True)
+        last: str = ""
+        try:
+            for attempt in range(self.retries + 1):
+                if attempt:
+                    self.sleep(self.backoff * (2 ** (attempt - 1)))
+                try:
+                    with client.stream("GET", url, headers={"Accept": accept}) as response:
+                        status = response.status_code
+                        if status == 404:
+                            raise FetchError(f"GET {url}: expected 200, found 404 Not Found",
+                                             hint="check repo, ref and path (case matters)")
+                        if status >= 500 or status == 429:
+                            last = f"expected 200, found {status} after {attempt + 1} attempt(s)"
+                            continue
+                        if status != 200:
+                            raise FetchError(f"GET {url}: expected 200, found {status}")
+                        declared = response.headers.get("content-length")
+                        if declared and declared.isdigit() and int(declared) > self.max_bytes:
+                            raise FetchError(f"GET {url}: expected at most {self.max_bytes} bytes, "
+                                             f"found Content-Length {declared}")
+                        chunks: list[bytes] = []
+                        total = 0
+                        for chunk in response.iter_bytes():
+                            total += len(chunk)
+                            if total > self.max_bytes:
+                                raise FetchError(f"GET {url}: expected at most {self.max_bytes} bytes, "
+                                                 "found a larger body (stopped reading)")
+                            chunks.append(chunk)
+                        body = b"".join(chunks)
+                        if declared and declared.isdigit() and len(body) != int(declared):
+                            raise FetchError(f"GET {url}: truncated body: expected {declared} bytes, "
+                                             f"found {len(body)}")
+                        return body
+                except httpx.ConnectError as exc:
+                    last = f"connection failed ({exc}) after {attempt + 1} attempt(s)"
+                except httpx.TimeoutException:
+                    last = f"timed out after {self.timeout}s, {attempt + 1} attempt(s)"
+                except httpx.RemoteProtocolError as exc:
+                    raise FetchError(f"GET {url}: truncated or malformed response: {exc}") from None
+                except httpx.HTTPError as exc:
+                    raise FetchError(f"GET {url}: {type(exc).__name__}: {exc}") from None
+            raise FetchError(f"GET {url}: {last}", hint="retry later or use --mirror/SPEC_MIRROR offline")
+        finally:
+            if self.client is None:
+                client.close()
+
+    # -- history ---------------------------------------------------------------
+    def versions(self, repo: str, path: str) -> list[Version]:
+        """Every commit that changed ``path``, newest first."""
+        if self.mirror is not None:
+            index = self._index(repo)
+            entry = index.get("files", {}).get(path)
+            if entry is None:
+                raise FetchError(f"mirror INDEX.json: expected an entry for {path}, found none")
+            return [Version(v["commit"], v.get("date", ""), v.get("subject", ""))
+                    for v in entry.get("versions_newest_first", [])]
+        url = f"{self.api_url.rstrip('/')}/repos/{repo}/commits?path={path}&per_page=100"
+        try:
+            data = json.loads(self._http_get(url, accept="application/vnd.github+json"))
+        except json.JSONDecodeError:
+            raise FetchError(f"GET {url}: expected a JSON list of commits, found something else") from None
+        if not isinstance(data, list):
+            raise FetchError(f"GET {url}: expected a JSON list of commits, found {type(data).__name__}")
+        return [Version(c["sha"], c["commit"]["committer"]["date"], c["commit"]["message"].splitlines()[0])
+                for c in data]
+
+    def resolve_commit(self, repo: str, ref: str, path: str) -> str:
+        """The commit that last changed ``path`` as of ``ref``."""
+        if SHA_RE.match(ref):
+            return ref
+        versions = self.versions(repo, path)
+        if not versions:
+            raise FetchError(f"cannot resolve {ref} for {path}: no recorded versions")
+        return versions[0].commit
+
+    def _index(self, repo: str) -> dict[str, Any]:
+        assert self.mirror is not None
+        index_path = self.mirror / repo / "INDEX.json"
+        try:
+            data: dict[str, Any] = json.loads(index_path.read_text())
+        except FileNotFoundError:
+            raise FetchError(f"mirror: expected {index_path}, found no such file") from None
+        except json.JSONDecodeError as exc:
+            raise FetchError(f"{index_path}: expected JSON, found a syntax error at line {exc.lineno}") from None
+        return data
+
+
+def cache_file(repo: str, ref: str, path: str) -> Path:
+    return paths.cache_dir() / "upstream" / repo / ref / path
+
+
+def now_iso() -> str:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+
+
+@attrs.frozen
+class FetchResult:
+    fetched: Fetched
+    cached: Path
+    lock: Lock | None
+    lock_updated: bool
+    matches_lock: bool | None
+
+
+def fetch_pinned(fetcher: Fetcher, lock: Lock) -> tuple[Path, Spec]:
+    """Get the pinned spec (from cache when its sha256 matches), verifying sha256; return path and spec."""
+    cached = cache_file(lock.repo, lock.commit, lock.path)
+    if cached.is_file():
+        raw = cached.read_bytes()
+        if hashlib.sha256(raw).hexdigest() == lock.sha256:
+            return cached, parse_spec(raw, str(cached), upstream=True)
+    fetched, spec = fetcher.get_spec(lock.repo, lock.commit, lock.path)
+    if fetched.sha256 != lock.sha256:
+        raise FetchError(
+            f"{fetched.origin}: sha256 mismatch: expected {lock.sha256} (spec/lock.json), found {fetched.sha256}",
+            hint="upstream content for a pinned commit changed; investigate before `--update-lock`",
+        )
+    atomic_write(cached, fetched.content)
+    return cached, spec
+
+
+def fetch(fetcher: Fetcher, *, ref: str | None, update_lock: bool, lock_file: Path | None = None,
+          repo: str | None = None, path: str | None = None) -> FetchResult:
+    """The ``conformance fetch`` command: pinned by default, any ref on request."""
+    lock_file = lock_file or paths.lock_path()
+    lock: Lock | None = Lock.load(lock_file) if lock_file.exists() else None
+    repo = repo or (lock.repo if lock else DEFAULT_REPO)
+    path = path or (lock.path if lock else DEFAULT_PATH)
+    if ref is None:
+        if lock is None:
+            raise InputError(f"{lock_file}: no lock to fetch from", hint="run `conformance fetch --ref main --update-lock`")
+        cached, _ = fetch_pinned(fetcher, lock)
+        fetched = Fetched(lock.repo, lock.commit, lock.path, lock.commit, cached.read_bytes(), str(cached))
+        return FetchResult(fetched, cached, lock, False, True)
+    fetched, _spec = fetcher.get_spec(repo, ref, path)
+    cached = cache_file(repo, ref, path)
+    atomic_write(cached, fetched.content)
+    matches = None if lock is None else (fetched.sha256 == lock.sha256)
+    if update_lock:
+        commit = fetcher.resolve_commit(repo, ref, path)
+        new_lock = Lock(repo, path, commit, fetched.sha256, len(fetched.content), now_iso())
+        atomic_write(cache_file(repo, commit, path), fetched.content)
+        new_lock.save(lock_file)
+        return FetchResult(fetched, cached, new_lock, True, matches)
+    return FetchResult(fetched, cached, lock, False, matches)

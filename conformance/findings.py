@@ -1,0 +1,190 @@
+"""The one findings model shared by lint, overlay, docs, conformance and drift.
+
+A check yields immutable :class:`Finding` values; rendering, baselines and exit
+codes read them and never know which check made them. Rules live in a registry
+(:data:`RULES`) so that ``conformance rules`` can list every id with its level
+and a one-line why. Released ids are never changed or reused.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+from collections.abc import Iterable
+from typing import Any
+
+import attrs
+
+
+class Level(enum.IntEnum):
+    """Severity, ordered so that ``max()`` gives the worst."""
+
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Level:
+        aliases = {"breaking": cls.ERROR, "error": cls.ERROR, "warning": cls.WARNING, "warn": cls.WARNING,
+                   "info": cls.INFO}
+        try:
+            return aliases[text.lower()]
+        except KeyError:
+            raise ValueError(f"unknown level {text!r}; expected one of error, warning, info") from None
+
+
+class Source(enum.Enum):
+    """Whose fault a finding is: the spec, a doc page, the server, or a spec change."""
+
+    SPEC = "spec"
+    DOC = "doc"
+    SERVER = "server"
+    DRIFT = "drift"
+
+
+@attrs.frozen
+class Rule:
+    """A named check: stable id, default level, where its findings come from, why it matters."""
+
+    id: str
+    level: Level
+    source: Source
+    summary: str
+    fix: str = ""
+
+    def finding(
+        self,
+        location: str,
+        message: str,
+        *,
+        pointer: str = "",
+        expected: str | None = None,
+        found: str | None = None,
+        hint: str | None = None,
+        evidence: str | None = None,
+        level: Level | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> Finding:
+        return Finding(
+            rule_id=self.id,
+            level=level or self.level,
+            source=self.source,
+            location=location,
+            pointer=pointer,
+            message=message,
+            expected=expected,
+            found=found,
+            hint=hint if hint is not None else (self.fix or None),
+            evidence=evidence,
+            extra=tuple(sorted((extra or {}).items())),
+        )
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(id: str, level: Level, source: Source, summary: str, fix: str = "") -> Rule:
+    """Register a rule; ids are unique across the whole project."""
+    if id in RULES:
+        existing = RULES[id]
+        if (existing.level, existing.source, existing.summary) != (level, source, summary):
+            raise RuntimeError(f"rule id {id!r} registered twice with different meanings")
+        return existing
+    new = Rule(id=id, level=level, source=source, summary=summary, fix=fix)
+    RULES[id] = new
+    return new
+
+
+def _short(value: Any, limit: int = 200) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@attrs.frozen
+class Finding:
+    """One discrepancy: what rule, how bad, whose fault, where, expected vs found, how to reproduce."""
+
+    rule_id: str
+    level: Level
+    source: Source
+    location: str
+    message: str
+    pointer: str = ""
+    expected: str | None = None
+    found: str | None = None
+    hint: str | None = None
+    evidence: str | None = None
+    extra: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def where(self) -> str:
+        return f"{self.location}#{self.pointer}" if self.pointer else self.location
+
+    @property
+    def fingerprint(self) -> str:
+        """Stable identity for baselines and alerts: rule, location and pointer, not the wording."""
+        raw = "\x1f".join((self.rule_id, self.location, self.pointer))
+        return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return dict(self.extra).get(key, default)
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "rule_id": self.rule_id,
+            "level": self.level.label,
+            "source": self.source.value,
+            "location": self.location,
+            "pointer": self.pointer,
+            "message": self.message,
+            "expected": self.expected,
+            "found": self.found,
+            "hint": self.hint,
+            "evidence": self.evidence,
+            "fingerprint": self.fingerprint,
+        }
+        if self.extra:
+            data["extra"] = {k: v for k, v in self.extra}
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Finding:
+        return cls(
+            rule_id=data["rule_id"],
+            level=Level.parse(data["level"]),
+            source=Source(data["source"]),
+            location=data["location"],
+            pointer=data.get("pointer", ""),
+            message=data["message"],
+            expected=data.get("expected"),
+            found=data.get("found"),
+            hint=data.get("hint"),
+            evidence=data.get("evidence"),
+            extra=tuple(sorted((data.get("extra") or {}).items())),
+        )
+
+
+def describe(value: Any) -> str:
+    """A short, stable rendering of a value for ``expected``/``found``."""
+    return _short(value)
+
+
+def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
+    return sorted(findings, key=lambda f: (-f.level, f.rule_id, f.location, f.pointer, f.message))
+
+
+def worst(findings: Iterable[Finding]) -> Level | None:
+    levels = [f.level for f in findings]
+    return max(levels) if levels else None
+
+
+def exit_code_for(findings: Iterable[Finding], fail_on: Level | None) -> int:
+    """0 when nothing reaches ``fail_on`` (``None`` = never fail), else 1."""
+    if fail_on is None:
+        return 0
+    return 1 if any(f.level >= fail_on for f in findings) else 0

@@ -1,0 +1,271 @@
+"""Lint rules over an OpenAPI 3.0 document. Each rule is a registered id with a level and a fix.
+
+``lint(spec, location)`` runs every rule and returns findings; it never stops
+at the first problem.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from conformance.findings import Finding, Level, Source, describe, rule
+from conformance.oaswalk import all_schemas, operations
+from conformance.samples import parse_sample
+from conformance.errors import SpecError
+from conformance.schema import Validator, deref, join_pointer
+
+INVALID = rule("oas-invalid", Level.ERROR, Source.SPEC,
+               "the document is not valid OpenAPI 3.0 (structural validation)",
+               "make the document validate against the OpenAPI 3.0 schema")
+RESPONSE_DESCRIPTION = rule("oas-response-description-missing", Level.ERROR, Source.SPEC,
+                            "a response object has no `description` (required by OpenAPI 3.0; generators refuse it)",
+                            "add a `description` to the response")
+SECURITY_UNUSED = rule("oas-security-scheme-unused", Level.WARNING, Source.SPEC,
+                       "a security scheme is declared but no operation (nor the document) applies it",
+                       "add a `security` requirement at the top level or on each operation")
+NO_ERROR_RESPONSE = rule("oas-error-response-missing", Level.WARNING, Source.SPEC,
+                         "an operation documents no error response (4XX, 5XX or default)",
+                         "document the error responses and their body shape")
+NULLABLE_NO_TYPE = rule("oas-nullable-without-type", Level.WARNING, Source.SPEC,
+                        "`nullable: true` on a schema without `type`: ajv refuses to compile it and Stoplight "
+                        "Prism then silently validates nothing",
+                        "give the schema a `type`, or drop `nullable`")
+INTEGER_AS_NUMBER = rule("oas-integer-typed-as-number", Level.WARNING, Source.SPEC,
+                         "a value that is an integer by meaning (timestamp, index, token count) is typed `number`",
+                         "use `type: integer`")
+DUPLICATE_ALIAS = rule("oas-duplicate-path-alias", Level.INFO, Source.SPEC,
+                       "two paths carry identical operations; a generated client gets every model twice",
+                       "describe the operation once (shared `$ref` components) or mark the alias")
+EXAMPLE_INVALID = rule("oas-example-invalid", Level.ERROR, Source.SPEC,
+                       "an `example` value violates its own schema", "fix the example or the schema")
+CODE_SAMPLE_INVALID = rule("oas-code-sample-invalid", Level.ERROR, Source.SPEC,
+                           "an `x-codeSamples` request body violates the request schema, or cannot be read",
+                           "fix the code sample")
+INLINE_OBJECT = rule("oas-inline-object-schema", Level.INFO, Source.SPEC,
+                     "an inline object schema that a generator must name by its position",
+                     "move the schema to `components/schemas` under a name people recognise")
+STREAM_UNSATISFIABLE = rule("oas-stream-chunk-unsatisfiable", Level.WARNING, Source.SPEC,
+                            "the event-stream chunk schema forbids what every real stream sends "
+                            "(finish_reason null before the last chunk, role only in the first delta)",
+                            "make `finish_reason` nullable and `delta.role`/`delta.content` optional")
+
+INTEGER_NAMES = re.compile(
+    r"^(created|index|n|seed|top_logprobs|start_index|end_index|expires_at|.*_at|timestamp|"
+    r".*tokens|max_tokens|max_completion_tokens)$"
+)
+ERROR_STATUS = re.compile(r"^([45]\d\d|[45]XX|default)$")
+
+
+def check_structure(spec: dict[str, Any], location: str) -> Iterator[Finding]:
+    from jsonschema.exceptions import best_match
+    from openapi_spec_validator import OpenAPIV30SpecValidator
+
+    # missing response descriptions get their own rule (clearer message); skip them here
+    missing_desc = {p for p, _ in _responses_without_description(spec)}
+    try:
+        errors = list(OpenAPIV30SpecValidator(spec).iter_errors())
+    except Exception as exc:  # the validator itself choked (e.g. a broken $ref)
+        yield INVALID.finding(location, f"structural validation could not complete: {exc}", pointer="")
+        return
+    for error in errors:
+        pointer = join_pointer(*error.absolute_path)
+        if pointer in missing_desc:
+            continue
+        detail = best_match(error.context) if error.context else error
+        message = detail.message if detail is not None else error.message
+        if len(message) > 300:
+            message = message[:140] + " … " + message[-140:]
+        yield INVALID.finding(location, f"not valid OpenAPI 3.0: {message}", pointer=pointer,
+                              expected="a document valid against the OpenAPI 3.0 schema",
+                              found=describe(error.instance))
+
+
+def _responses_without_description(spec: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    for op in operations(spec):
+        for status, response in (op.op.get("responses") or {}).items():
+            if isinstance(response, dict) and "$ref" not in response and "description" not in response:
+                yield op.pointer + join_pointer("responses", str(status)), op.label
+
+
+def check_response_description(spec: dict[str, Any], location: str) -> Iterator[Finding]:
+    for pointer, label in _responses_without_description(spec):
+        status = pointer.rsplit("/", 1)[-1]
+        yield RESPONSE_DESCRIPTION.finding(
+            location, f"{label}: response {status} has no `description`", pointer=pointer,
+            expected="a `description` string (required)", found="no `description` key")
+
+
+def check_security(spec: dict[str, Any], location: str) -> Iterator[Finding]:
+    schemes = ((spec.get("components") or {}).get("securitySchemes") or {})
+    used: set[str] = set()
+    for requirement in spec.get("security") or []:
+        used.update(requirement)
+    for op in operations(spec):
+        for requirement in op.op.get("security") or []:
+            used.update(requirement)
+    for name in schemes:
+        if name not in used:
+            yield SECURITY_UNUSED.finding(
+                location, f"security scheme {name!r} is declared but applied to no operation",
+                pointer=join_pointer("components", "securitySchemes", name),
+                expected=f"`security: [{{{name}: []}}]` at the top level or on operations",
+                found="no `security` requirement anywhere")
+
+
+def check_error_responses(spec: dict[str, Any], location: str) -> Iterator[Finding]:
+    for op in operations(spec):
+        statuses = [str(s) for s in (op.op.get("responses") or {})]
+        if not any(ERROR_STATUS.match(s) for s in statuses):
+            yield NO_ERROR_RESPONSE.finding(
+                location, f"{op.label} documents no error response", pointer=op.pointer + "/responses",
+                expected="at least one of 4XX, 5XX or default", found=f"only {statuses}")
+
+
+def check_nullable(spec: dict[str, Any], location: str) -> Iterator[Finding]:
+    for node in all_schemas(spec):
+        if node.schema.get("nullable") is True and "type" not in node.schema and "$ref" not in node.schema:
+            yield NULLABLE_NO_TYPE.finding(
+                location, "`nullable: true` without `type`", pointer=node.pointer,
+                expected="a `type` beside `nullable`", found=describe(node.schema))
+
+
+def check_integers(spec: dict[str, Any], location: str) -> Iterator[Finding]:
+    for node in all_schemas(spec):
+        if node.name and node.schema.get("type") == "number" and INTEGER_NAMES.match(node.name):
+            yield INTEGER_AS_NUMBER.finding(
+                location, f"{node.name!r} is an integer by meaning but typed `number`", pointer=node.pointer,
+                expected="type: integer", found="type: number")
+
+
+def _strip_alias_noise(op: dict[str, Any]) -> str:
+    cleaned = {k: v for k, v in op.items() if k not in ("operationId", "x-codeSamples", "summary", "description")}
+    return json.dumps(cleaned, sort_keys=True)
+
+
+def check_aliases(spec: dict[str, Any], location: str) -> Iterator[Finding]:
+    seen: dict[tuple[str, str], str] = {}
+    for op in operations(spec):
+        key = (op.method, _strip_alias_noise(op.op))
+        if key in seen:
+            first = seen[key]
+            if "$ref" in key[1] and '"properties"' not in key[1]:
+                continue  # aliases that share components do not duplicate models
+            yield DUPLICATE_ALIAS.finding(
+                location, f"{op.label} repeats {op.method.upper()} {first} with inline schemas",
+                pointer=op.pointer, expected="one set of models shared through components",
+                found=f"identical inline operation at {first}")
+        else:
+            seen[key] = op.path
+
+
+def check_examples(spec: dict[str, Any], location: str) -> Iterator[Finding]:
+    for node in all_schemas(spec):
+        if "example" not in node.schema:
+            continue
+        try:
+            validator = Validator(node.schema, spec, where=location)
+        except SpecError:
+            continue
+        for violation in validator.violations(node.schema["example"]):
+            yield EXAMPLE_INVALID.finding(
+                location, f"example violates its schema at {violation.path or '/'}: {violation.message}",
+                pointer=node.pointer + "/example" + violation.path, expected=violation.expected,
+                found=violation.found)
+
+
+def check_code_samples(spec: dict[str, Any], location: str) -> Iterator[Finding]:
+    for op in operations(spec):
+        body = ((op.op.get("requestBody") or {}).get("content") or {}).get("application/json") or {}
+        schema = body.get("schema")
+        if not isinstance(schema, dict):
+            continue
+        validator: Validator | None = None
+        for index, sample in enumerate(op.op.get("x-codeSamples") or []):
+            pointer = op.pointer + join_pointer("x-codeSamples", index)
+            if not isinstance(sample, dict):
+                continue
+            request = parse_sample(str(sample.get("lang", "")), str(sample.get("source", "")))
+            if request.error:
+                yield CODE_SAMPLE_INVALID.finding(
+                    location, f"{sample.get('lang')} sample: cannot read the request body ({request.error})",
+                    pointer=pointer, level=Level.WARNING)
+                continue
+            validator = validator or Validator(schema, spec, where=location)
+            for violation in validator.violations(request.body):
+                yield CODE_SAMPLE_INVALID.finding(
+                    location, f"{sample.get('lang')} sample sends a body that violates the request schema at "
+                    f"{violation.path or '/'}: {violation.message}", pointer=pointer,
+                    expected=violation.expected, found=violation.found)
+
+
+def _generated_name(pointer: str) -> str:
+    tokens = [t for t in pointer.split("/") if t and t not in ("paths", "content", "schema", "properties",
+                                                                 "application~1json", "post", "responses",
+                                                                 "requestBody", "text~1event-stream")]
+    words: list[str] = []
+    for token in tokens:
+        token = token.replace("~1", "_").replace("~0", "_")
+        if token == "items":
+            words.append("Item")
+        elif token.isdigit():
+            words.append(f"Type{token}")
+        else:
+            words.extend(w.capitalize() for w in re.split(r"[^A-Za-z0-9]+", token) if w)
+    return "".join(words)
+
+
+def check_inline_objects(spec: dict[str, Any], location: str) -> Iterator[Finding]:
+    for node in all_schemas(spec):
+        if node.root.startswith("/components/") and node.depth == 0:
+            continue
+        if node.schema.get("type") == "object" and node.schema.get("properties") and "$ref" not in node.schema:
+            name = _generated_name(node.pointer)
+            yield INLINE_OBJECT.finding(
+                location, f"inline object schema; a generator names it by position (about {len(name)} "
+                f"characters: {name[:60]}{'…' if len(name) > 60 else ''})", pointer=node.pointer,
+                expected="a named schema under components/schemas", found="an inline object with properties")
+
+
+def check_stream_chunks(spec: dict[str, Any], location: str) -> Iterator[Finding]:
+    for op in operations(spec):
+        for status, response in (op.op.get("responses") or {}).items():
+            media = ((response or {}).get("content") or {}).get("text/event-stream") if isinstance(response, dict) else None
+            if not isinstance(media, dict) or not isinstance(media.get("schema"), dict):
+                continue
+            base = op.pointer + join_pointer("responses", str(status), "content", "text/event-stream", "schema")
+            try:
+                schema = deref(spec, media["schema"], where=location)
+            except SpecError:
+                continue
+            choice = ((schema.get("properties") or {}).get("choices") or {}).get("items") or {}
+            finish = (choice.get("properties") or {}).get("finish_reason") or {}
+            if "finish_reason" in (choice.get("required") or []) and not finish.get("nullable"):
+                yield STREAM_UNSATISFIABLE.finding(
+                    location, "every chunk must carry a non-null finish_reason; real streams send null until "
+                    "the last chunk", pointer=base + "/properties/choices/items/properties/finish_reason",
+                    expected="finish_reason nullable (null until the last chunk)",
+                    found="required, not nullable")
+            delta = (choice.get("properties") or {}).get("delta") or {}
+            required = [r for r in (delta.get("required") or []) if r in ("role", "content")]
+            if required:
+                yield STREAM_UNSATISFIABLE.finding(
+                    location, f"every delta must carry {required}; real streams send `role` only in the first "
+                    "delta and no `content` in the last", pointer=base + "/properties/choices/items/properties/delta",
+                    expected="role and content optional in a delta", found=f"required: {required}")
+
+
+CHECKS: tuple[Callable[[dict[str, Any], str], Iterator[Finding]], ...] = (
+    check_structure, check_response_description, check_security, check_error_responses, check_nullable,
+    check_integers, check_aliases, check_examples, check_code_samples, check_inline_objects, check_stream_chunks,
+)
+
+
+def lint(spec: dict[str, Any], location: str) -> list[Finding]:
+    findings: list[Finding] = []
+    for check in CHECKS:
+        findings.extend(check(spec, location))
+    return findings
+

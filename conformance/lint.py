@@ -52,6 +52,11 @@ STREAM_UNSATISFIABLE = rule("oas-stream-chunk-unsatisfiable", Level.WARNING, Sou
                             "(finish_reason null before the last chunk, role only in the first delta)",
                             "make `finish_reason` nullable and `delta.role`/`delta.content` optional")
 
+CONTENT_NOT_NULLABLE = rule("oas-message-content-not-nullable", Level.WARNING, Source.SPEC,
+                             "`message.content` is required and not nullable although a message that calls tools "
+                             "carries `content: null`",
+                             "make `content` nullable")
+
 INTEGER_NAMES = re.compile(
     r"^(created|index|n|seed|top_logprobs|start_index|end_index|expires_at|.*_at|timestamp|"
     r".*tokens|max_tokens|max_completion_tokens)$"
@@ -257,9 +262,32 @@ def check_stream_chunks(spec: dict[str, Any], location: str) -> Iterator[Finding
                     expected="role and content optional in a delta", found=f"required: {required}")
 
 
+def check_message_content(spec: dict[str, Any], location: str) -> Iterator[Finding]:
+    for op in operations(spec):
+        media = ((((op.op.get("responses") or {}).get("200") or {}).get("content") or {}).get("application/json")
+                 or {})
+        if not isinstance(media.get("schema"), dict):
+            continue
+        base = op.pointer + join_pointer("responses", "200", "content", "application/json", "schema")
+        try:
+            schema = deref(spec, media["schema"], where=location)
+        except SpecError:
+            continue
+        choice = ((schema.get("properties") or {}).get("choices") or {}).get("items") or {}
+        message = (choice.get("properties") or {}).get("message") or {}
+        props = message.get("properties") or {}
+        content = props.get("content") or {}
+        if "tool_calls" in props and "content" in (message.get("required") or []) and not content.get("nullable"):
+            yield CONTENT_NOT_NULLABLE.finding(
+                location, "a tool-calling message must have a string `content`, but real ones carry null",
+                pointer=base + "/properties/choices/items/properties/message/properties/content",
+                expected="content nullable", found=f"type {content.get('type')!r}, required, not nullable")
+
+
 CHECKS: tuple[Callable[[dict[str, Any], str], Iterator[Finding]], ...] = (
     check_structure, check_response_description, check_security, check_error_responses, check_nullable,
     check_integers, check_aliases, check_examples, check_code_samples, check_inline_objects, check_stream_chunks,
+    check_message_content,
 )
 
 

@@ -108,6 +108,9 @@ def to_json_schema(schema: JSON) -> JSON:
         out.pop("minimum", None)
     if schema.get("exclusiveMaximum") is True:
         out.pop("maximum", None)
+    if schema.get("nullable") is True and "allOf" in out:
+        # `nullable` beside `allOf: [$ref]` means "this schema, or null" (the usual OpenAPI 3.0 idiom)
+        return {"anyOf": [out, {"type": "null"}]}
     if schema.get("nullable") is True:
         kind = out.get("type")
         if isinstance(kind, str):
@@ -119,8 +122,6 @@ def to_json_schema(schema: JSON) -> JSON:
         for combo in ("oneOf", "anyOf"):
             if combo in out:
                 out[combo] = [*out[combo], {"type": "null"}]
-        if "allOf" in out and "type" not in out:
-            out = {"anyOf": [out, {"type": "null"}]}
     return out
 
 

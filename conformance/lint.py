@@ -129,9 +129,15 @@ def check_error_responses(spec: dict[str, Any], location: str) -> Iterator[Findi
                 expected="at least one of 4XX, 5XX or default", found=f"only {statuses}")
 
 
+def _nullable_ref(schema: dict[str, Any]) -> bool:
+    """`{allOf: [{$ref}], nullable: true}`: the OpenAPI 3.0 idiom for a nullable reference (not a defect)."""
+    wrapped = schema.get("allOf")
+    return isinstance(wrapped, list) and len(wrapped) == 1 and isinstance(wrapped[0], dict) and "$ref" in wrapped[0]
+
+
 def check_nullable(spec: dict[str, Any], location: str) -> Iterator[Finding]:
     for node in all_schemas(spec):
-        if node.schema.get("nullable") is True and "type" not in node.schema and "$ref" not in node.schema:
+        if node.schema.get("nullable") is True and "type" not in node.schema and not _nullable_ref(node.schema):
             yield NULLABLE_NO_TYPE.finding(
                 location, "`nullable: true` without `type`", pointer=node.pointer,
                 expected="a `type` beside `nullable`", found=describe(node.schema))

@@ -14,7 +14,10 @@ action exists:
     which is how both path aliases come to share one model.
 
 An action that changes nothing is reported as no longer needed (upstream fixed
-the defect); a target that matches nothing fails the run, naming the action.
+the defect); a target that matches nothing fails the run, naming the action. A
+``remove`` whose target is already gone while its parent is still there (or whose
+target is a ``..`` search) has nothing left to do: no longer needed, not a failure,
+so applying the overlay to its own output changes nothing.
 """
 
 from __future__ import annotations
@@ -27,7 +30,8 @@ from typing import Any
 
 import attrs
 import yaml
-from jsonpath import JSONPathEnvironment, JSONPathError
+from jsonpath import JSONPath, JSONPathEnvironment, JSONPathError
+from jsonpath.segments import JSONPathRecursiveDescentSegment
 
 from conformance.errors import OverlayError
 from conformance.findings import Finding, Level, Source, rule
@@ -166,7 +170,7 @@ def _parent(spec: Any, pointer: str) -> tuple[Any, str | int]:
 
 def _lift(spec: dict[str, Any], pointer: str, name: str, action: Action) -> bool:
     parent, key = _parent(spec, pointer)
-    node = parent[key]  # type: ignore[index]
+    node = parent[key]
     if not isinstance(node, dict):
         raise OverlayError(f"{action.label}: expected a schema object at {pointer}, found {type(node).__name__}")
     if "$ref" in node or (node.get("allOf") and len(node["allOf"]) == 1 and "$ref" in node["allOf"][0]):
@@ -184,17 +188,37 @@ def _lift(spec: dict[str, Any], pointer: str, name: str, action: Action) -> bool
     else:
         schemas[name] = copy.deepcopy(body)
     if nullable:
-        site: dict[str, Any] = {"type": "object", "nullable": True, "allOf": [ref]}
+        # `allOf: [$ref]` beside `nullable` (no `type`): the OpenAPI 3.0 idiom for a nullable reference,
+        # the one openapi-python-client turns into `Model | None`
+        site: dict[str, Any] = {"allOf": [ref], "nullable": True}
         if "description" in node:
             site["description"] = node["description"]
-        parent[key] = site  # type: ignore[index]
+        parent[key] = site
     else:
-        parent[key] = ref  # type: ignore[index]
+        parent[key] = ref
     return True
 
 
 def _pointers(spec: Any, target: str) -> list[str]:
     return [match.pointer().__str__() for match in _ENV.finditer(target, spec)]
+
+
+def _already_removed(doc: Any, target: str) -> bool:
+    """Whether a ``remove`` that matches nothing has simply nothing left to remove.
+
+    True when the target is a search (``..``: no match means no defect left) or when
+    its parent still exists (the member is gone: upstream fixed it, or the overlay
+    was already applied). Only a vanished parent means the target moved.
+    """
+    compiled = _ENV.compile(target)
+    if not isinstance(compiled, JSONPath):
+        return False
+    segments = list(compiled.segments)
+    if any(isinstance(segment, JSONPathRecursiveDescentSegment) for segment in segments):
+        return True
+    if not segments:
+        return False
+    return bool(_pointers(doc, "$" + "".join(str(segment) for segment in segments[:-1])))
 
 
 def apply_overlay(spec: dict[str, Any], overlay: Overlay, *, kinds: Iterable[str] = KINDS,
@@ -209,7 +233,8 @@ def apply_overlay(spec: dict[str, Any], overlay: Overlay, *, kinds: Iterable[str
         if action.kind not in wanted:
             continue
         pointers = _pointers(doc, action.target)
-        if not pointers:
+        # a `remove` with nothing left to remove is no longer needed (reported below), not a vanished target
+        if not pointers and not (action.remove and _already_removed(doc, action.target)):
             missing.append(action)
             findings.append(TARGET_MISSING.finding(
                 location, f"{action.label} matches nothing", pointer=f"/actions/{action.index}",

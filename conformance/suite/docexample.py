@@ -1,0 +1,42 @@
+"""The doc page's example response, validated against the pinned spec (published and normalised)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from conformance.findings import Finding, Source
+from conformance.schema import Validator, undocumented_fields
+
+OPERATION = ("/v1/chat/completions", "post")
+
+
+def _schema(spec: dict[str, Any]) -> Any:
+    path, method = OPERATION
+    return spec["paths"][path][method]["responses"]["200"]["content"]["application/json"]["schema"]
+
+
+def documented_example_findings(page: str, published: dict[str, Any], normalised: dict[str, Any]) -> list[Finding]:
+    from conformance.docs import example_response
+    from conformance.docs.rules import EXAMPLE_SCHEMA, EXAMPLE_UNDOCUMENTED, EXAMPLE_UNPARSABLE
+
+    location = Path(page).name
+    try:
+        example = example_response(Path(page))
+    except Exception as exc:  # any failure to read the example is what the finding reports
+        return [EXAMPLE_UNPARSABLE.finding(location, f"the example response cannot be read: {exc}")]
+    if example is None:
+        return [EXAMPLE_UNPARSABLE.finding(location, "the page has no example response")]
+    validator = Validator(_schema(published), published)
+    normalised_ok = Validator(_schema(normalised), normalised).is_valid(example)
+    findings: list[Finding] = []
+    for v in validator.violations(example):
+        findings.append(EXAMPLE_SCHEMA.finding(
+            location, f"example response vs published 200 schema: {v.message} at {v.path or '/'}",
+            pointer=v.path or "/", expected=v.expected, found=v.found,
+            extra={"normalised_accepts": normalised_ok, "keyword": v.schema_path.rsplit("/", 1)[-1]}))
+    for pointer in sorted(set(undocumented_fields(validator.oas_schema, example))):
+        findings.append(EXAMPLE_UNDOCUMENTED.finding(
+            location, f"example response has {pointer}, which the 200 schema does not document",
+            pointer=pointer, expected="only documented members", found=pointer.rsplit("/", 1)[-1]))
+    return [f if f.source == Source.DOC else f for f in findings]

@@ -1,0 +1,92 @@
+"""One HTTP exchange with the server under test: what was sent, what came back, redacted.
+
+An ``Exchange`` is what checks read, what reports cite (as a curl line) and what
+a live run records for offline replay. The API key never enters it: the
+``Authorization`` header is stored as ``Bearer ***``.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from typing import Any
+
+import attrs
+
+REDACTED = "Bearer ***"
+_SECRET_HEADERS = {"authorization", "x-api-key", "api-key", "cookie", "set-cookie"}
+
+
+def redact_headers(headers: dict[str, str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key, value in headers.items():
+        lower = key.lower()
+        if lower in _SECRET_HEADERS:
+            out[key] = REDACTED if lower == "authorization" and value.lower().startswith("bearer") else "***"
+        else:
+            out[key] = value
+    return out
+
+
+@attrs.frozen
+class Exchange:
+    operation: str  # "POST /v1/chat/completions"
+    method: str
+    url: str
+    request_headers: dict[str, str]
+    request_body: Any  # parsed JSON, or a string when the request was not JSON
+    status: int | None
+    response_headers: dict[str, str]
+    response_body: bytes
+    elapsed_ms: float = 0.0
+    transport_error: str | None = None
+
+    @classmethod
+    def build(cls, *, operation: str, method: str, url: str, request_headers: dict[str, str], request_body: Any,
+              status: int | None, response_headers: dict[str, str], response_body: bytes,
+              elapsed_ms: float = 0.0, transport_error: str | None = None) -> Exchange:
+        return cls(operation, method.upper(), url, redact_headers(dict(request_headers)), request_body, status,
+                   {k.lower(): v for k, v in response_headers.items()}, response_body, elapsed_ms, transport_error)
+
+    @property
+    def content_type(self) -> str:
+        return self.response_headers.get("content-type", "").split(";")[0].strip().lower()
+
+    def json_body(self) -> Any:
+        return json.loads(self.response_body)
+
+    def curl(self) -> str:
+        parts = ["curl", "-sS", "-X", self.method, shlex.quote(self.url)]
+        for key, value in sorted(self.request_headers.items()):
+            if key.lower() in ("content-length", "host", "accept-encoding", "connection", "user-agent"):
+                continue
+            parts += ["-H", shlex.quote(f"{key}: {value}")]
+        if self.request_body is not None:
+            body = self.request_body if isinstance(self.request_body, str) else json.dumps(
+                self.request_body, separators=(",", ":"), ensure_ascii=False)
+            parts += ["--data", shlex.quote(body)]
+        return " ".join(parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        try:
+            body: Any = json.loads(self.response_body) if self.response_body else None
+            kind = "json"
+        except (ValueError, UnicodeDecodeError):
+            body = self.response_body.decode("utf-8", "replace")
+            kind = "text"
+        return {"operation": self.operation, "method": self.method, "url": self.url,
+                "request_headers": self.request_headers, "request_body": self.request_body,
+                "status": self.status, "response_headers": self.response_headers,
+                "response_body": body, "response_body_kind": kind, "elapsed_ms": round(self.elapsed_ms, 2),
+                "transport_error": self.transport_error}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Exchange:
+        raw = data.get("response_body")
+        if data.get("response_body_kind") == "json":
+            body = json.dumps(raw).encode() if raw is not None else b""
+        else:
+            body = (raw or "").encode()
+        return cls(data["operation"], data["method"], data["url"], redact_headers(data.get("request_headers") or {}),
+                   data.get("request_body"), data.get("status"), data.get("response_headers") or {}, body,
+                   float(data.get("elapsed_ms") or 0.0), data.get("transport_error"))

@@ -1,0 +1,250 @@
+"""``conformance run``: pick the target, start the mock if asked, run the pytest suite, report.
+
+Reports (written before the exit code is decided): ``findings.json``,
+``junit.xml`` and ``summary.md`` in ``--report-dir``, plus a terminal summary.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import json
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import attrs
+
+from conformance import paths
+from conformance.baseline import Baseline, Entry
+from conformance.errors import EXIT_BUG, UsageError
+from conformance.findings import Finding, Level, Source, exit_code_for, sort_findings
+from conformance.report import atomic_write, counts_line, render_json, render_junit, render_markdown, render_text
+from conformance.suite.plugin import CONFIG_ENV, KEY_ENV
+
+LIVE_URL = "https://api.aimlapi.com"
+SUITE_FILE = Path(__file__).with_name("test_conformance.py")
+
+
+@attrs.frozen
+class RunOptions:
+    target: str = "mock"
+    mock_mode: str = "conformant"
+    spec: str = "published"
+    max_examples: int = 10
+    report_dir: Path = Path("reports")
+    baseline: bool = True
+    strict: bool = False
+    seed: int = 0
+    max_requests: int | None = None
+    record: bool = False
+    replay: Path | None = None
+    doc_page: str | None = None
+    fail_on: Level | None = Level.ERROR
+    fmt: str = "text"
+    mirror: str | None = None
+    pytest_args: tuple[str, ...] = ()
+    quiet: bool = False
+
+
+@attrs.frozen
+class RunResult:
+    findings: tuple[Finding, ...]
+    new: tuple[Finding, ...]
+    acknowledged: tuple[Finding, ...]
+    stale: tuple[Entry, ...]
+    pytest_exit: int
+    exit_code: int
+    target: str
+
+
+def is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_key_policy(url: str, key: str | None) -> None:
+    """A key goes only over https, or plain http to loopback."""
+    scheme = urlsplit(url).scheme
+    if scheme not in ("http", "https"):
+        raise UsageError(f"--target {url!r}: expected an http(s) URL, 'mock' or 'live'")
+    if key and scheme == "http" and not is_loopback(url):
+        raise UsageError(f"refusing to send the API key over plain http to {urlsplit(url).hostname}",
+                         hint="use https, or a loopback address for local servers")
+
+
+@contextlib.contextmanager
+def _target(options: RunOptions) -> Iterator[tuple[str, str]]:
+    key = os.environ.get(KEY_ENV)
+    if options.target == "mock":
+        from conformance.mock.server import MockServer
+
+        with MockServer(mode=options.mock_mode, seed=options.seed, spec="normalised") as server:
+            yield server.base_url, "mock"
+        return
+    if options.target == "live":
+        if not key:
+            raise UsageError(f"--target live needs an API key in ${KEY_ENV}", hint=f"export {KEY_ENV}=...")
+        yield LIVE_URL, "live"
+        return
+    check_key_policy(options.target, key)
+    yield options.target.rstrip("/"), "url"
+
+
+def _collect(raw_dir: Path) -> list[Finding]:
+    findings: list[Finding] = []
+    for file in sorted(raw_dir.glob("findings-*.jsonl")):
+        for line in file.read_text().splitlines():
+            if line.strip():
+                findings.append(Finding.from_dict(json.loads(line)))
+    return findings
+
+
+def aggregate(findings: Sequence[Finding]) -> list[Finding]:
+    """One finding per fingerprint (the first seen), with how often it occurred."""
+    first: dict[str, Finding] = {}
+    counts: dict[str, int] = {}
+    for finding in findings:
+        key = finding.fingerprint
+        counts[key] = counts.get(key, 0) + 1
+        first.setdefault(key, finding)
+    out = []
+    for key, finding in first.items():
+        extra = dict(finding.extra)
+        extra["occurrences"] = counts[key]
+        out.append(attrs.evolve(finding, extra=tuple(sorted(extra.items()))))
+    return sort_findings(out)
+
+
+def _prepare_specs(options: RunOptions, report_dir: Path) -> tuple[Path, Path]:
+    from conformance.pipeline import load_spec
+
+    spec_dir = report_dir / "specs"
+    published = spec_dir / "published.json"
+    normalised = spec_dir / "normalised.json"
+    atomic_write(published, json.dumps(load_spec("published", mirror=options.mirror)))
+    atomic_write(normalised, json.dumps(load_spec("normalised", mirror=options.mirror)))
+    return published, normalised
+
+
+def _run_pytest(config_file: Path, options: RunOptions) -> int:
+    import pytest
+
+    args = [str(SUITE_FILE), "-p", "no:cacheprovider", "-q", "--rootdir", str(SUITE_FILE.parent),
+            "-o", "addopts=", "-o", "python_files=test_*.py", "-W", "ignore::DeprecationWarning",
+            *options.pytest_args]
+    old = os.environ.get(CONFIG_ENV)
+    os.environ[CONFIG_ENV] = str(config_file)
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            return int(pytest.main(args))
+    finally:
+        if old is None:
+            os.environ.pop(CONFIG_ENV, None)
+        else:
+            os.environ[CONFIG_ENV] = old
+
+
+def run_suite(options: RunOptions) -> RunResult:
+    report_dir = options.report_dir.resolve()
+    raw_dir = report_dir / "raw"
+    if raw_dir.exists():
+        for old in raw_dir.glob("*.jsonl"):
+            old.unlink()
+    raw_dir.mkdir(parents=True, exist_ok=True)
+    published, normalised = _prepare_specs(options, report_dir)
+    if options.replay is not None:
+        target_label = f"replay:{options.replay}"
+        from conformance.suite.replay import replay
+
+        replay(options.replay, published, normalised, raw_dir, spec=options.spec, strict=options.strict)
+        pytest_exit = 0
+    else:
+        with _target(options) as (base_url, kind):
+            target_label = f"{kind} {base_url}" + (f" (mode {options.mock_mode})" if kind == "mock" else "")
+            config = {
+                "base_url": base_url, "target": kind, "spec": options.spec,
+                "published_path": str(published), "normalised_path": str(normalised),
+                "report_dir": str(report_dir), "max_examples": options.max_examples, "seed": options.seed,
+                "strict": options.strict,
+                "max_requests": options.max_requests if options.max_requests is not None
+                else (20 if kind == "live" else None),
+                "record": options.record, "doc_page": options.doc_page, "mock_mode": options.mock_mode,
+                "live": kind == "live",
+            }
+            config_file = report_dir / ".suite-config.json"
+            atomic_write(config_file, json.dumps(config, indent=2))
+            pytest_exit = _run_pytest(config_file, options)
+    findings = aggregate(_collect(raw_dir))
+    baseline = Baseline.load(paths.baseline_path()) if options.baseline else Baseline(paths.baseline_path(), ())
+    new, acknowledged, stale = baseline.split(findings)
+    write_reports(report_dir, findings, new, acknowledged, stale, target_label, options)
+    if pytest_exit != 0:
+        code = EXIT_BUG  # the suite's tests never fail on findings: a failure is a crash
+    else:
+        code = exit_code_for(new, options.fail_on)
+    return RunResult(tuple(findings), tuple(new), tuple(acknowledged), tuple(stale), pytest_exit, code,
+                     target_label)
+
+
+def _blame_table(findings: Sequence[Finding]) -> str:
+    rows: dict[tuple[str, str], int] = {}
+    for f in findings:
+        key = (f.rule_id, f.source.value)
+        rows[key] = rows.get(key, 0) + int(f.get("occurrences", 1))
+    lines = ["| rule | whose fault | occurrences |", "|---|---|---|"]
+    lines += [f"| `{rule}` | {source} | {count} |" for (rule, source), count in sorted(rows.items())]
+    return "\n".join(lines)
+
+
+def write_reports(report_dir: Path, findings: Sequence[Finding], new: Sequence[Finding],
+                  acknowledged: Sequence[Finding], stale: Sequence[Entry], target: str, options: RunOptions) -> None:
+    meta: dict[str, Any] = {"target": target, "spec": options.spec, "baseline": options.baseline,
+                            "new": len(new), "acknowledged": len(acknowledged),
+                            "stale_baseline_entries": [attrs.asdict(e) for e in stale]}
+    atomic_write(report_dir / "findings.json", render_json(findings, meta))
+    atomic_write(report_dir / "junit.xml", render_junit(new, suite="conformance",
+                                                        passed_cases=[f"baseline {f.rule_id} {f.where}"
+                                                                      for f in acknowledged]))
+    sections = [f"Target: `{target}`, checked against the **{options.spec}** spec. "
+                f"{len(new)} new, {len(acknowledged)} acknowledged in the baseline.",
+                "### Whose fault\n\n" + _blame_table(findings)]
+    if stale:
+        sections.append("### Baseline entries that no longer occur\n\n" + "\n".join(
+            f"- `{e.rule_id}` {e.location}#{e.pointer} ({e.reason})" for e in stale))
+    if acknowledged:
+        sections.append("### Acknowledged (baseline)\n\n" + "\n".join(
+            f"- `{f.rule_id}` {f.where}: {f.message}" for f in acknowledged))
+    atomic_write(report_dir / "summary.md", render_markdown(new, title="Conformance: new findings",
+                                                            extra_sections=sections))
+
+
+def terminal_summary(result: RunResult, options: RunOptions) -> str:
+    lines = [f"conformance run against {result.target} ({options.spec} spec)"]
+    if result.new:
+        lines.append(render_text(result.new, title="NEW findings (not in the baseline):").rstrip())
+    else:
+        lines.append("no new findings")
+    if result.acknowledged:
+        lines.append(f"{len(result.acknowledged)} acknowledged finding(s) in the baseline "
+                     f"({counts_line(result.acknowledged)})")
+        by_source: dict[Source, int] = {}
+        for f in result.acknowledged:
+            by_source[f.source] = by_source.get(f.source, 0) + 1
+        lines.append("  by fault: " + ", ".join(f"{s.value} {n}" for s, n in sorted(by_source.items(),
+                                                                                    key=lambda x: x[0].value)))
+    for entry in result.stale:
+        lines.append(f"stale baseline entry (no longer occurs; remove it): {entry.rule_id} "
+                     f"{entry.location}#{entry.pointer}")
+    lines.append(f"reports: {options.report_dir}/findings.json, junit.xml, summary.md")
+    if result.pytest_exit != 0:
+        lines.append(f"the suite itself failed (pytest exit {result.pytest_exit}); see above")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,274 @@
+"""The conformance suite, run by ``conformance run`` (not part of the project's own tests).
+
+* ``test_generated``: schemathesis generates valid and invalid requests from the spec
+  (positive and negative modes) and runs its own checks; every response also goes
+  through :mod:`conformance.suite.checks`;
+* ``test_scenario``: hand-written requests for behaviours random data rarely reaches
+  (n choices, tool calls, JSON modes, logprobs, streaming with usage, both aliases);
+* ``test_semantics_property``: hypothesis-generated structured requests, checked for
+  what a schema cannot state;
+* ``test_errors``: missing key, malformed JSON, invalid body, wrong method, unknown path;
+* ``test_documented_example``: the doc page's example response against the spec.
+
+Tests record findings rather than fail: the runner applies the baseline and decides.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import hypothesis
+import pytest
+import schemathesis
+from hypothesis import strategies as st
+
+from conformance.findings import Level, Source, rule
+from conformance.suite.exchange import Exchange
+from conformance.suite.plugin import SCHEMATHESIS_FAILURE, Suite
+
+pytest_plugins = ["conformance.suite.plugin"]
+
+AUTH_NOT_ENFORCED = rule("resp-auth-not-enforced", Level.ERROR, Source.SERVER,
+                         "a request without a valid bearer key was answered with success",
+                         "answer 401 when the key is missing or malformed")
+INVALID_ACCEPTED = rule("resp-invalid-request-accepted", Level.ERROR, Source.SERVER,
+                        "a request that is not valid (bad JSON, schema violation) was answered with success",
+                        "reject invalid requests with 400 and an error body")
+
+MODEL_FALLBACK = "openai/gpt-5-2"
+WEATHER_TOOL = {"type": "function", "function": {
+    "name": "get_weather", "description": "Current weather for a city",
+    "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}
+JSON_SCHEMA = {"name": "answer", "schema": {"type": "object", "properties": {"answer": {"type": "string"},
+                                                                             "confidence": {"type": "number"}},
+                                            "required": ["answer"]}}
+
+
+def _model(suite: Suite) -> str:
+    try:
+        body = suite.published["paths"]["/v1/chat/completions"]["post"]["requestBody"]["content"]["application/json"]
+        return str(body["schema"]["properties"]["model"]["enum"][0])
+    except (KeyError, IndexError, TypeError):
+        return MODEL_FALLBACK
+
+
+def _base(suite: Suite, **extra: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"model": _model(suite), "messages": [{"role": "user", "content": "Say hello."}]}
+    if suite.config.live:
+        body["max_tokens"] = 16
+    body.update(extra)
+    return body
+
+
+def _constrain(body: Any) -> Any:
+    """Keep generated requests cheap on a live target: one short answer, no stream."""
+    if not isinstance(body, dict):
+        return body
+    body = dict(body)
+    body["max_tokens"] = 16
+    body["n"] = 1
+    body.pop("stream", None)
+    body.pop("stream_options", None)
+    if isinstance(body.get("messages"), list):
+        body["messages"] = body["messages"][:2]
+    return body
+
+
+# -- schemathesis ---------------------------------------------------------------------------------------------------
+schema = schemathesis.pytest.from_fixture("st_schema")
+
+
+@pytest.fixture(scope="session")
+def st_schema(suite: Suite) -> Any:
+    from schemathesis.config import SchemathesisConfig
+
+    config = SchemathesisConfig.from_dict({
+        "seed": suite.config.seed,
+        "generation": {"max-examples": suite.config.max_examples, "mode": "all", "database": "none"},
+        "phases": {"coverage": {"enabled": False}, "stateful": {"enabled": False}},
+    })
+    spec = suite.published if suite.config.spec == "published" else suite.normalised
+    return schemathesis.openapi.from_dict(copy.deepcopy(spec), config=config)
+
+
+def _st_checks() -> list[Any]:
+    from schemathesis.checks import not_a_server_error
+    from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
+
+    return [not_a_server_error, negative_data_rejection, positive_data_acceptance]
+
+
+@schema.parametrize()
+def test_generated(case: Any, suite: Suite) -> None:
+    if not suite.budget_left():
+        return
+    if suite.config.live:
+        case.body = _constrain(case.body)
+    exchange, _ = suite.send(case.path, case.body, raw=None if _jsonable(case.body) else str(case.body).encode())
+    response = _as_schemathesis_response(case, exchange)
+    if response is None:
+        return
+    try:
+        case.validate_response(response, checks=_st_checks())
+    except AssertionError as group:
+        failures = list(getattr(group, "exceptions", [group]))
+        suite.record_findings([
+            SCHEMATHESIS_FAILURE.finding(
+                exchange.operation, f"schemathesis {getattr(f, 'title', type(f).__name__)}: "
+                f"{str(getattr(f, 'message', f)).splitlines()[0] if str(getattr(f, 'message', f)) else ''}",
+                pointer=f"/{getattr(f, 'code', 'check')}", evidence=exchange.curl(),
+                expected=_mode_expectation(case), found=f"status {exchange.status}",
+                extra={"generation_mode": _mode(case)})
+            for f in failures])
+
+
+def _jsonable(body: Any) -> bool:
+    try:
+        json.dumps(body)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _mode(case: Any) -> str:
+    meta = getattr(case, "meta", None)
+    generation = getattr(meta, "generation", None)
+    return str(getattr(getattr(generation, "mode", None), "value", "positive"))
+
+
+def _mode_expectation(case: Any) -> str:
+    return "a 4xx rejection" if _mode(case) == "negative" else "a 2xx answer"
+
+
+def _as_schemathesis_response(case: Any, exchange: Exchange) -> Any:
+    """Rebuild a schemathesis Response from the exchange, so its checks see exactly what we saw."""
+    if exchange.status is None:
+        return None
+    import requests
+
+    from schemathesis.core.transport import Response
+
+    prepared = requests.Request(exchange.method, exchange.url, headers=exchange.request_headers,
+                                data=json.dumps(exchange.request_body) if exchange.request_body is not None
+                                else None).prepare()
+    http_response = requests.Response()
+    http_response.status_code = exchange.status
+    http_response._content = exchange.response_body
+    http_response.headers.update(exchange.response_headers)
+    http_response.request = prepared
+    http_response.url = exchange.url
+    import datetime
+
+    http_response.elapsed = datetime.timedelta(milliseconds=exchange.elapsed_ms)
+    return Response.from_requests(http_response, verify=True)
+
+
+# -- scenarios ------------------------------------------------------------------------------------------------------
+SCENARIOS: dict[str, dict[str, Any]] = {
+    "basic": {},
+    "n-choices": {"n": 3},
+    "tool-required": {"tools": [WEATHER_TOOL], "tool_choice": "required"},
+    "tool-named": {"tools": [WEATHER_TOOL], "tool_choice": {"type": "function", "function": {"name": "get_weather"}}},
+    "tool-auto": {"tools": [WEATHER_TOOL], "tool_choice": "auto"},
+    "json-object": {"response_format": {"type": "json_object"}},
+    "json-schema": {"response_format": {"type": "json_schema", "json_schema": JSON_SCHEMA}},
+    "logprobs": {"logprobs": True, "top_logprobs": 2},
+    "multi-turn": {"messages": [
+        {"role": "system", "content": "Be brief."}, {"role": "developer", "content": "Answer in English."},
+        {"role": "user", "content": "Weather in Paris?"},
+        {"role": "assistant", "tool_calls": [{"id": "call_1", "type": "function", "function": {
+            "name": "get_weather", "arguments": "{\"city\": \"Paris\"}"}}]},
+        {"role": "tool", "tool_call_id": "call_1", "content": "{\"temp\": 18}"}], "tools": [WEATHER_TOOL]},
+    "stream": {"stream": True},
+    "stream-usage": {"stream": True, "stream_options": {"include_usage": True}},
+    "stream-tools": {"stream": True, "tools": [WEATHER_TOOL], "tool_choice": "required"},
+    "stream-n-choices": {"stream": True, "n": 2},
+}
+
+
+@pytest.mark.parametrize("path", ["/v1/chat/completions", "/chat/completions"])
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_scenario(suite: Suite, name: str, path: str) -> None:
+    if path == "/chat/completions" and name not in ("basic", "stream"):
+        return  # the alias shares everything; two scenarios prove it answers alike
+    if suite.config.live and (SCENARIOS[name].get("n") or 1) > 1:
+        return  # several choices cost several answers
+    if not suite.budget_left():
+        return
+    suite.send(path, _base(suite, **SCENARIOS[name]))
+
+
+# -- hypothesis: structured requests --------------------------------------------------------------------------------
+@st.composite
+def chat_requests(draw: st.DrawFn, model: str, live: bool) -> dict[str, Any]:
+    body: dict[str, Any] = {"model": model, "messages": [
+        {"role": "user", "content": draw(st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)),
+                                                 min_size=1, max_size=40))}]}
+    if not live:
+        body["n"] = draw(st.integers(1, 4))
+    body["max_tokens"] = draw(st.integers(1, 64))
+    if draw(st.booleans()):
+        body["tools"] = [WEATHER_TOOL]
+        body["tool_choice"] = draw(st.sampled_from(["auto", "none", "required",
+                                                    {"type": "function", "function": {"name": "get_weather"}}]))
+    elif draw(st.booleans()):
+        body["response_format"] = draw(st.sampled_from([
+            {"type": "text"}, {"type": "json_object"}, {"type": "json_schema", "json_schema": JSON_SCHEMA}]))
+    if draw(st.booleans()):
+        body["temperature"] = draw(st.floats(0, 2))
+    if not live and draw(st.booleans()):
+        body["stream"] = True
+        if draw(st.booleans()):
+            body["stream_options"] = {"include_usage": True}
+    return body
+
+
+def test_semantics_property(suite: Suite) -> None:
+    model = _model(suite)
+
+    @hypothesis.settings(max_examples=suite.config.max_examples, database=None, deadline=None,
+                         derandomize=True, suppress_health_check=list(hypothesis.HealthCheck))
+    @hypothesis.given(body=chat_requests(model, suite.config.live))
+    def run(body: dict[str, Any]) -> None:
+        if suite.budget_left():
+            suite.send("/v1/chat/completions", body)
+
+    run()
+
+
+# -- errors ---------------------------------------------------------------------------------------------------------
+def test_errors(suite: Suite) -> None:
+    if not suite.budget_left():
+        return
+    body = _base(suite)
+    exchange, _ = suite.send("/v1/chat/completions", body, headers={"Authorization": ""})
+    if exchange.status is not None and exchange.status < 400:
+        suite.record_findings([AUTH_NOT_ENFORCED.finding(exchange.operation, "no key, yet answered "
+                                                         f"{exchange.status}", pointer="/security",
+                                                         expected="401", found=str(exchange.status),
+                                                         evidence=exchange.curl())])
+    invalid: list[tuple[str, Any, bytes | None]] = [
+        ("malformed JSON", None, b"{\"model\": "),
+        ("messages missing", {"model": _model(suite)}, None),
+        ("wrong message role", {"model": _model(suite), "messages": [{"role": "robot", "content": "hi"}]}, None),
+    ]
+    for what, bad, raw in invalid:
+        exchange, _ = suite.send("/v1/chat/completions", bad, raw=raw)
+        if exchange.status is not None and exchange.status < 400:
+            suite.record_findings([INVALID_ACCEPTED.finding(
+                exchange.operation, f"{what}: answered {exchange.status}", pointer="/requestBody",
+                expected="400 with an error body", found=str(exchange.status), evidence=exchange.curl())])
+    if not suite.config.live:
+        suite.send("/v1/chat/completions", None, method="GET", raw=b"", probe=True)
+        suite.send("/v1/no-such-path", body, probe=True)
+
+
+# -- documented example ---------------------------------------------------------------------------------------------
+def test_documented_example(suite: Suite) -> None:
+    if not suite.config.doc_page:
+        pytest.skip("no doc page configured")
+    from conformance.suite.docexample import documented_example_findings
+
+    suite.record_findings(documented_example_findings(suite.config.doc_page, suite.published, suite.normalised))

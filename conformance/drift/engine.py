@@ -123,7 +123,9 @@ def _covers(wide: frozenset[str] | None, narrow: frozenset[str] | None) -> bool:
 
 
 def _types_text(types: frozenset[str] | None) -> str:
-    return "any type" if types is None else "|".join(sorted(types)) or "nothing"
+    if types is None:
+        return "any type"
+    return "|".join(sorted(types, key=lambda t: (t == "null", t))) or "nothing"
 
 
 @attrs.frozen
@@ -1002,6 +1004,37 @@ class Differ:
             return 0.5
         return 0.0
 
+    def shape(self, index: SpecIndex, raw: JSON, depth: int = 0) -> str:
+        """A compact rendering of a schema: ``object|null {usage?: object|null {credits_used: number}}``."""
+        res = index.resolve(raw, "", record=False)
+        if res.problem is not None:
+            return f"$ref {res.problem.ref} (unresolved)"
+        node = res.node
+        if not isinstance(node, dict):
+            return "any"
+        node = index.view(node, res.pointer)
+        variants = _variants(node)
+        if variants is not None:
+            inner = " | ".join(self.shape(index, v, depth + 1) for v in variants[1][:4])
+            more = " | …" if len(variants[1]) > 4 else ""
+            return f"{variants[0]}({inner}{more})" + ("|null" if node.get("nullable") is True else "")
+        types = self._typeset(node)
+        text = _types_text(types) if types is not None else ("object" if "properties" in node else "any")
+        enum = node.get("enum")
+        if isinstance(enum, list):
+            text += f" enum[{_values(enum[:5])}{', …' if len(enum) > 5 else ''}]"
+        if isinstance(node.get("items"), (dict, list)):
+            text += f" [{self.shape(index, node['items'], depth + 1)}]" if depth < 3 else " […]"
+        props = node.get("properties")
+        if isinstance(props, dict) and props:
+            if depth >= 3:
+                return text + " {…}"
+            required = _names(node.get("required"))
+            inner_props = [f"{k}{'' if k in required else '?'}: {self.shape(index, v, depth + 1)}"
+                           for k, v in list(props.items())[:8]]
+            text += " {" + ", ".join(inner_props) + (", …" if len(props) > 8 else "") + "}"
+        return text if len(text) <= 300 else text[:299] + "…"
+
     # -- keywords --------------------------------------------------------------------------
     def _typeset(self, node: dict[str, Any]) -> frozenset[str] | None:
         kind = node.get("type")
@@ -1168,13 +1201,17 @@ class Differ:
                     )
                 continue
             if name not in op:
+                shape = self.shape(self.new, np_[name])
                 if request and name in nreq:
-                    self.emit(R.REQUEST_REQUIRED_ADDED, here, f"new required request field {name!r}", "added-required")
+                    self.emit(R.REQUEST_REQUIRED_ADDED, here, f"new required request field {name!r}: {shape}",
+                              "added-required", found=shape)
                 elif request:
-                    self.emit(R.REQUEST_PROPERTY_ADDED, here, f"new optional request field {name!r}", "added")
+                    self.emit(R.REQUEST_PROPERTY_ADDED, here, f"new optional request field {name!r}: {shape}",
+                              "added", found=shape)
                 else:
                     what = "required" if name in nreq else "optional"
-                    self.emit(R.RESPONSE_PROPERTY_ADDED, here, f"new {what} response field {name!r}", "added")
+                    self.emit(R.RESPONSE_PROPERTY_ADDED, here, f"new {what} response field {name!r}: {shape}",
+                              "added", found=shape)
                 continue
             was, now = name in oreq, name in nreq
             if request and now and not was:

@@ -1,0 +1,252 @@
+"""conformance drift: breaking-aware diff of the pinned spec against the newest published one (or any two).
+
+Forms::
+
+    conformance drift                      # pin (spec/lock.json) vs main
+    conformance drift OLD NEW              # files, ref:<ref>[:<path>] or commit:<sha>[:<path>]
+    conformance drift --history PATH       # every published version of PATH, step by step
+    conformance drift --sibling PATH       # the pin vs another spec at main (same operation and model)
+    conformance drift --update-lock        # accept main: new lock, regenerated client, in one step
+
+The report (``--output`` in ``--format``; ``--summary FILE`` and
+``$GITHUB_STEP_SUMMARY`` in Markdown) is written before the exit code is
+decided: 1 when a change reaches ``--fail-on`` (default: breaking), else 0.
+With ``--update-lock`` a successful update exits 0: the drift was accepted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from conformance.cli import add_common
+
+HELP = "compare spec versions semantically: breaking, warning, info (pin vs newest published by default)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("specs", nargs="*", metavar="SPEC",
+                        help="OLD NEW: a file, ref:<ref>[:<path>] or commit:<sha>[:<path>] (default: pin vs main)")
+    parser.add_argument("--history", metavar="PATH", default=None,
+                        help="walk every published version of this spec path, oldest to newest")
+    parser.add_argument("--sibling", metavar="PATH", default=None,
+                        help="compare the pinned spec with another spec path at main")
+    parser.add_argument("--repo", default=None, help="repository (default: the lock's)")
+    parser.add_argument("--summary", metavar="FILE", default=None,
+                        help="also write the Markdown report here (atomically)")
+    parser.add_argument("--surface", metavar="FILE", default=None,
+                        help="client surface summary for the impact column (default: spec/client-surface.txt)")
+    parser.add_argument("--update-lock", action="store_true",
+                        help="accept the newest published spec: update the lock and regenerate the client")
+    add_common(parser, fail_on="breaking")
+
+
+def run(args: argparse.Namespace) -> int:
+    from conformance import paths
+    from conformance.commands._common import fail_on, fetcher
+    from conformance.drift.impact import Surface, annotate
+    from conformance.drift.report import Step, render, render_markdown
+    from conformance.errors import UsageError
+    from conformance.findings import exit_code_for
+    from conformance.report import atomic_write
+
+    modes = sum(bool(x) for x in (args.specs, args.history, args.sibling))
+    if modes > 1:
+        raise UsageError("expected one of OLD NEW, --history PATH or --sibling PATH, found several")
+    if args.specs and len(args.specs) != 2:
+        raise UsageError(f"expected two specs (OLD NEW), found {len(args.specs)}",
+                         hint="e.g. `conformance drift old.json ref:main`")
+    if args.update_lock and modes:
+        raise UsageError("--update-lock accepts the newest published version of the pinned spec; "
+                         "use it without OLD NEW, --history or --sibling")
+    fetch = fetcher(args)
+    if args.history:
+        steps, title, meta = _history(args, fetch)
+    elif args.specs:
+        steps, title, meta = _pair(args, fetch)
+    else:
+        steps, title, meta = _pinned(args, fetch, sibling=args.sibling)
+    surface = Surface.load(Path(args.surface) if args.surface else paths.surface_path())
+    steps = [Step(s.old, s.new, tuple(annotate(s.findings, surface)), s.reproduce, s.date, s.subject)
+             for s in steps]
+    meta["surface"] = surface.source or None
+    body = render(steps, args.format, title, meta)
+    markdown = body if args.format == "markdown" else render_markdown(steps, title)
+    # the report first, everywhere it goes; the verdict after
+    if args.output:
+        atomic_write(Path(args.output), body)
+    if args.summary:
+        atomic_write(Path(args.summary), markdown)
+    step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if step_summary:
+        with open(step_summary, "a", encoding="utf-8") as handle:
+            handle.write(markdown + "\n")
+    sys.stdout.write(body)
+    sys.stdout.flush()
+    findings = [f for s in steps for f in s.findings]
+    if args.update_lock:
+        _update_lock(args, fetch, meta)
+        return 0
+    return exit_code_for(findings, fail_on(args))
+
+
+# -- modes -------------------------------------------------------------------------------------
+def _diff(old: Any, new: Any, reproduce: str) -> list[Any]:
+    from conformance.drift.engine import diff_specs
+    from conformance.errors import SpecError
+
+    try:
+        return diff_specs(old, new, evidence=reproduce)
+    except RecursionError:
+        raise SpecError("expected specs of reasonable depth, found schemas nested too deep to compare") from None
+
+
+def _lock_and_repo(args: argparse.Namespace) -> tuple[Any, str]:
+    from conformance.fetch import DEFAULT_REPO, Lock
+
+    lock = Lock.load()
+    return lock, args.repo or lock.repo or DEFAULT_REPO
+
+
+def _pinned(args: argparse.Namespace, fetch: Any, *, sibling: str | None
+            ) -> tuple[list[Any], str, dict[str, Any]]:
+    from conformance.drift.report import Step
+    from conformance.drift.sources import Source, load
+    from conformance.fetch import fetch_pinned
+
+    lock, repo = _lock_and_repo(args)
+    _cached, old_spec = fetch_pinned(fetch, lock)
+    new_source = Source("ref", sibling or lock.path, "main", repo)
+    new = load(new_source, fetch)
+    old_label = f"pin {lock.commit[:8]}:{lock.path}"
+    reproduce = f"conformance drift commit:{lock.commit}:{lock.path} {new_source.argument}"
+    findings = _diff(old_spec, new.spec, reproduce)
+    what = "sibling" if sibling else "newest published"
+    title = f"Spec drift: {old_label} → {new_source.label} ({what})"
+    meta = {"old": old_label, "new": new_source.label, "lock_commit": lock.commit, "mode": "sibling" if sibling
+            else "pin-vs-main"}
+    return [Step(old_label, new_source.label, tuple(findings), reproduce)], title, meta
+
+
+def _pair(args: argparse.Namespace, fetch: Any) -> tuple[list[Any], str, dict[str, Any]]:
+    from conformance.drift.report import Step
+    from conformance.drift.sources import load, parse_source
+    from conformance.fetch import DEFAULT_PATH, DEFAULT_REPO, Lock
+
+    repo, path = args.repo or DEFAULT_REPO, DEFAULT_PATH
+    if paths_lock_exists():
+        lock = Lock.load()
+        repo, path = args.repo or lock.repo, lock.path
+    old_source = parse_source(args.specs[0], repo=repo, default_path=path)
+    new_source = parse_source(args.specs[1], repo=repo, default_path=path)
+    old = load(old_source, fetch)
+    new = load(new_source, fetch)
+    reproduce = f"conformance drift {old_source.argument} {new_source.argument}"
+    findings = _diff(old.spec, new.spec, reproduce)
+    title = f"Spec drift: {old_source.label} → {new_source.label}"
+    return ([Step(old_source.label, new_source.label, tuple(findings), reproduce)], title,
+            {"old": old_source.label, "new": new_source.label, "mode": "pair"})
+
+
+def paths_lock_exists() -> bool:
+    from conformance import paths
+
+    return paths.lock_path().is_file()
+
+
+def _history(args: argparse.Namespace, fetch: Any) -> tuple[list[Any], str, dict[str, Any]]:
+    from conformance.drift import rules as R
+    from conformance.drift.canon import SpecIndex
+    from conformance.drift.report import Step
+    from conformance.drift.sources import Source, try_load
+    from conformance.errors import ToolError
+    from conformance.fetch import DEFAULT_REPO, Lock
+
+    repo = args.repo or (Lock.load().repo if paths_lock_exists() else DEFAULT_REPO)
+    path = args.history
+    versions = list(reversed(fetch.versions(repo, path)))
+    if not versions:
+        raise ToolError(f"{repo}:{path}: expected at least one published version, found none")
+    steps: list[Step] = []
+    previous: tuple[Any, SpecIndex] | None = None
+    for version in versions:
+        source = Source("commit", path, version.commit, repo)
+        short = version.commit[:8]
+        loaded = try_load(source, fetch)
+        if isinstance(loaded, ToolError):
+            finding = R.SPEC_UNLOADABLE.finding(f"{version.commit[:8]}:{path}", loaded.message,
+                                                hint=loaded.hint or R.SPEC_UNLOADABLE.fix or None,
+                                                extra={"direction": R.SPEC, "change": version.commit})
+            old_label = previous[0].ref[:8] if previous else "(none)"
+            steps.append(Step(old_label, short, (finding,), "", version.date, version.subject))
+            continue
+        index = SpecIndex(loaded.spec, source.label)
+        if previous is not None:
+            reproduce = f"conformance drift {previous[0].argument} {source.argument}"
+            findings = _diff(previous[1], index, reproduce)
+            steps.append(Step(previous[0].ref[:8], short, tuple(findings), reproduce, version.date,
+                              version.subject))
+        previous = (source, index)
+    title = f"Spec history: {path} ({len(versions)} versions, {len(steps)} steps)"
+    return steps, title, {"path": path, "repo": repo, "versions": len(versions), "mode": "history"}
+
+
+# -- accepting the new version -----------------------------------------------------------------
+def _update_lock(args: argparse.Namespace, fetch: Any, meta: dict[str, Any]) -> None:
+    """New lock + regenerated client + surface, or nothing: on any failure the previous lock is restored."""
+    import importlib
+
+    from conformance import paths
+    from conformance.fetch import fetch as do_fetch
+    from conformance.report import atomic_write
+
+    lock_file = paths.lock_path()
+    surface_file = paths.surface_path()
+    saved_lock = lock_file.read_bytes() if lock_file.is_file() else None
+    saved_surface = surface_file.read_bytes() if surface_file.is_file() else None
+    try:
+        result = do_fetch(fetch, ref="main", update_lock=True, lock_file=lock_file, repo=args.repo)
+        try:
+            generate = importlib.import_module("conformance.generate")
+        except ModuleNotFoundError as exc:
+            if exc.name != "conformance.generate":
+                raise
+            generate = None
+        regenerated = None
+        if generate is not None:
+            pipeline = sys.modules.get("conformance.pipeline")
+            cached = getattr(pipeline, "_published", None)
+            if cached is not None and hasattr(cached, "cache_clear"):
+                cached.cache_clear()  # the pinned spec changed under the same lock path
+            regenerated = generate.regenerate(mirror=getattr(args, "mirror", None))
+    except BaseException:
+        if saved_lock is not None:
+            atomic_write(lock_file, saved_lock)
+        else:
+            lock_file.unlink(missing_ok=True)
+        if saved_surface is not None and (not surface_file.is_file() or surface_file.read_bytes() != saved_surface):
+            atomic_write(surface_file, saved_surface)
+        sys.stderr.write("conformance drift: --update-lock failed; the previous lock was restored\n")
+        raise
+    lines = ["", "lock updated:"]
+    old_commit = meta.get("lock_commit") or "?"
+    new_lock = result.lock
+    lines.append(f"  {result.fetched.path}: {str(old_commit)[:12]} -> {new_lock.commit[:12] if new_lock else '?'}"
+                 f" (sha256 {result.fetched.sha256[:16]}…)")
+    if regenerated is None:
+        lines.append("  client: not regenerated (conformance.generate is not available); run `conformance generate`")
+    else:
+        before = set((getattr(regenerated, "previous_surface", "") or "").splitlines())
+        after = set((getattr(regenerated, "surface", "") or "").splitlines())
+        removed = sorted(before - after)
+        added = sorted(after - before)
+        lines.append(f"  client regenerated at {getattr(regenerated, 'package_dir', '?')}; surface: "
+                     f"{len(added)} line(s) added, {len(removed)} removed")
+        lines += [f"    - {line.strip()}" for line in removed[:40]]
+        lines += [f"    + {line.strip()}" for line in added[:40]]
+        if len(removed) > 40 or len(added) > 40:
+            lines.append("    … (see `git diff spec/client-surface.txt`)")
+    sys.stdout.write("\n".join(lines) + "\n")

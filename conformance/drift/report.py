@@ -1,0 +1,163 @@
+"""Drift reports: text, JSON and Markdown (for ``$GITHUB_STEP_SUMMARY`` and issue bodies), and the fingerprint.
+
+The drift fingerprint is a hash of the sorted finding fingerprints (rule,
+location, pointer) plus each finding's change key (which enum values, which
+status), over contract findings only: documentation churn does not make a new
+alert. The same drift gives the same fingerprint on every run, so a scheduled
+job raises one alert per distinct drift, not one per night.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+
+from conformance.drift.rules import DOC_RULES
+from conformance.findings import Finding, Level, sort_findings
+
+LABELS = {Level.ERROR: "breaking", Level.WARNING: "warning", Level.INFO: "info"}
+
+
+@attrs.frozen
+class Step:
+    """One comparison: two versions and what changed between them."""
+
+    old: str
+    new: str
+    findings: tuple[Finding, ...]
+    reproduce: str = ""
+    date: str = ""
+    subject: str = ""
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.findings)
+
+
+def fingerprint(findings: Sequence[Finding]) -> str:
+    """``drift-<16 hex>`` over contract findings, or ``none`` when there are none."""
+    keys = sorted(f"{f.fingerprint}:{f.get('change', '')}" for f in findings if f.rule_id not in DOC_RULES)
+    if not keys:
+        return "none"
+    return "drift-" + hashlib.sha256("\n".join(keys).encode()).hexdigest()[:16]
+
+
+def counts(findings: Sequence[Finding]) -> dict[str, int]:
+    by = Counter(f.level for f in findings)
+    return {LABELS[level]: by.get(level, 0) for level in (Level.ERROR, Level.WARNING, Level.INFO)}
+
+
+def _counts_text(findings: Sequence[Finding]) -> str:
+    c = counts(findings)
+    return f"{len(findings)} change(s): {c['breaking']} breaking, {c['warning']} warning, {c['info']} info"
+
+
+def _cell(text: Any) -> str:
+    if text is None:
+        return ""
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def overall_fingerprint(steps: Sequence[Step]) -> str:
+    return fingerprint([f for s in steps for f in s.findings])
+
+
+# -- text --------------------------------------------------------------------------------------
+def _text_step(step: Step, lines: list[str]) -> None:
+    for f in sort_findings(step.findings):
+        lines.append(f"{LABELS[f.level].upper():8} {f.rule_id}  {f.where}")
+        lines.append(f"         {f.message}")
+        if f.expected is not None:
+            lines.append(f"         expected: {f.expected}")
+        if f.found is not None:
+            lines.append(f"         found:    {f.found}")
+        direction = f.get("direction")
+        if direction:
+            lines.append(f"         direction: {direction}")
+        if f.get("client"):
+            lines.append(f"         client:   {f.get('client')}")
+        if f.hint:
+            lines.append(f"         fix:      {f.hint}")
+    lines.append(_counts_text(step.findings))
+
+
+def render_text(steps: Sequence[Step], title: str) -> str:
+    lines = [title, f"drift fingerprint: {overall_fingerprint(steps)}"]
+    for index, step in enumerate(steps, 1):
+        if len(steps) > 1:
+            about = f" ({step.date[:10]} {step.subject})" if step.date or step.subject else ""
+            lines += ["", f"step {index}: {step.old} -> {step.new}{about}"]
+        _text_step(step, lines)
+        if step.reproduce:
+            lines.append(f"reproduce: {step.reproduce}")
+    if len(steps) > 1:
+        lines += ["", f"{len(steps)} step(s); " + _counts_text([f for s in steps for f in s.findings])]
+    return "\n".join(lines) + "\n"
+
+
+# -- markdown ----------------------------------------------------------------------------------
+def _md_table(findings: Sequence[Finding]) -> list[str]:
+    out = ["| level | rule | direction | where | change | client impact |", "|---|---|---|---|---|---|"]
+    for f in sort_findings(findings):
+        out.append(f"| {LABELS[f.level]} | `{f.rule_id}` | {_cell(f.get('direction'))} | `{_cell(f.where)}` "
+                   f"| {_cell(f.message)} | {_cell(f.get('client'))} |")
+    return out
+
+
+def render_markdown(steps: Sequence[Step], title: str) -> str:
+    fp = overall_fingerprint(steps)
+    every = [f for s in steps for f in s.findings]
+    out = [f"<!-- drift-fingerprint: {fp} -->", f"## {title}", "",
+           f"Drift fingerprint: `{fp}` · {_counts_text(every)}", ""]
+    if len(steps) == 1:
+        step = steps[0]
+        if step.findings:
+            out += _md_table(step.findings)
+        else:
+            out.append("No change a client can see.")
+        if step.reproduce:
+            out += ["", f"Reproduce: `{step.reproduce}`"]
+        return "\n".join(out) + "\n"
+    out += ["| step | old | new | date | subject | breaking | warning | info |", "|---|---|---|---|---|---|---|---|"]
+    for index, step in enumerate(steps, 1):
+        c = counts(step.findings)
+        out.append(f"| {index} | `{_cell(step.old)}` | `{_cell(step.new)}` | {step.date[:10]} | {_cell(step.subject)} "
+                   f"| {c['breaking']} | {c['warning']} | {c['info']} |")
+    for index, step in enumerate(steps, 1):
+        if not step.findings:
+            continue
+        out += ["", f"### Step {index}: `{step.old}` → `{step.new}`", "", _counts_text(step.findings), ""]
+        out += _md_table(step.findings)
+        if step.reproduce:
+            out += ["", f"Reproduce: `{step.reproduce}`"]
+    return "\n".join(out) + "\n"
+
+
+# -- json --------------------------------------------------------------------------------------
+def render_json(steps: Sequence[Step], meta: dict[str, Any]) -> str:
+    def step_dict(step: Step) -> dict[str, Any]:
+        return {"old": step.old, "new": step.new, "date": step.date, "subject": step.subject,
+                "fingerprint": step.fingerprint, "reproduce": step.reproduce, "summary": counts(step.findings),
+                "findings": [f.to_dict() for f in sort_findings(step.findings)]}
+
+    every = [f for s in steps for f in s.findings]
+    payload: dict[str, Any] = {"meta": {**meta, "fingerprint": overall_fingerprint(steps)},
+                               "summary": counts(every)}
+    if len(steps) == 1:
+        payload.update(step_dict(steps[0]))
+    else:
+        payload["steps"] = [step_dict(s) for s in steps]
+    return json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n"
+
+
+def render(steps: Sequence[Step], fmt: str, title: str, meta: dict[str, Any] | None = None) -> str:
+    if fmt == "json":
+        return render_json(steps, meta or {})
+    if fmt == "markdown":
+        return render_markdown(steps, title)
+    return render_text(steps, title)

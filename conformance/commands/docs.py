@@ -1,0 +1,63 @@
+"""conformance docs: check doc pages against the specs they embed (PAGE... or --catalog DIR)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+HELP = "check GitBook doc pages (PAGE... or --catalog DIR) against the OpenAPI specs they embed"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from conformance.cli import add_common
+
+    parser.add_argument("pages", nargs="*", metavar="PAGE", help="doc page file(s) to check")
+    parser.add_argument("--catalog", metavar="DIR", default=None,
+                        help="check every *.md page under DIR (a mirror root such as "
+                             "../shared/upstream/aimlapi/api-docs/main, or a checkout of the docs repository)")
+    parser.add_argument("--jobs", "-j", type=int, default=None,
+                        help="worker processes for several pages (default: CPU count; 1 = no pool)")
+    parser.add_argument("--no-progress", action="store_true",
+                        help="no progress bar (it is shown on stderr only when stderr is a terminal)")
+    add_common(parser, fail_on="error")
+
+
+def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from conformance.commands._common import emit
+    from conformance.docs.catalog import CatalogResult, check_catalog, check_pages
+    from conformance.docs.render import render_docs
+    from conformance.errors import InputError, UsageError
+    from conformance.fetch import Fetcher
+
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError(f"--jobs: expected a positive number, found {args.jobs}")
+    if bool(args.pages) == bool(args.catalog):
+        raise UsageError("expected doc page file(s) or --catalog DIR (one of the two), found "
+                         + ("both" if args.pages else "neither"),
+                         hint="conformance docs ../shared/seeds/000_01b4fc7a9c1f02a6.txt  or  "
+                              "conformance docs --catalog ../shared/upstream/aimlapi/api-docs/main")
+    fetcher = Fetcher.from_env(mirror=args.mirror)  # a bad --mirror is a usage error, before any work
+    progress = not args.no_progress and sys.stderr.isatty()
+    if args.catalog:
+        root = Path(args.catalog)
+        if not root.is_dir():
+            raise InputError(f"--catalog {root}: expected a directory of doc pages, found "
+                             + ("a file" if root.exists() else "nothing"))
+        result = check_catalog(root, jobs=args.jobs, mirror=str(fetcher.mirror) if fetcher.mirror else None,
+                               progress=progress, fetcher=fetcher)
+        title = f"Doc checks: {args.catalog}"
+    else:
+        for page in args.pages:
+            if not Path(page).is_file():
+                raise InputError(f"{page}: expected a doc page file, found "
+                                 + ("a directory" if Path(page).is_dir() else "no such file"),
+                                 hint="use --catalog DIR for a directory of pages")
+        tasks = [(page, page) for page in args.pages]
+        results, used = check_pages(tasks, mirror=str(fetcher.mirror) if fetcher.mirror else None,
+                                    jobs=args.jobs if args.jobs else min(len(tasks), 2), fetcher=fetcher)
+        result = CatalogResult(root=None, pages=tuple(results), jobs=used)
+        title = "Doc checks: " + (args.pages[0] if len(args.pages) == 1 else f"{len(args.pages)} pages")
+    body = render_docs(result, args.format, title)
+    return emit(args, result.findings, text=body)

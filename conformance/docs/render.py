@@ -1,0 +1,129 @@
+"""Reports for doc checks: per-page findings plus the summary table, as text, JSON or Markdown.
+
+The Markdown form is meant to be pasted into an issue: a summary table, the
+skipped pages with their reason, findings by rule, then one collapsible section
+per page with findings. Output depends only on the results (no timings, no
+absolute temporary paths), so the same input gives the same report.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from conformance.docs.catalog import CatalogResult
+from conformance.docs.check import PageResult
+from conformance.findings import Finding, Level, sort_findings
+from conformance.report import counts_line
+
+__all__ = ["render_docs"]
+
+
+def _cell(text: str | None) -> str:
+    return "" if text is None else text.replace("|", "\\|").replace("\n", " ")
+
+
+def _line_of(finding: Finding) -> str:
+    _, _, line = finding.location.rpartition(":")
+    return line if line.isdigit() else ""
+
+
+def _page_counts(page: PageResult) -> str:
+    parts = [f"{page.count(level)} {level.label}" for level in (Level.ERROR, Level.WARNING, Level.INFO)
+             if page.count(level)]
+    return ", ".join(parts) if parts else "clean"
+
+
+def _summary_rows(result: CatalogResult) -> list[tuple[str, str]]:
+    s = result.summary()
+    by_level = s["findings_by_level"]
+    return [
+        ("pages", str(s["pages"])),
+        ("checked", str(s["checked"])),
+        ("skipped", str(s["skipped"])),
+        ("pages with errors", str(s["pages_with_errors"])),
+        ("clean pages", str(s["pages_clean"])),
+        ("findings", f"{s['findings']} ({by_level['error']} error, {by_level['warning']} warning, "
+                     f"{by_level['info']} info)"),
+    ]
+
+
+def render_text(result: CatalogResult, title: str) -> str:
+    out: list[str] = [title, ""] if title else []
+    for page in result.pages:
+        if page.skipped_reason and not page.findings:
+            continue
+        head = f"{page.page}: {_page_counts(page)}"
+        if page.skipped_reason:
+            head += f" (skipped: {page.skipped_reason})"
+        out.append(head)
+        for f in sort_findings(page.findings):
+            out.append(f"  {f.level.label.upper():7} {f.rule_id}  {f.where}")
+            out.append(f"          {f.message}")
+            if f.expected is not None:
+                out.append(f"          expected: {f.expected}")
+            if f.found is not None:
+                out.append(f"          found:    {f.found}")
+            if f.hint:
+                out.append(f"          fix:      {f.hint}")
+        out.append("")
+    s = result.summary()
+    out.append("Summary")
+    width = max(len(k) for k, _ in _summary_rows(result))
+    out += [f"  {key:<{width}}  {value}" for key, value in _summary_rows(result)]
+    if s["skipped_by_reason"]:
+        out.append("  skipped pages:")
+        out += [f"    {page.page}: {page.skipped_reason}" for page in result.skipped]
+    if s["findings_by_rule"]:
+        out.append("  findings by rule:")
+        rule_width = max(len(r) for r in s["findings_by_rule"])
+        out += [f"    {rule:<{rule_width}}  {info['level']:<7}  {info['count']}"
+                for rule, info in s["findings_by_rule"].items()]
+    out.append(counts_line(result.findings))
+    return "\n".join(out) + "\n"
+
+
+def render_markdown(result: CatalogResult, title: str) -> str:
+    s = result.summary()
+    out = [f"## {title}", "", "| | |", "|---|---|"]
+    out += [f"| {key} | {value} |" for key, value in _summary_rows(result)]
+    if s["findings_by_rule"]:
+        out += ["", "### Findings by rule", "", "| rule | level | count |", "|---|---|---|"]
+        out += [f"| `{rule}` | {info['level']} | {info['count']} |" for rule, info in s["findings_by_rule"].items()]
+    if result.skipped:
+        out += ["", "### Skipped pages", "", "| page | reason |", "|---|---|"]
+        out += [f"| `{_cell(p.page)}` | {_cell(p.skipped_reason)} |" for p in result.skipped]
+    with_findings = [p for p in result.pages if p.findings]
+    if with_findings:
+        out += ["", "### Findings per page"]
+        for page in with_findings:
+            out += ["", f"<details><summary><code>{page.page}</code>: {_page_counts(page)}</summary>", "",
+                    "| line | level | rule | pointer | message | expected | found |",
+                    "|---|---|---|---|---|---|---|"]
+            for f in sort_findings(page.findings):
+                pointer = f"`{_cell(f.pointer)}`" if f.pointer else ""
+                out.append(f"| {_line_of(f)} | {f.level.label} | `{f.rule_id}` | {pointer} | {_cell(f.message)} "
+                           f"| {_cell(f.expected)} | {_cell(f.found)} |")
+            out += ["", "</details>"]
+    out += ["", counts_line(result.findings)]
+    return "\n".join(out) + "\n"
+
+
+def render_json(result: CatalogResult, title: str, meta: dict[str, Any] | None = None) -> str:
+    findings = result.findings
+    payload = {
+        "meta": {"title": title, "root": result.root, **(meta or {})},
+        "summary": {level.label: sum(1 for f in findings if f.level == level) for level in Level},
+        "catalog": result.summary(),
+        "pages": [page.to_dict() for page in result.pages],
+        "findings": [f.to_dict() for f in sort_findings(findings)],
+    }
+    return json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def render_docs(result: CatalogResult, fmt: str, title: str, meta: dict[str, Any] | None = None) -> str:
+    if fmt == "json":
+        return render_json(result, title, meta)
+    if fmt == "markdown":
+        return render_markdown(result, title)
+    return render_text(result, title)

@@ -1,0 +1,478 @@
+"""Find, load and cache the specs that pages link to; look up operations, schemas and validators.
+
+A page's API-schema block links to the raw spec file, e.g.
+``https://raw.githubusercontent.com/aimlapi/api-docs/refs/heads/main/docs/.../OpenAI/gpt-5-2.json``
+(page folders are lower-case ``openai/``, spec folders ``OpenAI/``: the link's
+path is followed as written). Resolution, first that applies:
+
+1. a catalog root laid out as ``<owner>/<repo>/<ref>`` (a mirror) whose owner and
+   repo match the link: ``ROOT/../<ref>/<path>`` (the same ref is ROOT itself);
+   a catalog root named like the repo (a checkout): ``ROOT/<path>``;
+2. otherwise the :class:`~conformance.fetch.Fetcher`: the mirror with
+   ``--mirror``/``SPEC_MIRROR``, the raw URL otherwise;
+3. a relative link (``./chatgpt-4o.json``) is a file next to the page.
+
+A :class:`SpecStore` loads each spec once per process and compiles each schema
+once; failures are values (:class:`SpecFailure`) that the checks turn into findings.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit
+
+import attrs
+
+from conformance.docs import rules
+from conformance.errors import ToolError
+from conformance.findings import Rule
+from conformance.schema import Validator, join_pointer, resolve_pointer
+from conformance.specload import Spec, parse_spec
+
+if TYPE_CHECKING:
+    from conformance.fetch import Fetcher
+
+
+@attrs.frozen
+class Version:
+    """A commit that changed a file (as a mirror's INDEX.json records it)."""
+
+    commit: str
+    date: str
+    subject: str
+
+__all__ = ["LoadedSpec", "OperationRef", "SpecFailure", "SpecSource", "SpecStore", "Version", "parse_link"]
+
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+@attrs.frozen
+class SpecSource:
+    """Where a linked spec lives: a file in a repository at a ref, or a local file."""
+
+    display: str
+    repo: str | None = None
+    ref: str | None = None
+    path: str | None = None
+    local: str | None = None
+
+
+@attrs.frozen
+class SpecFailure:
+    """Why a spec could not be used: the rule to report, the message, a hint."""
+
+    rule: Rule
+    message: str
+    hint: str | None = None
+
+
+def parse_link(link: str, page_path: Path | None) -> SpecSource | str:
+    """The spec a link names, or a reason why the link names none."""
+    link = link.strip()
+    if not link:
+        return "the link is empty"
+    parts = urlsplit(link)
+    if parts.scheme in ("http", "https"):
+        segments = [unquote(s) for s in parts.path.split("/") if s]
+        if parts.netloc == "raw.githubusercontent.com" and len(segments) >= 4:
+            owner, repo, rest = segments[0], segments[1], segments[2:]
+        elif parts.netloc in ("github.com", "www.github.com") and len(segments) >= 5 and segments[2] in (
+                "blob", "raw"):
+            owner, repo, rest = segments[0], segments[1], segments[3:]
+        else:
+            return (f"the link {link} is not a raw GitHub file URL "
+                    "(raw.githubusercontent.com/<owner>/<repo>/<ref>/<path>)")
+        if len(rest) >= 3 and rest[0] == "refs" and rest[1] in ("heads", "tags"):
+            ref, path_parts = rest[2], rest[3:]
+        else:
+            ref, path_parts = rest[0], rest[1:]
+        if not path_parts:
+            return f"the link {link} names no file after the ref"
+        path = "/".join(path_parts)
+        return SpecSource(display=f"{owner}/{repo}@{ref}:{path}", repo=f"{owner}/{repo}", ref=ref, path=path)
+    if parts.scheme:
+        return f"the link {link} is neither a raw GitHub URL nor a file next to the page"
+    if link.startswith("/broken/"):
+        return f"GitBook marks the spec link as broken ({link})"
+    if page_path is None or link.startswith("/"):
+        return f"the link {link} is not a raw GitHub URL and cannot be resolved against the page"
+    local = (page_path.parent / unquote(link.split("#", 1)[0])).resolve()
+    return SpecSource(display=str(local), local=str(local))
+
+
+@attrs.frozen
+class OperationRef:
+    """An operation within a loaded spec."""
+
+    spec: LoadedSpec
+    path: str
+    method: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.method.upper()} {self.path}"
+
+    @property
+    def node(self) -> dict[str, Any]:
+        item = self.spec.path_item(self.path) or {}
+        op = item.get(self.method)
+        return op if isinstance(op, dict) else {}
+
+    @property
+    def pointer(self) -> str:
+        return join_pointer("paths", self.path, self.method)
+
+
+def _case_hint(target: Path) -> str | None:
+    """When a file differing only in case exists, name it (page folders are lower-case, spec folders not)."""
+    try:
+        parent = target.parent
+        if not parent.is_dir():
+            grand = parent.parent
+            if grand.is_dir():
+                for sibling in grand.iterdir():
+                    if sibling.name.lower() == parent.name.lower() and (sibling / target.name).is_file():
+                        return f"{sibling / target.name} exists: the folder's case differs"
+            return None
+        for sibling in parent.iterdir():
+            if sibling.name.lower() == target.name.lower() and sibling.name != target.name:
+                return f"{sibling} exists: the file name's case differs"
+    except OSError:
+        return None
+    return None
+
+
+class LoadedSpec:
+    """A parsed spec plus its caches (compiled validators, path templates)."""
+
+    def __init__(self, source: SpecSource, where: str, spec: Spec) -> None:
+        self.source = source
+        self.where = where
+        self.spec = spec
+        self.display = source.display
+        tail = (source.path or source.local or where).replace("\\", "/").split("/")
+        self.short = "/".join(tail[-2:])
+        self._validators: dict[str, Validator | SpecFailure] = {}
+        self._templates: list[tuple[re.Pattern[str], str]] | None = None
+
+    # -- operations ---------------------------------------------------------------------------------
+    def path_item(self, path: str) -> dict[str, Any] | None:
+        paths = self.spec.get("paths")
+        item = paths.get(path) if isinstance(paths, dict) else None
+        item = self.follow(item)
+        return item if isinstance(item, dict) else None
+
+    def operation(self, path: str, method: str) -> OperationRef | None:
+        item = self.path_item(path)
+        if item is None or not isinstance(item.get(method), dict):
+            return None
+        return OperationRef(self, path, method)
+
+    def methods(self, path: str) -> list[str]:
+        item = self.path_item(path) or {}
+        return [m for m in HTTP_METHODS if isinstance(item.get(m), dict)]
+
+    def match_path(self, path: str) -> str | None:
+        """The spec path (template) that ``path`` instantiates, exact matches first."""
+        if self.path_item(path) is not None:
+            return path
+        if self._templates is None:
+            self._templates = []
+            for template in self.spec.get("paths") or {}:
+                if "{" in template:
+                    regex = re.escape(template)
+                    regex = re.sub(r"\\\{[^}/]*\\\}", "[^/]+", regex)
+                    self._templates.append((re.compile(regex + r"\Z"), template))
+        for regex, template in self._templates:
+            if regex.match(path):
+                return template
+        return None
+
+    def paths(self) -> list[str]:
+        paths = self.spec.get("paths")
+        return list(paths) if isinstance(paths, dict) else []
+
+    def servers(self, op: OperationRef | None = None) -> list[str]:
+        """Server URLs in effect for ``op`` (operation, path item, then document level), variables expanded."""
+        candidates: list[Any] = []
+        if op is not None:
+            candidates += [op.node.get("servers"), (self.path_item(op.path) or {}).get("servers")]
+        candidates.append(self.spec.get("servers"))
+        for servers in candidates:
+            if isinstance(servers, list) and servers:
+                urls: list[str] = []
+                for server in servers:
+                    if isinstance(server, dict) and isinstance(server.get("url"), str):
+                        url = server["url"]
+                        for name, var in (server.get("variables") or {}).items():
+                            if isinstance(var, dict) and "default" in var:
+                                url = url.replace("{" + str(name) + "}", str(var["default"]))
+                        urls.append(url)
+                if urls:
+                    return urls
+        return ["/"]
+
+    def follow(self, node: Any) -> Any:
+        """Follow a chain of local ``$ref`` (a requestBody or response may be one)."""
+        seen: set[str] = set()
+        while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#"):
+            ref = node["$ref"]
+            if ref in seen:
+                return None
+            seen.add(ref)
+            try:
+                node = resolve_pointer(self.spec, ref)
+            except KeyError:
+                return None
+        return node
+
+    # -- schemas ------------------------------------------------------------------------------------
+    @staticmethod
+    def _json_media(content: Any) -> tuple[str, Any] | None:
+        if not isinstance(content, dict):
+            return None
+        order = sorted(content, key=lambda m: (m.split(";", 1)[0].strip().lower() != "application/json", m))
+        for media in order:
+            base = media.split(";", 1)[0].strip().lower()
+            entry = content[media]
+            if (base == "application/json" or base.endswith("+json")) and isinstance(entry, dict) \
+                    and "schema" in entry:
+                return media, entry["schema"]
+        return None
+
+    def request_schema(self, op: OperationRef) -> tuple[str, Any, bool] | None:
+        """(pointer, schema, required) of the JSON request body, if any."""
+        body = self.follow(op.node.get("requestBody"))
+        if not isinstance(body, dict):
+            return None
+        found = self._json_media(body.get("content"))
+        if found is None:
+            return None
+        media, schema = found
+        return (join_pointer("paths", op.path, op.method, "requestBody", "content", media, "schema"), schema,
+                bool(body.get("required")))
+
+    def response_schema(self, op: OperationRef) -> tuple[str, str, Any] | None:
+        """(status, pointer, schema) of the 200 (else first 2xx) application/json response."""
+        responses = op.node.get("responses")
+        if not isinstance(responses, dict):
+            return None
+        by_status = {str(key): value for key, value in responses.items()}
+        statuses = ["200", *sorted(s for s in by_status if s != "200" and s[:1] == "2")]
+        for status in statuses:
+            response = self.follow(by_status.get(status))
+            if not isinstance(response, dict):
+                continue
+            found = self._json_media(response.get("content"))
+            if found is not None:
+                media, schema = found
+                return status, join_pointer("paths", op.path, op.method, "responses", status, "content", media,
+                                            "schema"), schema
+        return None
+
+    def validator(self, pointer: str, schema: Any) -> Validator | SpecFailure:
+        """The compiled validator for the schema at ``pointer`` (compiled once)."""
+        cached = self._validators.get(pointer)
+        if cached is None:
+            try:
+                cached = Validator(schema, self.spec, where=f"{self.display}#{pointer}")
+            except ToolError as exc:
+                cached = SpecFailure(rules.SPEC_INVALID, exc.message, exc.hint)
+            except (ValueError, TypeError, RecursionError) as exc:
+                cached = SpecFailure(rules.SPEC_INVALID,
+                                     f"{self.display}#{pointer}: the schema cannot be compiled: {exc}")
+            self._validators[pointer] = cached
+        return cached
+
+
+class SpecStore:
+    """Loads linked specs once per process; knows the catalog root and makes a fetcher only when needed."""
+
+    def __init__(self, *, catalog_root: Path | None = None, fetcher: Fetcher | None = None,
+                 fetcher_factory: Callable[[], Fetcher] | None = None) -> None:
+        self.catalog_root = catalog_root.resolve() if catalog_root else None
+        self._fetcher = fetcher
+        self._factory = fetcher_factory
+        self._cache: dict[str, LoadedSpec | SpecFailure] = {}
+        self._indexes: dict[str, dict[str, Any] | None] = {}
+
+    def _local_for(self, source: SpecSource) -> Path | None:
+        root = self.catalog_root
+        if root is None or source.repo is None or source.path is None or source.ref is None:
+            return None
+        owner, _, repo = source.repo.partition("/")
+        parts = root.parts
+        if len(parts) >= 3 and parts[-3] == owner and parts[-2] == repo:
+            return root.parent / source.ref / source.path
+        if root.name == repo:
+            return root / source.path
+        return None
+
+    # -- history (mirror INDEX.json only: never the network) ----------------------------------------
+    def _index(self, repo: str) -> dict[str, Any] | None:
+        if repo in self._indexes:
+            return self._indexes[repo]
+        owner, _, name = repo.partition("/")
+        candidates: list[Path] = []
+        root = self.catalog_root
+        if root is not None and len(root.parts) >= 3 and root.parts[-3:-1] == (owner, name):
+            candidates.append(root.parent / "INDEX.json")
+        try:
+            mirror = self.fetcher().mirror
+        except ToolError:
+            mirror = None
+        if mirror is not None:
+            candidates.append(mirror / owner / name / "INDEX.json")
+        index: dict[str, Any] | None = None
+        for candidate in candidates:
+            try:
+                data = json.loads(candidate.read_text())
+            except (OSError, ValueError):
+                continue
+            if isinstance(data, dict) and isinstance(data.get("files"), dict):
+                index = data
+                break
+        self._indexes[repo] = index
+        return index
+
+    def history(self, repo: str, path: str) -> list[Version] | None:
+        """Commits that changed ``path``, newest first, from a mirror's INDEX.json; None when unknown."""
+        index = self._index(repo)
+        entry = index["files"].get(path) if index else None
+        if not isinstance(entry, dict):
+            return None
+        versions = entry.get("versions_newest_first")
+        if not isinstance(versions, list):
+            return None
+        return [Version(str(v.get("commit", "")), str(v.get("date", "")), str(v.get("subject", "")))
+                for v in versions if isinstance(v, dict)]
+
+    def main_commit(self, repo: str) -> str | None:
+        index = self._index(repo)
+        value = index.get("main") if index else None
+        return value if isinstance(value, str) else None
+
+    def page_in_repo(self, page_path: Path, repo: str) -> tuple[str, str] | None:
+        """``(ref, path in the repo)`` of a page file inside a mirror (``<owner>/<repo>/<ref>/...``) or checkout."""
+        owner, _, name = repo.partition("/")
+        resolved = page_path.resolve()
+        parts = resolved.parts
+        for i in range(len(parts) - 3):
+            if parts[i] == owner and parts[i + 1] == name:
+                return parts[i + 2], "/".join(parts[i + 3:])
+        root = self.catalog_root
+        if root is not None and root.name == name and resolved.is_relative_to(root):
+            return "main", resolved.relative_to(root).as_posix()
+        return None
+
+    def fetcher(self) -> Fetcher:
+        if self._fetcher is None:
+            if self._factory is not None:
+                self._fetcher = self._factory()
+            else:
+                from conformance.fetch import Fetcher
+
+                self._fetcher = Fetcher.from_env()
+        return self._fetcher
+
+    def load(self, source: SpecSource) -> LoadedSpec | SpecFailure:
+        key = source.local or source.display
+        cached = self._cache.get(key)
+        if cached is None:
+            cached = self._load(source)
+            self._cache[key] = cached
+        return cached
+
+    def _load(self, source: SpecSource) -> LoadedSpec | SpecFailure:
+        local = Path(source.local) if source.local else self._local_for(source)
+        if local is not None:
+            where = str(local)
+            try:
+                raw = local.read_bytes()
+            except FileNotFoundError:
+                hint = _case_hint(local)
+                return SpecFailure(rules.SPEC_UNAVAILABLE,
+                                   f"the linked spec {source.display} does not exist (looked for {local})",
+                                   hint or rules.SPEC_UNAVAILABLE.fix)
+            except OSError as exc:
+                return SpecFailure(rules.SPEC_UNAVAILABLE,
+                                   f"the linked spec {local} cannot be read ({exc.strerror or exc})")
+        else:
+            assert source.repo is not None and source.ref is not None and source.path is not None
+            try:
+                fetched = self.fetcher().get(source.repo, source.ref, source.path)
+            except ToolError as exc:
+                return SpecFailure(rules.SPEC_UNAVAILABLE,
+                                   f"the linked spec {source.display} cannot be fetched: {exc.message}",
+                                   exc.hint or rules.SPEC_UNAVAILABLE.fix)
+            raw, where = fetched.content, fetched.origin
+        try:
+            spec = parse_spec(raw, where)
+        except ToolError as exc:
+            return SpecFailure(rules.SPEC_INVALID, f"the linked spec is unusable: {exc.message}",
+                               exc.hint or rules.SPEC_INVALID.fix)
+        except (ValueError, RecursionError) as exc:  # e.g. a JSON nesting too deep for the decoder
+            return SpecFailure(rules.SPEC_INVALID, f"the linked spec {where} is unusable: {exc}")
+        return LoadedSpec(source, where, spec)
+
+
+def model_enum(schema: Any, spec: Spec, limit: int = 8) -> tuple[list[str], bool] | None:
+    """The values the request's ``model`` property accepts, and whether any other string is accepted too.
+
+    ``None`` when the schema says nothing about ``model`` values (no enum/const anywhere).
+    """
+    def follow(node: Any, depth: int = 0) -> Any:
+        while isinstance(node, dict) and isinstance(node.get("$ref"), str) and depth < limit:
+            try:
+                node = resolve_pointer(spec, node["$ref"])
+            except KeyError:
+                return None
+            depth += 1
+        return node
+
+    def model_schemas(node: Any, depth: int = 0) -> list[Any]:
+        node = follow(node)
+        if not isinstance(node, dict) or depth > limit:
+            return []
+        found: list[Any] = []
+        props = node.get("properties")
+        if isinstance(props, dict) and "model" in props:
+            found.append(props["model"])
+        for combo in ("allOf", "anyOf", "oneOf"):
+            for sub in node.get(combo) or []:
+                found += model_schemas(sub, depth + 1)
+        return found
+
+    values: list[str] = []
+    open_ended = False
+    constrained = False
+
+    def collect(node: Any, depth: int = 0) -> None:
+        nonlocal open_ended, constrained
+        node = follow(node)
+        if not isinstance(node, dict) or depth > limit:
+            return
+        branches = [b for combo in ("anyOf", "oneOf") for b in (node.get(combo) or [])]
+        if "enum" in node and isinstance(node["enum"], list):
+            constrained = True
+            values.extend(v for v in node["enum"] if isinstance(v, str) and v not in values)
+        elif "const" in node and isinstance(node["const"], str):
+            constrained = True
+            if node["const"] not in values:
+                values.append(node["const"])
+        elif branches:
+            for branch in branches:
+                collect(branch, depth + 1)
+        elif node.get("type") in (None, "string"):
+            open_ended = True
+
+    for schema_node in model_schemas(schema):
+        collect(schema_node)
+    if not constrained:
+        return None
+    return values, open_ended
+

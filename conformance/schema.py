@@ -162,6 +162,12 @@ class Validator:
             spath = join_pointer(*error.schema_path)
             keyword = str(error.schema_path[-1]) if error.schema_path else ""
             fragment = _schema_fragment(self.json_schema, list(error.schema_path))
+            missing = getattr(error.kind, "property", None) if keyword == "required" else None
+            if isinstance(missing, str):
+                # a missing member is reported where it should be, not at its parent
+                out.append(Violation(ipath + join_pointer(missing), spath, str(error.message),
+                                     f"required member {missing!r}", "missing"))
+                continue
             out.append(Violation(ipath, spath, str(error.message), _expected_text(keyword, fragment),
                                  _describe(error.instance)))
         return sorted(out, key=lambda v: (v.path, v.schema_path))

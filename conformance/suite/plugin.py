@@ -23,6 +23,7 @@ import httpx
 import pytest
 
 from conformance.findings import Finding, Level, Source, rule
+from conformance.schema import Validator
 from conformance.suite.checks import CheckContext, SpecView, check_exchange, check_probe
 from conformance.suite.exchange import Exchange
 
@@ -87,6 +88,20 @@ class Suite:
         self.requests_sent = 0
         self.budget_reported = False
         self.http = httpx.Client(timeout=httpx.Timeout(30.0, connect=5.0))
+        self._request_validators: dict[tuple[str, str], Validator | None] = {}
+
+    def request_valid(self, path: str, body: Any, variant: str) -> bool:
+        """Whether ``body`` is a valid request for ``path`` under the published or normalised spec."""
+        key = (path, variant)
+        if key not in self._request_validators:
+            spec = self.published if variant == "published" else self.normalised
+            try:
+                media = spec["paths"][path]["post"]["requestBody"]["content"]["application/json"]
+                self._request_validators[key] = Validator(media["schema"], spec)
+            except (KeyError, TypeError):
+                self._request_validators[key] = None
+        validator = self._request_validators[key]
+        return validator is None or validator.is_valid(body)
 
     def close(self) -> None:
         self.http.close()

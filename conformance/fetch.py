@@ -53,6 +53,8 @@ class Lock:
             raise InputError(f"{path}: no lock file", hint="run `conformance fetch --ref main --update-lock`") from None
         except json.JSONDecodeError as exc:
             raise InputError(f"{path}: expected JSON, found a syntax error at line {exc.lineno}") from None
+        if not isinstance(data, dict):
+            raise InputError(f"{path}: expected a JSON object (the lock), found a JSON {type(data).__name__}")
         missing = [f.name for f in attrs.fields(cls) if f.name not in data]
         if missing:
             raise InputError(f"{path}: expected keys {missing} in the lock, found only {sorted(data)}")
@@ -168,7 +170,7 @@ class Fetcher:
                             total += len(chunk)
                             if total > self.max_bytes:
                                 raise FetchError(f"GET {url}: expected at most {self.max_bytes} bytes, "
-                                                 "found a larger body (stopped reading)")
+                                                 f"found more ({total} read, then stopped)")
                             chunks.append(chunk)
                         body = b"".join(chunks)
                         if declared and declared.isdigit() and len(body) != int(declared):
@@ -176,9 +178,11 @@ class Fetcher:
                                              f"found {len(body)}")
                         return body
                 except httpx.ConnectError as exc:
-                    last = f"connection failed ({exc}) after {attempt + 1} attempt(s)"
+                    last = (f"expected an HTTP response, found a connection failure ({exc}) "
+                            f"after {attempt + 1} attempt(s)")
                 except httpx.TimeoutException:
-                    last = f"timed out after {self.timeout}s, {attempt + 1} attempt(s)"
+                    last = (f"expected a response within {self.timeout}s, found none (timed out) "
+                            f"after {attempt + 1} attempt(s)")
                 except httpx.RemoteProtocolError as exc:
                     raise FetchError(f"GET {url}: truncated or malformed response: {exc}") from None
                 except httpx.HTTPError as exc:
@@ -272,16 +276,18 @@ def fetch(fetcher: Fetcher, *, ref: str | None, update_lock: bool, lock_file: Pa
     path = path or (lock.path if lock else DEFAULT_PATH)
     if ref is None:
         if lock is None:
-            raise InputError(f"{lock_file}: no lock to fetch from", hint="run `conformance fetch --ref main --update-lock`")
+            raise InputError(f"{lock_file}: no lock to fetch from",
+                             hint="run `conformance fetch --ref main --update-lock`")
         cached, _ = fetch_pinned(fetcher, lock)
         fetched = Fetched(lock.repo, lock.commit, lock.path, lock.commit, cached.read_bytes(), str(cached))
         return FetchResult(fetched, cached, lock, False, True)
     fetched, _spec = fetcher.get_spec(repo, ref, path)
+    # resolve before writing anything: a fault here must leave the cache and the lock as they were
+    commit = fetcher.resolve_commit(repo, ref, path) if update_lock else None
     cached = cache_file(repo, ref, path)
     atomic_write(cached, fetched.content)
     matches = None if lock is None else (fetched.sha256 == lock.sha256)
-    if update_lock:
-        commit = fetcher.resolve_commit(repo, ref, path)
+    if commit is not None:
         new_lock = Lock(repo, path, commit, fetched.sha256, len(fetched.content), now_iso())
         atomic_write(cache_file(repo, commit, path), fetched.content)
         new_lock.save(lock_file)

@@ -366,9 +366,10 @@ class Differ:
     ) -> list[Change]:
         o, optr, oitem = old
         n, nptr, nitem = new
-        if self.old.fp(o) == self.new.fp(n) and self.old.fp(oitem) == self.new.fp(nitem):
-            return []
         at = At(R.BOTH, "", optr, nptr)
+        self._security(o, n, at)  # document-level security and schemes count even when the operation is unchanged
+        if self.old.fp(o) == self.new.fp(n) and self.old.fp(oitem) == self.new.fp(nitem):
+            return self._flush()
         if o.get("deprecated") is not True and n.get("deprecated") is True:
             self.emit(R.DEPRECATED, at, "operation deprecated", "deprecated")
         if o.get("operationId") != n.get("operationId"):
@@ -381,7 +382,6 @@ class Differ:
                 found=str(n.get("operationId")),
             )
         self._servers(o, n, oitem, nitem, at)
-        self._security(o, n, at)
         self._parameters(o, n, oitem, nitem, at)
         self._request_body(o, n, at)
         self._responses(o, n, at)
@@ -774,15 +774,15 @@ class Differ:
         cn, fn = self.new.fp(n)
         if fo == fn:
             return
+        if co == cn:
+            self._docs_only(o, n, at)
+            return
         pair = (id(o), id(n))
         if pair in self._active:
             return
         self._active.add(pair)
         try:
-            if co == cn:
-                self._docs_only(o, n, at)
-            else:
-                self._compare(self.old.view(o, at.old), self.new.view(n, at.new), at)
+            self._compare(self.old.view(o, at.old), self.new.view(n, at.new), at)
         finally:
             self._active.discard(pair)
 
@@ -834,7 +834,7 @@ class Differ:
             if not isinstance(o, dict) or not isinstance(n, dict) or self.old.fp(o)[1] == self.new.fp(n)[1]:
                 return
             pair = (id(o), id(n))
-            if pair in self._active and at.path:
+            if pair in self._active:
                 return
             self._active.add(pair)
             try:
@@ -950,6 +950,8 @@ class Differ:
         for score, i, j in scored:
             if score < 0.5:
                 break
+            if _discriminated_apart(olabels[i], nlabels[j]):
+                continue
             if i in left_o and j in left_n:
                 pairs.append((i, j))
                 left_o.remove(i)
@@ -1289,6 +1291,13 @@ class Differ:
         self.emit(
             R.DEFAULT_CHANGED, at, f"default changed from {ov} to {nv}", f"default:{ov}->{nv}", expected=ov, found=nv
         )
+
+
+def _discriminated_apart(old: str | None, new: str | None) -> bool:
+    """Two alternatives told apart by the same property with different values (role=tool, role=developer)."""
+    if old is None or new is None or "=" not in old or "=" not in new:
+        return False
+    return old.split("=", 1)[0] == new.split("=", 1)[0] and old != new
 
 
 def _dict(value: Any) -> dict[str, Any]:

@@ -28,9 +28,11 @@ import attrs
 from conformance.drift.rules import DRIFT_RULES
 from conformance.findings import Finding
 
-_OPERATION = re.compile(r"^operation (?P<func>[\w.]+)\((?P<args>.*)\) -> (?P<ret>.*?)\s+\[(?P<method>\w+) (?P<path>\S+)\]$")
-_TOKEN = re.compile(r"(?P<variant>\.?(?:oneOf|anyOf)\[(?P<label>[^\]]*)\])|(?P<items>\[\])|(?P<ctype>\[[^\]]+/[^\]]+\])|"
-                    r"(?P<name>[^.\[\]]+)")
+_OPERATION = re.compile(
+    r"^operation (?P<func>[\w.]+)\((?P<args>.*)\) -> (?P<ret>.*?)\s+\[(?P<method>\w+) (?P<path>\S+)\]$")
+_TOKEN = re.compile(
+    r"(?P<variant>\.?(?:oneOf|anyOf)\[(?P<label>[^\]]*)\])|(?P<items>\[\])|(?P<ctype>\[[^\]]+/[^\]]+\])|"
+    r"(?P<name>[^.\[\]]+)")
 _NAME = re.compile(r"\b[A-Z]\w*")
 
 

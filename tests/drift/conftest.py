@@ -1,0 +1,53 @@
+"""Fixtures for the drift tests: isolation from the shell's environment, the mirror, tiny spec builders."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conformance import pipeline
+
+REPO = Path(__file__).resolve().parents[2]
+MIRROR = REPO.parent / "shared" / "upstream"
+SPEC_REPO = "aimlapi/api-docs"
+OPENAI_DIR = "docs/api-references/text-models-llm/OpenAI"
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No test inherits a mirror, a root, a step summary or debug mode from the shell that runs pytest."""
+    for name in ("SPEC_MIRROR", "SPEC_BASE_URL", "CONFORMANCE_ROOT", "CONFORMANCE_CACHE", "CONFORMANCE_DEBUG",
+                 "GITHUB_STEP_SUMMARY"):
+        monkeypatch.delenv(name, raising=False)
+    yield
+    pipeline._published.cache_clear()
+
+
+@pytest.fixture
+def mirror() -> Path:
+    if not MIRROR.is_dir():
+        pytest.skip(f"the upstream mirror {MIRROR} is not there (CI provides it beside the clone)")
+    return MIRROR
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A project root in tmp with a copy of spec/lock.json (and the surface summary), the cache in tmp."""
+    root = tmp_path / "project"
+    (root / "spec").mkdir(parents=True)
+    shutil.copy(REPO / "spec" / "lock.json", root / "spec" / "lock.json")
+    surface = REPO / "spec" / "client-surface.txt"
+    if surface.is_file():
+        shutil.copy(surface, root / "spec" / "client-surface.txt")
+    monkeypatch.setenv("CONFORMANCE_ROOT", str(root))
+    monkeypatch.setenv("CONFORMANCE_CACHE", str(tmp_path / "cache"))
+    return root
+
+
+def write(path: Path, spec: object) -> str:
+    path.write_text(json.dumps(spec))
+    return str(path)

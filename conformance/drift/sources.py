@@ -64,8 +64,7 @@ def parse_source(text: str, *, repo: str, default_path: str) -> Source:
                 raise UsageError(f"{text!r}: expected a full 40-character commit sha after 'commit:', found {ref!r}",
                                  hint="copy the sha from `git log` or the mirror's INDEX.json")
             return Source(prefix[:-1], path or default_path, ref, repo)
-    path = Path(text)
-    if not path.exists():
+    if not Path(text).exists():
         raise InputError(f"{text}: expected a spec file, or ref:<ref>[:<path>] / commit:<sha>[:<path>], "
                          "found no such file", hint="e.g. `conformance drift spec-old.json ref:main`")
     return Source("file", text)

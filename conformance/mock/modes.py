@@ -44,10 +44,12 @@ class Mode:
 
 MODES: tuple[Mode, ...] = (
     Mode("conformant", "conformant",
-         "valid, realistic responses generated from the spec's 200 schemas (the default); streams send role "
-         "only in the first delta and finish_reason null until the last chunk, as OpenAI-compatible servers do",
-         expects="no findings for JSON bodies; streamed chunks break the PUBLISHED chunk schema (finish_reason "
-                 "null, delta without role/content), which the normalised spec accepts: a spec defect"),
+         "valid, realistic responses generated from the spec's 200 schemas (the default); streams send "
+         "role only in the first delta and finish_reason null until the last chunk, as OpenAI-compatible "
+         "servers do",
+         expects="no findings for JSON bodies; streamed chunks break the PUBLISHED chunk schema "
+                 "(finish_reason null, delta without role/content), which the normalised spec accepts: "
+                 "a spec defect"),
     Mode("strict-spec", "stream",
          "streams that satisfy the published chunk schema literally: finish_reason non-null and role+content "
          "in every delta (non-streamed requests behave as conformant)",
@@ -75,8 +77,8 @@ MODES: tuple[Mode, ...] = (
                  "(content is a non-nullable string there); the normalised spec accepts it: a spec defect",
          pointer="/choices/0/message/content", stream_pointer="/choices/0/delta/content", keyword="type"),
     Mode("extra-field", "drift",
-         "adds an undocumented member 'meta' ({\"usage\": {\"credits_used\", \"usd_spent\"}}), as the sibling "
-         "spec gpt-5-2.json documents (chunks: on the last chunk)",
+         "adds an undocumented member 'meta' ({\"usage\": {\"credits_used\", \"usd_spent\"}}), as the "
+         "sibling spec gpt-5-2.json documents (chunks: on the last chunk)",
          expects="undocumented field at /meta (the schema does not declare it; not a schema violation)",
          pointer="/meta", stream_pointer="/meta", keyword=None),
     Mode("wrong-object", "drift",

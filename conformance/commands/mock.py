@@ -1,0 +1,93 @@
+"""``conformance mock``: serve a spec-driven mock of the chat completions API on loopback."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from conformance.errors import UsageError
+from conformance.mock.modes import DEFAULT_MODE, MODES, MODES_BY_NAME
+
+HELP = "serve a spec-driven mock of the API (conformant, documented, drifted and faulty modes)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--port", type=int, default=4010, help="TCP port; 0 picks a free one (default: 4010)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    parser.add_argument("--allow-non-loopback", action="store_true",
+                        help="allow --host to be an address other machines can reach")
+    parser.add_argument("--mode", default=DEFAULT_MODE, metavar="MODE",
+                        help=f"default behaviour (default: {DEFAULT_MODE}); a request can pick another "
+                             "with the header X-Mock-Mode; see --list-modes")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the response generator (default: 0)")
+    parser.add_argument("--spec", default=None, metavar="published|normalised|FILE",
+                        help="spec to serve (default: normalised, falling back to published while the "
+                             "overlay cannot be applied); a drifted spec file gives a drifted mock")
+    parser.add_argument("--list-modes", action="store_true", help="print the modes, one per line, and exit")
+    parser.add_argument("--page", default=None,
+                        help="doc page whose example response the documented mode replays "
+                             "(default: the seed page)")
+    parser.add_argument("--max-body", type=int, default=1024 * 1024, metavar="BYTES",
+                        help="largest request body accepted; larger gets 413 (default: 1048576)")
+    parser.add_argument("--latency-ms", type=int, default=200,
+                        help="delay of the latency mode (default: 200; per request: X-Mock-Latency-Ms)")
+    parser.add_argument("--retry-after", type=int, default=1,
+                        help="Retry-After seconds of rate-limit and error-503 "
+                             "(default: 1; X-Mock-Retry-After)")
+    parser.add_argument("--quiet", action="store_true", help="no log line per request")
+    parser.add_argument("--mirror", default=None,
+                        help="read upstream files from this mirror directory (default: $SPEC_MIRROR)")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.list_modes:
+        width = max(len(mode.name) for mode in MODES)
+        for mode in MODES:
+            sys.stdout.write(f"{mode.name:<{width}}  {mode.kind:<10}  {mode.description}\n")
+        return 0
+    if args.mode not in MODES_BY_NAME:
+        raise UsageError(f"--mode {args.mode}: expected one of {', '.join(MODES_BY_NAME)}",
+                         hint="`conformance mock --list-modes` describes each")
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port {args.port}: expected 0 to 65535")
+    if args.max_body < 1:
+        raise UsageError(f"--max-body {args.max_body}: expected a positive number of bytes")
+    if not 0 <= args.latency_ms <= 60_000 or not 0 <= args.retry_after <= 86_400:
+        raise UsageError("--latency-ms: expected 0 to 60000; --retry-after: expected 0 to 86400")
+
+    from pathlib import Path
+
+    from conformance import paths
+    from conformance.errors import ToolError
+    from conformance.mock.app import MockApp, MockOptions, self_check
+    from conformance.mock.documented import example_response
+    from conformance.mock.operations import load_served_spec
+    from conformance.mock.serve import bind, serve
+
+    sock = bind(args.host, args.port, allow_non_loopback=args.allow_non_loopback)
+    try:
+        spec, label, note = load_served_spec(args.spec, mirror=args.mirror)
+        if note:
+            sys.stderr.write(f"mock: {note}\n")
+        page = Path(args.page) if args.page else paths.default_seed_page()
+        documented = None
+        documented_error = None
+        try:
+            documented = example_response(page)
+        except ToolError as exc:
+            if args.mode == "documented":
+                raise
+            documented_error = f"documented mode: {exc.message}"
+            sys.stderr.write(f"mock: {documented_error}\n")
+        options = MockOptions(mode=args.mode, seed=args.seed, max_body=args.max_body,
+                              latency_ms=args.latency_ms, retry_after=args.retry_after)
+        app = MockApp(spec, options, documented=documented, documented_error=documented_error,
+                      log=None if args.quiet else sys.stderr)
+        for problem in self_check(app):
+            sys.stderr.write(f"mock: warning: {problem}\n")
+        sys.stderr.write(f"mock: serving {', '.join('POST ' + p for p in app.paths)} from the {label} spec, "
+                         f"mode {args.mode}, seed {args.seed}\n")
+    except BaseException:
+        sock.close()
+        raise
+    return serve(app, sock, log=sys.stderr)

@@ -1,0 +1,527 @@
+"""The mock's ASGI application: a raw ASGI callable built from the spec.
+
+Per request, in this order: route (404), method (405), ``Authorization: Bearer``
+(401), ``X-Mock-*`` headers (400 for an unknown mode or a bad number), body size
+(413), JSON (400), the request schema (400 naming the JSON path and what was
+expected), request semantics the API enforces beyond the schema (400), then the
+mode: a conformant, documented, drifted or faulty answer. Every error is an
+OpenAI-style JSON error object ``{"error": {"message", "type", "param", "code"}}``.
+One log line per request (``method path status mode ms``).
+
+It is a plain ASGI callable rather than a framework app because the point of a
+mock is to be cheap: routing is one dict lookup and the body is validated by a
+compiled (Rust) validator prepared at startup.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import os
+import random
+import time
+import traceback
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any, TextIO
+
+import attrs
+import orjson
+
+from conformance.mock import chat
+from conformance.mock.compiler import Maker
+from conformance.mock.modes import DEFAULT_MODE, MODES_BY_NAME
+from conformance.mock.operations import ChatOperation, chat_operations
+from conformance.schema import Validator, Violation
+
+JSON = Any
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+DEFAULT_MAX_BODY = 1024 * 1024
+MAX_LATENCY_MS = 60_000
+_JSON_CT = b"application/json"
+_SSE_CT = b"text/event-stream; charset=utf-8"
+_TEXT_CT = b"text/plain; charset=utf-8"
+_std_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def _reject_constant(token: str) -> None:
+    raise ValueError(f"{token} is not valid JSON")
+
+
+_std_loads = json.JSONDecoder(parse_constant=_reject_constant).decode
+
+
+def _dumps(value: JSON) -> bytes:
+    """Compact JSON bytes (orjson; the standard library for what orjson refuses: integers over 64 bits)."""
+    try:
+        return orjson.dumps(value)
+    except TypeError:
+        return _std_dumps(value).encode()
+
+
+def _loads(raw: bytes) -> JSON:
+    """Strict JSON (no NaN/Infinity); ``ValueError`` with the reason when it is not JSON."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        # the standard library's error is clearer, and it parses integers over 64 bits
+        return _std_loads(raw.decode("utf-8"))
+
+
+class _Disconnected(Exception):
+    """The client went away before sending the whole body."""
+
+
+@attrs.define
+class _Route:
+    op: ChatOperation
+    validator: Validator
+    completion: Maker
+    chunk: Maker
+
+
+@attrs.frozen
+class MockOptions:
+    """How the server behaves when a request does not say otherwise."""
+
+    mode: str = DEFAULT_MODE
+    seed: int = 0
+    max_body: int = DEFAULT_MAX_BODY
+    latency_ms: int = 200
+    retry_after: int = 1
+
+
+def error_body(message: str, type_: str, param: str | None = None, code: str | None = None) -> bytes:
+    """The OpenAI-style error object every error response carries."""
+    return _dumps({"error": {"message": message, "type": type_, "param": param, "code": code}})
+
+
+def pointer_to_param(pointer: str) -> str | None:
+    """``/messages/0/role`` -> ``messages[0].role`` (OpenAI's ``param`` style); the root is ``None``."""
+    if not pointer:
+        return None
+    out = ""
+    for token in pointer.split("/")[1:]:
+        token = token.replace("~1", "/").replace("~0", "~")
+        out += f"[{token}]" if token.isdigit() else (f".{token}" if out else token)
+    return out
+
+
+def _violation_message(violations: list[Violation]) -> str:
+    first = violations[0]
+    where = first.path or "/ (the body)"
+    more = f" (and {len(violations) - 1} more problem{'s' if len(violations) > 2 else ''})" \
+        if len(violations) > 1 else ""
+    return (f"Invalid request body at {where}: expected {first.expected}, found {first.found}: "
+            f"{first.message}{more}")
+
+
+class MockApp:
+    """A spec-driven mock of the chat completions operation (both path aliases)."""
+
+    def __init__(self, spec: JSON, options: MockOptions | None = None, *, documented: JSON | None = None,
+                 documented_error: str | None = None, log: TextIO | None = None) -> None:
+        self.options = options or MockOptions()
+        if self.options.mode not in MODES_BY_NAME:
+            raise ValueError(f"unknown mock mode {self.options.mode!r}")
+        self.routes: dict[str, _Route] = {}
+        for op in chat_operations(spec):
+            validator = Validator(op.request_schema, where=f"{op.where} request body")
+            self.routes[op.path] = _Route(op, validator, chat.compile_completion(op.json_schema),
+                                          chat.compile_chunk(op.stream_schema))
+        self.documented = documented
+        self.documented_error = documented_error or "documented mode: no example response was loaded"
+        self._write = log.write if log is not None else None
+        opts = self.options
+        self._defaults = _Settings(opts.mode, opts.latency_ms if opts.mode == "latency" else 0,
+                                   opts.retry_after, 202, opts.seed)
+        self.requests = 0
+
+    @property
+    def paths(self) -> list[str]:
+        return list(self.routes)
+
+    # -- ASGI ------------------------------------------------------------------------------------
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            if scope["type"] == "lifespan":
+                await _lifespan(receive, send)
+            return
+        start = time.perf_counter()
+        state = _State(self.options.mode)
+        try:
+            await self._handle(scope, receive, send, state)
+        except _Disconnected:
+            state.status = 499
+        except Exception as exc:  # a bug in the mock: answer with a JSON 500, log one line
+            state.status = 500
+            if self._write is not None:
+                detail = traceback.format_exc() if os.environ.get("CONFORMANCE_DEBUG") else \
+                    f"{type(exc).__name__}: {exc}\n"
+                self._write(f"mock internal error: {detail}")
+            # if the response had already started this fails, and uvicorn closes the connection
+            with contextlib.suppress(Exception):
+                await _respond(send, 500, error_body(
+                    f"Internal error in the mock server: {type(exc).__name__}", "server_error", None,
+                    "mock_internal_error"))
+        self.requests += 1
+        if self._write is not None:
+            ms = (time.perf_counter() - start) * 1000
+            self._write(f"{scope['method']} {scope['path']} {state.status} {state.mode} {ms:.1f}ms\n")
+
+    async def _handle(self, scope: Scope, receive: Receive, send: Send, state: _State) -> None:
+        route = self.routes.get(scope["path"])
+        method = scope["method"]
+        if route is None:
+            state.status = 404
+            await _respond(send, 404, error_body(
+                f"Unknown request URL: {method} {scope['path']}. Expected one of: "
+                f"{', '.join('POST ' + p for p in self.routes)}.", "invalid_request_error", None,
+                "unknown_url"))
+            return
+        if method != "POST":
+            state.status = 405
+            await _respond(send, 405, error_body(
+                f"Method {method} not allowed for {scope['path']}: expected POST.", "invalid_request_error",
+                None, "method_not_allowed"), headers=[(b"allow", b"POST")])
+            return
+        auth = None
+        length = None
+        mock_headers: dict[bytes, bytes] = {}
+        for key, value in scope["headers"]:
+            if key == b"authorization":
+                auth = value
+            elif key == b"content-length":
+                length = value
+            elif key[:7] == b"x-mock-":
+                mock_headers[key] = value
+        problem = _auth_problem(auth)
+        if problem is not None:
+            state.status = 401
+            await _respond(send, 401, error_body(problem, "invalid_request_error", None, "invalid_api_key"),
+                           headers=[(b"www-authenticate", b'Bearer realm="mock"')])
+            return
+        try:
+            settings = self._settings(mock_headers, state)
+        except ValueError as exc:
+            state.status = 400
+            await _respond(send, 400, error_body(str(exc), "invalid_request_error", exc.args[1]
+                                                 if len(exc.args) > 1 else None, "invalid_mock_header"))
+            return
+        limit = self.options.max_body
+        if length is not None and length.isdigit() and int(length) > limit:
+            state.status = 413
+            await _respond(send, 413, _too_large(int(length), limit), headers=[(b"connection", b"close")])
+            return
+        body = await _read_body(receive, limit)
+        if body is None:
+            state.status = 413
+            await _respond(send, 413, _too_large(None, limit), headers=[(b"connection", b"close")])
+            return
+        try:
+            payload = _loads(body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            state.status = 400
+            await _respond(send, 400, error_body(
+                f"Invalid request body: expected a JSON object, found text that is not JSON ({exc}).",
+                "invalid_request_error", None, "invalid_json"))
+            return
+        if not route.validator.is_valid(payload):
+            violations = route.validator.violations(payload)
+            state.status = 400
+            await _respond(send, 400, error_body(_violation_message(violations), "invalid_request_error",
+                                                 pointer_to_param(violations[0].path), "invalid_value"))
+            return
+        if settings.latency_ms:
+            await asyncio.sleep(settings.latency_ms / 1000)
+        await self._answer(route, payload, body, settings, send, state)
+
+    def _settings(self, headers: dict[bytes, bytes], state: _State) -> _Settings:
+        if not headers:
+            return self._defaults
+        mode = state.mode
+        raw_mode = headers.get(b"x-mock-mode")
+        if raw_mode is not None:
+            mode = raw_mode.decode("latin-1").strip()
+            if mode not in MODES_BY_NAME:
+                raise ValueError(f"Unknown mock mode {mode!r} in X-Mock-Mode: expected one of "
+                                 f"{', '.join(MODES_BY_NAME)}.", "X-Mock-Mode")
+            state.mode = mode
+        latency = _int_header(headers, b"x-mock-latency-ms", 0, MAX_LATENCY_MS)
+        if latency is None:
+            latency = self.options.latency_ms if mode == "latency" else 0
+        retry_after = _int_header(headers, b"x-mock-retry-after", 0, 86_400)
+        status = _int_header(headers, b"x-mock-status", 100, 599)
+        seed = _int_header(headers, b"x-mock-seed", 0, 2**63 - 1)
+        return _Settings(mode=mode, latency_ms=latency,
+                         retry_after=self.options.retry_after if retry_after is None else retry_after,
+                         status=202 if status is None else status,
+                         seed=self.options.seed if seed is None else seed)
+
+    # -- answers ---------------------------------------------------------------------------------
+    async def _answer(self, route: _Route, payload: dict[str, Any], raw: bytes, settings: _Settings,
+                      send: Send, state: _State) -> None:
+        mode = settings.mode
+        if mode == "rate-limit":
+            state.status = 429
+            await _respond(send, 429, error_body(
+                "Rate limit reached for requests. Please try again later.", "requests", None,
+                "rate_limit_exceeded"), headers=[(b"retry-after", str(settings.retry_after).encode()),
+                                                 (b"x-ratelimit-remaining-requests", b"0")])
+            return
+        if mode in ("error-500", "error-502", "error-503"):
+            status = int(mode[-3:])
+            text = {500: "The server had an error while processing your request.",
+                    502: "Bad gateway: the upstream model server returned an invalid response.",
+                    503: "The engine is currently overloaded, please try again later."}[status]
+            extra = [(b"retry-after", str(settings.retry_after).encode())] if status == 503 else []
+            state.status = status
+            await _respond(send, status, error_body(text, "server_error", None, None), headers=extra)
+            return
+        if mode == "documented":
+            if self.documented is None:
+                state.status = 500
+                await _respond(send, 500, error_body(self.documented_error, "server_error", None,
+                                                     "documented_example_unavailable"))
+                return
+            state.status = 200
+            await _respond(send, 200, _dumps(self.documented))
+            return
+        digest = int.from_bytes(hashlib.blake2b(raw, digest_size=8).digest(), "big")
+        rng = random.Random((settings.seed << 64) | digest)
+        try:
+            the_plan = chat.plan(payload, rng, now=int(time.time()),
+                                 force_tool_call=mode == "content-null-with-tool-calls",
+                                 content_null=mode == "content-null-with-tool-calls")
+        except chat.RequestProblem as exc:
+            state.status = 400
+            await _respond(send, 400, error_body(exc.message, "invalid_request_error", exc.param, exc.code))
+            return
+        status = route.op.success_status
+        if mode == "undocumented-status":
+            status = settings.status
+        content_type = _TEXT_CT if mode == "wrong-content-type" else None
+        if the_plan.stream:
+            await self._stream(route, the_plan, mode, status, content_type, send, state)
+            return
+        body = chat.completion(route.completion, the_plan)
+        _drift_completion(mode, body, the_plan)
+        data = _dumps(body)
+        state.status = status
+        if mode == "drop":
+            head = [(b"content-type", _JSON_CT), (b"content-length", str(len(data)).encode())]
+            await send({"type": "http.response.start", "status": status, "headers": head})
+            await send({"type": "http.response.body", "body": data[: max(1, len(data) // 2)],
+                        "more_body": True})
+            return  # returning with the body incomplete makes the server close the connection
+        await _respond(send, status, data, content_type=content_type or route.op.json_media.encode())
+
+    async def _stream(self, route: _Route, the_plan: chat.Plan, mode: str, status: int,
+                      content_type: bytes | None, send: Send, state: _State) -> None:
+        schema = route.op.stream_schema
+        maker = route.chunk
+        strict = mode == "strict-spec"
+        state.status = status
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", content_type or _SSE_CT), (b"cache-control", b"no-cache")]})
+        groups = list(chat.chunk_choices(the_plan, strict=strict, stream_schema=schema))
+        if mode == "stream-cut":
+            groups = groups[: max(1, (len(groups) - 1) // 2)]
+        elif mode == "drop":
+            groups = groups[: max(1, len(groups) // 2)]
+        for position, choices in enumerate(groups):
+            event = chat.chunk(maker, the_plan, choices)
+            _drift_chunk(mode, event, the_plan, last=position == len(groups) - 1)
+            await send({"type": "http.response.body", "body": b"data: " + _dumps(event) + b"\n\n",
+                        "more_body": True})
+        if mode == "drop":
+            return  # the chunked body never ends: the server closes the connection mid-stream
+        if mode == "stream-cut":
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            return
+        if the_plan.include_usage:
+            event = chat.chunk(maker, the_plan, [], usage=True)
+            _drift_chunk(mode, event, the_plan, last=False)
+            await send({"type": "http.response.body", "body": b"data: " + _dumps(event) + b"\n\n",
+                        "more_body": True})
+        await send({"type": "http.response.body", "body": b"data: [DONE]\n\n", "more_body": False})
+
+
+class _State:
+    """What the log line needs about one request (a plain slotted class: made once per request)."""
+
+    __slots__ = ("mode", "status")
+
+    def __init__(self, mode: str) -> None:
+        self.mode = mode
+        self.status = 0
+
+
+class _Settings:
+    """The effective per-request settings: server options overridden by ``X-Mock-*`` headers."""
+
+    __slots__ = ("latency_ms", "mode", "retry_after", "seed", "status")
+
+    def __init__(self, mode: str, latency_ms: int, retry_after: int, status: int, seed: int) -> None:
+        self.mode = mode
+        self.latency_ms = latency_ms
+        self.retry_after = retry_after
+        self.status = status
+        self.seed = seed
+
+
+def _int_header(headers: dict[bytes, bytes], name: bytes, low: int, high: int) -> int | None:
+    raw = headers.get(name)
+    if raw is None:
+        return None
+    text = raw.decode("latin-1").strip()
+    title = "-".join(part.capitalize() for part in name.decode().split("-"))
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise ValueError(f"Invalid {title} header: expected an integer from {low} to {high}, found {text!r}.",
+                         title)
+    return int(text)
+
+
+def _auth_problem(header: bytes | None) -> str | None:
+    if header is not None and header[:7] == b"Bearer " and len(header) > 7 and b" " not in header[7:]:
+        return None  # the common case, checked without decoding
+    if header is None:
+        return ("You didn't provide an API key. Expected an Authorization header of the form "
+                "'Authorization: Bearer <key>', found none.")
+    scheme, _, token = header.decode("latin-1").strip().partition(" ")
+    if scheme.lower() != "bearer":
+        return (f"Malformed Authorization header: expected the scheme 'Bearer', found "
+                f"{scheme[:16]!r}.")
+    token = token.strip()
+    if not token or any(c.isspace() for c in token):
+        return "Malformed Authorization header: expected 'Bearer <key>' with one non-empty key, found none."
+    return None
+
+
+def _too_large(size: int | None, limit: int) -> bytes:
+    found = f"{size} bytes" if size is not None else "more"
+    return error_body(f"Request body too large: expected at most {limit} bytes, found {found}.",
+                      "invalid_request_error", None, "request_too_large")
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes | None:
+    message = await receive()
+    if message["type"] == "http.disconnect":
+        raise _Disconnected
+    body: bytes = message.get("body", b"")
+    if not message.get("more_body", False):
+        return body if len(body) <= limit else None
+    parts = [body]
+    size = len(body)
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise _Disconnected
+        chunk_: bytes = message.get("body", b"")
+        size += len(chunk_)
+        if size > limit:
+            return None
+        parts.append(chunk_)
+        if not message.get("more_body", False):
+            return b"".join(parts)
+
+
+async def _respond(send: Send, status: int, body: bytes, *, content_type: bytes = _JSON_CT,
+                   headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    head = [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]
+    if headers:
+        head.extend(headers)
+    await send({"type": "http.response.start", "status": status, "headers": head})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+# -- drift: one deviation per mode, applied to an otherwise conformant answer -------------------------
+
+def _meta(the_plan: chat.Plan) -> dict[str, Any]:
+    total = the_plan.total_tokens
+    return {"usage": {"credits_used": total * 21, "usd_spent": round(total * 1e-5, 6)}}
+
+
+def _drift_completion(mode: str, body: dict[str, Any], the_plan: chat.Plan) -> None:
+    if mode == "missing-required":
+        body.pop("usage", None)
+    elif mode == "wrong-type":
+        body["created"] = str(body.get("created", the_plan.created))
+    elif mode == "enum-outside":
+        for choice in body.get("choices") or []:
+            if isinstance(choice, dict):
+                choice["finish_reason"] = "stopped"
+    elif mode == "extra-field":
+        body["meta"] = _meta(the_plan)
+    elif mode == "wrong-object":
+        body["object"] = "chat.completions"
+
+
+def _drift_chunk(mode: str, event: dict[str, Any], the_plan: chat.Plan, *, last: bool) -> None:
+    if mode == "missing-required":
+        event.pop("model", None)
+    elif mode == "wrong-type":
+        event["created"] = str(event.get("created", the_plan.created))
+    elif mode == "enum-outside":
+        for choice in event.get("choices") or []:
+            if isinstance(choice, dict) and choice.get("finish_reason") is not None:
+                choice["finish_reason"] = "stopped"
+    elif mode == "extra-field" and last:
+        event["meta"] = _meta(the_plan)
+    elif mode == "wrong-object":
+        event["object"] = "chat.completion"
+
+
+def self_check(app: MockApp) -> list[str]:
+    """Problems with the mock's own conformant answers against the spec it serves (empty when fine)."""
+    problems: list[str] = []
+    for route in app.routes.values():
+        schema = route.op.json_schema
+        if schema is None:
+            problems.append(f"{route.op.where}: the spec has no JSON schema for a 2xx response; answers are "
+                            "generic objects")
+            continue
+        check = Validator(schema)
+        for body in _sample_requests(route):
+            try:
+                the_plan = chat.plan(body, random.Random(0), now=1_700_000_000)
+            except chat.RequestProblem:
+                continue
+            violations = check.violations(chat.completion(route.completion, the_plan))
+            for violation in violations[:3]:
+                problems.append(f"{route.op.where}: the mock's answer breaks the served "
+                                f"{route.op.success_status} schema at {violation.path or '/'}: expected "
+                                f"{violation.expected}, found {violation.found}")
+    return problems
+
+
+def _sample_requests(route: _Route) -> list[dict[str, Any]]:
+    from conformance.mock.generate import Generator
+
+    base = Generator(random.Random(0)).value(route.op.request_schema)
+    if not isinstance(base, dict):
+        return []
+    base = {k: v for k, v in base.items() if k in ("model", "messages")}
+    return [base, {**base, "n": 2, "logprobs": True, "top_logprobs": 2},
+            {**base, "tools": [{"type": "function", "function": {"name": "f", "parameters": {}}}],
+             "tool_choice": "required"}]
+
+
+def build_app(spec: JSON, options: MockOptions | None = None, **kwargs: Any) -> MockApp:
+    return MockApp(spec, options, **kwargs)
+

@@ -49,7 +49,7 @@ from .models.chat_completion_system_message_param import ChatCompletionSystemMes
 from .models.chat_completion_tool_message_param import ChatCompletionToolMessageParam
 from .models.chat_completion_user_message_param import ChatCompletionUserMessageParam
 from .models.create_chat_completion_request import CreateChatCompletionRequest
-from .retries import DEFAULT_MAX_RETRIES, RetryPolicy, parse_retry_after
+from .retries import RetryPolicy, parse_retry_after
 from .streaming import AsyncStream, Stream, async_chunk_stream, chunk_stream
 
 __all__ = [
@@ -167,7 +167,7 @@ def build_request(model: str, messages: Sequence[MessageParam], stream: bool,
 class _Settings:
     """What both clients share: where, with which key, how patiently; and how to read an answer."""
 
-    def __init__(self, api_key: str | None, base_url: str | None, max_retries: int, timeout: TimeoutArg,
+    def __init__(self, api_key: str | None, base_url: str | None, max_retries: int | None, timeout: TimeoutArg,
                  retry: RetryPolicy | None, default_headers: Mapping[str, str] | None) -> None:
         self.api_key = _api_key(api_key)
         self.base_url = _base_url(base_url)
@@ -282,12 +282,14 @@ class Gpt52:
     """A synchronous client; thread-safe, reuse one per process. Close it (or use ``with``) when done.
 
     ``api_key`` defaults to ``$AIMLAPI_KEY``; ``base_url`` to ``$AIMLAPI_BASE_URL`` or the spec's server.
+    ``max_retries`` (default 2) overrides the one of ``retry``, a ``RetryPolicy`` (backoff, Retry-After cap,
+    whether to retry failures that may have reached the server).
     ``http_client`` lets you bring your own ``httpx.Client`` (proxies, transports, event hooks); its
     base URL, auth header and timeout are set by this client.
     """
 
     def __init__(self, api_key: str | None = None, base_url: str | None = None, *,
-                 max_retries: int = DEFAULT_MAX_RETRIES, timeout: TimeoutArg = DEFAULT_TIMEOUT,
+                 max_retries: int | None = None, timeout: TimeoutArg = DEFAULT_TIMEOUT,
                  retry: RetryPolicy | None = None, default_headers: Mapping[str, str] | None = None,
                  http_client: httpx.Client | None = None) -> None:
         self._settings = _Settings(api_key, base_url, max_retries, timeout, retry, default_headers)
@@ -434,7 +436,7 @@ class AsyncGpt52:
     """The asyncio twin of ``Gpt52`` (same arguments, ``http_client`` is an ``httpx.AsyncClient``)."""
 
     def __init__(self, api_key: str | None = None, base_url: str | None = None, *,
-                 max_retries: int = DEFAULT_MAX_RETRIES, timeout: TimeoutArg = DEFAULT_TIMEOUT,
+                 max_retries: int | None = None, timeout: TimeoutArg = DEFAULT_TIMEOUT,
                  retry: RetryPolicy | None = None, default_headers: Mapping[str, str] | None = None,
                  http_client: httpx.AsyncClient | None = None) -> None:
         self._settings = _Settings(api_key, base_url, max_retries, timeout, retry, default_headers)

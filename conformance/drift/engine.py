@@ -708,21 +708,13 @@ class Differ:
         new = {(p.ref, p.pointer): p for p in self.new.reachable_problems()}
         out: list[Finding] = []
         for key, problem in sorted(new.items()):
+            if key in old:
+                continue  # not a change: the old spec had the same broken reference at the same place
             rule = R.REF_CYCLE if problem.kind == "cycle" else R.REF_BROKEN
-            persists = key in old
-            level = Level.WARNING if persists else None
-            note = " (already broken in the old spec)" if persists else ""
             location, pointer = _split_pointer(problem.pointer)
-            out += self._ref_finding(
-                rule,
-                location,
-                pointer,
-                f"{problem.detail}{note}; that part is compared as an opaque reference",
-                f"{problem.kind}:{problem.ref}",
-                level,
-                problem.hint or None,
-                problem.ref,
-            )
+            out += self._ref_finding(rule, location, pointer, f"{problem.detail}; that part is compared "
+                                     "as an opaque reference", f"{problem.kind}:{problem.ref}", None,
+                                     problem.hint or None, problem.ref)
         for key, problem in sorted(old.items()):
             if key in new:
                 continue

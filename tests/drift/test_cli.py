@@ -67,8 +67,9 @@ def test_reports_are_written_before_the_exit_code(pair: tuple[str, str], tmp_pat
     assert json.loads(output.read_text()) == json.loads(stdout)
     markdown = summary.read_text()
     assert markdown.startswith("<!-- drift-fingerprint: drift-")
-    assert "| breaking | `drift-request-enum-value-removed` | request | `POST /v1/chat/completions#request.body.model` " \
-        "| enum value(s) removed: b |" in markdown
+    row = ("| breaking | `drift-request-enum-value-removed` | request | "
+           "`POST /v1/chat/completions#request.body.model` | enum value(s) removed: b |")
+    assert row in markdown
     assert step_summary.read_text() == "earlier step\n" + markdown + "\n"
     assert json.loads(stdout)["meta"]["fingerprint"] in markdown
 

@@ -352,7 +352,7 @@ class _Checker:
                 if slot is not None:
                     current = slot
             else:
-                target = current if current is not None else (self.slots[0] if self.slots else None)
+                target = current if current is not None else next((s for s in self.slots if s.op), None)
                 self._check_example(block, target)
         operations = tuple(f"{slot.ref.label()} ({slot.op.spec.display})" if slot.op else
                            f"{slot.ref.label()} (not loaded)" for slot in self.slots)
@@ -394,7 +394,8 @@ class _Checker:
     def _validator(self, spec: LoadedSpec, pointer: str, schema: Any, line: int) -> Validator | None:
         validator = spec.validator(pointer, schema)
         if isinstance(validator, SpecFailure):
-            self.add(validator.rule, line, f"{spec.display}#{pointer}: {validator.message}", hint=validator.hint)
+            self.add(validator.rule, line, validator.message, hint=validator.hint, pointer=pointer,
+                     extra={"spec": spec.display})
             return None
         return validator
 
@@ -508,6 +509,14 @@ class _Checker:
         op = slot.op
         if op is None:
             return slot  # the block's spec is not available: reported on the block already
+        if matched is None and not any(f.rule_id == rules.SAMPLE_URL.id and f.location == self.at(call_line)
+                                       for f in self.findings):
+            reasons = self._match_url(op, request.url)
+            self.add(rules.SAMPLE_URL, call_line,
+                     f"the {name} sample calls {request.url}, which is not an operation of {op.spec.short}: "
+                     f"{'; '.join(reasons) if isinstance(reasons, list) else reasons}",
+                     expected=" or ".join(s.rstrip("/") + op.path for s in op.spec.servers(op)),
+                     found=request.url)
         path = matched or op.path
         methods = op.spec.methods(path)
         target = op.spec.operation(path, request.method.lower())
@@ -528,7 +537,7 @@ class _Checker:
             return
         pointer, schema, required = schema_info
         body_line = block.page_line(request.body_line)
-        extra = {"spec": op.spec.display, "operation": op.label}
+        extra: dict[str, Any] = {"spec": op.spec.display, "operation": op.label}
         if not request.has_body:
             if required:
                 self.add(rules.SAMPLE_BODY_SCHEMA, block.page_line(request.line),
@@ -538,11 +547,16 @@ class _Checker:
         validator = self._validator(op.spec, pointer, schema, slot.ref.line)
         if validator is None:
             return
-        for issue in _explain(validator, request.body):
+        issues = _explain(validator, request.body)
+        accepts = self._normalised_accepts(op, request.body, response=False) if issues else None
+        if accepts is not None:
+            extra = {**extra, "normalised_accepts": accepts}
+        suffix = "; the normalised spec (with its declared corrections) accepts the body" if accepts else ""
+        for issue in issues:
             key = issue.pointer.rsplit("/", 1)[-1] if issue.pointer else ""
             line = _find_key_line(block.code, request.body_line, key) if key and not key.isdigit() else None
             self.add(rules.SAMPLE_BODY_SCHEMA, block.page_line(line) if line else body_line,
-                     f"the {name} sample's request body {issue.message} (request schema of {op.label})",
+                     f"the {name} sample's request body {issue.message} (request schema of {op.label}){suffix}",
                      pointer=issue.pointer, expected=issue.expected, found=issue.found, extra=extra)
         if isinstance(request.body, dict | list):
             for field in undocumented_fields(validator.oas_schema, request.body):
@@ -633,7 +647,12 @@ class _Checker:
             return
         lines = _lines_of(block.code)
         note = self._shape_note(value, validator)
-        extra = {"spec": op.spec.display, "operation": op.label, "status": status}
+        extra: dict[str, Any] = {"spec": op.spec.display, "operation": op.label, "status": status}
+        accepts = self._normalised_accepts(op, value, response=True) if issues else None
+        if accepts is not None:
+            extra["normalised_accepts"] = accepts
+        if accepts:
+            note += "; the normalised spec (with its declared corrections) accepts the example"
         stale = self._stale_context(op) if issues else None
         then_issues = self._issues_then(stale, op, value) if stale else None
         for issue in issues:
@@ -650,7 +669,25 @@ class _Checker:
             self.add(rules.EXAMPLE_UNDOCUMENTED, block.page_line(_line_for(lines, field)),
                      f"the response example has {field}, which the {status} response schema of {op.label} "
                      f"does not declare{note if issues else ''}", pointer=field,
-                     found=_show(_get(value, field)), extra=extra)
+                     found=_show(_get(value, field)),
+                     extra={k: v for k, v in extra.items() if k != "normalised_accepts"})
+
+    def _normalised_accepts(self, op: OperationRef, value: Any, *, response: bool) -> bool | None:
+        """Whether the normalised spec accepts ``value`` for this operation; None when it does not apply."""
+        normalised = self.store.normalised_for(op.spec.source)
+        other = normalised.operation(op.path, op.method) if normalised is not None else None
+        if normalised is None or other is None:
+            return None
+        if response:
+            found = normalised.response_schema(other)
+            located = (found[1], found[2]) if found else None
+        else:
+            request = normalised.request_schema(other)
+            located = (request[0], request[1]) if request else None
+        if located is None:
+            return None
+        validator = normalised.validator(*located)
+        return None if isinstance(validator, SpecFailure) else validator.is_valid(value)
 
     def _stale_context(self, op: OperationRef) -> _Stale | None:
         """When the page predates a change of its spec (mirror history), the spec as it was then."""

@@ -60,7 +60,7 @@ _EXPECTED = {
     _VALUE_OR_END: "a value or ']'",
     _KEY_OR_END: "a property name or '}'",
     _COLON: "':'",
-    _AFTER: "',' or the end of the enclosing object/array",
+    _AFTER: "',' or a closing bracket",
 }
 
 
@@ -159,7 +159,12 @@ def _parse(text: str, track: dict[str, int] | None) -> Any:
                     raise ExampleSyntaxError("unterminated /* comment", line, col)
                 if text[pos] in "\"'":
                     raise ExampleSyntaxError("unterminated string", line, col)
-                expected = _EXPECTED[state] if (stack or state != _AFTER) else "the end of the text"
+                if state != _AFTER:
+                    expected = _EXPECTED[state]
+                elif not stack:
+                    expected = "the end of the text"
+                else:
+                    expected = "',' or " + ("']'" if isinstance(stack[-1][0], list) else "'}'")
                 raise ExampleSyntaxError(f"expected {expected}, found {text[pos]!r}", line, col)
             start, pos = match.start(), match.end()
             group = match.lastgroup

@@ -51,8 +51,8 @@ def _summary_rows(result: CatalogResult) -> list[tuple[str, str]]:
 def render_text(result: CatalogResult, title: str) -> str:
     out: list[str] = [title, ""] if title else []
     for page in result.pages:
-        if page.skipped_reason and not page.findings:
-            continue
+        if not page.findings:
+            continue  # clean and skipped pages are counted (and skipped ones listed) in the summary
         head = f"{page.page}: {_page_counts(page)}"
         if page.skipped_reason:
             head += f" (skipped: {page.skipped_reason})"

@@ -279,12 +279,12 @@ class LoadedSpec:
         cached = self._validators.get(pointer)
         if cached is None:
             try:
-                cached = Validator(schema, self.spec, where=f"{self.display}#{pointer}")
+                cached = Validator(schema, self.spec, where=f"{self.short}#{pointer}")
             except ToolError as exc:
                 cached = SpecFailure(rules.SPEC_INVALID, exc.message, exc.hint)
             except (ValueError, TypeError, RecursionError) as exc:
                 cached = SpecFailure(rules.SPEC_INVALID,
-                                     f"{self.display}#{pointer}: the schema cannot be compiled: {exc}")
+                                     f"{self.short}#{pointer}: the schema cannot be compiled: {exc}")
             self._validators[pointer] = cached
         return cached
 
@@ -299,6 +299,7 @@ class SpecStore:
         self._factory = fetcher_factory
         self._cache: dict[str, LoadedSpec | SpecFailure] = {}
         self._indexes: dict[str, dict[str, Any] | None] = {}
+        self._normalised: dict[tuple[str, str], LoadedSpec | None] = {}
 
     def _local_for(self, source: SpecSource) -> Path | None:
         root = self.catalog_root
@@ -369,6 +370,35 @@ class SpecStore:
             return "main", resolved.relative_to(root).as_posix()
         return None
 
+    # -- the normalised spec (for "would the declared corrections accept it?") ----------------------
+    def normalised_for(self, source: SpecSource) -> LoadedSpec | None:
+        """The normalised spec when ``source`` is the pinned spec's file and it is available offline."""
+        if source.repo is None or source.path is None:
+            return None
+        key = (source.repo, source.path)
+        if key not in self._normalised:
+            self._normalised[key] = self._load_normalised(source)
+        return self._normalised[key]
+
+    def _load_normalised(self, source: SpecSource) -> LoadedSpec | None:
+        from conformance.fetch import Lock, cache_file
+
+        try:
+            lock = Lock.load()
+            if (lock.repo, lock.path) != (source.repo, source.path):
+                return None
+            mirror = self.fetcher().mirror
+            if mirror is None and not cache_file(lock.repo, lock.commit, lock.path).is_file():
+                return None  # never reach the network for this
+            from conformance.pipeline import load_spec
+
+            spec = load_spec("normalised", mirror=str(mirror) if mirror else None)
+        except (ToolError, ImportError, OSError, ValueError, KeyError):
+            return None
+        normalised = SpecSource(display=f"normalised {lock.repo}@{lock.commit}:{lock.path}", repo=lock.repo,
+                                ref=lock.commit, path=lock.path)
+        return LoadedSpec(normalised, "normalised", spec)
+
     def fetcher(self) -> Fetcher:
         if self._fetcher is None:
             if self._factory is not None:
@@ -395,8 +425,9 @@ class SpecStore:
                 raw = local.read_bytes()
             except FileNotFoundError:
                 hint = _case_hint(local)
+                looked = "" if source.local else f" (looked for {local})"
                 return SpecFailure(rules.SPEC_UNAVAILABLE,
-                                   f"the linked spec {source.display} does not exist (looked for {local})",
+                                   f"the linked spec {source.display} does not exist{looked}",
                                    hint or rules.SPEC_UNAVAILABLE.fix)
             except OSError as exc:
                 return SpecFailure(rules.SPEC_UNAVAILABLE,

@@ -1,0 +1,57 @@
+"""Fixtures for the doc-check tests: isolation from the shell, the fixture pages, the upstream mirror."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conformance import pipeline
+from conformance.paths import project_root
+
+DATA = Path(__file__).resolve().parent / "data"
+SHARED = project_root().parent / "shared"
+MIRROR = SHARED / "upstream"
+CATALOG = MIRROR / "aimlapi" / "api-docs" / "main"
+SEED = SHARED / "seeds" / "000_01b4fc7a9c1f02a6.txt"
+LLM = "docs/api-references/text-models-llm"
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """No test inherits a mirror, a base URL or a project root from the shell; the cache is per test."""
+    for name in ("SPEC_MIRROR", "SPEC_BASE_URL", "CONFORMANCE_ROOT", "CONFORMANCE_DEBUG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CONFORMANCE_CACHE", str(tmp_path / "cache"))
+    yield
+    pipeline._published.cache_clear()
+
+
+@pytest.fixture
+def mirror() -> Path:
+    if not CATALOG.is_dir():
+        pytest.skip(f"the upstream mirror {MIRROR} is not there (CI provides it beside the clone)")
+    return MIRROR
+
+
+@pytest.fixture
+def offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any attempt to fetch from the network fails the test, saying why."""
+    from conformance.fetch import Fetcher
+
+    def refuse(self: Fetcher, url: str, accept: str = "*/*") -> bytes:
+        raise AssertionError(f"a doc-check test tried to reach the network: GET {url}")
+
+    monkeypatch.setattr(Fetcher, "_http_get", refuse)
+
+
+def line_of(path: Path, needle: str, occurrence: int = 1) -> int:
+    """The 1-based line of the ``occurrence``-th line containing ``needle`` in a fixture file."""
+    seen = 0
+    for number, line in enumerate(path.read_text().split("\n"), start=1):
+        if needle in line:
+            seen += 1
+            if seen == occurrence:
+                return number
+    raise AssertionError(f"{needle!r} not found {occurrence} time(s) in {path}")

@@ -11,11 +11,11 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from conformance.errors import SpecError
 from conformance.findings import Finding, Level, Source, describe, rule
 from conformance.oaswalk import all_schemas, operations
 from conformance.samples import parse_sample
-from conformance.errors import SpecError
-from conformance.schema import Validator, deref, join_pointer
+from conformance.schema import Validator, join_pointer, resolve_pointer
 
 INVALID = rule("oas-invalid", Level.ERROR, Source.SPEC,
                "the document is not valid OpenAPI 3.0 (structural validation)",
@@ -64,28 +64,64 @@ INTEGER_NAMES = re.compile(
 ERROR_STATUS = re.compile(r"^([45]\d\d|[45]XX|default)$")
 
 
+def _broken_refs(spec: dict[str, Any]) -> list[tuple[str, str]]:
+    """(pointer of the ``$ref`` member, the ref) for every local ``$ref`` that points nowhere."""
+    broken: list[tuple[str, str]] = []
+    stack: list[tuple[Any, str]] = [(spec, "")]
+    while stack:
+        node, pointer = stack.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#"):
+                try:
+                    resolve_pointer(spec, ref)
+                except KeyError:
+                    broken.append((pointer + "/$ref", ref))
+            stack.extend((value, pointer + join_pointer(key)) for key, value in node.items())
+        elif isinstance(node, list):
+            stack.extend((value, pointer + join_pointer(index)) for index, value in enumerate(node))
+    return sorted(broken)
+
+
+def _headline(message: str, limit: int = 300) -> str:
+    """The validator's first paragraph (it appends the failing schema and instance), shortened."""
+    first = message.split("\n\n", 1)[0].strip()
+    return first if len(first) <= limit else first[: limit // 2 - 2] + " … " + first[-(limit // 2 - 2):]
+
+
 def check_structure(spec: dict[str, Any], location: str) -> Iterator[Finding]:
     from jsonschema.exceptions import best_match
     from openapi_spec_validator import OpenAPIV30SpecValidator
 
+    broken = _broken_refs(spec)
+    for pointer, ref in broken:
+        yield INVALID.finding(location, f"$ref {ref!r} points nowhere in this document", pointer=pointer,
+                              expected="a local $ref to an existing node", found=ref)
+    if broken:
+        return  # the validator cannot resolve them either, and would stop at the first
     # missing response descriptions get their own rule (clearer message); skip them here
     missing_desc = {p for p, _ in _responses_without_description(spec)}
     try:
         errors = list(OpenAPIV30SpecValidator(spec).iter_errors())
-    except Exception as exc:  # the validator itself choked (e.g. a broken $ref)
-        yield INVALID.finding(location, f"structural validation could not complete: {exc}", pointer="")
+    except Exception as exc:  # the validator itself choked
+        yield INVALID.finding(location, f"structural validation could not complete: {_headline(str(exc))}")
         return
     for error in errors:
-        pointer = join_pointer(*error.absolute_path)
+        # document-level errors carry the document as instance and an absolute path; the validator's
+        # schema checks report a path relative to a schema it does not name
+        located = error.instance is spec
+        pointer = join_pointer(*error.absolute_path) if located else ""
         if pointer in missing_desc:
             continue
         detail = best_match(error.context) if error.context else error
-        message = detail.message if detail is not None else error.message
-        if len(message) > 300:
-            message = message[:140] + " … " + message[-140:]
+        message = _headline(detail.message if detail is not None else error.message)
+        if located:
+            found = describe(resolve_pointer(spec, pointer))
+        else:
+            found = describe(error.instance)
+            message += " (in a schema; the validator does not say which)"
         yield INVALID.finding(location, f"not valid OpenAPI 3.0: {message}", pointer=pointer,
-                              expected="a document valid against the OpenAPI 3.0 schema",
-                              found=describe(error.instance))
+                              expected="a document valid against the OpenAPI 3.0 schema", found=found)
 
 
 def _responses_without_description(spec: dict[str, Any]) -> Iterator[tuple[str, str]]:
@@ -176,15 +212,22 @@ def check_examples(spec: dict[str, Any], location: str) -> Iterator[Finding]:
     for node in all_schemas(spec):
         if "example" not in node.schema:
             continue
-        try:
-            validator = Validator(node.schema, spec, where=location)
-        except SpecError:
+        validator = _validator(node.schema, spec, location)
+        if validator is None:
             continue
         for violation in validator.violations(node.schema["example"]):
             yield EXAMPLE_INVALID.finding(
                 location, f"example violates its schema at {violation.path or '/'}: {violation.message}",
                 pointer=node.pointer + "/example" + violation.path, expected=violation.expected,
                 found=violation.found)
+
+
+def _validator(schema: dict[str, Any], spec: dict[str, Any], location: str) -> Validator | None:
+    """A compiled validator, or None when the schema cannot be compiled (a broken $ref, a bad pattern)."""
+    try:
+        return Validator(schema, spec, where=location)
+    except (SpecError, ValueError):
+        return None
 
 
 def check_code_samples(spec: dict[str, Any], location: str) -> Iterator[Finding]:
@@ -204,7 +247,9 @@ def check_code_samples(spec: dict[str, Any], location: str) -> Iterator[Finding]
                     location, f"{sample.get('lang')} sample: cannot read the request body ({request.error})",
                     pointer=pointer, level=Level.WARNING)
                 continue
-            validator = validator or Validator(schema, spec, where=location)
+            validator = validator or _validator(schema, spec, location)
+            if validator is None:
+                break  # the request schema itself is broken: oas-invalid says where
             for violation in validator.violations(request.body):
                 yield CODE_SAMPLE_INVALID.finding(
                     location, f"{sample.get('lang')} sample sends a body that violates the request schema at "
@@ -240,54 +285,97 @@ def check_inline_objects(spec: dict[str, Any], location: str) -> Iterator[Findin
                 expected="a named schema under components/schemas", found="an inline object with properties")
 
 
+def _follow(spec: dict[str, Any], node: Any, pointer: str) -> tuple[dict[str, Any], str]:
+    """Follow local ``$ref`` (and ``allOf: [$ref]`` wrappers) from ``node`` at ``pointer`` to the schema that
+    really holds the keywords, and the pointer where it lives; ``({}, "")`` when a reference points nowhere."""
+    seen: set[str] = set()
+    while isinstance(node, dict):
+        ref = node.get("$ref")
+        if ref is None and _nullable_ref(node):
+            ref = node["allOf"][0]["$ref"]
+        if not isinstance(ref, str) or not ref.startswith("#/") or ref in seen:
+            break
+        seen.add(ref)
+        try:
+            node = resolve_pointer(spec, ref)
+        except KeyError:
+            return {}, ""
+        pointer = ref[1:]
+    return (node, pointer) if isinstance(node, dict) else ({}, "")
+
+
+def _member(spec: dict[str, Any], schema: Any, pointer: str, *keys: str) -> tuple[dict[str, Any], str]:
+    """Step through keys (``properties``, a name, ``items``...), following references at every step."""
+    node, where = _follow(spec, schema, pointer)
+    for key in keys:
+        child = node.get(key)
+        if not isinstance(child, dict):
+            return {}, ""
+        node, where = _follow(spec, child, where + join_pointer(key))
+    return node, where
+
+
+def _choice(spec: dict[str, Any], media: Any, base: str) -> tuple[dict[str, Any], str]:
+    """The schema of ``choices[]`` in a response body, and where it lives."""
+    if not isinstance(media, dict):
+        return {}, ""
+    return _member(spec, media.get("schema"), base, "properties", "choices", "items")
+
+
+def _nullable_site(spec: dict[str, Any], site: dict[str, Any], pointer: str) -> bool:
+    """Whether a property accepts null: ``nullable`` where it is declared or on the schema it refers to."""
+    return site.get("nullable") is True or _follow(spec, site, pointer)[0].get("nullable") is True
+
+
 def check_stream_chunks(spec: dict[str, Any], location: str) -> Iterator[Finding]:
+    reported: set[str] = set()  # both path aliases may share one chunk schema: report it once, where it is
     for op in operations(spec):
         for status, response in (op.op.get("responses") or {}).items():
-            media = ((response or {}).get("content") or {}).get("text/event-stream") if isinstance(response, dict) else None
-            if not isinstance(media, dict) or not isinstance(media.get("schema"), dict):
+            if not isinstance(response, dict):
                 continue
+            media = (response.get("content") or {}).get("text/event-stream")
             base = op.pointer + join_pointer("responses", str(status), "content", "text/event-stream", "schema")
-            try:
-                schema = deref(spec, media["schema"], where=location)
-            except SpecError:
-                continue
-            choice = ((schema.get("properties") or {}).get("choices") or {}).get("items") or {}
-            finish = (choice.get("properties") or {}).get("finish_reason") or {}
-            if "finish_reason" in (choice.get("required") or []) and not finish.get("nullable"):
+            choice, where = _choice(spec, media, base)
+            props = choice.get("properties") or {}
+            finish = props.get("finish_reason")
+            at = where + "/properties/finish_reason"
+            if (isinstance(finish, dict) and "finish_reason" in (choice.get("required") or [])
+                    and not _nullable_site(spec, finish, at) and at not in reported):
+                reported.add(at)
                 yield STREAM_UNSATISFIABLE.finding(
                     location, "every chunk must carry a non-null finish_reason; real streams send null until "
-                    "the last chunk", pointer=base + "/properties/choices/items/properties/finish_reason",
+                    "the last chunk", pointer=at,
                     expected="finish_reason nullable (null until the last chunk)",
                     found="required, not nullable")
-            delta = (choice.get("properties") or {}).get("delta") or {}
+            delta, delta_at = _follow(spec, props.get("delta"), where + "/properties/delta")
             required = [r for r in (delta.get("required") or []) if r in ("role", "content")]
-            if required:
+            if required and delta_at not in reported:
+                reported.add(delta_at)
                 yield STREAM_UNSATISFIABLE.finding(
                     location, f"every delta must carry {required}; real streams send `role` only in the first "
-                    "delta and no `content` in the last", pointer=base + "/properties/choices/items/properties/delta",
+                    "delta and no `content` in the last", pointer=delta_at,
                     expected="role and content optional in a delta", found=f"required: {required}")
 
 
 def check_message_content(spec: dict[str, Any], location: str) -> Iterator[Finding]:
+    reported: set[str] = set()
     for op in operations(spec):
         media = ((((op.op.get("responses") or {}).get("200") or {}).get("content") or {}).get("application/json")
                  or {})
-        if not isinstance(media.get("schema"), dict):
-            continue
         base = op.pointer + join_pointer("responses", "200", "content", "application/json", "schema")
-        try:
-            schema = deref(spec, media["schema"], where=location)
-        except SpecError:
-            continue
-        choice = ((schema.get("properties") or {}).get("choices") or {}).get("items") or {}
-        message = (choice.get("properties") or {}).get("message") or {}
+        choice, where = _choice(spec, media, base)
+        message, message_at = _follow(spec, (choice.get("properties") or {}).get("message"),
+                                      where + "/properties/message")
         props = message.get("properties") or {}
-        content = props.get("content") or {}
-        if "tool_calls" in props and "content" in (message.get("required") or []) and not content.get("nullable"):
+        content = props.get("content")
+        at = message_at + "/properties/content"
+        if ("tool_calls" in props and "content" in (message.get("required") or []) and isinstance(content, dict)
+                and not _nullable_site(spec, content, at) and at not in reported):
+            reported.add(at)
             yield CONTENT_NOT_NULLABLE.finding(
                 location, "a tool-calling message must have a string `content`, but real ones carry null",
-                pointer=base + "/properties/choices/items/properties/message/properties/content",
-                expected="content nullable", found=f"type {content.get('type')!r}, required, not nullable")
+                pointer=at, expected="content nullable",
+                found=f"type {content.get('type')!r}, required, not nullable")
 
 
 CHECKS: tuple[Callable[[dict[str, Any], str], Iterator[Finding]], ...] = (

@@ -44,10 +44,22 @@ def operations(spec: dict[str, Any]) -> Iterator[Operation]:
 
 
 def schema_roots(spec: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(pointer, schema) for every top-level schema: components, request bodies, responses, parameters."""
-    for name, schema in ((spec.get("components") or {}).get("schemas") or {}).items():
+    """(pointer, schema) for every top-level schema: components (schemas, and those of named responses,
+    request bodies and parameters), then each operation's request bodies, responses and parameters."""
+    components = spec.get("components") or {}
+    for name, schema in (components.get("schemas") or {}).items():
         if isinstance(schema, dict):
             yield join_pointer("components", "schemas", name), schema
+    # named responses, request bodies and parameters hold schemas too
+    for section in ("responses", "requestBodies"):
+        for name, holder in (components.get(section) or {}).items():
+            if isinstance(holder, dict):
+                for ctype, media in (holder.get("content") or {}).items():
+                    if isinstance(media, dict) and isinstance(media.get("schema"), dict):
+                        yield join_pointer("components", section, name, "content", ctype, "schema"), media["schema"]
+    for name, param in (components.get("parameters") or {}).items():
+        if isinstance(param, dict) and isinstance(param.get("schema"), dict):
+            yield join_pointer("components", "parameters", name, "schema"), param["schema"]
     for op in operations(spec):
         body = op.op.get("requestBody")
         if isinstance(body, dict):

@@ -211,3 +211,24 @@ def minimal_spec(**extra: Any) -> dict[str, Any]:
 def dump(path: Path, spec: dict[str, Any]) -> Path:
     path.write_text(json.dumps(spec, indent=2))
     return path
+
+
+V1 = "/paths/~1v1~1chat~1completions/post"
+ALIAS = "/paths/~1chat~1completions/post"
+SCHEMAS = "/components/schemas"
+
+
+def fixed_spec() -> dict[str, Any]:
+    """A small chat-completions spec with none of the defects lint knows (tests/foundation/data/chat_fixed.json)."""
+    return load_json("chat_fixed.json")
+
+
+def hits(spec: dict[str, Any], rule_id: str | None = None) -> list[tuple[str, str]]:
+    """Sorted (rule id, pointer) of lint's findings, optionally for one rule."""
+    from conformance.lint import lint
+
+    return sorted((f.rule_id, f.pointer) for f in lint(spec, "spec.json") if rule_id in (None, f.rule_id))
+
+
+def pointers(spec: dict[str, Any], rule_id: str) -> list[str]:
+    return [pointer for _, pointer in hits(spec, rule_id)]

@@ -1,0 +1,71 @@
+"""The CI workflows validate (actionlint when installed, else the structural check) and do what they promise."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import yaml
+
+from .conftest import REPO
+
+
+def _script() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("lint_workflows", REPO / "scripts" / "lint_workflows.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_workflows_lint_clean(capsys: Any) -> None:
+    assert _script().main([]) == 0, capsys.readouterr().out
+
+
+def test_structural_fallback_names_problems(tmp_path: Path, capsys: Any, monkeypatch: Any) -> None:
+    script = _script()
+    monkeypatch.setattr(script, "find_actionlint", lambda: None)
+    bad = tmp_path / "bad.yml"
+    bad.write_text("on: push\njobs:\n  a:\n    steps:\n      - name: nothing\n")
+    assert script.main([str(bad)]) == 1
+    out = capsys.readouterr().out
+    assert "ran the structural YAML check only" in out
+    assert "job a: expected 'runs-on' (or a reusable 'uses'), found neither" in out
+    assert "job a step 1: expected 'uses' or 'run'" in out
+    assert script.main([]) == 0
+
+
+def _workflow(name: str) -> dict[Any, Any]:
+    data: dict[Any, Any] = yaml.safe_load((REPO / ".github" / "workflows" / name).read_text())
+    return data
+
+
+def _runs(workflow: dict[Any, Any]) -> str:
+    return "\n".join(str(step.get("run", "")) for job in workflow["jobs"].values() for step in job["steps"])
+
+
+def test_contract_workflow_runs_tests_and_conformance() -> None:
+    workflow = _workflow("contract.yml")
+    assert set(workflow[True]) == {"push", "pull_request"}
+    runs = _runs(workflow)
+    assert "make test" in runs and "make conform" in runs
+    assert 'cat reports/summary.md >> "$GITHUB_STEP_SUMMARY"' in runs
+
+
+def test_drift_workflow_is_scheduled_and_keys_issues_by_fingerprint() -> None:
+    workflow = _workflow("drift.yml")
+    assert set(workflow[True]) == {"schedule", "workflow_dispatch"}
+    assert workflow["permissions"]["issues"] == "write"
+    runs = _runs(workflow)
+    assert "conformance drift" in runs and "--summary reports/drift.md" in runs
+    assert "drift-fingerprint" in runs and 'in:title' in runs and "gh issue create" in runs
+
+
+def test_live_workflow_takes_the_key_from_a_secret() -> None:
+    workflow = _workflow("live.yml")
+    assert set(workflow[True]) == {"workflow_dispatch"}
+    [step] = [s for s in workflow["jobs"]["live"]["steps"] if "AIMLAPI_KEY" in s.get("env", {})]
+    assert step["env"]["AIMLAPI_KEY"] == "${{ secrets.AIMLAPI_KEY }}"
+    assert "--target live" in step["run"]

@@ -69,3 +69,12 @@ def test_live_workflow_takes_the_key_from_a_secret() -> None:
     [step] = [s for s in workflow["jobs"]["live"]["steps"] if "AIMLAPI_KEY" in s.get("env", {})]
     assert step["env"]["AIMLAPI_KEY"] == "${{ secrets.AIMLAPI_KEY }}"
     assert "--target live" in step["run"]
+
+
+def test_docs_table_lists_every_drift_rule() -> None:
+    from conformance.drift.report import LABELS
+    from conformance.drift.rules import DRIFT_RULES
+
+    text = (REPO / "docs" / "drift.md").read_text()
+    for rule in DRIFT_RULES.values():
+        assert f"| `{rule.id}` | {LABELS[rule.rule.level]} | {rule.direction} | {rule.rule.summary} |" in text, rule.id

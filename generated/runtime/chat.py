@@ -174,7 +174,13 @@ class _Settings:
         self.timeout = _timeout(timeout)
         self.retry = (retry or RetryPolicy()).with_max_retries(max_retries)
         self.headers = {"Accept": "application/json", **(default_headers or {})}
-        self.headers["Authorization"] = f"Bearer {self.api_key}"
+
+    def configure(self, http: httpx.Client | httpx.AsyncClient) -> None:
+        """Point an httpx client at the API: base URL, headers, the key (redacted in httpx's repr), timeout."""
+        http.base_url = httpx.URL(self.base_url)
+        http.headers.update(self.headers)
+        http.headers["Authorization"] = f"Bearer {self.api_key}"
+        http.timeout = self.timeout
 
     def generated(self) -> AuthenticatedClient:
         return AuthenticatedClient(base_url=self.base_url, token=self.api_key, timeout=self.timeout)
@@ -294,9 +300,7 @@ class Gpt52:
                  http_client: httpx.Client | None = None) -> None:
         self._settings = _Settings(api_key, base_url, max_retries, timeout, retry, default_headers)
         self._http = http_client or httpx.Client()
-        self._http.base_url = httpx.URL(self._settings.base_url)
-        self._http.headers.update(self._settings.headers)
-        self._http.timeout = self._settings.timeout
+        self._settings.configure(self._http)
         #: the generated client, sharing this client's connections (for the generated ``api`` functions)
         self.generated = self._settings.generated().set_httpx_client(self._http)
         self.chat = Chat(self)
@@ -441,9 +445,7 @@ class AsyncGpt52:
                  http_client: httpx.AsyncClient | None = None) -> None:
         self._settings = _Settings(api_key, base_url, max_retries, timeout, retry, default_headers)
         self._http = http_client or httpx.AsyncClient()
-        self._http.base_url = httpx.URL(self._settings.base_url)
-        self._http.headers.update(self._settings.headers)
-        self._http.timeout = self._settings.timeout
+        self._settings.configure(self._http)
         #: the generated client, sharing this client's connections (for the generated ``api`` functions)
         self.generated = self._settings.generated().set_async_httpx_client(self._http)
         self.chat = AsyncChat(self)

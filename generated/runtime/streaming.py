@@ -34,7 +34,7 @@ from .exceptions import (
     request_id_of,
 )
 from .models.chat_completion_chunk import ChatCompletionChunk
-from .types import Unset
+from .models.choice_delta import ChoiceDelta
 
 __all__ = ["AsyncStream", "MessageAccumulator", "SSEDecoder", "ServerSentEvent", "Stream"]
 
@@ -369,7 +369,7 @@ class MessageAccumulator:
             if message is None:
                 message = self._messages[choice.index] = _Message()
             delta = choice.delta
-            if delta is not None and not isinstance(delta, Unset):
+            if isinstance(delta, ChoiceDelta):
                 if isinstance(delta.content, str):
                     message.content += delta.content
                 if isinstance(delta.refusal, str):

@@ -23,7 +23,6 @@ from typing import Any
 
 import httpx
 import pytest
-
 from gpt52_client.chat import AsyncGpt52, Gpt52
 from gpt52_client.models.chat_completion import ChatCompletion
 from gpt52_client.models.chat_completion_chunk import ChatCompletionChunk

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-
 from gpt52_client.exceptions import (
     APIConnectionError,
     APITimeoutError,

@@ -251,7 +251,7 @@ class Differ:
     # -- entry -----------------------------------------------------------------------------
     def run(self) -> list[Finding]:
         findings: list[Finding] = []
-        findings += self._to_findings(self._document(), ["servers"])
+        findings += self._to_findings(self._document(), [])
         findings += self._ref_findings()
         old_ops = self._operations(self.old.spec)
         new_ops = self._operations(self.new.spec)

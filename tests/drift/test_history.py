@@ -56,7 +56,7 @@ def test_gpt_4o_history(mirror: Path, capsys: Any) -> None:
     assert found(by_new["6b2ba870"], "error") == {
         ("drift-request-enum-value-removed", "POST /v2/chat/completions", "request.body.model")}
     # staging -> production host: oasdiff reports nothing here
-    assert found(by_new["c6ab7973"]) == {("drift-server-changed", "servers", "servers")}
+    assert found(by_new["c6ab7973"]) == {("drift-server-changed", "spec", "servers")}
     # /v2 -> /v1, with a hint that points at the surviving alias family
     [removed] = [f for f in by_new["3c8a3e1d"]["findings"] if f["rule_id"] == "drift-operation-removed"]
     assert removed["location"] == "POST /v2/chat/completions"

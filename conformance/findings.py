@@ -133,7 +133,8 @@ class Finding:
         pointer = self.pointer
         if self.source in (Source.SERVER, Source.DOC) or self.location.split(" ", 1)[0] in _HTTP_METHODS:
             # responses vary from run to run: /choices/2/x and /choices/0/x are the same defect
-            pointer = re.sub(r"/\d+(?=/|$)", "/*", pointer)
+            # (a status code, as in /responses/202, is not an index)
+            pointer = re.sub(r"(?<!/responses)/\d+(?=/|$)", "/*", pointer)
         raw = "\x1f".join((self.rule_id, self.location, pointer))
         return hashlib.sha256(raw.encode()).hexdigest()[:16]
 

@@ -109,10 +109,7 @@ class SpecView:
     def find(self, method: str, url: str) -> OperationSpec | None:
         path = urlsplit(url).path
         for base in self.base_paths:
-            if base and path.startswith(base):
-                candidate = path[len(base):] or "/"
-            else:
-                candidate = path
+            candidate = (path[len(base):] or "/") if base and path.startswith(base) else path
             found = self.ops.get((method.upper(), candidate))
             if found:
                 return found
@@ -244,17 +241,18 @@ def semantic_checks(ex: Exchange, body: dict[str, Any]) -> Iterator[Finding]:
     """What a schema cannot state: arithmetic, counts, tool calls, JSON modes."""
     request = _request(ex)
     usage = body.get("usage")
-    if isinstance(usage, dict) and all(isinstance(usage.get(k), int | float) for k in
-                                       ("prompt_tokens", "completion_tokens", "total_tokens")):
-        if usage["total_tokens"] != usage["prompt_tokens"] + usage["completion_tokens"]:
-            yield _finding(USAGE, ex, "usage does not add up", pointer="/usage/total_tokens",
-                           expected=f"{usage['prompt_tokens']} + {usage['completion_tokens']} = "
-                           f"{usage['prompt_tokens'] + usage['completion_tokens']}",
-                           found=str(usage["total_tokens"]))
+    counts = ("prompt_tokens", "completion_tokens", "total_tokens")
+    if (isinstance(usage, dict) and all(isinstance(usage.get(k), int | float) for k in counts)
+            and usage["total_tokens"] != usage["prompt_tokens"] + usage["completion_tokens"]):
+        yield _finding(USAGE, ex, "usage does not add up", pointer="/usage/total_tokens",
+                       expected=f"{usage['prompt_tokens']} + {usage['completion_tokens']} = "
+                       f"{usage['prompt_tokens'] + usage['completion_tokens']}",
+                       found=str(usage["total_tokens"]))
     choices = body.get("choices")
     if not isinstance(choices, list):
         return
-    wanted = request.get("n") if isinstance(request.get("n"), int) else 1
+    n = request.get("n")
+    wanted: int = n if isinstance(n, int) else 1
     indexes = [c.get("index") for c in choices if isinstance(c, dict)]
     if len(choices) != wanted or sorted(i for i in indexes if isinstance(i, int | float)) != list(range(wanted)):
         yield _finding(CHOICES, ex, f"request asked for n={wanted}", pointer="/choices",
@@ -265,7 +263,8 @@ def semantic_checks(ex: Exchange, body: dict[str, Any]) -> Iterator[Finding]:
     for i, choice in enumerate(choices):
         if not isinstance(choice, dict):
             continue
-        message = choice.get("message") if isinstance(choice.get("message"), dict) else {}
+        raw_message = choice.get("message")
+        message: dict[str, Any] = raw_message if isinstance(raw_message, dict) else {}
         calls = message.get("tool_calls") or []
         finish = choice.get("finish_reason")
         if bool(calls) != (finish == "tool_calls"):
@@ -426,7 +425,8 @@ def _stream_protocol(ex: Exchange, request: dict[str, Any], chunks: list[dict[st
     for number, chunk in enumerate(chunks):
         for choice in chunk.get("choices") or []:
             if isinstance(choice, dict):
-                index = choice.get("index") if isinstance(choice.get("index"), int) else 0
+                raw_index = choice.get("index")
+                index: int = raw_index if isinstance(raw_index, int) else 0
                 per_index.setdefault(index, []).append((number, choice))
     for index, entries in sorted(per_index.items()):
         first_number, first = entries[0]

@@ -198,5 +198,25 @@ def suite(request: pytest.FixtureRequest, suite_config: SuiteConfig) -> Iterator
     _SUITE = None
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--conformance-shard", default=None, metavar="I/N",
+                     help="run only the I-th of N shards of the suite (0-based), for splitting across machines")
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "live_safe: cheap enough to run against the live API")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    shard = config.getoption("--conformance-shard")
+    if not shard:
+        return
+    try:
+        index, total = (int(part) for part in str(shard).split("/"))
+        if not 0 <= index < total:
+            raise ValueError
+    except ValueError:
+        raise pytest.UsageError(f"--conformance-shard: expected I/N with 0 <= I < N, found {shard!r}") from None
+    keep = [item for number, item in enumerate(items) if number % total == index]
+    config.hook.pytest_deselected(items=[item for item in items if item not in keep])
+    items[:] = keep

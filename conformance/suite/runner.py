@@ -48,6 +48,8 @@ class RunOptions:
     mirror: str | None = None
     pytest_args: tuple[str, ...] = ()
     quiet: bool = False
+    shard: str | None = None
+    merge_from: tuple[Path, ...] = ()
 
 
 @attrs.frozen
@@ -138,9 +140,10 @@ def _prepare_specs(options: RunOptions, report_dir: Path) -> tuple[Path, Path]:
 def _run_pytest(config_file: Path, options: RunOptions) -> int:
     import pytest
 
-    args = [str(SUITE_FILE), "-p", "no:cacheprovider", "-q", "--rootdir", str(SUITE_FILE.parent),
+    args = [str(SUITE_FILE), "-p", "no:cacheprovider", "-p", "conformance.suite.plugin", "-q",
+            "--rootdir", str(SUITE_FILE.parent),
             "-o", "addopts=", "-o", "python_files=test_*.py", "-W", "ignore::DeprecationWarning",
-            *options.pytest_args]
+            *(["--conformance-shard", options.shard] if options.shard else []), *options.pytest_args]
     old = os.environ.get(CONFIG_ENV)
     os.environ[CONFIG_ENV] = str(config_file)
     try:
@@ -161,7 +164,18 @@ def run_suite(options: RunOptions) -> RunResult:
             old.unlink()
     raw_dir.mkdir(parents=True, exist_ok=True)
     published, normalised = _prepare_specs(options, report_dir)
-    if options.replay is not None:
+    if options.merge_from:
+        target_label = "merged shards: " + ", ".join(str(d) for d in options.merge_from)
+        for number, source in enumerate(options.merge_from):
+            files = sorted((source / "raw").glob("findings-*.jsonl"))
+            if not files:
+                raise UsageError(f"--merge-from {source}: expected a report dir with raw/findings-*.jsonl, "
+                                 "found none")
+            for file in files:
+                atomic_write(raw_dir / f"findings-shard{number}-{file.stem.split('-', 1)[1]}.jsonl",
+                             file.read_text())
+        pytest_exit = 0
+    elif options.replay is not None:
         target_label = f"replay:{options.replay}"
         from conformance.suite.replay import replay
 
@@ -187,10 +201,8 @@ def run_suite(options: RunOptions) -> RunResult:
     baseline = Baseline.load(paths.baseline_path()) if options.baseline else Baseline(paths.baseline_path(), ())
     new, acknowledged, stale = baseline.split(findings)
     write_reports(report_dir, findings, new, acknowledged, stale, target_label, options)
-    if pytest_exit != 0:
-        code = EXIT_BUG  # the suite's tests never fail on findings: a failure is a crash
-    else:
-        code = exit_code_for(new, options.fail_on)
+    # the suite's tests never fail on findings: a failing test is a crash of the suite itself
+    code = EXIT_BUG if pytest_exit != 0 else exit_code_for(new, options.fail_on)
     return RunResult(tuple(findings), tuple(new), tuple(acknowledged), tuple(stale), pytest_exit, code,
                      target_label)
 

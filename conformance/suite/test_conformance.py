@@ -29,8 +29,6 @@ from conformance.findings import Level, Source, rule
 from conformance.suite.exchange import Exchange
 from conformance.suite.plugin import SCHEMATHESIS_FAILURE, Suite
 
-pytest_plugins = ["conformance.suite.plugin"]
-
 AUTH_NOT_ENFORCED = rule("resp-auth-not-enforced", Level.ERROR, Source.SERVER,
                          "a request without a valid bearer key was answered with success",
                          "answer 401 when the key is missing or malformed")
@@ -153,7 +151,6 @@ def _as_schemathesis_response(case: Any, exchange: Exchange) -> Any:
     if exchange.status is None:
         return None
     import requests
-
     from schemathesis.core.transport import Response
 
     prepared = requests.Request(exchange.method, exchange.url, headers=exchange.request_headers,
@@ -210,7 +207,7 @@ def test_scenario(suite: Suite, name: str, path: str) -> None:
 @st.composite
 def chat_requests(draw: st.DrawFn, model: str, live: bool) -> dict[str, Any]:
     body: dict[str, Any] = {"model": model, "messages": [
-        {"role": "user", "content": draw(st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)),
+        {"role": "user", "content": draw(st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]),
                                                  min_size=1, max_size=40))}]}
     if not live:
         body["n"] = draw(st.integers(1, 4))

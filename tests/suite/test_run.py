@@ -1,0 +1,165 @@
+"""`conformance run` end to end: the real mock on loopback, the real suite, the reports, the exit codes.
+
+Every drift mode of the mock must make the run fail with the right finding (rule id and JSON path), and
+conformant mode must pass: a mode the suite does not catch is a bug in the suite.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.mock.modes import list_modes
+
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parents[2]
+CANARY = "sk-canary-7f3e9b1c2d4a5e6f708192a3b4c5d6e7"
+
+# mode -> (rule id, JSON path) the suite must report as a NEW finding
+EXPECTED: dict[str, tuple[str, str]] = {
+    "missing-required": ("resp-schema-violation", "/usage"),
+    "wrong-type": ("resp-schema-violation", "/created"),
+    "enum-outside": ("resp-schema-violation", "/choices/0/finish_reason"),
+    "content-null-with-tool-calls": ("resp-schema-violation", "/choices/0/message/content"),
+    "extra-field": ("resp-undocumented-field", "/meta"),
+    "wrong-object": ("resp-schema-violation", "/object"),
+    "wrong-content-type": ("resp-content-type-undocumented", "/responses/200/content"),
+    "undocumented-status": ("resp-status-undocumented", "/responses/202"),
+    "documented": ("resp-schema-violation", "/object"),
+}
+
+
+def run(args: list[str], report_dir: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, **(env or {})}
+    full_env.setdefault("SPEC_MIRROR", str(ROOT.parent / "shared" / "upstream"))
+    return subprocess.run([sys.executable, "-m", "conformance", "run", "--max-examples", "2",
+                           "--report-dir", str(report_dir), *args],
+                          cwd=ROOT, capture_output=True, text=True, env=full_env, timeout=600)
+
+
+def new_findings(result: subprocess.CompletedProcess[str]) -> list[dict[str, Any]]:
+    return list(json.loads(result.stdout)["findings"])
+
+
+@pytest.fixture(scope="module")
+def mode_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, subprocess.CompletedProcess[str]]:
+    modes = ["conformant", *EXPECTED]
+    base = tmp_path_factory.mktemp("modes")
+
+    def one(mode: str) -> tuple[str, subprocess.CompletedProcess[str]]:
+        return mode, run(["--mock-mode", mode, "--strict", "--format", "json"], base / mode)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return dict(pool.map(one, modes))
+
+
+def test_every_drift_mode_has_an_expectation() -> None:
+    drift = {m.name for m in list_modes("drift")}
+    assert drift <= set(EXPECTED), f"drift modes without an expected finding: {sorted(drift - set(EXPECTED))}"
+
+
+def test_conformant_mode_passes(mode_runs: dict[str, subprocess.CompletedProcess[str]]) -> None:
+    result = mode_runs["conformant"]
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert new_findings(result) == []
+
+
+@pytest.mark.parametrize("mode", sorted(EXPECTED))
+def test_drift_mode_is_caught(mode: str, mode_runs: dict[str, subprocess.CompletedProcess[str]],
+                              drift_table: list[tuple[str, str, str, str]]) -> None:
+    result = mode_runs[mode]
+    rule_id, pointer = EXPECTED[mode]
+    findings = new_findings(result) if result.stdout.strip().startswith("{") else []
+    caught = any(f["rule_id"] == rule_id and f["pointer"] == pointer and "[stream]" not in f["location"]
+                 for f in findings)
+    drift_table.append((mode, f"`{rule_id}` at `{pointer}`", "yes" if caught else "NO", str(result.returncode)))
+    assert result.returncode == 1, result.stderr[-3000:]
+    assert caught, f"{mode}: expected {rule_id} at {pointer}; new findings: " + json.dumps(
+        [(f["rule_id"], f["location"], f["pointer"]) for f in findings])
+
+
+def test_documented_mode_names_the_image_shape(mode_runs: dict[str, subprocess.CompletedProcess[str]]) -> None:
+    findings = new_findings(mode_runs["documented"])
+    got = {(f["rule_id"], f["pointer"]) for f in findings if "[stream]" not in f["location"]}
+    assert {("resp-schema-violation", "/object"), ("resp-schema-violation", "/choices"),
+            ("resp-undocumented-field", "/data")} <= got
+    (obj,) = [f for f in findings if f["pointer"] == "/object" and "[stream]" not in f["location"]][:1]
+    assert obj["found"] == '"image"' and "chat.completion" in obj["expected"]
+
+
+def test_reports_are_written(tmp_path: Path) -> None:
+    result = run(["--no-baseline", "-k", "scenario"], tmp_path)
+    assert result.returncode == 1  # the published spec's defects, with no baseline to acknowledge them
+    data = json.loads((tmp_path / "findings.json").read_text())
+    assert data["findings"] and all(f["rule_id"] and f["evidence"] for f in data["findings"]
+                                    if f["source"] in ("server", "spec") and f["rule_id"].startswith("resp-"))
+    suite = ET.parse(tmp_path / "junit.xml").getroot()
+    assert suite.tag == "testsuite" and int(suite.get("failures", "0")) >= 1
+    summary = (tmp_path / "summary.md").read_text()
+    assert summary.startswith("## Conformance: new findings") and "Whose fault" in summary
+    assert "NEW findings" in result.stdout
+
+
+def test_baseline_reports_stale_entries(tmp_path: Path) -> None:
+    baseline = json.loads((ROOT / "spec" / "baseline.json").read_text())
+    assert baseline["entries"], "the committed baseline acknowledges the published spec's defects"
+    assert all(e["reason"] for e in baseline["entries"])
+    result = run(["-k", "errors"], tmp_path)  # a partial run: most baseline entries do not occur
+    assert result.returncode == 0, result.stdout[-2000:]
+    assert "stale baseline entry" in result.stdout
+
+
+def test_key_is_never_written_anywhere(tmp_path: Path) -> None:
+    result = run(["--record", "-k", "scenario or errors"], tmp_path, env={"AIMLAPI_KEY": CANARY})
+    assert result.returncode in (0, 1), result.stderr[-2000:]
+    assert CANARY not in result.stdout and CANARY not in result.stderr
+    files = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert any(p.name.startswith("exchanges-") for p in files)
+    for path in files:
+        assert CANARY not in path.read_text(errors="replace"), path
+
+
+@pytest.mark.parametrize("target,env,message", [
+    ("http://example.com", {"AIMLAPI_KEY": CANARY}, "plain http"),
+    ("live", {"AIMLAPI_KEY": ""}, "needs an API key"),
+    ("ftp://127.0.0.1", {}, "expected an http(s) URL"),
+])
+def test_target_policy(tmp_path: Path, target: str, env: dict[str, str], message: str) -> None:
+    result = run(["--target", target], tmp_path, env=env)
+    assert result.returncode == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert CANARY not in result.stderr
+
+
+def test_record_then_replay_offline(tmp_path: Path) -> None:
+    live = run(["--record", "--no-baseline", "-k", "scenario", "--format", "json"], tmp_path / "rec")
+    replayed = run(["--replay", str(tmp_path / "rec" / "raw"), "--no-baseline", "--format", "json"],
+                   tmp_path / "replay")
+    key = lambda r: {(f["rule_id"], f["location"], f["pointer"]) for f in new_findings(r)}  # noqa: E731
+    assert key(live) and key(live) == key(replayed)
+
+
+def test_shards_merge_into_one_report(tmp_path: Path) -> None:
+    whole = run(["--no-baseline", "-k", "scenario", "--format", "json"], tmp_path / "whole")
+    for index in (0, 1):
+        run(["--no-baseline", "-k", "scenario", "--shard", f"{index}/2"], tmp_path / f"s{index}")
+    merged = run(["--no-baseline", "--merge-from", str(tmp_path / "s0"), "--merge-from", str(tmp_path / "s1"),
+                  "--format", "json"], tmp_path / "merged")
+    key = lambda r: {(f["rule_id"], f["location"], f["pointer"]) for f in new_findings(r)}  # noqa: E731
+    assert key(merged) == key(whole)
+
+
+def test_parallel_workers_share_one_mock(tmp_path: Path) -> None:
+    result = run(["--no-baseline", "-k", "scenario", "--format", "json", "-n", "2"], tmp_path)
+    assert result.returncode == 1, result.stderr[-2000:]
+    workers = {p.name for p in (tmp_path / "raw").glob("findings-gw*.jsonl")}
+    assert len(workers) == 2
+    assert new_findings(result)

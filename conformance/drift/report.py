@@ -17,7 +17,7 @@ from typing import Any
 
 import attrs
 
-from conformance.drift.rules import DOC_RULES
+from conformance.drift.rules import DOC_RULES, DRIFT_RULES
 from conformance.findings import Finding, Level, sort_findings
 
 LABELS = {Level.ERROR: "breaking", Level.WARNING: "warning", Level.INFO: "info"}
@@ -104,8 +104,12 @@ def render_text(steps: Sequence[Step], title: str) -> str:
 def _md_table(findings: Sequence[Finding]) -> list[str]:
     out = ["| level | rule | direction | where | change | client impact |", "|---|---|---|---|---|---|"]
     for f in sort_findings(findings):
+        drift_rule = DRIFT_RULES.get(f.rule_id)
+        change = f.message
+        if f.hint and (drift_rule is None or f.hint != drift_rule.rule.fix):
+            change += f" ({f.hint})"
         out.append(f"| {LABELS[f.level]} | `{f.rule_id}` | {_cell(f.get('direction'))} | `{_cell(f.where)}` "
-                   f"| {_cell(f.message)} | {_cell(f.get('client'))} |")
+                   f"| {_cell(change)} | {_cell(f.get('client'))} |")
     return out
 
 

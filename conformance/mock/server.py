@@ -159,6 +159,18 @@ class MockServer:
             self._log_file = None
         return code
 
+    def send_signal(self, sig: int) -> None:
+        """Send ``sig`` to the server process (SIGTERM and SIGINT stop it cleanly, exit code 0)."""
+        if self._proc is None:
+            raise MockServerError("mock server: not started")
+        self._proc.send_signal(sig)
+
+    def wait(self, timeout: float | None = None) -> int:
+        """Wait for the server process to end; its exit code."""
+        if self._proc is None:
+            raise MockServerError("mock server: not started")
+        return self._proc.wait(timeout=timeout)
+
     def __enter__(self) -> MockServer:
         return self.start()
 

@@ -1,0 +1,56 @@
+"""Fixtures for the mock's tests: real servers on free loopback ports, one per configuration per session."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from conformance.mock.server import MockServer
+
+from .helpers import MIRROR, Schemas
+
+
+def mirror() -> str:
+    """Where the pinned spec is read from: $SPEC_MIRROR, else the mirror beside the clone."""
+    chosen = os.environ.get("SPEC_MIRROR") or (str(MIRROR) if MIRROR.is_dir() else "")
+    if not chosen:
+        pytest.skip(f"the upstream mirror {MIRROR} is not there (CI provides it beside the clone)")
+    return chosen
+
+
+def server_env() -> dict[str, str]:
+    return {**os.environ, "SPEC_MIRROR": mirror()}
+
+
+@pytest.fixture(scope="session")
+def published_server() -> Iterator[MockServer]:
+    """The mock serving the published spec, conformant by default; tests pick modes per request."""
+    with MockServer(spec="published", seed=0, env=server_env()) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def default_server() -> Iterator[MockServer]:
+    """The mock as `conformance mock` starts it (the normalised spec, or published while it cannot be built)."""
+    with MockServer(seed=0, env=server_env()) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def published() -> Schemas:
+    from conformance.pipeline import load_spec
+
+    return Schemas(load_spec("published", mirror()))
+
+
+@pytest.fixture(scope="session")
+def normalised() -> Schemas:
+    from conformance.pipeline import load_spec
+
+    try:
+        spec = load_spec("normalised", mirror())
+    except Exception as exc:  # the overlay may be missing or broken while it is being written
+        pytest.skip(f"the normalised spec cannot be built: {exc}")
+    return Schemas(spec)

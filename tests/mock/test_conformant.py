@@ -1,0 +1,153 @@
+"""Conformant mode: valid against the 200 schema, realistic, deterministic for a seed and a request."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import jsonschema
+import pytest
+
+from conformance.mock.server import MockServer
+
+from .helpers import MODEL, Schemas, body, post
+
+WEATHER: dict[str, Any] = {"type": "function", "function": {
+    "name": "get_weather",
+    "parameters": {"type": "object", "properties": {"city": {"type": "string"}, "days": {"type": "integer",
+                                                                                          "minimum": 1}},
+                   "required": ["city", "days"], "additionalProperties": False}}}
+CLOCK: dict[str, Any] = {"type": "function",
+                         "function": {"name": "get_time", "parameters": {"type": "object", "properties": {}}}}
+
+
+def completion(server: MockServer, payload: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    response = post(server.base_url, payload, **kwargs)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/json"
+    data: dict[str, Any] = response.json()
+    return data
+
+
+def test_realistic_and_valid_against_the_published_schema(published_server: MockServer, published: Schemas) -> None:
+    before = int(time.time())
+    data = completion(published_server, body())
+    assert published.completion_violations(data) == []
+    assert data["id"].startswith("chatcmpl-") and len(data["id"]) == len("chatcmpl-") + 29
+    assert data["object"] == "chat.completion"
+    assert isinstance(data["created"], int) and before - 1 <= data["created"] <= int(time.time()) + 1
+    assert data["model"] == MODEL
+    [choice] = data["choices"]
+    assert choice["index"] == 0
+    assert choice["finish_reason"] == "stop"
+    assert choice["message"]["role"] == "assistant"
+    assert isinstance(choice["message"]["content"], str) and choice["message"]["content"]
+    usage = data["usage"]
+    assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"]
+    assert usage["prompt_tokens"] > 0 and usage["completion_tokens"] > 0
+
+
+def test_n_choices(published_server: MockServer, published: Schemas) -> None:
+    data = completion(published_server, body(n=3))
+    assert published.completion_violations(data) == []
+    assert [c["index"] for c in data["choices"]] == [0, 1, 2]
+    assert len({c["message"]["content"] for c in data["choices"]}) == 3
+
+
+def test_max_tokens_cuts_with_finish_reason_length(published_server: MockServer) -> None:
+    data = completion(published_server, body(max_tokens=2))
+    assert data["choices"][0]["finish_reason"] == "length"
+    assert data["usage"]["completion_tokens"] == 2
+
+
+def test_deterministic_for_seed_and_request(published_server: MockServer) -> None:
+    def strip(data: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in data.items() if k != "created"}
+
+    first = completion(published_server, body())
+    again = completion(published_server, body())
+    assert strip(first) == strip(again)
+    other_request = completion(published_server, body(messages=[{"role": "user", "content": "Bye"}]))
+    assert other_request["id"] != first["id"]
+    other_seed = completion(published_server, body(), headers={"X-Mock-Seed": "7"})
+    assert other_seed["id"] != first["id"]
+    assert strip(completion(published_server, body(), headers={"X-Mock-Seed": "7"})) == strip(other_seed)
+
+
+@pytest.mark.parametrize("tool_choice", ["required", {"type": "function", "function": {"name": "get_weather"}}])
+def test_tool_call_when_tool_choice_asks(published_server: MockServer, published: Schemas,
+                                         tool_choice: Any) -> None:
+    data = completion(published_server, body(tools=[CLOCK, WEATHER] if tool_choice != "required" else [WEATHER],
+                                             tool_choice=tool_choice))
+    assert published.completion_violations(data) == []
+    choice = data["choices"][0]
+    assert choice["finish_reason"] == "tool_calls"
+    [call] = choice["message"]["tool_calls"]
+    assert call["id"].startswith("call_") and call["type"] == "function"
+    assert call["function"]["name"] == "get_weather"
+    jsonschema.validate(json.loads(call["function"]["arguments"]), WEATHER["function"]["parameters"])
+    # the published spec says content is a non-nullable string: conformant mode keeps it one
+    assert choice["message"]["content"] == ""
+
+
+def test_no_tool_call_when_tool_choice_is_auto_or_none(published_server: MockServer) -> None:
+    for choice in ("auto", "none", None):
+        extra = {"tools": [WEATHER]} if choice is None else {"tools": [WEATHER], "tool_choice": choice}
+        data = completion(published_server, body(**extra))
+        assert "tool_calls" not in data["choices"][0]["message"]
+        assert data["choices"][0]["finish_reason"] == "stop"
+
+
+def test_tool_call_content_is_null_where_the_spec_allows(default_server: MockServer, normalised: Schemas) -> None:
+    if not normalised.completion.is_valid({"id": "x", "object": "chat.completion", "created": 1, "model": MODEL,
+                                           "choices": [], "usage": {"prompt_tokens": 1, "completion_tokens": 1,
+                                                                    "total_tokens": 2}}):
+        pytest.skip("the normalised 200 schema is not the one this test knows")
+    data = completion(default_server, body(tools=[WEATHER], tool_choice="required"))
+    assert normalised.completion_violations(data) == []
+    assert data["choices"][0]["message"]["content"] is None
+    assert data["choices"][0]["finish_reason"] == "tool_calls"
+
+
+def test_json_object_response_format(published_server: MockServer, published: Schemas) -> None:
+    data = completion(published_server, body(response_format={"type": "json_object"}))
+    assert published.completion_violations(data) == []
+    assert isinstance(json.loads(data["choices"][0]["message"]["content"]), dict)
+
+
+@pytest.mark.parametrize("schema", [
+    {"type": "object", "properties": {"name": {"type": "string", "minLength": 3}, "age": {"type": "integer",
+                                                                                           "minimum": 18}},
+     "required": ["name", "age"], "additionalProperties": False},
+    {"type": "array", "items": {"type": "string", "enum": ["a", "b"]}, "minItems": 2, "uniqueItems": True},
+    {"type": "object", "properties": {"tags": {"type": "array", "items": {"$ref": "#/$defs/tag"}, "minItems": 1}},
+     "required": ["tags"], "$defs": {"tag": {"type": "object", "required": ["label"],
+                                             "properties": {"label": {"type": ["string", "null"]}}}}},
+    {"anyOf": [{"type": "null"}, {"type": "number", "exclusiveMinimum": 0, "maximum": 1}]},
+])
+def test_json_schema_response_format_content_satisfies_the_schema(published_server: MockServer,
+                                                                   schema: dict[str, Any]) -> None:
+    fmt = {"type": "json_schema", "json_schema": {"name": "answer", "schema": schema, "strict": True}}
+    data = completion(published_server, body(response_format=fmt))
+    jsonschema.validate(json.loads(data["choices"][0]["message"]["content"]), schema)
+
+
+def test_logprobs_when_asked(published_server: MockServer, published: Schemas) -> None:
+    data = completion(published_server, body(logprobs=True, top_logprobs=3))
+    assert published.completion_violations(data) == []
+    choice = data["choices"][0]
+    entries = choice["logprobs"]["content"]
+    assert "".join(e["token"] for e in entries) == choice["message"]["content"]
+    assert len(entries) == data["usage"]["completion_tokens"]
+    for entry in entries:
+        assert entry["bytes"] == list(entry["token"].encode())
+        assert entry["logprob"] <= 0
+        assert len(entry["top_logprobs"]) == 3 and entry["top_logprobs"][0]["token"] == entry["token"]
+    assert completion(published_server, body())["choices"][0]["logprobs"] is None
+
+
+def test_default_server_answers_valid_against_its_spec(default_server: MockServer, normalised: Schemas) -> None:
+    for extra in ({}, {"n": 2, "logprobs": True, "top_logprobs": 1}, {"max_tokens": 1}):
+        data = completion(default_server, body(**extra))
+        assert normalised.completion_violations(data) == []

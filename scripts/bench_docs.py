@@ -35,8 +35,9 @@ import json, resource, subprocess, sys, time
 start = time.perf_counter()
 done = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 seconds = time.perf_counter() - start
-peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(json.dumps({"seconds": seconds, "peak_kib": peak, "rc": done.returncode, "stdout": done.stdout.decode()}))
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"seconds": seconds, "cpu": usage.ru_utime + usage.ru_stime, "peak_kib": usage.ru_maxrss,
+                  "rc": done.returncode, "stdout": done.stdout.decode()}))
 """
 
 
@@ -49,8 +50,9 @@ def measure(command: list[str], env: dict[str, str], repeat: int) -> dict[str, A
     if any(r["rc"] not in (0, 1) for r in runs):
         raise SystemExit(f"{' '.join(command)} failed: exit code {runs[0]['rc']}")
     seconds = statistics.median(r["seconds"] for r in runs)
+    cpu = statistics.median(r["cpu"] for r in runs)
     report = json.loads(runs[0]["stdout"]) if runs[0]["stdout"].startswith("{") else {}
-    return {"seconds": seconds, "peak_mib": max(r["peak_kib"] for r in runs) / 1024,
+    return {"seconds": seconds, "cpu": cpu, "peak_mib": max(r["peak_kib"] for r in runs) / 1024,
             "pages": report.get("catalog", {}).get("pages", 0), "findings": report.get("catalog", {}).get("findings"),
             "all": [round(r["seconds"], 3) for r in runs]}
 
@@ -96,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     env.pop("CONFORMANCE_DEBUG", None)
     base = [sys.executable, "-m", "conformance", "docs", "--format", "json", "--no-progress", "--fail-on", "never"]
 
+    load_before = os.getloadavg()[0]
     rows: list[tuple[str, dict[str, Any], int]] = []
     with tempfile.TemporaryDirectory(prefix="bench-docs-") as tmp:
         empty = Path(tmp) / "empty"
@@ -119,19 +122,22 @@ def main(argv: list[str] | None = None) -> int:
         "## Doc checks: the catalog at main",
         "",
         f"Machine: {os.cpu_count()} CPUs (nproc), Python {platform.python_version()}, {platform.system()}. "
-        f"Median of {args.repeat} whole-process runs each (subprocess wall time); peak RSS of the largest process.",
+        f"Median of {args.repeat} whole-process runs each: wall time of the subprocess, CPU time (user + sys) of "
+        "it and its workers, peak RSS of the largest process. The machine is shared: 1-minute load average "
+        f"{load_before:.1f} before the runs, {os.getloadavg()[0]:.1f} after (above {os.cpu_count()} other work "
+        "was competing and wall times are inflated; CPU times are not).",
         "",
         f"Command: `{command}`",
         "",
-        "| run | pages | jobs | whole-process s | pages/s | check time s (minus start-up) | peak RSS MiB |",
-        "|---|---|---|---|---|---|---|",
+        "| run | pages | jobs | whole-process s | pages/s | check time s (minus start-up) | CPU s | peak RSS MiB |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for label, figures, jobs in rows:
         n = figures["pages"]
         net = figures["seconds"] - startup["seconds"]
         rate = f"{n / figures['seconds']:.0f}" if n else "-"
         out.append(f"| {label} | {n} | {jobs} | {figures['seconds']:.2f} | {rate} | "
-                   f"{max(net, 0):.2f} | {figures['peak_mib']:.0f} |")
+                   f"{max(net, 0):.2f} | {figures['cpu']:.2f} | {figures['peak_mib']:.0f} |")
     d1 = scaled[2]["seconds"] - scaled[1]["seconds"]
     d2 = scaled[4]["seconds"] - scaled[2]["seconds"]
     n1 = scaled[1]["pages"]
@@ -141,12 +147,16 @@ def main(argv: list[str] | None = None) -> int:
         f"- Target (whole catalog at main, {pages} pages, under {TARGET_SECONDS:.0f} s whole-process on this machine): "
         f"**{verdict}**: {whole[2]['seconds']:.2f} s with 2 jobs, {whole[1]['seconds']:.2f} s with 1 "
         f"(parallel/sequential = {whole[2]['seconds'] / whole[1]['seconds']:.2f}); start-up alone "
-        f"{startup['seconds']:.2f} s.",
+        f"{startup['seconds']:.2f} s. CPU: {whole[2]['cpu']:.2f} s for the catalog, {startup['cpu']:.2f} s of it "
+        "start-up (imports of the whole CLI).",
         f"- Linearity: N = {n1} pages {scaled[1]['seconds']:.2f} s, 2N {scaled[2]['seconds']:.2f} s, "
         f"4N {scaled[4]['seconds']:.2f} s; t(2N)/t(N) = {scaled[2]['seconds'] / scaled[1]['seconds']:.2f}, "
         f"t(4N)/t(2N) = {scaled[4]['seconds'] / scaled[2]['seconds']:.2f} (whole-process, fixed start-up included); "
         f"marginal cost per page {d1 / n1 * 1000:.1f} ms from N to 2N, {d2 / (2 * n1) * 1000:.1f} ms from 2N to 4N "
-        f"(equal marginal costs = linear).",
+        f"(equal marginal costs = linear); CPU {scaled[1]['cpu']:.2f} / {scaled[2]['cpu']:.2f} / "
+        f"{scaled[4]['cpu']:.2f} s, CPU per page beyond start-up "
+        + " / ".join(f"{(scaled[k]['cpu'] - startup['cpu']) / scaled[k]['pages'] * 1000:.1f}" for k in (1, 2, 4))
+        + " ms.",
         f"- Findings in the catalog at main: {whole[2]['findings']} (same with 1 and 2 jobs: "
         f"{whole[1]['findings'] == whole[2]['findings']}).",
     ]

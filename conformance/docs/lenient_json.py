@@ -75,7 +75,12 @@ class _Lines:
         return index + 1, offset - self.starts[index] + 1
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _unescape(body: str, offset: int, lines: _Lines) -> str:
+    if "\\" not in body:
+        return body
     def replace(match: re.Match[str]) -> str:
         hex4, hex8, hex2, other = match.groups()
         if hex4 is not None:
@@ -94,7 +99,7 @@ def _unescape(body: str, offset: int, lines: _Lines) -> str:
         return _SIMPLE_ESCAPES.get(other, other)
 
     text = _ESCAPE.sub(replace, body)
-    if any("\ud800" <= ch <= "\udfff" for ch in text):
+    if _SURROGATE.search(text):
         # join escaped surrogate pairs into one character, as json.loads does
         text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
     return text

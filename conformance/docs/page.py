@@ -93,7 +93,8 @@ class Page:
 def _markdown() -> Any:
     from markdown_it import MarkdownIt
 
-    return MarkdownIt("commonmark")
+    # block structure only: inline parsing (emphasis, links...) is most of the cost and nothing here needs it
+    return MarkdownIt("commonmark").disable(["inline", "text_join"])
 
 
 def read_page(path: Path) -> str:
@@ -114,11 +115,14 @@ def _inline_text(token: Any) -> str:
     return str(token.content or "")
 
 
+_CODE_SPAN = re.compile(r"(`+)\s*([^`]+?)\s*\1")
+
+
 def _model_id(inline: Any) -> str | None:
-    for child in inline.children or []:
-        if child.type == "code_inline" and child.content.strip():
-            return str(child.content).strip()
     text = _TAG_TEXT.sub(" ", _inline_text(inline))
+    code = _CODE_SPAN.search(text)
+    if code:
+        return code.group(2)
     text = _HTML.sub(" ", text).replace("*", " ").strip()
     words = text.split()
     return words[0].strip("`,;") if words else None

@@ -201,24 +201,27 @@ _JS_FETCH = re.compile(r"(?<![\w$.])fetch\s*\(")
 _CLOSERS = {"(": ")", "[": "]", "{": "}"}
 
 
+_JS_STRING = {"'": re.compile(r"'(?:[^'\\\n]|\\.)*'?"), '"': re.compile(r'"(?:[^"\\\n]|\\.)*"?')}
+_JS_TEMPLATE_STOP = re.compile(r"[`\\]|\$\{")
+_JS_BRACKETS = re.compile(r"[\"'`/(){}\[\]]")
+_JS_SPLIT_STOPS: dict[str, re.Pattern[str]] = {}
+
+
 def _js_skip(text: str, pos: int) -> int:
     """If a string, template or comment starts at ``pos``, the offset after it; else ``pos``."""
     ch = text[pos]
-    if ch in "\"'":
-        i = pos + 1
-        while i < len(text) and text[i] != ch and text[i] != "\n":
-            i += 2 if text[i] == "\\" else 1
-        return min(i + 1, len(text))
+    if ch in _JS_STRING:
+        match = _JS_STRING[ch].match(text, pos)
+        return match.end() if match else pos + 1
     if ch == "`":
         i = pos + 1
-        while i < len(text) and text[i] != "`":
-            if text[i] == "\\":
-                i += 2
-            elif text.startswith("${", i):
-                i = _js_match(text, i + 1) + 1
-            else:
-                i += 1
-        return min(i + 1, len(text))
+        while True:
+            stop = _JS_TEMPLATE_STOP.search(text, i)
+            if stop is None:
+                return len(text)
+            if stop.group() == "`":
+                return stop.end()
+            i = stop.end() + 1 if stop.group() == "\\" else _js_match(text, stop.start() + 1) + 1
     if text.startswith("//", pos):
         end = text.find("\n", pos)
         return len(text) if end == -1 else end
@@ -232,15 +235,19 @@ def _js_match(text: str, open_pos: int) -> int:
     """Offset of the bracket closing the one at ``open_pos`` (strings and comments skipped)."""
     stack = [_CLOSERS[text[open_pos]]]
     i = open_pos + 1
-    while i < len(text):
-        skipped = _js_skip(text, i)
-        if skipped != i:
-            i = skipped
-            continue
+    while True:
+        found = _JS_BRACKETS.search(text, i)
+        if found is None:
+            break
+        i = found.start()
         ch = text[i]
+        if ch in "\"'`/":
+            skipped = _js_skip(text, i)
+            i = skipped if skipped != i else i + 1
+            continue
         if ch in _CLOSERS:
             stack.append(_CLOSERS[ch])
-        elif ch in ")]}":
+        else:
             if ch != stack[-1]:
                 raise SampleError(f"unbalanced {ch!r}", text.count("\n", 0, i) + 1)
             stack.pop()
@@ -252,20 +259,26 @@ def _js_match(text: str, open_pos: int) -> int:
 
 def _js_split(text: str, start: int, end: int, seps: str = ",") -> list[tuple[int, int]]:
     """Top-level pieces of ``text[start:end]`` separated by ``seps``, as (start, end) offsets."""
+    stops = _JS_SPLIT_STOPS.get(seps)
+    if stops is None:
+        stops = _JS_SPLIT_STOPS[seps] = re.compile("[" + re.escape("\"'`/({[" + seps) + "]")
     pieces: list[tuple[int, int]] = []
     i = piece = start
     while i < end:
-        skipped = _js_skip(text, i)
-        if skipped != i:
-            i = skipped
-            continue
+        found = stops.search(text, i, end)
+        if found is None:
+            break
+        i = found.start()
         ch = text[i]
+        if ch in "\"'`/":
+            skipped = _js_skip(text, i)
+            i = skipped if skipped != i else i + 1
+            continue
         if ch in _CLOSERS:
             i = _js_match(text, i) + 1
             continue
-        if ch in seps:
-            pieces.append((piece, i))
-            piece = i + 1
+        pieces.append((piece, i))
+        piece = i + 1
         i += 1
     if text[piece:end].strip():
         pieces.append((piece, end))
@@ -291,27 +304,30 @@ class _Js:
     def line(self, offset: int) -> int:
         return self.code.count("\n", 0, offset) + 1
 
+    _EXPRESSION_STOPS = re.compile(r"[\"'`/(\[{;\n)\]}]")
+
     def _expression_end(self, pos: int) -> int:
-        i = pos
         code = self.code
-        while i < len(code):
-            skipped = _js_skip(code, i)
-            if skipped != i:
+        i = pos
+        while True:
+            found = self._EXPRESSION_STOPS.search(code, i)
+            if found is None:
+                return len(code)
+            i = found.start()
+            ch = code[i]
+            if ch in "\"'`/":
                 if code.startswith("//", i):
                     return i
-                i = skipped
+                skipped = _js_skip(code, i)
+                i = skipped if skipped != i else i + 1
                 continue
-            ch = code[i]
             if ch in _CLOSERS:
                 try:
                     i = _js_match(code, i) + 1
                 except SampleError:
                     return len(code)
                 continue
-            if ch in ";\n" or ch in ")]}":
-                return i
-            i += 1
-        return i
+            return i
 
     def expr(self, start: int, end: int, seen: frozenset[str] = frozenset()) -> tuple[str, int]:
         """The expression text (names bound by const/let/var followed) and its offset."""

@@ -381,12 +381,18 @@ class SpecStore:
         return self._normalised[key]
 
     def _load_normalised(self, source: SpecSource) -> LoadedSpec | None:
+        from conformance import paths
+
+        try:  # a cheap look at the lock first: most pages link other specs
+            pinned = json.loads(paths.lock_path().read_text())
+        except (OSError, ValueError):
+            return None
+        if not isinstance(pinned, dict) or (pinned.get("repo"), pinned.get("path")) != (source.repo, source.path):
+            return None
         from conformance.fetch import Lock, cache_file
 
         try:
             lock = Lock.load()
-            if (lock.repo, lock.path) != (source.repo, source.path):
-                return None
             mirror = self.fetcher().mirror
             if mirror is None and not cache_file(lock.repo, lock.commit, lock.path).is_file():
                 return None  # never reach the network for this
@@ -425,9 +431,9 @@ class SpecStore:
                 raw = local.read_bytes()
             except FileNotFoundError:
                 hint = _case_hint(local)
-                looked = "" if source.local else f" (looked for {local})"
+                where_ = "" if source.local else " in the catalog"
                 return SpecFailure(rules.SPEC_UNAVAILABLE,
-                                   f"the linked spec {source.display} does not exist{looked}",
+                                   f"the linked spec {source.display} does not exist{where_}",
                                    hint or rules.SPEC_UNAVAILABLE.fix)
             except OSError as exc:
                 return SpecFailure(rules.SPEC_UNAVAILABLE,

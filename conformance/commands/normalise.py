@@ -1,0 +1,40 @@
+"""conformance normalise: apply spec/overlay.yaml to the pinned spec (or a file) and write the result."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from conformance.cli import add_common
+
+HELP = "apply the declared normalisation (spec/overlay.yaml) and write the normalised spec"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", nargs="?", help="a spec file (default: the pinned published spec)")
+    parser.add_argument("--overlay", default=None, help="the overlay (default: spec/overlay.yaml)")
+    parser.add_argument("--kind", choices=("cosmetic", "normalised"), default="normalised",
+                        help="cosmetic actions only, or every action (default)")
+    parser.add_argument("--write", default=None, metavar="FILE",
+                        help="write the normalised spec here (default: .cache/normalised.json)")
+    add_common(parser, fail_on="error")
+
+
+def run(args: argparse.Namespace) -> int:
+    from conformance import paths
+    from conformance.commands._common import emit
+    from conformance.overlay import apply_overlay_file, dumps
+    from conformance.pipeline import published_spec
+    from conformance.report import atomic_write
+    from conformance.specload import load_spec_file
+
+    spec = load_spec_file(Path(args.file)) if args.file else published_spec(mirror=args.mirror)
+    overlay = Path(args.overlay) if args.overlay else paths.overlay_path()
+    kinds = {"cosmetic"} if args.kind == "cosmetic" else {"cosmetic", "correction"}
+    result = apply_overlay_file(spec, overlay, kinds=kinds)
+    target = Path(args.write) if args.write else paths.cache_dir() / f"{args.kind}.json"
+    atomic_write(target, dumps(result.spec))
+    changed = sum(1 for _, count in result.applied if count)
+    sys.stderr.write(f"{changed} of {len(result.applied)} action(s) changed the spec; written to {target}\n")
+    return emit(args, list(result.findings), title=f"normalise ({args.kind})")

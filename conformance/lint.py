@@ -11,10 +11,10 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from conformance.docs.samples import SampleError, extract_request, normalise_language
 from conformance.errors import SpecError
 from conformance.findings import Finding, Level, Source, describe, rule
 from conformance.oaswalk import all_schemas, operations
-from conformance.samples import parse_sample
 from conformance.schema import Validator, join_pointer, resolve_pointer
 
 INVALID = rule("oas-invalid", Level.ERROR, Source.SPEC,
@@ -241,11 +241,15 @@ def check_code_samples(spec: dict[str, Any], location: str) -> Iterator[Finding]
             pointer = op.pointer + join_pointer("x-codeSamples", index)
             if not isinstance(sample, dict):
                 continue
-            request = parse_sample(str(sample.get("lang", "")), str(sample.get("source", "")))
-            if request.error:
+            try:
+                lang = str(sample.get("lang", ""))
+                request = extract_request(normalise_language(lang) or lang, str(sample.get("source", "")))
+            except SampleError as exc:
                 yield CODE_SAMPLE_INVALID.finding(
-                    location, f"{sample.get('lang')} sample: cannot read the request body ({request.error})",
+                    location, f"{sample.get('lang')} sample: cannot read the request body ({exc})",
                     pointer=pointer, level=Level.WARNING)
+                continue
+            if not request.has_body:
                 continue
             validator = validator or _validator(schema, spec, location)
             if validator is None:

@@ -14,7 +14,8 @@ ACCEPTS_EXTRA = True  # everything after the known options goes to pytest (e.g. 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--target", default="mock", help="mock (default: start the embedded mock), live, or a URL")
-    parser.add_argument("--mock-mode", default="conformant", help="the mock's behaviour (conformance mock --list-modes)")
+    parser.add_argument("--mock-mode", default="conformant",
+                        help="the mock's behaviour (conformance mock --list-modes)")
     parser.add_argument("--spec", choices=("published", "normalised"), default="published",
                         help="check against the published spec (default) or the normalised one")
     parser.add_argument("--max-examples", type=int, default=10, help="hypothesis examples per test (default 10)")
@@ -28,6 +29,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--replay", default=None, help="rerun the checks on a recording instead of sending requests")
     parser.add_argument("--doc-page", default=None, help="doc page whose example response is checked "
                         "(default: the seed page when present)")
+    parser.add_argument("--shard", default=None, metavar="I/N", help="run only shard I of N (0-based)")
+    parser.add_argument("--merge-from", action="append", default=[], metavar="DIR",
+                        help="merge the findings of shard report dirs instead of running (repeatable)")
     parser.add_argument("--update-baseline", action="store_true",
                         help="acknowledge every current finding in spec/baseline.json (review the diff!)")
     add_common(parser, fail_on="error")
@@ -53,7 +57,8 @@ def run(args: argparse.Namespace) -> int:
         report_dir=Path(args.report_dir), baseline=not (args.no_baseline or args.update_baseline),
         strict=args.strict, seed=args.seed, max_requests=args.max_requests, record=args.record,
         replay=Path(args.replay) if args.replay else None, doc_page=doc_page, fail_on=fail_on(args),
-        fmt=args.format, mirror=args.mirror, pytest_args=tuple(args.extra))
+        fmt=args.format, mirror=args.mirror, pytest_args=tuple(args.extra), shard=args.shard,
+        merge_from=tuple(Path(d) for d in args.merge_from))
     result = run_suite(options)
     if args.update_baseline:
         from conformance.suite.reasons import REASONS

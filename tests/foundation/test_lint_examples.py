@@ -98,7 +98,7 @@ def test_unreadable_sample_is_a_warning() -> None:
     spec = _sample(fixed_spec(), "cURL", "curl https://api.example.test/v1/chat/completions -d '{not json'")
     [finding] = lint(spec, "spec.json")
     assert (finding.rule_id, finding.pointer, finding.level) == (SAMPLE, V1 + "/x-codeSamples/0", Level.WARNING)
-    assert finding.message.startswith("cURL sample: cannot read the request body (--data is not JSON: ")
+    assert finding.message.startswith("cURL sample: cannot read the request body (the curl --data body is not JSON: ")
 
 
 def test_a_broken_request_schema_does_not_stop_lint() -> None:

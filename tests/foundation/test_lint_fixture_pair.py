@@ -69,7 +69,8 @@ def test_levels_of_the_defective_spec() -> None:
     assert Counter(f.level for f in findings) == {Level.ERROR: 5, Level.WARNING: 20, Level.INFO: 25}
     unreadable = [f for f in findings if f.pointer == V1 + "/x-codeSamples/1"]
     assert [(f.level, f.message) for f in unreadable] == [
-        (Level.WARNING, "Ruby sample: cannot read the request body (unknown sample language 'Ruby')")]
+        (Level.WARNING, "Ruby sample: cannot read the request body (samples in 'Ruby' are not read "
+                        "(only Python, JavaScript, cURL, HTTP))")]
 
 
 def test_the_fixed_spec_is_clean() -> None:

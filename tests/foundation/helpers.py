@@ -232,3 +232,16 @@ def hits(spec: dict[str, Any], rule_id: str | None = None) -> list[tuple[str, st
 
 def pointers(spec: dict[str, Any], rule_id: str) -> list[str]:
     return [pointer for _, pointer in hits(spec, rule_id)]
+
+
+def write_overlay(directory: Path, *actions: dict[str, Any]) -> Any:
+    """Write the actions as an Overlay 1.0 file (each with a description, x-rule and x-kind) and load it."""
+    import yaml
+
+    from conformance.overlay import load_overlay
+
+    full = [{"description": f"action {i}", "x-rule": "oas-invalid", "x-kind": "cosmetic", **a}
+            for i, a in enumerate(actions)]
+    path = directory / "overlay.yaml"
+    path.write_text(yaml.safe_dump({"overlay": "1.0.0", "info": {"title": "t", "version": "1"}, "actions": full}))
+    return load_overlay(path)

@@ -461,7 +461,10 @@ class _Checker:
         reasons: list[str] = []
         servers = spec.servers(op)
         for server in servers:
-            sparts = urlsplit(server)
+            try:
+                sparts = urlsplit(server)
+            except ValueError:
+                continue
             if sparts.scheme and (sparts.scheme.lower(), sparts.netloc.lower()) != (
                     (parts.scheme or "").lower(), parts.netloc.lower()):
                 continue

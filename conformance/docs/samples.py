@@ -21,6 +21,7 @@ import ast
 import re
 import shlex
 from typing import Any
+from urllib.parse import urlsplit
 
 import attrs
 
@@ -72,15 +73,34 @@ class ExtractedRequest:
 
 def extract_request(language: str, code: str) -> ExtractedRequest:
     """Dispatch on the canonical language (see :data:`LANGUAGES`)."""
-    if language == "python":
-        return _python(code)
-    if language == "javascript":
-        return _javascript(code)
-    if language == "curl":
-        return _curl(code)
-    if language == "http":
-        return _http(code)
-    raise SampleError(f"samples in {language!r} are not read (only Python, JavaScript, cURL, HTTP)")
+    readers = {"python": _python, "javascript": _javascript, "curl": _curl, "http": _http}
+    reader = readers.get(language)
+    if reader is None:
+        raise SampleError(f"samples in {language!r} are not read (only Python, JavaScript, cURL, HTTP)")
+    request = reader(code)
+    try:
+        parts = urlsplit(request.url)
+    except ValueError as exc:
+        raise SampleError(f"the URL {request.url[:80]!r} is not a valid URL ({exc})", request.line) from None
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise SampleError(f"the URL {request.url[:80]!r} is not an absolute http(s) URL", request.line)
+    return request
+
+
+def _json_value(value: Any, what: str, line: int) -> Any:
+    """A Python literal as JSON: tuples become lists; sets, bytes and non-string keys are errors."""
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise SampleError(f"{what} has a key that is not a string ({key!r})", line)
+            out[key] = _json_value(item, what, line)
+        return out
+    if isinstance(value, list | tuple):
+        return [_json_value(item, what, line) for item in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    raise SampleError(f"{what} holds a {type(value).__name__}, which JSON cannot send", line)
 
 
 def _parse_body_text(text: str, line: int, what: str) -> Any:
@@ -175,15 +195,15 @@ def _py_literal(node: ast.expr, env: dict[str, ast.expr], what: str) -> Any:
 
         return ast.fix_missing_locations(Inline().visit(inner))  # type: ignore[no-any-return]
 
+    line = getattr(node, "lineno", 1)
     try:
-        return ast.literal_eval(node)
+        value = ast.literal_eval(node)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        pass
-    try:
-        return ast.literal_eval(substitute(node))
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        raise SampleError(f"{what} is not a literal (found {ast.unparse(node)[:60]!r})",
-                          getattr(node, "lineno", 1)) from None
+        try:
+            value = ast.literal_eval(substitute(node))
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            raise SampleError(f"{what} is not a literal (found {ast.unparse(node)[:60]!r})", line) from None
+    return _json_value(value, what, line)
 
 
 def _py_data(node: ast.expr, env: dict[str, ast.expr]) -> Any:

@@ -75,7 +75,10 @@ def parse_link(link: str, page_path: Path | None) -> SpecSource | str:
     link = link.strip()
     if not link:
         return "the link is empty"
-    parts = urlsplit(link)
+    try:
+        parts = urlsplit(link)
+    except ValueError as exc:
+        return f"the link {link} is not a valid URL ({exc})"
     if parts.scheme in ("http", "https"):
         segments = [unquote(s) for s in parts.path.split("/") if s]
         if parts.netloc == "raw.githubusercontent.com" and len(segments) >= 4:

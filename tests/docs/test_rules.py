@@ -5,9 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from conformance.docs import check_page, rules
+from conformance.docs import check_page, check_text, rules
 from conformance.docs.check import SKIP_EMPTY, SKIP_NO_SPEC, PageResult
+from conformance.docs.specs import SpecStore
 from conformance.findings import RULES, Level, Source
 
 from .conftest import DATA, line_of
@@ -254,3 +257,21 @@ def test_rule_registry() -> None:
         "doc-example-stale",  # tests/docs/test_catalog.py::test_stale_example_is_a_warning_naming_the_spec_change
     }
     assert covered == set(ids)
+
+
+_PAGES = sorted(p.name for p in DATA.glob("*.md"))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(_PAGES), st.data())
+def test_damaged_pages_never_crash_the_checker(name: str, data: st.DataObject) -> None:
+    """Cut, duplicate or splice any part of a fixture page: findings, never doc-check-internal-error."""
+    text = (DATA / name).read_text()
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, len(text)))
+    splice = data.draw(st.sampled_from(["", "{%", "%}", "```", "'", '"', "{", "}", "\n", "`", "<summary>"]))
+    mode = data.draw(st.sampled_from(["cut", "dup", "splice"]))
+    damaged = {"cut": text[:start] + text[end:], "dup": text[:end] + text[start:end] + text[end:],
+               "splice": text[:start] + splice + text[end:]}[mode]
+    result = check_text(damaged, path=DATA / name, display=name, store=SpecStore())
+    assert not [f for f in result.findings if f.rule_id == "doc-check-internal-error"], result.findings

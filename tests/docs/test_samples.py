@@ -44,6 +44,13 @@ requests.request("POST", f"{BASE}/v1/chat/completions", data=json.dumps(payload)
     ("import requests\nrequests.post('https://x.test', json=make())", "the json= body is not a literal "
                                                                        "(found 'make()')", 2),
     ("import requests\nrequests.post()", "requests.post(...) has no URL", 2),
+    ("import requests\nrequests.post('https://x.test', json={1, 2})", "the json= body holds a set, which JSON "
+                                                                      "cannot send", 2),
+    ("import requests\nrequests.post('https://x.test', json={1: 'a'})", "the json= body has a key that is not a "
+                                                                        "string (1)", 2),
+    ("import requests\nrequests.post('http://[bad/x', json={})", "the URL 'http://[bad/x' is not a valid URL "
+                                                                  "(Invalid IPv6 URL)", 2),
+    ("import requests\nrequests.get('/relative')", "the URL '/relative' is not an absolute http(s) URL", 2),
 ])
 def test_python_errors(code: str, message: str, line: int) -> None:
     with pytest.raises(SampleError) as caught:

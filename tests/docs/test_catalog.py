@@ -149,3 +149,10 @@ def test_reports_in_three_formats(catalog: Path, offline: None) -> None:
     assert data["catalog"]["pages"] == 7 and len(data["pages"]) == 7 and len(data["findings"]) == 15
     assert render_docs(result, "json", "Doc checks: x") == render_docs(check_catalog(catalog, jobs=2), "json",
                                                                        "Doc checks: x")
+
+
+def test_progress_bar_goes_to_stderr(catalog: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    check_catalog(catalog, jobs=1, progress=True)
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "doc checks:" in err and "0/7" in err

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import json
 import os
 import random
@@ -31,6 +30,7 @@ import orjson
 
 from conformance.mock import chat
 from conformance.mock.compiler import Maker
+from conformance.mock.generate import Entropy
 from conformance.mock.modes import DEFAULT_MODE, MODES_BY_NAME
 from conformance.mock.operations import ChatOperation, chat_operations
 from conformance.schema import Validator, Violation
@@ -292,10 +292,8 @@ class MockApp:
             state.status = 200
             await _respond(send, 200, _dumps(self.documented))
             return
-        digest = int.from_bytes(hashlib.blake2b(raw, digest_size=8).digest(), "big")
-        rng = random.Random((settings.seed << 64) | digest)
         try:
-            the_plan = chat.plan(payload, rng, now=int(time.time()),
+            the_plan = chat.plan(payload, Entropy(settings.seed, raw), now=int(time.time()),
                                  force_tool_call=mode == "content-null-with-tool-calls",
                                  content_null=mode == "content-null-with-tool-calls")
         except chat.RequestProblem as exc:
@@ -499,7 +497,7 @@ def self_check(app: MockApp) -> list[str]:
         check = Validator(schema)
         for body in _sample_requests(route):
             try:
-                the_plan = chat.plan(body, random.Random(0), now=1_700_000_000)
+                the_plan = chat.plan(body, Entropy(0, b""), now=1_700_000_000)
             except chat.RequestProblem:
                 continue
             violations = check.violations(chat.completion(route.completion, the_plan))

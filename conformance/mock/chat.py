@@ -27,7 +27,7 @@ import attrs
 import jsonschema_rs
 
 from conformance.mock.compiler import Compiler, CProvider, Ctx, Maker
-from conformance.mock.generate import MISSING, Generator, Path, allows, is_nullable
+from conformance.mock.generate import MISSING, Entropy, Generator, Path, allows, is_nullable
 
 JSON = Any
 MAX_CHOICES = 128
@@ -91,8 +91,13 @@ class Plan:
     include_usage: bool
     content_null: bool
     fingerprint: str
-    rng: random.Random
+    entropy: Entropy
     chunk_choices: list[ChunkChoice] = attrs.field(factory=list)
+
+    @property
+    def rng(self) -> random.Random:
+        """The answer's :class:`random.Random` (seeded from the request on first use)."""
+        return self.entropy.rng
 
     @property
     def total_tokens(self) -> int:
@@ -105,14 +110,14 @@ _ALNUM_TABLE = bytes((_ALNUM * 5).encode()[:256])
 _HEX_TABLE = bytes(("0123456789abcdef" * 16).encode())
 
 
-def _random_id(rng: random.Random, prefix: str, length: int, table: bytes = _ALNUM_TABLE) -> str:
+def _random_id(entropy: Entropy, prefix: str, length: int, table: bytes = _ALNUM_TABLE) -> str:
     """``prefix`` + ``length`` random characters (one random byte each, mapped through ``table``)."""
-    return prefix + rng.getrandbits(8 * length).to_bytes(length, "little").translate(table).decode()
+    return prefix + entropy.take(length).translate(table).decode()
 
 
-def _words(rng: random.Random, count: int) -> list[str]:
+def _words(entropy: Entropy, count: int) -> list[str]:
     size = len(_SENTENCE)
-    return [_SENTENCE[b % size] for b in rng.getrandbits(8 * count).to_bytes(count, "little")]
+    return [_SENTENCE[b % size] for b in entropy.take(count)]
 
 
 def _text_of(content: JSON) -> str:
@@ -164,13 +169,13 @@ def json_for_schema(schema: JSON, rng: random.Random) -> JSON:
     return value
 
 
-def _tool_call(rng: random.Random, tool: JSON, name: str | None = None) -> ToolCall:
+def _tool_call(entropy: Entropy, tool: JSON, name: str | None = None) -> ToolCall:
     function = tool.get("function") if isinstance(tool, dict) else None
     function = function if isinstance(function, dict) else {}
     chosen = name or str(function.get("name") or "lookup")
     parameters = function.get("parameters")
-    args = json_for_schema(parameters, rng) if isinstance(parameters, dict) else {}
-    return ToolCall(_random_id(rng, "call_", 24), chosen, json.dumps(args, ensure_ascii=False))
+    args = json_for_schema(parameters, entropy.rng) if isinstance(parameters, dict) else {}
+    return ToolCall(_random_id(entropy, "call_", 24), chosen, json.dumps(args, ensure_ascii=False))
 
 
 def _wanted_tool(body: dict[str, Any]) -> tuple[JSON, str | None] | None:
@@ -201,7 +206,7 @@ def _tool_name(tool: JSON) -> str:
     return str(fn.get("name")) if isinstance(fn, dict) else "?"
 
 
-def plan(body: dict[str, Any], rng: random.Random, *, now: int, force_tool_call: bool = False,
+def plan(body: dict[str, Any], entropy: Entropy, *, now: int, force_tool_call: bool = False,
          content_null: bool = False) -> Plan:
     """Decide the answer to a (schema-valid) request body."""
     n_raw = body.get("n")
@@ -234,7 +239,7 @@ def plan(body: dict[str, Any], rng: random.Random, *, now: int, force_tool_call:
         content: str | None
         finish = "stop"
         if wanted is not None:
-            call = _tool_call(rng, wanted[0], wanted[1])
+            call = _tool_call(entropy, wanted[0], wanted[1])
             tool_calls = [call]
             content = None
             tokens = _pieces(call.arguments, 8)
@@ -243,29 +248,29 @@ def plan(body: dict[str, Any], rng: random.Random, *, now: int, force_tool_call:
             if fmt_type == "json_schema":
                 spec = fmt.get("json_schema") if isinstance(fmt, dict) else None
                 schema = spec.get("schema") if isinstance(spec, dict) else None
-                value = json_for_schema(schema, rng) if isinstance(schema, dict) else {}
+                value = json_for_schema(schema, entropy.rng) if isinstance(schema, dict) else {}
                 tokens = _pieces(json.dumps(value, ensure_ascii=False), 4)
             elif fmt_type == "json_object":
-                words = _words(rng, 3 + int(rng.random() * 6))
-                value = {"answer": " ".join(words), "confidence": round(rng.random(), 2)}
+                words = _words(entropy, 3 + entropy.below(6))
+                value = {"answer": " ".join(words), "confidence": entropy.below(101) / 100}
                 tokens = _pieces(json.dumps(value, ensure_ascii=False), 4)
             else:
-                words = _words(rng, 6 + int(rng.random() * 19))
+                words = _words(entropy, 6 + entropy.below(19))
                 tokens = [words[0].capitalize()] + [" " + w for w in words[1:]] + ["."]
             if max_tokens is not None and len(tokens) > max_tokens:
                 tokens = tokens[:max_tokens]
                 finish = "length"
             content = "".join(tokens)
-        values = [-round(rng.random() * 3, 4) for _ in tokens] if logprobs else []
+        values = [-round(entropy.rng.random() * 3, 4) for _ in tokens] if logprobs else []
         completion_tokens += len(tokens)
         choices.append(ChoicePlan(index, content, tokens, finish, tool_calls, values))
     model = body.get("model")
-    return Plan(id=_random_id(rng, "chatcmpl-", 29), created=now,
+    return Plan(id=_random_id(entropy, "chatcmpl-", 29), created=now,
                 model=model if isinstance(model, str) else "", choices=choices,
                 prompt_tokens=_prompt_tokens(body.get("messages")),
                 completion_tokens=completion_tokens, logprobs=logprobs, top_logprobs=max(0, min(top, 20)),
                 stream=body.get("stream") is True, include_usage=include_usage, content_null=content_null,
-                fingerprint=_random_id(rng, "fp_", 10, _HEX_TABLE), rng=rng)
+                fingerprint=_random_id(entropy, "fp_", 10, _HEX_TABLE), entropy=entropy)
 
 
 # -- providers: realistic values where the schema declares the member ----------------------------
@@ -416,7 +421,7 @@ def compile_completion(schema: JSON) -> Maker:
 
 def completion(maker: Maker, the_plan: Plan) -> dict[str, Any]:
     """The non-streamed answer for a plan."""
-    value = maker(Ctx(the_plan.rng, the_plan))
+    value = maker(Ctx(None, the_plan))
     return value if isinstance(value, dict) else {"value": value}
 
 
@@ -544,7 +549,7 @@ def compile_chunk(schema: JSON) -> Maker:
 
 def chunk(maker: Maker, the_plan: Plan, choices: list[ChunkChoice], *, usage: bool = False) -> dict[str, Any]:
     """One ``chat.completion.chunk`` event."""
-    ctx = Ctx(the_plan.rng, the_plan)
+    ctx = Ctx(None, the_plan)
     the_plan.chunk_choices = choices
     ctx.usage_chunk = usage
     value = maker(ctx)

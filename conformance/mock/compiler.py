@@ -28,11 +28,11 @@ JSON = Any
 class Ctx:
     """What makers read at run time: the request's random source and whatever the caller put in."""
 
-    __slots__ = ("_gen", "choice", "chunk_choice", "logprob_tokens", "logprob_values", "plan", "rng",
+    __slots__ = ("_gen", "_rng", "choice", "chunk_choice", "logprob_tokens", "logprob_values", "plan",
                  "usage_chunk")
 
-    def __init__(self, rng: random.Random, plan: Any = None) -> None:
-        self.rng = rng
+    def __init__(self, rng: random.Random | None, plan: Any = None) -> None:
+        self._rng = rng  # None: the plan's, made on first use
         self._gen: Generator | None = None
         self.plan = plan
         self.choice: Any = None
@@ -40,6 +40,12 @@ class Ctx:
         self.logprob_tokens: list[str] | None = None
         self.logprob_values: list[float] | None = None
         self.usage_chunk = False
+
+    @property
+    def rng(self) -> random.Random:
+        if self._rng is None:
+            self._rng = self.plan.rng
+        return self._rng
 
     @property
     def gen(self) -> Generator:

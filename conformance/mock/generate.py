@@ -13,6 +13,7 @@ realistic values in at such paths. :data:`MISSING` is how a provider says
 
 from __future__ import annotations
 
+import hashlib
 import math
 import random
 import uuid
@@ -365,3 +366,43 @@ def generate(schema: JSON, rng: random.Random, *, root: JSON = None) -> JSON:
     """A value for a (JSON or OpenAPI) schema; ``root`` resolves its local ``$ref`` (default: the schema)."""
     return Generator(rng, root=schema if root is None else root).value(schema)
 
+
+
+class Entropy:
+    """The randomness of one answer: bytes from a keyed hash of the request, a :class:`random.Random` on demand.
+
+    Seeding a Mersenne Twister costs more than planning a whole answer, and
+    most answers need only a few dozen random bytes (an id, some words): those
+    come from BLAKE2b keyed with the seed over the request body, and the
+    :attr:`rng` (seeded from the same digest) is made only when something needs
+    more (JSON for a schema, tool arguments, logprobs). Same seed and body, same
+    bytes, same answer.
+    """
+
+    __slots__ = ("_counter", "_digest", "_pool", "_rng")
+
+    def __init__(self, seed: int, data: bytes) -> None:
+        key = (seed % 2**64).to_bytes(8, "little")
+        self._digest = hashlib.blake2b(data, digest_size=64, key=key).digest()
+        self._pool = self._digest
+        self._counter = 0
+        self._rng: random.Random | None = None
+
+    def take(self, count: int) -> bytes:
+        """The next ``count`` random bytes."""
+        while len(self._pool) < count:
+            self._counter += 1
+            block = self._counter.to_bytes(8, "little")
+            self._pool += hashlib.blake2b(block, digest_size=64, key=self._digest).digest()
+        out, self._pool = self._pool[:count], self._pool[count:]
+        return out
+
+    def below(self, limit: int) -> int:
+        """A number in ``range(limit)`` (``limit`` at most 256; slightly biased, which a mock can afford)."""
+        return self.take(1)[0] % limit
+
+    @property
+    def rng(self) -> random.Random:
+        if self._rng is None:
+            self._rng = random.Random(int.from_bytes(self._digest, "little"))
+        return self._rng

@@ -304,15 +304,26 @@ class SpecStore:
         self._indexes: dict[str, dict[str, Any] | None] = {}
         self._normalised: dict[tuple[str, str], LoadedSpec | None] = {}
 
+    def _mirror_repo(self, repo: str) -> Path | None:
+        """``<mirror>/<owner>/<repo>`` when the catalog root lies inside a mirror layout for ``repo``."""
+        root = self.catalog_root
+        if root is None:
+            return None
+        owner, _, name = repo.partition("/")
+        parts = root.parts
+        for i in range(len(parts) - 2):
+            if parts[i] == owner and parts[i + 1] == name:
+                return Path(*parts[:i + 2])
+        return None
+
     def _local_for(self, source: SpecSource) -> Path | None:
         root = self.catalog_root
         if root is None or source.repo is None or source.path is None or source.ref is None:
             return None
-        owner, _, repo = source.repo.partition("/")
-        parts = root.parts
-        if len(parts) >= 3 and parts[-3] == owner and parts[-2] == repo:
-            return root.parent / source.ref / source.path
-        if root.name == repo:
+        mirrored = self._mirror_repo(source.repo)
+        if mirrored is not None:
+            return mirrored / source.ref / source.path
+        if root.name == source.repo.partition("/")[2]:
             return root / source.path
         return None
 
@@ -322,9 +333,9 @@ class SpecStore:
             return self._indexes[repo]
         owner, _, name = repo.partition("/")
         candidates: list[Path] = []
-        root = self.catalog_root
-        if root is not None and len(root.parts) >= 3 and root.parts[-3:-1] == (owner, name):
-            candidates.append(root.parent / "INDEX.json")
+        mirrored = self._mirror_repo(repo)
+        if mirrored is not None:
+            candidates.append(mirrored / "INDEX.json")
         try:
             mirror = self.fetcher().mirror
         except ToolError:

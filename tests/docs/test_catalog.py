@@ -156,3 +156,14 @@ def test_progress_bar_goes_to_stderr(catalog: Path, capsys: pytest.CaptureFixtur
     out, err = capsys.readouterr()
     assert out == ""
     assert "doc checks:" in err and "0/7" in err
+
+
+def test_a_sub_folder_of_a_mirror_is_a_catalog_too(catalog: Path, offline: None) -> None:
+    whole = {p.page.removeprefix("docs/"): p.findings for p in check_catalog(catalog, jobs=1).pages
+             if p.page.startswith("docs/")}
+    part = check_catalog(catalog / "docs", jobs=1)
+    assert [p.page for p in part.pages] == [f"pages/{n}" for n in (
+        "clean.md", "latin1.md", "missing.md", "models.md", "overview.md", "sample_body.md", "stale.md")]
+    for page in part.pages:
+        assert [(f.rule_id, f.pointer) for f in page.findings] == [
+            (f.rule_id, f.pointer) for f in whole[page.page]]

@@ -4,14 +4,16 @@ Two measures, both clients pointed at the same loopback server:
 
 * streaming: chunks per second parsed from one long stream (``--chunks``, default
   10,000), request to ``[DONE]``, each chunk a typed object;
-* per-request overhead: mean wall time of a non-streamed call, minus the time a
-  bare ``httpx.Client.post`` + ``json.loads`` takes for the same exchange.
+* per-request overhead: median wall time of a non-streamed call, and that minus the
+  time a bare ``httpx.Client.post`` + ``json.loads`` takes for the same exchange.
 
 The server is a small fixed one (below): it sends pre-rendered bytes, so the
-clients are what is measured. Rounds alternate between the clients; the median
-is reported. Prints a Markdown section (machine, command, table, ratios).
+clients are what is measured. Stream rounds alternate between the clients;
+calls are interleaved one by one (ours, openai, bare httpx, in rotating order),
+so load from elsewhere on the machine hits all of them alike; medians are
+reported. Prints a Markdown section (machine, command, table, ratios).
 
-    .venv/bin/python scripts/bench_client.py [--chunks 10000] [--requests 300] [--rounds 5]
+    .venv/bin/python scripts/bench_client.py [--chunks 10000] [--requests 500] [--rounds 7]
 """
 
 from __future__ import annotations
@@ -75,6 +77,7 @@ class FixedServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
@@ -110,12 +113,15 @@ def timed(fn: Callable[[], object]) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chunks", type=int, default=10_000)
-    parser.add_argument("--requests", type=int, default=300)
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--requests", type=int, default=500)
+    parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args(argv)
 
     import openai
     from gpt52_client.chat import Gpt52
+    from openai.types.chat import ChatCompletionMessageParam
+
+    their_messages: list[ChatCompletionMessageParam] = [{"role": "user", "content": MESSAGES[0]["content"]}]
 
     with FixedServer(args.chunks) as server:
         ours = Gpt52(api_key="sk-bench", base_url=server.base_url, max_retries=0)
@@ -132,47 +138,54 @@ def main(argv: list[str] | None = None) -> int:
 
         def their_stream() -> None:
             count = 0
-            with theirs.chat.completions.create(model=MODEL, messages=MESSAGES, stream=True) as stream:  # type: ignore[arg-type]
+            with theirs.chat.completions.create(model=MODEL, messages=their_messages, stream=True) as stream:
                 for _chunk in stream:
                     count += 1
             assert count == args.chunks, count
 
-        def our_calls() -> None:
-            for _ in range(args.requests):
-                ours.chat.completions.create(model=MODEL, messages=MESSAGES)
+        def our_call() -> None:
+            ours.chat.completions.create(model=MODEL, messages=MESSAGES)
 
-        def their_calls() -> None:
-            for _ in range(args.requests):
-                theirs.chat.completions.create(model=MODEL, messages=MESSAGES)  # type: ignore[arg-type]
+        def their_call() -> None:
+            theirs.chat.completions.create(model=MODEL, messages=their_messages)
 
-        def bare_calls() -> None:
-            for _ in range(args.requests):
-                json.loads(bare.post("/v1/chat/completions", json=payload).content)
+        def bare_call() -> None:
+            json.loads(bare.post("/v1/chat/completions", json=payload).content)
 
-        for warm in (our_stream, their_stream, our_calls, their_calls, bare_calls):
+        for warm in (our_stream, their_stream):
             warm()
+        calls = {"ours": our_call, "openai": their_call, "bare": bare_call}
+        for _ in range(20):
+            for call in calls.values():
+                call()
         stream_times: dict[str, list[float]] = {"ours": [], "openai": []}
-        call_times: dict[str, list[float]] = {"ours": [], "openai": [], "bare": []}
-        for _ in range(args.rounds):
-            stream_times["ours"].append(timed(our_stream))
-            stream_times["openai"].append(timed(their_stream))
-            call_times["bare"].append(timed(bare_calls))
-            call_times["ours"].append(timed(our_calls))
-            call_times["openai"].append(timed(their_calls))
+        for round_ in range(args.rounds):
+            order = [("ours", our_stream), ("openai", their_stream)]
+            for name, run in order if round_ % 2 == 0 else reversed(order):
+                stream_times[name].append(timed(run))
+        # one call of each client in turn, timed one by one: a burst of load elsewhere hits all three alike
+        call_times: dict[str, list[float]] = {name: [] for name in calls}
+        names = list(calls)
+        gc.collect()
+        for i in range(args.requests):
+            for name in names[i % 3:] + names[:i % 3]:
+                start = time.perf_counter()
+                calls[name]()
+                call_times[name].append(time.perf_counter() - start)
         ours.close()
         theirs.close()
         bare.close()
 
     rate = {name: args.chunks / statistics.median(times) for name, times in stream_times.items()}
-    per_call = {name: statistics.median(times) / args.requests * 1e6 for name, times in call_times.items()}
+    per_call = {name: statistics.median(times) * 1e6 for name, times in call_times.items()}
     overhead = {name: per_call[name] - per_call["bare"] for name in ("ours", "openai")}
     command = "python scripts/bench_client.py " + " ".join(argv if argv is not None else sys.argv[1:])
     print("## Client: streaming and per-request overhead (gpt52_client.chat vs openai)\n")
     print(f"- command: `{command.strip()}`")
     print(f"- machine: {os.cpu_count()} CPU(s) (nproc), {platform.machine()}, Python {platform.python_version()}, "
           f"httpx {httpx.__version__}, openai {openai.__version__}")
-    print(f"- server: fixed loopback HTTP/1.1 server (pre-rendered bytes); {args.chunks} chunks per stream, "
-          f"{args.requests} calls per round, median of {args.rounds} alternating rounds\n")
+    print(f"- server: fixed loopback HTTP/1.1 server (pre-rendered bytes); streams: {args.chunks} chunks, median of "
+          f"{args.rounds} alternating rounds; calls: median of {args.requests} calls per client, interleaved\n")
     print("| measure | gpt52_client | openai | ratio (ours / openai) |")
     print("|---|---:|---:|---:|")
     print(f"| streamed chunks per second (higher is better) | {rate['ours']:,.0f} | {rate['openai']:,.0f} | "

@@ -1,6 +1,7 @@
 """Server-sent events to typed chunks: ``Stream`` (sync) and ``AsyncStream`` (async).
 
-A stream yields one generated ``ChatCompletionChunk`` per ``data:`` event and
+A stream yields one generated ``ChatCompletionChunk`` per ``data:`` event
+(unnamed or ``message``; other named events such as pings are skipped) and
 ends at ``data: [DONE]``. It raises:
 
 * ``APIStreamError`` for an ``error`` event or a ``data:`` payload ``{"error": ...}``;
@@ -163,6 +164,8 @@ class _Core(Generic[T]):
             if data == DONE:
                 self.done = True
                 break
+            if event.event not in (None, "message", "error"):
+                continue  # other named events (keep-alive pings, vendor extensions) carry no chunk
             try:
                 payload = json.loads(data)
             except ValueError:

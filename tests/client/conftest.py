@@ -88,6 +88,7 @@ class LoopbackServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # small writes go out at once (streams are written in pieces)
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass

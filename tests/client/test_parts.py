@@ -307,3 +307,20 @@ def test_a_null_in_a_required_member_is_rejected() -> None:
     body["choices"][0]["finish_reason"] = None
     with pytest.raises(TypeError):
         decode_completion(body)
+
+
+# -- events to chunks ---------------------------------------------------------------------------------------
+
+def test_named_events_other_than_message_and_error_carry_no_chunk() -> None:
+    from gpt52_client._decode import decode_chunk as decode
+    from gpt52_client.exceptions import APIStreamError
+    from gpt52_client.streaming import Stream
+
+    raw = (b"event: ping\ndata: {}\n\n" + b"event: message\ndata: " + httpx.Response(200, json=chunk(
+        {"content": "a"}, None)).content + b"\n\n" + b"data: [DONE]\n\n")
+    request = httpx.Request("POST", "http://127.0.0.1/v1/chat/completions")
+    stream = Stream(httpx.Response(200, content=raw, request=request), decode)
+    assert [c.choices[0].delta.content for c in stream] == ["a"]  # type: ignore[union-attr]
+    failing = Stream(httpx.Response(200, content=b"event: error\ndata: overloaded\n\n", request=request), decode)
+    with pytest.raises(APIStreamError, match="overloaded"):
+        list(failing)

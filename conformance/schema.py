@@ -33,7 +33,11 @@ def pointer_unescape(token: str) -> str:
 
 
 def join_pointer(*tokens: str | int) -> str:
-    return "".join("/" + pointer_escape(str(t)) for t in tokens)
+    parts = [str(t) for t in tokens]
+    joined = "/".join(parts)
+    if "~" in joined or any("/" in p for p in parts):
+        return "".join("/" + pointer_escape(p) for p in parts)
+    return "/" + joined if parts else ""
 
 
 def resolve_pointer(doc: JSON, pointer: str) -> JSON:
@@ -149,6 +153,7 @@ class Validator:
         self.oas_schema = resolved
         self.json_schema = to_json_schema(resolved)
         self._compiled = jsonschema_rs.Draft7Validator(self.json_schema)
+        self._expected: dict[tuple[Any, ...], tuple[str, str, str]] = {}
 
     def is_valid(self, instance: JSON) -> bool:
         return bool(self._compiled.is_valid(instance))
@@ -159,17 +164,21 @@ class Validator:
         out: list[Violation] = []
         for error in self._compiled.iter_errors(instance):
             ipath = join_pointer(*error.instance_path)
-            spath = join_pointer(*error.schema_path)
-            keyword = str(error.schema_path[-1]) if error.schema_path else ""
-            fragment = _schema_fragment(self.json_schema, list(error.schema_path))
+            schema_path = tuple(error.schema_path)
+            cached = self._expected.get(schema_path)
+            if cached is None:
+                keyword = str(schema_path[-1]) if schema_path else ""
+                fragment = _schema_fragment(self.json_schema, list(schema_path))
+                cached = self._expected[schema_path] = (join_pointer(*schema_path), keyword,
+                                                        _expected_text(keyword, fragment))
+            spath, keyword, expected = cached
             missing = getattr(error.kind, "property", None) if keyword == "required" else None
             if isinstance(missing, str):
                 # a missing member is reported where it should be, not at its parent
                 out.append(Violation(ipath + join_pointer(missing), spath, str(error.message),
                                      f"required member {missing!r}", "missing"))
                 continue
-            out.append(Violation(ipath, spath, str(error.message), _expected_text(keyword, fragment),
-                                 _describe(error.instance)))
+            out.append(Violation(ipath, spath, str(error.message), expected, _describe(error.instance)))
         return sorted(out, key=lambda v: (v.path, v.schema_path))
 
 

@@ -71,7 +71,19 @@ STREAM_SHAPE = rule("resp-stream-chunk-shape", Level.ERROR, Source.SERVER,
                     "before the last chunk, ids that change, usage missing when asked for, an unparsable event",
                     "send chunks as OpenAI-compatible servers do")
 
-_STATUS_RANGE = re.compile(r"^([1-5])XX$")
+AUTH_NOT_ENFORCED = rule("resp-auth-not-enforced", Level.ERROR, Source.SERVER,
+                         "a request without a valid bearer key was answered with success",
+                         "answer 401 when the key is missing or malformed")
+INVALID_ACCEPTED = rule("resp-invalid-request-accepted", Level.ERROR, Source.SERVER,
+                        "a request that is not valid (bad JSON, schema violation) was answered with success",
+                        "reject invalid requests with 400 and an error body")
+SCHEMATHESIS_FAILURE = rule("resp-schemathesis-check", Level.ERROR, Source.SERVER,
+                            "a schemathesis check failed (server error, negative data accepted, positive data "
+                            "rejected, ...)", "see the check's message")
+BUDGET = rule("suite-budget-spent", Level.INFO, Source.SERVER,
+              "the live request budget was spent; the remaining cases were skipped",
+              "raise --max-requests for a fuller run")
+
 
 
 def _documented(statuses: set[str], status: int) -> bool:

@@ -22,22 +22,14 @@ import attrs
 import httpx
 import pytest
 
-from conformance.findings import Finding, Level, Source, rule
+from conformance.findings import Finding
 from conformance.schema import Validator
-from conformance.suite.checks import CheckContext, SpecView, check_exchange, check_probe
+from conformance.suite.checks import BUDGET, CheckContext, SpecView, check_exchange, check_probe
 from conformance.suite.exchange import Exchange
 
 CONFIG_ENV = "CONFORMANCE_SUITE_CONFIG"
 KEY_ENV = "AIMLAPI_KEY"
 MOCK_KEY = "mock-key-not-secret"
-
-BUDGET = rule("suite-budget-spent", Level.INFO, Source.SERVER,
-              "the live request budget was spent; the remaining cases were skipped",
-              "raise --max-requests for a fuller run")
-SCHEMATHESIS_FAILURE = rule("resp-schemathesis-check", Level.ERROR, Source.SERVER,
-                            "a schemathesis check failed (server error, negative data accepted, positive data "
-                            "rejected, ...)", "see the check's message")
-
 
 @attrs.frozen
 class SuiteConfig:

@@ -25,16 +25,10 @@ import pytest
 import schemathesis
 from hypothesis import strategies as st
 
-from conformance.findings import Level, Source, rule
+from conformance.findings import Source
+from conformance.suite.checks import AUTH_NOT_ENFORCED, INVALID_ACCEPTED, SCHEMATHESIS_FAILURE
 from conformance.suite.exchange import Exchange
-from conformance.suite.plugin import SCHEMATHESIS_FAILURE, Suite
-
-AUTH_NOT_ENFORCED = rule("resp-auth-not-enforced", Level.ERROR, Source.SERVER,
-                         "a request without a valid bearer key was answered with success",
-                         "answer 401 when the key is missing or malformed")
-INVALID_ACCEPTED = rule("resp-invalid-request-accepted", Level.ERROR, Source.SERVER,
-                        "a request that is not valid (bad JSON, schema violation) was answered with success",
-                        "reject invalid requests with 400 and an error body")
+from conformance.suite.plugin import Suite
 
 MODEL_FALLBACK = "openai/gpt-5-2"
 WEATHER_TOOL = {"type": "function", "function": {

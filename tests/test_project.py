@@ -1,0 +1,42 @@
+"""Project-level promises: the README's first commands, every rule documented, CI calling the README's test command."""
+
+from __future__ import annotations
+
+import importlib
+import re
+from pathlib import Path
+
+from conformance.commands.rules import RULE_MODULES
+from conformance.findings import RULES
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_readme_starts_with_the_two_commands() -> None:
+    text = (ROOT / "README.md").read_text()
+    block = re.search(r"```sh\n(.*?)```", text, re.S)
+    assert block is not None and text.index("```sh") < 40
+    commands = [line.split("#")[0].strip() for line in block.group(1).splitlines() if line.strip()]
+    assert commands == ["make conform", "make test"]
+
+
+def test_every_rule_is_documented() -> None:
+    for name in RULE_MODULES:
+        importlib.import_module(name)
+    docs = (ROOT / "README.md").read_text() + "".join(p.read_text() for p in (ROOT / "docs").glob("*.md"))
+    missing = sorted(rule_id for rule_id in RULES if f"`{rule_id}`" not in docs)
+    assert missing == [], f"rules without documentation: {missing}"
+
+
+def test_rule_ids_are_kebab_case_with_an_area_prefix() -> None:
+    for name in RULE_MODULES:
+        importlib.import_module(name)
+    for rule_id, rule in RULES.items():
+        assert re.fullmatch(r"[a-z]+(-[a-z0-9]+)+", rule_id), rule_id
+        assert rule_id.split("-", 1)[0] in {"oas", "overlay", "doc", "drift", "resp", "suite"}, rule_id
+        assert rule.summary and rule.fix is not None
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "make test" in ci and "SPEC_MIRROR" in ci and "../shared/upstream" in ci

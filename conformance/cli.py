@@ -67,13 +67,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args, extra = parser.parse_known_args(list(sys.argv[1:] if argv is None else argv))
-    module = getattr(args, "_module", None)
-    if module is None:
-        parser.print_help(sys.stderr)
-        return EXIT_USAGE
-    if extra and not getattr(module, "ACCEPTS_EXTRA", False):
-        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    try:
+        args, extra = parser.parse_known_args(list(sys.argv[1:] if argv is None else argv))
+        module = getattr(args, "_module", None)
+        if module is None:
+            parser.print_help(sys.stderr)
+            return EXIT_USAGE
+        if extra and not getattr(module, "ACCEPTS_EXTRA", False):
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    except SystemExit as exc:  # argparse already printed the usage error (2) or the help (0): return, not raise
+        return exc.code if isinstance(exc.code, int) else (EXIT_USAGE if exc.code else 0)
     args.extra = extra
     debug = args.debug or bool(os.environ.get("CONFORMANCE_DEBUG"))
     try:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from conformance.errors import UsageError
 from conformance.fetch import Fetcher
 from conformance.findings import Finding, Level, exit_code_for
 from conformance.report import atomic_write, render
@@ -22,12 +23,22 @@ def fetcher(args: argparse.Namespace) -> Fetcher:
     return Fetcher.from_env(mirror=getattr(args, "mirror", None))
 
 
+def write_report(path: Path, body: str) -> None:
+    """Write ``--output`` atomically; a path that cannot be written is the user's to fix (exit 2), not a bug."""
+    if path.is_dir():
+        raise UsageError(f"--output {path}: expected a file path, found a directory")
+    try:
+        atomic_write(path, body)
+    except OSError as exc:
+        raise UsageError(f"--output {path}: cannot write the report ({exc.strerror or exc})") from None
+
+
 def emit(args: argparse.Namespace, findings: Sequence[Finding], *, title: str = "",
          meta: dict[str, Any] | None = None, text: str | None = None) -> int:
     """Print (and optionally write) the report, then compute the exit code: report first, verdict after."""
     body = text if text is not None else render(findings, args.format, title=title, meta=meta)
     if args.output:
-        atomic_write(Path(args.output), body)
+        write_report(Path(args.output), body)
     sys.stdout.write(body)
     sys.stdout.flush()
     return exit_code_for(findings, fail_on(args))

@@ -184,6 +184,9 @@ def make_project(root: Path, *, lock: dict[str, Any] | None = None) -> Path:
         (root / "spec" / "lock.json").write_text(json.dumps(lock, indent=2) + "\n")
     shutil.copyfile(REPO / "spec" / "overlay.yaml", root / "spec" / "overlay.yaml")
     shutil.copyfile(REPO / "generated" / "config.yaml", root / "generated" / "config.yaml")
+    runtime = REPO / "generated" / "runtime"
+    if runtime.is_dir():  # hand-written modules `conformance generate` copies into the package
+        shutil.copytree(runtime, root / "generated" / "runtime", ignore=shutil.ignore_patterns("__pycache__"))
     return root
 
 

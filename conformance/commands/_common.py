@@ -6,10 +6,13 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from conformance.errors import UsageError
-from conformance.fetch import Fetcher
+
+if TYPE_CHECKING:
+    from conformance.fetch import Fetcher
+
 from conformance.findings import Finding, Level, exit_code_for
 from conformance.report import atomic_write, render
 
@@ -20,6 +23,8 @@ def fail_on(args: argparse.Namespace) -> Level | None:
 
 
 def fetcher(args: argparse.Namespace) -> Fetcher:
+    from conformance.fetch import Fetcher  # httpx is imported only by commands that fetch
+
     return Fetcher.from_env(mirror=getattr(args, "mirror", None))
 
 

@@ -136,7 +136,8 @@ class MockApp:
                                           chat.compile_chunk(op.stream_schema))
         self.documented = documented
         self.documented_error = documented_error or "documented mode: no example response was loaded"
-        self._write = log.write if log is not None else None
+        self._log = RequestLog(log) if log is not None else None
+        self._write = self._log.write if self._log is not None else None
         opts = self.options
         self._defaults = _Settings(opts.mode, opts.latency_ms if opts.mode == "latency" else 0,
                                    opts.retry_after, 202, opts.seed)
@@ -145,6 +146,11 @@ class MockApp:
     @property
     def paths(self) -> list[str]:
         return list(self.routes)
+
+    def close(self) -> None:
+        """Write out what the request log still holds."""
+        if self._log is not None:
+            self._log.flush()
 
     # -- ASGI ------------------------------------------------------------------------------------
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -348,6 +354,37 @@ class MockApp:
             await send({"type": "http.response.body", "body": b"data: " + _dumps(event) + b"\n\n",
                         "more_body": True})
         await send({"type": "http.response.body", "body": b"data: [DONE]\n\n", "more_body": False})
+
+
+class RequestLog:
+    """The request log, written in batches: a line per request costs an append, not a system call.
+
+    Lines are written out at most ``interval`` seconds after the first one
+    pending (so ``tail -f`` and tests see them promptly) and on :meth:`flush`.
+    """
+
+    def __init__(self, stream: TextIO, interval: float = 0.2) -> None:
+        self._stream = stream
+        self._interval = interval
+        self._lines: list[str] = []
+        self._scheduled = False
+
+    def write(self, line: str) -> None:
+        self._lines.append(line)
+        if not self._scheduled:
+            try:
+                asyncio.get_running_loop().call_later(self._interval, self.flush)
+                self._scheduled = True
+            except RuntimeError:  # no event loop (called outside the server): write now
+                self.flush()
+
+    def flush(self) -> None:
+        self._scheduled = False
+        if self._lines:
+            data = "".join(self._lines)
+            self._lines.clear()
+            self._stream.write(data)
+            self._stream.flush()
 
 
 class _State:

@@ -31,6 +31,7 @@ from conformance.mock.generate import MISSING, Entropy, Generator, Path, allows,
 
 JSON = Any
 MAX_CHOICES = 128
+_NUMBER = (int, float)
 _ALNUM = string.ascii_letters + string.digits
 _SENTENCE = (
     "Hello", "there", "this", "is", "a", "mock", "answer", "generated", "from", "the", "published", "schema",
@@ -60,10 +61,18 @@ class ToolCall:
 class ChoicePlan:
     index: int
     content: str | None
-    tokens: list[str]
+    token_list: list[str] | None  # None: the words of a plain text answer, split into tokens when needed
     finish_reason: str
     tool_calls: list[ToolCall]
     logprob_values: list[float]
+    words: list[str] | None = None
+
+    @property
+    def tokens(self) -> list[str]:
+        """The content (or tool-call arguments) in tokens, as streams and logprobs show them."""
+        if self.token_list is None:
+            self.token_list = _text_tokens(self.words or [])
+        return self.token_list
 
 
 @attrs.frozen
@@ -113,6 +122,10 @@ _HEX_TABLE = bytes(("0123456789abcdef" * 16).encode())
 def _random_id(entropy: Entropy, prefix: str, length: int, table: bytes = _ALNUM_TABLE) -> str:
     """``prefix`` + ``length`` random characters (one random byte each, mapped through ``table``)."""
     return prefix + entropy.take(length).translate(table).decode()
+
+
+def _text_tokens(words: list[str]) -> list[str]:
+    return [words[0].capitalize(), *(" " + w for w in words[1:]), "."] if words else ["."]
 
 
 def _words(entropy: Entropy, count: int) -> list[str]:
@@ -210,16 +223,16 @@ def plan(body: dict[str, Any], entropy: Entropy, *, now: int, force_tool_call: b
          content_null: bool = False) -> Plan:
     """Decide the answer to a (schema-valid) request body."""
     n_raw = body.get("n")
-    n = int(n_raw) if isinstance(n_raw, int | float) and not isinstance(n_raw, bool) else 1
+    n = int(n_raw) if isinstance(n_raw, _NUMBER) and not isinstance(n_raw, bool) else 1
     if n > MAX_CHOICES:
         raise RequestProblem(f"Invalid 'n': integer above maximum value. Expected a value <= {MAX_CHOICES}, "
                              f"but got {n} instead.", "n", "integer_above_max_value")
     n = max(n, 1)
     max_raw = body.get("max_tokens")
-    max_tokens = int(max_raw) if isinstance(max_raw, int | float) and not isinstance(max_raw, bool) else None
+    max_tokens = int(max_raw) if isinstance(max_raw, _NUMBER) and not isinstance(max_raw, bool) else None
     if max_tokens is not None:
         max_tokens = max(max_tokens, 1)
-    wanted = _wanted_tool(body)
+    wanted = _wanted_tool(body) if "tool_choice" in body else None
     if wanted is None and force_tool_call:
         tools = body.get("tools")
         wanted = (tools[0] if isinstance(tools, list) and tools else {}), None
@@ -228,7 +241,7 @@ def plan(body: dict[str, Any], entropy: Entropy, *, now: int, force_tool_call: b
     logprobs = body.get("logprobs") is True
     top_raw = body.get("top_logprobs")
     top = 0
-    if logprobs and isinstance(top_raw, int | float) and not isinstance(top_raw, bool):
+    if logprobs and isinstance(top_raw, _NUMBER) and not isinstance(top_raw, bool):
         top = int(top_raw)
     stream_options = body.get("stream_options")
     include_usage = isinstance(stream_options, dict) and stream_options.get("include_usage") is True
@@ -238,11 +251,14 @@ def plan(body: dict[str, Any], entropy: Entropy, *, now: int, force_tool_call: b
         tool_calls: list[ToolCall] = []
         content: str | None
         finish = "stop"
+        words: list[str] | None = None
+        tokens: list[str] | None
         if wanted is not None:
             call = _tool_call(entropy, wanted[0], wanted[1])
             tool_calls = [call]
             content = None
             tokens = _pieces(call.arguments, 8)
+            count = len(tokens)
             finish = "tool_calls"
         else:
             if fmt_type == "json_schema":
@@ -256,14 +272,22 @@ def plan(body: dict[str, Any], entropy: Entropy, *, now: int, force_tool_call: b
                 tokens = _pieces(json.dumps(value, ensure_ascii=False), 4)
             else:
                 words = _words(entropy, 6 + entropy.below(19))
-                tokens = [words[0].capitalize()] + [" " + w for w in words[1:]] + ["."]
-            if max_tokens is not None and len(tokens) > max_tokens:
-                tokens = tokens[:max_tokens]
-                finish = "length"
-            content = "".join(tokens)
-        values = [-round(entropy.rng.random() * 3, 4) for _ in tokens] if logprobs else []
-        completion_tokens += len(tokens)
-        choices.append(ChoicePlan(index, content, tokens, finish, tool_calls, values))
+                tokens = None  # the common case: the content, without splitting it
+            count = len(words) + 1 if tokens is None and words is not None else len(tokens or ())
+            if (max_tokens is not None and count > max_tokens) or logprobs:
+                tokens = tokens if tokens is not None else _text_tokens(words or [])
+                if max_tokens is not None and count > max_tokens:
+                    tokens = tokens[:max_tokens]
+                    finish = "length"
+                    count = max_tokens
+            if tokens is None:
+                assert words is not None
+                content = words[0].capitalize() + " " + " ".join(words[1:]) + "."
+            else:
+                content = "".join(tokens)
+        values = [-round(entropy.rng.random() * 3, 4) for _ in range(count)] if logprobs else []
+        completion_tokens += count
+        choices.append(ChoicePlan(index, content, tokens, finish, tool_calls, values, words))
     model = body.get("model")
     return Plan(id=_random_id(entropy, "chatcmpl-", 29), created=now,
                 model=model if isinstance(model, str) else "", choices=choices,

@@ -70,7 +70,12 @@ def serve(app: Any, sock: socket.socket, *, announce: TextIO | None = None, log:
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", server_header=False,
                             timeout_graceful_shutdown=3, timeout_keep_alive=30, backlog=2048)
     server = _Server(config)
-    server.run(sockets=[sock])
+    try:
+        server.run(sockets=[sock])
+    finally:
+        close = getattr(app, "close", None)
+        if callable(close):
+            close()
     if log is not None:
         log.write(f"mock stopped after {getattr(app, 'requests', 0)} request(s)\n")
         log.flush()

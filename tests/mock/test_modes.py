@@ -191,7 +191,7 @@ def test_mode_per_server_and_header_override() -> None:
         assert_error(response, 429)
         assert response.headers["retry-after"] == "3"
         assert post(server.base_url, body(), mode="conformant").status_code == 200
-        log = server.log_text()
+    log = server.log_text()  # complete once the server has stopped
     assert f"POST {PATH} 429 rate-limit " in log
     assert f"POST {PATH} 200 conformant " in log
 

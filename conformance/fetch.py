@@ -15,6 +15,7 @@ import json
 import os
 import re
 import time
+import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -193,8 +194,11 @@ class Fetcher:
                 client.close()
 
     # -- history ---------------------------------------------------------------
-    def versions(self, repo: str, path: str) -> list[Version]:
-        """Every commit that changed ``path``, newest first."""
+    def versions(self, repo: str, path: str, ref: str | None = None) -> list[Version]:
+        """Every commit that changed ``path`` (as of ``ref``, default branch when None), newest first.
+
+        The mirror records the history of its ``main`` snapshot only.
+        """
         if self.mirror is not None:
             index = self._index(repo)
             entry = index.get("files", {}).get(path)
@@ -202,21 +206,26 @@ class Fetcher:
                 raise FetchError(f"mirror INDEX.json: expected an entry for {path}, found none")
             return [Version(v["commit"], v.get("date", ""), v.get("subject", ""))
                     for v in entry.get("versions_newest_first", [])]
-        url = f"{self.api_url.rstrip('/')}/repos/{repo}/commits?path={path}&per_page=100"
+        query = {"path": path, **({"sha": ref} if ref else {}), "per_page": "100"}
+        url = f"{self.api_url.rstrip('/')}/repos/{repo}/commits?" + urllib.parse.urlencode(query, safe="/")
         try:
             data = json.loads(self._http_get(url, accept="application/vnd.github+json"))
         except json.JSONDecodeError:
             raise FetchError(f"GET {url}: expected a JSON list of commits, found something else") from None
         if not isinstance(data, list):
             raise FetchError(f"GET {url}: expected a JSON list of commits, found {type(data).__name__}")
-        return [Version(c["sha"], c["commit"]["committer"]["date"], c["commit"]["message"].splitlines()[0])
-                for c in data]
+        try:
+            return [Version(c["sha"], c["commit"]["committer"]["date"],
+                            (c["commit"]["message"].splitlines() or [""])[0]) for c in data]
+        except (KeyError, TypeError, AttributeError, IndexError):
+            raise FetchError(f"GET {url}: expected commits with sha, commit.committer.date and commit.message, "
+                             f"found {json.dumps(data)[:120]}") from None
 
     def resolve_commit(self, repo: str, ref: str, path: str) -> str:
         """The commit that last changed ``path`` as of ``ref``."""
         if SHA_RE.match(ref):
             return ref
-        versions = self.versions(repo, path)
+        versions = self.versions(repo, path, ref)
         if not versions:
             raise FetchError(f"cannot resolve {ref} for {path}: no recorded versions")
         return versions[0].commit

@@ -272,7 +272,7 @@ def test_update_lock_on_a_branch_resolves_the_commit_through_the_api(
         fetcher = Fetcher(base_url=server.url, api_url=server.url, retries=0, sleep=sleep)
         result = fetch(fetcher, ref="main", update_lock=True)
     assert [r.path for r in server.requests] == [f"/{SPEC_REPO}/main/{SPEC_PATH}",
-                                                 f"/repos/{SPEC_REPO}/commits?path={SPEC_PATH}&per_page=100"]
+                                                 f"/repos/{SPEC_REPO}/commits?path={SPEC_PATH}&sha=main&per_page=100"]
     assert result.lock_updated and result.lock is not None
     assert (result.lock.commit, result.lock.sha256, result.lock.size) == (COMMIT_B, sha256(NEW_BYTES), len(NEW_BYTES))
     assert json.loads(state.lock.read_text())["commit"] == COMMIT_B
@@ -284,6 +284,37 @@ def test_update_lock_that_cannot_resolve_the_commit_changes_nothing(
     before = _files(state)
     with loopback(_github(None, NEW_BYTES)) as server, pytest.raises(FetchError) as caught:
         fetch(Fetcher(base_url=server.url, api_url=server.url, retries=1, sleep=sleep), ref="main", update_lock=True)
-    assert caught.value.message == (f"GET {server.url}/repos/{SPEC_REPO}/commits?path={SPEC_PATH}&per_page=100: "
-                                    "expected 200, found 500 after 2 attempt(s)")
+    assert caught.value.message == (f"GET {server.url}/repos/{SPEC_REPO}/commits?path={SPEC_PATH}&sha=main"
+                                    "&per_page=100: expected 200, found 500 after 2 attempt(s)")
     assert _files(state) == before  # not even the cached `main` was replaced
+
+
+def test_update_lock_on_another_branch_asks_for_that_branch_history(
+        state: SimpleNamespace, sleep: SleepRecorder) -> None:
+    with loopback(_github([COMMIT_B], NEW_BYTES)) as server:
+        fetch(Fetcher(base_url=server.url, api_url=server.url, retries=0, sleep=sleep), ref="release/2.0",
+              update_lock=True)
+    assert [r.path for r in server.requests] == [
+        f"/{SPEC_REPO}/release/2.0/{SPEC_PATH}",
+        f"/repos/{SPEC_REPO}/commits?path={SPEC_PATH}&sha=release/2.0&per_page=100"]
+    assert json.loads(state.lock.read_text())["commit"] == COMMIT_B
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    (b'{"message": "API rate limit exceeded"}', "expected a JSON list of commits, found dict"),
+    (b'[{"sha": "abc"}]',
+     'expected commits with sha, commit.committer.date and commit.message, found [{"sha": "abc"}]'),
+    (b"<html>", "expected a JSON list of commits, found something else"),
+], ids=["object", "incomplete-commit", "html"])
+def test_a_commits_api_answer_that_is_not_a_commit_list(state: SimpleNamespace, sleep: SleepRecorder,
+                                                        body: bytes, expected: str) -> None:
+    before = _files(state)
+
+    def handler(request: Request) -> Reply:
+        return Reply(200, body) if request.path.startswith("/repos/") else Reply(200, NEW_BYTES)
+
+    with loopback(handler) as server, pytest.raises(FetchError) as caught:
+        fetch(Fetcher(base_url=server.url, api_url=server.url, retries=0, sleep=sleep), ref="main", update_lock=True)
+    assert caught.value.message == (f"GET {server.url}/repos/{SPEC_REPO}/commits?path={SPEC_PATH}&sha=main"
+                                    f"&per_page=100: {expected}")
+    assert _files(state) == before

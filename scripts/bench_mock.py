@@ -142,7 +142,9 @@ def fixed_server(workdir: Path, body: bytes) -> Iterator[Server]:
     (workdir / "fixed_app.py").write_text(FIXED_APP.format(body_path=str(body_path)))
     port = free_port()
     proc = subprocess.Popen([PYTHON, "-m", "uvicorn", "fixed_app:app", "--host", "127.0.0.1", "--port", str(port),
-                             "--workers", "1", "--no-access-log", "--log-level", "warning"], cwd=workdir,
+                             "--workers", "1", "--no-access-log", "--log-level", "warning",
+                             # the same uvicorn settings as the mock
+                             "--no-proxy-headers", "--no-server-header", "--timeout-keep-alive", "30"], cwd=workdir,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_ready(f"http://127.0.0.1:{port}", proc, 60)

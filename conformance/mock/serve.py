@@ -67,7 +67,9 @@ def serve(app: Any, sock: socket.socket, *, announce: TextIO | None = None, log:
     out.write(f"listening on http://{shown}:{port}\n")
     out.flush()
     logging.getLogger("uvicorn.error").addFilter(_DropFilter())
+    # no proxy headers: the mock serves loopback, and the middleware costs every request
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", server_header=False,
+                            proxy_headers=False,
                             timeout_graceful_shutdown=3, timeout_keep_alive=30, backlog=2048)
     server = _Server(config)
     try:

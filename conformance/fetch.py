@@ -174,9 +174,12 @@ class Fetcher:
                                                  f"found more ({total} read, then stopped)")
                             chunks.append(chunk)
                         body = b"".join(chunks)
-                        if declared and declared.isdigit() and len(body) != int(declared):
+                        # Content-Length counts the bytes on the wire: compressed ones when the server
+                        # gzips (as raw.githubusercontent.com does), not the decoded body
+                        received = response.num_bytes_downloaded
+                        if declared and declared.isdigit() and received != int(declared):
                             raise FetchError(f"GET {url}: truncated body: expected {declared} bytes, "
-                                             f"found {len(body)}")
+                                             f"found {received}")
                         return body
                 except httpx.ConnectError as exc:
                     last = (f"expected an HTTP response, found a connection failure ({exc}) "

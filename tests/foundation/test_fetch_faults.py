@@ -6,6 +6,7 @@ so the retries are counted and their delays recorded, never waited for.
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
@@ -218,3 +219,21 @@ def test_fetch_pinned_refetches_over_a_corrupted_cache(
         path, _ = fetch_pinned(make(server.url, sleep), _lock(sha256(SPEC_BYTES)))
     assert len(server.requests) == 1
     assert path.read_bytes() == SPEC_BYTES
+
+
+def test_a_gzipped_body_is_decoded_not_taken_for_truncated(sleep: SleepRecorder) -> None:
+    """raw.githubusercontent.com gzips: its Content-Length counts the compressed bytes."""
+    packed = gzip.compress(SPEC_BYTES)
+    with loopback(always(Reply(200, packed, (("Content-Encoding", "gzip"),)))) as server:
+        fetched = make(server.url, sleep).get(SPEC_REPO, "main", SPEC_PATH)
+    assert fetched.content == SPEC_BYTES
+    assert server.requests[0].headers["accept-encoding"].startswith("gzip")
+
+
+def test_a_gzip_bomb_is_stopped_at_max_bytes(sleep: SleepRecorder) -> None:
+    packed = gzip.compress(b" " * 1_000_000)
+    assert len(packed) < 2000
+    with loopback(always(Reply(200, packed, (("Content-Encoding", "gzip"),)))) as server, \
+            pytest.raises(FetchError) as caught:
+        make(server.url, sleep, max_bytes=10_000).get(SPEC_REPO, "main", SPEC_PATH)
+    assert caught.value.message.startswith(f"GET {server.url}{FILE}: expected at most 10000 bytes, found more (")

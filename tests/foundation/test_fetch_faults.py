@@ -67,8 +67,7 @@ def test_timeout_is_retried_then_reported(sleep: SleepRecorder) -> None:
         make(server.url, sleep, retries=1, backoff=0.5, timeout=0.2).get(SPEC_REPO, "main", SPEC_PATH)
     assert caught.value.message == (f"GET {server.url}{FILE}: expected a response within 0.2s, "
                                     "found none (timed out) after 2 attempt(s)")
-    assert len(server.requests) == 2
-    assert sleep.calls == [0.5]
+    assert sleep.calls == [0.5]  # (not the server's count: a request given up on may never be read)
 
 
 def test_404_is_not_retried(sleep: SleepRecorder) -> None:

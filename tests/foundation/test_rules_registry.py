@@ -82,3 +82,18 @@ def test_conformance_rules_text_and_markdown(capsys: pytest.CaptureFixture[str])
     markdown = capsys.readouterr().out.splitlines()
     assert markdown[:2] == ["| id | level | source | why |", "|---|---|---|---|"]
     assert len(markdown) == len(RULES) + 2
+
+
+def test_findings_survive_a_json_round_trip() -> None:
+    """Reports and baselines store findings as JSON; reading one back gives the same finding."""
+    from conformance.findings import Finding
+    from conformance.lint import lint
+
+    from .helpers import load_json
+
+    findings = lint(load_json("chat_published_like.json"), "spec.json")
+    findings.append(RULES["oas-invalid"].finding("spec.json", "m", pointer="/a~1b", extra={"z": 1, "a": [2]}))
+    for finding in findings:
+        again = Finding.from_dict(json.loads(json.dumps(finding.to_dict())))
+        assert again == finding
+        assert again.fingerprint == finding.fingerprint

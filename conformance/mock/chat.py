@@ -170,7 +170,7 @@ def json_for_schema(schema: JSON, rng: random.Random) -> JSON:
     for _ in range(4):
         try:
             value = Generator(rng, root=schema).value(schema)
-        except (RecursionError, TypeError, ValueError, KeyError):
+        except Exception:  # a schema from a request can be anything; the answer is best effort
             value = {}
         if check is None:
             return value

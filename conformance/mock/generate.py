@@ -38,6 +38,10 @@ WORDS = (
     "for", "few", "more", "words", "so", "clients", "can", "parse", "it", "hello", "world", "today",
 )
 _MAX_DEPTH = 24
+# schemas come from requests too (response_format, tool parameters): sizes are capped so that a schema
+# asking for a billion items cannot make the mock build them
+MAX_ITEMS = 64
+MAX_LENGTH = 4096
 
 
 def schema_types(schema: JSON) -> tuple[str, ...]:
@@ -240,6 +244,7 @@ class Generator:
                 out[name] = self.value(sub, (*path, name))
         minimum = schema.get("minProperties")
         if isinstance(minimum, int) and len(out) < minimum:
+            minimum = min(minimum, MAX_ITEMS)
             for name, sub in props.items():
                 if len(out) >= minimum:
                     break
@@ -255,14 +260,14 @@ class Generator:
 
     def _array(self, schema: dict[str, Any], path: Path) -> list[Any]:
         count = schema.get("minItems")
-        count = count if isinstance(count, int) and count > 0 else 0
+        count = min(count, MAX_ITEMS) if isinstance(count, int) and count > 0 else 0
         prefix = schema.get("prefixItems")
         items = schema.get("items")
         out: list[Any] = []
         if isinstance(prefix, list):
-            out = [self.value(sub, (*path, "*")) for sub in prefix[:max(count, len(prefix))]]
+            out = [self.value(sub, (*path, "*")) for sub in prefix[:MAX_ITEMS]]
         elif isinstance(items, list):  # draft 4-7 tuple form
-            out = [self.value(sub, (*path, "*")) for sub in items]
+            out = [self.value(sub, (*path, "*")) for sub in items[:MAX_ITEMS]]
         item_schema = items if isinstance(items, dict) else {}
         while len(out) < count:
             out.append(self.value(item_schema, (*path, "*")))
@@ -310,7 +315,7 @@ class Generator:
         low = schema.get("minLength")
         high = schema.get("maxLength")
         if isinstance(low, int) and len(text) < low:
-            text += "x" * (low - len(text))
+            text += "x" * (min(low, MAX_LENGTH) - len(text))
         if isinstance(high, int) and high >= 0 and len(text) > high:
             text = text[:high]
         return text

@@ -151,3 +151,22 @@ def test_default_server_answers_valid_against_its_spec(default_server: MockServe
     for extra in ({}, {"n": 2, "logprobs": True, "top_logprobs": 1}, {"max_tokens": 1}):
         data = completion(default_server, body(**extra))
         assert normalised.completion_violations(data) == []
+
+
+@pytest.mark.parametrize("schema", [
+    {"type": "array", "minItems": 1_000_000_000},
+    {"type": "string", "minLength": 1_000_000_000},
+    {"type": "object", "minProperties": 1_000_000_000},
+    {"type": "integer", "minimum": 10**400, "multipleOf": 7},
+    {"type": "object", "properties": {"a": {"$ref": "#/nowhere"}}, "required": ["a"]},
+    {"$ref": "#"},
+    {"type": 5, "properties": [], "required": "a"},
+])
+def test_hostile_schemas_in_requests_get_a_bounded_best_effort_answer(published_server: MockServer,
+                                                                     schema: dict[str, Any]) -> None:
+    fmt = {"type": "json_schema", "json_schema": {"name": "x", "schema": schema}}
+    response = post(published_server.base_url, body(response_format=fmt), timeout=20)
+    assert response.status_code == 200, response.text
+    content = response.json()["choices"][0]["message"]["content"]
+    assert len(content) < 100_000
+    json.loads(content)

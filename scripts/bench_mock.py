@@ -14,13 +14,17 @@ load tool and concurrency, one server at a time:
   type-less ``nullable``s removed (the one variant on which its request
   validation works).
 
-The load tool is wrk (Debian package ``wrk``) with a Lua script for the POST
-body, or, when wrk is missing, an async httpx load generator; the same tool for
-all three. Prints a Markdown section (machine, command, table, ratios against
-the targets: at least 5x Prism's requests/s, at least 60% of the fixed app,
-p99 under 20 ms at 32 connections, memory flat).
+The load tool is wrk (Debian package ``wrk``, installed with apt-get when
+missing) with a Lua script that sends a different valid body each time, or,
+when wrk cannot be had, a raw asyncio HTTP/1.1 load generator (an httpx client
+is slower than the servers it would measure); the same tool for all. Prism is
+measured twice: at its default log level (info, a line per request, like the
+mock's own log) and at warn (Prism at its fastest). Prints a Markdown section
+(machine, command, table, ratios against the targets: at least 5x Prism's
+requests/s, at least 60% of the fixed app, p99 under 20 ms at 32 connections,
+memory flat).
 
-    .venv/bin/python scripts/bench_mock.py [--duration 10] [--connections 32] [--rounds 2]
+    .venv/bin/python scripts/bench_mock.py [--duration 8] [--rounds 3] [--connections 32] [--no-prism]
 """
 
 from __future__ import annotations
@@ -154,6 +158,19 @@ def fixed_server(workdir: Path, body: bytes) -> Iterator[Server]:
         terminate(proc)
 
 
+def install_wrk() -> None:
+    """``apt-get install -y wrk`` when apt-get is there and we are root; silently nothing otherwise."""
+    apt = shutil.which("apt-get")
+    if apt is None or os.geteuid() != 0:
+        return
+    sys.stderr.write("installing wrk (apt-get install -y wrk)...\n")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    done = subprocess.run([apt, "install", "-y", "-qq", "wrk"], env=env, capture_output=True)
+    if done.returncode != 0:
+        subprocess.run([apt, "update", "-qq"], env=env, capture_output=True)
+        subprocess.run([apt, "install", "-y", "-qq", "wrk"], env=env, capture_output=True)
+
+
 def prism_binary() -> Path:
     """Install ``@stoplight/prism-cli@5.16`` into ``.cache/prism`` once (npm), return its executable."""
     prefix = ROOT / ".cache" / "prism"
@@ -166,6 +183,10 @@ def prism_binary() -> Path:
         subprocess.run([npm, "install", "--prefix", str(prefix), "--no-audit", "--no-fund",
                         f"@stoplight/prism-cli@{PRISM_VERSION}"], check=True, stdout=subprocess.DEVNULL)
     return binary
+
+
+def prism_installed() -> bool:
+    return (ROOT / ".cache" / "prism" / "node_modules" / ".bin" / "prism").exists()
 
 
 def prism_spec(published: dict[str, Any]) -> dict[str, Any]:
@@ -278,33 +299,61 @@ def run_wrk(url: str, duration: float, connections: int, threads: int, workdir: 
             "socket_errors": sum(int(g) for g in errors.groups()) if errors else 0}
 
 
-def run_httpx(url: str, duration: float, connections: int) -> dict[str, float]:
+def run_asyncio(url: str, duration: float, connections: int) -> dict[str, float]:
+    """The fallback load tool: ``connections`` keep-alive HTTP/1.1 connections on raw asyncio streams.
+
+    (An httpx client spends more time per request than the servers it measures; this one does not.)
+    """
+    parsed = httpx.URL(url)
+    host, port = parsed.host, parsed.port or 80
+    head = (f"POST {PATH} HTTP/1.1\r\nHost: {host}:{port}\r\n"
+            + "".join(f"{k}: {v}\r\n" for k, v in HEADERS.items()))
+
     async def main() -> dict[str, float]:
         latencies: list[float] = []
         bad = 0
+        errors = 0
+        counter = 0
         deadline = time.perf_counter() + duration
-        limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-        async with httpx.AsyncClient(base_url=url, headers=HEADERS, limits=limits, timeout=30) as client:
-            counter = 0
 
-            async def worker() -> None:
-                nonlocal bad, counter
+        async def worker() -> None:
+            nonlocal bad, errors, counter
+            reader, writer = await asyncio.open_connection(host, port)
+            try:
                 while time.perf_counter() < deadline:
                     counter += 1
+                    payload = _varied(counter)
                     start = time.perf_counter()
-                    response = await client.post(PATH, content=_varied(counter))
+                    writer.write(f"{head}Content-Length: {len(payload)}\r\n\r\n".encode() + payload)
+                    status_line = await reader.readline()
+                    length = 0
+                    while (line := await reader.readline()) not in (b"\r\n", b""):
+                        if line[:15].lower() == b"content-length:":
+                            length = int(line[15:])
+                    await reader.readexactly(length)
                     latencies.append((time.perf_counter() - start) * 1000)
-                    bad += response.status_code >= 300
+                    bad += status_line[9:10] != b"2"
+            except (OSError, asyncio.IncompleteReadError, ValueError):
+                errors += 1
+            finally:
+                writer.close()
 
-            started = time.perf_counter()
-            await asyncio.gather(*(worker() for _ in range(connections)))
-            elapsed = time.perf_counter() - started
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(connections)))
+        elapsed = time.perf_counter() - started
         latencies.sort()
+        if not latencies:
+            raise RuntimeError(f"{url}: no request completed")
         return {"rps": len(latencies) / elapsed, "p50": latencies[len(latencies) // 2],
                 "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], "requests": len(latencies),
-                "non2xx": bad, "socket_errors": 0}
+                "non2xx": bad, "socket_errors": errors}
 
-    return asyncio.run(main())
+    try:
+        import uvloop
+
+        return uvloop.run(main())
+    except ImportError:
+        return asyncio.run(main())
 
 
 def measure(server: Server, tool: str, duration: float, warmup: float, connections: int, threads: int,
@@ -312,7 +361,7 @@ def measure(server: Server, tool: str, duration: float, warmup: float, connectio
     def load(seconds: float) -> dict[str, float]:
         if tool == "wrk":
             return run_wrk(server.base_url, seconds, connections, threads, workdir)
-        return run_httpx(server.base_url, seconds, connections)
+        return run_asyncio(server.base_url, seconds, connections)
 
     if warmup > 0:
         load(warmup)
@@ -347,7 +396,7 @@ def machine(tool: str) -> str:
         version = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split(" [")[0].strip()
         parts.append(version or "wrk")
     else:
-        parts.append(f"httpx {httpx.__version__} load generator")
+        parts.append("asyncio load generator (raw HTTP/1.1 keep-alive connections)")
     node = shutil.which("node")
     if node:
         parts.append("Node " + subprocess.run([node, "--version"], capture_output=True, text=True).stdout.strip())
@@ -429,12 +478,19 @@ def main(argv: list[str] | None = None) -> int:
                         help="wrk threads (default: 1, which saturates one server and leaves it a core)")
     parser.add_argument("--rounds", type=int, default=3,
                         help="measure each server this many times, in turn; the table shows medians")
-    parser.add_argument("--tool", choices=("auto", "wrk", "httpx"), default="auto")
+    parser.add_argument("--tool", choices=("auto", "wrk", "asyncio"), default="auto",
+                        help="load tool: wrk, or (auto, when wrk is missing) a raw asyncio HTTP/1.1 generator")
     parser.add_argument("--no-prism", action="store_true", help="skip Prism (no npm here)")
+    parser.add_argument("--no-install", action="store_true",
+                        help="install nothing (wrk with apt-get, Prism with npm); without wrk, use asyncio")
     parser.add_argument("--output", "-o", default=None, help="also write the Markdown section to this file")
     parser.add_argument("--json", default=None, help="also write the raw figures as JSON to this file")
     args = parser.parse_args(argv)
-    tool = args.tool if args.tool != "auto" else ("wrk" if shutil.which("wrk") else "httpx")
+    if args.tool in ("auto", "wrk") and not shutil.which("wrk") and not args.no_install:
+        install_wrk()
+    tool = args.tool if args.tool != "auto" else ("wrk" if shutil.which("wrk") else "asyncio")
+    if tool == "wrk" and not shutil.which("wrk"):
+        parser.error("wrk is not installed (apt-get install -y wrk), and --tool wrk was asked for")
     command = "python scripts/bench_mock.py " + " ".join(argv if argv is not None else sys.argv[1:])
     results: dict[str, list[dict[str, Any]]] = {}
     labels: dict[str, str] = {}
@@ -446,7 +502,7 @@ def main(argv: list[str] | None = None) -> int:
         servers = {"mock": stack.enter_context(mock_server(workdir))}
         answer = httpx.post(servers["mock"].base_url + PATH, json=BODY, headers=HEADERS, timeout=10).content
         servers["fixed"] = stack.enter_context(fixed_server(workdir, answer))
-        if not args.no_prism:
+        if not args.no_prism and (args.no_install is False or prism_installed()):
             servers["prism"] = stack.enter_context(prism_server(workdir, "info"))
             servers["prism-warn"] = stack.enter_context(prism_server(workdir, "warn"))
         for name, server in servers.items():

@@ -185,7 +185,8 @@ def json_for_schema(schema: JSON, rng: random.Random) -> JSON:
 def _tool_call(entropy: Entropy, tool: JSON, name: str | None = None) -> ToolCall:
     function = tool.get("function") if isinstance(tool, dict) else None
     function = function if isinstance(function, dict) else {}
-    chosen = name or str(function.get("name") or "lookup")
+    declared = function.get("name")
+    chosen = name if name is not None else declared if isinstance(declared, str) else "lookup"
     parameters = function.get("parameters")
     args = json_for_schema(parameters, entropy.rng) if isinstance(parameters, dict) else {}
     return ToolCall(_random_id(entropy, "call_", 24), chosen, json.dumps(args, ensure_ascii=False))

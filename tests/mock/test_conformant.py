@@ -170,3 +170,10 @@ def test_hostile_schemas_in_requests_get_a_bounded_best_effort_answer(published_
     content = response.json()["choices"][0]["message"]["content"]
     assert len(content) < 100_000
     json.loads(content)
+
+
+def test_the_named_tool_is_called_even_with_an_empty_name(published_server: MockServer) -> None:
+    tools = [{"type": "function", "function": {"name": "", "parameters": {}}}]
+    for choice in ("required", {"type": "function", "function": {"name": ""}}):
+        data = completion(published_server, body(tools=tools, tool_choice=choice))
+        assert data["choices"][0]["message"]["tool_calls"][0]["function"]["name"] == ""

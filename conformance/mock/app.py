@@ -299,7 +299,7 @@ class MockApp:
             await _respond(send, 200, _dumps(self.documented))
             return
         try:
-            the_plan = chat.plan(payload, Entropy(settings.seed, raw), now=int(time.time()),
+            the_plan = chat.plan(payload, Entropy(settings.seed, _answer_key(payload)), now=int(time.time()),
                                  force_tool_call=mode == "content-null-with-tool-calls",
                                  content_null=mode == "content-null-with-tool-calls")
         except chat.RequestProblem as exc:
@@ -560,3 +560,17 @@ def _sample_requests(route: _Route) -> list[dict[str, Any]]:
 def build_app(spec: JSON, options: MockOptions | None = None, **kwargs: Any) -> MockApp:
     return MockApp(spec, options, **kwargs)
 
+
+
+_STREAM_KEYS = ("stream", "stream_options")
+
+
+def _answer_key(payload: dict[str, Any]) -> bytes:
+    """What the answer depends on: the request without its streaming options, canonically encoded,
+    so that a streamed request gets the same text as the same request not streamed."""
+    if any(key in payload for key in _STREAM_KEYS):
+        payload = {k: v for k, v in payload.items() if k not in _STREAM_KEYS}
+    try:
+        return orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # integers over 64 bits
+        return json.dumps(payload, sort_keys=True).encode()

@@ -338,9 +338,13 @@ def _content(schema: JSON, path: Path, comp: Compiler) -> Maker | None:
     def make(ctx: Ctx) -> JSON:
         choice = ctx.choice
         if choice.tool_calls:
-            if ctx.plan.content_null or nullable:
-                return None
-            return "" if text_ok else MISSING
+            # conformant answers stay valid against the published spec, whose content is a non-null string;
+            # the content-null-with-tool-calls drift mode sends null, as OpenAI does
+            if ctx.plan.content_null:
+                return None  # the drift: null even where the spec says string
+            if not text_ok:
+                return None if nullable else MISSING
+            return ""
         return choice.content if text_ok else MISSING
     return make
 

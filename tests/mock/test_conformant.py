@@ -99,15 +99,24 @@ def test_no_tool_call_when_tool_choice_is_auto_or_none(published_server: MockSer
         assert data["choices"][0]["finish_reason"] == "stop"
 
 
-def test_tool_call_content_is_null_where_the_spec_allows(default_server: MockServer, normalised: Schemas) -> None:
+def test_tool_call_content_stays_published_valid_on_the_normalised_spec(default_server: MockServer,
+                                                                       normalised: Schemas,
+                                                                       published: Schemas) -> None:
+    """Conformant answers are valid against the published spec even when the mock serves the normalised one;
+    `content: null` beside tool calls (as OpenAI sends it) is the content-null-with-tool-calls drift mode."""
     if not normalised.completion.is_valid({"id": "x", "object": "chat.completion", "created": 1, "model": MODEL,
                                            "choices": [], "usage": {"prompt_tokens": 1, "completion_tokens": 1,
                                                                     "total_tokens": 2}}):
         pytest.skip("the normalised 200 schema is not the one this test knows")
     data = completion(default_server, body(tools=[WEATHER], tool_choice="required"))
     assert normalised.completion_violations(data) == []
-    assert data["choices"][0]["message"]["content"] is None
+    assert published.completion_violations(data) == []
+    assert data["choices"][0]["message"]["content"] == ""
     assert data["choices"][0]["finish_reason"] == "tool_calls"
+    drifted = completion(default_server, body(tools=[WEATHER], tool_choice="required"),
+                         headers={"X-Mock-Mode": "content-null-with-tool-calls"})
+    assert drifted["choices"][0]["message"]["content"] is None
+    assert normalised.completion_violations(drifted) == []
 
 
 def test_json_object_response_format(published_server: MockServer, published: Schemas) -> None:

@@ -138,7 +138,20 @@ def _or_fallback(made: Maker, fallback: Maker) -> Maker:
 
 
 def _choose(schema: dict[str, Any]) -> dict[str, Any]:
-    """The branch of a ``oneOf``/``anyOf`` the generator would take (first that is not just null)."""
+    """The branch of a ``oneOf``/``anyOf`` the generator would take (first that is not just null); the members
+    of an ``allOf`` (such as ``allOf: [$ref]`` beside ``nullable``, the OpenAPI 3.0 nullable reference) merged."""
+    members = schema.get("allOf")
+    if isinstance(members, list) and members and all(isinstance(m, dict) for m in members):
+        merged: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
+        for member in members:
+            for key, value in member.items():
+                if key == "properties" and isinstance(merged.get("properties"), dict):
+                    merged["properties"] = {**merged["properties"], **value}
+                elif key == "required" and isinstance(merged.get("required"), list):
+                    merged["required"] = [*merged["required"], *value]
+                else:
+                    merged[key] = value
+        return _choose(merged)
     for combo in ("oneOf", "anyOf"):
         branches = schema.get(combo)
         if isinstance(branches, list) and branches:

@@ -14,7 +14,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +80,7 @@ class Suite:
         self.requests_sent = 0
         self.budget_reported = False
         self.http = httpx.Client(timeout=httpx.Timeout(30.0, connect=5.0))
+        self.sleep: Callable[[float], None] = time.sleep
         self._request_validators: dict[tuple[str, str], Validator | None] = {}
 
     def request_valid(self, path: str, body: Any, variant: str) -> bool:
@@ -141,14 +142,34 @@ class Suite:
         url = self.config.base_url.rstrip("/") + path
         sent_headers = {"Content-Type": "application/json", **self.auth_headers, **(headers or {})}
         content = raw if raw is not None else json.dumps(body).encode()
-        self.requests_sent += 1
-        started = time.perf_counter()
+        attempt = 0
+        while True:
+            self.requests_sent += 1
+            started = time.perf_counter()
+            status, response_headers, data, error = self._send_once(method, url, content, sent_headers)
+            wait = backoff_delay(status, response_headers, attempt)
+            # a real target that says "slow down" is obeyed (bounded); the mock's fault modes are checked as sent
+            if (wait is None or self.config.target == "mock" or attempt >= BACKOFF_RETRIES
+                    or not self.budget_left()):
+                break
+            self.sleep(wait)
+            attempt += 1
+        operation = f"{method} {path}"
+        exchange = Exchange.build(operation=operation, method=method, url=url, request_headers=sent_headers,
+                                  request_body=body if raw is None else raw.decode("utf-8", "replace"),
+                                  status=status, response_headers=response_headers, response_body=data,
+                                  elapsed_ms=(time.perf_counter() - started) * 1000, transport_error=error)
+        return exchange, self.record_exchange(exchange, probe=probe)
+
+
+    def _send_once(self, method: str, url: str, content: bytes,
+                   headers: dict[str, str]) -> tuple[int | None, dict[str, str], bytes, str | None]:
         error: str | None = None
         status: int | None = None
         response_headers: dict[str, str] = {}
         data = b""
         try:
-            with self.http.stream(method, url, content=content, headers=sent_headers) as response:
+            with self.http.stream(method, url, content=content, headers=headers) as response:
                 status = response.status_code
                 response_headers = dict(response.headers)
                 chunks: list[bytes] = []
@@ -160,12 +181,26 @@ class Suite:
                 data = b"".join(chunks)
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}"
-        operation = f"{method} {path}"
-        exchange = Exchange.build(operation=operation, method=method, url=url, request_headers=sent_headers,
-                                  request_body=body if raw is None else raw.decode("utf-8", "replace"),
-                                  status=status, response_headers=response_headers, response_body=data,
-                                  elapsed_ms=(time.perf_counter() - started) * 1000, transport_error=error)
-        return exchange, self.record_exchange(exchange, probe=probe)
+        return status, response_headers, data, error
+
+
+BACKOFF_RETRIES = 2
+MAX_WAIT = 30.0
+
+
+def backoff_delay(status: int | None, headers: dict[str, str], attempt: int) -> float | None:
+    """How long to wait before sending again after a 429/5xx, or None when the answer is final.
+
+    ``Retry-After`` (seconds) is honoured up to :data:`MAX_WAIT`; otherwise 1 s, 2 s, ... per attempt.
+    """
+    if status is None or not (status == 429 or status >= 500):
+        return None
+    value = {k.lower(): v for k, v in headers.items()}.get("retry-after", "")
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = float(2 ** attempt)
+    return max(0.0, min(seconds, MAX_WAIT))
 
 
 _SUITE: Suite | None = None

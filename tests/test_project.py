@@ -40,3 +40,15 @@ def test_rule_ids_are_kebab_case_with_an_area_prefix() -> None:
 def test_ci_runs_the_readme_test_command() -> None:
     ci = (ROOT / ".ci" / "run").read_text()
     assert "make test" in ci and "SPEC_MIRROR" in ci and "../shared/upstream" in ci
+
+
+def test_every_subcommand_takes_format() -> None:
+    from conformance.cli import COMMANDS, build_parser
+
+    parser = build_parser()
+    subparsers = next(a for a in parser._actions if a.dest == "command")
+    choices = subparsers.choices  # type: ignore[attr-defined]
+    assert set(choices) == set(COMMANDS)
+    for name, sub in choices.items():
+        formats = [a for a in sub._actions if "--format" in a.option_strings]
+        assert formats and set(formats[0].choices) == {"text", "json", "markdown"}, name

@@ -25,6 +25,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="spec to serve (default: normalised, falling back to published while the "
                              "overlay cannot be applied); a drifted spec file gives a drifted mock")
     parser.add_argument("--list-modes", action="store_true", help="print the modes, one per line, and exit")
+    parser.add_argument("--format", choices=("text", "json", "markdown"), default="text",
+                        help="format of --list-modes (default: text, one mode per line)")
     parser.add_argument("--page", default=None,
                         help="doc page whose example response the documented mode replays "
                              "(default: the seed page)")
@@ -42,9 +44,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.list_modes:
-        width = max(len(mode.name) for mode in MODES)
-        for mode in MODES:
-            sys.stdout.write(f"{mode.name:<{width}}  {mode.kind:<10}  {mode.description}\n")
+        if args.format == "json":
+            import json
+
+            sys.stdout.write(json.dumps([{"name": m.name, "kind": m.kind, "description": m.description,
+                                          "pointer": m.pointer, "expects": m.expects} for m in MODES], indent=2) + "\n")
+        elif args.format == "markdown":
+            sys.stdout.write("| mode | kind | what it does |\n|---|---|---|\n")
+            sys.stdout.write("".join(f"| `{m.name}` | {m.kind} | {m.description} |\n" for m in MODES))
+        else:
+            width = max(len(mode.name) for mode in MODES)
+            for mode in MODES:
+                sys.stdout.write(f"{mode.name:<{width}}  {mode.kind:<10}  {mode.description}\n")
         return 0
     if args.mode not in MODES_BY_NAME:
         raise UsageError(f"--mode {args.mode}: expected one of {', '.join(MODES_BY_NAME)}",

@@ -39,21 +39,32 @@ def counts_line(findings: Sequence[Finding]) -> str:
     return f"{len(findings)} finding(s): " + ", ".join(parts)
 
 
+def finding_lines(f: Finding, *, indent: str = "", label: str | None = None, width: int = 7,
+                  details: Sequence[tuple[str, str | None]] = (), evidence: bool = True) -> list[str]:
+    """One finding as terminal lines: a header (level, rule id, where), then what, expected, found, fix.
+
+    ``details`` are extra ``(name, value)`` lines shown before the fix (e.g. a drift's direction).
+    """
+    body = indent + " " * (width + 1)
+    lines = [f"{indent}{(label or f.level.label).upper():{width}} {f.rule_id}  {f.where}", f"{body}{f.message}"]
+    if f.expected is not None:
+        lines.append(f"{body}expected: {f.expected}")
+    if f.found is not None:
+        lines.append(f"{body}found:    {f.found}")
+    lines += [f"{body}{name + ':':9} {value}" for name, value in details if value]
+    if f.hint:
+        lines.append(f"{body}fix:      {f.hint}")
+    if evidence and f.evidence:
+        lines.append(f"{body}reproduce: {f.evidence}")
+    return lines
+
+
 def render_text(findings: Sequence[Finding], title: str = "", extra_lines: Iterable[str] = ()) -> str:
     lines: list[str] = []
     if title:
         lines.append(title)
     for f in sort_findings(findings):
-        lines.append(f"{f.level.label.upper():7} {f.rule_id}  {f.where}")
-        lines.append(f"        {f.message}")
-        if f.expected is not None:
-            lines.append(f"        expected: {f.expected}")
-        if f.found is not None:
-            lines.append(f"        found:    {f.found}")
-        if f.hint:
-            lines.append(f"        fix:      {f.hint}")
-        if f.evidence:
-            lines.append(f"        reproduce: {f.evidence}")
+        lines += finding_lines(f)
     lines.extend(extra_lines)
     lines.append(counts_line(findings))
     return "\n".join(lines) + "\n"

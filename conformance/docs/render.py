@@ -14,7 +14,7 @@ from typing import Any
 from conformance.docs.catalog import CatalogResult
 from conformance.docs.check import PageResult
 from conformance.findings import Finding, Level, sort_findings
-from conformance.report import counts_line
+from conformance.report import counts_line, finding_lines
 
 __all__ = ["render_docs"]
 
@@ -58,14 +58,7 @@ def render_text(result: CatalogResult, title: str) -> str:
             head += f" (skipped: {page.skipped_reason})"
         out.append(head)
         for f in sort_findings(page.findings):
-            out.append(f"  {f.level.label.upper():7} {f.rule_id}  {f.where}")
-            out.append(f"          {f.message}")
-            if f.expected is not None:
-                out.append(f"          expected: {f.expected}")
-            if f.found is not None:
-                out.append(f"          found:    {f.found}")
-            if f.hint:
-                out.append(f"          fix:      {f.hint}")
+            out += finding_lines(f, indent="  ", evidence=False)
         out.append("")
     s = result.summary()
     out.append("Summary")

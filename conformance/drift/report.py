@@ -19,6 +19,7 @@ import attrs
 
 from conformance.drift.rules import DOC_RULES, DRIFT_RULES
 from conformance.findings import Finding, Level, sort_findings
+from conformance.report import finding_lines
 
 LABELS = {Level.ERROR: "breaking", Level.WARNING: "warning", Level.INFO: "info"}
 
@@ -70,19 +71,8 @@ def overall_fingerprint(steps: Sequence[Step]) -> str:
 # -- text --------------------------------------------------------------------------------------
 def _text_step(step: Step, lines: list[str]) -> None:
     for f in sort_findings(step.findings):
-        lines.append(f"{LABELS[f.level].upper():8} {f.rule_id}  {f.where}")
-        lines.append(f"         {f.message}")
-        if f.expected is not None:
-            lines.append(f"         expected: {f.expected}")
-        if f.found is not None:
-            lines.append(f"         found:    {f.found}")
-        direction = f.get("direction")
-        if direction:
-            lines.append(f"         direction: {direction}")
-        if f.get("client"):
-            lines.append(f"         client:   {f.get('client')}")
-        if f.hint:
-            lines.append(f"         fix:      {f.hint}")
+        lines += finding_lines(f, label=LABELS[f.level], width=8, evidence=False,
+                               details=(("direction", f.get("direction")), ("client", f.get("client"))))
     lines.append(_counts_text(step.findings))
 
 

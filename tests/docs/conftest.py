@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from conformance import pipeline
 from conformance.paths import project_root
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -19,20 +17,9 @@ LLM = "docs/api-references/text-models-llm"
 
 
 @pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    """No test inherits a mirror, a base URL or a project root from the shell; the cache is per test."""
-    for name in ("SPEC_MIRROR", "SPEC_BASE_URL", "CONFORMANCE_ROOT", "CONFORMANCE_DEBUG"):
-        monkeypatch.delenv(name, raising=False)
+def _isolated(clean_env: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Every doc-check test runs in a clean environment (tests/conftest.py) with a cache of its own."""
     monkeypatch.setenv("CONFORMANCE_CACHE", str(tmp_path / "cache"))
-    yield
-    pipeline._published.cache_clear()
-
-
-@pytest.fixture
-def mirror() -> Path:
-    if not CATALOG.is_dir():
-        pytest.skip(f"the upstream mirror {MIRROR} is not there (CI provides it beside the clone)")
-    return MIRROR
 
 
 @pytest.fixture

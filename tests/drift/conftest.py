@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from conformance import pipeline
 
 REPO = Path(__file__).resolve().parents[2]
 MIRROR = REPO.parent / "shared" / "upstream"
@@ -18,20 +15,8 @@ OPENAI_DIR = "docs/api-references/text-models-llm/OpenAI"
 
 
 @pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """No test inherits a mirror, a root, a step summary or debug mode from the shell that runs pytest."""
-    for name in ("SPEC_MIRROR", "SPEC_BASE_URL", "CONFORMANCE_ROOT", "CONFORMANCE_CACHE", "CONFORMANCE_DEBUG",
-                 "GITHUB_STEP_SUMMARY"):
-        monkeypatch.delenv(name, raising=False)
-    yield
-    pipeline._published.cache_clear()
-
-
-@pytest.fixture
-def mirror() -> Path:
-    if not MIRROR.is_dir():
-        pytest.skip(f"the upstream mirror {MIRROR} is not there (CI provides it beside the clone)")
-    return MIRROR
+def _isolated(clean_env: None) -> None:
+    """Every drift test runs in a clean environment (tests/conftest.py)."""
 
 
 @pytest.fixture

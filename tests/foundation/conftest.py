@@ -12,26 +12,14 @@ from typing import Any
 
 import pytest
 
-from conformance import pipeline
 from conformance.fetch import Fetcher, Lock
 
 from .helpers import MIRROR, REPO, SleepRecorder, make_project
 
 
 @pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """No test inherits a mirror, a base URL or a project root from the shell that runs pytest."""
-    for name in ("SPEC_MIRROR", "SPEC_BASE_URL", "CONFORMANCE_ROOT", "CONFORMANCE_CACHE", "CONFORMANCE_DEBUG"):
-        monkeypatch.delenv(name, raising=False)
-    yield
-    pipeline._published.cache_clear()
-
-
-@pytest.fixture
-def mirror() -> Path:
-    if not MIRROR.is_dir():
-        pytest.skip(f"the upstream mirror {MIRROR} is not there (CI provides it beside the clone)")
-    return MIRROR
+def _isolated(clean_env: None) -> None:
+    """Every foundation test runs in a clean environment (tests/conftest.py)."""
 
 
 @pytest.fixture

@@ -284,7 +284,33 @@ class Chat:
         self.completions = Completions(client)
 
 
-class Gpt52:
+class _ClientSettings:
+    """What the sync and async clients share: their resolved settings, shown and read the same way."""
+
+    _settings: _Settings
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__name__}(base_url={self._settings.base_url!r}, "
+                f"max_retries={self._settings.retry.max_retries}, timeout={self._settings.timeout!r})")
+
+    @property
+    def base_url(self) -> str:
+        return self._settings.base_url
+
+    @property
+    def max_retries(self) -> int:
+        return self._settings.retry.max_retries
+
+    @property
+    def timeout(self) -> httpx.Timeout:
+        return self._settings.timeout
+
+    @property
+    def retry(self) -> RetryPolicy:
+        return self._settings.retry
+
+
+class Gpt52(_ClientSettings):
     """A synchronous client; thread-safe, reuse one per process. Close it (or use ``with``) when done.
 
     ``api_key`` defaults to ``$AIMLAPI_KEY``; ``base_url`` to ``$AIMLAPI_BASE_URL`` or the spec's server.
@@ -304,26 +330,6 @@ class Gpt52:
         #: the generated client, sharing this client's connections (for the generated ``api`` functions)
         self.generated = self._settings.generated().set_httpx_client(self._http)
         self.chat = Chat(self)
-
-    def __repr__(self) -> str:
-        return (f"Gpt52(base_url={self._settings.base_url!r}, max_retries={self._settings.retry.max_retries}, "
-                f"timeout={self._settings.timeout!r})")
-
-    @property
-    def base_url(self) -> str:
-        return self._settings.base_url
-
-    @property
-    def max_retries(self) -> int:
-        return self._settings.retry.max_retries
-
-    @property
-    def timeout(self) -> httpx.Timeout:
-        return self._settings.timeout
-
-    @property
-    def retry(self) -> RetryPolicy:
-        return self._settings.retry
 
     @overload
     def create(self, *, model: str, messages: Sequence[MessageParam], stream: Literal[False] = False,
@@ -436,7 +442,7 @@ class AsyncChat:
         self.completions = AsyncCompletions(client)
 
 
-class AsyncGpt52:
+class AsyncGpt52(_ClientSettings):
     """The asyncio twin of ``Gpt52`` (same arguments, ``http_client`` is an ``httpx.AsyncClient``)."""
 
     def __init__(self, api_key: str | None = None, base_url: str | None = None, *,
@@ -449,26 +455,6 @@ class AsyncGpt52:
         #: the generated client, sharing this client's connections (for the generated ``api`` functions)
         self.generated = self._settings.generated().set_async_httpx_client(self._http)
         self.chat = AsyncChat(self)
-
-    def __repr__(self) -> str:
-        return (f"AsyncGpt52(base_url={self._settings.base_url!r}, "
-                f"max_retries={self._settings.retry.max_retries}, timeout={self._settings.timeout!r})")
-
-    @property
-    def base_url(self) -> str:
-        return self._settings.base_url
-
-    @property
-    def max_retries(self) -> int:
-        return self._settings.retry.max_retries
-
-    @property
-    def timeout(self) -> httpx.Timeout:
-        return self._settings.timeout
-
-    @property
-    def retry(self) -> RetryPolicy:
-        return self._settings.retry
 
     @overload
     async def create(self, *, model: str, messages: Sequence[MessageParam], stream: Literal[False] = False,

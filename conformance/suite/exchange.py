@@ -40,13 +40,17 @@ class Exchange:
     response_body: bytes
     elapsed_ms: float = 0.0
     transport_error: str | None = None
+    # False when the request was not recorded (or only partly): request-dependent checks are skipped
+    request_complete: bool = True
 
     @classmethod
     def build(cls, *, operation: str, method: str, url: str, request_headers: dict[str, str], request_body: Any,
               status: int | None, response_headers: dict[str, str], response_body: bytes,
-              elapsed_ms: float = 0.0, transport_error: str | None = None) -> Exchange:
+              elapsed_ms: float = 0.0, transport_error: str | None = None,
+              request_complete: bool = True) -> Exchange:
         return cls(operation, method.upper(), url, redact_headers(dict(request_headers)), request_body, status,
-                   {k.lower(): v for k, v in response_headers.items()}, response_body, elapsed_ms, transport_error)
+                   {k.lower(): v for k, v in response_headers.items()}, response_body, elapsed_ms, transport_error,
+                   request_complete)
 
     @property
     def content_type(self) -> str:
@@ -78,7 +82,7 @@ class Exchange:
                 "request_headers": self.request_headers, "request_body": self.request_body,
                 "status": self.status, "response_headers": self.response_headers,
                 "response_body": body, "response_body_kind": kind, "elapsed_ms": round(self.elapsed_ms, 2),
-                "transport_error": self.transport_error}
+                "transport_error": self.transport_error, "request_complete": self.request_complete}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Exchange:
@@ -89,4 +93,5 @@ class Exchange:
             body = (raw or "").encode()
         return cls(data["operation"], data["method"], data["url"], redact_headers(data.get("request_headers") or {}),
                    data.get("request_body"), data.get("status"), data.get("response_headers") or {}, body,
-                   float(data.get("elapsed_ms") or 0.0), data.get("transport_error"))
+                   float(data.get("elapsed_ms") or 0.0), data.get("transport_error"),
+                   bool(data.get("request_complete", True)))

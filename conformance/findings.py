@@ -69,6 +69,7 @@ class Rule:
         hint: str | None = None,
         evidence: str | None = None,
         level: Level | None = None,
+        kind: str = "",
         extra: dict[str, Any] | None = None,
     ) -> Finding:
         return Finding(
@@ -82,6 +83,7 @@ class Rule:
             found=found,
             hint=hint if hint is not None else (self.fix or None),
             evidence=evidence,
+            kind=kind,
             extra=tuple(sorted((extra or {}).items())),
         )
 
@@ -121,6 +123,9 @@ class Finding:
     found: str | None = None
     hint: str | None = None
     evidence: str | None = None
+    # what exactly was violated, e.g. "enum:string" (schema keyword : class of the offending value) or
+    # "ST202:400:tool_choice"; part of the fingerprint of an exchange's finding, so different defects never merge
+    kind: str = ""
     extra: tuple[tuple[str, Any], ...] = ()
 
     @property
@@ -128,14 +133,28 @@ class Finding:
         return f"{self.location}#{self.pointer}" if self.pointer else self.location
 
     @property
+    def is_exchange(self) -> bool:
+        """Whether the finding is about an HTTP exchange (location ``POST /v1/...``), not a file or page."""
+        return self.location.split(" ", 1)[0] in _HTTP_METHODS
+
+    @property
     def fingerprint(self) -> str:
-        """Stable identity for baselines and alerts: rule, location and pointer, not the wording."""
+        """Stable identity for baselines and alerts: rule, location and pointer, not the wording.
+
+        An exchange's finding also carries whose fault it is and what exactly was violated
+        (:attr:`kind`): a server's defect never shares a fingerprint with a spec's, nor an
+        ``enum`` violation by a string with one by ``null`` at the same place.
+        """
         pointer = self.pointer
-        if self.source in (Source.SERVER, Source.DOC) or self.location.split(" ", 1)[0] in _HTTP_METHODS:
+        exchange = self.is_exchange
+        if self.source in (Source.SERVER, Source.DOC) or exchange:
             # responses vary from run to run: /choices/2/x and /choices/0/x are the same defect
             # (a status code, as in /responses/202, is not an index)
             pointer = re.sub(r"(?<!/responses)/\d+(?=/|$)", "/*", pointer)
-        raw = "\x1f".join((self.rule_id, self.location, pointer))
+        parts = [self.rule_id, self.location, pointer]
+        if exchange or self.kind:
+            parts += [self.source.value, self.kind]
+        raw = "\x1f".join(parts)
         return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
     def get(self, key: str, default: Any = None) -> Any:
@@ -153,6 +172,7 @@ class Finding:
             "found": self.found,
             "hint": self.hint,
             "evidence": self.evidence,
+            "kind": self.kind,
             "fingerprint": self.fingerprint,
         }
         if self.extra:
@@ -172,6 +192,7 @@ class Finding:
             found=data.get("found"),
             hint=data.get("hint"),
             evidence=data.get("evidence"),
+            kind=data.get("kind") or "",
             extra=tuple(sorted((data.get("extra") or {}).items())),
         )
 

@@ -138,6 +138,11 @@ class Violation:
     message: str
     expected: str
     found: str
+    found_class: str = ""  # JSON type of the offending value ("missing" for a missing member)
+
+    @property
+    def keyword(self) -> str:
+        return self.schema_path.rsplit("/", 1)[-1]
 
 
 def _describe(value: Any) -> str:
@@ -161,25 +166,77 @@ class Validator:
     def violations(self, instance: JSON) -> list[Violation]:
         if self._compiled.is_valid(instance):
             return []
+        out = [self._violation(error) for error in self._compiled.iter_errors(instance)]
+        return sorted(out, key=lambda v: (v.path, v.schema_path))
+
+    def leaves(self, instance: JSON) -> list[Violation]:
+        """Like :meth:`violations`, with each failed ``anyOf``/``oneOf`` replaced by what its closest branch says.
+
+        The closest branch is the one whose errors lie deepest in the instance (it matched the
+        value's shape furthest), then the one with fewest errors. A combinator is kept as it is when
+        even its closest branch fails at the combinator's own place (nothing more precise to say).
+        So ``{"usage": {"total_tokens": "x"}}`` against a nullable ``Usage`` reports a type error at
+        ``/usage/total_tokens``, not "not valid under any of the schemas" at ``/usage``.
+        """
+        if self._compiled.is_valid(instance):
+            return []
         out: list[Violation] = []
         for error in self._compiled.iter_errors(instance):
-            ipath = join_pointer(*error.instance_path)
-            schema_path = tuple(error.schema_path)
-            cached = self._expected.get(schema_path)
-            if cached is None:
-                keyword = str(schema_path[-1]) if schema_path else ""
-                fragment = _schema_fragment(self.json_schema, list(schema_path))
-                cached = self._expected[schema_path] = (join_pointer(*schema_path), keyword,
-                                                        _expected_text(keyword, fragment))
-            spath, keyword, expected = cached
-            missing = getattr(error.kind, "property", None) if keyword == "required" else None
-            if isinstance(missing, str):
-                # a missing member is reported where it should be, not at its parent
-                out.append(Violation(ipath + join_pointer(missing), spath, str(error.message),
-                                     f"required member {missing!r}", "missing"))
-                continue
-            out.append(Violation(ipath, spath, str(error.message), expected, _describe(error.instance)))
-        return sorted(out, key=lambda v: (v.path, v.schema_path))
+            self._flatten(error, out, 0)
+        unique = {(v.path, v.schema_path, v.message): v for v in out}
+        return sorted(unique.values(), key=lambda v: (v.path, v.schema_path))
+
+    def _flatten(self, error: Any, out: list[Violation], depth: int) -> None:
+        branches = getattr(error.kind, "context", None)
+        if depth < 16 and isinstance(branches, list) and branches:
+            here = len(error.instance_path)
+
+            def score(branch: list[Any]) -> tuple[int, int]:
+                if not branch:
+                    return (10**6, 0)
+                return (min(len(e.instance_path) for e in branch), -len(branch))
+
+            best = max(branches, key=score)
+            if best and score(best)[0] > here:
+                for sub in best:
+                    self._flatten(sub, out, depth + 1)
+                return
+        out.append(self._violation(error))
+
+    def _violation(self, error: Any) -> Violation:
+        ipath = join_pointer(*error.instance_path)
+        schema_path = tuple(error.schema_path)
+        cached = self._expected.get(schema_path)
+        if cached is None:
+            keyword = str(schema_path[-1]) if schema_path else ""
+            fragment = _schema_fragment(self.json_schema, list(schema_path))
+            cached = self._expected[schema_path] = (join_pointer(*schema_path), keyword,
+                                                    _expected_text(keyword, fragment))
+        spath, keyword, expected = cached
+        missing = getattr(error.kind, "property", None) if keyword == "required" else None
+        if isinstance(missing, str):
+            # a missing member is reported where it should be, not at its parent
+            return Violation(ipath + join_pointer(missing), spath, str(error.message),
+                             f"required member {missing!r}", "missing", "missing")
+        return Violation(ipath, spath, str(error.message), expected, _describe(error.instance),
+                         value_class(error.instance))
+
+
+def value_class(value: Any) -> str:
+    """The JSON type of a value, as named in a finding's kind: null, boolean, integer, number, string, array, object."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
 
 
 def _schema_fragment(schema: JSON, path: list[Any]) -> JSON:

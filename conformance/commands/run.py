@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from conformance.cli import add_common
+from conformance.findings import Source
 
 HELP = "run the conformance suite (schemathesis + hypothesis) against the mock, the live API or a URL"
 ACCEPTS_EXTRA = True  # everything after the known options goes to pytest (e.g. -n auto, -k scenario)
@@ -32,9 +33,37 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--shard", default=None, metavar="I/N", help="run only shard I of N (0-based)")
     parser.add_argument("--merge-from", action="append", default=[], metavar="DIR",
                         help="merge the findings of shard report dirs instead of running (repeatable)")
+    parser.add_argument("--api-key-env", default="AIMLAPI_KEY", metavar="NAME",
+                        help="environment variable holding the key for a URL or live target (default AIMLAPI_KEY)")
+    parser.add_argument("--no-auth", action="store_true",
+                        help="send no key to a URL target, on purpose (an open server); skips the key probes")
+    parser.add_argument("--max-response-time", type=float, default=30.0, metavar="SECONDS",
+                        help="an answer slower than this is a finding (resp-slow) and is not waited for longer "
+                        "(default 30)")
+    parser.add_argument("--max-run-time", type=float, default=600.0, metavar="SECONDS",
+                        help="wall-time bound of the whole run; the rest is skipped and the verdict marked "
+                        "partial (default 600)")
+    parser.add_argument("--fail-on-source", default="server", metavar="SOURCES",
+                        help="whose findings decide the exit code: comma-separated server, spec, doc, or all "
+                        "(default server: spec and doc findings are reported, not held against the server)")
     parser.add_argument("--update-baseline", action="store_true",
                         help="acknowledge every current finding in spec/baseline.json (review the diff!)")
     add_common(parser, fail_on="error")
+
+
+def _fail_sources(text: str) -> frozenset[Source]:
+    from conformance.errors import UsageError
+    from conformance.findings import Source
+
+    names = {part.strip().lower() for part in text.split(",") if part.strip()}
+    if names == {"all"}:
+        return frozenset({Source.SERVER, Source.SPEC, Source.DOC})
+    known = {"server": Source.SERVER, "spec": Source.SPEC, "doc": Source.DOC}
+    unknown = sorted(names - set(known))
+    if unknown or not names:
+        raise UsageError(f"--fail-on-source: expected a comma-separated list of server, spec, doc (or all), "
+                         f"found {text!r}")
+    return frozenset(known[n] for n in names)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -47,6 +76,12 @@ def run(args: argparse.Namespace) -> int:
 
     if args.max_examples < 1:
         raise UsageError(f"--max-examples: expected a positive number, found {args.max_examples}")
+    if args.max_requests is not None and args.max_requests < 1:
+        raise UsageError(f"--max-requests: expected a positive number of requests, found {args.max_requests}")
+    for flag, value in (("--max-response-time", args.max_response_time), ("--max-run-time", args.max_run_time)):
+        if not value > 0:
+            raise UsageError(f"{flag}: expected a positive number of seconds, found {value}")
+    fail_sources = _fail_sources(args.fail_on_source)
     doc_page = args.doc_page
     if doc_page is None and paths.default_seed_page().is_file():
         doc_page = str(paths.default_seed_page())
@@ -58,7 +93,8 @@ def run(args: argparse.Namespace) -> int:
         strict=args.strict, seed=args.seed, max_requests=args.max_requests, record=args.record,
         replay=Path(args.replay) if args.replay else None, doc_page=doc_page, fail_on=fail_on(args),
         fmt=args.format, mirror=args.mirror, pytest_args=tuple(args.extra), shard=args.shard,
-        merge_from=tuple(Path(d) for d in args.merge_from))
+        merge_from=tuple(Path(d) for d in args.merge_from), api_key_env=args.api_key_env, no_auth=args.no_auth,
+        max_response_time=args.max_response_time, max_run_time=args.max_run_time, fail_sources=fail_sources)
     result = run_suite(options)
     if args.update_baseline:
         from conformance.suite.reasons import REASONS

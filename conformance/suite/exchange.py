@@ -17,6 +17,14 @@ REDACTED = "Bearer ***"
 _SECRET_HEADERS = {"authorization", "x-api-key", "api-key", "cookie", "set-cookie"}
 
 
+def scrub(text: str, secrets: tuple[str, ...]) -> str:
+    """``text`` with every secret value replaced by ``***`` (a server may echo a key anywhere)."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
 def redact_headers(headers: dict[str, str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for key, value in headers.items():
@@ -42,15 +50,20 @@ class Exchange:
     transport_error: str | None = None
     # False when the request was not recorded (or only partly): request-dependent checks are skipped
     request_complete: bool = True
+    # the body exactly as sent (text), for an exact reproduce line; None: no body was sent
+    request_text: str | None = None
 
     @classmethod
     def build(cls, *, operation: str, method: str, url: str, request_headers: dict[str, str], request_body: Any,
               status: int | None, response_headers: dict[str, str], response_body: bytes,
               elapsed_ms: float = 0.0, transport_error: str | None = None,
-              request_complete: bool = True) -> Exchange:
-        return cls(operation, method.upper(), url, redact_headers(dict(request_headers)), request_body, status,
+              request_complete: bool = True, request_text: str | None = None,
+              redact: bool = True) -> Exchange:
+        """``redact=False`` keeps the request headers as they are (a generated, non-secret Authorization value)."""
+        headers = redact_headers(dict(request_headers)) if redact else dict(request_headers)
+        return cls(operation, method.upper(), url, headers, request_body, status,
                    {k.lower(): v for k, v in response_headers.items()}, response_body, elapsed_ms, transport_error,
-                   request_complete)
+                   request_complete, request_text)
 
     @property
     def content_type(self) -> str:
@@ -59,13 +72,19 @@ class Exchange:
     def json_body(self) -> Any:
         return json.loads(self.response_body)
 
-    def curl(self) -> str:
+    def curl(self, key_env: str = "AIMLAPI_KEY") -> str:
+        """A shell line that sends the same request again (our key comes from ``$key_env``, never written)."""
         parts = ["curl", "-sS", "-X", self.method, shlex.quote(self.url)]
         for key, value in sorted(self.request_headers.items()):
             if key.lower() in ("content-length", "host", "accept-encoding", "connection", "user-agent"):
                 continue
+            if key.lower() == "authorization" and value == REDACTED:
+                parts += ["-H", f'"Authorization: Bearer ${key_env}"']
+                continue
             parts += ["-H", shlex.quote(f"{key}: {value}")]
-        if self.request_body is not None:
+        if self.request_text is not None:
+            parts += ["--data-binary", shlex.quote(self.request_text)]
+        elif self.request_body is not None:
             body = self.request_body if isinstance(self.request_body, str) else json.dumps(
                 self.request_body, separators=(",", ":"), ensure_ascii=False)
             parts += ["--data", shlex.quote(body)]
@@ -82,7 +101,8 @@ class Exchange:
                 "request_headers": self.request_headers, "request_body": self.request_body,
                 "status": self.status, "response_headers": self.response_headers,
                 "response_body": body, "response_body_kind": kind, "elapsed_ms": round(self.elapsed_ms, 2),
-                "transport_error": self.transport_error, "request_complete": self.request_complete}
+                "transport_error": self.transport_error, "request_complete": self.request_complete,
+                "request_text": self.request_text}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Exchange:
@@ -94,4 +114,4 @@ class Exchange:
         return cls(data["operation"], data["method"], data["url"], redact_headers(data.get("request_headers") or {}),
                    data.get("request_body"), data.get("status"), data.get("response_headers") or {}, body,
                    float(data.get("elapsed_ms") or 0.0), data.get("transport_error"),
-                   bool(data.get("request_complete", True)))
+                   bool(data.get("request_complete", True)), data.get("request_text"))

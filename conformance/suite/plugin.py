@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import attrs
 import httpx
@@ -24,8 +25,9 @@ import pytest
 
 from conformance.findings import Finding
 from conformance.schema import Validator
-from conformance.suite.checks import BUDGET, CheckContext, SpecView, check_exchange, check_probe
-from conformance.suite.exchange import Exchange
+from conformance.suite.checks import CheckContext, SpecView, check_exchange, check_probe
+from conformance.suite.exchange import Exchange, scrub
+from conformance.suite.rules import BUDGET, TARGET_REFUSED, WALL_TIME
 
 CONFIG_ENV = "CONFORMANCE_SUITE_CONFIG"
 KEY_ENV = "AIMLAPI_KEY"
@@ -47,6 +49,10 @@ class SuiteConfig:
     doc_page: str | None = None
     mock_mode: str | None = None
     live: bool = False
+    api_key_env: str = KEY_ENV
+    no_auth: bool = False
+    max_response_time: float = 30.0
+    max_run_time: float | None = None
 
     @classmethod
     def load(cls) -> SuiteConfig:
@@ -58,7 +64,21 @@ class SuiteConfig:
 
 
 def api_key(config: SuiteConfig) -> str:
-    return os.environ.get(KEY_ENV) or (MOCK_KEY if config.target == "mock" else "")
+    """The key sent to the target: from ``$api_key_env`` (the mock's documented test key by default), or none."""
+    if config.no_auth:
+        return ""
+    key = os.environ.get(config.api_key_env, "").strip()
+    return key or (MOCK_KEY if config.target == "mock" else "")
+
+
+class Stop(Exception):
+    """The run cannot go on (budget or wall time spent, target refusing): the test is skipped, reported once."""
+
+
+#: a run is not a verdict when this share of the first requests sent with our key are refused or unanswered
+REFUSED_SHARE = 0.8
+REFUSED_AFTER = 8
+INVALID_KEY = "sk-conformance-invalid-key-probe"
 
 
 class Suite:
@@ -69,17 +89,27 @@ class Suite:
         published = json.loads(Path(config.published_path).read_text())
         normalised = json.loads(Path(config.normalised_path).read_text())
         self.ctx = CheckContext(SpecView(published, "published"), SpecView(normalised, "normalised"),
-                                strict=config.strict, checked_against=config.spec)
+                                strict=config.strict, checked_against=config.spec,
+                                target_base=urlsplit(config.base_url).path.rstrip("/"),
+                                max_response_ms=config.max_response_time * 1000)
         self.published = published
         self.normalised = normalised
-        raw = Path(config.report_dir) / "raw"
-        raw.mkdir(parents=True, exist_ok=True)
-        self._findings = (raw / f"findings-{worker}.jsonl").open("a", encoding="utf-8")
-        self._exchanges = (raw / f"exchanges-{worker}.jsonl").open("a", encoding="utf-8") if config.record else None
+        self.raw = Path(config.report_dir) / "raw"
+        self.raw.mkdir(parents=True, exist_ok=True)
+        self.worker = worker
+        self._findings = (self.raw / f"findings-{worker}.jsonl").open("a", encoding="utf-8")
+        self._exchanges = (self.raw / f"exchanges-{worker}.jsonl").open("a", encoding="utf-8") \
+            if config.record else None
         self._lock = threading.Lock()
         self.requests_sent = 0
-        self.budget_reported = False
-        self.http = httpx.Client(timeout=httpx.Timeout(30.0, connect=5.0))
+        self.stopped: str | None = None
+        self.keyed_answers = 0
+        self.keyed_refused = 0
+        self.exercised: set[str] = set()
+        self.started = time.monotonic()
+        self.secrets = tuple(s for s in (api_key(config),) if s and s != MOCK_KEY)
+        read = max(1.0, config.max_response_time)
+        self.http = httpx.Client(timeout=httpx.Timeout(read, connect=min(10.0, read)))
         self.sleep: Callable[[float], None] = time.sleep
         self._request_validators: dict[tuple[str, str], Validator | None] = {}
 
@@ -101,68 +131,148 @@ class Suite:
         self._findings.close()
         if self._exchanges:
             self._exchanges.close()
+        state = {"requests": self.requests_sent, "stopped": self.stopped, "exercised": sorted(self.exercised)}
+        (self.raw / f"state-{self.worker}.json").write_text(json.dumps(state))
 
     @property
     def auth_headers(self) -> dict[str, str]:
         key = api_key(self.config)
         return {"Authorization": f"Bearer {key}"} if key else {}
 
+    def _stop(self, finding: Finding, reason: str) -> None:
+        if self.stopped is None:
+            self.stopped = reason
+            self.record_findings([finding])
+        raise Stop(reason)
+
     def budget_left(self) -> bool:
+        """Whether another request may go out (a spent budget, wall time or a refusing target says no)."""
+        if self.stopped:
+            return False
         limit = self.config.max_requests
-        if limit is None or self.requests_sent < limit:
-            return True
-        if not self.budget_reported:
-            self.budget_reported = True
-            self.record_findings([BUDGET.finding("suite", f"the budget of {limit} request(s) is spent")])
-        return False
+        if limit is not None and self.requests_sent >= limit:
+            self.stopped = "budget"
+            self.record_findings([BUDGET.finding("suite", f"the budget of {limit} request(s) is spent after "
+                                                 f"{self.requests_sent}; the verdict is partial")])
+            return False
+        limit_s = self.config.max_run_time
+        if limit_s is not None and time.monotonic() - self.started > limit_s:
+            self.stopped = "wall-time"
+            self.record_findings([WALL_TIME.finding("suite", f"the run's wall-time bound of {limit_s:.0f} s was "
+                                                    "reached; the verdict is partial")])
+            return False
+        return True
+
+    def ensure_budget(self) -> None:
+        if not self.budget_left():
+            raise Stop(self.stopped or "stopped")
+
+    def _scrub(self, text: str) -> str:
+        return scrub(text, self.secrets)
 
     def record_findings(self, findings: list[Finding]) -> None:
         if not findings:
             return
         with self._lock:
             for finding in findings:
-                self._findings.write(json.dumps(finding.to_dict(), sort_keys=True) + "\n")
+                self._findings.write(self._scrub(json.dumps(finding.to_dict(), sort_keys=True)) + "\n")
             self._findings.flush()
 
     def record_exchange(self, exchange: Exchange, probe: bool = False) -> list[Finding]:
         findings = check_probe(exchange, self.ctx) if probe else check_exchange(exchange, self.ctx)
         self.record_findings(findings)
+        if not probe and exchange.status is not None:
+            where = " [stream]" if exchange.content_type == "text/event-stream" else ""
+            self.exercised.add(f"{exchange.operation}{where}")
         if self._exchanges is not None:
             with self._lock:
-                self._exchanges.write(json.dumps(exchange.to_dict(), sort_keys=True) + "\n")
+                self._exchanges.write(self._scrub(json.dumps(exchange.to_dict(), sort_keys=True)) + "\n")
                 self._exchanges.flush()
         return findings
 
     def send(self, path: str, body: Any, *, headers: dict[str, str] | None = None, method: str = "POST",
-             raw: bytes | None = None, probe: bool = False) -> tuple[Exchange, list[Finding]]:
-        """Send one request to the target and check the exchange.
+             raw: bytes | None = None, probe: bool = False, auth: bool = True) -> tuple[Exchange, list[Finding]]:
+        """Send one JSON request to the target and check the exchange (raises :class:`Stop` when the run is over).
 
         A ``probe`` (wrong method, unknown path) is outside the spec by design: only its error body is checked.
+        ``auth=False`` sends no key (the key probes).
         """
         url = self.config.base_url.rstrip("/") + path
-        sent_headers = {"Content-Type": "application/json", **self.auth_headers, **(headers or {})}
+        sent_headers = {"Content-Type": "application/json", **(self.auth_headers if auth else {}), **(headers or {})}
         content = raw if raw is not None else json.dumps(body).encode()
+        return self.send_exact(method, url, f"{method} {path}", sent_headers, content,
+                               body if raw is None else raw.decode("utf-8", "replace"), probe=probe,
+                               keyed=auth and "Authorization" in sent_headers and headers is None)
+
+    def send_case(self, case: Any) -> tuple[Exchange, list[Finding]]:
+        """Send a schemathesis case exactly as generated: its method, headers, query and body (or no body).
+
+        Our key is added only when the case carries no ``Authorization`` of its own; schemathesis removes it
+        again for the cases that must go without one.
+        """
+        import requests
+
+        own = any(k.lower() == "authorization" for k in (case.headers or {}))
+        kwargs = case.as_transport_kwargs(base_url=self.config.base_url.rstrip("/"),
+                                          headers=None if own else self.auth_headers)
+        fields = ("method", "url", "headers", "params", "cookies", "json", "data", "files", "auth")
+        prepared = requests.Request(**{k: kwargs[k] for k in fields if k in kwargs}).prepare()
+        raw = prepared.body
+        content = raw.encode() if isinstance(raw, str) else raw if isinstance(raw, bytes) else None
+        body: Any = case.body
+        if _is_not_set(body):
+            body = None
+        headers = {str(k): str(v) for k, v in prepared.headers.items()}
+        keyed = not own and any(k.lower() == "authorization" for k in headers)
+        # schemathesis' coverage phase also tries methods the spec does not have: those are probes, which must be
+        # refused with an error body
+        probe = (case.method.upper(), case.path) not in self.ctx.primary.ops
+        return self.send_exact(str(prepared.method), str(prepared.url), f"{case.method.upper()} {case.path}",
+                               headers, content, body, keyed=keyed and not probe, redact=not own, probe=probe)
+
+    def send_exact(self, method: str, url: str, operation: str, headers: dict[str, str], content: bytes | None,
+                   body: Any, *, probe: bool = False, keyed: bool = True, redact: bool = True
+                   ) -> tuple[Exchange, list[Finding]]:
+        """Send exactly these bytes, check the exchange, record it."""
         attempt = 0
         while True:
+            self.ensure_budget()
             self.requests_sent += 1
             started = time.perf_counter()
-            status, response_headers, data, error = self._send_once(method, url, content, sent_headers)
+            status, response_headers, data, error = self._send_once(method, url, content, headers)
             wait = backoff_delay(status, response_headers, attempt)
             # a real target that says "slow down" is obeyed (bounded); the mock's fault modes are checked as sent
-            if (wait is None or self.config.target == "mock" or attempt >= BACKOFF_RETRIES
-                    or not self.budget_left()):
+            if wait is None or self.config.target == "mock" or attempt >= BACKOFF_RETRIES:
                 break
             self.sleep(wait)
             attempt += 1
-        operation = f"{method} {path}"
-        exchange = Exchange.build(operation=operation, method=method, url=url, request_headers=sent_headers,
-                                  request_body=body if raw is None else raw.decode("utf-8", "replace"),
-                                  status=status, response_headers=response_headers, response_body=data,
-                                  elapsed_ms=(time.perf_counter() - started) * 1000, transport_error=error)
-        return exchange, self.record_exchange(exchange, probe=probe)
+        elapsed = (time.perf_counter() - started) * 1000
+        if error and "Timeout" in error:
+            elapsed = max(elapsed, self.config.max_response_time * 1000 + 1)
+        text = content.decode("utf-8", "replace") if content is not None else None
+        exchange = Exchange.build(operation=operation, method=method, url=url, request_headers=headers,
+                                  request_body=body, status=status, response_headers=response_headers,
+                                  response_body=data, elapsed_ms=elapsed, transport_error=error,
+                                  request_text=text, redact=redact)
+        findings = self.record_exchange(exchange, probe=probe)
+        if keyed:
+            self._count_refusal(status, error)
+        return exchange, findings
 
+    def _count_refusal(self, status: int | None, error: str | None) -> None:
+        self.keyed_answers += 1
+        if status in (401, 403) or (status is None and error):
+            self.keyed_refused += 1
+        if (self.keyed_answers >= REFUSED_AFTER and self.keyed_refused >= REFUSED_SHARE * self.keyed_answers
+                and self.config.target != "mock"):
+            what = "refused (401/403) or left unanswered"
+            self._stop(TARGET_REFUSED.finding(
+                "suite", f"{self.keyed_refused} of the first {self.keyed_answers} requests sent with the key were "
+                f"{what}: stopped, this is not a conformance verdict",
+                hint=f"check the key in ${self.config.api_key_env} and the target URL {self.config.base_url}"),
+                "refused")
 
-    def _send_once(self, method: str, url: str, content: bytes,
+    def _send_once(self, method: str, url: str, content: bytes | None,
                    headers: dict[str, str]) -> tuple[int | None, dict[str, str], bytes, str | None]:
         error: str | None = None
         status: int | None = None
@@ -182,6 +292,10 @@ class Suite:
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}"
         return status, response_headers, data, error
+
+
+def _is_not_set(value: Any) -> bool:
+    return type(value).__name__ == "NotSet"
 
 
 BACKOFF_RETRIES = 2
@@ -228,6 +342,15 @@ def suite(request: pytest.FixtureRequest, suite_config: SuiteConfig) -> Iterator
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--conformance-shard", default=None, metavar="I/N",
                      help="run only the I-th of N shards of the suite (0-based), for splitting across machines")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Iterator[None]:
+    """A test that meets the end of the run (budget, wall time, refusing target) is skipped, not failed."""
+    try:
+        return (yield)
+    except Stop as stop:
+        pytest.skip(f"run stopped: {stop}")
 
 
 def pytest_configure(config: pytest.Config) -> None:

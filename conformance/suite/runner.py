@@ -20,12 +20,15 @@ import attrs
 
 from conformance import paths
 from conformance.baseline import Baseline, Entry
-from conformance.errors import EXIT_BUG, UsageError
+from conformance.errors import EXIT_BUG, EXIT_UPSTREAM, UsageError
 from conformance.findings import Finding, Level, Source, exit_code_for, sort_findings
 from conformance.report import atomic_write, counts_line, render_json, render_junit, render_markdown, render_text
 from conformance.suite.plugin import CONFIG_ENV, KEY_ENV
 
 LIVE_URL = "https://api.aimlapi.com"
+#: requests a run may send when --max-requests is not given (the mock: no limit)
+DEFAULT_BUDGET = {"live": 20, "url": 3000}
+EXIT_INTERRUPTED = 130
 SUITE_FILE = Path(__file__).with_name("test_conformance.py")
 
 
@@ -50,6 +53,12 @@ class RunOptions:
     quiet: bool = False
     shard: str | None = None
     merge_from: tuple[Path, ...] = ()
+    api_key_env: str = KEY_ENV
+    no_auth: bool = False
+    max_response_time: float = 30.0
+    max_run_time: float | None = 600.0
+    # whose findings decide the exit code; spec and doc findings are reported either way
+    fail_sources: frozenset[Source] = frozenset({Source.SERVER})
 
 
 @attrs.frozen
@@ -61,6 +70,8 @@ class RunResult:
     pytest_exit: int
     exit_code: int
     target: str
+    stopped: str | None = None  # why the run ended early (budget, wall-time, refused, interrupted), if it did
+    complete: bool = True  # a full run of the baseline's scope: only then can an entry be called stale
 
 
 def is_loopback(url: str) -> bool:
@@ -83,9 +94,22 @@ def check_key_policy(url: str, key: str | None) -> None:
                          hint="use https, or a loopback address for local servers")
 
 
+def target_key(options: RunOptions) -> str | None:
+    """The key for a URL or live target, from ``$api_key_env``; a usage error when there is none (unless --no-auth)."""
+    if options.no_auth:
+        return None
+    key = os.environ.get(options.api_key_env, "").strip()
+    if not key:
+        found = "is empty (whitespace only)" if os.environ.get(options.api_key_env) else "is not set"
+        raise UsageError(f"--target {options.target}: the API key ${options.api_key_env} {found}; without a key "
+                         "every request is refused and the run says nothing about conformance",
+                         hint=f"export {options.api_key_env}=..., name another variable with --api-key-env NAME, "
+                         "or pass --no-auth to test an open server on purpose")
+    return key
+
+
 @contextlib.contextmanager
 def _target(options: RunOptions) -> Iterator[tuple[str, str]]:
-    key = os.environ.get(KEY_ENV)
     if options.target == "mock":
         from conformance.mock.server import MockServer
 
@@ -93,11 +117,11 @@ def _target(options: RunOptions) -> Iterator[tuple[str, str]]:
             yield server.base_url, "mock"
         return
     if options.target == "live":
-        if not key:
-            raise UsageError(f"--target live needs an API key in ${KEY_ENV}", hint=f"export {KEY_ENV}=...")
+        target_key(options)
         yield LIVE_URL, "live"
         return
-    check_key_policy(options.target, key)
+    check_key_policy(options.target, None)
+    check_key_policy(options.target, target_key(options))
     yield options.target.rstrip("/"), "url"
 
 
@@ -161,7 +185,7 @@ def run_suite(options: RunOptions) -> RunResult:
     report_dir = options.report_dir.resolve()
     raw_dir = report_dir / "raw"
     if raw_dir.exists():
-        for old in raw_dir.glob("*.jsonl"):
+        for old in [*raw_dir.glob("*.jsonl"), *raw_dir.glob("state-*.json")]:
             old.unlink()
     raw_dir.mkdir(parents=True, exist_ok=True)
     published, normalised = _prepare_specs(options, report_dir)
@@ -175,6 +199,8 @@ def run_suite(options: RunOptions) -> RunResult:
             for file in files:
                 atomic_write(raw_dir / f"findings-shard{number}-{file.stem.split('-', 1)[1]}.jsonl",
                              file.read_text())
+            for file in sorted((source / "raw").glob("state-*.json")):
+                atomic_write(raw_dir / f"state-shard{number}-{file.stem.split('-', 1)[1]}.json", file.read_text())
         pytest_exit = 0
     elif options.replay is not None:
         target_label = f"replay:{options.replay}"
@@ -191,9 +217,10 @@ def run_suite(options: RunOptions) -> RunResult:
                 "report_dir": str(report_dir), "max_examples": options.max_examples, "seed": options.seed,
                 "strict": options.strict,
                 "max_requests": options.max_requests if options.max_requests is not None
-                else (20 if kind == "live" else None),
+                else DEFAULT_BUDGET.get(kind),
                 "record": options.record, "doc_page": options.doc_page, "mock_mode": options.mock_mode,
-                "live": kind == "live",
+                "live": kind == "live", "api_key_env": options.api_key_env, "no_auth": options.no_auth,
+                "max_response_time": options.max_response_time, "max_run_time": options.max_run_time,
             }
             config_file = report_dir / ".suite-config.json"
             atomic_write(config_file, json.dumps(config, indent=2))
@@ -202,13 +229,54 @@ def run_suite(options: RunOptions) -> RunResult:
                 raise UsageError("no test of the suite matched (pytest collected nothing)",
                                  hint=f"check the pytest options given: {' '.join(options.pytest_args) or '(none)'}")
     findings = aggregate(_collect(raw_dir))
+    stopped, exercised = _state(raw_dir)
+    if pytest_exit == PYTEST_INTERRUPTED:
+        stopped = stopped or "interrupted"
+    complete = (stopped is None and pytest_exit == 0 and options.spec == "published" and not options.pytest_args
+                and options.shard is None and not options.merge_from and options.replay is None)
     baseline = Baseline.load(paths.baseline_path()) if options.baseline else Baseline(paths.baseline_path(), ())
     new, acknowledged, stale = baseline.split(findings)
-    write_reports(report_dir, findings, new, acknowledged, stale, target_label, options)
-    # the suite's tests never fail on findings: a failing test is a crash of the suite itself
-    code = EXIT_BUG if pytest_exit != 0 else exit_code_for(new, options.fail_on)
+    # only a complete run of the baseline's scope, which exercised an entry's place, may call the entry stale
+    stale = [e for e in stale if complete and _place(e.location) in exercised]
+    write_reports(report_dir, findings, new, acknowledged, stale, target_label, options, stopped=stopped)
+    deciding = [f for f in new if f.source in options.fail_sources or f.rule_id in ALWAYS_DECIDE]
+    if stopped == "refused":
+        code = EXIT_UPSTREAM  # not a conformance verdict
+    elif stopped == "interrupted":
+        code = EXIT_INTERRUPTED
+    elif pytest_exit != 0:
+        code = EXIT_BUG  # the suite's tests never fail on findings: a failing test is a crash of the suite itself
+    else:
+        code = exit_code_for(deciding, options.fail_on)
     return RunResult(tuple(findings), tuple(new), tuple(acknowledged), tuple(stale), pytest_exit, code,
-                     target_label)
+                     target_label, stopped, complete)
+
+
+PYTEST_INTERRUPTED = 2
+#: findings that decide the verdict whatever --fail-on-source says (the run itself could not judge)
+ALWAYS_DECIDE = frozenset({"suite-target-refused"})
+
+
+def _place(location: str) -> str:
+    return location
+
+
+def _state(raw_dir: Path) -> tuple[str | None, set[str]]:
+    """Why the workers stopped early (if one did) and the places (operation [stream], page) they exercised."""
+    stopped: str | None = None
+    exercised: set[str] = set()
+    for file in sorted(raw_dir.glob("state-*.json")):
+        try:
+            state = json.loads(file.read_text())
+        except ValueError:
+            continue
+        stopped = stopped or state.get("stopped")
+        exercised.update(state.get("exercised") or [])
+    return stopped, exercised
+
+
+def _sources(options: RunOptions) -> str:
+    return ", ".join(sorted(s.value for s in options.fail_sources))
 
 
 def _blame_table(findings: Sequence[Finding]) -> str:
@@ -222,16 +290,23 @@ def _blame_table(findings: Sequence[Finding]) -> str:
 
 
 def write_reports(report_dir: Path, findings: Sequence[Finding], new: Sequence[Finding],
-                  acknowledged: Sequence[Finding], stale: Sequence[Entry], target: str, options: RunOptions) -> None:
+                  acknowledged: Sequence[Finding], stale: Sequence[Entry], target: str, options: RunOptions,
+                  stopped: str | None = None) -> None:
     meta: dict[str, Any] = {"target": target, "spec": options.spec, "baseline": options.baseline,
-                            "new": len(new), "acknowledged": len(acknowledged),
+                            "new": len(new), "acknowledged": len(acknowledged), "stopped": stopped,
+                            "verdict": "none" if stopped == "refused" else "partial" if stopped else "complete",
+                            "decided_by": sorted(s.value for s in options.fail_sources),
                             "stale_baseline_entries": [attrs.asdict(e) for e in stale]}
     atomic_write(report_dir / "findings.json", render_json(findings, meta))
     atomic_write(report_dir / "junit.xml", render_junit(new, suite="conformance",
                                                         passed_cases=[f"baseline {f.rule_id} {f.where}"
                                                                       for f in acknowledged]))
+    verdict = {"refused": "**No verdict**: the target refused or left unanswered most requests.",
+               None: ""}.get(stopped, f"**Partial run** (stopped: {stopped}).")
     sections = [f"Target: `{target}`, checked against the **{options.spec}** spec. "
-                f"{len(new)} new, {len(acknowledged)} acknowledged in the baseline.",
+                f"{len(new)} new, {len(acknowledged)} acknowledged in the baseline. "
+                f"The exit code is decided by findings of source {_sources(options)}."
+                + (f" {verdict}" if verdict else ""),
                 "### Whose fault\n\n" + _blame_table(findings)]
     if stale:
         sections.append("### Baseline entries that no longer occur\n\n" + "\n".join(
@@ -260,6 +335,13 @@ def terminal_summary(result: RunResult, options: RunOptions) -> str:
     for entry in result.stale:
         lines.append(f"stale baseline entry (no longer occurs; remove it): {entry.rule_id} "
                      f"{entry.location}#{entry.pointer}")
+    if result.stopped == "refused":
+        lines.append("NO VERDICT: the target refused (401/403) or left unanswered most requests sent with the key; "
+                     f"check ${options.api_key_env} and the URL")
+    elif result.stopped:
+        lines.append(f"partial run (stopped: {result.stopped}); baseline entries are not judged stale")
+    lines.append(f"exit code decided by findings of source {_sources(options)}"
+                 f" at level {options.fail_on.label if options.fail_on else 'never'} or worse")
     lines.append(f"reports: {options.report_dir}/findings.json, junit.xml, summary.md")
     if result.pytest_exit != 0:
         lines.append(f"the suite itself failed (pytest exit {result.pytest_exit}); see above")

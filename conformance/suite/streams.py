@@ -134,9 +134,11 @@ def _usage(ex: Exchange, request: dict[str, Any] | None, chunks: list[dict[str, 
         return
     options = request.get("stream_options")
     asked = isinstance(options, dict) and options.get("include_usage") is True
-    if asked and not isinstance(chunks[-1].get("usage"), dict):
-        yield finding(STREAM_SHAPE, ex, "stream_options.include_usage was set but the last chunk has no usage",
-                      pointer="/events/-1/usage", expected="usage on the last chunk", found="none", where=WHERE,
+    if asked and not with_usage:
+        # OpenAI sends it on a chunk with `choices: []` after the last choice chunk (other such chunks may follow,
+        # e.g. a moderation result)
+        yield finding(STREAM_SHAPE, ex, "stream_options.include_usage was set but no chunk carries usage",
+                      pointer="/events/-1/usage", expected="a usage chunk at the end", found="none", where=WHERE,
                       detail="usage-missing")
     if not asked and with_usage:
         n, _ = with_usage[0]

@@ -235,14 +235,17 @@ class Suite:
                    ) -> tuple[Exchange, list[Finding]]:
         """Send exactly these bytes, check the exchange, record it."""
         attempt = 0
+        self.ensure_budget()
+        limit = self.config.max_requests
         while True:
-            self.ensure_budget()
             self.requests_sent += 1
             started = time.perf_counter()
             status, response_headers, data, error = self._send_once(method, url, content, headers)
             wait = backoff_delay(status, response_headers, attempt)
-            # a real target that says "slow down" is obeyed (bounded); the mock's fault modes are checked as sent
-            if wait is None or self.config.target == "mock" or attempt >= BACKOFF_RETRIES:
+            # a real target that says "slow down" is obeyed (bounded, within the budget); the mock's fault modes are
+            # checked as sent
+            if (wait is None or self.config.target == "mock" or attempt >= BACKOFF_RETRIES
+                    or (limit is not None and self.requests_sent >= limit)):
                 break
             self.sleep(wait)
             attempt += 1

@@ -66,9 +66,21 @@ def test_drift_workflow_is_scheduled_and_keys_issues_by_fingerprint() -> None:
 def test_live_workflow_takes_the_key_from_a_secret() -> None:
     workflow = _workflow("live.yml")
     assert set(workflow[True]) == {"workflow_dispatch"}
-    [step] = [s for s in workflow["jobs"]["live"]["steps"] if "AIMLAPI_KEY" in s.get("env", {})]
+    [step] = [s for s in workflow["jobs"]["shard"]["steps"] if "AIMLAPI_KEY" in s.get("env", {})]
     assert step["env"]["AIMLAPI_KEY"] == "${{ secrets.AIMLAPI_KEY }}"
     assert "--target live" in step["run"]
+    merge = workflow["jobs"]["merge"]
+    assert all("AIMLAPI_KEY" not in str(s.get("env", {})) for s in merge["steps"]), "the merge needs no key"
+
+
+def test_live_workflow_shards_cover_the_suite_and_merge_into_one_report() -> None:
+    workflow = _workflow("live.yml")
+    shards = workflow["jobs"]["shard"]["strategy"]["matrix"]["shard"]
+    runs = "\n".join(s.get("run", "") for s in workflow["jobs"]["shard"]["steps"])
+    assert f'--shard "$SHARD/{len(shards)}"' in runs and shards == list(range(len(shards)))
+    assert workflow["jobs"]["merge"]["needs"] == "shard"
+    merge_runs = "\n".join(s.get("run", "") for s in workflow["jobs"]["merge"]["steps"])
+    assert "--merge-from" in merge_runs and "--report-dir reports" in merge_runs
 
 
 def test_docs_table_lists_every_drift_rule() -> None:

@@ -7,13 +7,14 @@ Reports (written before the exit code is decided): ``findings.json``,
 from __future__ import annotations
 
 import contextlib
+import io
 import ipaddress
 import json
 import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urlsplit
 
 import attrs
@@ -23,6 +24,7 @@ from conformance.baseline import Baseline, Entry
 from conformance.errors import EXIT_BUG, EXIT_UPSTREAM, UsageError
 from conformance.findings import Finding, Level, Source, exit_code_for, sort_findings
 from conformance.report import atomic_write, counts_line, render_json, render_junit, render_markdown, render_text
+from conformance.suite.exchange import scrub
 from conformance.suite.plugin import CONFIG_ENV, KEY_ENV
 
 LIVE_URL = "https://api.aimlapi.com"
@@ -161,6 +163,38 @@ def _prepare_specs(options: RunOptions, report_dir: Path) -> tuple[Path, Path]:
     return published, normalised
 
 
+class ScrubbingWriter(io.TextIOBase):
+    """A text stream that writes whole lines to ``target`` with every secret value replaced by ``***``.
+
+    The suite's own output (pytest's report of a crash, a schemathesis message quoting a response) may carry a
+    key that the target echoed; it never reaches the terminal.
+    """
+
+    def __init__(self, target: IO[str], secrets: tuple[str, ...]) -> None:
+        self.target = target
+        self.secrets = secrets
+        self._pending = ""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self._pending += text
+        if "\n" in self._pending:
+            lines, self._pending = self._pending.rsplit("\n", 1)
+            self.target.write(scrub(lines, self.secrets) + "\n")
+        return len(text)
+
+    def flush(self) -> None:
+        if self._pending:
+            self.target.write(scrub(self._pending, self.secrets))
+            self._pending = ""
+        self.target.flush()
+
+    def isatty(self) -> bool:
+        return False
+
+
 def _run_pytest(config_file: Path, options: RunOptions) -> int:
     import pytest
 
@@ -171,10 +205,13 @@ def _run_pytest(config_file: Path, options: RunOptions) -> int:
             *(["--conformance-shard", options.shard] if options.shard else []), *options.pytest_args]
     old = os.environ.get(CONFIG_ENV)
     os.environ[CONFIG_ENV] = str(config_file)
+    secrets = tuple(s for s in (os.environ.get(options.api_key_env, "").strip(),) if s)
+    out = ScrubbingWriter(sys.stderr, secrets)
     try:
-        with contextlib.redirect_stdout(sys.stderr):
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
             return int(pytest.main(args))
     finally:
+        out.flush()
         if old is None:
             os.environ.pop(CONFIG_ENV, None)
         else:

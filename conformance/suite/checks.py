@@ -136,6 +136,12 @@ def finding(kind: Any, ex: Exchange, message: str, *, pointer: str = "", expecte
 
 
 def check_transport(ex: Exchange, ctx: CheckContext) -> Iterator[Finding]:
+    if ex.transport_error and ex.transport_error.startswith("ReadTimeout"):
+        yield finding(SLOW, ex, f"no answer after {ex.elapsed_ms / 1000:.1f} s (the read timed out)",
+                      expected="an answer" + (f" within {ctx.max_response_ms / 1000:.1f} s"
+                                              if ctx.max_response_ms else ""),
+                      found=f"nothing after {ex.elapsed_ms / 1000:.1f} s", detail="timeout")
+        return
     if ex.transport_error:
         yield finding(TRANSPORT, ex, f"{ex.method} {ex.url}: {ex.transport_error}",
                       expected="a complete HTTP response", found=ex.transport_error,

@@ -75,6 +75,11 @@ class Stop(Exception):
     """The run cannot go on (budget or wall time spent, target refusing): the test is skipped, reported once."""
 
 
+#: answers slower than this many times the median (and STALL_FLOOR seconds) are stalls; after
+#: STALLS_BEFORE_ADAPTING of them the read timeout drops to that threshold
+STALL_FACTOR = 20.0
+STALL_FLOOR = 1.0
+STALLS_BEFORE_ADAPTING = 2
 #: a run is not a verdict when this share of the first requests sent with our key are refused or unanswered
 REFUSED_SHARE = 0.8
 REFUSED_AFTER = 8
@@ -106,6 +111,8 @@ class Suite:
         self.keyed_answers = 0
         self.keyed_refused = 0
         self.exercised: set[str] = set()
+        self.times: list[float] = []  # seconds per answer that was not a stall (for the stall threshold)
+        self.stalls = 0
         self.started = time.monotonic()
         self.secrets = tuple(s for s in (api_key(config),) if s and s != MOCK_KEY)
         read = max(1.0, config.max_response_time)
@@ -250,8 +257,7 @@ class Suite:
             self.sleep(wait)
             attempt += 1
         elapsed = (time.perf_counter() - started) * 1000
-        if error and "Timeout" in error:
-            elapsed = max(elapsed, self.config.max_response_time * 1000 + 1)
+        self._observe(elapsed, error)
         text = content.decode("utf-8", "replace") if content is not None else None
         exchange = Exchange.build(operation=operation, method=method, url=url, request_headers=headers,
                                   request_body=body, status=status, response_headers=response_headers,
@@ -261,6 +267,33 @@ class Suite:
         if keyed:
             self._count_refusal(status, error)
         return exchange, findings
+
+    def read_timeout(self) -> float:
+        """How long to wait for an answer: ``--max-response-time``, or less once the target has stalled.
+
+        After :data:`STALLS_BEFORE_ADAPTING` answers that took over :data:`STALL_FACTOR` times the median answer
+        (and at least :data:`STALL_FLOOR` s), later requests wait only that long: a server that stalls on some
+        requests cannot stretch a run tenfold, and each stall is still reported (``resp-slow``).
+        """
+        limit = self.config.max_response_time
+        if self.stalls < STALLS_BEFORE_ADAPTING or not self.times:
+            return limit
+        return min(limit, self._stall_threshold())
+
+    def _stall_threshold(self) -> float:
+        ordered = sorted(self.times)
+        return max(STALL_FLOOR, STALL_FACTOR * ordered[len(ordered) // 2])
+
+    def _observe(self, elapsed_ms: float, error: str | None) -> None:
+        seconds = elapsed_ms / 1000
+        if error and "Timeout" in error:
+            self.stalls += 1
+            return
+        if len(self.times) >= 5 and seconds > self._stall_threshold():
+            self.stalls += 1
+            return
+        if len(self.times) < 1000:
+            self.times.append(seconds)
 
     def _count_refusal(self, status: int | None, error: str | None) -> None:
         self.keyed_answers += 1
@@ -282,7 +315,9 @@ class Suite:
         response_headers: dict[str, str] = {}
         data = b""
         try:
-            with self.http.stream(method, url, content=content, headers=headers) as response:
+            read = self.read_timeout()
+            timeout = httpx.Timeout(read, connect=min(10.0, read))
+            with self.http.stream(method, url, content=content, headers=headers, timeout=timeout) as response:
                 status = response.status_code
                 response_headers = dict(response.headers)
                 chunks: list[bytes] = []

@@ -57,6 +57,8 @@ def serve(behaviour: str) -> Iterator[Target]:
             with lock:
                 received.append(Received(self.command, self.path, dict(self.headers.items()), body))
             auth = self.headers.get("Authorization", "")
+            if behaviour.startswith("stall") and self.command == "POST" and len(received) % 3 == 0:
+                time.sleep(float(behaviour.split(":", 1)[1]))  # "stall:SECONDS" on every third POST
             if behaviour == "refuse" or (behaviour == "echo" and not auth):
                 status, payload = 401, {"error": {"message": f"Incorrect API key provided: {auth}",
                                                   "type": "invalid_request_error", "param": None,

@@ -107,3 +107,18 @@ def test_cases_are_sent_exactly_as_generated_and_reproduce_lines_are_exact(tmp_p
 
             assert shlex.split(body)[0].encode() in sent, evidence
         assert KEY not in evidence and ("$AIMLAPI_KEY" in evidence or "Authorization" not in evidence)
+
+
+def test_a_target_that_stalls_on_some_requests_cannot_stretch_the_run(tmp_path: Path) -> None:
+    # every third request stalls 2.5 s; the limit (10 s) is above that, so only the adapted timeout can cut them
+    with serve("stall:2.5") as target:
+        result = run(["--target", target.base_url, "-k", "test_scenario", "--max-response-time", "10"],
+                     tmp_path / "r", {"AIMLAPI_KEY": KEY})
+        posts = sum(r.method == "POST" for r in target.received)
+    assert result.returncode == 1, result.stdout[-2000:] + result.stderr[-2000:]
+    report = json.loads((tmp_path / "r" / "findings.json").read_text())
+    slow = [f for f in report["findings"] if f["rule_id"] == "resp-slow"]
+    assert slow and all(f["source"] == "server" for f in slow)
+    timed_out = [f for f in slow if f["kind"] == "timeout"]
+    assert timed_out, "after two stalls the suite must stop waiting the full limit for each answer"
+    assert sum(f["extra"]["occurrences"] for f in timed_out) >= posts // 3 - 3

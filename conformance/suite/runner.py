@@ -273,8 +273,7 @@ def run_suite(options: RunOptions) -> RunResult:
                 and options.shard is None and not options.merge_from and options.replay is None)
     baseline = Baseline.load(paths.baseline_path()) if options.baseline else Baseline(paths.baseline_path(), ())
     new, acknowledged, stale = baseline.split(findings)
-    # only a complete run of the baseline's scope, which exercised an entry's place, may call the entry stale
-    stale = [e for e in stale if complete and _place(e.location) in exercised]
+    stale = judge_stale(stale, complete, exercised)
     write_reports(report_dir, findings, new, acknowledged, stale, target_label, options, stopped=stopped)
     deciding = [f for f in new if f.source in options.fail_sources or f.rule_id in ALWAYS_DECIDE]
     if stopped == "refused":
@@ -294,8 +293,11 @@ PYTEST_INTERRUPTED = 2
 ALWAYS_DECIDE = frozenset({"suite-target-refused"})
 
 
-def _place(location: str) -> str:
-    return location
+def judge_stale(unmatched: Sequence[Entry], complete: bool, exercised: set[str]) -> list[Entry]:
+    """The baseline entries a run may call stale: only a complete run of the baseline's scope, and only entries
+    whose place (operation, ``[stream]``, doc page) the run exercised. A partial run, or a server that never
+    streams, says nothing about the entries it did not reach."""
+    return [e for e in unmatched if complete and e.location in exercised]
 
 
 def _state(raw_dir: Path) -> tuple[str | None, set[str]]:

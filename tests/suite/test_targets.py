@@ -122,3 +122,25 @@ def test_a_target_that_stalls_on_some_requests_cannot_stretch_the_run(tmp_path: 
     timed_out = [f for f in slow if f["kind"] == "timeout"]
     assert timed_out, "after two stalls the suite must stop waiting the full limit for each answer"
     assert sum(f["extra"]["occurrences"] for f in timed_out) >= posts // 3 - 3
+
+
+def test_an_interrupted_run_still_writes_its_report(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    env = {k: v for k, v in os.environ.items() if k != "AIMLAPI_KEY"}
+    env.setdefault("SPEC_MIRROR", str(ROOT.parent / "shared" / "upstream"))
+    env["AIMLAPI_KEY"] = KEY
+    with serve("stall:30") as target:
+        process = subprocess.Popen([sys.executable, "-m", "conformance", "run", "--target", target.base_url,
+                                    "--max-examples", "1", "--report-dir", str(tmp_path / "r")],
+                                   cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 120
+        while len(target.received) < 3 and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.1)  # wait until requests flow (the third one stalls)
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=120)
+    assert process.returncode == 130, out[-1500:] + err[-1500:]
+    report = json.loads((tmp_path / "r" / "findings.json").read_text())
+    assert report["meta"]["verdict"] == "partial" and report["meta"]["stopped"] == "interrupted"
+    assert "stale baseline entry" not in out

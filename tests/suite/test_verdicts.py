@@ -247,3 +247,14 @@ def test_documented_request_constraints() -> None:
 def test_scrub_removes_every_occurrence_of_the_key(key: str, around: str) -> None:
     text = f"{around}{key}{around}Bearer {key}"
     assert key not in scrub(text, (key,))
+
+
+def test_only_a_complete_run_that_reached_an_entry_calls_it_stale() -> None:
+    from conformance.suite.runner import judge_stale
+
+    stream = Entry("a", "resp-schema-violation", "POST /v1/chat/completions [stream]", "/x", "known")
+    plain = Entry("b", "resp-status-undocumented", "POST /v1/chat/completions", "/responses/400", "known")
+    page = Entry("c", "doc-example-schema", "gpt-5.2.md", "/object", "known")
+    reached = {"POST /v1/chat/completions", "gpt-5.2.md"}  # a server that never streams
+    assert judge_stale([stream, plain, page], True, reached) == [plain, page]
+    assert judge_stale([stream, plain, page], False, reached | {stream.location}) == []

@@ -16,8 +16,16 @@ action exists:
 An action that changes nothing is reported as no longer needed (upstream fixed
 the defect); a target that matches nothing fails the run, naming the action. A
 ``remove`` whose target is already gone while its parent is still there (or whose
-target is a ``..`` search) has nothing left to do: no longer needed, not a failure,
-so applying the overlay to its own output changes nothing.
+target is a ``..`` search) has nothing left to do: no longer needed, not a failure.
+A lift whose site already refers to its schema (a ``$ref``, or a ``$ref`` that a
+later correction wrapped in ``allOf``/``anyOf``/``oneOf``) has nothing left to do.
+
+The contract (tested exhaustively on the real overlay): applying any prefix of the
+overlay, in either form (cosmetic actions only, or all), to its own output changes
+nothing and reports each of its actions as no longer needed. So no action may leave
+a state that only a later action makes consistent: to replace a reference by a
+compound schema, first add the compound beside the ``$ref`` (``update``), then
+``remove`` the ``$ref``, never the other way round.
 """
 
 from __future__ import annotations
@@ -173,8 +181,10 @@ def _lift(spec: dict[str, Any], pointer: str, name: str, action: Action) -> bool
     node = parent[key]
     if not isinstance(node, dict):
         raise OverlayError(f"{action.label}: expected a schema object at {pointer}, found {type(node).__name__}")
-    if "$ref" in node or (node.get("allOf") and len(node["allOf"]) == 1 and "$ref" in node["allOf"][0]):
-        return False  # already a reference: nothing to lift
+    wrapped = node.get("allOf")
+    if "$ref" in node or (isinstance(wrapped, list) and len(wrapped) == 1 and isinstance(wrapped[0], dict)
+                          and "$ref" in wrapped[0]) or _refers_to(node, name):
+        return False  # already a reference (or a later correction wrapped the reference): nothing to lift
     schemas = spec.setdefault("components", {}).setdefault("schemas", {})
     nullable = node.get("nullable") is True
     # nullability (and a null example) belongs to the place that refers to the schema, not to the schema
@@ -197,6 +207,21 @@ def _lift(spec: dict[str, Any], pointer: str, name: str, action: Action) -> bool
     else:
         parent[key] = ref
     return True
+
+
+def _refers_to(node: dict[str, Any], name: str) -> bool:
+    """Whether a site already refers to ``components/schemas/name`` through ``allOf``/``anyOf``/``oneOf``.
+
+    That is what a lifted site looks like after a correction has wrapped the reference (``allOf: [$ref]``
+    beside ``nullable``, ``anyOf: [$ref, {type: string}]``): the lift has been done, applying it again
+    must leave the site alone.
+    """
+    ref = f"#/components/schemas/{name}"
+    for combo in ("allOf", "anyOf", "oneOf"):
+        members = node.get(combo)
+        if isinstance(members, list) and any(isinstance(m, dict) and m.get("$ref") == ref for m in members):
+            return True
+    return False
 
 
 def _pointers(spec: Any, target: str) -> list[str]:

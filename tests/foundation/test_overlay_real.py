@@ -13,6 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import conformance.docs.rules
+import conformance.suite.checks
 from conformance.findings import RULES
 from conformance.lint import CHECKS, check_structure, lint
 from conformance.overlay import OverlayResult, apply_overlay, load_overlay
@@ -78,13 +80,24 @@ LAST_CHUNK = {"id": "chatcmpl-s", "object": "chat.completion.chunk", "created": 
               "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
 
 
-def test_every_action_answers_a_registered_lint_rule() -> None:
+# what a correction may answer besides a lint rule: what the suite or `conformance traffic` reports when a real
+# answer breaks the published spec, and what `conformance docs` reports on the doc page that links the spec
+FINDINGS = {"resp-schema-violation", "doc-model-not-in-spec"}
+# where such a correction must say its evidence comes from
+EVIDENCE = re.compile(r"recorded|openai-openapi|doc page|previous action")
+
+
+def test_every_action_answers_a_registered_rule() -> None:
+    assert conformance.suite.checks and conformance.docs.rules  # imported for their registrations
     overlay = load_overlay(OVERLAY)
     assert len(overlay.actions) > 40
     for action in overlay.actions:
         assert action.rule_id in RULES, f"{action.label}: x-rule {action.rule_id!r} is not a registered rule"
-        assert action.rule_id.startswith("oas-"), action.label
+        assert action.rule_id.startswith("oas-") or action.rule_id in FINDINGS, action.label
         assert len(action.description) >= 20, action.label
+        if action.rule_id in FINDINGS:
+            assert action.kind == "correction", action.label
+            assert EVIDENCE.search(action.description), f"{action.label}: no evidence named"
 
 
 def test_corrections_answer_only_rules_about_validity() -> None:
@@ -92,7 +105,8 @@ def test_corrections_answer_only_rules_about_validity() -> None:
     for action in load_overlay(OVERLAY).actions:
         kinds.setdefault(action.kind, set()).add(action.rule_id)
     assert kinds["correction"] == {"oas-error-response-missing", "oas-integer-typed-as-number",
-                                   "oas-message-content-not-nullable", "oas-stream-chunk-unsatisfiable"}
+                                   "oas-message-content-not-nullable", "oas-stream-chunk-unsatisfiable", *FINDINGS}
+    assert not kinds["cosmetic"] & FINDINGS
 
 
 def test_the_real_overlay_applies_cleanly(_published_once: dict[str, Any]) -> None:
@@ -190,3 +204,114 @@ def test_cosmetic_actions_never_change_validity(validators: dict[str, tuple[Vali
     """The same responses are valid under the published and the cosmetic spec (violations may be worded or
     placed differently: a lifted schema is reached through a reference)."""
     assert validators["cosmetic"][0].is_valid(body) == validators["published"][0].is_valid(body)
+
+
+# -- OpenAI's documented behaviour that the published spec rejects (shapes from recorded OpenAI traffic) ------
+
+REQUEST_BODY = ("paths", "/v1/chat/completions", "post", "requestBody", "content", "application/json", "schema")
+
+
+@pytest.fixture(scope="module")
+def requests(variants: dict[str, dict[str, Any]]) -> dict[str, Validator]:
+    return {name: Validator(_at(spec, REQUEST_BODY), spec) for name, spec in variants.items()}
+
+
+def _with_choice(**choice: Any) -> dict[str, Any]:
+    body = json.loads(json.dumps(TOOL_CALL))
+    body["choices"][0] = {"index": 0, "logprobs": None, **choice}
+    return body
+
+
+TOKEN = {"token": "Foo", "logprob": -0.0025, "bytes": [70, 111, 111], "top_logprobs": []}
+REFUSAL = _with_choice(finish_reason="stop", message={"role": "assistant", "content": None,
+                                                      "refusal": "I'm sorry, I can't help with that."},
+                       logprobs={"content": None, "refusal": [TOKEN]})
+ANSWER_LOGPROBS = _with_choice(finish_reason="stop", message={"role": "assistant", "content": "Foo",
+                                                              "refusal": None},
+                               logprobs={"content": [TOKEN], "refusal": None})
+FUNCTION_CALL = _with_choice(finish_reason="function_call", message={
+    "role": "assistant", "content": None, "function_call": {"name": "get_weather", "arguments": "{}"}})
+CHUNK_LOGPROBS = {**FIRST_CHUNK, "choices": [{"index": 0, "delta": {"content": "Foo"}, "finish_reason": None,
+                                              "logprobs": {"content": [TOKEN], "refusal": None}}]}
+FIRST_LOGPROBS_CHUNK = {**FIRST_CHUNK, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""},
+                                                    "finish_reason": None,
+                                                    "logprobs": {"content": [], "refusal": None}}]}
+USAGE_CHUNK = {**LAST_CHUNK, "choices": [], "usage": {"prompt_tokens": 9, "completion_tokens": 3, "total_tokens": 12}}
+TOOL_LOOP = {"model": "openai/gpt-5-2", "messages": [
+    {"role": "user", "content": "Weather in Paris?"},
+    {"role": "assistant", "content": None, "refusal": None, "tool_calls": [
+        {"id": "call_1", "type": "function",
+         "function": {"name": "get_weather", "arguments": "{\"city\":\"Paris\"}"}}]},
+    {"role": "tool", "tool_call_id": "call_1", "content": "18 C, sunny"}]}
+
+
+@pytest.mark.parametrize(("body", "paths"), [
+    (REFUSAL, {"/choices/0/message/content", "/choices/0/logprobs"}),
+    (ANSWER_LOGPROBS, {"/choices/0/logprobs"}),
+    (FUNCTION_CALL, {"/choices/0/message/content", "/choices/0/finish_reason"}),
+], ids=["refusal", "logprobs", "function-call"])
+def test_openai_answers_are_a_correction(validators: dict[str, tuple[Validator, Validator]], body: dict[str, Any],
+                                         paths: set[str]) -> None:
+    published = [v.path for v in validators["published"][0].violations(body)]
+    for path in paths:  # at the member or inside it
+        assert any(found.startswith(path) for found in published), (path, published)
+    assert not validators["cosmetic"][0].is_valid(body)
+    assert validators["normalised"][0].violations(body) == []
+
+
+def test_logprob_chunks_are_a_correction(validators: dict[str, tuple[Validator, Validator]]) -> None:
+    for chunk in (FIRST_LOGPROBS_CHUNK, CHUNK_LOGPROBS):
+        published = [v.path for v in validators["published"][1].violations(chunk)]
+        assert any(path.startswith("/choices/0/logprobs/") for path in published), published
+        assert validators["normalised"][1].violations(chunk) == []
+    # both members stay required: a missing one is still a violation
+    missing = json.loads(json.dumps(CHUNK_LOGPROBS))
+    del missing["choices"][0]["logprobs"]["refusal"]
+    assert not validators["normalised"][1].is_valid(missing)
+
+
+def test_the_function_call_member_is_declared(validators: dict[str, tuple[Validator, Validator]]) -> None:
+    broken = json.loads(json.dumps(FUNCTION_CALL))
+    broken["choices"][0]["message"]["function_call"] = {"name": "get_weather", "arguments": {"city": "Paris"}}
+    assert "/choices/0/message/function_call" in {
+        v.path for v in validators["normalised"][0].violations(broken)}
+    delta = {**FIRST_CHUNK, "choices": [{"index": 0, "finish_reason": None,
+                                         "delta": {"function_call": {"arguments": "{\"ci"}}}]}
+    assert validators["normalised"][1].violations(delta) == []
+
+
+def test_a_final_usage_chunk_without_choices_needs_no_correction(
+        validators: dict[str, tuple[Validator, Validator]]) -> None:
+    for name in ("published", "normalised"):
+        assert validators[name][1].violations(USAGE_CHUNK) == [], name
+
+
+def test_the_tool_loop_request_is_a_correction(requests: dict[str, Validator]) -> None:
+    assert not requests["published"].is_valid(TOOL_LOOP)
+    assert not requests["cosmetic"].is_valid(TOOL_LOOP)
+    assert requests["normalised"].violations(TOOL_LOOP) == []
+    # the other members of an assistant turn keep their types
+    wrong = json.loads(json.dumps(TOOL_LOOP))
+    wrong["messages"][1]["content"] = 5
+    assert not requests["normalised"].is_valid(wrong)
+
+
+@pytest.mark.parametrize("model", ["openai/gpt-5-2-pro", "openai/gpt-5-2-chat-latest", "gpt-4o-2024-08-06"])
+def test_model_takes_the_family_ids_and_any_string(requests: dict[str, Validator], model: str) -> None:
+    body = {"model": model, "messages": [{"role": "user", "content": "hi"}]}
+    assert [v.path for v in requests["published"].violations(body)] == ["/model"]
+    assert requests["normalised"].violations(body) == []
+    assert not requests["normalised"].is_valid({**body, "model": 52})
+
+
+def test_the_family_ids_stay_listed(variants: dict[str, dict[str, Any]]) -> None:
+    normalised = variants["normalised"]
+    schemas = normalised["components"]["schemas"]
+    assert schemas["ChatModel"] == {"type": "string", "enum": [
+        "openai/gpt-5-2", "openai/gpt-5-2-chat-latest", "openai/gpt-5-2-pro"]}
+    assert schemas["CreateChatCompletionRequest"]["properties"]["model"] == {
+        "anyOf": [{"$ref": "#/components/schemas/ChatModel"}, {"type": "string"}]}
+    # the cosmetic form only names the published enum
+    cosmetic = variants["cosmetic"]["components"]["schemas"]
+    assert cosmetic["ChatModel"] == {"type": "string", "enum": ["openai/gpt-5-2"]}
+    assert cosmetic["CreateChatCompletionRequest"]["properties"]["model"] == {"$ref": "#/components/schemas/ChatModel"}

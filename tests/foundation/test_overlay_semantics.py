@@ -190,6 +190,38 @@ def test_lift_of_a_reference_changes_nothing(tmp_path: Path) -> None:
     assert [(f.rule_id, f.pointer) for f in again.findings] == [("overlay-action-unneeded", "/actions/0")]
 
 
+@pytest.mark.parametrize("combo", ["anyOf", "oneOf", "allOf"])
+def test_lift_of_a_site_that_a_correction_wrapped_changes_nothing(tmp_path: Path, combo: str) -> None:
+    """A correction may wrap a lifted reference (`anyOf: [$ref, {type: string}]`) and drop the plain `$ref`;
+    lifting the site again must see its own reference inside and leave it alone."""
+    usage = "$.components.schemas.ChatCompletion.properties.usage"
+    actions = [{"target": BOTH, "x-lift": "ChatCompletion"},
+               {"target": "$.components.schemas.ChatCompletion.properties.id", "x-lift": "Id"},
+               {"target": "$.components.schemas.ChatCompletion.properties.id",
+                "update": {combo: [{"$ref": "#/components/schemas/Id"}, {"type": "integer"}]}},
+               {"target": "$.components.schemas.ChatCompletion.properties.id['$ref']", "remove": True},
+               {"target": usage, "x-lift": "CompletionUsage"}]
+    once = apply(chat(), tmp_path, *actions).spec
+    assert once["components"]["schemas"]["ChatCompletion"]["properties"]["id"] == {
+        combo: [{"$ref": "#/components/schemas/Id"}, {"type": "integer"}]}
+    again = apply(once, tmp_path, *actions)
+    assert again.spec == once
+    assert {f.rule_id for f in again.findings} == {"overlay-action-unneeded"}
+
+
+def test_lift_of_a_site_wrapping_another_reference_still_lifts_nothing_it_does_not_own(tmp_path: Path) -> None:
+    """A site whose `anyOf` refers to some other schema is not the lifted one: lifting it under a name taken by
+    a different contract still fails."""
+    spec = apply(chat(), tmp_path, {"target": BOTH, "x-lift": "ChatCompletion"},
+                 {"target": "$.components.schemas.ChatCompletion.properties.id", "x-lift": "Id"},
+                 {"target": "$.components.schemas.ChatCompletion.properties.id",
+                  "update": {"anyOf": [{"$ref": "#/components/schemas/Id"}, {"type": "integer"}]}},
+                 {"target": "$.components.schemas.ChatCompletion.properties.id['$ref']", "remove": True}).spec
+    with pytest.raises(OverlayError, match="components/schemas/ChatCompletion exists with a different contract"):
+        apply(spec, tmp_path, {"target": "$.components.schemas.ChatCompletion.properties.id",
+                               "x-lift": "ChatCompletion"})
+
+
 def test_lift_of_something_that_is_not_a_schema_fails(tmp_path: Path) -> None:
     with pytest.raises(OverlayError) as caught:
         apply(chat(), tmp_path, {"target": V1 + ".properties.id.type", "x-lift": "Id"})

@@ -5,10 +5,10 @@ Run it against the API (the key comes from ``AIMLAPI_KEY``):
 
     AIMLAPI_KEY=... python examples/client_features.py
 
-or against the project's mock (any key works there):
+or against the project's mock (its test key is ``mock-key-not-secret``; ``--api-key KEY`` adds others):
 
     python -m conformance mock --port 4010 &
-    AIMLAPI_KEY=sk-test AIMLAPI_BASE_URL=http://127.0.0.1:4010 python examples/client_features.py
+    AIMLAPI_KEY=mock-key-not-secret AIMLAPI_BASE_URL=http://127.0.0.1:4010 python examples/client_features.py
 """
 
 from __future__ import annotations

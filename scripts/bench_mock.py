@@ -60,7 +60,7 @@ PRISM_VERSION = "5.16"
 PATH = "/v1/chat/completions"
 BODY = {"model": "openai/gpt-5-2", "messages": [{"role": "user", "content": "Hello"}]}
 INVALID = {"model": "openai/gpt-5-2", "messages": [{"role": "martian", "content": 1}]}
-HEADERS = {"Authorization": "Bearer bench-key-not-secret", "Content-Type": "application/json"}
+HEADERS = {"Authorization": "Bearer mock-key-not-secret", "Content-Type": "application/json"}  # the mock's test key
 PYTHON = sys.executable
 
 FIXED_APP = '''

@@ -84,7 +84,7 @@ def validation() -> list[str]:
 
 def throughput() -> list[str]:
     published = load_spec("published")
-    with tempfile.TemporaryDirectory() as tmp, MockServer() as mock:
+    with tempfile.TemporaryDirectory() as tmp, MockServer(api_keys=["bench-key"]) as mock:
         spec_file = Path(tmp) / "published.json"
         spec_file.write_text(json.dumps(published))
         env = {**os.environ, "AIMLAPI_KEY": "bench-key"}

@@ -37,6 +37,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--retry-after", type=int, default=1,
                         help="Retry-After seconds of rate-limit and error-503 "
                              "(default: 1; X-Mock-Retry-After)")
+    parser.add_argument("--api-key", action="append", default=[], metavar="KEY",
+                        help="also accept this bearer key (repeatable); the test key mock-key-not-secret and "
+                             "$AIMLAPI_KEY (when set) are always accepted, any other key gets 401")
     parser.add_argument("--quiet", action="store_true", help="no log line per request")
     parser.add_argument("--mirror", default=None,
                         help="read upstream files from this mirror directory (default: $SPEC_MIRROR)")
@@ -66,6 +69,13 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--max-body {args.max_body}: expected a positive number of bytes")
     if not 0 <= args.latency_ms <= 60_000 or not 0 <= args.retry_after <= 86_400:
         raise UsageError("--latency-ms: expected 0 to 60000; --retry-after: expected 0 to 86400")
+    from conformance.mock.auth import accepted_keys, describe, key_problem
+
+    for number, key in enumerate(args.api_key, start=1):
+        problem = key_problem(key)
+        if problem is not None:  # the key itself is never repeated
+            raise UsageError(f"--api-key (occurrence {number}): {problem}")
+    api_keys = accepted_keys(args.api_key)
 
     from pathlib import Path
 
@@ -92,13 +102,13 @@ def run(args: argparse.Namespace) -> int:
             documented_error = f"documented mode: {exc.message}"
             sys.stderr.write(f"mock: {documented_error}\n")
         options = MockOptions(mode=args.mode, seed=args.seed, max_body=args.max_body,
-                              latency_ms=args.latency_ms, retry_after=args.retry_after)
+                              latency_ms=args.latency_ms, retry_after=args.retry_after, api_keys=api_keys)
         app = MockApp(spec, options, documented=documented, documented_error=documented_error,
                       log=None if args.quiet else sys.stderr)
         for problem in self_check(app):
             sys.stderr.write(f"mock: warning: {problem}\n")
         sys.stderr.write(f"mock: serving {', '.join('POST ' + p for p in app.paths)} from the {label} spec, "
-                         f"mode {args.mode}, seed {args.seed}\n")
+                         f"mode {args.mode}, seed {args.seed}, accepting {describe(api_keys)}\n")
     except BaseException:
         sock.close()
         raise

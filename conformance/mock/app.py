@@ -1,10 +1,11 @@
 """The mock's ASGI application: a raw ASGI callable built from the spec.
 
 Per request, in this order: route (404), method (405), ``Authorization: Bearer``
-(401), ``X-Mock-*`` headers (400 for an unknown mode or a bad number), body size
-(413), JSON (400), the request schema (400 naming the JSON path and what was
-expected), request semantics the API enforces beyond the schema (400), then the
-mode: a conformant, documented, drifted or faulty answer. Every error is an
+with an accepted key (401, see :mod:`conformance.mock.auth`), ``X-Mock-*`` headers
+(400 for an unknown mode or a bad number), body size (413), JSON (400), the
+request schema (400 naming the JSON path and what was expected), request
+semantics the API enforces beyond the schema (400), then the mode: a
+conformant, documented, drifted or faulty answer. Every error is an
 OpenAI-style JSON error object ``{"error": {"message", "type", "param", "code"}}``.
 One log line per request (``method path status mode ms``).
 
@@ -29,6 +30,7 @@ import attrs
 import orjson
 
 from conformance.mock import chat
+from conformance.mock.auth import DEFAULT_API_KEY, auth_problem
 from conformance.mock.compiler import Maker
 from conformance.mock.generate import Entropy
 from conformance.mock.modes import DEFAULT_MODE, MODES_BY_NAME
@@ -94,6 +96,8 @@ class MockOptions:
     max_body: int = DEFAULT_MAX_BODY
     latency_ms: int = 200
     retry_after: int = 1
+    #: the bearer keys accepted (``conformance mock`` adds ``--api-key`` and ``$AIMLAPI_KEY``: see mock/auth.py)
+    api_keys: frozenset[bytes] = frozenset({DEFAULT_API_KEY.encode()})
 
 
 def error_body(message: str, type_: str, param: str | None = None, code: str | None = None) -> bytes:
@@ -206,7 +210,7 @@ class MockApp:
                 length = value
             elif key[:7] == b"x-mock-":
                 mock_headers[key] = value
-        problem = _auth_problem(auth)
+        problem = auth_problem(auth, self.options.api_keys)
         if problem is not None:
             state.status = 401
             await _respond(send, 401, error_body(problem, "invalid_request_error", None, "invalid_api_key"),
@@ -420,22 +424,6 @@ def _int_header(headers: dict[bytes, bytes], name: bytes, low: int, high: int) -
         raise ValueError(f"Invalid {title} header: expected an integer from {low} to {high}, found {text!r}.",
                          title)
     return int(text)
-
-
-def _auth_problem(header: bytes | None) -> str | None:
-    if header is not None and header[:7] == b"Bearer " and len(header) > 7 and b" " not in header[7:]:
-        return None  # the common case, checked without decoding
-    if header is None:
-        return ("You didn't provide an API key. Expected an Authorization header of the form "
-                "'Authorization: Bearer <key>', found none.")
-    scheme, _, token = header.decode("latin-1").strip().partition(" ")
-    if scheme.lower() != "bearer":
-        return (f"Malformed Authorization header: expected the scheme 'Bearer', found "
-                f"{scheme[:16]!r}.")
-    token = token.strip()
-    if not token or any(c.isspace() for c in token):
-        return "Malformed Authorization header: expected 'Bearer <key>' with one non-empty key, found none."
-    return None
 
 
 def _too_large(size: int | None, limit: int) -> bytes:

@@ -235,8 +235,10 @@ def plan(body: dict[str, Any], entropy: Entropy, *, now: int, force_tool_call: b
         max_tokens = max(max_tokens, 1)
     wanted = _wanted_tool(body) if "tool_choice" in body else None
     if wanted is None and force_tool_call:
+        # a call of the first declared tool; never of an undeclared one, never against tool_choice "none"
         tools = body.get("tools")
-        wanted = (tools[0] if isinstance(tools, list) and tools else {}), None
+        if isinstance(tools, list) and tools and body.get("tool_choice") != "none":
+            wanted = tools[0], None
     fmt = body.get("response_format")
     fmt_type = fmt.get("type") if isinstance(fmt, dict) else None
     logprobs = body.get("logprobs") is True

@@ -6,7 +6,8 @@ A mode is chosen per server (``conformance mock --mode NAME``) or per request
 * ``conformant``: what an OpenAI-compatible server does (the default);
 * ``stream``: a streaming variant (``strict-spec`` follows the published chunk schema literally);
 * ``documented``: replays the example response of a doc page;
-* ``drift``: one realistic deviation from the spec at one JSON path;
+* ``drift``: one realistic deviation from the spec at one JSON path (``content-null-with-tool-calls``
+  deviates from the published spec only: it is what OpenAI sends, which the normalised spec accepts);
 * ``fault``: transport or availability faults (latency, 429, 5xx, drops, cut streams).
 
 Drift modes change a response that would otherwise be conformant; ``pointer``
@@ -72,9 +73,11 @@ MODES: tuple[Mode, ...] = (
          expects="schema violation, keyword 'enum' at /choices/0/finish_reason",
          pointer="/choices/0/finish_reason", stream_pointer="/choices/0/finish_reason", keyword="enum"),
     Mode("content-null-with-tool-calls", "drift",
-         "answers with a tool call and message.content null (chunks: delta.content null), as OpenAI does",
-         expects="schema violation, keyword 'type' at /choices/0/message/content against the published spec "
-                 "(content is a non-nullable string there); the normalised spec accepts it: a spec defect",
+         "calls the request's first declared tool (unless tool_choice says otherwise) with message.content "
+         "null (chunks: delta.content null), as OpenAI does; a request without tools gets the conformant answer",
+         expects="a deviation from the PUBLISHED spec only (keyword 'type' at /choices/0/message/content: a "
+                 "non-nullable string there); the normalised spec accepts it, so it is the spec's fault, never "
+                 "the server's",
          pointer="/choices/0/message/content", stream_pointer="/choices/0/delta/content", keyword="type"),
     Mode("extra-field", "drift",
          "adds an undocumented member 'meta' ({\"usage\": {\"credits_used\", \"usd_spent\"}}), as the "

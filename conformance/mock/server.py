@@ -28,6 +28,7 @@ from typing import IO
 
 from conformance import paths
 from conformance.errors import ToolError
+from conformance.mock.auth import DEFAULT_API_KEY
 
 _LISTENING = re.compile(r"^listening on (http://(\[[^\]]+\]|[^:/\s]+):(\d+))\s*$")
 
@@ -41,8 +42,11 @@ class MockServer:
 
     def __init__(self, mode: str = "conformant", seed: int = 0, spec: str | os.PathLike[str] | None = None,
                  extra_args: Sequence[str] = (), *, host: str = "127.0.0.1", startup_timeout: float = 60.0,
-                 env: dict[str, str] | None = None, log_path: Path | None = None) -> None:
+                 env: dict[str, str] | None = None, log_path: Path | None = None,
+                 api_keys: Sequence[str] = ()) -> None:
         self.mode = mode
+        #: keys accepted besides the test key (``--api-key``; test keys only: they appear in the command line)
+        self.api_keys = tuple(api_keys)
         self.seed = seed
         self.spec = spec
         self.extra_args = tuple(extra_args)
@@ -62,6 +66,8 @@ class MockServer:
                "--mode", self.mode, "--seed", str(self.seed)]
         if self.spec is not None:
             cmd += ["--spec", os.fspath(self.spec)]
+        for key in self.api_keys:
+            cmd += ["--api-key", key]
         return [*cmd, *self.extra_args]
 
     def start(self) -> MockServer:
@@ -179,6 +185,9 @@ class MockServer:
         self.stop()
 
     # -- what callers use ---------------------------------------------------------------------------
+    #: the documented test key every mock accepts (``Authorization: Bearer mock-key-not-secret``)
+    api_key = DEFAULT_API_KEY
+
     @property
     def base_url(self) -> str:
         if self._base_url is None:

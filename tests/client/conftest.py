@@ -236,7 +236,7 @@ def mock_server() -> Iterator[Any]:
         from conformance.mock.server import MockServer
     except ImportError as exc:  # pragma: no cover - the mock lives in the same repository
         pytest.skip(f"conformance.mock.server is not importable: {exc}")
-    server = MockServer(mode="conformant", seed=7)
+    server = MockServer(mode="conformant", seed=7, api_keys=["sk-test", "sk-example"])  # the keys these tests send
     try:
         server.start()
     except Exception as exc:  # pragma: no cover - reported, not hidden: the skip reason names it

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 
 from conformance import paths
+from conformance.mock.auth import DEFAULT_API_KEY
 from conformance.mock.operations import ChatOperation, chat_operations
 from conformance.schema import Validator, Violation
 
@@ -17,7 +18,7 @@ MIRROR = SHARED / "upstream"
 SEED_PAGE = SHARED / "seeds" / "000_01b4fc7a9c1f02a6.txt"
 DATA = Path(__file__).parent / "data"
 MODEL = "openai/gpt-5-2"
-AUTH = {"Authorization": "Bearer test-key-not-secret"}
+AUTH = {"Authorization": f"Bearer {DEFAULT_API_KEY}"}
 PATH = "/v1/chat/completions"
 
 

@@ -53,6 +53,20 @@ def test_unknown_mode_and_bad_numbers_are_usage_errors(capsys: pytest.CaptureFix
     assert main(["mock", "--max-body", "0"]) == 2
 
 
+@pytest.mark.parametrize(("key", "problem"), [
+    ("", "expected a non-empty key, found an empty one"),
+    ("sk-secret with space", "expected printable ASCII without spaces"),
+    ("sk-secret\u00e9", "expected printable ASCII without spaces"),
+    ("sk-secret" + "x" * 600, "expected at most 512 characters, found 609"),
+])
+def test_a_malformed_api_key_is_a_usage_error_that_does_not_repeat_it(capsys: pytest.CaptureFixture[str],
+                                                                      key: str, problem: str) -> None:
+    assert main(["mock", "--port", "0", "--api-key", "sk-good", "--api-key", key]) == 2
+    err = capsys.readouterr().err
+    assert f"--api-key (occurrence 2): {problem}" in err
+    assert "sk-secret" not in err and "sk-good" not in err
+
+
 def test_busy_port_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))

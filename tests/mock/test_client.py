@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from conformance.mock.auth import DEFAULT_API_KEY
 from conformance.mock.server import MockServer
 
 from .helpers import MODEL
@@ -26,7 +27,7 @@ def test_generated_api_function_parses_the_mock(default_server: MockServer) -> N
     request_mod = _client_module("gpt52_client.models.create_chat_completion_request")
     request = request_mod.CreateChatCompletionRequest.from_dict(
         {"model": MODEL, "messages": [{"role": "user", "content": "Hello"}], "n": 2})
-    client = client_mod.AuthenticatedClient(base_url=default_server.base_url, token="test-key-not-secret")
+    client = client_mod.AuthenticatedClient(base_url=default_server.base_url, token=DEFAULT_API_KEY)
     with client:
         response = api.sync_detailed(client=client, body=request)
     assert response.status_code == 200
@@ -40,7 +41,7 @@ def test_generated_api_function_parses_the_mock(default_server: MockServer) -> N
 
 def test_client_facade_calls_streams_and_tool_calls(default_server: MockServer) -> None:
     chat = _client_module("gpt52_client.chat")
-    with chat.Gpt52(api_key="test-key-not-secret", base_url=default_server.base_url, max_retries=0) as client:
+    with chat.Gpt52(api_key=DEFAULT_API_KEY, base_url=default_server.base_url, max_retries=0) as client:
         completion = client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": "Hi"}])
         assert completion.choices[0].message.content
         assert completion.choices[0].finish_reason == "stop"
@@ -57,7 +58,7 @@ def test_client_facade_calls_streams_and_tool_calls(default_server: MockServer) 
 def test_client_facade_sees_rate_limit_and_drop(default_server: MockServer) -> None:
     chat = _client_module("gpt52_client.chat")
     exceptions = _client_module("gpt52_client.exceptions")
-    with chat.Gpt52(api_key="test-key-not-secret", base_url=default_server.base_url, max_retries=0) as client:
+    with chat.Gpt52(api_key=DEFAULT_API_KEY, base_url=default_server.base_url, max_retries=0) as client:
         with pytest.raises(exceptions.APIError) as info:
             client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": "Hi"}],
                                            extra_headers={"X-Mock-Mode": "rate-limit"})

@@ -186,3 +186,27 @@ def test_the_named_tool_is_called_even_with_an_empty_name(published_server: Mock
     for choice in ("required", {"type": "function", "function": {"name": ""}}):
         data = completion(published_server, body(tools=tools, tool_choice=choice))
         assert data["choices"][0]["message"]["tool_calls"][0]["function"]["name"] == ""
+
+
+TOOL_LOOP = [{"role": "user", "content": "Weather in Paris?"},
+             {"role": "assistant", "content": None, "refusal": None, "tool_calls": [
+                 {"id": "call_1", "type": "function",
+                  "function": {"name": "get_weather", "arguments": "{\"city\": \"Paris\", \"days\": 1}"}}]},
+             {"role": "tool", "tool_call_id": "call_1", "content": "{\"temp\": 18}"}]
+
+
+def test_the_standard_tool_loop_is_accepted(default_server: MockServer, published_server: MockServer,
+                                            normalised: Schemas) -> None:
+    """The assistant's tool-calling answer goes back in `messages` with the `content: null` it came with; the
+    normalised spec (the default) accepts it, as OpenAI does; the published spec refuses it."""
+    data = completion(default_server, body(messages=TOOL_LOOP, tools=[WEATHER]))
+    assert normalised.completion_violations(data) == []
+    assert data["choices"][0]["finish_reason"] == "stop"
+    refused = post(published_server.base_url, body(messages=TOOL_LOOP, tools=[WEATHER]))
+    assert refused.status_code == 400 and refused.json()["error"]["param"].startswith("messages[1]")
+
+
+@pytest.mark.parametrize("model", ["openai/gpt-5-2-pro", "openai/gpt-5-2-chat-latest", "gpt-5.2-2025-12-11"])
+def test_the_family_ids_and_other_model_names_are_accepted(default_server: MockServer, model: str) -> None:
+    data = completion(default_server, body(model=model))
+    assert data["model"] == model

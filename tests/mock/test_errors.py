@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from conformance.mock.auth import DEFAULT_API_KEY
 from conformance.mock.server import MockServer
 
 from .conftest import server_env
@@ -24,16 +25,53 @@ def test_missing_or_malformed_bearer_gets_401(published_server: MockServer, head
     assert response.headers["www-authenticate"].startswith("Bearer")
 
 
-def test_the_key_is_never_echoed(published_server: MockServer) -> None:
-    response = httpx.post(published_server.base_url + PATH, json=body(),
-                          headers={"Authorization": "Basic sekret-value-123"})
-    assert_error(response, 401)
-    assert "sekret-value-123" not in response.text
+@pytest.mark.parametrize("header", ["Basic sekret-value-123", "sekret-value-123", "Bearer sekret-value-123",
+                                    "Bearer sekret-value-123 more", "bearer sekret-value-123"])
+def test_the_key_is_never_echoed(published_server: MockServer, header: str) -> None:
+    response = httpx.post(published_server.base_url + PATH, json=body(), headers={"Authorization": header})
+    assert_error(response, 401, "invalid_api_key")
+    assert "sekret" not in response.text and "value-123" not in response.text
+    assert "sekret" not in published_server.log_text()
 
 
-def test_lowercase_bearer_scheme_is_accepted(published_server: MockServer) -> None:
-    response = httpx.post(published_server.base_url + PATH, json=body(), headers={"Authorization": "bearer k"})
-    assert response.status_code == 200
+def test_an_invalid_key_gets_401(published_server: MockServer) -> None:
+    """A well-formed bearer header with a key the mock does not accept: refused, as the API refuses it."""
+    response = httpx.post(published_server.base_url + PATH, json=body(), headers={"Authorization": "Bearer sk-nope"})
+    error = assert_error(response, 401, "invalid_api_key")
+    assert error["type"] == "invalid_request_error"
+    assert error["message"].startswith("Incorrect API key provided.")
+    assert DEFAULT_API_KEY in error["message"]  # the test key is public: saying it helps
+    assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+@pytest.mark.parametrize("header", [f"Bearer {DEFAULT_API_KEY}", f"bearer {DEFAULT_API_KEY}",
+                                    f"Bearer  {DEFAULT_API_KEY}"])
+def test_the_default_test_key_is_accepted_in_any_case_of_the_scheme(published_server: MockServer,
+                                                                    header: str) -> None:
+    response = httpx.post(published_server.base_url + PATH, json=body(), headers={"Authorization": header})
+    assert response.status_code == 200, response.text
+
+
+@pytest.fixture(scope="module")
+def keyed_server() -> Iterator[MockServer]:
+    env = {**server_env(), "AIMLAPI_KEY": "sk-from-the-environment"}
+    with MockServer(spec="published", env=env, api_keys=["sk-first", "sk-second"]) as server:
+        yield server
+
+
+@pytest.mark.parametrize("key", [DEFAULT_API_KEY, "sk-first", "sk-second", "sk-from-the-environment"])
+def test_api_key_options_and_the_environment_add_keys(keyed_server: MockServer, key: str) -> None:
+    response = httpx.post(keyed_server.base_url + PATH, json=body(), headers={"Authorization": f"Bearer {key}"})
+    assert response.status_code == 200, response.text
+
+
+def test_other_keys_stay_refused_and_only_the_test_key_is_named(keyed_server: MockServer) -> None:
+    response = httpx.post(keyed_server.base_url + PATH, json=body(), headers={"Authorization": "Bearer sk-third"})
+    assert_error(response, 401, "invalid_api_key")
+    log = keyed_server.log_text()
+    assert f"accepting the test key {DEFAULT_API_KEY} and 3 more" in log
+    for secret in ("sk-first", "sk-second", "sk-from-the-environment"):
+        assert secret not in log and secret not in response.text
 
 
 def test_schema_violation_gets_400_naming_path_and_expectation(published_server: MockServer) -> None:

@@ -17,6 +17,7 @@ from conformance.mock.server import MockServer
 from conformance.schema import undocumented_fields
 
 from .helpers import AUTH, DATA, PATH, SEED_PAGE, Schemas, assert_error, body, events, post
+from .test_conformant import WEATHER
 
 DRIFTS = [m for m in MODES if m.kind == "drift"]
 BODY_DRIFTS = [m for m in DRIFTS if m.pointer is not None and m.keyword is not None]
@@ -39,9 +40,16 @@ def test_registry() -> None:
         get_mode("nope")
 
 
+def request_for(mode: Any, **extra: Any) -> dict[str, Any]:
+    """A valid request that the mode deviates on (content-null-with-tool-calls needs a declared tool)."""
+    if mode.name == "content-null-with-tool-calls":
+        extra = {"tools": [WEATHER], **extra}
+    return body(**extra)
+
+
 @pytest.mark.parametrize("mode", BODY_DRIFTS, ids=lambda m: m.name)
 def test_drift_deviates_at_the_documented_path(published_server: MockServer, published: Schemas, mode: Any) -> None:
-    response = post(published_server.base_url, body(), mode=mode.name)
+    response = post(published_server.base_url, request_for(mode), mode=mode.name)
     assert response.status_code == 200
     found = {(v.path, v.schema_path.rsplit("/", 1)[-1]) for v in published.completion_violations(response.json())}
     assert found == {(mode.pointer, mode.keyword)}
@@ -50,7 +58,7 @@ def test_drift_deviates_at_the_documented_path(published_server: MockServer, pub
 @pytest.mark.parametrize("mode", BODY_DRIFTS, ids=lambda m: m.name)
 def test_streamed_drift_deviates_at_the_documented_path(published_server: MockServer, published: Schemas,
                                                         mode: Any) -> None:
-    response = post(published_server.base_url, body(stream=True), mode=mode.name)
+    response = post(published_server.base_url, request_for(mode, stream=True), mode=mode.name)
     assert response.status_code == 200
     chunks = events(response)[:-1]
     found = {(v.path, v.schema_path.rsplit("/", 1)[-1]) for c in chunks for v in published.chunk_violations(c)}
@@ -59,11 +67,47 @@ def test_streamed_drift_deviates_at_the_documented_path(published_server: MockSe
 
 def test_content_null_with_tool_calls_is_accepted_by_the_normalised_spec(
         published_server: MockServer, normalised: Schemas) -> None:
-    data = post(published_server.base_url, body(), mode="content-null-with-tool-calls").json()
+    data = post(published_server.base_url, body(tools=[WEATHER]), mode="content-null-with-tool-calls").json()
     message = data["choices"][0]["message"]
-    assert message["content"] is None and message["tool_calls"]
+    assert message["content"] is None
+    assert [c["function"]["name"] for c in message["tool_calls"]] == ["get_weather"]  # the declared tool
     assert data["choices"][0]["finish_reason"] == "tool_calls"
     assert normalised.completion_violations(data) == []
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_content_null_with_tool_calls_sends_exactly_that_deviation(published_server: MockServer,
+                                                                   stream: bool) -> None:
+    """The same request answered conformantly differs only by `content: null` (streams: `delta.content`)."""
+    payload = body(tools=[WEATHER], tool_choice="required", stream=stream)
+    drifted = post(published_server.base_url, payload, mode="content-null-with-tool-calls")
+    conformant = post(published_server.base_url, payload)
+    if not stream:
+        got, want = drifted.json(), conformant.json()
+        assert got["choices"][0]["message"]["content"] is None
+        assert want["choices"][0]["message"]["content"] == ""
+        got["choices"][0]["message"]["content"] = ""
+        assert {**got, "created": 0} == {**want, "created": 0}
+        return
+    got_chunks, want_chunks = events(drifted)[:-1], events(conformant)[:-1]
+    assert got_chunks[0]["choices"][0]["delta"]["content"] is None
+    assert "content" not in want_chunks[0]["choices"][0]["delta"]  # the published delta has no null content
+    del got_chunks[0]["choices"][0]["delta"]["content"]
+    assert [{**c, "created": 0} for c in got_chunks] == [{**c, "created": 0} for c in want_chunks]
+
+
+@pytest.mark.parametrize("extra", [{}, {"tools": [WEATHER], "tool_choice": "none"}],
+                         ids=["no-tools", "tool-choice-none"])
+def test_content_null_with_tool_calls_never_calls_an_undeclared_or_refused_tool(published_server: MockServer,
+                                                                                published: Schemas,
+                                                                                extra: dict[str, Any]) -> None:
+    """Without a tool it may call, the mode answers as the conformant mode does (the deviation needs a tool)."""
+    drifted = post(published_server.base_url, body(**extra), mode="content-null-with-tool-calls").json()
+    conformant = post(published_server.base_url, body(**extra)).json()
+    assert "tool_calls" not in drifted["choices"][0]["message"]
+    assert drifted["choices"][0]["finish_reason"] == "stop"
+    assert {**drifted, "created": 0} == {**conformant, "created": 0}
+    assert published.completion_violations(drifted) == []
 
 
 def test_extra_field_is_undocumented_not_invalid(published_server: MockServer, published: Schemas) -> None:

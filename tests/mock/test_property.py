@@ -11,6 +11,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conformance.mock.auth import DEFAULT_API_KEY
 from conformance.mock.server import MockServer
 from conformance.schema import Validator
 
@@ -24,8 +25,8 @@ SETTINGS = settings(max_examples=40, deadline=None, derandomize=True, database=N
 
 def _check(client: httpx.Client, schemas: Schemas, payload: dict[str, Any], mode: str) -> None:
     response = client.post(PATH, json=payload, headers={**AUTH, "X-Mock-Mode": mode})
-    reproduce = f"curl -s {client.base_url}{PATH} -H 'X-Mock-Mode: {mode}' -H 'Authorization: Bearer k' " \
-                f"-d '{response.request.content.decode()}'"
+    reproduce = (f"curl -s {client.base_url}{PATH} -H 'X-Mock-Mode: {mode}' "
+                 f"-H 'Authorization: Bearer {DEFAULT_API_KEY}' -d '{response.request.content.decode()}'")
     if response.status_code == 400:
         error = response.json()["error"]
         assert (error["param"], error["code"]) in SEMANTIC_400, reproduce

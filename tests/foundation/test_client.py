@@ -172,7 +172,7 @@ from gpt52_client.api.chat import create_chat_completion
 from gpt52_client.models import ChatCompletion, CreateChatCompletionRequest
 
 client = AuthenticatedClient(base_url="http://127.0.0.1:1", token="key")
-request = CreateChatCompletionRequest(model="openai/gpt-4", messages=[])
+request = CreateChatCompletionRequest(model=52, messages=[])  # any model name is a str; a number is not
 result = create_chat_completion.sync(client=client, body=request)
 assert isinstance(result, ChatCompletion)
 text: str = result.choices[0].message.content
@@ -193,8 +193,10 @@ def test_quickstart_passes_mypy_strict(generated: SimpleNamespace, tmp_path: Pat
                             cwd=REPO, env=env, capture_output=True, text=True, check=False)
     errors = [re.sub(r"^.*?misuse\.py", "misuse.py", line) for line in result.stdout.splitlines()]
     assert errors == [
+        # `model` takes any string, the known ids stay visible to typing
         'misuse.py:6: error: Argument "model" to "CreateChatCompletionRequest" has incompatible type '
-        '"Literal[\'openai/gpt-4\']"; expected "Literal[\'openai/gpt-5-2\']"  [arg-type]',
+        '"Literal[52]"; expected "Literal[\'openai/gpt-5-2\', \'openai/gpt-5-2-chat-latest\', '
+        '\'openai/gpt-5-2-pro\'] | str"  [arg-type]',
         'misuse.py:9: error: Incompatible types in assignment (expression has type "str | None", variable has type '
         '"str")  [assignment]',
         'misuse.py:10: error: Incompatible types in assignment (expression has type "int", variable has type '

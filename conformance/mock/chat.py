@@ -403,9 +403,11 @@ def _logprobs_content(schema: JSON, path: Path, comp: Compiler) -> Maker | None:
 
 
 def _logprobs_refusal(schema: JSON, path: Path, comp: Compiler) -> Maker | None:
-    if is_nullable(schema):
-        return lambda ctx: None
-    return _empty_list(schema, path, comp)
+    # `[]` where the schema allows it: valid against the published spec (a non-null array there) and the
+    # normalised one (which also allows the `null` OpenAI sends), as conformant answers are meant to be
+    if allows(schema, []):
+        return _empty_list(schema, path, comp)
+    return (lambda ctx: None) if is_nullable(schema) else None
 
 
 def _zero_details(schema: JSON, path: Path, comp: Compiler) -> Maker | None:

@@ -11,7 +11,7 @@ import pytest
 
 from conformance.mock.server import MockServer
 
-from .helpers import MODEL, Schemas, body, post
+from .helpers import MODEL, Schemas, body, events, post
 
 WEATHER: dict[str, Any] = {"type": "function", "function": {
     "name": "get_weather",
@@ -154,6 +154,26 @@ def test_logprobs_when_asked(published_server: MockServer, published: Schemas) -
         assert entry["logprob"] <= 0
         assert len(entry["top_logprobs"]) == 3 and entry["top_logprobs"][0]["token"] == entry["token"]
     assert completion(published_server, body())["choices"][0]["logprobs"] is None
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_logprobs_stay_valid_against_the_published_spec_when_serving_the_normalised_one(
+        default_server: MockServer, published: Schemas, normalised: Schemas, stream: bool) -> None:
+    """The normalised spec also accepts the `refusal: null` OpenAI sends; conformant answers send `[]`, which both
+    specs accept (as they send `content: ""` beside tool calls)."""
+    response = post(default_server.base_url, body(logprobs=True, top_logprobs=1, stream=stream))
+    assert response.status_code == 200
+    if not stream:
+        data = response.json()
+        assert data["choices"][0]["logprobs"]["refusal"] == []
+        assert published.completion_violations(data) == normalised.completion_violations(data) == []
+        return
+    chunks = [c for c in events(response)[:-1] if c["choices"] and c["choices"][0].get("logprobs")]
+    assert chunks
+    for chunk in chunks:
+        assert chunk["choices"][0]["logprobs"]["refusal"] == []
+        assert normalised.chunk_violations(chunk) == []
+        assert not [v for v in published.chunk_violations(chunk) if "logprobs" in v.path]
 
 
 def test_default_server_answers_valid_against_its_spec(default_server: MockServer, normalised: Schemas) -> None:

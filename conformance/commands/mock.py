@@ -40,6 +40,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--api-key", action="append", default=[], metavar="KEY",
                         help="also accept this bearer key (repeatable); the test key mock-key-not-secret and "
                              "$AIMLAPI_KEY (when set) are always accepted, any other key gets 401")
+    parser.add_argument("--api-key-env", action="append", default=[], metavar="NAME",
+                        help="also accept the key in this environment variable (repeatable; the key stays out of "
+                             "the command line)")
     parser.add_argument("--quiet", action="store_true", help="no log line per request")
     parser.add_argument("--mirror", default=None,
                         help="read upstream files from this mirror directory (default: $SPEC_MIRROR)")
@@ -75,7 +78,10 @@ def run(args: argparse.Namespace) -> int:
         problem = key_problem(key)
         if problem is not None:  # the key itself is never repeated
             raise UsageError(f"--api-key (occurrence {number}): {problem}")
-    api_keys = accepted_keys(args.api_key)
+    for name in args.api_key_env:
+        if not name.isidentifier():
+            raise UsageError(f"--api-key-env {name!r}: expected an environment variable name")
+    api_keys = accepted_keys(args.api_key, env_names=args.api_key_env)
 
     from pathlib import Path
 

@@ -8,7 +8,9 @@ key can be tested against it:
 * every ``--api-key KEY`` given to ``conformance mock`` (``MockServer(api_keys=...)``);
 * the value of ``AIMLAPI_KEY`` in the mock's environment, when set: the key the
   client and the suite read from there, so that they work against a mock started
-  in the same environment. Only its presence is ever reported, never its value.
+  in the same environment; likewise each variable named by ``--api-key-env NAME``
+  (``MockServer(api_key_envs=...)``: a key passed this way never appears in a
+  command line). Only their number is ever reported, never their values.
 
 Any other key gets 401 ``invalid_api_key``; no 401 message repeats any part of the
 ``Authorization`` header.
@@ -28,7 +30,7 @@ MISSING = ("You didn't provide an API key. Expected an Authorization header of t
 MALFORMED_SCHEME = "Malformed Authorization header: expected the scheme 'Bearer', found another scheme."
 MALFORMED_KEY = "Malformed Authorization header: expected 'Bearer <key>' with one non-empty key, found none."
 INVALID = ("Incorrect API key provided. The mock accepts its test key 'mock-key-not-secret', the keys given with "
-           "--api-key and the key in AIMLAPI_KEY when it was started with one.")
+           "--api-key and the key in AIMLAPI_KEY (or --api-key-env) when it was started with one.")
 
 
 def key_problem(key: str) -> str | None:
@@ -42,16 +44,19 @@ def key_problem(key: str) -> str | None:
     return None
 
 
-def accepted_keys(given: Iterable[str] = (), environ: Mapping[str, str] | None = None) -> frozenset[bytes]:
+def accepted_keys(given: Iterable[str] = (), environ: Mapping[str, str] | None = None,
+                  env_names: Iterable[str] = ()) -> frozenset[bytes]:
     """The keys the mock accepts, as the bytes an ``Authorization: Bearer`` header carries.
 
-    ``given`` must already be checked with :func:`key_problem`; a malformed ``AIMLAPI_KEY`` is ignored (a
-    client could not send it either).
+    ``given`` must already be checked with :func:`key_problem`; a malformed or empty key in ``AIMLAPI_KEY`` or
+    in a variable of ``env_names`` is ignored (a client could not send it either).
     """
+    env = os.environ if environ is None else environ
     keys = {DEFAULT_API_KEY, *given}
-    from_env = (os.environ if environ is None else environ).get(KEY_ENV, "").strip()
-    if from_env and key_problem(from_env) is None:
-        keys.add(from_env)
+    for name in (KEY_ENV, *env_names):
+        from_env = env.get(name, "").strip()
+        if from_env and key_problem(from_env) is None:
+            keys.add(from_env)
     return frozenset(key.encode("ascii") for key in keys)
 
 

@@ -43,10 +43,12 @@ class MockServer:
     def __init__(self, mode: str = "conformant", seed: int = 0, spec: str | os.PathLike[str] | None = None,
                  extra_args: Sequence[str] = (), *, host: str = "127.0.0.1", startup_timeout: float = 60.0,
                  env: dict[str, str] | None = None, log_path: Path | None = None,
-                 api_keys: Sequence[str] = ()) -> None:
+                 api_keys: Sequence[str] = (), api_key_envs: Sequence[str] = ()) -> None:
         self.mode = mode
         #: keys accepted besides the test key (``--api-key``; test keys only: they appear in the command line)
         self.api_keys = tuple(api_keys)
+        #: environment variables whose keys are accepted too (``--api-key-env``; ``AIMLAPI_KEY`` always is)
+        self.api_key_envs = tuple(api_key_envs)
         self.seed = seed
         self.spec = spec
         self.extra_args = tuple(extra_args)
@@ -68,6 +70,8 @@ class MockServer:
             cmd += ["--spec", os.fspath(self.spec)]
         for key in self.api_keys:
             cmd += ["--api-key", key]
+        for name in self.api_key_envs:
+            cmd += ["--api-key-env", name]
         return [*cmd, *self.extra_args]
 
     def start(self) -> MockServer:

@@ -44,3 +44,9 @@ def test_key_problems_and_the_startup_description() -> None:
     assert key_problem("a\tb") is not None
     assert describe(accepted_keys((), environ={})) == f"the test key {DEFAULT_API_KEY}"
     assert describe(accepted_keys(["sk-a", "sk-b"], environ={})) == f"the test key {DEFAULT_API_KEY} and 2 more"
+
+
+def test_named_variables_add_their_keys() -> None:
+    env = {"OTHER_KEY": "sk-other", "EMPTY": " ", "AIMLAPI_KEY": "sk-main"}
+    keys = accepted_keys((), environ=env, env_names=["OTHER_KEY", "EMPTY", "UNSET"])
+    assert keys == frozenset({DEFAULT_API_KEY.encode(), b"sk-other", b"sk-main"})

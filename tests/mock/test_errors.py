@@ -54,12 +54,14 @@ def test_the_default_test_key_is_accepted_in_any_case_of_the_scheme(published_se
 
 @pytest.fixture(scope="module")
 def keyed_server() -> Iterator[MockServer]:
-    env = {**server_env(), "AIMLAPI_KEY": "sk-from-the-environment"}
-    with MockServer(spec="published", env=env, api_keys=["sk-first", "sk-second"]) as server:
+    env = {**server_env(), "AIMLAPI_KEY": "sk-from-the-environment", "OTHER_KEY": "sk-from-another-variable"}
+    with MockServer(spec="published", env=env, api_keys=["sk-first", "sk-second"],
+                    api_key_envs=["OTHER_KEY"]) as server:
         yield server
 
 
-@pytest.mark.parametrize("key", [DEFAULT_API_KEY, "sk-first", "sk-second", "sk-from-the-environment"])
+@pytest.mark.parametrize("key", [DEFAULT_API_KEY, "sk-first", "sk-second", "sk-from-the-environment",
+                                 "sk-from-another-variable"])
 def test_api_key_options_and_the_environment_add_keys(keyed_server: MockServer, key: str) -> None:
     response = httpx.post(keyed_server.base_url + PATH, json=body(), headers={"Authorization": f"Bearer {key}"})
     assert response.status_code == 200, response.text
@@ -69,8 +71,9 @@ def test_other_keys_stay_refused_and_only_the_test_key_is_named(keyed_server: Mo
     response = httpx.post(keyed_server.base_url + PATH, json=body(), headers={"Authorization": "Bearer sk-third"})
     assert_error(response, 401, "invalid_api_key")
     log = keyed_server.log_text()
-    assert f"accepting the test key {DEFAULT_API_KEY} and 3 more" in log
-    for secret in ("sk-first", "sk-second", "sk-from-the-environment"):
+    assert f"accepting the test key {DEFAULT_API_KEY} and 4 more" in log
+    assert "sk-from-another-variable" not in " ".join(keyed_server.command())
+    for secret in ("sk-first", "sk-second", "sk-from-the-environment", "sk-from-another-variable"):
         assert secret not in log and secret not in response.text
 
 

@@ -269,7 +269,8 @@ def test_requests_are_built_with_the_generated_model() -> None:
 
 
 @pytest.mark.parametrize(("model", "messages", "params", "expected"), [
-    ("gpt-4o", [{"role": "user", "content": "x"}], {}, "the arguments do not form a request the spec accepts"),
+    ("openai/gpt-5-2", [{"role": "user", "content": "x"}], {"tools": 5},
+     "the arguments do not form a request the spec accepts"),
     ("openai/gpt-5-2", "hello", {}, "messages must be a list of messages, got str"),
     ("openai/gpt-5-2", [{"content": "x"}], {}, r"messages\[0\] must be a message with a role"),
     ("openai/gpt-5-2", [{"role": "user", "content": "x"}], {"reasoning_effort": "extreme"}, "reasoning_effort|extreme"),
@@ -278,6 +279,12 @@ def test_a_request_the_spec_rejects_is_not_sent(model: str, messages: Any, param
                                                 expected: str) -> None:
     with pytest.raises(RequestValidationError, match=expected):
         build_request(model, messages, False, params)
+
+
+@pytest.mark.parametrize("model", ["openai/gpt-5-2-pro", "openai/gpt-5-2-chat-latest", "gpt-4o"])
+def test_model_takes_the_family_ids_and_any_other_name(model: str) -> None:
+    """The spec lists the GPT-5.2 family's ids and takes any string, as the OpenAI SDK does."""
+    assert build_request(model, [{"role": "user", "content": "x"}], False, {}).to_dict()["model"] == model
 
 
 # -- nulls in answers --------------------------------------------------------------------------------------

@@ -9,4 +9,6 @@ REASONS: dict[str, str] = {
     "doc-example-schema": "the seed doc page shows an image-generation response for a chat endpoint",
     "doc-example-undocumented-field": "the seed doc page's image-shaped example has members the spec lacks",
     "resp-undocumented-field": "member the published spec does not document",
+    "resp-request-constraint-undocumented": "OpenAI documents this cross-field request constraint; the published spec "
+                                            "cannot state it as a schema and does not say it in words",
 }

@@ -115,7 +115,8 @@ def _target(options: RunOptions) -> Iterator[tuple[str, str]]:
     if options.target == "mock":
         from conformance.mock.server import MockServer
 
-        with MockServer(mode=options.mock_mode, seed=options.seed, spec="normalised") as server:
+        with MockServer(mode=options.mock_mode, seed=options.seed, spec="normalised",
+                        api_key_envs=[options.api_key_env]) as server:
             yield server.base_url, "mock"
         return
     if options.target == "live":

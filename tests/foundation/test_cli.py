@@ -95,7 +95,7 @@ def test_json_output_is_valid_and_complete(capsys: pytest.CaptureFixture[str], t
     assert len(data["findings"]) == 50
     first = data["findings"][0]
     assert set(first) == {"rule_id", "level", "source", "location", "pointer", "message", "expected", "found",
-                          "hint", "evidence", "fingerprint"}
+                          "hint", "evidence", "kind", "fingerprint"}
     assert (first["rule_id"], first["level"], first["source"], first["location"]) == (
         "oas-code-sample-invalid", "error", "spec", DEFECTS)
     assert [f["level"] for f in data["findings"]] == sorted((f["level"] for f in data["findings"]),

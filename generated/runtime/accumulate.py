@@ -65,8 +65,12 @@ def _get(value: object, name: str) -> Any:
     """A member of a generated model, or of a raw dict (a member the lenient decoder kept as sent)."""
     if isinstance(value, Mapping):
         return value.get(name)
-    found = getattr(value, name, None)
+    found = getattr(value, name + "_" if name in _RENAMED else name, None)
     return None if isinstance(found, Unset) else found
+
+
+#: JSON members the generated models hold under another name (a Python keyword or builtin)
+_RENAMED = frozenset({"type", "object"})
 
 
 class MessageAccumulator:

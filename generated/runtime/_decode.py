@@ -134,7 +134,7 @@ _POP = re.compile(r"""d\.pop\(\s*["']([^"']+)["']""")
 
 def _json_keys(cls: type) -> set[str]:
     try:
-        return set(_POP.findall(inspect.getsource(getattr(cls, "from_dict"))))
+        return set(_POP.findall(inspect.getsource(getattr(cls, "from_dict"))))  # noqa: B009 - any model class
     except (OSError, TypeError):  # pragma: no cover - sources not shipped
         return set()
 
@@ -403,7 +403,7 @@ def prune_nulls(cls: type, data: dict[str, Any]) -> dict[str, Any]:
 
 def _strict(cls: type[M], data: dict[str, Any]) -> M:
     try:
-        result: M = getattr(cls, "from_dict")(_pruned(data, _plan(cls)))
+        result: M = getattr(cls, "from_dict")(_pruned(data, _plan(cls)))  # noqa: B009 - any model class
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         found = _issues(cls, data)
         if found:

@@ -28,7 +28,7 @@ import logging
 import os
 from collections.abc import Mapping, Sequence
 from types import TracebackType
-from typing import Any, Literal, Self, TypeAlias, cast, overload
+from typing import TYPE_CHECKING, Any, Literal, Self, TypeAlias, cast, overload
 
 import httpx
 
@@ -54,11 +54,14 @@ from .models.chat_completion_developer_message_param import ChatCompletionDevelo
 from .models.chat_completion_system_message_param import ChatCompletionSystemMessageParam
 from .models.chat_completion_tool_message_param import ChatCompletionToolMessageParam
 from .models.chat_completion_user_message_param import ChatCompletionUserMessageParam
-from .models.chat_model import ChatModel
 from .models.create_chat_completion_request import CreateChatCompletionRequest
 from .retries import RetryPolicy, parse_retry_after
 from .sse import DEFAULT_SSE_LIMITS, SSELimits
 from .streaming import AsyncStream, Stream, async_chunk_stream, chunk_stream
+
+if TYPE_CHECKING:
+    # the spec's model ids, as a Literal (only a typing hint: any id is accepted and sent)
+    from .models.chat_model import ChatModel
 
 __all__ = [
     "API_KEY_ENV",
@@ -87,7 +90,7 @@ MessageParam: TypeAlias = (
 )
 TimeoutArg: TypeAlias = float | httpx.Timeout | None
 #: any model id the server serves; the spec's ids (``ChatModel``) show up as completions in an editor
-ModelName: TypeAlias = ChatModel | str
+ModelName: TypeAlias = "ChatModel | str"
 
 
 class _Secret(str):
@@ -181,7 +184,7 @@ def build_request(model: ModelName, messages: Sequence[MessageParam], stream: bo
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise RequestValidationError(f"the arguments do not form a request the spec accepts "
                                      f"({type(exc).__name__}: {exc}); nothing was sent") from exc
-    request.model = cast(ChatModel, model)  # an id the spec does not list is the server's to judge
+    request.model = cast("ChatModel", model)  # an id the spec does not list is the server's to judge
     return request
 
 

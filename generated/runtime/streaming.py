@@ -40,7 +40,7 @@ from .exceptions import (
     request_id_of,
 )
 from .models.chat_completion_chunk import ChatCompletionChunk
-from .sse import DEFAULT_SSE_LIMITS, SSEDecoder, SSELimits, ServerSentEvent
+from .sse import DEFAULT_SSE_LIMITS, ServerSentEvent, SSEDecoder, SSELimits
 
 __all__ = ["AccumulatedToolCall", "AsyncStream", "MessageAccumulator", "SSEDecoder", "SSELimits",
            "ServerSentEvent", "Stream"]

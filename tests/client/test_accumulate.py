@@ -102,7 +102,7 @@ def streams(draw: Any) -> list[dict[str, Any]]:
     return chunks
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(chunks=streams())
 def test_the_accumulator_builds_what_the_official_stream_helper_builds(chunks: list[dict[str, Any]]) -> None:
     ours = MessageAccumulator()

@@ -20,7 +20,8 @@ something the spec did not foresee, and what was sent stays visible:
   value matches best is chosen, even when it lacks one of them.
 
 Only what is needed to make sense of an answer is enforced: a JSON object with a ``choices`` list
-of objects. Anything else raises ``APIResponseValidationError``.
+of objects (a chunk without ``choices``, or with ``null``, is read as having none). Anything else
+raises ``APIResponseValidationError``.
 
 **Strict** (``strict=True``): the generated model's own ``from_dict``, as the spec says, after
 reading ``null`` in optional non-nullable members as absent. A failure raises
@@ -420,6 +421,10 @@ def _lenient(cls: type[M], data: object) -> M:
         raise APIResponseValidationError(f"the answer is not a JSON object ({cls.__name__} expected), "
                                          f"found {_found(data)}", body=data)
     choices = data.get(_ESSENTIAL)
+    if choices is None and cls is ChatCompletionChunk:
+        # a chunk without choices (a keep-alive, usage or metadata chunk) has nothing to add to the message
+        data = {**data, _ESSENTIAL: []}
+        choices = []
     if not isinstance(choices, list) or not all(isinstance(c, dict) for c in choices):
         where = _ESSENTIAL if not isinstance(choices, list) else (
             f"{_ESSENTIAL}[{next(i for i, c in enumerate(choices) if not isinstance(c, dict))}]")

@@ -79,12 +79,23 @@ def test_a_tool_call_without_type_is_read_as_the_function_call_it_is() -> None:
 
 @pytest.mark.parametrize(("data", "where"), [
     ({"id": "x"}, "choices"), ({"choices": None}, "choices"), ({"choices": [{}, "text"]}, "choices[1]"),
+    ({"choices": "text"}, "choices"),
 ])
 def test_what_cannot_be_read_at_all_raises_even_in_the_default_mode(data: dict[str, Any], where: str) -> None:
-    for decode in (decode_completion, decode_chunk):
+    # a chunk without choices is read as having none (below); everything else fails for both
+    decoders = (decode_completion,) if data.get("choices") is None else (decode_completion, decode_chunk)
+    for decode in decoders:
         with pytest.raises(APIResponseValidationError) as caught:
             decode(data)
         assert caught.value.issues[0].path == where
+
+
+@pytest.mark.parametrize("data", [{"id": "x", "usage": {"prompt_tokens": 1}}, {"choices": None}])
+def test_a_chunk_without_choices_is_read_as_having_none(data: dict[str, Any]) -> None:
+    assert decode_chunk(data).choices == []
+    with pytest.raises(APIResponseValidationError) as caught:
+        decode_chunk(data, strict=True)
+    assert "choices" in [issue.path for issue in caught.value.issues]
 
 
 @pytest.mark.parametrize("data", [[], "text", None, 3])

@@ -37,6 +37,7 @@ from __future__ import annotations
 import inspect
 import re
 import sys
+import threading
 import types
 import typing
 from collections.abc import Callable
@@ -130,6 +131,7 @@ class _Plan:
 
 
 _PLANS: dict[type, _Plan] = {}
+_PLANS_LOCK = threading.RLock()
 _POP = re.compile(r"""d\.pop\(\s*["']([^"']+)["']""")
 
 
@@ -289,13 +291,20 @@ def _plan(cls: type) -> _Plan:
     plan = _PLANS.get(cls)
     if plan is not None:
         return plan
+    with _PLANS_LOCK:  # computed once, even when several threads decode their first answer together
+        plan = _PLANS.get(cls)
+        if plan is None:
+            plan = _PLANS[cls] = _compute_plan(cls)
+        return plan
+
+
+def _compute_plan(cls: type) -> _Plan:
     hints = typing.get_type_hints(cls, globalns=_namespace(cls))
     popped = _json_keys(cls)
     fields: list[_Field] = []
     literals: list[tuple[str, frozenset[object]]] = []
     required: set[str] = set()
-    # register before compiling the fields: a model may contain itself
-    _PLANS[cls] = plan = _Plan(cls, (), (), frozenset())
+    # nested models are planned when first met (decoders are lazy), so a model may contain itself
     for field in attrs.fields(cls):
         if not field.init or field.name == "additional_properties":
             continue
@@ -314,9 +323,7 @@ def _plan(cls: type) -> _Plan:
         nested = held[0] if len(held) == 1 and isinstance(held[0], type) else None
         fields.append(_Field(key, field.alias or field.name, is_required, nullable, _compile(tp), expected,
                              nested))
-    plan = _Plan(cls, tuple(fields), tuple(literals), frozenset(required))
-    _PLANS[cls] = plan
-    return plan
+    return _Plan(cls, tuple(fields), tuple(literals), frozenset(required))
 
 
 def _decode(plan: _Plan, data: dict[str, Any], issues: _Issues, path: _Path) -> Any:

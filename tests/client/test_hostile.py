@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import threading
@@ -20,7 +21,7 @@ from typing import Any
 
 import httpx
 import pytest
-from gpt52_client.chat import Gpt52
+from gpt52_client.chat import AsyncGpt52, Gpt52
 from gpt52_client.exceptions import (
     APIError,
     APIResponseValidationError,
@@ -239,3 +240,17 @@ def test_a_key_echoed_by_a_retried_answer_stays_out_of_the_log(hostile: HostileS
     assert caught.value.attempts == 2 and "retrying" in caplog.text
     assert KEY not in caplog.text
     assert_key_hidden(caught.value)
+
+
+def test_the_async_client_is_bounded_alike(hostile: HostileServer) -> None:
+    async def read() -> None:
+        async with AsyncGpt52(api_key=KEY, base_url=f"{hostile.base_url}/endless-line", max_retries=0,
+                              sse_limits=SSELimits(max_line_bytes=MIB)) as gpt:
+            stream = await gpt.create(model="openai/gpt-5-2", messages=MESSAGES, stream=True)
+            async with stream:
+                async for _ in stream:
+                    pass
+
+    with pytest.raises(StreamDecodeError) as caught:
+        asyncio.run(read())
+    assert caught.value.kind == "line" and caught.value.request is not None

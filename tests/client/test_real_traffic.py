@@ -154,7 +154,7 @@ def _our_stream(prefix: str) -> tuple[list[dict[str, Any]], MessageAccumulator]:
     return views, accumulator
 
 
-@pytest.mark.parametrize("piece", [0, 7], ids=["event-writes", "7-byte-writes"])
+@pytest.mark.parametrize("piece", [0, 61], ids=["event-writes", "61-byte-writes"])
 @pytest.mark.parametrize("recording", STREAMS, ids=_ids(STREAMS))
 def test_our_client_reads_each_stream_as_the_official_package_does(replay: ReplayServer, recording: dict[str, Any],
                                                                    piece: int) -> None:

@@ -30,6 +30,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+import attrs
 import httpx
 
 from .models.error_response import ErrorResponse
@@ -251,7 +252,18 @@ class APIResponseValidationError(APIError):
     def __init__(self, message: str, *, request: httpx.Request | None = None, body: object = None,
                  request_id: str | None = None, issues: list[Any] | None = None) -> None:
         super().__init__(message, request=request, body=body, request_id=request_id)
-        self.issues: list[Any] = list(issues or [])
+        self.issues: list[Any] = self._redacted(list(issues or []))
+
+    def _redacted(self, issues: list[Any]) -> list[Any]:
+        secrets = _secrets(self.request)
+        if not secrets:
+            return issues
+        return [attrs.evolve(i, found=redact(i.found, secrets)) if attrs.has(type(i)) and hasattr(i, "found")
+                else i for i in issues]
+
+    def attach(self, request: httpx.Request | None, request_id: str | None) -> None:
+        super().attach(request, request_id)
+        self.issues = self._redacted(self.issues)
 
 
 class StreamDecodeError(APIResponseValidationError):

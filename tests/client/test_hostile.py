@@ -111,8 +111,14 @@ class HostileServer:
             self._write(h, b"event: error\ndata: " + json.dumps(error).encode() + b"\n\n")
             h.wfile.write(b"0\r\n\r\n")
             return
-        status = {"echo-401": 401, "echo-503": 503, "echo-text": 401, "echo-200": 200}[mode]
-        if mode == "echo-text":
+        status = {"echo-401": 401, "echo-503": 503, "echo-text": 401, "echo-200": 200, "echo-json": 200}[mode]
+        if mode == "echo-json":  # a 2xx answer whose members quote the key
+            key = echoed.removeprefix("Bearer ")
+            body, content_type = json.dumps({
+                "id": key, "object": key, "created": 0, "model": echoed, "usage": None,
+                "choices": [{"index": 0, "finish_reason": key, "message": {"role": "assistant", "content": key}}],
+            }).encode(), "application/json"
+        elif mode == "echo-text":
             body, content_type = f"Unauthorized: {echoed}".encode(), "text/plain"
         elif mode == "echo-200":
             body, content_type = f"<html>hello {echoed}</html>".encode(), "text/html"
@@ -223,6 +229,13 @@ def test_a_key_echoed_by_the_server_is_redacted_from_the_error(hostile: HostileS
     with client(hostile, mode) as gpt, pytest.raises(expected) as caught:
         gpt.create(model="openai/gpt-5-2", messages=MESSAGES)
     assert_key_hidden(caught.value)
+
+
+def test_a_key_echoed_in_the_members_of_an_answer_is_redacted_from_a_strict_error(hostile: HostileServer) -> None:
+    with client(hostile, "echo-json", strict=True) as gpt, pytest.raises(APIResponseValidationError) as caught:
+        gpt.create(model="openai/gpt-5-2", messages=MESSAGES)
+    assert_key_hidden(caught.value)
+    assert caught.value.issues and all(KEY not in str(issue) for issue in caught.value.issues)
 
 
 def test_a_key_echoed_in_an_error_event_is_redacted(hostile: HostileServer) -> None:

@@ -152,3 +152,13 @@ def test_lenient_and_strict_agree_on_answers_the_spec_accepts(data: dict[str, An
 def test_a_model_the_spec_does_not_list_is_sent_as_given(make_api: Any, loopback: Any, model: str) -> None:
     completion = make_api(loopback.base_url).create(model=model)
     assert loopback.requests[-1]["body"]["model"] == model and completion.model == model
+
+
+def test_a_calls_strict_overrides_the_clients(make_api: Any, loopback: Any) -> None:
+    bad = chunk({"content": "x"}, "end_turn")
+    canned = {"extra_headers": {"X-Mock-Mode": "canned"}, "x_loopback_chunks": [bad]}
+    with pytest.raises(APIResponseValidationError, match=r"choices\[0\]\.finish_reason"):
+        make_api(loopback.base_url).stream(strict=True, **canned)
+    read = make_api(loopback.base_url, strict=True).stream(strict=False, **canned)
+    assert read[0].choices[0].finish_reason == "end_turn"
+    assert make_api(loopback.base_url, strict=True).create().choices[0].finish_reason == "stop"

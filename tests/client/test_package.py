@@ -47,7 +47,8 @@ def test_the_example_runs_against_the_mock(mock_server: Any) -> None:
                             timeout=120, check=False)
     assert result.returncode == 0, result.stderr
     for marker in ("[complete] stop:", "[stream] finish_reason=stop", "[stop early] read 2 chunks, connection "
-                   "closed: True", "[errors] no error this time", "[retries]", "[async]"):
+                   "closed: True", "[errors] no error this time", "[retries]", "[async]",
+                   "[strict] the answer matches the spec: stop", "[decode] finish_reason='end_turn'"):
         assert marker in result.stdout, result.stdout
     assert "sk-example" not in result.stdout + result.stderr
 

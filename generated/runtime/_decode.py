@@ -4,8 +4,8 @@ Public entry points (the client uses them too):
 
 * ``decode_completion(data, *, strict=False)`` -> ``ChatCompletion``
 * ``decode_chunk(data, *, strict=False)`` -> ``ChatCompletionChunk``
-* ``completion_issues(data)`` / ``chunk_issues(data)``: what a strict decode would object to, as
-  ``DecodeIssue(path, expected, found)``, without raising.
+* ``completion_issues(data)`` / ``chunk_issues(data)``: every place the data departs from the spec's
+  model, as ``DecodeIssue(path, expected, found)``, without raising.
 
 **Lenient (default)**, like the official ``openai`` SDK: the answer is read even where the server sent
 something the spec did not foresee, and what was sent stays visible:
@@ -372,7 +372,11 @@ def _issues(cls: type, data: object) -> list[DecodeIssue]:
 
 
 def completion_issues(data: object) -> list[DecodeIssue]:
-    """Every place where ``data`` departs from the generated ``ChatCompletion`` (empty: a strict decode works)."""
+    """Every place where ``data`` departs from the generated ``ChatCompletion``.
+
+    Stricter than ``strict=True``: the generated models themselves let an unknown value through where a
+    member may also be null (a chunk's ``finish_reason``) or hold a union, and keep it as sent; this lists it.
+    """
     return _issues(ChatCompletion, data)
 
 

@@ -1,5 +1,5 @@
 """Every feature of the GPT-5.2 client in one script: completions, streaming (sync and async), retries,
-typed errors and timeouts.
+typed errors and timeouts, lenient and strict decoding.
 
 Run it against the API (the key comes from ``AIMLAPI_KEY``):
 
@@ -18,6 +18,7 @@ import logging
 
 import httpx
 from gpt52_client.chat import AsyncGpt52, Gpt52
+from gpt52_client.decode import completion_issues, decode_completion
 from gpt52_client.exceptions import (
     APIConnectionError,
     APIError,
@@ -113,6 +114,20 @@ def handle_errors(client: Gpt52) -> None:
         print("[errors] no error this time")
 
 
+def strict_and_lenient(client: Gpt52) -> None:
+    # strict=True holds this answer to the spec's models (APIResponseValidationError names the member)
+    completion = client.create(model=MODEL, messages=[{"role": "user", "content": "Hi"}], strict=True)
+    print(f"[strict] the answer matches the spec: {completion.choices[0].finish_reason}")
+    # by default an answer is read as sent, like the official SDK: here a provider's own finish_reason
+    sent = {"id": "x", "object": "chat.completion", "created": 0, "model": MODEL, "provider": "example",
+            "choices": [{"index": 0, "finish_reason": "end_turn",
+                         "message": {"role": "assistant", "content": "Hello"}}],
+            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
+    lenient = decode_completion(sent)
+    print(f"[decode] finish_reason={lenient.choices[0].finish_reason!r} provider={lenient['provider']!r}; "
+          f"strict mode would refuse: {', '.join(str(issue) for issue in completion_issues(sent))}")
+
+
 async def stream_async() -> str:
     """The async client: same arguments, ``await`` the call, ``async for`` the chunks."""
     async with AsyncGpt52(max_retries=2) as client:
@@ -135,6 +150,7 @@ def main() -> int:
         stream(client)
         stop_early(client)
         handle_errors(client)
+        strict_and_lenient(client)
     retries_and_timeouts().close()
     asyncio.run(stream_async())
     return 0

@@ -12,6 +12,12 @@ Built on the generated ``AuthenticatedClient``, request builder and models:
 ``create(..., stream=True)`` returns a ``Stream`` of ``ChatCompletionChunk``.
 Failures raise the errors of ``gpt52_client.exceptions``; retries follow
 ``gpt52_client.retries.RetryPolicy`` (2 retries by default).
+
+Answers are decoded leniently, like the official ``openai`` SDK (``gpt52_client.decode``): an
+unknown enum value, an unexpected null or a missing member does not fail the call. ``strict=True``
+(per client, or per call) holds every answer to the spec's models and raises
+``APIResponseValidationError`` naming the member. ``model`` takes any string: the spec's ids are
+typing hints, not a limit (a gateway serves more models than one spec lists).
 """
 
 from __future__ import annotations
@@ -22,11 +28,11 @@ import logging
 import os
 from collections.abc import Mapping, Sequence
 from types import TracebackType
-from typing import Any, Literal, Self, TypeAlias, overload
+from typing import TYPE_CHECKING, Any, Literal, Self, TypeAlias, cast, overload
 
 import httpx
 
-from ._decode import decode_completion
+from ._decode import decode_completion, enum_values
 from .api.chat.create_chat_completion import _get_kwargs as _chat_completion_request
 from .client import AuthenticatedClient
 from .exceptions import (
@@ -50,7 +56,12 @@ from .models.chat_completion_tool_message_param import ChatCompletionToolMessage
 from .models.chat_completion_user_message_param import ChatCompletionUserMessageParam
 from .models.create_chat_completion_request import CreateChatCompletionRequest
 from .retries import RetryPolicy, parse_retry_after
+from .sse import DEFAULT_SSE_LIMITS, SSELimits
 from .streaming import AsyncStream, Stream, async_chunk_stream, chunk_stream
+
+if TYPE_CHECKING:
+    # the spec's model ids, as a Literal (only a typing hint: any id is accepted and sent)
+    from .models.chat_model import ChatModel
 
 __all__ = [
     "API_KEY_ENV",
@@ -60,6 +71,7 @@ __all__ = [
     "AsyncGpt52",
     "Gpt52",
     "MessageParam",
+    "ModelName",
 ]
 
 logger = logging.getLogger("gpt52_client")
@@ -77,6 +89,8 @@ MessageParam: TypeAlias = (
     | ChatCompletionAssistantMessageParam | ChatCompletionToolMessageParam | Mapping[str, Any]
 )
 TimeoutArg: TypeAlias = float | httpx.Timeout | None
+#: any model id the server serves; the spec's ids (``ChatModel``) show up as completions in an editor
+ModelName: TypeAlias = "ChatModel | str"
 
 
 class _Secret(str):
@@ -137,9 +151,14 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def build_request(model: str, messages: Sequence[MessageParam], stream: bool,
+def build_request(model: ModelName, messages: Sequence[MessageParam], stream: bool,
                   params: Mapping[str, Any]) -> CreateChatCompletionRequest:
-    """The generated request model for these arguments; ``RequestValidationError`` if the spec rejects them."""
+    """The generated request model for these arguments; ``RequestValidationError`` if the spec rejects them.
+
+    ``model`` may be any non-empty string: an id the spec does not list is sent as given.
+    """
+    if not isinstance(model, str) or not model.strip():
+        raise RequestValidationError(f"model must be a non-empty string such as 'openai/gpt-5-2', got {model!r}")
     given: object = messages
     if isinstance(given, str | bytes) or not isinstance(given, Sequence):
         raise RequestValidationError(f"messages must be a list of messages, got {type(given).__name__}")
@@ -151,24 +170,32 @@ def build_request(model: str, messages: Sequence[MessageParam], stream: bool,
             raise RequestValidationError(f"messages[{position}] must be a message with a role in "
                                          f"{', '.join(_ROLES)}; found {found!r}")
         plain_messages.append(plain)
-    body: dict[str, Any] = {"model": model, "messages": plain_messages}
+    body: dict[str, Any] = {"messages": plain_messages}
     body.update({key: _plain(value) for key, value in params.items()})
+    # the spec lists its own model ids; any other is checked by the server, not here
+    known = enum_values(CreateChatCompletionRequest, "model")
+    body["model"] = model if not known or model in known else min(str(v) for v in known)
     if stream:
         body["stream"] = True
     else:
         body.pop("stream", None)
     try:
-        return CreateChatCompletionRequest.from_dict(body)
+        request = CreateChatCompletionRequest.from_dict(body)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise RequestValidationError(f"the arguments do not form a request the spec accepts "
                                      f"({type(exc).__name__}: {exc}); nothing was sent") from exc
+    request.model = cast("ChatModel", model)  # an id the spec does not list is the server's to judge
+    return request
 
 
 class _Settings:
     """What both clients share: where, with which key, how patiently; and how to read an answer."""
 
     def __init__(self, api_key: str | None, base_url: str | None, max_retries: int | None, timeout: TimeoutArg,
-                 retry: RetryPolicy | None, default_headers: Mapping[str, str] | None) -> None:
+                 retry: RetryPolicy | None, default_headers: Mapping[str, str] | None, strict: bool = False,
+                 sse_limits: SSELimits | None = None) -> None:
+        self.strict = bool(strict)
+        self.sse_limits = sse_limits or DEFAULT_SSE_LIMITS
         self.api_key = _api_key(api_key)
         self.base_url = _base_url(base_url)
         self.timeout = _timeout(timeout)
@@ -197,7 +224,10 @@ class _Settings:
     def status_error(self, response: httpx.Response, policy: RetryPolicy) -> APIStatusError:
         return status_error(response, retry_after=parse_retry_after(response.headers, policy.now()))
 
-    def completion(self, response: httpx.Response) -> ChatCompletion:
+    def is_strict(self, strict: bool | None) -> bool:
+        return self.strict if strict is None else bool(strict)
+
+    def completion(self, response: httpx.Response, strict: bool | None = None) -> ChatCompletion:
         request_id = request_id_of(response.headers)
         try:
             payload = json.loads(response.content)
@@ -214,11 +244,10 @@ class _Settings:
             raise APIResponseValidationError("the answer is not a JSON object", request=response.request,
                                              body=payload, request_id=request_id)
         try:
-            return decode_completion(payload)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise APIResponseValidationError(
-                f"the answer does not match ChatCompletion ({type(exc).__name__}: {exc})",
-                request=response.request, body=payload, request_id=request_id) from exc
+            return decode_completion(payload, strict=self.is_strict(strict))
+        except APIResponseValidationError as exc:
+            exc.attach(response.request, request_id)
+            raise
 
     def not_a_stream(self, response: httpx.Response) -> APIError:
         """A 2xx JSON answer to a streaming request: an error body, or a server that ignored stream=true."""
@@ -253,30 +282,30 @@ class Completions:
         self._client = client
 
     @overload
-    def create(self, *, model: str, messages: Sequence[MessageParam], stream: Literal[False] = False,
-               timeout: TimeoutArg = None, max_retries: int | None = None,
+    def create(self, *, model: ModelName, messages: Sequence[MessageParam], stream: Literal[False] = False,
+               timeout: TimeoutArg = None, max_retries: int | None = None, strict: bool | None = None,
                extra_headers: Mapping[str, str] | None = None, **params: Any) -> ChatCompletion: ...
 
     @overload
-    def create(self, *, model: str, messages: Sequence[MessageParam], stream: Literal[True],
-               timeout: TimeoutArg = None, max_retries: int | None = None,
+    def create(self, *, model: ModelName, messages: Sequence[MessageParam], stream: Literal[True],
+               timeout: TimeoutArg = None, max_retries: int | None = None, strict: bool | None = None,
                extra_headers: Mapping[str, str] | None = None, **params: Any) -> Stream[ChatCompletionChunk]: ...
 
     @overload
-    def create(self, *, model: str, messages: Sequence[MessageParam], stream: bool,
-               timeout: TimeoutArg = None, max_retries: int | None = None,
+    def create(self, *, model: ModelName, messages: Sequence[MessageParam], stream: bool,
+               timeout: TimeoutArg = None, max_retries: int | None = None, strict: bool | None = None,
                extra_headers: Mapping[str, str] | None = None,
                **params: Any) -> ChatCompletion | Stream[ChatCompletionChunk]: ...
 
-    def create(self, *, model: str, messages: Sequence[MessageParam], stream: bool = False,
-               timeout: TimeoutArg = None, max_retries: int | None = None,
+    def create(self, *, model: ModelName, messages: Sequence[MessageParam], stream: bool = False,
+               timeout: TimeoutArg = None, max_retries: int | None = None, strict: bool | None = None,
                extra_headers: Mapping[str, str] | None = None,
                **params: Any) -> ChatCompletion | Stream[ChatCompletionChunk]:
-        """POST /v1/chat/completions. ``timeout``/``max_retries``/``extra_headers`` apply to this call only;
-        every other keyword is a request field (``temperature=0.2``, ``max_tokens=100``...)."""
+        """POST /v1/chat/completions. ``timeout``/``max_retries``/``strict``/``extra_headers`` apply to this
+        call only; every other keyword is a request field (``temperature=0.2``, ``max_tokens=100``...)."""
         body = build_request(model, messages, stream, params)
         return self._client._send(body, stream=stream, timeout=timeout, max_retries=max_retries,
-                                  extra_headers=extra_headers)
+                                  extra_headers=extra_headers, strict=strict)
 
 
 class Chat:
@@ -290,8 +319,18 @@ class _ClientSettings:
     _settings: _Settings
 
     def __repr__(self) -> str:
+        strict = ", strict=True" if self._settings.strict else ""
         return (f"{type(self).__name__}(base_url={self._settings.base_url!r}, "
-                f"max_retries={self._settings.retry.max_retries}, timeout={self._settings.timeout!r})")
+                f"max_retries={self._settings.retry.max_retries}, timeout={self._settings.timeout!r}{strict})")
+
+    @property
+    def strict(self) -> bool:
+        """Whether answers are held to the spec's models (per-call ``strict=`` overrides it)."""
+        return self._settings.strict
+
+    @property
+    def sse_limits(self) -> SSELimits:
+        return self._settings.sse_limits
 
     @property
     def base_url(self) -> str:
@@ -318,13 +357,17 @@ class Gpt52(_ClientSettings):
     whether to retry failures that may have reached the server).
     ``http_client`` lets you bring your own ``httpx.Client`` (proxies, transports, event hooks); its
     base URL, auth header and timeout are set by this client.
+    ``strict=True`` holds every answer to the spec's models (default: lenient, like the official SDK;
+    a call's own ``strict=`` wins). ``sse_limits`` bounds a streamed line and event (``SSELimits``).
     """
 
     def __init__(self, api_key: str | None = None, base_url: str | None = None, *,
                  max_retries: int | None = None, timeout: TimeoutArg = DEFAULT_TIMEOUT,
                  retry: RetryPolicy | None = None, default_headers: Mapping[str, str] | None = None,
-                 http_client: httpx.Client | None = None) -> None:
-        self._settings = _Settings(api_key, base_url, max_retries, timeout, retry, default_headers)
+                 http_client: httpx.Client | None = None, strict: bool = False,
+                 sse_limits: SSELimits | None = None) -> None:
+        self._settings = _Settings(api_key, base_url, max_retries, timeout, retry, default_headers, strict,
+                                   sse_limits)
         self._http = http_client or httpx.Client()
         self._settings.configure(self._http)
         #: the generated client, sharing this client's connections (for the generated ``api`` functions)
@@ -332,32 +375,33 @@ class Gpt52(_ClientSettings):
         self.chat = Chat(self)
 
     @overload
-    def create(self, *, model: str, messages: Sequence[MessageParam], stream: Literal[False] = False,
-               timeout: TimeoutArg = None, max_retries: int | None = None,
+    def create(self, *, model: ModelName, messages: Sequence[MessageParam], stream: Literal[False] = False,
+               timeout: TimeoutArg = None, max_retries: int | None = None, strict: bool | None = None,
                extra_headers: Mapping[str, str] | None = None, **params: Any) -> ChatCompletion: ...
 
     @overload
-    def create(self, *, model: str, messages: Sequence[MessageParam], stream: Literal[True],
-               timeout: TimeoutArg = None, max_retries: int | None = None,
+    def create(self, *, model: ModelName, messages: Sequence[MessageParam], stream: Literal[True],
+               timeout: TimeoutArg = None, max_retries: int | None = None, strict: bool | None = None,
                extra_headers: Mapping[str, str] | None = None, **params: Any) -> Stream[ChatCompletionChunk]: ...
 
     @overload
-    def create(self, *, model: str, messages: Sequence[MessageParam], stream: bool,
-               timeout: TimeoutArg = None, max_retries: int | None = None,
+    def create(self, *, model: ModelName, messages: Sequence[MessageParam], stream: bool,
+               timeout: TimeoutArg = None, max_retries: int | None = None, strict: bool | None = None,
                extra_headers: Mapping[str, str] | None = None,
                **params: Any) -> ChatCompletion | Stream[ChatCompletionChunk]: ...
 
-    def create(self, *, model: str, messages: Sequence[MessageParam], stream: bool = False,
-               timeout: TimeoutArg = None, max_retries: int | None = None,
+    def create(self, *, model: ModelName, messages: Sequence[MessageParam], stream: bool = False,
+               timeout: TimeoutArg = None, max_retries: int | None = None, strict: bool | None = None,
                extra_headers: Mapping[str, str] | None = None,
                **params: Any) -> ChatCompletion | Stream[ChatCompletionChunk]:
         """Shortcut for ``client.chat.completions.create``."""
         return self.chat.completions.create(model=model, messages=messages, stream=stream, timeout=timeout,
-                                            max_retries=max_retries, extra_headers=extra_headers, **params)
+                                            max_retries=max_retries, strict=strict, extra_headers=extra_headers,
+                                            **params)
 
     def _send(self, body: CreateChatCompletionRequest, *, stream: bool, timeout: TimeoutArg,
-              max_retries: int | None,
-              extra_headers: Mapping[str, str] | None) -> ChatCompletion | Stream[ChatCompletionChunk]:
+              max_retries: int | None, extra_headers: Mapping[str, str] | None,
+              strict: bool | None = None) -> ChatCompletion | Stream[ChatCompletionChunk]:
         settings = self._settings
         policy = settings.retry.with_max_retries(max_retries)
         request = settings.prepare(self._http, body, stream, timeout, extra_headers)
@@ -372,7 +416,8 @@ class Gpt52(_ClientSettings):
             else:
                 try:
                     if response.is_success and stream and not _is_json(response):
-                        return chunk_stream(response)
+                        return chunk_stream(response, strict=settings.is_strict(strict),
+                                            limits=settings.sse_limits)
                     response.read()
                 except httpx.TransportError as exc:
                     response.close()
@@ -384,7 +429,7 @@ class Gpt52(_ClientSettings):
                     elif stream:
                         error = settings.not_a_stream(response)
                     else:
-                        return settings.completion(response)
+                        return settings.completion(response, strict)
             error.attempts = retries + 1
             wait = policy.next_wait(error, retries)
             if wait is None:
@@ -411,30 +456,30 @@ class AsyncCompletions:
         self._client = client
 
     @overload
-    async def create(self, *, model: str, messages: Sequence[MessageParam], stream: Literal[False] = False,
-                     timeout: TimeoutArg = None, max_retries: int | None = None,
+    async def create(self, *, model: ModelName, messages: Sequence[MessageParam], stream: Literal[False] = False,
+                     timeout: TimeoutArg = None, max_retries: int | None = None, strict: bool | None = None,
                      extra_headers: Mapping[str, str] | None = None, **params: Any) -> ChatCompletion: ...
 
     @overload
-    async def create(self, *, model: str, messages: Sequence[MessageParam], stream: Literal[True],
-                     timeout: TimeoutArg = None, max_retries: int | None = None,
+    async def create(self, *, model: ModelName, messages: Sequence[MessageParam], stream: Literal[True],
+                     timeout: TimeoutArg = None, max_retries: int | None = None, strict: bool | None = None,
                      extra_headers: Mapping[str, str] | None = None,
                      **params: Any) -> AsyncStream[ChatCompletionChunk]: ...
 
     @overload
-    async def create(self, *, model: str, messages: Sequence[MessageParam], stream: bool,
-                     timeout: TimeoutArg = None, max_retries: int | None = None,
+    async def create(self, *, model: ModelName, messages: Sequence[MessageParam], stream: bool,
+                     timeout: TimeoutArg = None, max_retries: int | None = None, strict: bool | None = None,
                      extra_headers: Mapping[str, str] | None = None,
                      **params: Any) -> ChatCompletion | AsyncStream[ChatCompletionChunk]: ...
 
-    async def create(self, *, model: str, messages: Sequence[MessageParam], stream: bool = False,
-                     timeout: TimeoutArg = None, max_retries: int | None = None,
+    async def create(self, *, model: ModelName, messages: Sequence[MessageParam], stream: bool = False,
+                     timeout: TimeoutArg = None, max_retries: int | None = None, strict: bool | None = None,
                      extra_headers: Mapping[str, str] | None = None,
                      **params: Any) -> ChatCompletion | AsyncStream[ChatCompletionChunk]:
         """POST /v1/chat/completions (see ``Completions.create``)."""
         body = build_request(model, messages, stream, params)
         return await self._client._send(body, stream=stream, timeout=timeout, max_retries=max_retries,
-                                        extra_headers=extra_headers)
+                                        extra_headers=extra_headers, strict=strict)
 
 
 class AsyncChat:
@@ -448,8 +493,10 @@ class AsyncGpt52(_ClientSettings):
     def __init__(self, api_key: str | None = None, base_url: str | None = None, *,
                  max_retries: int | None = None, timeout: TimeoutArg = DEFAULT_TIMEOUT,
                  retry: RetryPolicy | None = None, default_headers: Mapping[str, str] | None = None,
-                 http_client: httpx.AsyncClient | None = None) -> None:
-        self._settings = _Settings(api_key, base_url, max_retries, timeout, retry, default_headers)
+                 http_client: httpx.AsyncClient | None = None, strict: bool = False,
+                 sse_limits: SSELimits | None = None) -> None:
+        self._settings = _Settings(api_key, base_url, max_retries, timeout, retry, default_headers, strict,
+                                   sse_limits)
         self._http = http_client or httpx.AsyncClient()
         self._settings.configure(self._http)
         #: the generated client, sharing this client's connections (for the generated ``api`` functions)
@@ -457,33 +504,34 @@ class AsyncGpt52(_ClientSettings):
         self.chat = AsyncChat(self)
 
     @overload
-    async def create(self, *, model: str, messages: Sequence[MessageParam], stream: Literal[False] = False,
-                     timeout: TimeoutArg = None, max_retries: int | None = None,
+    async def create(self, *, model: ModelName, messages: Sequence[MessageParam], stream: Literal[False] = False,
+                     timeout: TimeoutArg = None, max_retries: int | None = None, strict: bool | None = None,
                      extra_headers: Mapping[str, str] | None = None, **params: Any) -> ChatCompletion: ...
 
     @overload
-    async def create(self, *, model: str, messages: Sequence[MessageParam], stream: Literal[True],
-                     timeout: TimeoutArg = None, max_retries: int | None = None,
+    async def create(self, *, model: ModelName, messages: Sequence[MessageParam], stream: Literal[True],
+                     timeout: TimeoutArg = None, max_retries: int | None = None, strict: bool | None = None,
                      extra_headers: Mapping[str, str] | None = None,
                      **params: Any) -> AsyncStream[ChatCompletionChunk]: ...
 
     @overload
-    async def create(self, *, model: str, messages: Sequence[MessageParam], stream: bool,
-                     timeout: TimeoutArg = None, max_retries: int | None = None,
+    async def create(self, *, model: ModelName, messages: Sequence[MessageParam], stream: bool,
+                     timeout: TimeoutArg = None, max_retries: int | None = None, strict: bool | None = None,
                      extra_headers: Mapping[str, str] | None = None,
                      **params: Any) -> ChatCompletion | AsyncStream[ChatCompletionChunk]: ...
 
-    async def create(self, *, model: str, messages: Sequence[MessageParam], stream: bool = False,
-                     timeout: TimeoutArg = None, max_retries: int | None = None,
+    async def create(self, *, model: ModelName, messages: Sequence[MessageParam], stream: bool = False,
+                     timeout: TimeoutArg = None, max_retries: int | None = None, strict: bool | None = None,
                      extra_headers: Mapping[str, str] | None = None,
                      **params: Any) -> ChatCompletion | AsyncStream[ChatCompletionChunk]:
         """Shortcut for ``client.chat.completions.create``."""
         return await self.chat.completions.create(model=model, messages=messages, stream=stream, timeout=timeout,
-                                                  max_retries=max_retries, extra_headers=extra_headers, **params)
+                                                  max_retries=max_retries, strict=strict,
+                                                  extra_headers=extra_headers, **params)
 
     async def _send(self, body: CreateChatCompletionRequest, *, stream: bool, timeout: TimeoutArg,
-                    max_retries: int | None,
-                    extra_headers: Mapping[str, str] | None) -> ChatCompletion | AsyncStream[ChatCompletionChunk]:
+                    max_retries: int | None, extra_headers: Mapping[str, str] | None,
+                    strict: bool | None = None) -> ChatCompletion | AsyncStream[ChatCompletionChunk]:
         settings = self._settings
         policy = settings.retry.with_max_retries(max_retries)
         request = settings.prepare(self._http, body, stream, timeout, extra_headers)
@@ -498,7 +546,8 @@ class AsyncGpt52(_ClientSettings):
             else:
                 try:
                     if response.is_success and stream and not _is_json(response):
-                        return async_chunk_stream(response)
+                        return async_chunk_stream(response, strict=settings.is_strict(strict),
+                                                  limits=settings.sse_limits)
                     await response.aread()
                 except httpx.TransportError as exc:
                     await response.aclose()
@@ -510,7 +559,7 @@ class AsyncGpt52(_ClientSettings):
                     elif stream:
                         error = settings.not_a_stream(response)
                     else:
-                        return settings.completion(response)
+                        return settings.completion(response, strict)
             error.attempts = retries + 1
             wait = policy.next_wait(error, retries)
             if wait is None:

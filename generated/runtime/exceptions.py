@@ -16,8 +16,12 @@
   * ``APIConnectionError``: no complete answer (``APITimeoutError``,
     ``StreamIncompleteError``). ``may_have_reached_server`` tells whether the
     POST may have been processed (and billed) although no answer arrived;
-  * ``APIResponseValidationError``: a 2xx answer that does not match the spec's models;
+  * ``APIResponseValidationError``: a 2xx answer the client cannot read (``issues`` names the members);
+    ``StreamDecodeError``: an event stream whose line or event passes the decoder's size limit;
   * ``APIStreamError``: the server reported an error inside an event stream.
+
+The API key sent with the request never appears in an error's text, repr or ``body``: a server that
+echoes it (a 401 message quoting the key) has it replaced by ``***``.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+import attrs
 import httpx
 
 from .models.error_response import ErrorResponse
@@ -48,6 +53,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "RequestValidationError",
+    "StreamDecodeError",
     "StreamIncompleteError",
     "UnprocessableEntityError",
     "connection_error",
@@ -58,6 +64,39 @@ __all__ = [
 
 REQUEST_ID_HEADERS = ("x-request-id", "request-id")
 _SNIPPET = 300
+REDACTED = "***"
+
+
+def _secrets(request: httpx.Request | None) -> list[str]:
+    """The credentials a request carried (the bearer key), longest first: what must never be shown."""
+    if request is None:
+        return []
+    found: list[str] = []
+    for name in ("authorization", "api-key", "x-api-key"):
+        value = request.headers.get(name)
+        if not value:
+            continue
+        scheme, _, token = value.partition(" ")
+        for secret in (value, token.strip() if scheme.lower() == "bearer" else ""):
+            if secret.strip() and secret not in found:
+                found.append(secret)
+    return sorted(found, key=len, reverse=True)
+
+
+def redact(value: Any, secrets: list[str]) -> Any:
+    """``value`` (text, or JSON-like data) with every occurrence of each secret replaced by ``***``."""
+    if not secrets:
+        return value
+    if isinstance(value, str):
+        for secret in secrets:
+            if secret in value:
+                value = value.replace(secret, REDACTED)
+        return value
+    if isinstance(value, dict):
+        return {redact(k, secrets): redact(v, secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact(v, secrets) for v in value]
+    return value
 
 
 class Gpt52Error(Exception):
@@ -78,17 +117,32 @@ class APIError(Gpt52Error):
     def __init__(self, message: str, *, request: httpx.Request | None = None, body: object = None,
                  type: str | None = None, param: str | None = None, code: str | None = None,
                  request_id: str | None = None, detail: str | None = None) -> None:
+        secrets = _secrets(request)
+        message = redact(message, secrets)
         self.message = message
         self.request = request
-        self.body = body
-        self.type = type
-        self.param = param
-        self.code = code
+        #: the parsed error body (JSON) or its text; the request's key is replaced by ``***``
+        self.body = redact(body, secrets)
+        self.type = redact(type, secrets)
+        self.param = redact(param, secrets)
+        self.code = redact(code, secrets)
         self.request_id = request_id
         #: attempts made before this error was raised (1 = no retry); set by the retry loop
         self.attempts = 1
-        self._detail = detail
+        self._detail = redact(detail, secrets)
         super().__init__(message)
+
+    def attach(self, request: httpx.Request | None, request_id: str | None) -> None:
+        """Say which request this error belongs to (for errors raised where the request was not known)."""
+        if request is not None and self.request is None:
+            secrets = _secrets(request)
+            self.request = request
+            self.message = redact(self.message, secrets)
+            self.body = redact(self.body, secrets)
+            self._detail = redact(self._detail, secrets)
+            self.args = (self.message,)
+        if request_id and not self.request_id:
+            self.request_id = request_id
 
     def _context(self) -> list[str]:
         parts = [f"{self.request.method} {self.request.url}"] if self.request is not None else []
@@ -190,7 +244,43 @@ class StreamIncompleteError(APIConnectionError):
 
 
 class APIResponseValidationError(APIError):
-    """A 2xx answer whose body does not match the spec's models (or is not the content type asked for)."""
+    """A 2xx answer the client cannot read (or not the content type asked for).
+
+    ``issues`` lists the members that made it fail (``DecodeIssue(path, expected, found)``), when known.
+    """
+
+    def __init__(self, message: str, *, request: httpx.Request | None = None, body: object = None,
+                 request_id: str | None = None, issues: list[Any] | None = None) -> None:
+        super().__init__(message, request=request, body=body, request_id=request_id)
+        self.issues: list[Any] = self._redacted(list(issues or []))
+
+    def _redacted(self, issues: list[Any]) -> list[Any]:
+        secrets = _secrets(self.request)
+        if not secrets:
+            return issues
+        return [attrs.evolve(i, found=redact(i.found, secrets)) if attrs.has(type(i)) and hasattr(i, "found")
+                else i for i in issues]
+
+    def attach(self, request: httpx.Request | None, request_id: str | None) -> None:
+        super().attach(request, request_id)
+        self.issues = self._redacted(self.issues)
+
+
+class StreamDecodeError(APIResponseValidationError):
+    """An event stream sent a line or an event larger than the decoder's limit (``limit`` bytes).
+
+    The stream is abandoned at that point rather than buffered without bound; raise the limit
+    (``Gpt52(max_sse_line_bytes=..., max_sse_event_bytes=...)``) for answers that need more.
+    """
+
+    def __init__(self, message: str, *, limit: int, size: int, kind: str,
+                 request: httpx.Request | None = None, request_id: str | None = None) -> None:
+        super().__init__(message, request=request, request_id=request_id)
+        #: the limit that was passed, in bytes, and which one ("line" or "event")
+        self.limit = limit
+        self.kind = kind
+        #: how many bytes the line or event had reached when it was refused
+        self.size = size
 
 
 class APIStreamError(APIError):

@@ -8,7 +8,10 @@ ends at ``data: [DONE]``. It raises:
 * ``StreamIncompleteError`` when the stream ends before ``[DONE]`` (a clean end
   or a dropped connection): a cut stream never ends silently;
 * ``APITimeoutError`` when no data arrives within the read timeout;
-* ``APIResponseValidationError`` for a payload that is not a chunk.
+* ``APIResponseValidationError`` for a payload that cannot be read as a chunk (see
+  ``decode_chunk``; ``strict=True`` holds every chunk to the spec's model);
+* ``StreamDecodeError`` (an ``APIResponseValidationError``) for a line or an event larger than
+  the decoder's ``SSELimits``: a stream is never buffered without bound.
 
 The connection is released when the stream ends, fails, or the caller stops
 early: ``with client.create(..., stream=True) as stream:`` or ``stream.close()``.
@@ -16,123 +19,34 @@ early: ``with client.create(..., stream=True) as stream:`` or ``stream.close()``
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 
-import attrs
 import httpx
 
 from ._decode import decode_chunk
+from .accumulate import AccumulatedToolCall, MessageAccumulator
 from .exceptions import (
     APIError,
     APIResponseValidationError,
     APIStreamError,
+    StreamDecodeError,
     StreamIncompleteError,
     connection_error,
     error_fields,
     request_id_of,
 )
 from .models.chat_completion_chunk import ChatCompletionChunk
-from .models.choice_delta import ChoiceDelta
+from .sse import DEFAULT_SSE_LIMITS, ServerSentEvent, SSEDecoder, SSELimits
 
-__all__ = ["AsyncStream", "MessageAccumulator", "SSEDecoder", "ServerSentEvent", "Stream"]
+__all__ = ["AccumulatedToolCall", "AsyncStream", "MessageAccumulator", "SSEDecoder", "SSELimits",
+           "ServerSentEvent", "Stream"]
 
 T = TypeVar("T")
 DONE = "[DONE]"
-
-
-@attrs.frozen
-class ServerSentEvent:
-    """One dispatched event (WHATWG HTML, "server-sent events")."""
-
-    data: str
-    event: str | None = None
-    id: str | None = None
-    retry: int | None = None
-
-
-class SSEDecoder:
-    """Incremental SSE parser: feed bytes as they arrive, get complete events back.
-
-    Lines end at CRLF, LF or CR (even split across feeds); ``:`` lines are
-    comments; one space after ``field:`` is dropped; ``data`` lines join with
-    ``\\n``; an empty line dispatches. At the end of input, complete lines that
-    were not followed by an empty line are still dispatched; a partial last line
-    is not.
-    """
-
-    __slots__ = ("_buffer", "_data", "_event", "_id", "_retry", "_skip_lf")
-
-    def __init__(self) -> None:
-        self._buffer = b""
-        self._skip_lf = False
-        self._data: list[str] = []
-        self._event: str | None = None
-        self._id: str | None = None
-        self._retry: int | None = None
-
-    def feed(self, chunk: bytes) -> list[ServerSentEvent]:
-        if self._skip_lf and chunk:
-            if chunk[:1] == b"\n":
-                chunk = chunk[1:]
-            self._skip_lf = False
-        buffer = self._buffer + chunk if self._buffer else chunk
-        end = max(buffer.rfind(b"\n"), buffer.rfind(b"\r"))
-        if end < 0:
-            self._buffer = buffer
-            return []
-        complete, self._buffer = buffer[:end + 1], buffer[end + 1:]
-        if b"\r" in complete:
-            # a CR ending this feed may be the first half of a CRLF split across feeds
-            self._skip_lf = complete.endswith(b"\r") and not self._buffer
-            complete = complete.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-        events: list[ServerSentEvent] = []
-        lines = complete.split(b"\n")
-        lines.pop()  # after the last terminator
-        for raw in lines:
-            self._line(raw, events)
-        return events
-
-    def close(self) -> list[ServerSentEvent]:
-        """End of input: dispatch what complete lines left pending."""
-        self._buffer = b""
-        events: list[ServerSentEvent] = []
-        if self._data or self._event is not None:
-            self._dispatch(events)
-        return events
-
-    def _line(self, raw: bytes, events: list[ServerSentEvent]) -> None:
-        if not raw:
-            self._dispatch(events)
-            return
-        if raw[:5] == b"data:":  # the common case first
-            value = raw[6:] if raw[5:6] == b" " else raw[5:]
-            self._data.append(value.decode("utf-8", "replace"))
-            return
-        if raw[:1] == b":":
-            return
-        line = raw.decode("utf-8", "replace")
-        name, colon, text = line.partition(":")
-        if colon and text.startswith(" "):
-            text = text[1:]
-        if name == "data":
-            self._data.append(text)
-        elif name == "event":
-            self._event = text
-        elif name == "id":
-            if "\0" not in text:
-                self._id = text
-        elif name == "retry" and text.isdigit():
-            self._retry = int(text)
-
-    def _dispatch(self, events: list[ServerSentEvent]) -> None:
-        if self._data:
-            data = self._data[0] if len(self._data) == 1 else "\n".join(self._data)
-            events.append(ServerSentEvent(data, self._event, self._id, self._retry))
-        self._data = []
-        self._event = None
 
 
 def _stream_error(payload: object, event: ServerSentEvent, response: httpx.Response) -> APIStreamError:
@@ -147,10 +61,11 @@ def _stream_error(payload: object, event: ServerSentEvent, response: httpx.Respo
 class _Core(Generic[T]):
     """What sync and async streams share: turning events into items, counting, the final checks."""
 
-    def __init__(self, response: httpx.Response, decode: Callable[[dict[str, Any]], T]) -> None:
+    def __init__(self, response: httpx.Response, decode: Callable[[dict[str, Any]], T],
+                 limits: SSELimits) -> None:
         self.response = response
         self.request_id = request_id_of(response.headers)
-        self.decoder = SSEDecoder()
+        self.decoder = SSEDecoder(limits)
         self.decode = decode
         self.received = 0
         self.done = False
@@ -182,9 +97,14 @@ class _Core(Generic[T]):
                     request=self.response.request, body=payload, request_id=self.request_id)
             try:
                 item = self.decode(payload)
+            except APIResponseValidationError as exc:
+                exc.message = f"chunk {self.received + 1} of the stream: {exc.message}"
+                exc.args = (exc.message,)
+                exc.attach(self.response.request, self.request_id)
+                raise
             except (KeyError, TypeError, ValueError, AttributeError) as exc:
                 raise APIResponseValidationError(
-                    f"chunk {self.received + 1} of the stream does not match ChatCompletionChunk "
+                    f"chunk {self.received + 1} of the stream cannot be read "
                     f"({type(exc).__name__}: {exc})", request=self.response.request, body=payload,
                     request_id=self.request_id) from exc
             self.received += 1
@@ -223,8 +143,9 @@ async def _adrain(chunks: AsyncIterator[bytes]) -> None:
 class Stream(Generic[T]):
     """Iterate typed chunks from an event-stream response; close it to release the connection."""
 
-    def __init__(self, response: httpx.Response, decode: Callable[[dict[str, Any]], T]) -> None:
-        self._core = _Core(response, decode)
+    def __init__(self, response: httpx.Response, decode: Callable[[dict[str, Any]], T],
+                 limits: SSELimits = DEFAULT_SSE_LIMITS) -> None:
+        self._core = _Core(response, decode, limits)
         self._iterator = self._iterate()
 
     @property
@@ -256,6 +177,9 @@ class Stream(Generic[T]):
                 raise core.failure(exc) from exc
             except httpx.StreamError as exc:
                 raise core.incomplete(str(exc)) from exc
+            except StreamDecodeError as exc:
+                exc.attach(core.response.request, core.request_id)
+                raise
             if not core.done:
                 raise core.incomplete("the server closed the stream")
         finally:
@@ -283,8 +207,9 @@ class Stream(Generic[T]):
 class AsyncStream(Generic[T]):
     """The async twin of ``Stream``: ``async for``, ``async with``, ``await stream.close()``."""
 
-    def __init__(self, response: httpx.Response, decode: Callable[[dict[str, Any]], T]) -> None:
-        self._core = _Core(response, decode)
+    def __init__(self, response: httpx.Response, decode: Callable[[dict[str, Any]], T],
+                 limits: SSELimits = DEFAULT_SSE_LIMITS) -> None:
+        self._core = _Core(response, decode, limits)
         self._iterator = self._iterate()
 
     @property
@@ -316,6 +241,9 @@ class AsyncStream(Generic[T]):
                 raise core.failure(exc) from exc
             except httpx.StreamError as exc:
                 raise core.incomplete(str(exc)) from exc
+            except StreamDecodeError as exc:
+                exc.attach(core.response.request, core.request_id)
+                raise
             if not core.done:
                 raise core.incomplete("the server closed the stream")
         finally:
@@ -340,61 +268,11 @@ class AsyncStream(Generic[T]):
         await self.close()
 
 
-def chunk_stream(response: httpx.Response) -> Stream[ChatCompletionChunk]:
-    return Stream(response, decode_chunk)
+def chunk_stream(response: httpx.Response, *, strict: bool = False,
+                 limits: SSELimits = DEFAULT_SSE_LIMITS) -> Stream[ChatCompletionChunk]:
+    return Stream(response, functools.partial(decode_chunk, strict=strict), limits)
 
 
-def async_chunk_stream(response: httpx.Response) -> AsyncStream[ChatCompletionChunk]:
-    return AsyncStream(response, decode_chunk)
-
-
-@attrs.define
-class _Message:
-    role: str | None = None
-    content: str = ""
-    refusal: str | None = None
-    finish_reason: str | None = None
-
-
-class MessageAccumulator:
-    """Reassemble streamed deltas into messages, one per choice index.
-
-    ``add(chunk)`` for every chunk; then ``content(i)``, ``refusal(i)``,
-    ``role(i)`` and ``finish_reason(i)`` (the last non-null value the stream sent).
-    """
-
-    def __init__(self) -> None:
-        self._messages: dict[int, _Message] = {}
-
-    def add(self, chunk: ChatCompletionChunk) -> None:
-        for choice in chunk.choices:
-            message = self._messages.get(choice.index)
-            if message is None:
-                message = self._messages[choice.index] = _Message()
-            delta = choice.delta
-            if isinstance(delta, ChoiceDelta):
-                if isinstance(delta.content, str):
-                    message.content += delta.content
-                if isinstance(delta.refusal, str):
-                    message.refusal = (message.refusal or "") + delta.refusal
-                if isinstance(delta.role, str):
-                    message.role = delta.role
-            finish: object = choice.finish_reason
-            if isinstance(finish, str):
-                message.finish_reason = finish
-
-    @property
-    def indexes(self) -> list[int]:
-        return sorted(self._messages)
-
-    def content(self, index: int = 0) -> str:
-        return self._messages[index].content if index in self._messages else ""
-
-    def refusal(self, index: int = 0) -> str | None:
-        return self._messages[index].refusal if index in self._messages else None
-
-    def role(self, index: int = 0) -> str | None:
-        return self._messages[index].role if index in self._messages else None
-
-    def finish_reason(self, index: int = 0) -> str | None:
-        return self._messages[index].finish_reason if index in self._messages else None
+def async_chunk_stream(response: httpx.Response, *, strict: bool = False,
+                       limits: SSELimits = DEFAULT_SSE_LIMITS) -> AsyncStream[ChatCompletionChunk]:
+    return AsyncStream(response, functools.partial(decode_chunk, strict=strict), limits)

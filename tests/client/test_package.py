@@ -4,6 +4,7 @@ that uses every feature, the example runs against the mock, and the benchmark sc
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -46,7 +47,8 @@ def test_the_example_runs_against_the_mock(mock_server: Any) -> None:
                             timeout=120, check=False)
     assert result.returncode == 0, result.stderr
     for marker in ("[complete] stop:", "[stream] finish_reason=stop", "[stop early] read 2 chunks, connection "
-                   "closed: True", "[errors] no error this time", "[retries]", "[async]"):
+                   "closed: True", "[errors] no error this time", "[retries]", "[async]",
+                   "[strict] the answer matches the spec: stop", "[decode] finish_reason='end_turn'"):
         assert marker in result.stdout, result.stdout
     assert "sk-example" not in result.stdout + result.stderr
 
@@ -60,3 +62,15 @@ def test_the_benchmark_prints_its_section() -> None:
     assert result.stdout.startswith("## Client: streaming and per-request overhead")
     assert "| streamed chunks per second (higher is better) |" in result.stdout
     assert "- machine:" in result.stdout and "- command: `python scripts/bench_client.py" in result.stdout
+
+
+def test_the_code_blocks_of_docs_client_md_run() -> None:
+    """Every Python block of docs/client.md runs as written (none needs a server), with no key in the environment."""
+    text = (ROOT / "docs" / "client.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    assert len(blocks) >= 4
+    env = {key: value for key, value in os.environ.items() if key not in ("AIMLAPI_KEY", "AIMLAPI_BASE_URL")}
+    for block in blocks:
+        result = subprocess.run([sys.executable, "-c", block], cwd=ROOT, env=env, capture_output=True, text=True,
+                                timeout=60, check=False)
+        assert result.returncode == 0, f"{block}\n{result.stderr}"

@@ -8,10 +8,11 @@ from typing import Any
 
 import httpx
 import pytest
-from gpt52_client._decode import decode_chunk, decode_completion
 from gpt52_client.chat import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, AsyncGpt52, Gpt52, build_request
+from gpt52_client.decode import decode_chunk, decode_completion
 from gpt52_client.exceptions import (
     APIConnectionError,
+    APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
     AuthenticationError,
@@ -271,6 +272,7 @@ def test_requests_are_built_with_the_generated_model() -> None:
 @pytest.mark.parametrize(("model", "messages", "params", "expected"), [
     ("openai/gpt-5-2", [{"role": "user", "content": "x"}], {"tools": 5},
      "the arguments do not form a request the spec accepts"),
+    ("", [{"role": "user", "content": "x"}], {}, "model must be a non-empty string"),
     ("openai/gpt-5-2", "hello", {}, "messages must be a list of messages, got str"),
     ("openai/gpt-5-2", [{"content": "x"}], {}, r"messages\[0\] must be a message with a role"),
     ("openai/gpt-5-2", [{"role": "user", "content": "x"}], {"reasoning_effort": "extreme"}, "reasoning_effort|extreme"),
@@ -309,11 +311,19 @@ def test_nulls_in_optional_members_the_spec_does_not_allow_read_as_absent() -> N
     assert completion.choices[0].message.annotations is None
 
 
-def test_a_null_in_a_required_member_is_rejected() -> None:
+def test_any_model_id_is_sent_as_given() -> None:
+    """The spec's ids are typing hints: a gateway serves sibling models the spec does not list."""
+    for model in ("openai/gpt-5-2-pro", "openai/gpt-5-2-chat-latest", "gpt-4o"):
+        body = build_request(model, [{"role": "user", "content": "x"}], False, {})
+        assert body.to_dict()["model"] == model
+
+
+def test_a_null_in_a_required_member_is_kept_by_default_and_rejected_when_strict() -> None:
     body = completion_body({"model": "openai/gpt-5-2", "messages": []})
     body["choices"][0]["finish_reason"] = None
-    with pytest.raises(TypeError):
-        decode_completion(body)
+    assert decode_completion(body).choices[0].finish_reason is None
+    with pytest.raises(APIResponseValidationError, match=r"choices\[0\]\.finish_reason: expected one of .*found null"):
+        decode_completion(body, strict=True)
 
 
 # -- events to chunks ---------------------------------------------------------------------------------------

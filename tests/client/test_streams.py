@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from gpt52_client.exceptions import APIResponseValidationError, APIStreamError
 from gpt52_client.streaming import MessageAccumulator
+from gpt52_client.types import Unset
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -80,14 +81,19 @@ def test_what_follows_done_is_ignored(make_api: MakeApi, loopback: LoopbackServe
     assert chunks[-1].choices[0].finish_reason == "stop"
 
 
-def test_a_payload_that_is_not_a_chunk_is_named(make_api: MakeApi, loopback: LoopbackServer) -> None:
-    api = make_api(loopback.base_url)
+def test_a_chunk_without_id_is_read_by_default_and_named_when_strict(make_api: MakeApi,
+                                                                    loopback: LoopbackServer) -> None:
     bad = chunk({"content": "x"}, None)
     del bad["id"]
+    canned = {"extra_headers": {"X-Mock-Mode": "canned"}, "x_loopback_chunks": [chunk({"content": "a"}, None), bad]}
+    lenient = make_api(loopback.base_url).stream(**canned)
+    assert [c.choices[0].delta.content for c in lenient] == ["a", "x"]
+    assert isinstance(lenient[1].id, Unset)
     with pytest.raises(APIResponseValidationError) as caught:
-        api.stream(extra_headers={"X-Mock-Mode": "canned"}, x_loopback_chunks=[chunk({"content": "a"}, None), bad])
-    assert "chunk 2 of the stream does not match ChatCompletionChunk" in str(caught.value)
-    assert "'id'" in str(caught.value)
+        make_api(loopback.base_url, strict=True).stream(**canned)
+    assert "chunk 2 of the stream: the answer does not match ChatCompletionChunk: id: expected a string, " \
+           "found nothing" in str(caught.value)
+    assert caught.value.request is not None and caught.value.issues[0].path == "id"
 
 
 # -- property: any chunk sequence reassembles ------------------------------------------------------------

@@ -1,19 +1,23 @@
-"""Off the hot path: a background thread that checks each proxied exchange, prints, records, and reports.
+"""Off the hot path: a background process that checks each proxied exchange, prints, records, and reports.
 
 The proxy's request handler only puts a :class:`~conformance.proxy.app.Captured` on a bounded queue (never
 blocking: when the checker falls behind by more than ``maxsize`` exchanges, the newest are counted as
-unchecked and forwarded all the same). The thread turns each into a redacted
+unchecked and forwarded all the same). The checker (a child process, so that checking never holds the
+proxy's interpreter lock) turns each into a redacted
 :class:`~conformance.suite.exchange.Exchange` (the reader of ``conformance traffic`` does the same for a
 recording), runs the suite's checks, prints each finding the first time its fingerprint is seen (one
-line), appends the exchange to the recording, and on :meth:`Sink.close` writes this process's findings
+line), appends the exchange to the recording, and when :meth:`Sink.close` stops it, writes its findings
 (one per fingerprint, with ``occurrences``) and counters for the report.
 """
 
 from __future__ import annotations
 
 import json
+import multiprocessing
+import multiprocessing.process
 import os
 import queue
+import signal
 import sys
 import threading
 from pathlib import Path
@@ -27,7 +31,7 @@ from conformance.traffic.adapter import Checker
 from conformance.traffic.model import Recorded, is_chat, parse_body_text, to_exchange
 from conformance.traffic.redact import redact_url
 
-_STOP = object()
+_STOP = "conformance-proxy-stop"
 
 
 def finding_line(finding: Finding) -> str:
@@ -69,67 +73,95 @@ class Counters:
 
 
 class Sink:
+    """Checks exchanges in a child process (``process=True``, the default: no GIL shared with the proxy's event
+    loop) or in a thread of the proxy's own process."""
+
     def __init__(self, checker: Checker, *, out: TextIO | None = None, record_dir: Path | None = None,
-                 raw_dir: Path | None = None, maxsize: int = 10_000) -> None:
+                 raw_dir: Path | None = None, maxsize: int = 10_000, process: bool = True) -> None:
         self.checker = checker
         self.out = out or sys.stdout
         self.record_dir = record_dir
         self.raw_dir = raw_dir
-        self.queue: queue.Queue[Any] = queue.Queue(maxsize=maxsize)
+        self.maxsize = maxsize
+        self.process = process
+        self.queue: Any = None
         self.counters = Counters()
         self.first: dict[str, Finding] = {}
         self.counts: dict[str, int] = {}
+        self.dropped = 0  # counted where submit() runs
         self._record: TextIO | None = None
-        self._thread: threading.Thread | None = None
+        self._worker: threading.Thread | multiprocessing.process.BaseProcess | None = None
 
     # -- the hot path ------------------------------------------------------------------------------------
     def submit(self, item: Captured) -> None:
         try:
             self.queue.put_nowait(item)
         except queue.Full:
-            self.counters.unchecked += 1
+            self.dropped += 1
 
     # -- lifecycle ---------------------------------------------------------------------------------------
     def start(self) -> Sink:
         if self.record_dir is not None:
             self.record_dir.mkdir(parents=True, exist_ok=True)
-            self._record = (self.record_dir / f"exchanges-proxy-{os.getpid()}.jsonl").open("a", encoding="utf-8")
-        self._thread = threading.Thread(target=self._run, name="proxy-checks", daemon=True)
-        self._thread.start()
+        if self.process:
+            context = multiprocessing.get_context("fork")
+            self.queue = context.Queue(maxsize=self.maxsize)
+            self._worker = context.Process(target=self._child, name="proxy-checks", daemon=True)
+        else:
+            self.queue = queue.Queue(maxsize=self.maxsize)
+            self._worker = threading.Thread(target=self._consume, name="proxy-checks", daemon=True)
+        self._worker.start()
         return self
 
     def close(self) -> None:
-        """Check what is still queued, then write this process's findings and counters."""
-        if self._thread is not None:
-            self.queue.put(_STOP)
-            self._thread.join()
-            self._thread = None
-        if self._record is not None:
-            self._record.close()
-            self._record = None
-        if self.raw_dir is not None:
-            self.raw_dir.mkdir(parents=True, exist_ok=True)
-            pid = os.getpid()
-            lines = []
-            for key, finding in self.first.items():
-                extra = dict(finding.extra)
-                extra["occurrences"] = self.counts[key]
-                lines.append(json.dumps(attrs.evolve(finding, extra=tuple(sorted(extra.items()))).to_dict(),
-                                        sort_keys=True))
-            (self.raw_dir / f"findings-proxy-{pid}.jsonl").write_text("".join(line + "\n" for line in lines))
-            (self.raw_dir / f"proxy-stats-{pid}.json").write_text(json.dumps(self.counters.as_dict()))
+        """Check what is still queued, then write the findings and counters (by the consumer)."""
+        if self._worker is not None:
+            self.queue.put((_STOP, self.dropped))
+            self._worker.join()
+            self._worker = None
 
-    # -- the checker thread ------------------------------------------------------------------------------
-    def _run(self) -> None:
-        while True:
-            item = self.queue.get()
-            if item is _STOP:
-                return
-            try:
-                self.handle(item)
-            except Exception as exc:  # a bug in a check must not stop the checking of later exchanges
-                self.out.write(f"proxy: internal error while checking an exchange: {type(exc).__name__}: {exc}\n")
-                self.out.flush()
+    # -- the consumer (child process or thread) ---------------------------------------------------------------
+    def _child(self) -> None:
+        # Ctrl-C reaches every process of the terminal's group: the checker finishes its queue when the
+        # proxy tells it to, not before
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        self._consume()
+
+    def _consume(self) -> None:
+        if self.record_dir is not None:
+            self._record = (self.record_dir / f"exchanges-proxy-{os.getpid()}.jsonl").open("a", encoding="utf-8")
+        try:
+            while True:
+                item = self.queue.get()
+                if isinstance(item, tuple) and item and item[0] == _STOP:
+                    self.counters.unchecked += int(item[1])
+                    return
+                try:
+                    self.handle(item)
+                except Exception as exc:  # a bug in a check must not stop the checking of later exchanges
+                    self.out.write(f"proxy: internal error while checking an exchange: {type(exc).__name__}: "
+                                   f"{exc}\n")
+                    self.out.flush()
+        finally:
+            if self._record is not None:
+                self._record.close()
+                self._record = None
+            self._write_raw()
+
+    def _write_raw(self) -> None:
+        if self.raw_dir is None:
+            return
+        self.raw_dir.mkdir(parents=True, exist_ok=True)
+        pid = os.getpid()
+        lines = []
+        for key, finding in self.first.items():
+            extra = dict(finding.extra)
+            extra["occurrences"] = self.counts[key]
+            lines.append(json.dumps(attrs.evolve(finding, extra=tuple(sorted(extra.items()))).to_dict(),
+                                    sort_keys=True))
+        (self.raw_dir / f"findings-proxy-{pid}.jsonl").write_text("".join(line + "\n" for line in lines))
+        (self.raw_dir / f"proxy-stats-{pid}.json").write_text(json.dumps(self.counters.as_dict()))
 
     def handle(self, item: Captured) -> None:
         counters = self.counters

@@ -26,7 +26,8 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import attrs
-import httpx
+
+from conformance.proxy.upstream import Response, UpstreamClient, UpstreamError, UpstreamTimeout
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -69,7 +70,7 @@ class ProxyOptions:
     connect_timeout: float = 10.0
     max_body: int = 32 * 1024 * 1024  # request bodies larger than this get 413
     check_limit: int = 16 * 1024 * 1024  # response bytes kept for checking, per exchange
-    max_connections: int = 512
+    max_connections: int = 512  # idle upstream connections kept for reuse
 
 
 def _error(status: int, message: str, code: str) -> tuple[int, bytes]:
@@ -86,21 +87,18 @@ class ProxyApp:
         parts = urlsplit(options.upstream)
         self.base = f"{parts.scheme}://{parts.netloc}"
         self.base_path = parts.path.rstrip("/")
-        self._client: httpx.AsyncClient | None = None
+        self._client: UpstreamClient | None = None
         self.requests = 0
 
-    def client(self) -> httpx.AsyncClient:
+    def client(self) -> UpstreamClient:
         if self._client is None:
-            limits = httpx.Limits(max_connections=self.options.max_connections,
-                                  max_keepalive_connections=self.options.max_connections, keepalive_expiry=30)
-            timeout = httpx.Timeout(self.options.timeout, connect=self.options.connect_timeout)
-            # no redirects followed and no default headers added: the request goes out as the client sent it
-            self._client = httpx.AsyncClient(limits=limits, timeout=timeout, follow_redirects=False, trust_env=False)
+            self._client = UpstreamClient(self.options.upstream, connect_timeout=self.options.connect_timeout,
+                                          read_timeout=self.options.timeout, max_idle=self.options.max_connections)
         return self._client
 
-    async def aclose(self) -> None:
+    def close(self) -> None:
         if self._client is not None:
-            await self._client.aclose()
+            self._client.close()
             self._client = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -127,66 +125,64 @@ class ProxyApp:
         request_body = b"".join(chunks)
         raw_path = scope.get("raw_path") or scope["path"].encode()
         query = scope.get("query_string") or b""
-        url = self.base + self.base_path + raw_path.decode("latin-1") + ("?" + query.decode("latin-1") if query
-                                                                          else "")
+        target = self.base_path + raw_path.decode("latin-1") + ("?" + query.decode("latin-1") if query else "")
         headers = [(k, v) for k, v in scope["headers"] if k.lower() not in _REQUEST_DROP]
-        captured = Captured(scope["method"], url, headers, request_body)
+        captured = Captured(scope["method"], self.base + target, headers, request_body)
         try:
-            await self._forward(captured, receive, send)
+            await self._forward(captured, target, receive, send)
         finally:
             captured.elapsed_ms = (time.perf_counter() - started) * 1000
             if self.sink is not None:
                 self.sink.submit(captured)
 
-    async def _forward(self, captured: Captured, receive: Receive, send: Send) -> None:
-        request = httpx.Request(captured.method, captured.url, headers=captured.request_headers,
-                                content=captured.request_body)
+    async def _forward(self, captured: Captured, target: str, receive: Receive, send: Send) -> None:
         try:
-            response = await self.client().send(request, stream=True)
-        except httpx.TimeoutException as exc:
-            captured.transport_error = f"upstream timeout before an answer ({type(exc).__name__})"
+            response = await self.client().send(captured.method, target, captured.request_headers,
+                                                captured.request_body)
+        except UpstreamTimeout as exc:
+            captured.transport_error = f"upstream timeout before an answer ({exc})"
             await _answer(send, *_error(504, f"conformance proxy: the upstream did not answer in time: {exc}",
                                         "upstream_timeout"))
             return
-        except httpx.HTTPError as exc:
-            captured.transport_error = f"upstream unreachable ({type(exc).__name__}: {exc})"
-            await _answer(send, *_error(502, f"conformance proxy: the upstream is unreachable: "
-                                        f"{type(exc).__name__}: {exc}", "upstream_unreachable"))
+        except UpstreamError as exc:
+            captured.transport_error = f"upstream unreachable ({exc})"
+            await _answer(send, *_error(502, f"conformance proxy: the upstream is unreachable: {exc}",
+                                        "upstream_unreachable"))
             return
-        captured.status = response.status_code
-        captured.response_headers = [(k, v) for k, v in response.headers.raw if k.lower() not in _RESPONSE_DROP]
+        captured.status = response.status
+        captured.response_headers = [(k, v) for k, v in response.headers if k.lower() not in _RESPONSE_DROP]
         try:
-            await send({"type": "http.response.start", "status": response.status_code,
+            await send({"type": "http.response.start", "status": response.status,
                         "headers": captured.response_headers})
-            streaming = response.headers.get("content-type", "").startswith("text/event-stream")
-            if streaming:
+            content_type = next((v for k, v in response.headers if k.lower() == b"content-type"), b"")
+            if content_type.startswith(b"text/event-stream"):
                 await self._relay_watching(captured, response, receive, send)
             else:
                 await self._relay(captured, response, send)
         finally:
-            await response.aclose()
+            response.release()
 
-    async def _relay(self, captured: Captured, response: httpx.Response, send: Send) -> bool:
-        """Relay the body chunk by chunk; False when the upstream failed midway (the client's answer is cut)."""
+    async def _relay(self, captured: Captured, response: Response, send: Send) -> bool:
+        """Relay the body piece by piece; False when the upstream failed midway (the client's answer is cut)."""
         kept = 0
         limit = self.options.check_limit
         try:
-            async for chunk in response.aiter_raw():
+            async for chunk in response.body():
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
                 if kept < limit:
                     captured.chunks.append(chunk)
                     kept += len(chunk)
                 else:
                     captured.truncated = True
-        except httpx.HTTPError as exc:
+        except UpstreamError as exc:
             # the upstream broke the answer: end the client's connection here too (uvicorn closes it when
             # the application returns without completing the response)
-            captured.transport_error = f"upstream failed during the body ({type(exc).__name__}: {exc})"
+            captured.transport_error = f"upstream failed during the body ({exc})"
             return False
         await send({"type": "http.response.body", "body": b"", "more_body": False})
         return True
 
-    async def _relay_watching(self, captured: Captured, response: httpx.Response, receive: Receive,
+    async def _relay_watching(self, captured: Captured, response: Response, receive: Receive,
                               send: Send) -> None:
         """A stream: relay it, and stop reading the upstream as soon as the client goes away."""
         relay = asyncio.ensure_future(self._relay(captured, response, send))
@@ -196,7 +192,7 @@ class ProxyApp:
             if relay not in done:
                 captured.client_gone = True
                 relay.cancel()
-                with contextlib.suppress(asyncio.CancelledError, httpx.HTTPError):
+                with contextlib.suppress(asyncio.CancelledError, UpstreamError):
                     await relay
         finally:
             watch.cancel()

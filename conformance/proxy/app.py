@@ -36,7 +36,9 @@ Send = Callable[[Message], Awaitable[None]]
 
 # hop-by-hop headers (RFC 9110 7.6.1) and the ones the HTTP layers set themselves
 _REQUEST_DROP = frozenset({b"connection", b"keep-alive", b"proxy-authenticate", b"proxy-authorization", b"te",
-                           b"trailer", b"transfer-encoding", b"upgrade", b"host", b"content-length"})
+                           b"trailer", b"transfer-encoding", b"upgrade", b"host", b"content-length",
+                           # the proxy has the whole body already: no interim 100 from the upstream
+                           b"expect"})
 _RESPONSE_DROP = frozenset({b"connection", b"keep-alive", b"proxy-authenticate", b"trailer", b"transfer-encoding",
                             b"upgrade"})
 _JSON = [(b"content-type", b"application/json")]

@@ -19,6 +19,7 @@ import attrs
 
 from conformance.errors import UsageError
 from conformance.findings import Finding, Level
+from conformance.mock.serve import bind, is_loopback, serve
 from conformance.proxy.app import ProxyApp, ProxyOptions
 from conformance.proxy.sink import Sink
 from conformance.traffic.adapter import Outcome, load_checker, merge_counted, report, terminal
@@ -51,6 +52,9 @@ def check_upstream(url: str) -> str:
         raise UsageError(f"--upstream {url!r}: expected a base URL without query or fragment")
     if parts.username or parts.password:
         raise UsageError("--upstream: expected a URL without user:password (the client's key passes through)")
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
+        raise UsageError(f"--upstream {url}: refusing to forward API keys over plain http to {parts.hostname}",
+                         hint="use https, or a loopback address for local servers")
     return url.rstrip("/")
 
 
@@ -77,8 +81,6 @@ def counter_lines(counters: dict[str, int]) -> list[str]:
 
 
 def run_proxy(options: ProxyRunOptions, *, out: TextIO | None = None) -> tuple[Outcome, str]:
-    from conformance.mock.serve import bind, serve
-
     stdout = out or sys.stdout
     upstream = check_upstream(options.upstream)
     if not 1 <= options.workers <= 64:

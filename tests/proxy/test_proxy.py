@@ -234,6 +234,7 @@ def test_mock_with_two_workers_answers_and_stops_cleanly() -> None:
 
 @pytest.mark.parametrize(("args", "expected"), [
     (["--upstream", "ftp://example.com"], "expected an http(s) URL"),
+    (["--upstream", "http://api.example.com"], "refusing to forward API keys over plain http"),
     (["--upstream", "http://127.0.0.1:1", "--workers", "0"], "--workers 0: expected 1 to 64"),
     (["--upstream", "http://127.0.0.1:1", "--host", "0.0.0.0"], "expected a loopback address"),
 ])

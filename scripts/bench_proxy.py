@@ -229,6 +229,7 @@ def main(argv: list[str] | None = None) -> int:
             labels["prism"] = f"`prism proxy` (Stoplight Prism {prism_version(prism_binary())}, log level warn) " \
                               "→ upstream"
         for url in servers.values():
+            ready(url, 180)  # Prism takes a while to start
             httpx.post(url + PATH, json=BODY, headers=HEADERS, timeout=60).raise_for_status()
         latency = {name: sequential(servers[name], args.latency_seconds) for name in ("direct", "proxy-1w")}
         for name, url in servers.items():

@@ -10,6 +10,8 @@ HELP = "a validating proxy: forward to --upstream unchanged (streams too), check
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from conformance.cli import add_common
+
     parser.add_argument("--upstream", required=True, help="base URL of the API, e.g. https://api.aimlapi.com")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8080, help="TCP port; 0 picks a free one (default: 8080)")
@@ -31,10 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="seconds to wait for the upstream's next bytes (default: 600); then 504")
     parser.add_argument("--connect-timeout", type=float, default=10.0,
                         help="seconds to connect to the upstream (default: 10); then 504")
-    parser.add_argument("--fail-on", default="error", choices=("error", "breaking", "warning", "info", "never"),
-                        help="exit 1 when a new finding reaches this level (default: error)")
-    parser.add_argument("--mirror", default=None,
-                        help="read upstream files from this mirror directory (default: $SPEC_MIRROR)")
+    add_common(parser, fail_on="error")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -53,6 +52,17 @@ def run(args: argparse.Namespace) -> int:
         check_requests=not args.no_request_checks, timeout=args.timeout, connect_timeout=args.connect_timeout,
         allow_non_loopback=args.allow_non_loopback)
     outcome, text = run_proxy(options)
+    if args.format == "json":
+        from conformance.report import render_json
+
+        text = render_json(outcome.new, {"target": f"proxy to {options.upstream}",
+                                         "acknowledged": len(outcome.acknowledged)})
+    elif args.format == "markdown":
+        text = (options.report_dir / "summary.md").read_text()
+    if args.output:
+        from conformance.commands._common import write_report
+
+        write_report(Path(args.output), text)
     sys.stdout.write(text)
     sys.stdout.flush()
     return outcome.exit_code

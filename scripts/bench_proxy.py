@@ -251,7 +251,8 @@ def main(argv: list[str] | None = None) -> int:
         counters = shutdown_counters(workdir / "proxy-1w.log")
     lines = ["## Validating proxy (`scripts/bench_proxy.py`)", "",
              f"Command: `{command}`  ", f"Machine: {machine('wrk')}  ",
-             "Upstream: the mock, one process, log off. All figures from this one run.", "",
+             "Upstream: the mock, one process, log off. All figures from this one run; on a machine whose cores "
+             "are shared with other work, read the ratios within the run, not the absolute figures.", "",
              "Latency of one request alone (one connection, sequential, httpx client, "
              f"{args.latency_seconds:g} s each):", "",
              "| path | requests | p50 ms | p99 ms |", "|---|---:|---:|---:|"]

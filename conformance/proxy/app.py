@@ -58,7 +58,7 @@ class Captured:
     truncated: bool = False  # more than the check limit arrived: the copy is incomplete
     transport_error: str | None = None
     elapsed_ms: float = 0.0
-    client_gone: bool = False
+    client_gone: bool = False  # the client left (or the proxy stopped) before the answer ended
 
 
 class Sink(Protocol):
@@ -132,6 +132,9 @@ class ProxyApp:
         captured = Captured(scope["method"], self.base + target, headers, request_body)
         try:
             await self._forward(captured, target, receive, send)
+        except asyncio.CancelledError:
+            captured.client_gone = True  # cut short by the proxy's own shutdown: nothing to judge
+            raise
         finally:
             captured.elapsed_ms = (time.perf_counter() - started) * 1000
             if self.sink is not None:

@@ -70,8 +70,9 @@ def collect(raw_dir: Path) -> tuple[list[Finding], dict[str, int]]:
 
 
 def counter_lines(counters: dict[str, int]) -> list[str]:
-    lines = [f"{counters.get('exchanges', 0)} exchange(s) proxied: {counters.get('checked', 0)} chat completion(s) "
-             f"checked, {counters.get('other', 0)} for other endpoints not checked"]
+    total = counters.get("exchanges", 0) + counters.get("unchecked", 0)
+    lines = [f"{total} exchange(s) proxied: {counters.get('checked', 0)} chat completion(s) checked, "
+             f"{counters.get('other', 0)} for other endpoints not checked"]
     notes = {"upstream_failures": "upstream failure(s) answered 502/504",
              "client_gone": "left unchecked because the client disconnected first",
              "truncated": "left unchecked because the answer exceeded the check limit",

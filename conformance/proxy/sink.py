@@ -1,8 +1,8 @@
 """Off the hot path: a background process that checks each proxied exchange, prints, records, and reports.
 
 The proxy's request handler only puts a :class:`~conformance.proxy.app.Captured` on a bounded queue (never
-blocking: when the checker falls behind by more than ``maxsize`` exchanges, the newest are counted as
-unchecked and forwarded all the same). The checker (a child process, so that checking never holds the
+blocking: when the checker falls behind by more than ``maxsize`` exchanges or ``max_bytes`` of them, the newest
+are counted as unchecked and forwarded all the same). The checker (a child process, so that checking never holds the
 proxy's interpreter lock) turns each into a redacted
 :class:`~conformance.suite.exchange.Exchange` (the reader of ``conformance traffic`` does the same for a
 recording), runs the suite's checks, prints each finding the first time its fingerprint is seen (one
@@ -58,6 +58,10 @@ def to_recorded(item: Captured) -> Recorded:
                     transport_error=item.transport_error)
 
 
+def _size(item: Captured) -> int:
+    return len(item.request_body) + sum(len(c) for c in item.chunks) + 512
+
+
 @attrs.define
 class Counters:
     exchanges: int = 0
@@ -77,13 +81,16 @@ class Sink:
     loop) or in a thread of the proxy's own process."""
 
     def __init__(self, checker: Checker, *, out: TextIO | None = None, record_dir: Path | None = None,
-                 raw_dir: Path | None = None, maxsize: int = 10_000, process: bool = True) -> None:
+                 raw_dir: Path | None = None, maxsize: int = 10_000, max_bytes: int = 256 * 1024 * 1024,
+                 process: bool = True) -> None:
         self.checker = checker
         self.out = out or sys.stdout
         self.record_dir = record_dir
         self.raw_dir = raw_dir
         self.maxsize = maxsize
+        self.max_bytes = max_bytes
         self.process = process
+        self.queued_bytes: Any = None  # bytes waiting for the checker (shared with it)
         self.queue: Any = None
         self.counters = Counters()
         self.first: dict[str, Finding] = {}
@@ -94,17 +101,27 @@ class Sink:
 
     # -- the hot path ------------------------------------------------------------------------------------
     def submit(self, item: Captured) -> None:
+        size = _size(item)
+        counter = self.queued_bytes
+        with counter.get_lock():
+            if counter.value + size > self.max_bytes:
+                self.dropped += 1
+                return
+            counter.value += size
         try:
             self.queue.put_nowait(item)
         except queue.Full:
             self.dropped += 1
+            with counter.get_lock():
+                counter.value -= size
 
     # -- lifecycle ---------------------------------------------------------------------------------------
     def start(self) -> Sink:
         if self.record_dir is not None:
             self.record_dir.mkdir(parents=True, exist_ok=True)
+        context = multiprocessing.get_context("fork")
+        self.queued_bytes = context.Value("q", 0)
         if self.process:
-            context = multiprocessing.get_context("fork")
             self.queue = context.Queue(maxsize=self.maxsize)
             self._worker = context.Process(target=self._child, name="proxy-checks", daemon=True)
         else:
@@ -137,6 +154,8 @@ class Sink:
                 if isinstance(item, tuple) and item and item[0] == _STOP:
                     self.counters.unchecked += int(item[1])
                     return
+                with self.queued_bytes.get_lock():
+                    self.queued_bytes.value -= _size(item)
                 try:
                     self.handle(item)
                 except Exception as exc:  # a bug in a check must not stop the checking of later exchanges

@@ -242,3 +242,35 @@ def test_bad_options_exit_2(args: list[str], expected: str, tmp_path: Path) -> N
     done = subprocess.run([sys.executable, "-m", "conformance", "proxy", "--port", "0", "--report-dir",
                            str(tmp_path), *args], capture_output=True, text=True, env=_env(), timeout=120)
     assert done.returncode == 2 and expected in done.stderr and "Traceback" not in done.stderr
+
+
+def test_kept_alive_connections_the_upstream_closed_are_replaced(tmp_path: Path) -> None:
+    answer = b'{"error": {"message": "no", "type": "x", "param": null, "code": null}}'
+
+    def once_per_connection(conn: socket.socket) -> None:  # answers, then closes without saying so
+        conn.sendall(b"HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\n"
+                     + f"content-length: {len(answer)}\r\n\r\n".encode() + answer)
+
+    with ScriptedUpstream(once_per_connection) as upstream, Proxy(upstream.url, tmp_path) as proxy, \
+            httpx.Client(base_url=proxy.base_url) as client:
+        statuses = [client.post("/v1/chat/completions", json={}).status_code for _ in range(5)]
+    assert statuses == [400] * 5
+
+
+def test_a_client_leaving_a_stream_closes_the_upstream_request(tmp_path: Path) -> None:
+    closed = threading.Event()
+
+    def endless(conn: socket.socket) -> None:
+        conn.sendall(sse_head() + chunk(b'data: {"n": 1}\n\n'))
+        conn.settimeout(30)
+        try:
+            closed.set() if conn.recv(1) == b"" else None
+        except OSError:
+            closed.set()
+
+    with ScriptedUpstream(endless) as upstream, Proxy(upstream.url, tmp_path) as proxy:
+        with httpx.stream("POST", proxy.base_url + "/v1/chat/completions", json={"stream": True},
+                          timeout=60) as response:
+            assert next(response.iter_lines()) == 'data: {"n": 1}'
+        # the client has gone: the proxy abandons the upstream request instead of reading it to its end
+        assert closed.wait(timeout=30)

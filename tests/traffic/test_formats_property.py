@@ -27,7 +27,6 @@ URL = "https://api.example.com/v1/chat/completions"
 
 def _vcr(style: str, request: dict[str, Any], response: dict[str, Any]) -> str:
     text = json.dumps(response)
-    body: dict[str, Any] = {}
     headers: dict[str, list[str]] = {"content-type": ["application/json"]}
     resp: dict[str, Any] = {"status": {"code": 200, "message": "OK"}, "headers": headers}
     if style == "string":
@@ -39,7 +38,6 @@ def _vcr(style: str, request: dict[str, Any], response: dict[str, Any]) -> str:
         resp["body"] = {"base64_string": base64.b64encode(text.encode()).decode()}
     else:
         resp["parsed_body"] = response
-    del body
     return yaml.safe_dump({"interactions": [{"request": {"method": "POST", "uri": URL, "headers": {},
                                                          "body": json.dumps(request)}, "response": resp}]})
 
@@ -69,5 +67,5 @@ def test_every_format_reads_back_the_same_exchange(request: dict[str, Any], resp
             path.write_text(text)
             (rec,) = list(read_file(path))
             ex = to_exchange(rec)
-            assert (ex.status, ex.request_body, ex.json_body(), ex.request_complete) == (200, request, response, True), \
-                name
+            got = (ex.status, ex.request_body, ex.json_body(), ex.request_complete)
+            assert got == (200, request, response, True), name

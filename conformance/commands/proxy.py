@@ -26,6 +26,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--spec", choices=("published", "normalised"), default="published",
                         help="check against the published spec (default) or the normalised one")
     parser.add_argument("--no-baseline", action="store_true", help="report every finding, acknowledged or not")
+    parser.add_argument("--fail-on-source", default="server", metavar="SOURCES",
+                        help="whose findings decide the exit code, as for `conformance run`: comma-separated "
+                        "server, spec, doc, or all (default server)")
     parser.add_argument("--strict", action="store_true", help="undocumented response fields are errors")
     parser.add_argument("--no-request-checks", action="store_true",
                         help="do not check request bodies against the request schema")
@@ -40,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
     from conformance.commands._common import fail_on
     from conformance.errors import UsageError
     from conformance.proxy.run import ProxyRunOptions, run_proxy
+    from conformance.traffic.adapter import fail_sources
 
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port {args.port}: expected 0 to 65535")
@@ -48,7 +52,8 @@ def run(args: argparse.Namespace) -> int:
     options = ProxyRunOptions(
         upstream=args.upstream, host=args.host, port=args.port, workers=args.workers,
         record=Path(args.record) if args.record else None, report_dir=Path(args.report_dir), spec=args.spec,
-        strict=args.strict, baseline=not args.no_baseline, fail_on=fail_on(args), mirror=args.mirror,
+        strict=args.strict, baseline=not args.no_baseline, fail_on=fail_on(args),
+        fail_sources=fail_sources(args.fail_on_source), mirror=args.mirror,
         check_requests=not args.no_request_checks, timeout=args.timeout, connect_timeout=args.connect_timeout,
         allow_non_loopback=args.allow_non_loopback)
     outcome, text = run_proxy(options)

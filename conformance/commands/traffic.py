@@ -17,6 +17,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="check against the published spec (default) or the normalised one")
     parser.add_argument("--report-dir", default="reports", help="where findings.json, junit.xml, summary.md go")
     parser.add_argument("--no-baseline", action="store_true", help="report every finding, acknowledged or not")
+    parser.add_argument("--fail-on-source", default="server", metavar="SOURCES",
+                        help="whose findings decide the exit code, as for `conformance run`: comma-separated "
+                        "server, spec, doc, or all (default server)")
     parser.add_argument("--strict", action="store_true", help="undocumented response fields are errors")
     parser.add_argument("--no-request-checks", action="store_true",
                         help="do not check recorded request bodies against the request schema")
@@ -26,10 +29,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from conformance.commands._common import fail_on, write_report
     from conformance.report import render_json
+    from conformance.traffic.adapter import fail_sources
     from conformance.traffic.run import TrafficOptions, check_traffic
 
     options = TrafficOptions(spec=args.spec, strict=args.strict, report_dir=Path(args.report_dir),
-                             baseline=not args.no_baseline, fail_on=fail_on(args), fmt=args.format,
+                             baseline=not args.no_baseline, fail_on=fail_on(args),
+                             fail_sources=fail_sources(args.fail_on_source), fmt=args.format,
                              mirror=args.mirror, check_requests=not args.no_request_checks)
     outcome, stats, text = check_traffic([Path(f) for f in args.files], options)
     if args.format == "json":

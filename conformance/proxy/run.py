@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import attrs
 
 from conformance.errors import UsageError
-from conformance.findings import Finding, Level
+from conformance.findings import Finding, Level, Source
 from conformance.mock.serve import bind, is_loopback, serve
 from conformance.proxy.app import ProxyApp, ProxyOptions
 from conformance.proxy.sink import Sink
@@ -37,6 +37,7 @@ class ProxyRunOptions:
     strict: bool = False
     baseline: bool = True
     fail_on: Level | None = Level.ERROR
+    fail_sources: frozenset[Source] = frozenset({Source.SERVER})
     mirror: str | None = None
     check_requests: bool = True
     timeout: float = 600.0
@@ -120,6 +121,8 @@ def run_proxy(options: ProxyRunOptions, *, out: TextIO | None = None) -> tuple[O
     target = f"proxy to {upstream}"
     section = "### Proxied traffic\n\n" + "\n".join(f"- {line}" for line in lines)
     outcome = report(findings, report_dir=report_dir, target=target, spec=options.spec, baseline=options.baseline,
-                     fail_on=options.fail_on, meta={"proxy": counters}, section=section)
-    text = "\n".join(lines) + "\n" + terminal(outcome, title=target, report_dir=report_dir, spec=options.spec)
+                     fail_on=options.fail_on, fail_sources=options.fail_sources, meta={"proxy": counters},
+                     section=section)
+    text = "\n".join(lines) + "\n" + terminal(outcome, title=target, report_dir=report_dir, spec=options.spec,
+                                              fail_on=options.fail_on)
     return outcome, text

@@ -55,11 +55,18 @@ def to_recorded(item: Captured) -> Recorded:
                     request_body=body, request_complete=True, status=item.status,
                     response_headers=tuple((_text(k), _text(v)) for k, v in item.response_headers),
                     response_body=b"".join(item.chunks) if item.status is not None else None,
-                    transport_error=item.transport_error)
+                    transport_error=item.transport_error, request_text=_request_text(item.request_body))
 
 
 def _size(item: Captured) -> int:
     return len(item.request_body) + sum(len(c) for c in item.chunks) + 512
+
+
+def _request_text(body: bytes) -> str | None:
+    try:
+        return body.decode("utf-8") or None
+    except UnicodeDecodeError:
+        return None
 
 
 @attrs.define

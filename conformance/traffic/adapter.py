@@ -16,7 +16,7 @@ import attrs
 
 from conformance import paths
 from conformance.baseline import Baseline
-from conformance.findings import Finding, Level, exit_code_for
+from conformance.findings import Finding, Level, Source, exit_code_for
 from conformance.report import atomic_write
 from conformance.suite.checks import CheckContext, SpecView, check_exchange
 from conformance.suite.exchange import Exchange
@@ -74,25 +74,37 @@ def merge_counted(findings: Sequence[Finding]) -> list[Finding]:
     return sort_findings(out)
 
 
+DEFAULT_SOURCES = frozenset({Source.SERVER})
+
+
+def fail_sources(text: str) -> frozenset[Source]:
+    """``--fail-on-source``, parsed as ``conformance run`` parses it."""
+    from conformance.commands.run import _fail_sources
+
+    return _fail_sources(text)
+
+
 @attrs.frozen
 class Outcome:
     findings: tuple[Finding, ...]
     new: tuple[Finding, ...]
     acknowledged: tuple[Finding, ...]
     exit_code: int
+    fail_sources: frozenset[Source] = DEFAULT_SOURCES
 
 
 def report(findings: Sequence[Finding], *, report_dir: Path, target: str, spec: str, baseline: bool,
-           fail_on: Level | None, fmt: str = "text", meta: dict[str, Any] | None = None,
-           section: str = "") -> Outcome:
+           fail_on: Level | None, fail_sources: frozenset[Source] = DEFAULT_SOURCES, fmt: str = "text",
+           meta: dict[str, Any] | None = None, section: str = "") -> Outcome:
     """findings.json, junit.xml and summary.md as ``conformance run`` writes them, plus ``meta`` (in
-    findings.json) and ``section`` (appended to summary.md); the exit code from the new findings."""
-    from conformance.suite.runner import RunOptions, write_reports
+    findings.json) and ``section`` (appended to summary.md); the exit code from the new findings whose source
+    is one of ``fail_sources``, as ``conformance run`` decides it."""
+    from conformance.suite.runner import ALWAYS_DECIDE, RunOptions, write_reports
 
     base = Baseline.load(paths.baseline_path()) if baseline else Baseline(paths.baseline_path(), ())
     new, acknowledged, _stale = base.split(findings)
     options = RunOptions(target=target, spec=spec, report_dir=report_dir, baseline=baseline, fail_on=fail_on,
-                         fmt=fmt)
+                         fmt=fmt, fail_sources=fail_sources)
     report_dir.mkdir(parents=True, exist_ok=True)
     # stale entries are not reported: recorded traffic covers only what was recorded, not the baseline's scope
     write_reports(report_dir, findings, new, acknowledged, (), target, options)
@@ -105,12 +117,15 @@ def report(findings: Sequence[Finding], *, report_dir: Path, target: str, spec: 
     if section:
         summary = report_dir / "summary.md"
         atomic_write(summary, summary.read_text().rstrip("\n") + "\n\n" + section.strip("\n") + "\n")
-    return Outcome(tuple(findings), tuple(new), tuple(acknowledged), exit_code_for(new, fail_on))
+    deciding = [f for f in new if f.source in fail_sources or f.rule_id in ALWAYS_DECIDE]
+    return Outcome(tuple(findings), tuple(new), tuple(acknowledged), exit_code_for(deciding, fail_on),
+                   fail_sources)
 
 
-def terminal(outcome: Outcome, *, title: str, report_dir: Path, spec: str) -> str:
+def terminal(outcome: Outcome, *, title: str, report_dir: Path, spec: str, fail_on: Level | None) -> str:
     from conformance.suite.runner import RunOptions, RunResult, terminal_summary
 
     result = RunResult(outcome.findings, outcome.new, outcome.acknowledged, (), 0, outcome.exit_code, title)
-    text = terminal_summary(result, RunOptions(spec=spec, report_dir=report_dir))
+    text = terminal_summary(result, RunOptions(spec=spec, report_dir=report_dir, fail_on=fail_on,
+                                               fail_sources=outcome.fail_sources))
     return text.replace("conformance run against ", "", 1)

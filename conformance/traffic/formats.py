@@ -168,6 +168,13 @@ def _vcr_response_body(response: dict[str, Any], headers: tuple[tuple[str, str],
     return json_bytes(body)  # a body stored parsed directly under `body`
 
 
+def _vcr_request_text(request: dict[str, Any]) -> str | None:
+    body = request.get("body")
+    if isinstance(body, dict) and isinstance(body.get("string"), str):
+        body = body["string"]
+    return body if isinstance(body, str) and body else None
+
+
 def _vcr_request_body(request: dict[str, Any], headers: tuple[tuple[str, str], ...]) -> tuple[Any, bool]:
     if "parsed_body" in request:
         return request["parsed_body"], True
@@ -220,7 +227,7 @@ def _read_vcr(path: Path, doc: dict[str, Any]) -> Iterator[Recorded]:
         else:
             error = "no response recorded"
         yield Recorded(f"{path.name}#{index}", request["method"], request["uri"], req_headers, req_body, complete,
-                       status, resp_headers, resp_body, error)
+                       status, resp_headers, resp_body, error, _vcr_request_text(request))
 
 
 # -- HAR --------------------------------------------------------------------------------------------------
@@ -252,6 +259,7 @@ def _read_har(path: Path, log: dict[str, Any]) -> Iterator[Recorded]:
         method = str(request.get("method") or "GET")
         req_headers = _har_headers(request.get("headers"), f"{where}.request.headers")
         post = request.get("postData")
+        post_text = post.get("text") if isinstance(post, dict) and isinstance(post.get("text"), str) else None
         req_body: Any = None
         complete = method.upper() != "POST"
         if isinstance(post, dict) and isinstance(post.get("text"), str):
@@ -283,7 +291,7 @@ def _read_har(path: Path, log: dict[str, Any]) -> Iterator[Recorded]:
         else:
             error = str(entry.get("_error") or "no response recorded (status 0: aborted or blocked)")
         yield Recorded(f"{path.name}#{index}", method, request["url"], req_headers, req_body, complete, status,
-                       resp_headers, body, error)
+                       resp_headers, body, error, post_text or None)
 
 
 # -- JSON Lines -------------------------------------------------------------------------------------------
@@ -319,7 +327,7 @@ def _from_project(item: dict[str, Any], origin: str, where: str) -> Recorded:
                         tuple((str(k), str(v)) for k, v in (item.get("request_headers") or {}).items()),
                         item.get("request_body"), bool(item.get("request_complete", True)), item.get("status"),
                         tuple((str(k), str(v)) for k, v in (item.get("response_headers") or {}).items()), body,
-                        item.get("transport_error"))
+                        item.get("transport_error"), item.get("request_text"))
     except (KeyError, AttributeError, TypeError) as exc:
         raise InputError(f"{where}: expected a recorded exchange (method, url, status, response_body...), "
                          f"found {type(exc).__name__}: {exc}") from None
@@ -354,6 +362,7 @@ def _from_pair(item: dict[str, Any], origin: str, where: str) -> Recorded:
     method, url = "POST", "https://recorded.invalid/v1/chat/completions"
     req_headers: tuple[tuple[str, str], ...] = ()
     req_body: Any = None
+    req_text: str | None = None
     complete = False
     if isinstance(request, dict) and request and set(request) <= _ENVELOPE_REQUEST | {"query"}:
         method = str(request.get("method") or method)
@@ -361,6 +370,7 @@ def _from_pair(item: dict[str, Any], origin: str, where: str) -> Recorded:
         req_headers = _pair_headers(request.get("headers"), f"{where}: request.headers")
         body = request.get("body")
         req_body = parse_body_text(body) if isinstance(body, str | bytes) else body
+        req_text = body if isinstance(body, str) and body else None
         complete = req_body is not None and not request.get("partial") and request.get("complete", True) is not False
     elif request is not None:
         req_body, complete = request, True
@@ -387,7 +397,8 @@ def _from_pair(item: dict[str, Any], origin: str, where: str) -> Recorded:
             resp_body = None if body is None else json_bytes(body)
     else:
         resp_body = json_bytes(response)
-    return Recorded(origin, method, url, req_headers, req_body, complete, status, resp_headers, resp_body)
+    return Recorded(origin, method, url, req_headers, req_body, complete, status, resp_headers, resp_body,
+                    request_text=req_text)
 
 
 def _sse(events: list[Any]) -> bytes:

@@ -43,6 +43,7 @@ class Recorded:
     response_headers: tuple[tuple[str, str], ...]
     response_body: bytes | None
     transport_error: str | None = None
+    request_text: str | None = None  # the request body exactly as sent, when recorded as text
 
 
 def is_chat(method: str, url: str) -> bool:
@@ -109,7 +110,8 @@ def to_exchange(rec: Recorded) -> Exchange:
     return Exchange.build(operation=OPERATION, method=rec.method, url=redact_url(spec_url(rec.url)),
                           request_headers=redact_headers(rec.request_headers), request_body=rec.request_body,
                           status=rec.status, response_headers=response_headers, response_body=body,
-                          transport_error=transport_error, request_complete=rec.request_complete)
+                          transport_error=transport_error, request_complete=rec.request_complete,
+                          request_text=rec.request_text if rec.request_complete else None)
 
 
 def parse_body_text(text: str | bytes | None, content_type: str = "") -> Any:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import attrs
 
-from conformance.findings import Finding, Level
+from conformance.findings import Finding, Level, Source
 from conformance.traffic.adapter import Checker, Outcome, aggregate, load_checker, report, terminal
 from conformance.traffic.formats import expand, read_file
 from conformance.traffic.model import is_chat, to_exchange
@@ -61,6 +61,7 @@ class TrafficOptions:
     report_dir: Path = Path("reports")
     baseline: bool = True
     fail_on: Level | None = Level.ERROR
+    fail_sources: frozenset[Source] = frozenset({Source.SERVER})
     fmt: str = "text"
     mirror: str | None = None
     check_requests: bool = True
@@ -132,8 +133,9 @@ def check_traffic(paths: Sequence[Path], options: TrafficOptions) -> tuple[Outco
         target = target[:159] + "…"
     section = "### Recorded traffic\n\n" + "\n".join(f"- {line.strip()}" for line in stats.lines())
     outcome = report(findings, report_dir=options.report_dir, target=target, spec=options.spec,
-                     baseline=options.baseline, fail_on=options.fail_on, fmt=options.fmt,
+                     baseline=options.baseline, fail_on=options.fail_on, fail_sources=options.fail_sources,
+                     fmt=options.fmt,
                      meta={"traffic": stats.as_dict()}, section=section)
-    text = terminal(outcome, title=target, report_dir=options.report_dir, spec=options.spec)
+    text = terminal(outcome, title=target, report_dir=options.report_dir, spec=options.spec, fail_on=options.fail_on)
     text = "\n".join(stats.lines()) + "\n" + text
     return outcome, stats, text

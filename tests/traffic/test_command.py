@@ -49,7 +49,8 @@ def test_clean_recording_exits_0_and_says_how_many_requests_were_partial(
     assert "2 chat completion(s) with a request not recorded or recorded in part" in out
     data = json.loads((tmp_path / "r" / "findings.json").read_text())
     assert data["meta"]["traffic"]["request_incomplete"] == 2
-    assert code == (1 if any(f["level"] == "error" for f in data["findings"]) else 0)
+    deciding = [f for f in data["findings"] if f["level"] == "error" and f["source"] == "server"]
+    assert code == (1 if deciding else 0)
 
 
 def test_json_format_and_a_folder_of_recordings(spec_env: Path, tmp_path: Path,
@@ -86,3 +87,20 @@ def test_real_cassettes_are_all_checked(spec_env: Path, cassettes: Path, tmp_pat
     assert "64 file(s), 91 recorded exchange(s): 90 chat completion(s) checked (19 streamed), 1 for other" in out
     text = (tmp_path / "r" / "findings.json").read_text()
     assert "__cf_bm" not in text and "_cfuvid" not in text
+
+
+def test_spec_faults_decide_the_exit_code_only_when_asked_as_for_run(
+        spec_env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # a stream as OpenAI-compatible servers send it: only the published chunk schema objects (a spec defect)
+    recording = tmp_path / "stream.jsonl"
+    recording.write_text(json.dumps({"request": {**samples.REQUEST, "stream": True},
+                                     "response": {"status": 200, "events": [*samples.CHUNKS, "[DONE]"]}}) + "\n")
+    code, out, _ = _run(capsys, str(recording), "--report-dir", str(tmp_path / "r"), "--no-baseline")
+    sources = {f["source"] for f in json.loads((tmp_path / "r" / "findings.json").read_text())["findings"]}
+    assert sources == {"spec"} and code == 0
+    assert "exit code decided by findings of source server" in out
+    code, _, _ = _run(capsys, str(recording), "--report-dir", str(tmp_path / "r"), "--no-baseline",
+                      "--fail-on-source", "all")
+    assert code == 1
+    code, _, err = _run(capsys, str(recording), "--report-dir", str(tmp_path / "r"), "--fail-on-source", "nobody")
+    assert code == 2 and "--fail-on-source" in err

@@ -31,6 +31,8 @@ def test_vcr_bodies_in_every_encoding_read_as_the_same_completion(tmp_path: Path
     assert ex.status == 200 and ex.content_type == "application/json"
     assert json.loads(ex.response_body) == samples.COMPLETION
     assert ex.request_body == samples.REQUEST and ex.request_complete
+    assert ex.request_text == json.dumps(samples.REQUEST)  # the reproduce line sends the recorded bytes
+    assert "--data-binary" in ex.curl()
     assert ex.url == "https://api.example.com/v1/chat/completions"  # /openai/v1 mapped onto the spec's path
 
 

@@ -224,6 +224,13 @@ def main(argv: list[str] | None = None) -> int:
             name = f"proxy-{workers}w"
             _, servers[name] = stack.enter_context(proxy(workdir, upstream, workers, name))
             labels[name] = f"`conformance proxy --workers {workers}` → upstream (checks on)"
+        prism_note = ""
+        if not args.no_prism:
+            try:
+                prism_binary()  # installed once with npm into .cache/prism
+            except (RuntimeError, OSError, subprocess.CalledProcessError) as exc:
+                prism_note = f"Prism left out: {exc}"
+                args.no_prism = True
         if not args.no_prism:
             _, servers["prism"] = stack.enter_context(prism_proxy(workdir, upstream))
             labels["prism"] = f"`prism proxy` (Stoplight Prism {prism_version(prism_binary())}, log level warn) " \
@@ -283,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
         verdicts.append(f"proxy / Prism proxy = **{ratio:.1f}×** (1 worker "
                         f"{rows['proxy-1w']['rps'] / rows['prism']['rps']:.1f}×; goal ≥ 3×: "
                         f"{'met' if ratio >= 3 else 'missed'})")
-    lines += ["", "From this run: " + "; ".join(verdicts) + ".",
+    lines += ["", "From this run: " + "; ".join(verdicts) + ".", *(["", prism_note] if prism_note else []),
               "", f"The 1-worker proxy's shutdown summary after all of it: {counters}."]
     sys.stdout.write("\n".join(lines) + "\n")
     return 0

@@ -277,7 +277,9 @@ def _read_har(path: Path, log: dict[str, Any]) -> Iterator[Recorded]:
             raw_content = response.get("content")
             content: dict[str, Any] = raw_content if isinstance(raw_content, dict) else {}
             text = content.get("text")
-            if isinstance(text, str):
+            size = content.get("size")
+            if isinstance(text, str) and not (text == "" and isinstance(size, int) and size > 0):
+                # (an empty text for a non-empty answer: the browser did not keep it, as Chrome does for streams)
                 if str(content.get("encoding") or "").lower() == "base64":
                     try:
                         body = base64.b64decode(text)

@@ -8,6 +8,7 @@ bearer token, the form :mod:`conformance.suite.exchange` uses). Query parameters
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -21,6 +22,7 @@ _HARMLESS = {"x-ratelimit-limit-tokens", "x-ratelimit-remaining-tokens", "x-rate
              "idempotency-key"}
 
 
+@functools.lru_cache(maxsize=4096)
 def is_secret_name(name: str) -> bool:
     lower = name.strip().lower()
     if lower in _HARMLESS:

@@ -29,6 +29,7 @@ class Stats:
     streams: int = 0
     request_incomplete: int = 0
     no_response: int = 0
+    no_body: int = 0
     other: dict[str, int] = attrs.field(factory=dict)  # "GET host/path" -> count
 
     @property
@@ -43,6 +44,8 @@ class Stats:
                        "part: request-dependent checks skipped for them")
         if self.no_response:
             out.append(f"{self.no_response} chat completion(s) without a recorded response (transport error)")
+        if self.no_body:
+            out.append(f"{self.no_body} chat completion(s) whose response body was not recorded: not checked")
         for what, count in sorted(self.other.items(), key=lambda x: (-x[1], x[0]))[:10]:
             out.append(f"  skipped: {what} ({count})")
         return out
@@ -50,7 +53,7 @@ class Stats:
     def as_dict(self) -> dict[str, object]:
         return {"files": self.files, "exchanges": self.interactions, "chat_completions": self.chat,
                 "streams": self.streams, "request_incomplete": self.request_incomplete,
-                "no_response": self.no_response, "other_endpoints": self.skipped,
+                "no_response": self.no_response, "no_body": self.no_body, "other_endpoints": self.skipped,
                 "other_endpoints_by_kind": dict(sorted(self.other.items()))}
 
 
@@ -90,6 +93,9 @@ def check_files(files: Sequence[Path], make_checker: Callable[[], Checker], stat
             if not is_chat(rec.method, rec.url):
                 kind = _other_kind(rec.method, rec.url)
                 stats.other[kind] = stats.other.get(kind, 0) + 1
+                continue
+            if rec.status is not None and rec.response_body is None:
+                stats.no_body += 1  # nothing to judge: an empty body would read as a broken answer
                 continue
             stats.chat += 1
             exchange = to_exchange(rec)

@@ -104,3 +104,18 @@ def test_spec_faults_decide_the_exit_code_only_when_asked_as_for_run(
     assert code == 1
     code, _, err = _run(capsys, str(recording), "--report-dir", str(tmp_path / "r"), "--fail-on-source", "nobody")
     assert code == 2 and "--fail-on-source" in err
+
+
+def test_an_answer_whose_body_was_not_kept_is_counted_not_judged(spec_env: Path, tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    har = json.loads(samples.har())
+    stream = har["log"]["entries"][1]["response"]["content"]
+    stream.update(text="", size=2048)  # what Chrome keeps of an event stream
+    del stream["encoding"]
+    path = tmp_path / "chrome.har"
+    path.write_text(json.dumps(har))
+    code, out, _ = _run(capsys, str(path), "--report-dir", str(tmp_path / "r"), "--no-baseline")
+    assert "1 chat completion(s) checked (0 streamed)" in out
+    assert "1 chat completion(s) whose response body was not recorded: not checked" in out
+    findings = json.loads((tmp_path / "r" / "findings.json").read_text())["findings"]
+    assert not any("stream" in f["location"] for f in findings) and code == 0

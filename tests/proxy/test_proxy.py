@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from conformance.mock.auth import DEFAULT_API_KEY as MOCK_KEY
 from conformance.mock.server import MockServer
 from tests.proxy.helpers import KEY, MIRROR, Proxy, ScriptedUpstream, chunk, files_text, read_request, sse_head
 
@@ -30,9 +31,11 @@ def _mirror() -> None:
 
 @pytest.fixture(scope="module")
 def mock() -> Iterator[MockServer]:
+    """The mock as the upstream; it accepts the clients' key, handed over in an environment variable."""
     import os
 
-    with MockServer(spec="normalised", env=dict(os.environ, SPEC_MIRROR=str(MIRROR))) as server:
+    env = dict(os.environ, SPEC_MIRROR=str(MIRROR), PROXY_TEST_KEY=KEY)
+    with MockServer(spec="normalised", env=env, extra_args=["--api-key-env", "PROXY_TEST_KEY"]) as server:
         yield server
 
 
@@ -227,7 +230,7 @@ def test_mock_with_two_workers_answers_and_stops_cleanly() -> None:
         for _ in range(4):
             response = httpx.post(server.base_url + "/v1/chat/completions", json={"model": "openai/gpt-5-2",
                                                                                   "messages": MESSAGES},
-                                  headers={"Authorization": "Bearer x"})
+                                  headers={"Authorization": f"Bearer {MOCK_KEY}"})
             assert response.status_code == 200
         assert server.stop() == 0
 

@@ -19,7 +19,8 @@ from types import ModuleType
 
 from conformance.errors import EXIT_BUG, EXIT_USAGE, ToolError
 
-COMMANDS = ("fetch", "lint", "normalise", "generate", "mock", "run", "docs", "drift", "rules")
+COMMANDS = ("fetch", "lint", "normalise", "generate", "mock", "run", "docs", "drift", "rules",
+            "traffic", "proxy")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -44,6 +44,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="also accept the key in this environment variable (repeatable; the key stays out of "
                              "the command line)")
     parser.add_argument("--quiet", action="store_true", help="no log line per request")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="server processes sharing the port (default: 1)")
     parser.add_argument("--mirror", default=None,
                         help="read upstream files from this mirror directory (default: $SPEC_MIRROR)")
 
@@ -66,6 +68,8 @@ def run(args: argparse.Namespace) -> int:
     if args.mode not in MODES_BY_NAME:
         raise UsageError(f"--mode {args.mode}: expected one of {', '.join(MODES_BY_NAME)}",
                          hint="`conformance mock --list-modes` describes each")
+    if not 1 <= args.workers <= 64:
+        raise UsageError(f"--workers {args.workers}: expected 1 to 64")
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port {args.port}: expected 0 to 65535")
     if args.max_body < 1:
@@ -122,4 +126,8 @@ def run(args: argparse.Namespace) -> int:
     # collector's reach, or every full collection walks them all (tens of ms: the p99 of a mock)
     gc.collect()
     gc.freeze()
+    if args.workers > 1:
+        from conformance.mock.prefork import serve_workers
+
+        return serve_workers(app, sock, args.workers, log=None if args.quiet else sys.stderr)
     return serve(app, sock, log=sys.stderr)

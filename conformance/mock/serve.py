@@ -59,8 +59,9 @@ class _DropFilter(logging.Filter):
         return record.getMessage() != _INTENDED
 
 
-def serve(app: Any, sock: socket.socket, *, announce: TextIO | None = None, log: TextIO | None = None) -> int:
-    """Serve ``app`` on ``sock`` until SIGINT/SIGTERM; return 0."""
+def serve(app: Any, sock: socket.socket, *, announce: TextIO | None = None, log: TextIO | None = None,
+          **overrides: Any) -> int:
+    """Serve ``app`` on ``sock`` until SIGINT/SIGTERM; return 0. ``overrides``: more ``uvicorn.Config`` options."""
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
     out = announce or sys.stdout
@@ -68,9 +69,10 @@ def serve(app: Any, sock: socket.socket, *, announce: TextIO | None = None, log:
     out.flush()
     logging.getLogger("uvicorn.error").addFilter(_DropFilter())
     # no proxy headers: the mock serves loopback, and the middleware costs every request
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", server_header=False,
-                            proxy_headers=False,
-                            timeout_graceful_shutdown=3, timeout_keep_alive=30, backlog=2048)
+    settings: dict[str, Any] = {"log_level": "warning", "access_log": False, "lifespan": "off",
+                                "server_header": False, "proxy_headers": False, "timeout_graceful_shutdown": 3,
+                                "timeout_keep_alive": 30, "backlog": 2048}
+    config = uvicorn.Config(app, **{**settings, **overrides})
     server = _Server(config)
     try:
         server.run(sockets=[sock])

@@ -1,0 +1,1 @@
+"""A validating proxy: forward chat completions to an upstream API unchanged, check them off the hot path."""

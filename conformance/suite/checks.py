@@ -298,12 +298,13 @@ def error_shape(ex: Exchange, body: Any, where: str = "") -> Iterator[Finding]:
 
 @functools.lru_cache(maxsize=1)
 def _client_models() -> dict[str, Callable[[Any], Any]] | None:
+    """What a user of the client reads: its default (lenient) decoding, as ``Gpt52`` does for every answer."""
     try:
-        from gpt52_client.models import ChatCompletion, ChatCompletionChunk, ErrorResponse
+        from gpt52_client.decode import decode_chunk, decode_completion
+        from gpt52_client.models import ErrorResponse
     except ImportError:
         return None
-    return {"completion": ChatCompletion.from_dict, "chunk": ChatCompletionChunk.from_dict,
-            "error": ErrorResponse.from_dict}
+    return {"completion": decode_completion, "chunk": decode_chunk, "error": ErrorResponse.from_dict}
 
 
 def client_parse(ex: Exchange, body: Any, kind: str | None = None, where: str = "") -> Iterator[Finding]:
@@ -316,8 +317,9 @@ def client_parse(ex: Exchange, body: Any, kind: str | None = None, where: str = 
     try:
         models[kind](body)
     except Exception as exc:  # any failure to parse is the finding
-        yield finding(CLIENT_PARSE, ex, f"gpt52_client cannot parse the {kind}: {type(exc).__name__}: {exc}",
-                      pointer="/", expected=f"a body the generated {kind} model reads",
+        yield finding(CLIENT_PARSE, ex, f"gpt52_client cannot read the {kind} even leniently: "
+                      f"{type(exc).__name__}: {exc}", pointer="/",
+                      expected=f"a body the client's {kind} decoding reads",
                       found=json.dumps(body)[:120], where=where, detail=f"{kind}:{type(exc).__name__}")
 
 

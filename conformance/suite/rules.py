@@ -67,7 +67,8 @@ ERROR_SHAPE = rule("resp-error-shape", Level.ERROR, Source.SERVER,
                    "an error response is not in the OpenAI error shape {\"error\": {message, type, param, code}}",
                    "return the documented error body")
 CLIENT_PARSE = rule("resp-client-parse", Level.ERROR, Source.SERVER,
-                    "the regenerated typed client cannot parse a response the suite received",
+                    "the regenerated typed client cannot read a response the suite received, even in its default "
+                    "(lenient) decoding",
                     "fix the spec (if the response is right) or the server")
 STREAM_TERMINATION = rule("resp-stream-not-terminated", Level.ERROR, Source.SERVER,
                           "an event stream ended without `data: [DONE]` (or without a final finish_reason)",

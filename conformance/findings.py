@@ -40,11 +40,12 @@ class Level(enum.IntEnum):
 
 
 class Source(enum.Enum):
-    """Whose fault a finding is: the spec, a doc page, the server, or a spec change."""
+    """Whose fault a finding is: the spec, a doc page, the server, a client's request, or a spec change."""
 
     SPEC = "spec"
     DOC = "doc"
     SERVER = "server"
+    CLIENT = "client"
     DRIFT = "drift"
 
 

@@ -33,7 +33,7 @@ def test_rule_ids_are_kebab_case_with_an_area_prefix() -> None:
         importlib.import_module(name)
     for rule_id, rule in RULES.items():
         assert re.fullmatch(r"[a-z]+(-[a-z0-9]+)+", rule_id), rule_id
-        assert rule_id.split("-", 1)[0] in {"oas", "overlay", "doc", "drift", "resp", "suite"}, rule_id
+        assert rule_id.split("-", 1)[0] in {"oas", "overlay", "doc", "drift", "resp", "req", "suite"}, rule_id
         assert rule.summary and rule.fix is not None
 
 

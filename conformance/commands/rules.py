@@ -9,7 +9,7 @@ import sys
 
 HELP = "list every rule id with its level, source and why"
 RULE_MODULES = ("conformance.lint", "conformance.overlay", "conformance.docs", "conformance.drift",
-                "conformance.suite.checks")
+                "conformance.suite.checks", "conformance.traffic.requests")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

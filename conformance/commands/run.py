@@ -57,11 +57,11 @@ def _fail_sources(text: str) -> frozenset[Source]:
 
     names = {part.strip().lower() for part in text.split(",") if part.strip()}
     if names == {"all"}:
-        return frozenset({Source.SERVER, Source.SPEC, Source.DOC})
-    known = {"server": Source.SERVER, "spec": Source.SPEC, "doc": Source.DOC}
+        return frozenset({Source.SERVER, Source.SPEC, Source.DOC, Source.CLIENT})
+    known = {"server": Source.SERVER, "spec": Source.SPEC, "doc": Source.DOC, "client": Source.CLIENT}
     unknown = sorted(names - set(known))
     if unknown or not names:
-        raise UsageError(f"--fail-on-source: expected a comma-separated list of server, spec, doc (or all), "
+        raise UsageError(f"--fail-on-source: expected a comma-separated list of server, spec, doc, client (or all), "
                          f"found {text!r}")
     return frozenset(known[n] for n in names)
 

@@ -28,6 +28,8 @@ def _messages(body: dict[str, Any]) -> str | None:
     messages = body.get("messages")
     if not isinstance(messages, list):
         return None
+    if not messages:
+        return "messages:empty"  # "Invalid 'messages': empty array. Expected an array with minimum length 1"
     calls: set[str] = set()
     for message in messages:
         if not isinstance(message, dict):

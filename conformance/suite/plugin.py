@@ -244,6 +244,7 @@ class Suite:
         attempt = 0
         self.ensure_budget()
         limit = self.config.max_requests
+        text = content.decode("utf-8", "replace") if content is not None else None
         while True:
             self.requests_sent += 1
             started = time.perf_counter()
@@ -254,11 +255,17 @@ class Suite:
             if (wait is None or self.config.target == "mock" or attempt >= BACKOFF_RETRIES
                     or (limit is not None and self.requests_sent >= limit)):
                 break
+            if status is not None and status >= 500:
+                # a 5xx is a finding even when a retry succeeds: the retry only keeps the run going
+                self.record_exchange(Exchange.build(
+                    operation=operation, method=method, url=url, request_headers=headers, request_body=body,
+                    status=status, response_headers=response_headers, response_body=data,
+                    elapsed_ms=(time.perf_counter() - started) * 1000, request_text=text, redact=redact),
+                    probe=probe)
             self.sleep(wait)
             attempt += 1
         elapsed = (time.perf_counter() - started) * 1000
         self._observe(elapsed, error)
-        text = content.decode("utf-8", "replace") if content is not None else None
         exchange = Exchange.build(operation=operation, method=method, url=url, request_headers=headers,
                                   request_body=body, status=status, response_headers=response_headers,
                                   response_body=data, elapsed_ms=elapsed, transport_error=error,

@@ -103,3 +103,16 @@ def test_retries_stop_at_the_budget_and_the_mock_is_not_retried(tmp_path: Path, 
     exchange, _ = mock_suite.send("/v1/chat/completions", {"model": "m", "messages": []})
     assert exchange.status == 429 and mock_suite.requests_sent == 1
     mock_suite.close()
+
+
+def test_a_5xx_is_a_finding_even_when_the_retry_succeeds(tmp_path: Path, flaky: str,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AIMLAPI_KEY", "sk-test")
+    _Flaky.answers = [(429, {"Retry-After": "1"}), (500, {})]
+    suite = _suite(tmp_path, flaky, "url")
+    suite.sleep = lambda seconds: None
+    exchange, _ = suite.send("/v1/chat/completions", {"model": "m", "messages": []})
+    suite.close()
+    assert exchange.status == 200
+    recorded = [json.loads(line) for line in (tmp_path / "r" / "raw" / "findings-test.jsonl").read_text().splitlines()]
+    assert [(f["rule_id"], f["pointer"]) for f in recorded] == [("resp-server-error", "/responses/500")]

@@ -232,6 +232,7 @@ def test_documented_request_constraints() -> None:
     assert broken_constraint({"tools": [], "tool_choice": {"type": "function", "function": {"name": "x"}}}) == \
         "tool_choice:unknown-function"
     assert broken_constraint({"top_logprobs": 2}) == "top_logprobs:without-logprobs"
+    assert broken_constraint({"model": "m", "messages": []}) == "messages:empty"
     assert broken_constraint({"stream_options": {"include_usage": True}}) == "stream_options:without-stream"
     assert broken_constraint({"messages": [{"role": "tool", "tool_call_id": "c", "content": "x"}]}) == \
         "messages:tool-without-call"

@@ -28,6 +28,8 @@ JSON = Any
 DOC_KEYS = frozenset({"description", "summary", "title", "example", "examples", "externalDocs"})
 DATA_KEYS = frozenset({"enum", "default", "const", "example", "examples"})
 SET_KEYS = frozenset({"enum", "required", "type", "oneOf", "anyOf", "allOf", "tags", "security"})
+#: lists whose order carries no meaning for where something sits in them
+UNORDERED_LISTS = SET_KEYS | {"parameters", "servers"}
 #: keys whose value is a map from *names* to objects (a property named "description" is not a doc key)
 NAME_MAPS = frozenset(
     {
@@ -68,6 +70,9 @@ class RefProblem:
     kind: str  # "missing" | "cycle" | "external"
     detail: str
     hint: str = ""
+    #: where the reference sits, independent of the order of set-like lists (``oneOf``, ``parameters``...):
+    #: positions there are replaced by the element's content, so a reordered spec has the same sites
+    site: str = ""
 
 
 @attrs.frozen
@@ -182,33 +187,49 @@ class SpecIndex:
         return ""
 
     def reachable_problems(self) -> list[RefProblem]:
-        """Every broken ``$ref`` an operation can reach (each node walked once; never raises)."""
+        """Every broken ``$ref`` an operation can reach (each node walked once; never raises).
+
+        Each problem carries its :attr:`RefProblem.site`: the pointer with the index of every element
+        of an unordered list (``oneOf``/``anyOf``/``allOf``/``parameters``...) replaced by that
+        element's identity, so that reordering alternatives does not move a problem.
+        """
         if self._reachable is not None:
             return self._reachable
-        found: dict[tuple[str, str], RefProblem] = {}
+        found: dict[tuple[str, str, str], RefProblem] = {}
         seen: set[int] = set()
-        stack: list[tuple[JSON, str]] = [(self.spec.get("paths"), "/paths")]
+        stack: list[tuple[JSON, str, str]] = [(self.spec.get("paths"), "/paths", "/paths")]
         while stack:
-            node, pointer = stack.pop()
+            node, pointer, site = stack.pop()
             if isinstance(node, dict):
                 ref = node.get("$ref")
                 if isinstance(ref, str):
                     res = self.resolve(node, pointer)
                     if res.problem is not None:
-                        found.setdefault((res.problem.ref, res.problem.pointer), res.problem)
+                        problem = attrs.evolve(res.problem, site=site)
+                        found.setdefault((problem.kind, problem.ref, site), problem)
                     elif id(res.node) not in seen:
                         seen.add(id(res.node))
-                        stack.append((res.node, res.pointer))
+                        stack.append((res.node, res.pointer, res.pointer))
                     continue
                 for key, value in node.items():
                     if isinstance(value, (dict, list)) and not is_doc_key(key) and key not in DATA_KEYS:
-                        stack.append((value, pointer + "/" + pointer_escape(key)))
+                        token = "/" + pointer_escape(key)
+                        stack.append((value, pointer + token, site + token))
             elif isinstance(node, list):
+                unordered = pointer.rsplit("/", 1)[-1] in UNORDERED_LISTS
                 for index, value in enumerate(node):
                     if isinstance(value, (dict, list)):
-                        stack.append((value, f"{pointer}/{index}"))
+                        token = self._element_token(value) if unordered else str(index)
+                        stack.append((value, f"{pointer}/{index}", f"{site}/{token}"))
         self._reachable = sorted(found.values(), key=lambda p: (p.pointer, p.ref))
         return self._reachable
+
+    def _element_token(self, value: JSON) -> str:
+        """An unordered list element named by what it is: ``in:name`` for a parameter, else its contract hash."""
+        node = self.resolve(value, "", record=False).node
+        if isinstance(node, dict) and isinstance(node.get("name"), str) and isinstance(node.get("in"), str):
+            return f"{node['in']}:{node['name']}"
+        return f"~{self.fp(value)[0] & 0xFFFFFFFFFFFF:x}"
 
     # -- allOf -----------------------------------------------------------------------------
     def merged(self, node: dict[str, Any], pointer: str) -> dict[str, Any]:

@@ -704,8 +704,9 @@ class Differ:
 
     def _ref_findings(self) -> list[Finding]:
         """Every broken reference an operation reaches, in the new spec (and fixed ones from the old)."""
-        old = {(p.ref, p.pointer): p for p in self.old.reachable_problems()}
-        new = {(p.ref, p.pointer): p for p in self.new.reachable_problems()}
+        # keyed by site, not pointer: the same problem inside reordered alternatives is no change
+        old = {(p.kind, p.ref, p.site): p for p in self.old.reachable_problems()}
+        new = {(p.kind, p.ref, p.site): p for p in self.new.reachable_problems()}
         out: list[Finding] = []
         for key, problem in sorted(new.items()):
             if key in old:

@@ -89,3 +89,39 @@ def test_a_reordered_copy_reports_nothing(spec: dict[str, Any], seed: int) -> No
     shuffled = reorder(spec, random.Random(seed))
     assert diff_specs(spec, shuffled) == []
     assert diff_specs(shuffled, spec) == []
+
+
+def _cycle_spec(alternatives: list[Any], parameters: list[Any] | None = None) -> dict[str, Any]:
+    op: dict[str, Any] = {"responses": {"200": {"description": "ok", "content": {"application/json": {
+        "schema": {"type": "array", "items": {"oneOf": alternatives}}}}}}}
+    if parameters is not None:
+        op["parameters"] = parameters
+    return {"openapi": "3.0.0", "info": {"title": "t", "version": "1"},
+            "paths": {"/v1/chat/completions": {"post": op}},
+            "components": {"schemas": {"Shared": {"$ref": "#/components/schemas/Shared"}}}}
+
+
+def test_swapped_alternatives_around_a_self_reference_are_no_change() -> None:
+    """Seed 7's example: a cycle inside ``oneOf`` is the same cycle whichever position its alternative has."""
+    shared = {"$ref": "#/components/schemas/Shared"}
+    old = _cycle_spec([shared, {"type": "string"}])
+    new = _cycle_spec([{"type": "string"}, shared])
+    assert diff_specs(old, new) == []
+    assert diff_specs(new, old) == []
+
+
+def test_reordered_parameters_keep_their_broken_references() -> None:
+    def param(name: str, ref: str) -> dict[str, Any]:
+        return {"name": name, "in": "query", "schema": {"$ref": ref}}
+
+    a, b = param("a", "#/components/schemas/Shared"), param("b", "#/components/schemas/Nowhere")
+    old = _cycle_spec([{"type": "string"}], [a, b])
+    new = _cycle_spec([{"type": "string"}], [b, a])
+    assert diff_specs(old, new) == []
+
+
+def test_a_cycle_that_moves_to_another_alternative_is_still_reported() -> None:
+    """Keying by content must not hide a real change: the self-reference newly reached is a finding."""
+    old = _cycle_spec([{"type": "string"}, {"type": "integer"}])
+    new = _cycle_spec([{"type": "string"}, {"$ref": "#/components/schemas/Shared"}])
+    assert "drift-ref-cycle" in {f.rule_id for f in diff_specs(old, new)}

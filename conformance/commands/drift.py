@@ -5,6 +5,10 @@ Forms::
     conformance drift                      # pin (spec/lock.json) vs main
     conformance drift OLD NEW              # files, ref:<ref>[:<path>] or commit:<sha>[:<path>]
     conformance drift --history PATH       # every published version of PATH, step by step
+                                           # (--repo DIR: a local git clone, renames followed;
+                                           #  --repo owner/name: the mirror when set, else the GitHub API)
+    conformance drift --catalog DIR_OR_REPO --since REF [--until REF]
+                                           # every spec under a folder between two refs, + the GPT-5.2 family
     conformance drift --sibling PATH       # the pin vs another spec at main (same operation and model)
     conformance drift --update-lock        # accept main: new lock, regenerated client, in one step
 
@@ -34,7 +38,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="walk every published version of this spec path, oldest to newest")
     parser.add_argument("--sibling", metavar="PATH", default=None,
                         help="compare the pinned spec with another spec path at main")
-    parser.add_argument("--repo", default=None, help="repository (default: the lock's)")
+    parser.add_argument("--repo", default=None,
+                        help="a local git clone (directory) or owner/name (default: the lock's repository)")
+    parser.add_argument("--catalog", metavar="DIR_OR_REPO", default=None,
+                        help="compare every OpenAPI spec under a git clone folder, a mirror repository folder "
+                             "(with INDEX.json) or owner/name between --since and --until")
+    parser.add_argument("--since", metavar="REF", default=None, help="--catalog: the older ref (commit or branch)")
+    parser.add_argument("--until", metavar="REF", default="main", help="--catalog: the newer ref (default: main)")
+    parser.add_argument("--folder", default=None,
+                        help="--catalog with owner/name: only specs under this folder (default: the whole repo)")
     parser.add_argument("--summary", metavar="FILE", default=None,
                         help="also write the Markdown report here (atomically)")
     parser.add_argument("--surface", metavar="FILE", default=None,
@@ -53,9 +65,15 @@ def run(args: argparse.Namespace) -> int:
     from conformance.findings import exit_code_for
     from conformance.report import atomic_write
 
-    modes = sum(bool(x) for x in (args.specs, args.history, args.sibling))
+    modes = sum(bool(x) for x in (args.specs, args.history, args.sibling, args.catalog))
     if modes > 1:
-        raise UsageError("expected one of OLD NEW, --history PATH or --sibling PATH, found several")
+        raise UsageError("expected one of OLD NEW, --history PATH, --sibling PATH or --catalog DIR_OR_REPO, "
+                         "found several")
+    if args.catalog and not args.since:
+        raise UsageError("--catalog: expected --since REF (the older ref), found none",
+                         hint="e.g. `conformance drift --catalog ../api-docs --since HEAD~20`")
+    if (args.since or args.folder) and not args.catalog:
+        raise UsageError("--since/--until/--folder go with --catalog DIR_OR_REPO")
     if args.specs and len(args.specs) != 2:
         raise UsageError(f"expected two specs (OLD NEW), found {len(args.specs)}",
                          hint="e.g. `conformance drift old.json ref:main`")
@@ -63,6 +81,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--update-lock accepts the newest published version of the pinned spec; "
                          "use it without OLD NEW, --history or --sibling")
     fetch = fetcher(args)
+    if args.catalog:
+        return _catalog(args, fetch)
     if args.history:
         steps, title, meta = _history(args, fetch)
     elif args.specs:
@@ -142,13 +162,32 @@ def _pair(args: argparse.Namespace, fetch: Any) -> tuple[list[Any], str, dict[st
         repo, path = args.repo or lock.repo, lock.path
     old_source = parse_source(args.specs[0], repo=repo, default_path=path)
     new_source = parse_source(args.specs[1], repo=repo, default_path=path)
-    old = load(old_source, fetch)
-    new = load(new_source, fetch)
-    reproduce = f"conformance drift {old_source.argument} {new_source.argument}"
-    findings = _diff(old.spec, new.spec, reproduce)
+    if args.repo and Path(args.repo).is_dir():
+        old_spec, new_spec = _from_clone(args.repo, old_source), _from_clone(args.repo, new_source)
+        reproduce = f"conformance drift --repo {args.repo} {old_source.argument} {new_source.argument}"
+    else:
+        old_spec, new_spec = load(old_source, fetch).spec, load(new_source, fetch).spec
+        reproduce = f"conformance drift {old_source.argument} {new_source.argument}"
+    findings = _diff(old_spec, new_spec, reproduce)
     title = f"Spec drift: {old_source.label} → {new_source.label}"
     return ([Step(old_source.label, new_source.label, tuple(findings), reproduce)], title,
             {"old": old_source.label, "new": new_source.label, "mode": "pair"})
+
+
+def _from_clone(folder: str, source: Any) -> Any:
+    """A ref:/commit: version read from a local git clone (a file is read as a file)."""
+    from conformance.drift.history import GitRepo
+    from conformance.drift.sources import load
+    from conformance.fetch import Fetcher
+    from conformance.specload import parse_spec
+
+    if source.kind == "file":
+        return load(source, Fetcher()).spec
+    repo = GitRepo(folder)
+    try:
+        return parse_spec(repo.read(source.ref, source.path), source.label, upstream=False)
+    finally:
+        repo.close()
 
 
 def paths_lock_exists() -> bool:
@@ -160,38 +199,92 @@ def paths_lock_exists() -> bool:
 def _history(args: argparse.Namespace, fetch: Any) -> tuple[list[Any], str, dict[str, Any]]:
     from conformance.drift import rules as R
     from conformance.drift.canon import SpecIndex
+    from conformance.drift.history import open_history
     from conformance.drift.report import Step
-    from conformance.drift.sources import Source, try_load
     from conformance.errors import ToolError
     from conformance.fetch import DEFAULT_REPO, Lock
+    from conformance.specload import parse_spec
 
-    repo = args.repo or (Lock.load().repo if paths_lock_exists() else DEFAULT_REPO)
+    default_repo = Lock.load().repo if paths_lock_exists() else DEFAULT_REPO
+    history = open_history(args.repo, fetch, default_repo)
     path = args.history
-    versions = list(reversed(fetch.versions(repo, path)))
-    if not versions:
-        raise ToolError(f"{repo}:{path}: expected at least one published version, found none")
+    changes = list(reversed(history.changes(path)))
+    if not changes:
+        raise ToolError(f"{history.label}:{path}: expected at least one published version, found none")
     steps: list[Step] = []
-    previous: tuple[Any, SpecIndex] | None = None
-    for version in versions:
-        source = Source("commit", path, version.commit, repo)
-        short = version.commit[:8]
-        loaded = try_load(source, fetch)
-        if isinstance(loaded, ToolError):
-            finding = R.SPEC_UNLOADABLE.finding(f"{version.commit[:8]}:{path}", loaded.message,
+    previous: tuple[str, SpecIndex] | None = None
+    for change in changes:
+        short = change.commit[:8]
+        argument = f"commit:{change.commit}:{change.path}"
+        try:
+            spec = parse_spec(history.read(change.commit, change.path), f"{short}:{change.path}", upstream=True)
+        except ToolError as loaded:
+            finding = R.SPEC_UNLOADABLE.finding(f"{short}:{change.path}", loaded.message,
                                                 hint=loaded.hint or R.SPEC_UNLOADABLE.fix or None,
-                                                extra={"direction": R.SPEC, "change": version.commit})
-            old_label = previous[0].ref[:8] if previous else "(none)"
-            steps.append(Step(old_label, short, (finding,), "", version.date, version.subject))
+                                                extra={"direction": R.SPEC, "change": change.commit})
+            old_label = previous[0].split(":")[1][:8] if previous else "(none)"
+            steps.append(Step(old_label, short, (finding,), "", change.date, change.subject))
             continue
-        index = SpecIndex(loaded.spec, source.label)
+        except RecursionError:
+            raise ToolError(f"{short}:{change.path}: expected a JSON document of reasonable depth, found nesting "
+                            "too deep to read") from None
+        index = SpecIndex(spec, f"{short}:{change.path}")
         if previous is not None:
-            reproduce = f"conformance drift {previous[0].argument} {source.argument}"
+            repo_flag = f" --repo {args.repo}" if args.repo else ""
+            reproduce = f"conformance drift{repo_flag} {previous[0]} {argument}"
             findings = _diff(previous[1], index, reproduce)
-            steps.append(Step(previous[0].ref[:8], short, tuple(findings), reproduce, version.date,
-                              version.subject))
-        previous = (source, index)
-    title = f"Spec history: {path} ({len(versions)} versions, {len(steps)} steps)"
-    return steps, title, {"path": path, "repo": repo, "versions": len(versions), "mode": "history"}
+            subject = change.subject
+            old_path = previous[0].split(":", 2)[2]
+            if old_path != change.path:
+                subject = f"{subject} (renamed from {old_path})".strip()
+            steps.append(Step(previous[0].split(":")[1][:8], short, tuple(findings), reproduce, change.date,
+                              subject))
+        previous = (argument, index)
+    title = f"Spec history: {path} ({len(changes)} versions, {len(steps)} steps)"
+    return steps, title, {"path": path, "repo": history.label, "versions": len(changes), "mode": "history"}
+
+
+def _catalog(args: argparse.Namespace, fetch: Any) -> int:
+    from conformance.commands._common import fail_on
+    from conformance.drift.catalog import compare_catalog, render
+    from conformance.drift.history import GitRepo, MirrorRepo, open_history
+    from conformance.errors import UsageError
+    from conformance.fetch import Fetcher
+    from conformance.findings import exit_code_for
+    from conformance.report import atomic_write
+
+    where = Path(args.catalog)
+    folder = args.folder or ""
+    history: Any
+    if where.is_dir() and (where / "INDEX.json").is_file():
+        # a mirror repository folder: <mirror>/<owner>/<name>/INDEX.json
+        history = MirrorRepo(Fetcher(mirror=where.resolve().parent.parent),
+                             f"{where.resolve().parent.name}/{where.resolve().name}")
+    elif where.is_dir():
+        if args.folder:
+            raise UsageError("--folder goes with --catalog owner/name; with a directory, name the folder itself")
+        history = GitRepo(where)
+    else:
+        history = open_history(args.catalog, fetch, args.catalog)
+    try:
+        result = compare_catalog(history, folder, args.since, args.until)
+    finally:
+        if isinstance(history, GitRepo):
+            history.close()
+    title = f"Catalog drift: {args.catalog} {args.since} → {args.until}"
+    body = render(result, args.format, title)
+    markdown = body if args.format == "markdown" else render(result, "markdown", title)
+    if args.output:
+        atomic_write(Path(args.output), body)
+    if args.summary:
+        atomic_write(Path(args.summary), markdown)
+    step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if step_summary:
+        with open(step_summary, "a", encoding="utf-8") as handle:
+            handle.write(markdown + "\n")
+    sys.stdout.write(body)
+    sys.stdout.flush()
+    return exit_code_for(result.findings, fail_on(args))
 
 
 # -- accepting the new version -----------------------------------------------------------------

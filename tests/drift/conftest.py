@@ -15,8 +15,10 @@ OPENAI_DIR = "docs/api-references/text-models-llm/OpenAI"
 
 
 @pytest.fixture(autouse=True)
-def _isolated(clean_env: None) -> None:
-    """Every drift test runs in a clean environment (tests/conftest.py)."""
+def _isolated(clean_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every drift test runs in a clean environment (tests/conftest.py), with no GitHub API or token."""
+    for name in ("GITHUB_TOKEN", "GITHUB_API_URL"):
+        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture

@@ -1,0 +1,351 @@
+"""The whole catalog: every OpenAPI spec under a folder compared between two refs, plus a family view.
+
+A gateway publishes one spec per model and they drift together. :func:`compare_catalog`
+reads every spec under a folder at ``since`` and at ``until`` through one
+:class:`~conformance.drift.history.History` (a git clone, the GitHub API or the
+mirror) and diffs each pair with :func:`~conformance.drift.engine.diff_specs`:
+one :class:`SpecDrift` per spec, with the same fingerprint ``conformance drift``
+gives for that pair. Unchanged bytes are not parsed twice; work is linear in the
+number of specs.
+
+:func:`family_view` compares siblings *today* (at ``until``): each sibling against
+the first one (the pinned spec), so a reader sees where the family disagrees.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+
+from conformance.drift.canon import SpecIndex
+from conformance.drift.engine import diff_specs
+from conformance.drift.history import History, MirrorRepo, when
+from conformance.drift.report import LABELS, Step, counts, fingerprint
+from conformance.drift.rules import DOC_RULES
+from conformance.errors import FetchError, InputError, ToolError
+from conformance.findings import Finding, sort_findings
+from conformance.specload import parse_spec
+
+SPEC_SUFFIXES = (".json", ".yaml", ".yml")
+FAMILY_FOLDER = "docs/api-references/text-models-llm/OpenAI"
+#: the GPT-5.2 family: the pinned spec first (the reference the others are compared with)
+GPT52_FAMILY = tuple(f"{FAMILY_FOLDER}/{name}" for name in (
+    "gpt-5-2-openai.json", "gpt-5-2.json", "gpt-5-2-chat-latest.json", "gpt-5-2-pro.json", "gpt-5-2-codex.json"))
+
+
+@attrs.frozen
+class SpecDrift:
+    """One spec of the catalog between the two refs."""
+
+    path: str
+    status: str  # "changed" | "unchanged" | "added" | "removed" | "unloadable"
+    step: Step
+    seconds: float = 0.0
+    note: str = ""
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return self.step.findings
+
+
+@attrs.frozen
+class FamilyView:
+    """Each sibling against the reference (the first of the family) at one ref."""
+
+    ref: str
+    reference: str
+    siblings: tuple[tuple[str, tuple[Finding, ...]], ...]
+    missing: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class CatalogDrift:
+    source: str
+    folder: str
+    since: str
+    until: str
+    specs: tuple[SpecDrift, ...]
+    family: FamilyView | None = None
+    skipped: tuple[tuple[str, str], ...] = ()  # (path, why) for files that are not OpenAPI specs
+    seconds: float = 0.0
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [f for s in self.specs for f in s.findings]
+
+
+# -- reading at a ref -------------------------------------------------------------------------------
+class _Reader:
+    """What a file holds at a ref, for any history; the mirror maps a commit to each file's version then."""
+
+    def __init__(self, history: History) -> None:
+        self.history = history
+        self._dates: dict[str, Any] | None = None
+
+    def _mirror_ref(self, mirror: MirrorRepo, ref: str, path: str) -> str | None:
+        if ref == "main":
+            return "main"
+        if self._dates is None:
+            self._dates = {c.commit: when(c.date) for c in mirror.commits()}
+        at = self._dates.get(ref)
+        if at is None:
+            raise InputError(f"{mirror.label}: expected a commit the mirror records (or main), found {ref!r}",
+                             hint="list them with `conformance drift --history PATH`, or use a git clone (--repo)")
+        entry = mirror.index().get("files", {}).get(path, {})
+        for version in entry.get("versions_newest_first", []):
+            if version["commit"] == ref or when(version.get("date", "")) <= at:
+                return str(version["commit"])
+        return None  # the file did not exist yet
+
+    def read(self, ref: str, path: str) -> bytes | None:
+        """The bytes at ``ref``, or None when the file does not exist there."""
+        history = self.history
+        if isinstance(history, MirrorRepo):
+            at = self._mirror_ref(history, ref, path)
+            if at is None:
+                return None
+            try:
+                return history.read(at, path)
+            except FetchError:
+                if at == "main":
+                    return None
+                raise
+        try:
+            return history.read(ref, path)
+        except (FetchError, InputError) as exc:
+            if "no such file" in exc.message or "404" in exc.message:
+                return None
+            raise
+
+    def files(self, ref: str, folder: str) -> list[str]:
+        return self.history.files(ref, folder)
+
+
+def _is_spec_name(path: str) -> bool:
+    return path.endswith(SPEC_SUFFIXES)
+
+
+def _parse(raw: bytes, where: str) -> dict[str, Any] | str:
+    """The spec, or why the file is not one."""
+    try:
+        spec = parse_spec(raw, where, upstream=True)
+    except ToolError as exc:
+        return exc.message
+    except RecursionError:
+        return f"{where}: nested too deep to read"
+    if not isinstance(spec, dict) or not ("openapi" in spec or "swagger" in spec):
+        return "not an OpenAPI document"
+    return spec
+
+
+def compare_catalog(history: History, folder: str, since: str, until: str = "main", *,
+                    family: Sequence[str] = GPT52_FAMILY, clock: Any = time.perf_counter) -> CatalogDrift:
+    """Every spec under ``folder`` between ``since`` and ``until`` (see the module docstring)."""
+    started = clock()
+    reader = _Reader(history)
+    names = sorted({p for ref in (since, until) for p in reader.files(ref, folder) if _is_spec_name(p)})
+    if not names:
+        raise InputError(f"{history.label}: expected OpenAPI specs (*.json, *.yaml) under {folder or '/'} at "
+                         f"{since} or {until}, found none")
+    specs: list[SpecDrift] = []
+    skipped: list[tuple[str, str]] = []
+    until_specs: dict[str, dict[str, Any]] = {}
+    for path in names:
+        t0 = clock()
+        old_raw, new_raw = reader.read(since, path), reader.read(until, path)
+        old_label, new_label = f"{_short(since)}:{path}", f"{_short(until)}:{path}"
+        reproduce = f"conformance drift ref:{since}:{path} ref:{until}:{path}"
+        old = _parse(old_raw, old_label) if old_raw is not None else None
+        new = _parse(new_raw, new_label) if new_raw is not None else None
+        if (old is None or isinstance(old, str)) and (new is None or isinstance(new, str)) and \
+                (old == "not an OpenAPI document" or new == "not an OpenAPI document"):
+            skipped.append((path, "not an OpenAPI document"))
+            continue
+        if isinstance(new, dict):
+            until_specs[path] = new
+        status, findings, note = _pair(path, old, new, old_raw, new_raw, reproduce)
+        step = Step(old_label, new_label, tuple(findings), reproduce if status == "changed" else "")
+        specs.append(SpecDrift(path, status, step, clock() - t0, note))
+    view = family_view(until_specs, family, until) if family else None
+    return CatalogDrift(history.label, folder, since, until, tuple(specs), view, tuple(skipped),
+                        clock() - started)
+
+
+def _pair(path: str, old: Any, new: Any, old_raw: bytes | None, new_raw: bytes | None,
+          reproduce: str) -> tuple[str, list[Finding], str]:
+    from conformance.drift import rules as R
+
+    if isinstance(old, str) or isinstance(new, str):
+        why = new if isinstance(new, str) else old
+        finding = R.SPEC_UNLOADABLE.finding(path, f"{path}: {why}", extra={"direction": R.SPEC, "change": why})
+        return "unloadable", [finding], str(why)
+    if old is None and new is None:
+        return "unchanged", [], "absent at both refs"
+    if old is None:
+        return "added", [], "the spec is new"
+    if new is None:
+        return "removed", [], "the spec was removed"
+    if old_raw == new_raw:
+        return "unchanged", [], ""
+    try:
+        findings = diff_specs(SpecIndex(old, "old"), SpecIndex(new, "new"), evidence=reproduce)
+    except RecursionError:
+        finding = R.SPEC_UNLOADABLE.finding(path, f"{path}: schemas nested too deep to compare",
+                                            extra={"direction": R.SPEC, "change": "depth"})
+        return "unloadable", [finding], "nested too deep"
+    return ("changed" if findings else "unchanged"), findings, ""
+
+
+def family_view(specs: dict[str, dict[str, Any]], family: Sequence[str], ref: str) -> FamilyView | None:
+    """Each sibling of ``family`` present in ``specs`` against the first one present."""
+    present = [p for p in family if p in specs]
+    missing = tuple(p for p in family if p not in specs)
+    if len(present) < 2:
+        return FamilyView(ref, present[0] if present else "", (), missing) if present else None
+    reference = present[0]
+    base = SpecIndex(specs[reference], "reference")
+    siblings = []
+    for path in present[1:]:
+        found = diff_specs(base, SpecIndex(specs[path], "sibling"))
+        siblings.append((path, tuple(f for f in found if f.rule_id not in DOC_RULES)))
+    return FamilyView(ref, reference, tuple(siblings), missing)
+
+
+def _short(ref: str) -> str:
+    return ref[:8] if len(ref) == 40 else ref
+
+
+def _name(path: str) -> str:
+    return path.rsplit("/", 1)[-1]
+
+
+# -- reports ----------------------------------------------------------------------------------------
+def _disagreements(view: FamilyView) -> list[tuple[str, str, list[str]]]:
+    """(where, what, siblings) for each way a sibling differs from the reference, merged across siblings."""
+    rows: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for path, findings in view.siblings:
+        for f in sort_findings(findings):
+            rows[(f.where, f"{LABELS[f.level]} `{f.rule_id}`: {f.message}")].append(_name(path))
+    return [(where, what, names) for (where, what), names in sorted(rows.items())]
+
+
+def render(result: CatalogDrift, fmt: str, title: str) -> str:
+    if fmt == "json":
+        return render_json(result)
+    if fmt == "markdown":
+        return render_markdown(result, title)
+    return render_text(result, title)
+
+
+def _totals(result: CatalogDrift) -> dict[str, int]:
+    return counts(result.findings)
+
+
+def render_text(result: CatalogDrift, title: str) -> str:
+    lines = [title, f"drift fingerprint: {fingerprint(result.findings)}", ""]
+    width = max(len(_name(s.path)) for s in result.specs) if result.specs else 4
+    lines.append(f"{'spec':<{width}}  {'status':<10}  breaking  warning  info  fingerprint")
+    for s in result.specs:
+        c = counts(s.findings)
+        lines.append(f"{_name(s.path):<{width}}  {s.status:<10}  {c['breaking']:>8}  {c['warning']:>7}  "
+                     f"{c['info']:>4}  {s.step.fingerprint}")
+    for s in result.specs:
+        if not s.findings:
+            continue
+        lines += ["", f"== {s.path} ({s.step.old} -> {s.step.new})"]
+        from conformance.drift.report import _text_step
+
+        _text_step(s.step, lines)
+        if s.step.reproduce:
+            lines.append(f"reproduce: {s.step.reproduce}")
+    for path, why in result.skipped:
+        lines.append(f"skipped {path}: {why}")
+    if result.family is not None:
+        lines += ["", *_family_text(result.family)]
+    t = _totals(result)
+    lines += ["", f"{len(result.specs)} spec(s): {sum(1 for s in result.specs if s.status == 'changed')} changed, "
+              f"{sum(1 for s in result.specs if s.status in ('added', 'removed'))} added/removed; "
+              f"{t['breaking']} breaking, {t['warning']} warning, {t['info']} info"]
+    return "\n".join(lines) + "\n"
+
+
+def _family_text(view: FamilyView) -> list[str]:
+    lines = [f"GPT-5.2 family at {_short(view.ref)}: each sibling against {_name(view.reference)}"]
+    for path, findings in view.siblings:
+        c = counts(findings)
+        lines.append(f"  {_name(path)}: {len(findings)} difference(s) ({c['breaking']} breaking, "
+                     f"{c['warning']} warning, {c['info']} info)")
+    for where, what, names in _disagreements(view):
+        lines.append(f"  - {where}: {what} [{', '.join(names)}]")
+    for path in view.missing:
+        lines.append(f"  (no {_name(path)} at {_short(view.ref)})")
+    return lines
+
+
+def _cell(text: Any) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(result: CatalogDrift, title: str) -> str:
+    from conformance.drift.report import _md_table
+
+    fp = fingerprint(result.findings)
+    t = _totals(result)
+    out = [f"<!-- drift-fingerprint: {fp} -->", f"## {title}", "",
+           f"Drift fingerprint: `{fp}` · {len(result.specs)} spec(s) · {t['breaking']} breaking, {t['warning']} "
+           f"warning, {t['info']} info", "",
+           "| spec | status | breaking | warning | info | fingerprint |", "|---|---|---|---|---|---|"]
+    for s in result.specs:
+        c = counts(s.findings)
+        out.append(f"| `{_name(s.path)}` | {s.status} | {c['breaking']} | {c['warning']} | {c['info']} "
+                   f"| `{s.step.fingerprint}` |")
+    for s in result.specs:
+        if not s.findings:
+            continue
+        out += ["", f"### `{s.path}`", "", f"`{s.step.old}` → `{s.step.new}`", ""]
+        out += _md_table(s.findings)
+        if s.step.reproduce:
+            out += ["", f"Reproduce: `{s.step.reproduce}`"]
+    if result.skipped:
+        out += ["", "Skipped: " + ", ".join(f"`{p}` ({why})" for p, why in result.skipped)]
+    view = result.family
+    if view is not None:
+        out += ["", f"### GPT-5.2 family at `{_short(view.ref)}`", "",
+                f"Each sibling compared with `{_name(view.reference)}`: where the family disagrees today.", "",
+                "| sibling | differences | breaking | warning | info |", "|---|---|---|---|---|"]
+        for path, findings in view.siblings:
+            c = counts(findings)
+            out.append(f"| `{_name(path)}` | {len(findings)} | {c['breaking']} | {c['warning']} | {c['info']} |")
+        rows = _disagreements(view)
+        if rows:
+            out += ["", "| where | difference | siblings |", "|---|---|---|"]
+            out += [f"| `{_cell(where)}` | {_cell(what)} | {', '.join(names)} |" for where, what, names in rows]
+        if view.missing:
+            out += ["", "Not present: " + ", ".join(f"`{_name(p)}`" for p in view.missing)]
+    return "\n".join(out) + "\n"
+
+
+def render_json(result: CatalogDrift) -> str:
+    payload: dict[str, Any] = {
+        "meta": {"mode": "catalog", "source": result.source, "folder": result.folder, "since": result.since,
+                 "until": result.until, "fingerprint": fingerprint(result.findings)},
+        "summary": {**_totals(result), "specs": len(result.specs),
+                    "by_status": {k: sum(1 for s in result.specs if s.status == k)
+                                  for k in ("changed", "unchanged", "added", "removed", "unloadable")}},
+        "specs": [{"path": s.path, "status": s.status, "note": s.note, "old": s.step.old, "new": s.step.new,
+                   "fingerprint": s.step.fingerprint, "summary": counts(s.findings), "reproduce": s.step.reproduce,
+                   "findings": [f.to_dict() for f in sort_findings(s.findings)]} for s in result.specs],
+        "skipped": [{"path": p, "reason": why} for p, why in result.skipped],
+    }
+    view = result.family
+    if view is not None:
+        payload["family"] = {"ref": view.ref, "reference": view.reference, "missing": list(view.missing),
+                             "siblings": [{"path": p, "summary": counts(fs), "fingerprint": fingerprint(fs),
+                                           "findings": [f.to_dict() for f in sort_findings(fs)]}
+                                          for p, fs in view.siblings]}
+    return json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n"

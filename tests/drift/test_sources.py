@@ -1,0 +1,202 @@
+"""History from a local git clone (renames followed) and from the GitHub API (a loopback fake), and the catalog."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.cli import main
+from conformance.drift.history import GitHubApi, GitRepo
+
+from .gitfake import FakeGitHub, GitBuilder
+from .specs import obj, request
+
+OLD_PATH = "specs/v1/chat.json"
+NEW_PATH = "specs/chat.json"
+TOKEN = "ghp_test_token_never_shown_0123456789"
+
+
+def _spec(models: list[str], extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    return request({"model": {"type": "string", "enum": models}, "messages": {"type": "array"}, **(extra or {})})
+
+
+@pytest.fixture
+def clone(tmp_path: Path) -> tuple[Path, list[str]]:
+    """Four commits: created, unrelated, renamed with a model removed, a field added."""
+    builder = GitBuilder(tmp_path / "clone")
+    shas = [builder.commit({OLD_PATH: _spec(["a", "b"]), "README.md": "docs\n"}, "add chat spec")]
+    shas.append(builder.commit({"README.md": "docs, again\n"}, "readme only"))
+    shas.append(builder.rename(OLD_PATH, NEW_PATH, _spec(["a"]), "move the spec up; drop model b"))
+    shas.append(builder.commit({NEW_PATH: _spec(["a"], {"seed": {"type": "integer"}}),
+                                "specs/other.json": _spec(["z"])}, "seed parameter; another spec"))
+    return builder.root, shas
+
+
+def _run(args: list[str], capsys: Any) -> tuple[int, dict[str, Any], str]:
+    rc = main(["drift", *args, "--format", "json", "--fail-on", "never"])
+    out = capsys.readouterr()
+    return rc, json.loads(out.out) if out.out.strip().startswith("{") else {}, out.out + out.err
+
+
+def _summary(steps: list[dict[str, Any]]) -> list[tuple[str, str, set[tuple[str, str]]]]:
+    return [(s["old"], s["new"], {(f["rule_id"], f["pointer"]) for f in s["findings"]}) for s in steps]
+
+
+def test_history_from_a_local_clone_follows_renames(clone: tuple[Path, list[str]], capsys: Any) -> None:
+    root, shas = clone
+    rc, payload, _ = _run(["--history", NEW_PATH, "--repo", str(root)], capsys)
+    assert rc == 0
+    steps = payload["steps"]
+    assert [(s["old"], s["new"]) for s in steps] == [(shas[0][:8], shas[2][:8]), (shas[2][:8], shas[3][:8])]
+    assert ("drift-request-enum-value-removed", "request.body.model") in _summary(steps)[0][2]
+    assert "renamed from specs/v1/chat.json" in steps[0]["subject"]
+    assert ("drift-request-property-added", "request.body.seed") in _summary(steps)[1][2]
+    assert steps[0]["reproduce"].startswith(f"conformance drift --repo {root} commit:{shas[0]}:{OLD_PATH} ")
+
+
+def test_the_reproduce_line_of_a_clone_step_runs(clone: tuple[Path, list[str]], capsys: Any) -> None:
+    root, _shas = clone
+    _, payload, _ = _run(["--history", NEW_PATH, "--repo", str(root)], capsys)
+    step = payload["steps"][0]
+    args = step["reproduce"].split()[2:]
+    rc, again, _ = _run(args, capsys)
+    assert rc == 0 and again["fingerprint"] == step["fingerprint"]
+
+
+def test_history_from_the_github_api_matches_the_clone(clone: tuple[Path, list[str]], capsys: Any,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    root, _ = clone
+    _, local, _ = _run(["--history", NEW_PATH, "--repo", str(root)], capsys)
+    with FakeGitHub(root, page_size=1).running() as fake:
+        monkeypatch.setenv("GITHUB_API_URL", fake.url)
+        monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+        rc, remote, text = _run(["--history", NEW_PATH, "--repo", "acme/docs"], capsys)
+    assert rc == 0, text
+    assert _summary(remote["steps"]) == _summary(local["steps"])
+    assert [s["fingerprint"] for s in remote["steps"]] == [s["fingerprint"] for s in local["steps"]]
+    paths = [p for p, _ in fake.seen]
+    assert any("page=2" in p for p in paths), "the history spans two pages: the Link header was followed"
+    assert any(p.startswith("/repos/acme/docs/commits?path=specs%2Fv1%2Fchat.json") or "path=specs/v1/chat.json" in p
+               for p in paths), "the rename was followed to the old path"
+    assert {auth for _, auth in fake.seen} == {f"Bearer {TOKEN}"}
+    assert TOKEN not in text
+
+
+def test_a_near_rate_limit_reset_is_waited_for(clone: tuple[Path, list[str]]) -> None:
+    root, shas = clone
+    waits: list[float] = []
+    with FakeGitHub(root).running() as fake:
+        fake.rate_limited = 2
+        api = GitHubApi("acme/docs", api_url=fake.url, token=None, sleep=waits.append)
+        changes = api.changes(NEW_PATH)
+    assert [c.commit for c in changes] == [shas[3], shas[2], shas[0]]
+    assert [c.path for c in changes] == [NEW_PATH, NEW_PATH, OLD_PATH]
+    assert len(waits) == 2 and all(0 <= w <= 5 for w in waits)
+    assert all(auth is None for _, auth in fake.seen), "no token set: none sent"
+
+
+def test_a_far_rate_limit_reset_is_a_clear_upstream_error(clone: tuple[Path, list[str]], capsys: Any,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    root, _ = clone
+    with FakeGitHub(root).running() as fake:
+        fake.rate_limited = 100
+        fake.reset_in = 3600
+        monkeypatch.setenv("GITHUB_API_URL", fake.url)
+        rc = main(["drift", "--history", NEW_PATH, "--repo", "acme/docs"])
+    err = capsys.readouterr().err
+    assert rc == 3
+    assert "rate limit" in err and "GITHUB_TOKEN" in err and "Traceback" not in err
+    assert len(fake.seen) == 1, "a reset an hour away is not waited for"
+
+
+def test_the_token_is_not_sent_over_plain_http_to_another_host() -> None:
+    from conformance.drift.history import _may_send_token
+
+    assert _may_send_token("https://api.github.com/repos/a/b/commits")
+    assert _may_send_token("http://127.0.0.1:8080/repos/a/b/commits")
+    assert not _may_send_token("http://api.example.com/repos/a/b/commits")
+
+
+def test_a_folder_that_is_not_a_clone_is_a_usage_error(tmp_path: Path, capsys: Any) -> None:
+    rc = main(["drift", "--history", NEW_PATH, "--repo", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert rc == 2 and "git clone" in err and "Traceback" not in err
+
+
+def test_catalog_from_a_clone_has_a_section_per_spec_and_the_pair_fingerprints(
+        clone: tuple[Path, list[str]], capsys: Any) -> None:
+    root, shas = clone
+    rc, payload, text = _run(["--catalog", str(root), "--since", shas[1], "--until", "main"], capsys)
+    assert rc == 0, text
+    by_path = {s["path"]: s for s in payload["specs"]}
+    assert by_path[NEW_PATH]["status"] == "added" and by_path[OLD_PATH]["status"] == "removed"
+    assert by_path["specs/other.json"]["status"] == "added"
+    rc, payload, _ = _run(["--catalog", str(root), "--since", shas[2]], capsys)
+    [changed] = [s for s in payload["specs"] if s["status"] == "changed"]
+    assert changed["path"] == NEW_PATH and changed["summary"] == {"breaking": 0, "warning": 0, "info": 1}
+    _, pair, _ = _run(["--repo", str(root), f"ref:{shas[2]}:{NEW_PATH}", f"ref:main:{NEW_PATH}"], capsys)
+    assert changed["fingerprint"] == pair["fingerprint"] != "none"
+    assert payload["summary"]["by_status"]["changed"] == 1
+
+
+def test_catalog_markdown_has_a_summary_table(clone: tuple[Path, list[str]], capsys: Any) -> None:
+    root, shas = clone
+    main(["drift", "--catalog", str(root), "--since", shas[2], "--format", "markdown", "--fail-on", "never"])
+    out = capsys.readouterr().out
+    assert "| spec | status | breaking | warning | info | fingerprint |" in out
+    assert "| `chat.json` | changed | 0 | 0 | 1 |" in out
+    assert f"### `{NEW_PATH}`" in out
+
+
+def test_catalog_through_the_github_api(clone: tuple[Path, list[str]], capsys: Any,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    root, shas = clone
+    _, local, _ = _run(["--catalog", str(root), "--since", shas[2]], capsys)
+    with FakeGitHub(root).running() as fake:
+        monkeypatch.setenv("GITHUB_API_URL", fake.url)
+        rc, remote, text = _run(["--catalog", "acme/docs", "--since", shas[2], "--until", shas[3]], capsys)
+    assert rc == 0, text
+    assert [(s["path"], s["status"], s["fingerprint"]) for s in remote["specs"]] == [
+        (s["path"], s["status"], s["fingerprint"]) for s in local["specs"]]
+
+
+def test_catalog_usage_errors(capsys: Any, tmp_path: Path) -> None:
+    assert main(["drift", "--catalog", str(tmp_path)]) == 2
+    assert "--since" in capsys.readouterr().err
+    assert main(["drift", "--since", "main"]) == 2
+    assert "--catalog" in capsys.readouterr().err
+
+
+def test_git_repo_reads_many_files_through_one_process(clone: tuple[Path, list[str]]) -> None:
+    root, shas = clone
+    repo = GitRepo(root)
+    try:
+        first = repo.read(shas[0], OLD_PATH)
+        for _ in range(50):
+            assert repo.read(shas[0], OLD_PATH) == first
+        assert repo._batch is not None and repo._batch.poll() is None
+        assert json.loads(repo.read("main", NEW_PATH))["paths"]
+    finally:
+        repo.close()
+
+
+def test_catalog_of_the_mirror_with_the_gpt52_family(mirror: Path, capsys: Any) -> None:
+    root = mirror / "aimlapi" / "api-docs"
+    rc, payload, text = _run(["--catalog", str(root), "--since", "cecaa7535f1e04c64a4e1d922f540e9232c5c7cc"], capsys)
+    assert rc == 0, text
+    by_name = {s["path"].rsplit("/", 1)[-1]: s for s in payload["specs"]}
+    assert len(by_name) == 36
+    assert by_name["gpt-5-2.json"]["status"] == "changed"
+    assert {f["pointer"] for f in by_name["gpt-5-2.json"]["findings"]} >= {"response.200.meta"}
+    family = payload["family"]
+    assert family["reference"].endswith("gpt-5-2-openai.json")
+    sibling = {s["path"].rsplit("/", 1)[-1]: s for s in family["siblings"]}
+    assert set(sibling) == {"gpt-5-2.json", "gpt-5-2-chat-latest.json", "gpt-5-2-pro.json", "gpt-5-2-codex.json"}
+    assert "response.200.meta" in {f["pointer"] for f in sibling["gpt-5-2.json"]["findings"]}
+
+
+def test_obj_helper_still_builds_objects() -> None:
+    assert obj({"a": {"type": "string"}}, ("a",))["required"] == ["a"]

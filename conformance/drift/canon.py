@@ -114,6 +114,7 @@ class SpecIndex:
         self._merged: dict[int, dict[str, Any]] = {}
         self._views: dict[int, dict[str, Any]] = {}
         self._reachable: list[RefProblem] | None = None
+        self._used: set[str] = set()
         self.problems: dict[str, RefProblem] = {}
 
     # -- references ------------------------------------------------------------------------
@@ -203,11 +204,15 @@ class SpecIndex:
             if isinstance(node, dict):
                 ref = node.get("$ref")
                 if isinstance(ref, str):
+                    if ref.startswith("#/components/schemas/") and ref.count("/") == 3:
+                        self._used.add(pointer_unescape(ref.rsplit("/", 1)[1]))
                     res = self.resolve(node, pointer)
                     if res.problem is not None:
                         problem = attrs.evolve(res.problem, site=site)
                         found.setdefault((problem.kind, problem.ref, site), problem)
                     elif id(res.node) not in seen:
+                        if res.name is not None:
+                            self._used.add(res.name)
                         seen.add(id(res.node))
                         stack.append((res.node, res.pointer, res.pointer))
                     continue
@@ -223,6 +228,11 @@ class SpecIndex:
                         stack.append((value, f"{pointer}/{index}", f"{site}/{token}"))
         self._reachable = sorted(found.values(), key=lambda p: (p.pointer, p.ref))
         return self._reachable
+
+    def used_schemas(self) -> set[str]:
+        """Names of the ``components/schemas`` an operation reaches (through any chain of references)."""
+        self.reachable_problems()
+        return self._used
 
     def _element_token(self, value: JSON) -> str:
         """An unordered list element named by what it is: ``in:name`` for a parameter, else its contract hash."""

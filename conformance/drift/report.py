@@ -2,8 +2,8 @@
 
 The drift fingerprint is a hash of the sorted finding fingerprints (rule,
 location, pointer) plus each finding's change key (which enum values, which
-status), over contract findings only: documentation churn does not make a new
-alert. The same drift gives the same fingerprint on every run, so a scheduled
+status), over contract findings only: documentation churn, and changes to component
+schemas no operation uses, do not make a new alert. The same drift gives the same fingerprint on every run, so a scheduled
 job raises one alert per distinct drift, not one per night.
 """
 
@@ -17,7 +17,7 @@ from typing import Any
 
 import attrs
 
-from conformance.drift.rules import DOC_RULES, DRIFT_RULES
+from conformance.drift.rules import DRIFT_RULES, QUIET_RULES
 from conformance.findings import Finding, Level, sort_findings
 from conformance.report import finding_lines
 
@@ -42,7 +42,7 @@ class Step:
 
 def fingerprint(findings: Sequence[Finding]) -> str:
     """``drift-<16 hex>`` over contract findings, or ``none`` when there are none."""
-    keys = sorted(f"{f.fingerprint}:{f.get('change', '')}" for f in findings if f.rule_id not in DOC_RULES)
+    keys = sorted(f"{f.fingerprint}:{f.get('change', '')}" for f in findings if f.rule_id not in QUIET_RULES)
     if not keys:
         return "none"
     return "drift-" + hashlib.sha256("\n".join(keys).encode()).hexdigest()[:16]

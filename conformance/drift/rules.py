@@ -372,6 +372,13 @@ SPEC_UNLOADABLE = _drift(
     "a version of the spec cannot be read at all (not JSON/YAML, not OpenAPI 3.x)",
     "nothing can be generated from it; history steps skip to the next readable version",
 )
+UNUSED_SCHEMA_CHANGED = _drift(
+    "drift-unused-schema-changed",
+    Level.INFO,
+    SPEC,
+    "a component schema that no operation uses was added, removed or changed",
+    "nothing a client sends or reads changes today; a later version may start using it",
+)
 DOC_CHANGED = _drift(
     "drift-doc-changed",
     Level.INFO,
@@ -389,3 +396,5 @@ EXAMPLE_CHANGED = _drift(
 
 #: documentation-only rules: left out of the drift fingerprint so that doc churn raises no alert
 DOC_RULES = frozenset({DOC_CHANGED.id, EXAMPLE_CHANGED.id})
+#: left out of the drift fingerprint too: changes to schemas no operation uses raise no alert
+QUIET_RULES = DOC_RULES | {UNUSED_SCHEMA_CHANGED.id}

@@ -388,6 +388,15 @@ def test_recursive_schema_terminates() -> None:
                                   "new optional request field 'name': string")]
 
 
+def test_unused_component_schema_changes_are_info() -> None:
+    old = request({"model": S})
+    old["components"]["schemas"] = {"Spare": obj({"a": S}, ("a",))}
+    new = copy.deepcopy(old)
+    new["components"]["schemas"]["Spare"]["properties"]["a"] = INT
+    assert changes(old, new) == [("drift-unused-schema-changed", "info", "",
+                                  "unused component schema 'Spare' changed: a.type changed from string to integer")]
+
+
 def test_every_rule_is_exercised_by_a_test_here() -> None:
     """Each registered drift rule is produced by at least one fixture pair in this module."""
     for name, func in list(globals().items()):

@@ -45,6 +45,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "(with INDEX.json) or owner/name between --since and --until")
     parser.add_argument("--since", metavar="REF", default=None, help="--catalog: the older ref (commit or branch)")
     parser.add_argument("--until", metavar="REF", default="main", help="--catalog: the newer ref (default: main)")
+    parser.add_argument("--family", action="store_true",
+                        help="--catalog: only the GPT-5.2 family (gpt-5-2-openai.json and its siblings)")
     parser.add_argument("--folder", default=None,
                         help="--catalog with owner/name: only specs under this folder (default: the whole repo)")
     parser.add_argument("--summary", metavar="FILE", default=None,
@@ -72,8 +74,8 @@ def run(args: argparse.Namespace) -> int:
     if args.catalog and not args.since:
         raise UsageError("--catalog: expected --since REF (the older ref), found none",
                          hint="e.g. `conformance drift --catalog ../api-docs --since HEAD~20`")
-    if (args.since or args.folder) and not args.catalog:
-        raise UsageError("--since/--until/--folder go with --catalog DIR_OR_REPO")
+    if (args.since or args.folder or args.family) and not args.catalog:
+        raise UsageError("--since/--until/--folder/--family go with --catalog DIR_OR_REPO")
     if args.specs and len(args.specs) != 2:
         raise UsageError(f"expected two specs (OLD NEW), found {len(args.specs)}",
                          hint="e.g. `conformance drift old.json ref:main`")
@@ -246,7 +248,7 @@ def _history(args: argparse.Namespace, fetch: Any) -> tuple[list[Any], str, dict
 
 def _catalog(args: argparse.Namespace, fetch: Any) -> int:
     from conformance.commands._common import fail_on
-    from conformance.drift.catalog import compare_catalog, render
+    from conformance.drift.catalog import GPT52_FAMILY, compare_catalog, render
     from conformance.drift.history import GitRepo, MirrorRepo, open_history
     from conformance.errors import UsageError
     from conformance.fetch import Fetcher
@@ -267,7 +269,8 @@ def _catalog(args: argparse.Namespace, fetch: Any) -> int:
     else:
         history = open_history(args.catalog, fetch, args.catalog)
     try:
-        result = compare_catalog(history, folder, args.since, args.until)
+        result = compare_catalog(history, folder, args.since, args.until,
+                                 only=GPT52_FAMILY if args.family else None)
     finally:
         if isinstance(history, GitRepo):
             history.close()

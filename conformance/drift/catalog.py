@@ -102,6 +102,12 @@ class _Reader:
                 return str(version["commit"])
         return None  # the file did not exist yet
 
+    def resolved(self, ref: str, path: str) -> str:
+        """The ref to name this file's version with (the mirror: the commit of its version at ``ref``)."""
+        if isinstance(self.history, MirrorRepo):
+            return self._mirror_ref(self.history, ref, path) or ref
+        return ref
+
     def read(self, ref: str, path: str) -> bytes | None:
         """The bytes at ``ref``, or None when the file does not exist there."""
         history = self.history
@@ -144,11 +150,16 @@ def _parse(raw: bytes, where: str) -> dict[str, Any] | str:
 
 
 def compare_catalog(history: History, folder: str, since: str, until: str = "main", *,
-                    family: Sequence[str] = GPT52_FAMILY, clock: Any = time.perf_counter) -> CatalogDrift:
-    """Every spec under ``folder`` between ``since`` and ``until`` (see the module docstring)."""
+                    family: Sequence[str] = GPT52_FAMILY, only: Sequence[str] | None = None,
+                    clock: Any = time.perf_counter) -> CatalogDrift:
+    """Every spec under ``folder`` between ``since`` and ``until`` (see the module docstring).
+
+    ``only`` keeps just those paths (the family, for the nightly watch).
+    """
     started = clock()
     reader = _Reader(history)
-    names = sorted({p for ref in (since, until) for p in reader.files(ref, folder) if _is_spec_name(p)})
+    names = sorted({p for ref in (since, until) for p in reader.files(ref, folder) if _is_spec_name(p)
+                    and (only is None or p in only)})
     if not names:
         raise InputError(f"{history.label}: expected OpenAPI specs (*.json, *.yaml) under {folder or '/'} at "
                          f"{since} or {until}, found none")
@@ -159,7 +170,8 @@ def compare_catalog(history: History, folder: str, since: str, until: str = "mai
         t0 = clock()
         old_raw, new_raw = reader.read(since, path), reader.read(until, path)
         old_label, new_label = f"{_short(since)}:{path}", f"{_short(until)}:{path}"
-        reproduce = f"conformance drift ref:{since}:{path} ref:{until}:{path}"
+        old_ref, new_ref = reader.resolved(since, path), reader.resolved(until, path)
+        reproduce = f"conformance drift ref:{old_ref}:{path} ref:{new_ref}:{path}"
         old = _parse(old_raw, old_label) if old_raw is not None else None
         new = _parse(new_raw, new_label) if new_raw is not None else None
         if (old is None or isinstance(old, str)) and (new is None or isinstance(new, str)) and \

@@ -3,8 +3,8 @@
 The drift fingerprint is a hash of the sorted finding fingerprints (rule,
 location, pointer) plus each finding's change key (which enum values, which
 status), over contract findings only: documentation churn, and changes to component
-schemas no operation uses, do not make a new alert. The same drift gives the same fingerprint on every run, so a scheduled
-job raises one alert per distinct drift, not one per night.
+schemas no operation uses, do not make a new alert. The same drift gives the
+same fingerprint on every run, so a scheduled job raises one alert per distinct drift, not one per night.
 """
 
 from __future__ import annotations

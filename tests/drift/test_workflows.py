@@ -63,6 +63,38 @@ def test_drift_workflow_is_scheduled_and_keys_issues_by_fingerprint() -> None:
     assert "drift-fingerprint" in runs and 'in:title' in runs and "gh issue create" in runs
 
 
+def test_drift_workflow_watches_the_family_with_one_issue_per_fingerprint() -> None:
+    workflow = _workflow("drift.yml")
+    steps = [s for job in workflow["jobs"].values() for s in job["steps"]]
+    [family] = [s for s in steps if "--family" in str(s.get("run", ""))]
+    assert "--catalog" in family["run"] and '--since "$pin"' in family["run"]
+    assert family["env"]["GITHUB_TOKEN"] == "${{ github.token }}"
+    [issues] = [s for s in steps if "gh issue create" in str(s.get("run", ""))]
+    assert "reports/family-fingerprints.txt" in issues["run"] and "PIN_FINGERPRINT" in issues["env"]
+
+
+def test_family_catalog_at_the_pin(mirror: Path, capsys: Any) -> None:
+    import json
+
+    from conformance.cli import main
+
+    lock = json.loads((REPO / "spec" / "lock.json").read_text())
+    rc = main(["drift", "--catalog", lock["repo"], "--family", "--since", lock["commit"], "--mirror", str(mirror),
+               "--format", "json", "--fail-on", "never"])
+    payload = json.loads(capsys.readouterr().out)
+    assert rc == 0
+    names = {s["path"].rsplit("/", 1)[-1]: s for s in payload["specs"]}
+    assert set(names) == {"gpt-5-2-openai.json", "gpt-5-2.json", "gpt-5-2-chat-latest.json", "gpt-5-2-pro.json",
+                          "gpt-5-2-codex.json"}
+    assert names["gpt-5-2-openai.json"]["status"] == "unchanged"
+    assert names["gpt-5-2.json"]["status"] == "changed"
+    # reproduce lines name the mirror's version of each file, and give the same fingerprint
+    capsys.readouterr()
+    args = names["gpt-5-2.json"]["reproduce"].split()[2:]
+    assert main(["drift", *args, "--mirror", str(mirror), "--format", "json", "--fail-on", "never"]) == 0
+    assert json.loads(capsys.readouterr().out)["fingerprint"] == names["gpt-5-2.json"]["fingerprint"]
+
+
 def test_live_workflow_takes_the_key_from_a_secret() -> None:
     workflow = _workflow("live.yml")
     assert set(workflow[True]) == {"workflow_dispatch"}

@@ -483,6 +483,11 @@ class _Checker:
     def _check_sample(self, block: CodeBlock) -> _Slot | None:
         language = block.language or ""
         name = LANGUAGE_NAMES.get(language, language)
+        if block.label_language is not None:
+            said = LANGUAGE_NAMES.get(block.label_language, block.label_language)
+            self.add(rules.SAMPLE_LANGUAGE, block.fence_line,
+                     f"the code block is labelled {said} ({block.info or block.tab or 'tab'}) but the code is "
+                     f"{name}; it was read as {name}", expected=name, found=said)
         try:
             request = extract_request(language, block.code)
         except SampleError as exc:
@@ -620,6 +625,11 @@ class _Checker:
 
     # -- example responses --------------------------------------------------------------------------
     def _check_example(self, block: CodeBlock, slot: _Slot | None) -> None:
+        if block.stream:
+            from conformance.docs.stream_check import check_stream
+
+            check_stream(self, block, slot)
+            return
         try:
             value = loads(block.code)
         except ExampleSyntaxError as exc:

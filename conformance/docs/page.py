@@ -15,7 +15,9 @@ from typing import Any
 
 import attrs
 
+from conformance.docs.detect import detect_language
 from conformance.docs.samples import normalise_language
+from conformance.docs.stream import looks_like_sse
 from conformance.docs.tags import Block, TagProblem, scan_tags
 
 __all__ = ["CodeBlock", "ModelItem", "Page", "SpecRef", "parse_page", "read_page"]
@@ -67,6 +69,9 @@ class CodeBlock:
     label: str | None  # nearest <summary> or heading before it
     code: str
     is_example: bool
+    stream: bool = False  # an example made of Server-Sent Events (``data: {...}`` lines)
+    #: the language the fence label or tab names, when the code reads as another one (``language`` is the code's)
+    label_language: str | None = None
 
     def page_line(self, code_line: int) -> int:
         """Page line of a 1-based line within the code."""
@@ -178,13 +183,19 @@ def parse_page(text: str, path: str = "<page>", display: str | None = None) -> P
         tab = next((b.open.get("title") for b in reversed(tabs) if b.contains_line(fence_line)), None)
         language = normalise_language(first) or (normalise_language(tab) if not first or first == "text" else None)
         code = str(token.content)
-        if language == "curl" and "curl" not in code:
+        label_language = None
+        detected = detect_language(code) if language is not None else None
+        if detected is not None and detected != language:
+            label_language, language = language, detected  # the code says what it is, whatever the label
+        elif language == "curl" and "curl" not in code:
             language = None
         is_json = first in JSON_LANGUAGES or (not first and code.lstrip().startswith(("{", "[")))
-        is_example = is_json and (tab is None or "response" in (near_label or "").lower()
-                                  or "response" in (tab or "").lower())
+        stream = looks_like_sse(code)
+        is_example = stream or (is_json and (tab is None or "response" in (near_label or "").lower()
+                                             or "response" in (tab or "").lower()))
         block = CodeBlock(line=fence_line + 1, fence_line=fence_line, info=info, language=language, tab=tab,
-                          label=near_label, code=code, is_example=is_example)
+                          label=near_label, code=code, is_example=is_example, stream=stream,
+                          label_language=label_language)
         if is_example:
             examples.append(block)
         elif language is not None:

@@ -91,6 +91,11 @@ SAMPLE_NOT_IN_SPEC = rule(
     "doc-sample-not-in-spec", Level.INFO, Source.DOC,
     "The spec's x-codeSamples for the operation have no sample in this page sample's language.",
     "Add the sample to the operation's x-codeSamples.")
+SAMPLE_LANGUAGE = rule(
+    "doc-sample-language", Level.WARNING, Source.DOC,
+    "A code sample's fence label (or tab) names one language and the code is another; it was read as the "
+    "code's language.",
+    "Label the fence with the sample's real language (```bash for cURL, ```javascript, ```python).")
 INTERNAL_ERROR = rule(
     "doc-check-internal-error", Level.ERROR, Source.DOC,
     "The checker failed on this page (a bug); the rest of the run went on.",
@@ -100,5 +105,5 @@ ALL: tuple[Rule, ...] = (
     PAGE_UNREADABLE, TAG_INVALID, SPEC_REF_INVALID, SPEC_UNAVAILABLE, SPEC_INVALID, OPERATION_MISSING,
     EXAMPLE_UNPARSABLE, EXAMPLE_SCHEMA, EXAMPLE_STALE, EXAMPLE_UNDOCUMENTED, EXAMPLE_UNCHECKED, SAMPLE_UNPARSED,
     SAMPLE_URL, SAMPLE_METHOD, SAMPLE_BODY_SCHEMA, SAMPLE_BODY_UNDOCUMENTED, SAMPLE_MODEL_UNLISTED, MODEL_NOT_IN_SPEC,
-    MODEL_NOT_ON_PAGE, SAMPLE_DIFFERS, SAMPLE_NOT_IN_SPEC, INTERNAL_ERROR,
+    MODEL_NOT_ON_PAGE, SAMPLE_DIFFERS, SAMPLE_NOT_IN_SPEC, SAMPLE_LANGUAGE, INTERNAL_ERROR,
 )

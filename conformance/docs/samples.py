@@ -77,7 +77,15 @@ def extract_request(language: str, code: str) -> ExtractedRequest:
     reader = readers.get(language)
     if reader is None:
         raise SampleError(f"samples in {language!r} are not read (only Python, JavaScript, cURL, HTTP)")
-    request = reader(code)
+    try:
+        request = reader(code)
+    except SampleError:
+        from conformance.docs.sdk import read_sdk
+
+        sdk = read_sdk(language, code)  # the OpenAI SDK's client.chat.completions.create(...) and the like
+        if sdk is None:
+            raise
+        request = sdk
     try:
         parts = urlsplit(request.url)
     except ValueError as exc:
@@ -126,37 +134,92 @@ def _python(code: str) -> ExtractedRequest:
         if isinstance(statement, ast.Assign) and len(statement.targets) == 1 \
                 and isinstance(statement.targets[0], ast.Name):
             env[statement.targets[0].id] = statement.value
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+    found: list[ExtractedRequest | SampleError] = []
+    calls = sorted((n for n in ast.walk(tree) if isinstance(n, ast.Call)), key=lambda n: (n.lineno, n.col_offset))
+    for node in calls:
+        try:
+            request = _python_call(node, env)
+        except SampleError as exc:
+            found.append(exc)
             continue
-        owner = node.func.value
-        if not (isinstance(owner, ast.Name) and owner.id in _PY_CLIENTS):
-            continue
-        verb = node.func.attr
-        args = list(node.args)
-        if verb == "request":
-            if not args:
-                raise SampleError("requests.request(...) without a method", node.lineno)
-            method = _py_string(args.pop(0), env, "the method")
-        elif verb in _PY_METHODS:
-            method = verb
-        else:
-            continue
-        keywords = {k.arg: k.value for k in node.keywords if k.arg}
-        url_node = args[0] if args else keywords.get("url")
-        if url_node is None:
-            raise SampleError(f"{owner.id}.{verb}(...) has no URL", node.lineno)
-        url = _py_string(url_node, env, "the URL")
-        has_body, body, body_line = False, None, node.lineno
-        if "json" in keywords:
-            has_body, body_line = True, keywords["json"].lineno
-            body = _py_literal(keywords["json"], env, "the json= body")
-        elif "data" in keywords or "content" in keywords or len(args) > 1:
-            data_node = keywords.get("data") or keywords.get("content") or args[1]
-            has_body, body_line = True, data_node.lineno
-            body = _py_data(data_node, env)
-        return ExtractedRequest("python", method.upper(), url, has_body, body, node.lineno, body_line)
-    raise SampleError("no requests.<method>(...) or httpx.<method>(...) call found in the Python sample")
+        if request is not None:
+            found.append(request)
+    return _api_call(found, "no requests.<method>(...) or httpx.<method>(...) call found in the Python sample",
+                     "python", code)
+
+
+def _python_call(node: ast.Call, env: dict[str, ast.expr]) -> ExtractedRequest | None:
+    """The request one call sends, when it is a requests/httpx call."""
+    if not isinstance(node.func, ast.Attribute):
+        return None
+    owner = node.func.value
+    if not (isinstance(owner, ast.Name) and owner.id in _PY_CLIENTS):
+        return None
+    verb = node.func.attr
+    args = list(node.args)
+    if verb == "request":
+        if not args:
+            raise SampleError("requests.request(...) without a method", node.lineno)
+        method = _py_string(args.pop(0), env, "the method")
+    elif verb in _PY_METHODS:
+        method = verb
+    else:
+        return None
+    keywords = {k.arg: k.value for k in node.keywords if k.arg}
+    url_node = args[0] if args else keywords.get("url")
+    if url_node is None:
+        raise SampleError(f"{owner.id}.{verb}(...) has no URL", node.lineno)
+    url = _py_string(url_node, env, "the URL")
+    has_body, body, body_line = False, None, node.lineno
+    if "json" in keywords:
+        has_body, body_line = True, keywords["json"].lineno
+        body = _py_literal(keywords["json"], env, "the json= body")
+    elif "data" in keywords or "content" in keywords or len(args) > 1:
+        data_node = keywords.get("data") or keywords.get("content") or args[1]
+        has_body, body_line = True, data_node.lineno
+        body = _py_data(data_node, env)
+    return ExtractedRequest("python", method.upper(), url, has_body, body, node.lineno, body_line)
+
+
+_MEDIA = re.compile(r"\.(?:png|jpe?g|gif|webp|bmp|svg|tiff?|mp3|wav|ogg|flac|m4a|mp4|webm|mov|pdf|txt|csv)$", re.I)
+
+
+def is_download(request: ExtractedRequest, others: list[ExtractedRequest]) -> bool:
+    """A GET without a body that fetches a media file, or goes to another host than the sample's other calls:
+    an input being downloaded (an image to describe), not the API call the page documents."""
+    if request.method != "GET" or request.has_body:
+        return False
+    parts = urlsplit(request.url)
+    if _MEDIA.search(parts.path):
+        return True
+    hosts = {urlsplit(o.url).netloc for o in others if o is not request and (o.method != "GET" or o.has_body)}
+    return bool(hosts) and parts.netloc not in hosts
+
+
+def _api_call(calls: list[ExtractedRequest | SampleError], none: str, language: str,
+              code: str) -> ExtractedRequest:
+    """The sample's API call: the first request that is not a download; an SDK call beats downloads.
+
+    A call that cannot be read is the answer (its error) unless another call is the API call.
+    """
+    found = [c for c in calls if isinstance(c, ExtractedRequest)]
+    api = [r for r in found if not is_download(r, found)]
+    for call in calls:
+        if isinstance(call, SampleError):
+            if not api:
+                raise call
+        elif call in api:
+            return call
+    if found:
+        from conformance.docs.sdk import read_sdk
+
+        sdk = read_sdk(language, code)
+        if sdk is not None:
+            return sdk  # type: ignore[no-any-return]
+        urls = ", ".join(r.url for r in found[:3])
+        raise SampleError(f"the sample only downloads {urls} (an input, not an API call of the page)",
+                          found[0].line)
+    raise SampleError(none)
 
 
 def _resolve(node: ast.expr, env: dict[str, ast.expr], seen: frozenset[str] = frozenset()) -> ast.expr:
@@ -405,14 +468,18 @@ class _Js:
 
 def _javascript(code: str) -> ExtractedRequest:
     js = _Js(code)
-    match = None
+    found: list[ExtractedRequest | SampleError] = []
     for candidate in _JS_FETCH.finditer(code):
         line_start = code.rfind("\n", 0, candidate.start()) + 1
         if "//" not in code[line_start:candidate.start()]:
-            match = candidate
-            break
-    if match is None:
-        raise SampleError("no fetch(...) call found in the JavaScript sample")
+            try:
+                found.append(_js_fetch(js, code, candidate))
+            except SampleError as exc:
+                found.append(exc)
+    return _api_call(found, "no fetch(...) call found in the JavaScript sample", "javascript", code)
+
+
+def _js_fetch(js: _Js, code: str, match: re.Match[str]) -> ExtractedRequest:
     open_paren = match.end() - 1
     close = _js_match(code, open_paren)
     args = _js_split(code, open_paren + 1, close)

@@ -241,7 +241,7 @@ def test_a_checker_bug_is_a_finding_not_a_crash(monkeypatch: pytest.MonkeyPatch)
 def test_rule_registry() -> None:
     """Every doc rule: unique doc-* id, a level, a why and a fix; registered in the shared registry."""
     ids = [r.id for r in rules.ALL]
-    assert len(ids) == len(set(ids)) == 22
+    assert len(ids) == len(set(ids)) == 23
     for rule in rules.ALL:
         assert rule.id.startswith("doc-") and rule.id == rule.id.lower()
         assert RULES[rule.id] is rule
@@ -255,6 +255,7 @@ def test_rule_registry() -> None:
         "doc-model-not-in-spec", "doc-model-not-on-page", "doc-sample-differs-from-spec", "doc-sample-not-in-spec",
         "doc-check-internal-error",
         "doc-example-stale",  # tests/docs/test_catalog.py::test_stale_example_is_a_warning_naming_the_spec_change
+        "doc-sample-language",  # tests/docs/test_streams_and_sdk.py::test_a_curl_command_in_a_javascript_fence
     }
     assert covered == set(ids)
 

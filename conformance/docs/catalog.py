@@ -51,18 +51,32 @@ class CatalogResult:
     def skipped(self) -> list[PageResult]:
         return [p for p in self.pages if not p.checked]
 
+    @property
+    def validated(self) -> list[PageResult]:
+        """Pages checked against a spec (at least one API-schema block resolved to an operation)."""
+        return [p for p in self.pages if p.status == "validated"]
+
+    @property
+    def unresolved(self) -> list[PageResult]:
+        """Pages with API-schema blocks whose spec link does not resolve: nothing was validated."""
+        return [p for p in self.pages if p.status == "unresolved"]
+
     def summary(self) -> dict[str, Any]:
         findings = self.findings
         by_rule = Counter(f.rule_id for f in findings)
         levels = {f.rule_id: f.level for f in findings}
         reasons = Counter(p.skipped_reason for p in self.skipped)
+        unresolved = Counter(p.unresolved_kind for p in self.unresolved)
         return {
             "pages": len(self.pages),
-            "checked": len(self.checked),
+            "validated": len(self.validated),
+            "unresolved": len(self.unresolved),
+            "unresolved_by_reason": dict(sorted((str(k), v) for k, v in unresolved.items())),
+            "checked": len(self.checked),  # validated + unresolved: pages with an API-schema block
             "skipped": len(self.skipped),
             "skipped_by_reason": dict(sorted((str(k), v) for k, v in reasons.items())),
             "pages_with_errors": sum(1 for p in self.pages if p.has_errors),
-            "pages_clean": sum(1 for p in self.checked if not p.findings),
+            "pages_clean": sum(1 for p in self.validated if not p.findings),
             "findings": len(findings),
             "findings_by_level": {level.label: sum(1 for f in findings if f.level == level)
                                   for level in (Level.ERROR, Level.WARNING, Level.INFO)},

@@ -46,6 +46,13 @@ LANGUAGE_NAMES = {"python": "Python", "javascript": "JavaScript", "curl": "cURL"
 SKIP_NO_SPEC = "no API-schema block ({% openapi-operation %} or {% swagger %})"
 SKIP_EMPTY = "the page is empty"
 MAX_DIFFS = 5
+#: why a page's API-schema blocks did not resolve, by the rule that said so
+UNRESOLVED_KINDS = {
+    rules.SPEC_UNAVAILABLE.id: "the linked spec does not exist or cannot be fetched",
+    rules.SPEC_REF_INVALID.id: "the API-schema block names no usable spec link, path or method",
+    rules.SPEC_INVALID.id: "the linked spec is not a usable OpenAPI document",
+    rules.OPERATION_MISSING.id: "the linked spec has no such operation",
+}
 
 
 @attrs.frozen
@@ -60,10 +67,20 @@ class PageResult:
     samples: int = 0
     examples: int = 0
     models: tuple[str, ...] = ()
+    #: the page has API-schema blocks but none names a spec operation that could be loaded: why
+    unresolved_reason: str | None = None
+    unresolved_kind: str | None = None
 
     @property
     def checked(self) -> bool:
         return self.skipped_reason is None
+
+    @property
+    def status(self) -> str:
+        """``validated`` (checked against a spec), ``unresolved`` (its spec link does not resolve) or ``skipped``."""
+        if self.skipped_reason is not None:
+            return "skipped"
+        return "unresolved" if self.unresolved_reason is not None else "validated"
 
     @property
     def has_errors(self) -> bool:
@@ -77,6 +94,8 @@ class PageResult:
             "page": self.page,
             "path": self.path,
             "skipped_reason": self.skipped_reason,
+            "status": self.status,
+            "unresolved_reason": self.unresolved_reason,
             "operations": list(self.operations),
             "samples": self.samples,
             "examples": self.examples,
@@ -143,7 +162,8 @@ def check_page(path: str | Path, *, store: SpecStore | None = None, catalog_root
         text = read_page(page_path)
     except PageReadError as exc:
         finding = rules.PAGE_UNREADABLE.finding(f"{shown}:1", f"{shown}: {exc}")
-        return PageResult(page=shown, path=str(page_path), findings=(finding,))
+        return PageResult(page=shown, path=str(page_path), findings=(finding,),
+                          skipped_reason=f"the page cannot be read ({exc})")
     return check_text(text, path=page_path, display=shown, store=store)
 
 
@@ -156,7 +176,8 @@ def check_text(text: str, *, path: Path, display: str, store: SpecStore) -> Page
         finding = rules.INTERNAL_ERROR.finding(
             f"{display}:1", f"checking the page failed: {type(exc).__name__}: {exc}",
             evidence=f"{Path(where.filename).name}:{where.lineno}")
-        return PageResult(page=display, path=str(path), findings=(finding,))
+        return PageResult(page=display, path=str(path), findings=(finding,), unresolved_kind="the check failed",
+                          unresolved_reason=finding.message)
 
 
 def _find_key_line(code: str, start_line: int, key: str) -> int | None:
@@ -356,8 +377,20 @@ class _Checker:
                 self._check_example(block, target)
         operations = tuple(f"{slot.ref.label()} ({slot.op.spec.display})" if slot.op else
                            f"{slot.ref.label()} (not loaded)" for slot in self.slots)
+        kind, reason = self._unresolved()
         return PageResult(page=page.display, path=page.path, findings=tuple(self.findings), operations=operations,
-                          samples=len(page.samples), examples=len(page.examples), models=models)
+                          samples=len(page.samples), examples=len(page.examples), models=models,
+                          unresolved_reason=reason, unresolved_kind=kind)
+
+    def _unresolved(self) -> tuple[str | None, str | None]:
+        """When no API-schema block resolved to an operation: the kind of failure and the first message."""
+        if any(slot.op is not None for slot in self.slots):
+            return None, None
+        for f in self.findings:
+            kind = UNRESOLVED_KINDS.get(f.rule_id)
+            if kind is not None:
+                return kind, f.message
+        return "the spec could not be used", "no API-schema block resolved to an operation"
 
     # -- spec references ----------------------------------------------------------------------------
     def _operation(self, ref: SpecRef) -> OperationRef | None:

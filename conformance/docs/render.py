@@ -39,8 +39,9 @@ def _summary_rows(result: CatalogResult) -> list[tuple[str, str]]:
     by_level = s["findings_by_level"]
     return [
         ("pages", str(s["pages"])),
-        ("checked", str(s["checked"])),
-        ("skipped", str(s["skipped"])),
+        ("validated against a spec", str(s["validated"])),
+        ("unresolved (spec link does not resolve)", str(s["unresolved"])),
+        ("skipped (nothing to check)", str(s["skipped"])),
         ("pages with errors", str(s["pages_with_errors"])),
         ("clean pages", str(s["pages_clean"])),
         ("findings", f"{s['findings']} ({by_level['error']} error, {by_level['warning']} warning, "
@@ -64,6 +65,9 @@ def render_text(result: CatalogResult, title: str) -> str:
     out.append("Summary")
     width = max(len(k) for k, _ in _summary_rows(result))
     out += [f"  {key:<{width}}  {value}" for key, value in _summary_rows(result)]
+    if s["unresolved_by_reason"]:
+        out.append("  unresolved pages (nothing on them was validated):")
+        out += [f"    {page.page}: {page.unresolved_kind}" for page in result.unresolved]
     if s["skipped_by_reason"]:
         out.append("  skipped pages:")
         out += [f"    {page.page}: {page.skipped_reason}" for page in result.skipped]
@@ -83,6 +87,11 @@ def render_markdown(result: CatalogResult, title: str) -> str:
     if s["findings_by_rule"]:
         out += ["", "### Findings by rule", "", "| rule | level | count |", "|---|---|---|"]
         out += [f"| `{rule}` | {info['level']} | {info['count']} |" for rule, info in s["findings_by_rule"].items()]
+    if result.unresolved:
+        out += ["", "### Unresolved pages (nothing on them was validated)", "", "| page | why | first message |",
+                "|---|---|---|"]
+        out += [f"| `{_cell(p.page)}` | {_cell(p.unresolved_kind)} | {_cell(p.unresolved_reason)} |"
+                for p in result.unresolved]
     if result.skipped:
         out += ["", "### Skipped pages", "", "| page | reason |", "|---|---|"]
         out += [f"| `{_cell(p.page)}` | {_cell(p.skipped_reason)} |" for p in result.skipped]

@@ -98,9 +98,15 @@ def test_parallel_and_sequential_runs_agree(catalog: Path, offline: None) -> Non
 def test_summary_figures(catalog: Path, offline: None) -> None:
     result = check_catalog(catalog, jobs=2)
     summary = result.summary()
-    assert {k: summary[k] for k in ("pages", "checked", "skipped", "pages_with_errors", "pages_clean")} == {
-        "pages": 7, "checked": 6, "skipped": 1, "pages_with_errors": 5, "pages_clean": 1}
-    assert summary["skipped_by_reason"] == {"no API-schema block ({% openapi-operation %} or {% swagger %})": 1}
+    assert {k: summary[k] for k in ("pages", "validated", "unresolved", "skipped", "pages_with_errors",
+                                    "pages_clean")} == {
+        "pages": 7, "validated": 4, "unresolved": 1, "skipped": 2, "pages_with_errors": 5, "pages_clean": 1}
+    assert summary["checked"] == 5, "pages with an API-schema block: validated + unresolved"
+    assert summary["unresolved_by_reason"] == {"the linked spec does not exist or cannot be fetched": 1}
+    assert summary["skipped_by_reason"] == {
+        "no API-schema block ({% openapi-operation %} or {% swagger %})": 1,
+        "the page cannot be read (expected UTF-8 text, found an undecodable byte at line 1 (offset 5))": 1}
+    assert [p.page for p in result.unresolved] == ["docs/pages/missing.md"]
     assert {rule: v["count"] for rule, v in summary["findings_by_rule"].items()} == {
         "doc-example-schema": 1, "doc-model-not-in-spec": 1, "doc-page-unreadable": 1, "doc-sample-body-schema": 4,
         "doc-spec-unavailable": 1, "doc-example-stale": 1, "doc-model-not-on-page": 1,
@@ -134,12 +140,16 @@ def test_missing_spec_hints_at_the_case_of_the_folder(catalog: Path) -> None:
 def test_reports_in_three_formats(catalog: Path, offline: None) -> None:
     result = check_catalog(catalog, jobs=1)
     text = render_docs(result, "text", "Doc checks: x")
-    assert text.startswith("Doc checks: x\n\ndocs/pages/latin1.md: 1 error\n")
-    assert "Summary\n  pages              7\n  checked            6\n  skipped            1\n" in text
+    assert text.startswith("Doc checks: x\n\ndocs/pages/latin1.md: 1 error (skipped: the page cannot be read ")
+    assert ("Summary\n  pages                                    7\n  validated against a spec                 4\n"
+            "  unresolved (spec link does not resolve)  1\n  skipped (nothing to check)               2\n") in text
+    assert "  unresolved pages (nothing on them was validated):\n    docs/pages/missing.md: the linked spec" in text
     assert "    docs/pages/overview.md: no API-schema block" in text
     assert text.endswith("15 finding(s): 8 error, 6 warning, 1 info\n")
     markdown = render_docs(result, "markdown", "Doc checks: x")
-    assert markdown.startswith("## Doc checks: x\n\n| | |\n|---|---|\n| pages | 7 |\n| checked | 6 |\n")
+    assert markdown.startswith("## Doc checks: x\n\n| | |\n|---|---|\n| pages | 7 |\n| validated against a spec | 4 |\n"
+                               "| unresolved (spec link does not resolve) | 1 |\n")
+    assert "### Unresolved pages (nothing on them was validated)" in markdown
     assert "| `doc-sample-body-schema` | error | 4 |" in markdown
     assert "| `docs/pages/overview.md` | no API-schema block ({% openapi-operation %} or {% swagger %}) |" in markdown
     assert "<details><summary><code>docs/pages/stale.md</code>: 1 error, 1 warning</summary>" in markdown

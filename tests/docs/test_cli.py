@@ -50,7 +50,8 @@ def test_several_pages_and_a_skipped_one(capsys: pytest.CaptureFixture[str]) -> 
     pages = [str(DATA / "clean.md"), str(DATA / "no_spec.md"), str(DATA / "swagger.md")]
     assert main(["docs", *pages, "--jobs", "2"]) == 0
     out, _ = capsys.readouterr()
-    assert out.startswith("Doc checks: 3 pages\n\nSummary\n  pages              3\n  checked            2\n")
+    assert out.startswith("Doc checks: 3 pages\n\nSummary\n  pages                                    3\n"
+                          "  validated against a spec                 2\n")
     assert f"    {pages[1]}: no API-schema block" in out
 
 

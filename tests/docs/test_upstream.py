@@ -75,8 +75,12 @@ def test_gpt_5_2_page_real_example_passes(mirror: Path, capsys: pytest.CaptureFi
 def test_whole_catalog_at_main(mirror: Path, offline: None) -> None:
     result = check_catalog(CATALOG, jobs=2)
     summary = result.summary()
-    assert {k: summary[k] for k in ("pages", "checked", "skipped", "pages_with_errors", "pages_clean")} == {
-        "pages": 57, "checked": 54, "skipped": 3, "pages_with_errors": 47, "pages_clean": 1}
+    assert {k: summary[k] for k in ("pages", "validated", "unresolved", "skipped", "pages_with_errors",
+                                    "pages_clean")} == {
+        "pages": 57, "validated": 26, "unresolved": 28, "skipped": 3, "pages_with_errors": 47, "pages_clean": 1}
+    assert summary["unresolved_by_reason"] == {
+        "the API-schema block names no usable spec link, path or method": 3,
+        "the linked spec does not exist or cannot be fetched": 25}
     assert [p.page.rsplit("/", 2)[-2:] for p in result.skipped] == [
         ["OpenAI", "README.md"], ["openai", "README.md"], ["openai", "gpt-chat-latest.md"]]
     assert {rule: v["count"] for rule, v in summary["findings_by_rule"].items()} == {
@@ -99,8 +103,9 @@ def test_whole_catalog_at_main(mirror: Path, offline: None) -> None:
 def test_catalog_cli_markdown(mirror: Path, capsys: pytest.CaptureFixture[str], offline: None) -> None:
     assert main(["docs", "--catalog", str(CATALOG), "--format", "markdown", "--no-progress"]) == 1
     out, _ = capsys.readouterr()
-    assert out.startswith(f"## Doc checks: {CATALOG}\n\n| | |\n|---|---|\n| pages | 57 |\n| checked | 54 |\n"
-                          "| skipped | 3 |\n| pages with errors | 47 |\n")
+    assert out.startswith(f"## Doc checks: {CATALOG}\n\n| | |\n|---|---|\n| pages | 57 |\n"
+                          "| validated against a spec | 26 |\n| unresolved (spec link does not resolve) | 28 |\n"
+                          "| skipped (nothing to check) | 3 |\n| pages with errors | 47 |\n")
     assert "| `doc-spec-unavailable` | error | 44 |" in out
     assert main(["docs", "--catalog", str(CATALOG), "--format", "json", "--jobs", "1"]) == 1
     assert json.loads(capsys.readouterr()[0])["catalog"]["findings"] == 91

@@ -377,10 +377,10 @@ class _Checker:
                 self._check_example(block, target)
         operations = tuple(f"{slot.ref.label()} ({slot.op.spec.display})" if slot.op else
                            f"{slot.ref.label()} (not loaded)" for slot in self.slots)
-        kind, reason = self._unresolved()
+        why, unresolved = self._unresolved()
         return PageResult(page=page.display, path=page.path, findings=tuple(self.findings), operations=operations,
                           samples=len(page.samples), examples=len(page.examples), models=models,
-                          unresolved_reason=reason, unresolved_kind=kind)
+                          unresolved_reason=unresolved, unresolved_kind=why)
 
     def _unresolved(self) -> tuple[str | None, str | None]:
         """When no API-schema block resolved to an operation: the kind of failure and the first message."""
@@ -748,13 +748,13 @@ class _Checker:
 
     def _find_stale(self, repo: str, ref: str, spec_path: str, op: OperationRef) -> _Stale | None:
         located = self.store.page_in_repo(self.path, repo)
-        if located is None:
-            return None
-        page_ref, page_path = located
-        page_versions = self.store.history(repo, page_path)
-        spec_versions = self.store.history(repo, spec_path)
+        page_versions = spec_versions = None
+        if located is not None:
+            page_ref, page_path = located
+            page_versions = self.store.history(repo, page_path)
+            spec_versions = self.store.history(repo, spec_path)
         if not page_versions or not spec_versions:
-            return None
+            return self._find_stale_in_clone(ref, spec_path, op)
         main = self.store.main_commit(repo)
 
         def at(versions: list[Version], wanted: str) -> int | None:
@@ -787,6 +787,36 @@ class _Checker:
         if isinstance(loaded, SpecFailure):
             return None
         return _Stale(page_version, loaded, tuple(since))
+
+    def _find_stale_in_clone(self, ref: str, spec_path: str, op: OperationRef) -> _Stale | None:
+        """The same rule with the history of the git clone the page is in (the working tree is ``main``)."""
+        from conformance.docs.githistory import clone_history
+
+        history = clone_history(self.path, spec_path)
+        if history is None:
+            return None
+        start = 0
+        if ref not in ("main", "master", "HEAD"):
+            found = next((i for i, v in enumerate(history.spec_versions) if v.commit == ref), None)
+            if found is None:
+                return None
+            start = found
+        page_version = history.page_versions[0]
+        edited = _when(page_version)
+        if edited is None:
+            return None
+        since: list[Version] = []
+        for version in history.spec_versions[start:]:
+            when = _when(version)
+            if when is None:
+                return None
+            if when <= edited:
+                if not since:
+                    return None
+                loaded = history.load(op.spec.source, version.commit)
+                return _Stale(page_version, loaded, tuple(since)) if loaded is not None else None
+            since.append(version)
+        return None
 
     @staticmethod
     def _issues_then(stale: _Stale, op: OperationRef, value: Any) -> set[tuple[str, str]] | None:

@@ -1,0 +1,93 @@
+"""Example freshness from a git clone: the history of a page and of the spec it links, read with ``git``.
+
+The stale-example rule needs to know when the page was last edited and how the spec
+changed since. A mirror records that in ``INDEX.json``; a user has a clone of the
+docs repository instead. :func:`clone_history` answers the same questions from the
+clone the page lives in (``git log --follow``, renames followed), and loads the spec
+as it was at a commit. Nothing here reaches the network.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import attrs
+
+from conformance.docs.specs import LoadedSpec, SpecSource, Version
+from conformance.errors import ToolError
+
+if TYPE_CHECKING:
+    from conformance.drift.history import GitRepo
+
+__all__ = ["CloneHistory", "clone_history"]
+
+
+@attrs.frozen
+class CloneHistory:
+    """The page's and the spec's versions (newest first) in the clone that holds the page."""
+
+    root: Path
+    page_versions: tuple[Version, ...]
+    spec_versions: tuple[Version, ...]
+    spec_paths: tuple[str, ...]  # the spec's path at each of its versions (it may have been renamed)
+
+    def load(self, source: SpecSource, commit: str) -> LoadedSpec | None:
+        from conformance.specload import parse_spec
+
+        index = next((i for i, v in enumerate(self.spec_versions) if v.commit == commit), None)
+        if index is None:
+            return None
+        path = self.spec_paths[index]
+        repo = _repo(str(self.root))
+        if repo is None:
+            return None
+        try:
+            raw = repo.read(commit, path)
+            spec = parse_spec(raw, f"{self.root}@{commit[:8]}:{path}")
+        except (ToolError, ValueError, RecursionError):
+            return None
+        then = attrs.evolve(source, ref=commit, path=path, display=f"{source.repo or self.root}@{commit}:{path}")
+        return LoadedSpec(then, f"{self.root}@{commit[:8]}:{path}", spec)
+
+
+@lru_cache(maxsize=8)
+def _repo(root: str) -> GitRepo | None:
+    from conformance.drift.history import GitRepo
+
+    try:
+        return GitRepo(root)
+    except ToolError:
+        return None
+
+
+@lru_cache(maxsize=64)
+def _toplevel(folder: str) -> str | None:
+    """The root of the git clone holding ``folder``, or None (no clone, or no git)."""
+    here = Path(folder)
+    for candidate in (here, *here.parents):
+        if (candidate / ".git").exists():
+            return str(candidate)
+    return None
+
+
+def clone_history(page: Path, spec_path: str) -> CloneHistory | None:
+    """The histories when ``page`` is a file in a git clone that also holds ``spec_path``; else None."""
+    resolved = page.resolve()
+    root = _toplevel(str(resolved.parent))
+    if root is None:
+        return None
+    repo = _repo(root)
+    if repo is None:
+        return None
+    try:
+        page_changes = repo.changes(resolved.relative_to(Path(root).resolve()).as_posix())
+        spec_changes = repo.changes(spec_path)
+    except ToolError:
+        return None
+    if not page_changes or not spec_changes:
+        return None
+    return CloneHistory(Path(root), tuple(Version(c.commit, c.date, c.subject) for c in page_changes),
+                        tuple(Version(c.commit, c.date, c.subject) for c in spec_changes),
+                        tuple(c.path for c in spec_changes))

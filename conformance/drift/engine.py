@@ -1323,10 +1323,12 @@ class Differ:
 def _raw_changes(old: Any, new: Any, path: str, limit: int = 50) -> list[str]:
     """What differs between two raw schemas, ``$ref``s not followed (a referenced schema that changed is
     reported under its own name), documentation left out, order of set-like lists ignored; cheap."""
+    if old == new:  # compared in C: most unused schemas did not change at all
+        return []
     if isinstance(old, dict) and isinstance(new, dict):
         out: list[str] = []
         for key in sorted(set(old) | set(new)):
-            if is_doc_key(key) or len(out) >= limit:
+            if is_doc_key(key) or len(out) >= limit or old.get(key, _ABSENT) == new.get(key, _ABSENT):
                 continue
             here = f"{path}.{key}" if path else key
             if key not in new:
@@ -1343,31 +1345,32 @@ def _raw_changes(old: Any, new: Any, path: str, limit: int = 50) -> list[str]:
                     else:
                         out += _raw_changes(old[key][name], new[key][name], sub, limit - len(out))
             elif key in SET_KEYS and isinstance(old[key], list) and isinstance(new[key], list):
-                if _canon_text(old[key], key) != _canon_text(new[key], key):
-                    out.append(f"{here} changed")
-            elif _canon_text(old[key], key) != _canon_text(new[key], key):
+                before, after = {_chash(v): v for v in old[key]}, {_chash(v): v for v in new[key]}
+                gone, came = [h for h in before if h not in after], [h for h in after if h not in before]
+                if gone or came:
+                    out.append(f"{here}: {len(came)} added, {len(gone)} removed")
+            elif _chash(old[key], key) != _chash(new[key], key):
                 if isinstance(old[key], dict) and isinstance(new[key], dict):
                     out += _raw_changes(old[key], new[key], here, limit - len(out))
                 else:
                     out.append(f"{here} changed from {_show(old[key], 40)} to {_show(new[key], 40)}")
         return out
-    if _canon_text(old) != _canon_text(new):
+    if _chash(old) != _chash(new):
         return [f"{path or 'schema'} changed from {_show(old, 40)} to {_show(new, 40)}"]
     return []
 
 
-def _canon(value: Any, key: str = "") -> Any:
-    """``value`` with set-like lists sorted (recursively) and documentation left out, for comparing as text."""
+_ABSENT = object()
+
+
+def _chash(value: Any, key: str = "") -> int:
+    """A hash of ``value``'s contract: documentation left out, set-like lists (``enum``, ``oneOf``...) unordered."""
     if isinstance(value, dict):
-        return {k: _canon(v, k) for k, v in value.items() if not is_doc_key(k)}
+        return hash(frozenset((k, _chash(v, k)) for k, v in value.items() if not is_doc_key(k)))
     if isinstance(value, list):
-        items = [_canon(v) for v in value]
-        return sorted(items, key=_text) if key in SET_KEYS else items
-    return value
-
-
-def _canon_text(value: Any, key: str = "") -> str:
-    return _text(_canon(value, key))
+        items = [_chash(v) for v in value]
+        return hash(tuple(sorted(items)) if key in SET_KEYS else tuple(items))
+    return hash((type(value).__name__, value))
 
 
 def _text(value: Any) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 
 import attrs
 
-from conformance.drift.rules import DRIFT_RULES, QUIET_RULES
+from conformance.drift.rules import DRIFT_RULES, QUIET_RULES, UNUSED_SCHEMA_CHANGED
 from conformance.findings import Finding, Level, sort_findings
 from conformance.report import finding_lines
 
@@ -92,6 +92,17 @@ def render_text(steps: Sequence[Step], title: str) -> str:
 
 # -- markdown ----------------------------------------------------------------------------------
 def _md_table(findings: Sequence[Finding]) -> list[str]:
+    """The findings as a table; changes to unused component schemas folded into a collapsed block after it."""
+    unused = [f for f in findings if f.rule_id == UNUSED_SCHEMA_CHANGED.id]
+    shown = [f for f in findings if f.rule_id != UNUSED_SCHEMA_CHANGED.id]
+    out = _md_rows(shown) if shown else []
+    if unused:
+        out += ["", f"<details><summary>{len(unused)} change(s) to component schemas no operation uses "
+                "(info)</summary>", "", *_md_rows(unused), "", "</details>"]
+    return out
+
+
+def _md_rows(findings: Sequence[Finding]) -> list[str]:
     out = ["| level | rule | direction | where | change | client impact |", "|---|---|---|---|---|---|"]
     for f in sort_findings(findings):
         drift_rule = DRIFT_RULES.get(f.rule_id)

@@ -82,3 +82,15 @@ def test_a_used_component_schema_keeps_its_real_level() -> None:
     new["components"]["schemas"]["Model"] = {"type": "integer"}
     [f] = diff_specs(old, new)
     assert f.level == Level.ERROR and f.rule_id == "drift-request-type-changed"
+
+
+def test_markdown_folds_unused_schema_changes_and_the_fingerprint_ignores_them() -> None:
+    from conformance.drift.report import Step, fingerprint, render_markdown
+
+    old = _with_components({"Legacy": obj({"a": {"type": "string"}})})
+    new = _with_components({"Legacy": obj({"a": {"type": "integer"}})})
+    findings = diff_specs(old, new)
+    assert [f.rule_id for f in findings] == ["drift-unused-schema-changed"]
+    assert fingerprint(findings) == "none", "no alert for a schema nobody uses"
+    text = render_markdown([Step("a", "b", tuple(findings))], "t")
+    assert "<details><summary>1 change(s) to component schemas no operation uses (info)</summary>" in text

@@ -139,6 +139,8 @@ def _pinned(args: argparse.Namespace, fetch: Any, *, sibling: str | None
     from conformance.drift.sources import Source, load
     from conformance.fetch import fetch_pinned
 
+    if args.repo and Path(args.repo).is_dir():
+        return _pinned_from_clone(args, sibling=sibling)
     lock, repo = _lock_and_repo(args)
     _cached, old_spec = fetch_pinned(fetch, lock)
     new_source = Source("ref", sibling or lock.path, "main", repo)
@@ -151,6 +153,41 @@ def _pinned(args: argparse.Namespace, fetch: Any, *, sibling: str | None
     meta = {"old": old_label, "new": new_source.label, "lock_commit": lock.commit, "mode": "sibling" if sibling
             else "pin-vs-main"}
     return [Step(old_label, new_source.label, tuple(findings), reproduce)], title, meta
+
+
+def _pinned_from_clone(args: argparse.Namespace, *, sibling: str | None
+                       ) -> tuple[list[Any], str, dict[str, Any]]:
+    """The pin and the clone's HEAD, both read from a local git clone (the pin's bytes checked against the lock)."""
+    import hashlib
+
+    from conformance.drift.history import GitRepo
+    from conformance.drift.report import Step
+    from conformance.errors import FetchError
+    from conformance.fetch import Lock
+    from conformance.specload import parse_spec
+
+    lock = Lock.load()
+    repo = GitRepo(args.repo)
+    try:
+        pinned = repo.read(lock.commit, lock.path)
+        if hashlib.sha256(pinned).hexdigest() != lock.sha256:
+            raise FetchError(f"{args.repo}: expected {lock.path} at {lock.commit[:12]} to have the lock's sha256 "
+                             f"{lock.sha256[:16]}…, found {hashlib.sha256(pinned).hexdigest()[:16]}…",
+                             hint="is --repo a clone of the pinned repository?")
+        path = sibling or lock.path
+        head = repo.commit("HEAD")
+        old_spec = parse_spec(pinned, f"{lock.commit[:8]}:{lock.path}", upstream=True)
+        new_spec = parse_spec(repo.read(head, path), f"{head[:8]}:{path}", upstream=True)
+    finally:
+        repo.close()
+    old_label, new_label = f"pin {lock.commit[:8]}:{lock.path}", f"{head[:8]}:{path}"
+    reproduce = f"conformance drift --repo {args.repo} commit:{lock.commit}:{lock.path} commit:{head}:{path}"
+    findings = _diff(old_spec, new_spec, reproduce)
+    what = "sibling" if sibling else "the clone's HEAD"
+    meta = {"old": old_label, "new": new_label, "lock_commit": lock.commit,
+            "mode": "sibling" if sibling else "pin-vs-clone"}
+    return ([Step(old_label, new_label, tuple(findings), reproduce)], f"Spec drift: {old_label} → {new_label} ({what})",
+            meta)
 
 
 def _pair(args: argparse.Namespace, fetch: Any) -> tuple[list[Any], str, dict[str, Any]]:

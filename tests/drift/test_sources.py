@@ -200,3 +200,35 @@ def test_catalog_of_the_mirror_with_the_gpt52_family(mirror: Path, capsys: Any) 
 
 def test_obj_helper_still_builds_objects() -> None:
     assert obj({"a": {"type": "string"}}, ("a",))["required"] == ["a"]
+
+
+def _lock(project: Path, root: Path, commit: str, sha256: str | None = None) -> None:
+    import hashlib
+    import subprocess
+
+    raw = subprocess.run(["git", "show", f"{commit}:{NEW_PATH}"], cwd=root, capture_output=True, check=True).stdout
+    (project / "spec" / "lock.json").write_text(json.dumps({
+        "repo": "acme/docs", "path": NEW_PATH, "commit": commit, "sha256": sha256 or hashlib.sha256(raw).hexdigest(),
+        "size": len(raw), "fetched_at": "2026-01-01T00:00:00+00:00"}))
+
+
+def test_the_pin_against_the_head_of_a_local_clone(clone: tuple[Path, list[str]], project: Path,
+                                                   capsys: Any) -> None:
+    root, shas = clone
+    _lock(project, root, shas[2])
+    rc, payload, text = _run(["--repo", str(root)], capsys)
+    assert rc == 0, text
+    assert payload["meta"]["mode"] == "pin-vs-clone"
+    assert {(f["rule_id"], f["pointer"]) for f in payload["findings"]} == {
+        ("drift-request-property-added", "request.body.seed")}
+    assert payload["reproduce"] == (f"conformance drift --repo {root} commit:{shas[2]}:{NEW_PATH} "
+                                    f"commit:{shas[3]}:{NEW_PATH}")
+
+
+def test_a_clone_whose_pinned_bytes_differ_from_the_lock_is_refused(clone: tuple[Path, list[str]], project: Path,
+                                                                    capsys: Any) -> None:
+    root, shas = clone
+    _lock(project, root, shas[2], sha256="0" * 64)
+    assert main(["drift", "--repo", str(root)]) == 3
+    err = capsys.readouterr().err
+    assert "the lock's sha256" in err and "Traceback" not in err

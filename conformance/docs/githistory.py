@@ -19,7 +19,7 @@ from conformance.docs.specs import LoadedSpec, SpecSource, Version
 from conformance.errors import ToolError
 
 if TYPE_CHECKING:
-    from conformance.drift.history import GitRepo
+    from conformance.drift.history import Change, GitRepo
 
 __all__ = ["CloneHistory", "clone_history"]
 
@@ -62,6 +62,18 @@ def _repo(root: str) -> GitRepo | None:
         return None
 
 
+@lru_cache(maxsize=1024)
+def _changes(root: str, path: str) -> tuple[Change, ...]:
+    """``git log --follow`` of one file, once per process (a catalog asks for the same spec many times)."""
+    repo = _repo(root)
+    if repo is None:
+        return ()
+    try:
+        return tuple(repo.changes(path))
+    except ToolError:
+        return ()
+
+
 @lru_cache(maxsize=64)
 def _toplevel(folder: str) -> str | None:
     """The root of the git clone holding ``folder``, or None (no clone, or no git)."""
@@ -81,11 +93,8 @@ def clone_history(page: Path, spec_path: str) -> CloneHistory | None:
     repo = _repo(root)
     if repo is None:
         return None
-    try:
-        page_changes = repo.changes(resolved.relative_to(Path(root).resolve()).as_posix())
-        spec_changes = repo.changes(spec_path)
-    except ToolError:
-        return None
+    page_changes = _changes(root, resolved.relative_to(Path(root).resolve()).as_posix())
+    spec_changes = _changes(root, spec_path)
     if not page_changes or not spec_changes:
         return None
     return CloneHistory(Path(root), tuple(Version(c.commit, c.date, c.subject) for c in page_changes),

@@ -98,8 +98,12 @@ class GitRepo:
             raise FetchError(f"git {' '.join(args[:2])}: expected an answer within 300 s, found none") from None
         if done.returncode != 0:
             message = done.stderr.decode(errors="replace").strip().splitlines()
+            hint = None
+            if args[:1] == ["rev-parse"] and "--show-toplevel" in args:
+                hint = ("give a git clone of the docs repository, a mirror repository folder (the one with "
+                        "INDEX.json) or owner/name")
             raise InputError(f"git {' '.join(args[:3])}: expected to read {what or 'the clone'}, found: "
-                             f"{message[-1] if message else f'exit {done.returncode}'}")
+                             f"{message[-1] if message else f'exit {done.returncode}'}", hint=hint)
         return done.stdout
 
     def full_path(self, path: str) -> str:

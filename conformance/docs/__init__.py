@@ -64,6 +64,8 @@ def example_responses(page_path: str | Path) -> list[tuple[int, str | None, Any]
             with contextlib.suppress(SampleError):
                 current = urlsplit(extract_request(block.language or "", block.code).url).path or current
             continue
+        if block.stream:
+            continue  # a streamed (SSE) example is a sequence of chunks, not one response
         try:
             value = loads(block.code)
         except ExampleSyntaxError as exc:

@@ -302,3 +302,12 @@ client.chat.completions.create(model="acme/small", messages=[])
 def test_a_sample_that_only_downloads_is_unparsed_not_a_wrong_url() -> None:
     with pytest.raises(SampleError, match=r"only downloads https://example\.org/cat\.png"):
         extract_request("python", "import requests\nrequests.get('https://example.org/cat.png')\n")
+
+
+def test_example_response_skips_a_streamed_example(tmp_path: Path) -> None:
+    from conformance.docs import example_response
+
+    page = tmp_path / "p.md"
+    page.write_text('```\ndata: {"id": "c1"}\n\ndata: [DONE]\n```\n\n<summary>Response</summary>\n\n'
+                    '```json\n{"id": "whole"}\n```\n')
+    assert example_response(page) == {"id": "whole"}

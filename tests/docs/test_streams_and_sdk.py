@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conformance.docs import check_page
 from conformance.docs.check import PageResult
@@ -311,3 +313,34 @@ def test_example_response_skips_a_streamed_example(tmp_path: Path) -> None:
     page.write_text('```\ndata: {"id": "c1"}\n\ndata: [DONE]\n```\n\n<summary>Response</summary>\n\n'
                     '```json\n{"id": "whole"}\n```\n')
     assert example_response(page) == {"id": "whole"}
+
+
+_JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+                     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner,
+                                                                                  max_size=3), max_leaves=6)
+
+
+@settings(max_examples=150, deadline=None)
+@given(chunks=st.lists(st.dictionaries(st.text(max_size=6), _JSON, max_size=4), min_size=1, max_size=6),
+       names=st.lists(st.sampled_from([None, "message_start", "content_block_delta"]), min_size=6, max_size=6),
+       comments=st.booleans(), done=st.booleans(), pretty=st.booleans())
+def test_sse_round_trip(chunks: list[dict[str, Any]], names: list[str | None], comments: bool, done: bool,
+                        pretty: bool) -> None:
+    """Whatever the chunks, event names, comments and layout: the parsed events are the chunks, in order."""
+    lines: list[str] = []
+    for chunk, name in zip(chunks, names, strict=False):
+        if comments:
+            lines.append(": keep-alive")
+        if name:
+            lines.append(f"event: {name}")
+        text = json.dumps(chunk, indent=1 if pretty else None)
+        lines += [f"data: {part}" for part in text.split("\n")]
+        lines.append("")
+    if done:
+        lines.append("data: [DONE]")
+    parsed = parse_events("\n".join(lines))
+    values = [e for e in parsed.events if not e.done]
+    assert [e.value for e in values] == chunks
+    assert [e.name for e in values] == [n for _, n in zip(chunks, names, strict=False)]
+    assert parsed.done == done and parsed.problems == ()
+    assert looks_like_sse("\n".join(lines))

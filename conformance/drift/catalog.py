@@ -24,7 +24,7 @@ import attrs
 
 from conformance.drift.canon import SpecIndex
 from conformance.drift.engine import diff_specs
-from conformance.drift.history import History, MirrorRepo, when
+from conformance.drift.history import GitRepo, History, MirrorRepo, when
 from conformance.drift.report import LABELS, Step, counts, fingerprint
 from conformance.drift.rules import DOC_RULES
 from conformance.errors import FetchError, InputError, ToolError
@@ -32,6 +32,7 @@ from conformance.findings import Finding, sort_findings
 from conformance.specload import parse_spec
 
 SPEC_SUFFIXES = (".json", ".yaml", ".yml")
+NOT_OPENAPI = "not an OpenAPI document"
 FAMILY_FOLDER = "docs/api-references/text-models-llm/OpenAI"
 #: the GPT-5.2 family: the pinned spec first (the reference the others are compared with)
 GPT52_FAMILY = tuple(f"{FAMILY_FOLDER}/{name}" for name in (
@@ -141,11 +142,14 @@ def _parse(raw: bytes, where: str) -> dict[str, Any] | str:
     try:
         spec = parse_spec(raw, where, upstream=True)
     except ToolError as exc:
+        if ("no 'openapi' key" in exc.message and "swagger" not in exc.message) or \
+                "expected a JSON object" in exc.message:
+            return NOT_OPENAPI  # JSON or YAML, but another kind of document (package.json, a config file)
         return exc.message
     except RecursionError:
         return f"{where}: nested too deep to read"
     if not isinstance(spec, dict) or not ("openapi" in spec or "swagger" in spec):
-        return "not an OpenAPI document"
+        return NOT_OPENAPI
     return spec
 
 
@@ -158,6 +162,7 @@ def compare_catalog(history: History, folder: str, since: str, until: str = "mai
     """
     started = clock()
     reader = _Reader(history)
+    repo_flag = f"--repo {history.label} " if isinstance(history, GitRepo) else ""
     names = sorted({p for ref in (since, until) for p in reader.files(ref, folder) if _is_spec_name(p)
                     and (only is None or p in only)})
     if not names:
@@ -171,12 +176,12 @@ def compare_catalog(history: History, folder: str, since: str, until: str = "mai
         old_raw, new_raw = reader.read(since, path), reader.read(until, path)
         old_label, new_label = f"{_short(since)}:{path}", f"{_short(until)}:{path}"
         old_ref, new_ref = reader.resolved(since, path), reader.resolved(until, path)
-        reproduce = f"conformance drift ref:{old_ref}:{path} ref:{new_ref}:{path}"
+        reproduce = f"conformance drift {repo_flag}ref:{old_ref}:{path} ref:{new_ref}:{path}"
         old = _parse(old_raw, old_label) if old_raw is not None else None
         new = _parse(new_raw, new_label) if new_raw is not None else None
         if (old is None or isinstance(old, str)) and (new is None or isinstance(new, str)) and \
-                (old == "not an OpenAPI document" or new == "not an OpenAPI document"):
-            skipped.append((path, "not an OpenAPI document"))
+                NOT_OPENAPI in (old, new):
+            skipped.append((path, NOT_OPENAPI))
             continue
         if isinstance(new, dict) and path in family:
             until_specs[path] = new  # only the family is kept: memory stays flat whatever the catalog's size

@@ -232,3 +232,20 @@ def test_a_clone_whose_pinned_bytes_differ_from_the_lock_is_refused(clone: tuple
     assert main(["drift", "--repo", str(root)]) == 3
     err = capsys.readouterr().err
     assert "the lock's sha256" in err and "Traceback" not in err
+
+
+def test_catalog_skips_files_that_are_not_openapi_and_reproduces_through_the_clone(tmp_path: Path,
+                                                                                 capsys: Any) -> None:
+    builder = GitBuilder(tmp_path / "clone")
+    first = builder.commit({"api/chat.json": _spec(["a"]), "api/package.json": {"name": "x"},
+                            "api/list.json": [1, 2], "other/skip.json": _spec(["q"])}, "one")
+    builder.commit({"api/chat.json": _spec(["a", "b"])}, "two")
+    rc, payload, text = _run(["--catalog", str(builder.root / "api"), "--since", first], capsys)
+    assert rc == 0, text
+    assert [(s["path"], s["status"]) for s in payload["specs"]] == [("api/chat.json", "changed")]
+    assert payload["skipped"] == [{"path": "api/list.json", "reason": "not an OpenAPI document"},
+                                  {"path": "api/package.json", "reason": "not an OpenAPI document"}]
+    args = payload["specs"][0]["reproduce"].split()[2:]
+    assert args[:2] == ["--repo", str(builder.root / "api")]
+    rc, pair, _ = _run(args, capsys)
+    assert rc == 0 and pair["fingerprint"] == payload["specs"][0]["fingerprint"]

@@ -341,6 +341,9 @@ class GitHubApi:
         tree = data.get("tree") if isinstance(data, dict) else None
         if not isinstance(tree, list):
             raise FetchError(f"{self.repo}: expected a git tree for {ref!r}, found {json.dumps(data)[:80]}")
+        if data.get("truncated") is True:
+            raise FetchError(f"{self.repo}: expected the whole file list at {ref!r}, found a truncated one (the "
+                             "tree is too large for one GitHub API answer)", hint="use --repo PATH with a local clone")
         prefix = folder.strip("/") + "/" if folder.strip("/") else ""
         return sorted(str(t["path"]) for t in tree if isinstance(t, dict) and t.get("type") == "blob"
                       and str(t.get("path", "")).startswith(prefix))

@@ -344,3 +344,41 @@ def test_sse_round_trip(chunks: list[dict[str, Any]], names: list[str | None], c
     assert [e.name for e in values] == [n for _, n in zip(chunks, names, strict=False)]
     assert parsed.done == done and parsed.problems == ()
     assert looks_like_sse("\n".join(lines))
+
+
+_BODIES = st.fixed_dictionaries({"model": st.sampled_from(["acme/small", "acme/large"]),
+                                 "messages": st.lists(st.fixed_dictionaries({
+                                     "role": st.sampled_from(["user", "system"]),
+                                     "content": st.text(alphabet="abc xyz", max_size=12)}), max_size=3)},
+                                optional={"temperature": st.integers(0, 2), "stream": st.booleans()})
+
+
+def _render(language: str, body: dict[str, Any]) -> str:
+    url = "https://api.example.test/v1/chat/completions"
+    if language == "python":
+        return f"import requests\n\nresponse = requests.post(\n    {url!r},\n    json={body!r},\n)\nprint(response)\n"
+    if language == "javascript":
+        return (f"const response = await fetch('{url}', {{\n  method: 'POST',\n"
+                f"  body: JSON.stringify({json.dumps(body)}),\n}});\nconsole.log(await response.json());\n")
+    if language == "sdk":
+        return ("from openai import OpenAI\n\nclient = OpenAI(base_url='https://api.example.test/v1')\n"
+                "client.chat.completions.create(" + ", ".join(f"{k}={v!r}" for k, v in body.items()) + ")\n")
+    quoted = json.dumps(body).replace("'", "'\\''")
+    return f"curl -X POST {url} \\\n  -H 'Content-Type: application/json' \\\n  --data '{quoted}'\n"
+
+
+@settings(max_examples=60, deadline=None)
+@given(body=_BODIES, written=st.sampled_from(["python", "javascript", "curl", "sdk"]),
+       label=st.sampled_from(["python", "javascript", "bash", "js", "py", "curl"]))
+def test_whatever_the_label_the_code_decides(body: dict[str, Any], written: str, label: str) -> None:
+    """A sample is read as the language it is written in, whatever its fence says, and sends its body."""
+    from conformance.docs.page import parse_page
+
+    code = _render(written, body)
+    page = parse_page(f"# x\n\n```{label}\n{code}```\n")
+    [block] = page.samples
+    expected = "python" if written == "sdk" else written
+    assert block.language == expected
+    request = extract_request(block.language, block.code)
+    assert (request.method, request.url, request.body) == (
+        "POST", "https://api.example.test/v1/chat/completions", body)

@@ -69,6 +69,7 @@ class FakeGitHub:
     def __init__(self, clone: Path, repo: str = "acme/docs", page_size: int = 2) -> None:
         self.clone, self.repo, self.page_size = clone, repo, page_size
         self.rate_limited = 0
+        self.truncated = False  # answer /git/trees with "truncated": true
         self.reset_in = 0
         self.seen: list[tuple[str, str | None]] = []
         self.server: ThreadingHTTPServer | None = None
@@ -140,7 +141,8 @@ class FakeGitHub:
         if rest.startswith("git/trees/"):
             ref = unquote(rest[len("git/trees/"):])
             names = git(self.clone, "ls-tree", "-r", "--name-only", ref).splitlines()
-            return 200, {}, json.dumps({"tree": [{"path": n, "type": "blob"} for n in names]}).encode()
+            return 200, {}, json.dumps({"tree": [{"path": n, "type": "blob"} for n in names],
+                                        "truncated": self.truncated}).encode()
         return 404, {}, b'{"message": "Not Found"}'
 
     @contextmanager

@@ -249,3 +249,14 @@ def test_catalog_skips_files_that_are_not_openapi_and_reproduces_through_the_clo
     assert args[:2] == ["--repo", str(builder.root / "api")]
     rc, pair, _ = _run(args, capsys)
     assert rc == 0 and pair["fingerprint"] == payload["specs"][0]["fingerprint"]
+
+
+def test_a_truncated_tree_from_the_api_is_an_upstream_error(clone: tuple[Path, list[str]], capsys: Any,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    root, shas = clone
+    with FakeGitHub(root).running() as fake:
+        fake.truncated = True
+        monkeypatch.setenv("GITHUB_API_URL", fake.url)
+        rc = main(["drift", "--catalog", "acme/docs", "--since", shas[2]])
+    err = capsys.readouterr().err
+    assert rc == 3 and "truncated" in err and "local clone" in err

@@ -11,7 +11,6 @@ enum both ways. Every problem is a :class:`~conformance.findings.Finding` with
 
 from __future__ import annotations
 
-import datetime
 import json
 import re
 import traceback
@@ -33,10 +32,10 @@ from conformance.docs.specs import (
     OperationRef,
     SpecFailure,
     SpecStore,
-    Version,
     model_enum,
     parse_link,
 )
+from conformance.docs.stale import Stale, find_stale
 from conformance.findings import Finding, Level, Rule, describe
 from conformance.schema import Validator, join_pointer, pointer_escape, resolve_pointer, undocumented_fields
 
@@ -110,29 +109,6 @@ class _Slot:
 
     ref: SpecRef
     op: OperationRef | None
-
-
-@attrs.frozen
-class _Stale:
-    """The spec as it was when the page was last edited, and the spec changes since."""
-
-    page_version: Version
-    then: LoadedSpec
-    since: tuple[Version, ...]
-
-    def explain(self) -> str:
-        changes = "; ".join(f'{v.commit[:7]} ({v.date[:10]}, "{v.subject}")' for v in self.since[:3])
-        more = f" and {len(self.since) - 3} more" if len(self.since) > 3 else ""
-        return (f"it matched {self.then.short} as of the page's last edit ({self.page_version.date[:10]}, "
-                f"{self.page_version.commit[:7]}); the spec changed since: {changes}{more}")
-
-
-def _when(version: Version) -> datetime.datetime | None:
-    try:
-        value = datetime.datetime.fromisoformat(version.date)
-    except ValueError:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=datetime.UTC)
 
 
 @attrs.frozen
@@ -337,7 +313,7 @@ class _Checker:
         self.findings: list[Finding] = []
         self._seen: set[tuple[str, str, str, str]] = set()
         self.slots: list[_Slot] = []
-        self._stale: dict[str, _Stale | None] = {}
+        self._stale: dict[str, Stale | None] = {}
 
     # -- plumbing -----------------------------------------------------------------------------------
     def at(self, line: int) -> str:
@@ -735,91 +711,19 @@ class _Checker:
         validator = normalised.validator(*located)
         return None if isinstance(validator, SpecFailure) else validator.is_valid(value)
 
-    def _stale_context(self, op: OperationRef) -> _Stale | None:
+    def _stale_context(self, op: OperationRef) -> Stale | None:
         """When the page predates a change of its spec (mirror history), the spec as it was then."""
         source = op.spec.source
         if source.display in self._stale:
             return self._stale[source.display]
-        result: _Stale | None = None
+        result: Stale | None = None
         if source.repo is not None and source.path is not None and source.ref is not None:
-            result = self._find_stale(source.repo, source.ref, source.path, op)
+            result = find_stale(self.store, self.path, source.repo, source.ref, source.path, op)
         self._stale[source.display] = result
         return result
 
-    def _find_stale(self, repo: str, ref: str, spec_path: str, op: OperationRef) -> _Stale | None:
-        located = self.store.page_in_repo(self.path, repo)
-        page_versions = spec_versions = None
-        if located is not None:
-            page_ref, page_path = located
-            page_versions = self.store.history(repo, page_path)
-            spec_versions = self.store.history(repo, spec_path)
-        if not page_versions or not spec_versions:
-            return self._find_stale_in_clone(ref, spec_path, op)
-        main = self.store.main_commit(repo)
-
-        def at(versions: list[Version], wanted: str) -> int | None:
-            if wanted in ("main", main):
-                return 0
-            return next((i for i, v in enumerate(versions) if v.commit == wanted), None)
-
-        page_index, spec_index = at(page_versions, page_ref), at(spec_versions, ref)
-        if page_index is None or spec_index is None:
-            return None
-        page_version = page_versions[page_index]
-        edited = _when(page_version)
-        if edited is None:
-            return None
-        since: list[Version] = []
-        then: Version | None = None
-        for version in spec_versions[spec_index:]:
-            when = _when(version)
-            if when is None:
-                return None
-            if when > edited:
-                since.append(version)
-            else:
-                then = version
-                break
-        if not since or then is None:
-            return None
-        loaded = self.store.load(attrs.evolve(op.spec.source, ref=then.commit,
-                                              display=f"{repo}@{then.commit}:{spec_path}"))
-        if isinstance(loaded, SpecFailure):
-            return None
-        return _Stale(page_version, loaded, tuple(since))
-
-    def _find_stale_in_clone(self, ref: str, spec_path: str, op: OperationRef) -> _Stale | None:
-        """The same rule with the history of the git clone the page is in (the working tree is ``main``)."""
-        from conformance.docs.githistory import clone_history
-
-        history = clone_history(self.path, spec_path)
-        if history is None:
-            return None
-        start = 0
-        if ref not in ("main", "master", "HEAD"):
-            found = next((i for i, v in enumerate(history.spec_versions) if v.commit == ref), None)
-            if found is None:
-                return None
-            start = found
-        page_version = history.page_versions[0]
-        edited = _when(page_version)
-        if edited is None:
-            return None
-        since: list[Version] = []
-        for version in history.spec_versions[start:]:
-            when = _when(version)
-            if when is None:
-                return None
-            if when <= edited:
-                if not since:
-                    return None
-                loaded = history.load(op.spec.source, version.commit)
-                return _Stale(page_version, loaded, tuple(since)) if loaded is not None else None
-            since.append(version)
-        return None
-
     @staticmethod
-    def _issues_then(stale: _Stale, op: OperationRef, value: Any) -> set[tuple[str, str]] | None:
+    def _issues_then(stale: Stale, op: OperationRef, value: Any) -> set[tuple[str, str]] | None:
         then_op = stale.then.operation(op.path, op.method)
         response = stale.then.response_schema(then_op) if then_op is not None else None
         if response is None:

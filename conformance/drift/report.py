@@ -70,9 +70,15 @@ def overall_fingerprint(steps: Sequence[Step]) -> str:
 
 # -- text --------------------------------------------------------------------------------------
 def _text_step(step: Step, lines: list[str]) -> None:
-    for f in sort_findings(step.findings):
+    unused = [f for f in step.findings if f.rule_id == UNUSED_SCHEMA_CHANGED.id]
+    for f in sort_findings([f for f in step.findings if f.rule_id != UNUSED_SCHEMA_CHANGED.id]):
         lines += finding_lines(f, label=LABELS[f.level], width=8, evidence=False,
                                details=(("direction", f.get("direction")), ("client", f.get("client"))))
+    if unused:  # one line: schemas no operation uses (every change is in --format json/markdown)
+        names = sorted({str(f.get("schema") or f.location) for f in unused})
+        shown = ", ".join(names[:8]) + (f", … ({len(names) - 8} more)" if len(names) > 8 else "")
+        lines.append(f"INFO     {UNUSED_SCHEMA_CHANGED.id}  {len(unused)} change(s) to component schemas no "
+                     f"operation uses: {shown}")
     lines.append(_counts_text(step.findings))
 
 

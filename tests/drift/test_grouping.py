@@ -94,3 +94,16 @@ def test_markdown_folds_unused_schema_changes_and_the_fingerprint_ignores_them()
     assert fingerprint(findings) == "none", "no alert for a schema nobody uses"
     text = render_markdown([Step("a", "b", tuple(findings))], "t")
     assert "<details><summary>1 change(s) to component schemas no operation uses (info)</summary>" in text
+
+
+def test_text_reports_put_unused_schema_changes_on_one_line() -> None:
+    from conformance.drift.report import Step, render_text
+
+    old = _with_components({"A": obj({"a": {"type": "string"}}), "B": {"type": "string"}})
+    new = _with_components({"A": obj({"a": {"type": "integer"}}), "B": {"type": "number"}})
+    findings = diff_specs(old, new)
+    assert len(findings) == 2
+    text = render_text([Step("a", "b", tuple(findings))], "t")
+    assert ("INFO     drift-unused-schema-changed  2 change(s) to component schemas no operation uses: A, B"
+            in text)
+    assert "2 change(s): 0 breaking, 0 warning, 2 info" in text

@@ -89,6 +89,10 @@ class GitRepo:
         #: the folder given, relative to the clone's root ("" for the root itself)
         self.prefix = where.resolve().relative_to(self.root.resolve()).as_posix().strip(".")
         self.label = str(folder)
+        # "main" names the default branch: a clone whose branch is called otherwise reads HEAD for it
+        has_main = subprocess.run([self.git, "rev-parse", "--verify", "--quiet", "main^{commit}"], cwd=self.root,
+                                  capture_output=True, timeout=60, check=False).returncode == 0
+        self._main = "main" if has_main else "HEAD"
 
     def _run(self, args: list[str], *, cwd: Path | None = None, what: str = "") -> bytes:
         try:
@@ -113,14 +117,18 @@ class GitRepo:
         candidate = f"{self.prefix}/{path}"
         return candidate if (self.root / candidate).exists() or not (self.root / path).exists() else path
 
+    def _ref(self, ref: str) -> str:
+        return self._main if ref == "main" else ref
+
     def commit(self, ref: str) -> str:
+        ref = self._ref(ref)
         out = self._run(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], what=f"the ref {ref!r}")
         return out.decode().strip()
 
     def changes(self, path: str, ref: str | None = None) -> list[Change]:
         path = self.full_path(path)
         out = self._run(["log", "--follow", "-M", "--name-status", "--format=%x1e%H%x1f%cI%x1f%s",
-                         ref or "HEAD", "--", path], what=f"the history of {path}")
+                         self._ref(ref) if ref else "HEAD", "--", path], what=f"the history of {path}")
         changes: list[Change] = []
         for record in out.decode(errors="replace").split("\x1e")[1:]:
             head, _, rest = record.partition("\n")
@@ -139,7 +147,7 @@ class GitRepo:
             self._batch = subprocess.Popen([self.git, "cat-file", "--batch"], cwd=self.root, stdin=subprocess.PIPE,
                                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         assert self._batch.stdin is not None and self._batch.stdout is not None
-        self._batch.stdin.write(f"{ref}:{self.full_path(path)}\n".encode())
+        self._batch.stdin.write(f"{self._ref(ref)}:{self.full_path(path)}\n".encode())
         self._batch.stdin.flush()
         header = self._batch.stdout.readline().decode(errors="replace").split()
         if len(header) != 3 or header[1] != "blob":
@@ -155,7 +163,7 @@ class GitRepo:
 
     def files(self, ref: str, folder: str) -> list[str]:
         folder = self.full_path(folder.strip("/")) if folder.strip("/") else self.prefix
-        args = ["ls-tree", "-r", "--name-only", ref]
+        args = ["ls-tree", "-r", "--name-only", self._ref(ref)]
         if folder:
             args += ["--", folder]
         return sorted(self._run(args, what=f"the files under {folder or '/'} at {ref}").decode().splitlines())

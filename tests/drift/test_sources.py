@@ -260,3 +260,15 @@ def test_a_truncated_tree_from_the_api_is_an_upstream_error(clone: tuple[Path, l
         rc = main(["drift", "--catalog", "acme/docs", "--since", shas[2]])
     err = capsys.readouterr().err
     assert rc == 3 and "truncated" in err and "local clone" in err
+
+
+def test_main_names_the_default_branch_of_a_clone_called_otherwise(tmp_path: Path, capsys: Any) -> None:
+    import subprocess
+
+    builder = GitBuilder(tmp_path / "clone")
+    first = builder.commit({"api/chat.json": _spec(["a"])}, "one")
+    builder.commit({"api/chat.json": _spec(["a", "b"])}, "two")
+    subprocess.run(["git", "branch", "-m", "main", "trunk"], cwd=builder.root, check=True, capture_output=True)
+    rc, payload, text = _run(["--catalog", str(builder.root), "--since", first], capsys)
+    assert rc == 0, text
+    assert [(s["path"], s["status"]) for s in payload["specs"]] == [("api/chat.json", "changed")]

@@ -285,6 +285,15 @@ def catalog_section(mirror: Path) -> list[str]:
         "- slowest specs: " + ", ".join(f"`{s.path.rsplit('/', 1)[-1]}` {1000 * s.seconds:.1f} ms ({s.status})"
                                         for s in slowest),
         "",
+        "<details><summary>time per spec (best run)</summary>",
+        "",
+        "| spec | status | ms | findings |",
+        "|---|---|---|---|",
+        *[f"| `{s.path.rsplit('/', 1)[-1]}` | {s.status} | {1000 * s.seconds:.1f} | {len(s.findings)} |"
+          for s in result.specs],
+        "",
+        "</details>",
+        "",
         "Linearity: each spec's oldest version in the mirror against its main version (every pair really "
         "diffed), the catalog copied 1x, 2x, 4x (CPU time, best of 3):",
         "",

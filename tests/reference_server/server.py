@@ -67,6 +67,7 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "reference-openai"
     sys_version = ""
     timeout = 60  # a client that stops sending mid-request is dropped
+    disable_nagle_algorithm = True  # headers and body go out as separate writes: no 40 ms delayed-ACK stall
     settings: Settings
 
     def log_message(self, format: str, *args: Any) -> None:

@@ -1,0 +1,196 @@
+"""The kill matrix: run ``conformance run`` against the reference server in one mode and judge its findings.
+
+A defect mode is *caught* when the run reports a finding of source ``server`` at the expected level whose rule id
+matches the expected one and whose pointer matches the damaged place. A conformant mode is *clean* when the run
+reports no server-fault error and exits 0. Used by ``tests/suite/test_kill_matrix.py`` and
+``scripts/kill_matrix.py`` (which writes ``docs/kill-matrix.md``).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .harness import ReferenceServer
+from .modes import MODES
+
+ROOT = Path(__file__).resolve().parents[2]
+MIRROR = ROOT.parent / "shared" / "upstream"
+KEY_ENV = "AIMLAPI_KEY"
+QUICK = "not test_generated"  # pytest -k for defect modes: the hand-written requests, no schemathesis fuzzing
+RUN_TIMEOUT = 120.0
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """What the suite must report for one mode (a conformant mode expects nothing)."""
+
+    rule: str = ""  # regex, full match on the rule id
+    pointer: str = ""  # regex, searched in the finding's pointer
+    level: str = "error"
+    select: str | None = QUICK  # pytest -k expression passed through `conformance run`; None: the whole suite
+    flags: tuple[str, ...] = ()  # extra `conformance run` flags, passed only when `run --help` lists them
+    timeout: float = RUN_TIMEOUT
+    max_examples: int = 1
+
+    @property
+    def conformant(self) -> bool:
+        return not self.rule
+
+
+@dataclass
+class Outcome:
+    mode: str
+    expectation: Expectation
+    exit_code: int | None  # None: the run was stopped at the timeout
+    seconds: float
+    findings: list[dict[str, Any]] = field(default_factory=list)
+    skipped_flags: tuple[str, ...] = ()
+    output: str = ""
+
+    @property
+    def server_errors(self) -> list[dict[str, Any]]:
+        return [f for f in self.findings if f.get("source") == "server" and f.get("level") == "error"]
+
+    def _matching(self, source: str | None) -> list[dict[str, Any]]:
+        exp = self.expectation
+        return [f for f in self.findings
+                if (source is None or f.get("source") == source) and f.get("level") == exp.level
+                and re.fullmatch(exp.rule, str(f.get("rule_id"))) and re.search(exp.pointer, str(f.get("pointer")))]
+
+    @property
+    def caught(self) -> dict[str, Any] | None:
+        if self.expectation.conformant:
+            return None
+        found = self._matching("server")
+        return found[0] if found else None
+
+    @property
+    def passed(self) -> bool:
+        if self.expectation.conformant:
+            return self.exit_code == 0 and not self.server_errors
+        return self.caught is not None
+
+    def verdict(self) -> str:
+        if self.exit_code is None:
+            return f"timeout (stopped after {self.expectation.timeout:.0f} s)" + (
+                "" if self.passed or self.expectation.conformant else "; missed")
+        if self.expectation.conformant:
+            if self.passed:
+                return "clean"
+            parts = [f"{len(self.server_errors)} server-fault error(s)"] if self.server_errors else []
+            return "; ".join(parts + ([f"exit {self.exit_code}"] if self.exit_code != 0 else [])) or "clean"
+        if self.caught is not None:
+            return "caught"
+        elsewhere = [f for f in self._matching(None) if f.get("source") != "server"]
+        if elsewhere:
+            return f"missed: reported as a {elsewhere[0].get('source')} fault"
+        near = [f for f in self.findings if f.get("source") == "server" and re.fullmatch(
+            self.expectation.rule, str(f.get("rule_id"))) and re.search(self.expectation.pointer,
+                                                                       str(f.get("pointer")))]
+        if near:
+            return f"missed: reported at level {near[0].get('level')}"
+        return "missed"
+
+
+def where(finding: dict[str, Any]) -> str:
+    pointer = finding.get("pointer") or ""
+    return f"{finding.get('location')}#{pointer}" if pointer else str(finding.get("location"))
+
+
+@functools.lru_cache(maxsize=1)
+def run_help() -> str:
+    done = subprocess.run([sys.executable, "-m", "conformance", "run", "--help"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60, env=_env(None))
+    return done.stdout
+
+
+def _env(key: str | None) -> dict[str, str]:
+    env = dict(os.environ)
+    if key is not None:
+        env[KEY_ENV] = key
+    if "SPEC_MIRROR" not in env and MIRROR.is_dir():
+        env["SPEC_MIRROR"] = str(MIRROR)
+    return env
+
+
+def run_mode(mode: str, expectation: Expectation, report_dir: Path | None = None,
+             extra: Sequence[str] = ()) -> Outcome:
+    """Start the server in ``mode``, run the suite against it, read ``findings.json``."""
+    if mode not in MODES:
+        raise ValueError(f"unknown reference-server mode {mode!r}; expected one of {', '.join(MODES)}")
+    with tempfile.TemporaryDirectory(prefix=f"kill-{mode}-") as scratch, ReferenceServer(mode=mode) as server:
+        reports = report_dir or Path(scratch)
+        supported = run_help()
+        flags = [f for f in expectation.flags if not f.startswith("--") or f.split("=", 1)[0] in supported]
+        skipped = tuple(f for f in expectation.flags if f.startswith("--") and f.split("=", 1)[0] not in supported)
+        command = [sys.executable, "-m", "conformance", "run", "--target", server.base_url, "--report-dir",
+                   str(reports), "--no-baseline", "--max-examples", str(expectation.max_examples), *flags, *extra]
+        if expectation.select:
+            command += ["-k", expectation.select]
+        started = time.monotonic()
+        process = subprocess.Popen(command, cwd=ROOT, env=_env(server.key), stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        try:
+            output, _ = process.communicate(timeout=expectation.timeout)
+            code: int | None = process.returncode
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            output, _ = process.communicate()
+            code = None
+        seconds = time.monotonic() - started
+        findings_file = reports / "findings.json"
+        findings = json.loads(findings_file.read_text())["findings"] if code is not None and findings_file.is_file() \
+            else []
+        return Outcome(mode, expectation, code, seconds, findings, skipped, output[-4000:])
+
+
+def markdown(outcomes: Sequence[Outcome], command: str) -> str:
+    """``docs/kill-matrix.md``: one row per mode."""
+    lines = ["# Kill matrix: the suite against the reference server", "",
+             "Each row starts `tests/reference_server/server.py` in one mode (a realistic defect, or one of the two "
+             "conformant flavours) and runs the suite against it; see `tests/reference_server/modes.py` for what "
+             "each mode damages and `tests/suite/test_kill_matrix.py` for the expected rule and place.", "",
+             f"Regenerate with `{command}`.", "",
+             "| mode | expected rule | expected place | caught as | location | exit | seconds | verdict |",
+             "|---|---|---|---|---|---|---|---|"]
+    for o in outcomes:
+        exp = o.expectation
+        hit = o.caught
+        if exp.conformant:
+            expected, place = "no server-fault error, exit 0", ""
+            shown = sorted({f"`{f['rule_id']}`" for f in o.server_errors})
+            caught = ", ".join(shown[:4]) + (" ..." if len(shown) > 4 else "") or "-"
+            location = "<br>".join(sorted({where(f) for f in o.server_errors})[:4]) or "-"
+        else:
+            expected, place = f"`{exp.rule}` ({exp.level})", f"`{exp.pointer}`"
+            caught = f"`{hit['rule_id']}`" if hit else "-"
+            location = where(hit) if hit else "-"
+        code = "timeout" if o.exit_code is None else str(o.exit_code)
+        lines.append(f"| `{o.mode}` | {expected} | {place} | {caught} | {location.replace('|', '/')} | {code} | "
+                     f"{o.seconds:.1f} | {o.verdict()} |")
+    caught = sum(o.passed for o in outcomes if not o.expectation.conformant)
+    defects = sum(not o.expectation.conformant for o in outcomes)
+    clean = sum(o.passed for o in outcomes if o.expectation.conformant)
+    lines += ["", f"{caught} of {defects} defect modes caught; {clean} of {len(outcomes) - defects} conformant "
+              "modes clean (no server-fault error, exit 0).", ""]
+    false_alarms = [(o.mode, f) for o in outcomes if o.expectation.conformant for f in o.server_errors]
+    if false_alarms:
+        lines += ["## False alarms on conformant modes", "", "| mode | rule | location | message |",
+                  "|---|---|---|---|"]
+        for mode, f in false_alarms:
+            message = str(f.get("message", ""))[:160].replace("|", "/").replace("\n", " ")
+            lines.append(f"| `{mode}` | `{f['rule_id']}` | {where(f)} | {message} |")
+        lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,90 @@
+"""The kill matrix: the suite must catch every defect of the reference server, and only those.
+
+Per mode of ``tests/reference_server`` (a server written from the OpenAI reference, sharing no code with the
+mock), ``conformance run --target URL --no-baseline`` runs against a real server process. A defect mode must give
+at least one finding of source ``server`` at the expected level, with the expected rule id at the damaged place;
+a conformant mode must give no server-fault error and exit 0. ``scripts/kill_matrix.py`` runs the same table and
+writes ``docs/kill-matrix.md``.
+
+EXPECTED: mode -> (rule id regex, pointer regex[, level, pytest -k selection, extra flags]). Rule ids that the
+suite does not have yet are proposals (``resp-stream-mismatch``, ``resp-model-unrelated``, ``resp-slow-response``).
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from reference_server.kill import MIRROR, Expectation, run_mode
+from reference_server.modes import MODES
+
+ALL = None  # the whole suite (schemathesis included)
+EXPECTED: dict[str, Expectation] = {
+    "conformant": Expectation(select=ALL, max_examples=2),
+    "openai-quirks": Expectation(select=ALL, max_examples=2),
+    "no-auth": Expectation("resp-auth-not-enforced", r"^/security$", select="test_errors"),
+    "any-key": Expectation("resp-auth-not-enforced", r"^/security$", select="test_errors"),
+    "usage-arithmetic": Expectation("resp-usage-arithmetic", r"/usage/total_tokens$"),
+    "created-string": Expectation("resp-schema-violation", r"^/created$"),
+    "missing-id": Expectation("resp-schema-violation", r"^/id$"),
+    "no-done": Expectation("resp-stream-not-terminated", r"^/events$"),
+    "chunk-object": Expectation("resp-schema-violation", r"^/object$"),
+    "wrong-content-type": Expectation("resp-content-type-undocumented", r"^/responses/200/content$"),
+    "error-in-200": Expectation("resp-schema-violation|resp-error-in-success", r"^/(choices|id|object|created|"
+                                r"model|error)?$"),
+    "image-body": Expectation("resp-schema-violation", r"^/(object|choices|data|id|model)$"),
+    "end-turn": Expectation("resp-schema-violation", r"/choices/\d+/finish_reason$"),
+    "tool-args-not-json": Expectation("resp-tool-call-undeclared|resp-tool-arguments-not-json",
+                                      r"/tool_calls/\d+/function/arguments$"),
+    "changing-chunk-ids": Expectation("resp-stream-chunk-shape", r"/id$"),
+    "unrequested-usage": Expectation("resp-stream-chunk-shape", r"/usage$"),
+    "stall": Expectation("resp-slow-response", r"", flags=("--max-response-time=5",), timeout=90),
+    "role-every-delta": Expectation("resp-stream-chunk-shape", r"/delta/role$"),
+    "stream-as-json": Expectation("resp-stream-mismatch", r"^/responses/200/content$|^/stream$"),
+    "json-as-stream": Expectation("resp-stream-mismatch", r"^/responses/200/content$|^/stream$"),
+    "stream-choice-count": Expectation("resp-choice-count", r"/choices$"),
+    "model-unrelated": Expectation("resp-model-unrelated", r"^/model$", level="warning"),
+    "early-finish": Expectation("resp-stream-chunk-shape", r"/finish_reason$"),
+    "server-error": Expectation("resp-server-error|resp-status-undocumented", r"^/responses/5\d\d$"),
+    "role-not-assistant": Expectation("resp-schema-violation|resp-role-not-assistant", r"/(message|delta)/role$"),
+    "content-null-no-tools": Expectation("resp-schema-violation|resp-content-null", r"/message/content$"),
+    "undeclared-tool": Expectation("resp-tool-call-undeclared", r"/tool_calls/\d+/function/name$"),
+    "tool-calls-finish-stop": Expectation("resp-tool-calls-finish-reason", r"/choices/\d+/finish_reason$"),
+    "json-mode-prose": Expectation("resp-json-mode-content", r"/message/content$"),
+    "choice-count": Expectation("resp-choice-count", r"^/choices$"),
+    "no-validation": Expectation("resp-invalid-request-accepted", r"^/requestBody$", select="test_errors"),
+    "bare-error": Expectation("resp-error-shape", r"^/error$", select="test_errors"),
+}
+
+# not caught today (measured with scripts/kill_matrix.py); each is an open item of issue 10
+NOT_YET: dict[str, str] = {}
+
+pytestmark = pytest.mark.slow
+
+
+def _param(mode: str) -> object:
+    if mode in NOT_YET:
+        return pytest.param(mode, marks=pytest.mark.xfail(strict=False, reason=NOT_YET[mode]))
+    return mode
+
+
+def test_every_mode_has_an_expectation() -> None:
+    assert set(EXPECTED) == set(MODES)
+    assert {m for m, e in EXPECTED.items() if e.conformant} == {m for m, mode in MODES.items() if mode.conformant}
+
+
+@pytest.mark.parametrize("mode", [_param(m) for m in EXPECTED])
+def test_kill_matrix(mode: str) -> None:
+    if not MIRROR.is_dir() and not os.environ.get("SPEC_MIRROR"):
+        pytest.skip(f"the upstream mirror {MIRROR} is not there: the run cannot load the pinned spec offline")
+    outcome = run_mode(mode, EXPECTED[mode])
+    expectation = EXPECTED[mode]
+    if expectation.conformant:
+        alarms = [f"{f['rule_id']} {f['location']}#{f['pointer']}: {f['message'][:120]}" for f in outcome.server_errors]
+        assert not alarms, f"{mode}: server-fault errors on a conformant server:\n" + "\n".join(alarms[:10])
+        assert outcome.exit_code == 0, f"{mode}: exit {outcome.exit_code}\n{outcome.output[-1500:]}"
+    else:
+        seen = sorted({f"{f['source']}/{f['level']} {f['rule_id']} #{f['pointer']}" for f in outcome.findings})
+        assert outcome.caught is not None, (f"{mode}: expected a server {expectation.level} {expectation.rule} at "
+                                            f"{expectation.pointer!r}; {outcome.verdict()}; the run reported:\n"
+                                            + "\n".join(seen[:25]))

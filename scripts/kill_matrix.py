@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.full:
             expectation = dataclasses.replace(expectation, select=None)
         outcome = run_mode(mode, expectation)
-        code = "timeout" if outcome.exit_code is None else outcome.exit_code
+        code = "-" if outcome.not_run else "timeout" if outcome.exit_code is None else outcome.exit_code
         print(f"{mode:24} exit {code!s:8} {outcome.seconds:6.1f} s  {outcome.verdict()}", flush=True)
         return outcome
 

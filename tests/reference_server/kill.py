@@ -40,7 +40,7 @@ class Expectation:
     pointer: str = ""  # regex, searched in the finding's pointer
     level: str = "error"
     select: str | None = QUICK  # pytest -k expression passed through `conformance run`; None: the whole suite
-    flags: tuple[str, ...] = ()  # extra `conformance run` flags, passed only when `run --help` lists them
+    flags: tuple[str, ...] = ()  # extra `conformance run` flags (--name=value); not run until `run --help` has them
     timeout: float = RUN_TIMEOUT
     max_examples: int = 1
 
@@ -56,8 +56,8 @@ class Outcome:
     exit_code: int | None  # None: the run was stopped at the timeout
     seconds: float
     findings: list[dict[str, Any]] = field(default_factory=list)
-    skipped_flags: tuple[str, ...] = ()
     output: str = ""
+    not_run: str = ""  # why the run was not made (a flag the expectation needs is not there yet)
 
     @property
     def server_errors(self) -> list[dict[str, Any]]:
@@ -78,11 +78,15 @@ class Outcome:
 
     @property
     def passed(self) -> bool:
+        if self.not_run:
+            return False
         if self.expectation.conformant:
             return self.exit_code == 0 and not self.server_errors
         return self.caught is not None
 
     def verdict(self) -> str:
+        if self.not_run:
+            return f"not run: {self.not_run}"
         if self.exit_code is None:
             return f"timeout (stopped after {self.expectation.timeout:.0f} s)" + (
                 "" if self.passed or self.expectation.conformant else "; missed")
@@ -95,7 +99,7 @@ class Outcome:
             return "caught"
         elsewhere = [f for f in self._matching(None) if f.get("source") != "server"]
         if elsewhere:
-            return f"missed: reported as a {elsewhere[0].get('source')} fault"
+            return f"missed: a {elsewhere[0].get('source')}-fault finding has that rule and place"
         near = [f for f in self.findings if f.get("source") == "server" and re.fullmatch(
             self.expectation.rule, str(f.get("rule_id"))) and re.search(self.expectation.pointer,
                                                                        str(f.get("pointer")))]
@@ -130,13 +134,14 @@ def run_mode(mode: str, expectation: Expectation, report_dir: Path | None = None
     """Start the server in ``mode``, run the suite against it, read ``findings.json``."""
     if mode not in MODES:
         raise ValueError(f"unknown reference-server mode {mode!r}; expected one of {', '.join(MODES)}")
+    missing = [f.split("=", 1)[0] for f in expectation.flags if f.split("=", 1)[0] not in run_help()]
+    if missing:
+        return Outcome(mode, expectation, None, 0.0, not_run=f"`conformance run` has no {', '.join(missing)} yet")
     with tempfile.TemporaryDirectory(prefix=f"kill-{mode}-") as scratch, ReferenceServer(mode=mode) as server:
         reports = report_dir or Path(scratch)
-        supported = run_help()
-        flags = [f for f in expectation.flags if not f.startswith("--") or f.split("=", 1)[0] in supported]
-        skipped = tuple(f for f in expectation.flags if f.startswith("--") and f.split("=", 1)[0] not in supported)
         command = [sys.executable, "-m", "conformance", "run", "--target", server.base_url, "--report-dir",
-                   str(reports), "--no-baseline", "--max-examples", str(expectation.max_examples), *flags, *extra]
+                   str(reports), "--no-baseline", "--max-examples", str(expectation.max_examples),
+                   *expectation.flags, *extra]
         if expectation.select:
             command += ["-k", expectation.select]
         started = time.monotonic()
@@ -153,7 +158,7 @@ def run_mode(mode: str, expectation: Expectation, report_dir: Path | None = None
         findings_file = reports / "findings.json"
         findings = json.loads(findings_file.read_text())["findings"] if code is not None and findings_file.is_file() \
             else []
-        return Outcome(mode, expectation, code, seconds, findings, skipped, output[-4000:])
+        return Outcome(mode, expectation, code, seconds, findings, output[-4000:])
 
 
 def markdown(outcomes: Sequence[Outcome], command: str) -> str:
@@ -177,7 +182,7 @@ def markdown(outcomes: Sequence[Outcome], command: str) -> str:
             expected, place = f"`{exp.rule}` ({exp.level})", f"`{exp.pointer}`"
             caught = f"`{hit['rule_id']}`" if hit else "-"
             location = where(hit) if hit else "-"
-        code = "timeout" if o.exit_code is None else str(o.exit_code)
+        code = "-" if o.not_run else "timeout" if o.exit_code is None else str(o.exit_code)
         lines.append(f"| `{o.mode}` | {expected} | {place} | {caught} | {location.replace('|', '/')} | {code} | "
                      f"{o.seconds:.1f} | {o.verdict()} |")
     caught = sum(o.passed for o in outcomes if not o.expectation.conformant)

@@ -56,8 +56,26 @@ EXPECTED: dict[str, Expectation] = {
     "bare-error": Expectation("resp-error-shape", r"^/error$", select="test_errors"),
 }
 
-# not caught today (measured with scripts/kill_matrix.py); each is an open item of issue 10
-NOT_YET: dict[str, str] = {}
+# not caught (or not clean) today, as measured by scripts/kill_matrix.py; each is an open item of issue 10
+NOT_YET: dict[str, str] = {
+    "conformant": "false alarms: logprobs.refusal null (OpenAI's documented value) is a server error; rejecting "
+                  "messages: [] (OpenAI's minItems 1) is a server ST202; exit 1 from spec and doc findings",
+    "openai-quirks": "the same false alarms as conformant",
+    "any-key": "the suite sends no request with a wrong key, only one without a key",
+    "end-turn": "folded into the spec's 'finish_reason null' finding by the fingerprint (item 3)",
+    "unrequested-usage": "no check that a usage chunk comes only with stream_options.include_usage",
+    "stall": "no --max-response-time yet; today a run against it takes minutes (item 7)",
+    "role-every-delta": "a role repeated in later deltas is not checked, only a role other than assistant",
+    "stream-as-json": "a plain JSON answer to stream: true is not checked",
+    "json-as-stream": "an event stream answering a non-streamed request is not checked",
+    "stream-choice-count": "the number of choices is checked in completions only, not in streams",
+    "model-unrelated": "the answer's model is not compared with the requested one",
+    "early-finish": "reported as a warning, not an error",
+    "server-error": "the suite retries a 500 on a URL target and reports nothing when the retry succeeds; a 500 is "
+                    "blamed on the spec when the normalised spec documents it (item 5)",
+    "role-not-assistant": "message.role is not checked (the spec has no enum for it)",
+    "content-null-no-tools": "content null without tool_calls or refusal is not checked",
+}
 
 pytestmark = pytest.mark.slow
 

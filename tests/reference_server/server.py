@@ -130,7 +130,7 @@ class Handler(BaseHTTPRequestHandler):
             raise ApiError(400, f"Invalid Content-Type header ({media[:60]}), expected application/json.")
         try:
             return json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             raise ApiError(400, "We could not parse the JSON body of your request. (HINT: This likely means you "
                            "aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but "
                            "what was sent was not valid JSON.)") from None

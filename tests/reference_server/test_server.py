@@ -214,6 +214,12 @@ def test_a_body_over_the_limit_is_refused(server: ReferenceServer) -> None:
     assert response.status_code == 413 and response.json()["error"]["code"] == "request_too_large"
 
 
+def test_deep_nesting_is_a_400_not_a_crash(server: ReferenceServer) -> None:
+    response = post(server, content=b"[" * 100_000 + b"]" * 100_000, headers={"Content-Type": "application/json"})
+    assert response.status_code == 400 and response.json()["error"]["type"] == "invalid_request_error"
+    assert not server.stderr()
+
+
 def test_concurrent_requests_are_all_answered(server: ReferenceServer) -> None:
     statuses: list[int] = []
     # a client that sends half a request and waits must not hold the others up

@@ -161,6 +161,11 @@ def run_mode(mode: str, expectation: Expectation, report_dir: Path | None = None
         return Outcome(mode, expectation, code, seconds, findings, output[-4000:])
 
 
+def _cell(text: str) -> str:
+    """A Markdown table cell: a ``|`` (in a regex, say) must not end the cell."""
+    return text.replace("|", "\\|")
+
+
 def markdown(outcomes: Sequence[Outcome], command: str) -> str:
     """``docs/kill-matrix.md``: one row per mode."""
     lines = ["# Kill matrix: the suite against the reference server", "",
@@ -183,8 +188,8 @@ def markdown(outcomes: Sequence[Outcome], command: str) -> str:
             caught = f"`{hit['rule_id']}`" if hit else "-"
             location = where(hit) if hit else "-"
         code = "-" if o.not_run else "timeout" if o.exit_code is None else str(o.exit_code)
-        lines.append(f"| `{o.mode}` | {expected} | {place} | {caught} | {location.replace('|', '/')} | {code} | "
-                     f"{o.seconds:.1f} | {o.verdict()} |")
+        cells = [f"`{o.mode}`", expected, place, caught, location, code, f"{o.seconds:.1f}", o.verdict()]
+        lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     caught = sum(o.passed for o in outcomes if not o.expectation.conformant)
     defects = sum(not o.expectation.conformant for o in outcomes)
     clean = sum(o.passed for o in outcomes if o.expectation.conformant)
@@ -195,7 +200,8 @@ def markdown(outcomes: Sequence[Outcome], command: str) -> str:
         lines += ["## False alarms on conformant modes", "", "| mode | rule | location | message |",
                   "|---|---|---|---|"]
         for mode, f in false_alarms:
-            message = str(f.get("message", ""))[:160].replace("|", "/").replace("\n", " ")
-            lines.append(f"| `{mode}` | `{f['rule_id']}` | {where(f)} | {message} |")
+            message = str(f.get("message", ""))[:160].replace("\n", " ")
+            lines.append("| " + " | ".join(_cell(c) for c in (f"`{mode}`", f"`{f['rule_id']}`", where(f), message))
+                         + " |")
         lines.append("")
     return "\n".join(lines)

@@ -190,10 +190,10 @@ def markdown(outcomes: Sequence[Outcome], command: str) -> str:
         code = "-" if o.not_run else "timeout" if o.exit_code is None else str(o.exit_code)
         cells = [f"`{o.mode}`", expected, place, caught, location, code, f"{o.seconds:.1f}", o.verdict()]
         lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
-    caught = sum(o.passed for o in outcomes if not o.expectation.conformant)
+    killed = sum(o.passed for o in outcomes if not o.expectation.conformant)
     defects = sum(not o.expectation.conformant for o in outcomes)
     clean = sum(o.passed for o in outcomes if o.expectation.conformant)
-    lines += ["", f"{caught} of {defects} defect modes caught; {clean} of {len(outcomes) - defects} conformant "
+    lines += ["", f"{killed} of {defects} defect modes caught; {clean} of {len(outcomes) - defects} conformant "
               "modes clean (no server-fault error, exit 0).", ""]
     false_alarms = [(o.mode, f) for o in outcomes if o.expectation.conformant for f in o.server_errors]
     if false_alarms:

@@ -76,10 +76,11 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self._handle()
 
-    do_GET = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_POST
-
-    def do_HEAD(self) -> None:
-        self._handle()
+    def __getattr__(self, name: str) -> Any:
+        """Every other method (GET, PUT, TRACE, QUERY...) is routed too: 404 or 405, never the base class's 501."""
+        if name.startswith("do_"):
+            return self._handle
+        raise AttributeError(name)
 
     # -- the request --------------------------------------------------------------------------------------------
     def _read_body(self) -> bytes:
@@ -194,7 +195,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _send_json(self, status: int, body: Any, content_type: str = "application/json",
                    extra: dict[str, str] | None = None) -> None:
-        data = json.dumps(body).encode()
+        data = json.dumps(body, indent=2).encode()  # OpenAI's JSON answers are indented, its stream events compact
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
@@ -223,7 +224,7 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Transfer-Encoding", "chunked")
         self._common_headers()
         self.end_headers()
-        events = [f"data: {json.dumps(chunk)}\n\n".encode() for chunk in chunks]
+        events = [f"data: {json.dumps(chunk, separators=(',', ':'))}\n\n".encode() for chunk in chunks]
         if done:
             events.append(b"data: [DONE]\n\n")
         for event in events:

@@ -200,10 +200,17 @@ def test_invalid_requests_get_error_bodies(server: ReferenceServer, content: byt
     assert set(error) == {"message", "type", "param", "code"} and error["param"] == param
 
 
-def test_unknown_path_wrong_method_and_unknown_mode(server: ReferenceServer) -> None:
-    assert post(server, path="/v1/nothing").status_code == 404
-    response = httpx.get(server.base_url + "/v1/chat/completions", headers=server.auth)
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "QUERY"])
+def test_other_methods_get_405(server: ReferenceServer, method: str) -> None:
+    response = httpx.request(method, server.base_url + "/v1/chat/completions", headers=server.auth)
     assert response.status_code == 405 and response.headers["allow"] == "POST" and response.json()["error"]
+    head = httpx.head(server.base_url + "/chat/completions", headers=server.auth)
+    assert head.status_code == 405 and head.content == b""
+    assert httpx.request(method, server.base_url + "/v1/nothing", headers=server.auth).status_code == 404
+
+
+def test_unknown_path_and_unknown_mode(server: ReferenceServer) -> None:
+    assert post(server, path="/v1/nothing").status_code == 404
     unknown = post(server, mode="no-such-mode")
     assert unknown.status_code == 400 and "X-Test-Mode" in unknown.json()["error"]["message"]
 

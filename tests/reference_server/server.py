@@ -84,6 +84,13 @@ class Handler(BaseHTTPRequestHandler):
 
     # -- the request --------------------------------------------------------------------------------------------
     def _read_body(self) -> bytes:
+        try:
+            return self._read_framed_body()
+        except ValueError:  # a malformed Content-Length or chunk size: the connection cannot be trusted further
+            self.close_connection = True
+            raise ApiError(400, "Malformed HTTP request framing (Content-Length or chunk size).") from None
+
+    def _read_framed_body(self) -> bytes:
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
             parts: list[bytes] = []
             total = 0
@@ -159,9 +166,6 @@ class Handler(BaseHTTPRequestHandler):
         except ApiError as error:
             self._send_error(error, mode)
         except (BrokenPipeError, ConnectionResetError, TimeoutError):
-            self.close_connection = True
-        except ValueError:  # a malformed Content-Length or chunk size
-            self._send_error(ApiError(400, "Malformed HTTP request framing."), mode)
             self.close_connection = True
         except Exception:  # a bug of this server: say so on stderr, answer like OpenAI would
             traceback.print_exc(file=sys.stderr)

@@ -227,6 +227,14 @@ def test_deep_nesting_is_a_400_not_a_crash(server: ReferenceServer) -> None:
     assert not server.stderr()
 
 
+def test_malformed_framing_is_a_400(server: ReferenceServer) -> None:
+    url = httpx.URL(server.base_url)
+    with socket.create_connection((url.host, url.port), timeout=10) as raw:
+        raw.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: ten\r\n\r\n")
+        answer = raw.recv(65536)
+    assert answer.startswith(b"HTTP/1.1 400 ") and b"Malformed HTTP request framing" in answer
+
+
 def test_concurrent_requests_are_all_answered(server: ReferenceServer) -> None:
     statuses: list[int] = []
     # a client that sends half a request and waits must not hold the others up

@@ -184,7 +184,7 @@ def markdown(outcomes: Sequence[Outcome], command: str) -> str:
             caught = ", ".join(shown[:4]) + (" ..." if len(shown) > 4 else "") or "-"
             location = "<br>".join(sorted({where(f) for f in o.server_errors})[:4]) or "-"
         else:
-            expected, place = f"`{exp.rule}` ({exp.level})", f"`{exp.pointer}`"
+            expected, place = f"`{exp.rule}` ({exp.level})", f"`{exp.pointer}`" if exp.pointer else "(any)"
             caught = f"`{hit['rule_id']}`" if hit else "-"
             location = where(hit) if hit else "-"
         code = "-" if o.not_run else "timeout" if o.exit_code is None else str(o.exit_code)

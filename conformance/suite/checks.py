@@ -351,7 +351,7 @@ def check_probe(ex: Exchange, ctx: CheckContext) -> list[Finding]:
                                 f"answered {ex.status}", expected="404 or 405", found=str(ex.status),
                                 detail="probe"))
         return findings
-    if ex.status >= 500:
+    if ex.status >= 500 and ex.status != 501:  # 501 Not Implemented is a right answer to an unknown method
         findings.append(finding(SERVER_ERROR, ex, f"status {ex.status} for a request outside the spec: "
                                 f"{_error_text(ex)}", expected="404 or 405", found=str(ex.status),
                                 detail=f"probe:{ex.status}"))

@@ -27,7 +27,7 @@ from conformance.findings import Finding
 from conformance.schema import Validator
 from conformance.suite.checks import CheckContext, SpecView, check_exchange, check_probe
 from conformance.suite.exchange import Exchange, scrub
-from conformance.suite.rules import BUDGET, TARGET_REFUSED, WALL_TIME
+from conformance.suite.rules import BUDGET, STALLED, TARGET_REFUSED, WALL_TIME
 
 CONFIG_ENV = "CONFORMANCE_SUITE_CONFIG"
 KEY_ENV = "AIMLAPI_KEY"
@@ -78,8 +78,10 @@ class Stop(Exception):
 #: answers slower than this many times the median (and STALL_FLOOR seconds) are stalls; after
 #: STALLS_BEFORE_ADAPTING of them the read timeout drops to that threshold
 STALL_FACTOR = 20.0
-STALL_FLOOR = 1.0
+STALL_FLOOR = 5.0  # seconds (at most half of --max-response-time)
 STALLS_BEFORE_ADAPTING = 2
+#: after this many stalls the run stops (partial): the run's wall time stays bounded
+STALLS_TO_STOP = 10
 #: a run is not a verdict when this share of the first requests sent with our key are refused or unanswered
 REFUSED_SHARE = 0.8
 REFUSED_AFTER = 8
@@ -289,15 +291,17 @@ class Suite:
 
     def _stall_threshold(self) -> float:
         ordered = sorted(self.times)
-        return max(STALL_FLOOR, STALL_FACTOR * ordered[len(ordered) // 2])
+        floor = min(STALL_FLOOR, self.config.max_response_time / 2)
+        return max(floor, STALL_FACTOR * ordered[len(ordered) // 2])
 
     def _observe(self, elapsed_ms: float, error: str | None) -> None:
         seconds = elapsed_ms / 1000
-        if error and "Timeout" in error:
+        if (error and "Timeout" in error) or (len(self.times) >= 5 and seconds > self._stall_threshold()):
             self.stalls += 1
-            return
-        if len(self.times) >= 5 and seconds > self._stall_threshold():
-            self.stalls += 1
+            if self.stalls >= STALLS_TO_STOP:
+                self._stop(STALLED.finding("suite", f"the target stalled on {self.stalls} requests (no answer "
+                                           f"within {self._stall_threshold():.1f} s); the rest of the run was "
+                                           "skipped, the verdict is partial"), "stalls")
             return
         if len(self.times) < 1000:
             self.times.append(seconds)

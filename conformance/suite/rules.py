@@ -101,3 +101,7 @@ TARGET_REFUSED = rule("suite-target-refused", Level.ERROR, Source.SERVER,
 WALL_TIME = rule("suite-wall-time-spent", Level.WARNING, Source.SERVER,
                  "the run's wall-time bound was reached; the remaining cases were skipped (the verdict is partial)",
                  "raise --max-run-time, or fix the server's slow answers")
+STALLED = rule("suite-target-stalled", Level.WARNING, Source.SERVER,
+               "the target stalled on many requests; the run stopped early so that its wall time stays bounded "
+               "(the verdict is partial; each stall is a resp-slow finding)",
+               "fix the server's stalls, or raise --max-response-time if its answers are legitimately slow")

@@ -199,6 +199,9 @@ SCENARIOS: dict[str, dict[str, Any]] = {
     "json-object": {"response_format": {"type": "json_object"}},
     "json-schema": {"response_format": {"type": "json_schema", "json_schema": JSON_SCHEMA}},
     "logprobs": {"logprobs": True, "top_logprobs": 2},
+    # documented behaviours a naive checker flags: JSON mode cut by max_tokens, logprobs in a stream
+    "json-object-cut": {"response_format": {"type": "json_object"}, "max_tokens": 1},
+    "stream-logprobs": {"stream": True, "logprobs": True, "top_logprobs": 1},
     "multi-turn": {"messages": [
         {"role": "system", "content": "Be brief."}, {"role": "developer", "content": "Answer in English."},
         {"role": "user", "content": "Weather in Paris?"},

@@ -14,12 +14,12 @@ from typing import Any
 from conformance.docs.samples import SampleError, extract_request, normalise_language
 from conformance.errors import SpecError
 from conformance.findings import Finding, Level, Source, describe, rule
+from conformance.lint_structure import EXTERNAL_REF as EXTERNAL_REF
+from conformance.lint_structure import INVALID as INVALID
+from conformance.lint_structure import check_structure, responses_without_description
 from conformance.oaswalk import all_schemas, operations
-from conformance.schema import Validator, join_pointer, resolve_pointer
+from conformance.schema import Validator, join_pointer, resolve_pointer, schema_for_instance
 
-INVALID = rule("oas-invalid", Level.ERROR, Source.SPEC,
-               "the document is not valid OpenAPI 3.0 (structural validation)",
-               "make the document validate against the OpenAPI 3.0 schema")
 RESPONSE_DESCRIPTION = rule("oas-response-description-missing", Level.ERROR, Source.SPEC,
                             "a response object has no `description` (required by OpenAPI 3.0; generators refuse it)",
                             "add a `description` to the response")
@@ -64,75 +64,8 @@ INTEGER_NAMES = re.compile(
 ERROR_STATUS = re.compile(r"^([45]\d\d|[45]XX|default)$")
 
 
-def _broken_refs(spec: dict[str, Any]) -> list[tuple[str, str]]:
-    """(pointer of the ``$ref`` member, the ref) for every local ``$ref`` that points nowhere."""
-    broken: list[tuple[str, str]] = []
-    stack: list[tuple[Any, str]] = [(spec, "")]
-    while stack:
-        node, pointer = stack.pop()
-        if isinstance(node, dict):
-            ref = node.get("$ref")
-            if isinstance(ref, str) and ref.startswith("#"):
-                try:
-                    resolve_pointer(spec, ref)
-                except KeyError:
-                    broken.append((pointer + "/$ref", ref))
-            stack.extend((value, pointer + join_pointer(key)) for key, value in node.items())
-        elif isinstance(node, list):
-            stack.extend((value, pointer + join_pointer(index)) for index, value in enumerate(node))
-    return sorted(broken)
-
-
-def _headline(message: str, limit: int = 300) -> str:
-    """The validator's first paragraph (it appends the failing schema and instance), shortened."""
-    first = message.split("\n\n", 1)[0].strip()
-    return first if len(first) <= limit else first[: limit // 2 - 2] + " … " + first[-(limit // 2 - 2):]
-
-
-def check_structure(spec: dict[str, Any], location: str) -> Iterator[Finding]:
-    from jsonschema.exceptions import best_match
-    from openapi_spec_validator import OpenAPIV30SpecValidator
-
-    broken = _broken_refs(spec)
-    for pointer, ref in broken:
-        yield INVALID.finding(location, f"$ref {ref!r} points nowhere in this document", pointer=pointer,
-                              expected="a local $ref to an existing node", found=ref)
-    if broken:
-        return  # the validator cannot resolve them either, and would stop at the first
-    # missing response descriptions get their own rule (clearer message); skip them here
-    missing_desc = {p for p, _ in _responses_without_description(spec)}
-    try:
-        errors = list(OpenAPIV30SpecValidator(spec).iter_errors())
-    except Exception as exc:  # the validator itself choked
-        yield INVALID.finding(location, f"structural validation could not complete: {_headline(str(exc))}")
-        return
-    for error in errors:
-        # document-level errors carry the document as instance and an absolute path; the validator's
-        # schema checks report a path relative to a schema it does not name
-        located = error.instance is spec
-        pointer = join_pointer(*error.absolute_path) if located else ""
-        if pointer in missing_desc:
-            continue
-        detail = best_match(error.context) if error.context else error
-        message = _headline(detail.message if detail is not None else error.message)
-        if located:
-            found = describe(resolve_pointer(spec, pointer))
-        else:
-            found = describe(error.instance)
-            message += " (in a schema; the validator does not say which)"
-        yield INVALID.finding(location, f"not valid OpenAPI 3.0: {message}", pointer=pointer,
-                              expected="a document valid against the OpenAPI 3.0 schema", found=found)
-
-
-def _responses_without_description(spec: dict[str, Any]) -> Iterator[tuple[str, str]]:
-    for op in operations(spec):
-        for status, response in (op.op.get("responses") or {}).items():
-            if isinstance(response, dict) and "$ref" not in response and "description" not in response:
-                yield op.pointer + join_pointer("responses", str(status)), op.label
-
-
 def check_response_description(spec: dict[str, Any], location: str) -> Iterator[Finding]:
-    for pointer, label in _responses_without_description(spec):
+    for pointer, label in responses_without_description(spec):
         status = pointer.rsplit("/", 1)[-1]
         yield RESPONSE_DESCRIPTION.finding(
             location, f"{label}: response {status} has no `description`", pointer=pointer,
@@ -212,10 +145,12 @@ def check_examples(spec: dict[str, Any], location: str) -> Iterator[Finding]:
     for node in all_schemas(spec):
         if "example" not in node.schema:
             continue
-        validator = _validator(node.schema, spec, location)
-        if validator is None:
+        example = node.schema["example"]
+        try:  # only what the example reaches: linear however many components the schema's references lead to
+            validator = Validator(schema_for_instance(spec, node.schema, example))
+        except (ValueError, RecursionError):  # a bad pattern, or references nested past the stack
             continue
-        for violation in validator.violations(node.schema["example"]):
+        for violation in validator.violations(example):
             yield EXAMPLE_INVALID.finding(
                 location, f"example violates its schema at {violation.path or '/'}: {violation.message}",
                 pointer=node.pointer + "/example" + violation.path, expected=violation.expected,

@@ -61,25 +61,254 @@ def resolve_pointer(doc: JSON, pointer: str) -> JSON:
     return node
 
 
-def deref(spec: JSON, node: JSON, *, where: str = "", _stack: tuple[str, ...] = ()) -> JSON:
-    """Return ``node`` with every local ``$ref`` inlined; a cycle or a missing target is a :class:`SpecError`."""
-    if isinstance(node, dict):
+# a schema whose local references, inlined, would exceed this many nodes (or that refers to itself) is kept
+# with its references as references: inlining a graph of refs can grow exponentially (31 components each
+# referring twice to the next inline to 2**31 nodes)
+MAX_INLINE_NODES = 50_000
+# nor one that nests references deeper than this (every walker of an inlined schema recurses)
+MAX_INLINE_REF_DEPTH = 24
+
+
+def _target(spec: JSON, ref: str, where: str) -> JSON:
+    if not ref.startswith("#"):
+        raise SpecError(f"{where or 'spec'}: external $ref {ref!r} is not supported (expected '#/...')")
+    try:
+        return resolve_pointer(spec, ref)
+    except KeyError as exc:
+        raise SpecError(f"{where or 'spec'}: $ref {ref!r} points nowhere ({exc.args[0]})") from None
+
+
+def _refs_below(node: JSON) -> tuple[int, list[str]]:
+    """(containers in ``node`` not counting what references point to, the local refs met, with repeats)."""
+    count = 0
+    refs: list[str] = []
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            ref = item.get("$ref")
+            if isinstance(ref, str):
+                refs.append(ref)
+                continue
+            count += 1
+            stack.extend(v for v in item.values() if isinstance(v, dict | list))
+        elif isinstance(item, list):
+            count += 1
+            stack.extend(v for v in item if isinstance(v, dict | list))
+    return count, refs
+
+
+def inlined_size(spec: JSON, node: JSON, limit: int = MAX_INLINE_NODES) -> int | None:
+    """How many containers ``node`` has once its local references are inlined (capped at ``limit + 1``,
+    which is also the answer when references nest deeper than :data:`MAX_INLINE_REF_DEPTH`); ``None`` when a
+    reference leads back to itself (a recursive schema). Linear in the distinct nodes."""
+    sizes: dict[str, int] = {}
+    depths: dict[str, int] = {}
+    local: dict[str, tuple[int, list[str]]] = {}
+    on_stack: set[str] = set()
+
+    def explore(ref: str) -> list[str]:
+        if ref not in local:
+            try:
+                target = resolve_pointer(spec, ref) if ref.startswith("#") else {}
+            except KeyError:
+                target = {}
+            local[ref] = _refs_below(target)
+        return local[ref][1]
+
+    top_count, top_refs = _refs_below(node)
+    for start in top_refs:
+        if start in sizes:
+            continue
+        work: list[tuple[str, int]] = [(start, 0)]
+        on_stack.add(start)
+        while work:
+            ref, position = work[-1]
+            kids = explore(ref)
+            if position < len(kids):
+                work[-1] = (ref, position + 1)
+                child = kids[position]
+                if child in on_stack:
+                    return None
+                if child not in sizes:
+                    on_stack.add(child)
+                    work.append((child, 0))
+                continue
+            work.pop()
+            on_stack.discard(ref)
+            sizes[ref] = min(limit + 1, local[ref][0] + sum(sizes[c] for c in kids))
+            depths[ref] = 1 + max((depths[c] for c in kids), default=0)
+    if max((depths[r] for r in top_refs), default=0) > MAX_INLINE_REF_DEPTH:
+        return limit + 1
+    return min(limit + 1, top_count + sum(sizes[r] for r in top_refs))
+
+
+def deref(spec: JSON, node: JSON, *, where: str = "", keep_cycles: bool = False) -> JSON:
+    """Return ``node`` with every local ``$ref`` inlined; a missing target is a :class:`SpecError`.
+
+    A reference that leads back to itself is a :class:`SpecError` naming the
+    chain, or with ``keep_cycles`` stays a ``$ref`` (a recursive schema is
+    legal OpenAPI). Each target is inlined once and shared by every place that
+    refers to it, so memory stays linear in the spec; treat the result as
+    read-only.
+    """
+    done: dict[str, JSON] = {}
+
+    def walk(item: JSON, stack: tuple[str, ...]) -> JSON:
+        if isinstance(item, dict):
+            ref = item.get("$ref")
+            if isinstance(ref, str):
+                if ref in done:
+                    return done[ref]
+                if ref in stack:
+                    if keep_cycles:
+                        return {"$ref": ref}
+                    chain = " -> ".join((*stack, ref))
+                    raise SpecError(f"{where or 'spec'}: $ref cycle: {chain}")
+                # a back reference kept as ``$ref`` means the same wherever the result is used: share it
+                result = done[ref] = walk(_target(spec, ref, where), (*stack, ref))
+                return result
+            return {k: walk(v, stack) for k, v in item.items()}
+        if isinstance(item, list):
+            return [walk(v, stack) for v in item]
+        return item
+
+    return walk(node, ())
+
+
+DRAFT7 = "http://json-schema.org/draft-07/schema#"
+
+
+def compile_draft7(schema: JSON) -> Any:
+    """A jsonschema-rs Draft 7 validator that never fetches: a ``$ref`` to a URL or a file fails to compile
+    instead of making a request or reading the file (jsonschema-rs resolves both by default)."""
+    return jsonschema_rs.Draft7Validator(schema, offline=True)
+
+
+class _Linker:
+    """OpenAPI schemas to JSON Schema with local references kept: each target converted once, under
+    ``definitions/ref<N>``. ``lenient``: a reference that is external or points nowhere becomes ``{}``
+    (accept anything there) instead of a :class:`SpecError`."""
+
+    def __init__(self, spec: JSON, where: str, *, lenient: bool = False) -> None:
+        self.spec = spec
+        self.where = where
+        self.lenient = lenient
+        self.names: dict[str, str] = {}
+        self.pending: list[str] = []
+        self.definitions: dict[str, JSON] = {}
+
+    def _link(self, ref: str) -> JSON:
+        if ref not in self.names:
+            try:
+                _target(self.spec, ref, self.where)
+            except SpecError:
+                if self.lenient:
+                    return {}
+                raise
+            self.names[ref] = f"ref{len(self.names)}"
+            self.pending.append(ref)
+        return {"$ref": f"#/definitions/{self.names[ref]}"}
+
+    def convert(self, schema: JSON) -> JSON:
+        node = to_json_schema(schema)
+        if isinstance(node, dict) and isinstance(node.get("$ref"), str):
+            return self._link(node["$ref"])
+        stack = [node]
+        while stack:
+            item = stack.pop()
+            entries = item.items() if isinstance(item, dict) else enumerate(item) if isinstance(item, list) else ()
+            for key, value in list(entries):
+                if isinstance(value, dict) and isinstance(value.get("$ref"), str):
+                    item[key] = self._link(value["$ref"])
+                elif isinstance(value, dict | list):
+                    stack.append(value)
+        return node
+
+    def finish(self) -> dict[str, JSON]:
+        """Convert every target referred to so far (and those they refer to); the ``definitions``."""
+        while self.pending:
+            ref = self.pending.pop()
+            self.definitions[self.names[ref]] = self.convert(_target(self.spec, ref, self.where))
+        return self.definitions
+
+
+def linked_json_schema(schema: JSON, spec: JSON, *, where: str = "") -> JSON:
+    """:func:`to_json_schema` of ``schema`` with its local references kept as references.
+
+    Every target is converted once into ``definitions`` (under a generated
+    name) and each ``$ref`` points there, so a recursive schema compiles and a
+    graph of references costs what the spec costs, not what it would cost inlined.
+    """
+    linker = _Linker(spec, where)
+    root = linker.convert(schema)
+    definitions = linker.finish()
+    if not definitions:
+        return root
+    if isinstance(root, dict) and "definitions" not in root:
+        return {**root, "definitions": definitions}
+    return {"allOf": [root], "definitions": definitions}
+
+
+def schema_for_instance(spec: JSON, schema: JSON, instance: JSON) -> JSON:
+    """The part of an OpenAPI ``schema`` that validating ``instance`` can reach, with references inlined there.
+
+    Validating one value (an ``example``) against a schema whose references
+    lead through thousands of components must not cost the whole graph: only
+    the members, items and branches the instance has are followed; every other
+    subschema becomes ``{}``. The result validates ``instance`` exactly as the
+    full schema does (array items become a per-position ``items`` list and
+    members matched by ``additionalProperties`` get their own entries), so the
+    work is bounded by the instance times the schema's own size. References
+    that are external, point nowhere or loop without descending into the
+    instance accept anything there (lint reports them on their own).
+    """
+    memo: dict[tuple[int, int], JSON] = {}
+
+    def prune(node: JSON, value: JSON, stack: frozenset[tuple[str, int]]) -> JSON:
+        if not isinstance(node, dict):
+            return node
         ref = node.get("$ref")
         if isinstance(ref, str):
-            if not ref.startswith("#"):
-                raise SpecError(f"{where or 'spec'}: external $ref {ref!r} is not supported (expected '#/...')")
-            if ref in _stack:
-                chain = " -> ".join((*_stack, ref))
-                raise SpecError(f"{where or 'spec'}: $ref cycle: {chain}")
+            key = (ref, id(value))
+            if key in stack or not ref.startswith("#"):
+                return {}
             try:
                 target = resolve_pointer(spec, ref)
-            except KeyError as exc:
-                raise SpecError(f"{where or 'spec'}: $ref {ref!r} points nowhere ({exc.args[0]})") from None
-            return deref(spec, target, where=where, _stack=(*_stack, ref))
-        return {k: deref(spec, v, where=where, _stack=_stack) for k, v in node.items()}
-    if isinstance(node, list):
-        return [deref(spec, v, where=where, _stack=_stack) for v in node]
-    return node
+            except KeyError:
+                return {}
+            return prune(target, value, stack | {key})
+        memo_key = (id(node), id(value))
+        if memo_key in memo:
+            return memo[memo_key]
+        out: dict[str, Any] = {}
+        props = node.get("properties")
+        for key, sub in node.items():
+            if key == "properties" and isinstance(sub, dict):
+                members = value if isinstance(value, dict) else {}
+                out[key] = {name: prune(s, members[name], stack) if name in members else {}
+                            for name, s in sub.items()}
+            elif key == "additionalProperties" and isinstance(sub, dict):
+                out[key] = {}  # the members it matches get their own entries below
+            elif key == "items" and isinstance(sub, dict):
+                out[key] = [prune(sub, item, stack) for item in value] if isinstance(value, list) else {}
+            elif key in ("allOf", "anyOf", "oneOf") and isinstance(sub, list):
+                out[key] = [prune(branch, value, stack) for branch in sub]
+            elif key == "not" and isinstance(sub, dict):
+                out[key] = prune(sub, value, stack)
+            else:
+                out[key] = sub
+        extra_schema = node.get("additionalProperties")
+        if isinstance(extra_schema, dict) and isinstance(value, dict):
+            declared = props if isinstance(props, dict) else {}
+            extra = [name for name in value if name not in declared]
+            if extra:
+                out["properties"] = {**out.get("properties", {}),
+                                     **{name: prune(extra_schema, value[name], stack) for name in extra}}
+        memo[memo_key] = out
+        return out
+
+    return prune(schema, instance, frozenset())
 
 
 def to_json_schema(schema: JSON) -> JSON:
@@ -154,11 +383,49 @@ class Validator:
     """A compiled validator for one OpenAPI 3.0 schema (jsonschema-rs), with full error paths."""
 
     def __init__(self, oas_schema: JSON, spec: JSON | None = None, *, where: str = "") -> None:
-        resolved = deref(spec, oas_schema, where=where) if spec is not None else oas_schema
-        self.oas_schema = resolved
-        self.json_schema = to_json_schema(resolved)
-        self._compiled = jsonschema_rs.Draft7Validator(self.json_schema)
+        self._raw = oas_schema
+        self._spec = spec
+        self._where = where
+        self._oas: JSON = None
+        size = inlined_size(spec, oas_schema) if spec is not None else 0
+        if spec is None:
+            self._oas = oas_schema
+            self.json_schema = to_json_schema(oas_schema)
+        elif size is None or size > MAX_INLINE_NODES:
+            # recursive, or too large to inline: keep the references (see MAX_INLINE_NODES)
+            self.json_schema = linked_json_schema(oas_schema, spec, where=where)
+        else:
+            try:
+                self._oas = deref(spec, oas_schema, where=where)
+                self.json_schema = to_json_schema(self._oas)
+            except RecursionError:  # a chain of references deeper than Python's stack: keep them
+                self._oas = None
+                self.json_schema = linked_json_schema(oas_schema, spec, where=where)
+        self._compiled = compile_draft7(self.json_schema)
         self._expected: dict[tuple[Any, ...], tuple[str, str, str]] = {}
+
+    @classmethod
+    def precompiled(cls, compiled: Any, document: JSON) -> Validator:
+        """A validator over an already compiled schema whose error paths start at ``document`` (a
+        :class:`SchemaBook`); :attr:`oas_schema` is not available."""
+        self = cls.__new__(cls)
+        self._raw = self._spec = None
+        self._where = ""
+        self._oas = None
+        self.json_schema = document
+        self._compiled = compiled
+        self._expected = {}
+        return self
+
+    @property
+    def oas_schema(self) -> JSON:
+        """The OpenAPI schema with references inlined (a recursive one keeps its back references as ``$ref``)."""
+        if self._oas is None:
+            try:
+                self._oas = deref(self._spec, self._raw, where=self._where, keep_cycles=True)
+            except RecursionError:  # a chain of references longer than Python's stack: keep them as they are
+                self._oas = self._raw
+        return self._oas
 
     def is_valid(self, instance: JSON) -> bool:
         return bool(self._compiled.is_valid(instance))
@@ -298,7 +565,7 @@ def _best_branch(branches: list[Any], instance: JSON) -> Any:
         if not isinstance(branch, dict):
             continue
         try:
-            ok = jsonschema_rs.Draft7Validator(to_json_schema(branch)).is_valid(instance)
+            ok = compile_draft7(to_json_schema(branch)).is_valid(instance)
         except Exception:  # a branch we cannot compile is simply not chosen
             ok = False
         overlap = len(set(branch.get("properties") or {}) & set(instance)) if isinstance(instance, dict) else 0

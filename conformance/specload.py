@@ -12,8 +12,39 @@ from typing import Any
 import yaml
 
 from conformance.errors import FetchError, SpecError, ToolError
+from conformance.safeload import ALIAS_BUDGET, MAX_DEPTH, UnsafeInput, expanded_size, read_regular_file, too_deep
 
 Spec = dict[str, Any]
+MAX_SPEC_BYTES = 64 * 1024 * 1024
+
+
+def _too_deep(where: str, at: str | None = None) -> SpecError:
+    place = f" at {at}" if at else ""
+    return SpecError(f"{where}: expected a document nested at most {MAX_DEPTH} levels deep, found nesting too "
+                     f"deep to read{place}", hint="a real OpenAPI spec is a few dozen levels deep; this one is "
+                     "malformed or hostile")
+
+
+def check_shape(doc: Any, where: str, *, yaml_aliases: bool = False) -> None:
+    """Refuse a parsed document that is nested too deep, or whose YAML aliases expand it too far (exit 2)."""
+    if yaml_aliases and isinstance(doc, dict | list):
+        counted = expanded_size(doc, ALIAS_BUDGET)
+        if counted is not None:
+            distinct, expanded = counted
+            if expanded < 0:
+                raise SpecError(f"{where}: expected a document without recursive YAML aliases, found an alias "
+                                "that contains itself (it expands without end)")
+            if expanded > distinct + ALIAS_BUDGET:
+                raise SpecError(f"{where}: expected YAML aliases to add at most {ALIAS_BUDGET} nodes, found "
+                                f"aliases that expand {distinct} nodes to more than {distinct + ALIAS_BUDGET}",
+                                hint="an alias bomb: write the document without nested aliases")
+    if isinstance(doc, dict | list):
+        at = too_deep(doc)
+        if at is not None:
+            raise _too_deep(where, at)
+
+
+_YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def parse_spec(raw: bytes, where: str, *, upstream: bool = False) -> Spec:
@@ -32,6 +63,8 @@ def parse_spec(raw: bytes, where: str, *, upstream: bool = False) -> Spec:
     if stripped.startswith(("{", "[")):
         try:
             doc = json.loads(text)
+        except RecursionError:
+            raise _too_deep(where) from None
         except json.JSONDecodeError as exc:
             raise error(
                 f"{where}: expected JSON, found a syntax error at line {exc.lineno} column {exc.colno}: {exc.msg}",
@@ -39,14 +72,19 @@ def parse_spec(raw: bytes, where: str, *, upstream: bool = False) -> Spec:
             ) from None
     else:
         try:
-            doc = yaml.safe_load(text)
+            doc = yaml.load(text, Loader=_YAML_LOADER)  # CSafeLoader or SafeLoader: safe
+        except RecursionError:
+            raise _too_deep(where) from None
         except yaml.YAMLError as exc:
+            if "nesting depth" in str(exc):
+                raise _too_deep(where) from None
             mark = getattr(exc, "problem_mark", None)
             at = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
             raise error(f"{where}: expected JSON or YAML, found a syntax error{at}") from None
         if not isinstance(doc, dict):
             raise error(f"{where}: expected a JSON object (an OpenAPI document), found {type(doc).__name__}: "
                         f"{stripped[:60]!r}")
+    check_shape(doc, where, yaml_aliases=not stripped.startswith(("{", "[")))
     if not isinstance(doc, dict):
         raise error(f"{where}: expected a JSON object (an OpenAPI document), found a JSON {type(doc).__name__}")
     version = doc.get("openapi")
@@ -59,19 +97,17 @@ def parse_spec(raw: bytes, where: str, *, upstream: bool = False) -> Spec:
     return doc
 
 
-def load_spec_file(path: Path, max_bytes: int = 64 * 1024 * 1024) -> Spec:
+def read_spec_bytes(path: Path, max_bytes: int = MAX_SPEC_BYTES) -> bytes:
+    """The bytes of a spec file: a regular file of at most ``max_bytes`` (counted while reading), else exit 2."""
     try:
-        size = path.stat().st_size
+        return read_regular_file(path, max_bytes)
     except FileNotFoundError:
         raise SpecError(f"{path}: no such file", hint="give the path of an OpenAPI JSON or YAML file") from None
+    except UnsafeInput as exc:
+        raise SpecError(f"{path}: {exc}", hint="give the path of an OpenAPI JSON or YAML file") from None
     except OSError as exc:
-        raise SpecError(f"{path}: cannot read ({exc.strerror})") from None
-    if path.is_dir():
-        raise SpecError(f"{path}: expected a file, found a directory")
-    if size > max_bytes:
-        raise SpecError(f"{path}: expected a spec of at most {max_bytes} bytes, found {size} bytes")
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise SpecError(f"{path}: cannot read ({exc.strerror})") from None
-    return parse_spec(raw, str(path))
+        raise SpecError(f"{path}: cannot read ({exc.strerror or exc})") from None
+
+
+def load_spec_file(path: Path, max_bytes: int = MAX_SPEC_BYTES) -> Spec:
+    return parse_spec(read_spec_bytes(path, max_bytes), str(path))

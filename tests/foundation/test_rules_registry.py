@@ -25,7 +25,7 @@ ISSUE_RULES = [
 
 def test_lint_and_overlay_rules_are_registered() -> None:
     assert conformance.lint.CHECKS and conformance.overlay.UNNEEDED  # imported for their registrations
-    expected = sorted([*ISSUE_RULES, "overlay-action-unneeded", "overlay-target-missing"])
+    expected = sorted([*ISSUE_RULES, "oas-external-ref", "overlay-action-unneeded", "overlay-target-missing"])
     assert expected == FOUNDATION
 
 

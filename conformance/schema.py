@@ -185,6 +185,12 @@ def compile_draft7(schema: JSON) -> Any:
     return jsonschema_rs.Draft7Validator(schema, offline=True)
 
 
+def compile_offline(schema: JSON) -> Any:
+    """A jsonschema-rs validator for the draft ``$schema`` names (default 2020-12) that never fetches (see
+    :func:`compile_draft7`): for schemas that arrive in requests."""
+    return jsonschema_rs.validator_for(schema, offline=True)
+
+
 class _Linker:
     """OpenAPI schemas to JSON Schema with local references kept: each target converted once, under
     ``definitions/ref<N>``. ``lenient``: a reference that is external or points nowhere becomes ``{}``
@@ -404,19 +410,6 @@ class Validator:
         self._compiled = compile_draft7(self.json_schema)
         self._expected: dict[tuple[Any, ...], tuple[str, str, str]] = {}
 
-    @classmethod
-    def precompiled(cls, compiled: Any, document: JSON) -> Validator:
-        """A validator over an already compiled schema whose error paths start at ``document`` (a
-        :class:`SchemaBook`); :attr:`oas_schema` is not available."""
-        self = cls.__new__(cls)
-        self._raw = self._spec = None
-        self._where = ""
-        self._oas = None
-        self.json_schema = document
-        self._compiled = compiled
-        self._expected = {}
-        return self
-
     @property
     def oas_schema(self) -> JSON:
         """The OpenAPI schema with references inlined (a recursive one keeps its back references as ``$ref``)."""
@@ -430,10 +423,27 @@ class Validator:
     def is_valid(self, instance: JSON) -> bool:
         return bool(self._compiled.is_valid(instance))
 
-    def violations(self, instance: JSON) -> list[Violation]:
+    def violations(self, instance: JSON, limit: int | None = None) -> list[Violation]:
+        """Every way ``instance`` fails, sorted by place; with ``limit=1`` only the first one met.
+
+        jsonschema-rs builds every error before yielding the first: an array of
+        50,000 bad items costs seconds. ``limit=1`` stops at the first error
+        (what a server answering a bad request needs); a larger ``limit`` caps
+        what is described, not what is built.
+        """
         if self._compiled.is_valid(instance):
             return []
-        out = [self._violation(error) for error in self._compiled.iter_errors(instance)]
+        if limit == 1:
+            try:
+                self._compiled.validate(instance)
+            except jsonschema_rs.ValidationError as first:
+                return [self._violation(first)]
+            return []
+        out: list[Violation] = []
+        for error in self._compiled.iter_errors(instance):
+            if limit is not None and len(out) >= limit:
+                break
+            out.append(self._violation(error))
         return sorted(out, key=lambda v: (v.path, v.schema_path))
 
     def leaves(self, instance: JSON) -> list[Violation]:
@@ -504,6 +514,7 @@ def value_class(value: Any) -> str:
     if isinstance(value, list):
         return "array"
     return "object"
+
 
 
 def _schema_fragment(schema: JSON, path: list[Any]) -> JSON:

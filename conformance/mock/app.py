@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import os
 import random
@@ -44,6 +45,9 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
 DEFAULT_MAX_BODY = 1024 * 1024
+# deepest request body accepted: real requests are about ten levels deep (a tool's JSON Schema a few dozen);
+# every walker of a body (validator messages, the generator) must stay far from Python's recursion limit
+MAX_NESTING = 64
 MAX_LATENCY_MS = 60_000
 _JSON_CT = b"application/json"
 _SSE_CT = b"text/event-stream; charset=utf-8"
@@ -66,13 +70,44 @@ def _dumps(value: JSON) -> bytes:
         return _std_dumps(value).encode()
 
 
+class _NotJson(ValueError):
+    """A body that is not JSON; the message says why in words, not the decoder's."""
+
+
 def _loads(raw: bytes) -> JSON:
-    """Strict JSON (no NaN/Infinity); ``ValueError`` with the reason when it is not JSON."""
+    """Strict JSON (no NaN/Infinity); :class:`_NotJson` with the reason when it is not JSON."""
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError:
-        # the standard library's error is clearer, and it parses integers over 64 bits
-        return _std_loads(raw.decode("utf-8"))
+        pass
+    # the standard library parses integers over 64 bits, and says where the text stops being JSON
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _NotJson(f"bytes that are not UTF-8 text (at byte {exc.start})") from None
+    try:
+        return _std_loads(text)
+    except RecursionError:
+        raise _NotJson(f"JSON nested deeper than {MAX_NESTING} levels") from None
+    except json.JSONDecodeError as exc:
+        what = "an empty body" if not text.strip() else f"a syntax error at line {exc.lineno} column {exc.colno}"
+        raise _NotJson(what) from None
+    except ValueError as exc:  # NaN, Infinity
+        raise _NotJson(str(exc)) from None
+
+
+def _too_deep(value: JSON, limit: int) -> bool:
+    """Whether ``value`` nests containers deeper than ``limit`` (iterative: it may be deeper than the stack)."""
+    stack: list[tuple[JSON, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values() if isinstance(v, dict | list))
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node if isinstance(v, dict | list))
+    return False
 
 
 class _Disconnected(Exception):
@@ -121,8 +156,8 @@ def _violation_message(violations: list[Violation]) -> str:
     where = first.path or "/ (the body)"
     more = f" (and {len(violations) - 1} more problem{'s' if len(violations) > 2 else ''})" \
         if len(violations) > 1 else ""
-    return (f"Invalid request body at {where}: expected {first.expected}, found {first.found}: "
-            f"{first.message}{more}")
+    detail = first.message if len(first.message) <= 300 else first.message[:299] + "…"
+    return f"Invalid request body at {where}: expected {first.expected}, found {first.found}: {detail}{more}"
 
 
 class MockApp:
@@ -135,9 +170,9 @@ class MockApp:
             raise ValueError(f"unknown mock mode {self.options.mode!r}")
         self.routes: dict[str, _Route] = {}
         for op in chat_operations(spec):
-            validator = Validator(op.request_schema, where=f"{op.where} request body")
-            self.routes[op.path] = _Route(op, validator, chat.compile_completion(op.json_schema),
-                                          chat.compile_chunk(op.stream_schema))
+            validator = Validator(op.request_raw, op.root, where=f"{op.where} request body")
+            self.routes[op.path] = _Route(op, validator, chat.compile_completion(op.json_schema, root=op.root),
+                                          chat.compile_chunk(op.stream_schema, root=op.root))
         self.documented = documented
         self.documented_error = documented_error or "documented mode: no example response was loaded"
         self._log = RequestLog(log) if log is not None else None
@@ -177,8 +212,8 @@ class MockApp:
             # if the response had already started this fails, and uvicorn closes the connection
             with contextlib.suppress(Exception):
                 await _respond(send, 500, error_body(
-                    f"Internal error in the mock server: {type(exc).__name__}", "server_error", None,
-                    "mock_internal_error"))
+                    "Internal error in the mock server while answering this request; the server's log says "
+                    "what failed.", "server_error", None, "mock_internal_error"))
         self.requests += 1
         if self._write is not None:
             ms = (time.perf_counter() - start) * 1000
@@ -218,9 +253,9 @@ class MockApp:
             return
         try:
             settings = self._settings(mock_headers, state)
-        except ValueError as exc:
+        except ValueError as exc:  # (message, header name): the message is sent, never the tuple
             state.status = 400
-            await _respond(send, 400, error_body(str(exc), "invalid_request_error", exc.args[1]
+            await _respond(send, 400, error_body(str(exc.args[0]), "invalid_request_error", exc.args[1]
                                                  if len(exc.args) > 1 else None, "invalid_mock_header"))
             return
         limit = self.options.max_body
@@ -235,14 +270,20 @@ class MockApp:
             return
         try:
             payload = _loads(body)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except _NotJson as exc:
             state.status = 400
             await _respond(send, 400, error_body(
-                f"Invalid request body: expected a JSON object, found text that is not JSON ({exc}).",
-                "invalid_request_error", None, "invalid_json"))
+                f"Invalid request body: expected a JSON object, found {exc}.", "invalid_request_error", None,
+                "invalid_json"))
+            return
+        if isinstance(payload, dict | list) and _too_deep(payload, MAX_NESTING):
+            state.status = 400
+            await _respond(send, 400, error_body(
+                f"Invalid request body: expected JSON nested at most {MAX_NESTING} levels deep, found deeper "
+                "nesting.", "invalid_request_error", None, "nesting_too_deep"))
             return
         if not route.validator.is_valid(payload):
-            violations = route.validator.violations(payload)
+            violations = route.validator.violations(payload, limit=1)  # the first: all of them can take seconds
             state.status = 400
             await _respond(send, 400, error_body(_violation_message(violations), "invalid_request_error",
                                                  pointer_to_param(violations[0].path), "invalid_value"))
@@ -302,10 +343,16 @@ class MockApp:
             state.status = 200
             await _respond(send, 200, _dumps(self.documented))
             return
+        make_plan = functools.partial(chat.plan, payload, Entropy(settings.seed, _answer_key(payload)),
+                                      now=int(time.time()), force_tool_call=mode == "content-null-with-tool-calls",
+                                      content_null=mode == "content-null-with-tool-calls")
         try:
-            the_plan = chat.plan(payload, Entropy(settings.seed, _answer_key(payload)), now=int(time.time()),
-                                 force_tool_call=mode == "content-null-with-tool-calls",
-                                 content_null=mode == "content-null-with-tool-calls")
+            if _generates_from_request(payload):
+                # values for the request's own schemas (response_format, tool parameters) may take up to the
+                # generation budget: off the event loop, so that other clients keep being served meanwhile
+                the_plan = await asyncio.to_thread(make_plan)
+            else:
+                the_plan = make_plan()
         except chat.RequestProblem as exc:
             state.status = 400
             await _respond(send, 400, error_body(exc.message, "invalid_request_error", exc.param, exc.code))
@@ -358,6 +405,12 @@ class MockApp:
             await send({"type": "http.response.body", "body": b"data: " + _dumps(event) + b"\n\n",
                         "more_body": True})
         await send({"type": "http.response.body", "body": b"data: [DONE]\n\n", "more_body": False})
+
+
+def _generates_from_request(payload: dict[str, Any]) -> bool:
+    """Whether answering builds values from schemas the request carries (JSON schema output or tools)."""
+    fmt = payload.get("response_format")
+    return bool(payload.get("tools")) or (isinstance(fmt, dict) and fmt.get("type") == "json_schema")
 
 
 class RequestLog:
@@ -519,14 +572,14 @@ def self_check(app: MockApp) -> list[str]:
             problems.append(f"{route.op.where}: the spec has no JSON schema for a 2xx response; answers are "
                             "generic objects")
             continue
-        check = Validator(schema)
+        check = Validator(route.op.json_raw, route.op.root)
         for body in _sample_requests(route):
             try:
                 the_plan = chat.plan(body, Entropy(0, b""), now=1_700_000_000)
             except chat.RequestProblem:
                 continue
-            violations = check.violations(chat.completion(route.completion, the_plan))
-            for violation in violations[:3]:
+            violations = check.violations(chat.completion(route.completion, the_plan), limit=1)
+            for violation in violations:
                 problems.append(f"{route.op.where}: the mock's answer breaks the served "
                                 f"{route.op.success_status} schema at {violation.path or '/'}: expected "
                                 f"{violation.expected}, found {violation.found}")
@@ -536,7 +589,7 @@ def self_check(app: MockApp) -> list[str]:
 def _sample_requests(route: _Route) -> list[dict[str, Any]]:
     from conformance.mock.generate import Generator
 
-    base = Generator(random.Random(0)).value(route.op.request_schema)
+    base = Generator(random.Random(0), root=route.op.root).value(route.op.request_schema)
     if not isinstance(base, dict):
         return []
     base = {k: v for k, v in base.items() if k in ("model", "messages")}

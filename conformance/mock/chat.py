@@ -24,10 +24,10 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import attrs
-import jsonschema_rs
 
 from conformance.mock.compiler import Compiler, CProvider, Ctx, Maker
-from conformance.mock.generate import MISSING, Entropy, Generator, Path, allows, is_nullable
+from conformance.mock.generate import MAX_DEPTH, MISSING, Budget, Entropy, Generator, Path, allows, is_nullable
+from conformance.schema import compile_offline
 
 JSON = Any
 MAX_CHOICES = 128
@@ -160,18 +160,36 @@ def _pieces(text: str, size: int) -> list[str]:
     return [text[i:i + size] for i in range(0, len(text), size)] or [""]
 
 
-def json_for_schema(schema: JSON, rng: random.Random) -> JSON:
-    """A value satisfying a JSON Schema from a request (best effort: a few tries, checked when possible)."""
-    try:
-        check = jsonschema_rs.validator_for(schema)
-    except Exception:  # the caller's schema may not compile; generate anyway
-        check = None
+def json_for_schema(schema: JSON, rng: random.Random, *, budget: Budget | None = None,
+                    param: str = "response_format.json_schema.schema") -> JSON:
+    """A value satisfying a JSON Schema from a request (best effort: a few tries, checked when possible).
+
+    Generation is bounded by ``budget`` (shared by the whole answer); a schema
+    whose values cannot be made within it (one that requires itself, directly
+    or through ``minItems``) is a :class:`RequestProblem` naming ``param``.
+    """
+    budget = budget if budget is not None else Budget()
+    if id(schema) not in budget.checks:  # the n choices of an answer share one compiled validator
+        try:
+            budget.checks[id(schema)] = compile_offline(schema)
+        except Exception:  # the schema may not compile (or refers to a URL: never fetched); generate anyway
+            budget.checks[id(schema)] = None
+    check = budget.checks[id(schema)]
     value: JSON = None
     for _ in range(4):
+        generator = Generator(rng, root=schema, budget=budget, strict_depth=True)
         try:
-            value = Generator(rng, root=schema).value(schema)
+            value = generator.value(schema)
+        except RecursionError:
+            budget.exhausted = budget.exhausted or f"nesting deeper than {MAX_DEPTH} levels"
         except Exception:  # a schema from a request can be anything; the answer is best effort
             value = {}
+        if budget.exhausted is not None:
+            raise RequestProblem(
+                f"Invalid schema in '{param}': expected a schema the mock can satisfy within its budget per "
+                f"answer ({budget.size} values, {budget.seconds:g} s, {MAX_DEPTH} levels), found one whose smallest "
+                f"value needs {budget.exhausted} (a required member or minItems that refers back to the schema itself "
+                "has no finite value).", param, "schema_too_complex")
         if check is None:
             return value
         try:
@@ -182,13 +200,15 @@ def json_for_schema(schema: JSON, rng: random.Random) -> JSON:
     return value
 
 
-def _tool_call(entropy: Entropy, tool: JSON, name: str | None = None) -> ToolCall:
+def _tool_call(entropy: Entropy, tool: JSON, name: str | None = None, *, budget: Budget | None = None,
+               param: str = "tools[0].function.parameters") -> ToolCall:
     function = tool.get("function") if isinstance(tool, dict) else None
     function = function if isinstance(function, dict) else {}
     declared = function.get("name")
     chosen = name if name is not None else declared if isinstance(declared, str) else "lookup"
     parameters = function.get("parameters")
-    args = json_for_schema(parameters, entropy.rng) if isinstance(parameters, dict) else {}
+    args = json_for_schema(parameters, entropy.rng, budget=budget, param=param) \
+        if isinstance(parameters, dict) else {}
     return ToolCall(_random_id(entropy, "call_", 24), chosen, json.dumps(args, ensure_ascii=False))
 
 
@@ -213,6 +233,12 @@ def _wanted_tool(body: dict[str, Any]) -> tuple[JSON, str | None] | None:
                                  "'tools'.", "tool_choice", "invalid_value")
         return tools[0], None
     return None
+
+
+def _tool_param(body: dict[str, Any], tool: JSON) -> str:
+    tools = body.get("tools")
+    index = next((i for i, t in enumerate(tools) if t is tool), 0) if isinstance(tools, list) else 0
+    return f"tools[{index}].function.parameters"
 
 
 def _tool_name(tool: JSON) -> str:
@@ -250,6 +276,7 @@ def plan(body: dict[str, Any], entropy: Entropy, *, now: int, force_tool_call: b
     include_usage = isinstance(stream_options, dict) and stream_options.get("include_usage") is True
     choices: list[ChoicePlan] = []
     completion_tokens = 0
+    budget = Budget()  # what generating values from the request's schemas may cost, for the whole answer
     for index in range(n):
         tool_calls: list[ToolCall] = []
         content: str | None
@@ -257,7 +284,7 @@ def plan(body: dict[str, Any], entropy: Entropy, *, now: int, force_tool_call: b
         words: list[str] | None = None
         tokens: list[str] | None
         if wanted is not None:
-            call = _tool_call(entropy, wanted[0], wanted[1])
+            call = _tool_call(entropy, wanted[0], wanted[1], budget=budget, param=_tool_param(body, wanted[0]))
             tool_calls = [call]
             content = None
             tokens = _pieces(call.arguments, 8)
@@ -267,7 +294,7 @@ def plan(body: dict[str, Any], entropy: Entropy, *, now: int, force_tool_call: b
             if fmt_type == "json_schema":
                 spec = fmt.get("json_schema") if isinstance(fmt, dict) else None
                 schema = spec.get("schema") if isinstance(spec, dict) else None
-                value = json_for_schema(schema, entropy.rng) if isinstance(schema, dict) else {}
+                value = json_for_schema(schema, entropy.rng, budget=budget) if isinstance(schema, dict) else {}
                 tokens = _pieces(json.dumps(value, ensure_ascii=False), 4)
             elif fmt_type == "json_object":
                 words = _words(entropy, 3 + entropy.below(6))
@@ -447,9 +474,10 @@ COMPLETION_PROVIDERS: dict[Path, CProvider] = {
 }
 
 
-def compile_completion(schema: JSON) -> Maker:
-    """The maker of non-streamed answers for a 200 ``application/json`` schema."""
-    return Compiler(COMPLETION_PROVIDERS).compile(schema if schema is not None else {"type": "object"})
+def compile_completion(schema: JSON, root: JSON = None) -> Maker:
+    """The maker of non-streamed answers for a 200 ``application/json`` schema (``root``: the spec its
+    remaining ``$ref`` point into)."""
+    return Compiler(COMPLETION_PROVIDERS, root=root).compile(schema if schema is not None else {"type": "object"})
 
 
 def completion(maker: Maker, the_plan: Plan) -> dict[str, Any]:
@@ -575,9 +603,9 @@ def chunk_choices(the_plan: Plan, *, strict: bool, stream_schema: JSON) -> Itera
         yield [ChunkChoice(choice.index, {}, final)]
 
 
-def compile_chunk(schema: JSON) -> Maker:
+def compile_chunk(schema: JSON, root: JSON = None) -> Maker:
     """The maker of ``chat.completion.chunk`` events for a 200 ``text/event-stream`` schema."""
-    return Compiler(CHUNK_PROVIDERS).compile(schema if schema is not None else DEFAULT_CHUNK_SCHEMA)
+    return Compiler(CHUNK_PROVIDERS, root=root).compile(schema if schema is not None else DEFAULT_CHUNK_SCHEMA)
 
 
 def chunk(maker: Maker, the_plan: Plan, choices: list[ChunkChoice], *, usage: bool = False) -> dict[str, Any]:

@@ -20,9 +20,13 @@ import random
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from conformance.mock.generate import MISSING, Generator, Path, schema_types
+from conformance.mock.generate import MISSING, Budget, Generator, Path, schema_types
 
 JSON = Any
+# what the served spec's own schemas may cost per answer or event (beyond the providers' values): a spec whose
+# schemas require themselves gets a bounded, minimal answer instead of a frozen server
+SPEC_NODES = 20_000
+SPEC_SECONDS = 0.25
 
 
 class Ctx:
@@ -49,9 +53,10 @@ class Ctx:
 
     @property
     def gen(self) -> Generator:
-        """The schema-driven generator for members no provider covers (made on first use)."""
+        """The schema-driven generator for members no provider covers (made on first use; its budget bounds
+        what one answer or event may generate, so a spec whose schemas require themselves answers quickly)."""
         if self._gen is None:
-            self._gen = Generator(self.rng)
+            self._gen = Generator(self.rng, budget=Budget(SPEC_NODES, SPEC_SECONDS))
         return self._gen
 
 
@@ -62,8 +67,9 @@ CProvider = Callable[[JSON, Path, "Compiler"], "Maker | None"]
 class Compiler:
     """Turns ``(schema, providers)`` into one maker."""
 
-    def __init__(self, providers: Mapping[Path, CProvider]) -> None:
+    def __init__(self, providers: Mapping[Path, CProvider], *, root: JSON = None) -> None:
         self.providers = providers
+        self.root = root  # what a ``$ref`` left in the schema (a recursive one) points into
         self._below = {path[:i] for path in providers for i in range(len(path))}
 
     def compile(self, schema: JSON, path: Path = (), *, own: bool = True) -> Maker:
@@ -88,9 +94,17 @@ class Compiler:
         provider = self.providers.get(path)
         return provider(schema, path, self) if provider is not None else None
 
-    @staticmethod
-    def generic(schema: JSON, path: Path) -> Maker:
-        return lambda ctx: ctx.gen.from_schema(schema, path)
+    def generic(self, schema: JSON, path: Path) -> Maker:
+        root = self.root
+        if root is None:
+            return lambda ctx: ctx.gen.from_schema(schema, path)
+
+        def make(ctx: Ctx) -> JSON:
+            gen = ctx.gen
+            gen.root = root
+            return gen.from_schema(schema, path)
+
+        return make
 
     def _object(self, schema: dict[str, Any], path: Path) -> Maker:
         props = schema.get("properties")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import math
 import random
+import time
 import uuid
 from typing import Any
 
@@ -37,11 +38,51 @@ WORDS = (
     "an", "example", "of", "text", "that", "reads", "like", "natural", "language", "and", "keeps", "going",
     "for", "few", "more", "words", "so", "clients", "can", "parse", "it", "hello", "world", "today",
 )
-_MAX_DEPTH = 24
+MAX_DEPTH = 24
 # schemas come from requests too (response_format, tool parameters): sizes are capped so that a schema
 # asking for a billion items cannot make the mock build them
 MAX_ITEMS = 64
 MAX_LENGTH = 4096
+# what one answer may spend generating values: a schema from a request that refers to itself
+# (`required: [a, b]` with both `{$ref: "#"}`, or `minItems: 64` of itself) would otherwise ask for 2**24
+# values and freeze the server for every client
+MAX_NODES = 100_000
+MAX_SECONDS = 2.0
+
+
+class Budget:
+    """What one answer may spend on generated values: a number of values (nodes) and seconds.
+
+    Shared by every :class:`Generator` of the answer. Once spent, generators
+    return minimal values (``{}``, ``[]``, ``""``, the lowest number...) and
+    :attr:`exhausted` says so; the caller decides whether that is a bounded
+    answer (schemas of the served spec) or a 400 (schemas from the request).
+    """
+
+    __slots__ = ("_tick", "checks", "deadline", "exhausted", "nodes", "seconds", "size")
+
+    def __init__(self, nodes: int = MAX_NODES, seconds: float = MAX_SECONDS) -> None:
+        self.size = nodes
+        self.nodes = nodes
+        self.seconds = seconds
+        self.deadline = time.monotonic() + seconds
+        self.exhausted: str | None = None  # why, once spent
+        self.checks: dict[int, Any] = {}  # compiled validators of the answer's schemas, by id of the schema
+        self._tick = 0
+
+    def spend(self) -> bool:
+        """Take one node; ``False`` once the budget is spent (and from then on)."""
+        if self.exhausted is not None:
+            return False
+        self.nodes -= 1
+        if self.nodes < 0:
+            self.exhausted = f"more than {self.size} values"
+            return False
+        self._tick += 1
+        if not self._tick & 255 and time.monotonic() > self.deadline:
+            self.exhausted = f"more than {self.seconds:g} s of work"
+            return False
+        return True
 
 
 def schema_types(schema: JSON) -> tuple[str, ...]:
@@ -109,9 +150,15 @@ def _is_type(value: JSON, kind: str) -> bool:
 class Generator:
     """Makes one value per call of :meth:`value` from a schema (required members only)."""
 
-    def __init__(self, rng: random.Random, *, root: JSON = None) -> None:
+    def __init__(self, rng: random.Random, *, root: JSON = None, budget: Budget | None = None,
+                 strict_depth: bool = False) -> None:
         self.rng = rng
         self.root = root
+        self.budget = budget if budget is not None else Budget()
+        # strict_depth: reaching MAX_DEPTH spends the budget (the schema requires itself: no finite value);
+        # otherwise the member is cut to null and generation goes on
+        self.strict_depth = strict_depth
+        self.truncated = False  # a value was cut at the depth limit
         self._depth = 0
 
     def value(self, schema: JSON, path: Path = ()) -> JSON:
@@ -119,13 +166,34 @@ class Generator:
         return self.from_schema(schema, path)
 
     def from_schema(self, schema: JSON, path: Path = ()) -> JSON:
-        if self._depth > _MAX_DEPTH:
+        if self._depth > MAX_DEPTH:
+            self.truncated = True
+            if self.strict_depth and self.budget.exhausted is None:
+                self.budget.exhausted = f"nesting deeper than {MAX_DEPTH} levels"
             return None
+        if not self.budget.spend():
+            return self.minimal(schema)
         self._depth += 1
         try:
             return self._generate(schema, path)
         finally:
             self._depth -= 1
+
+    def minimal(self, schema: JSON) -> JSON:
+        """The smallest value of the schema's kind, made without looking inside it (the budget is spent)."""
+        schema = self._resolve(schema)
+        if not isinstance(schema, dict):
+            return None
+        if "const" in schema:
+            return schema["const"]
+        enum = schema.get("enum")
+        if isinstance(enum, list) and enum:
+            return enum[0]
+        kind = self._kind(schema)
+        if kind in ("integer", "number"):
+            low = schema.get("minimum")
+            return low if isinstance(low, int | float) and not isinstance(low, bool) else 0
+        return {"object": {}, "array": [], "string": "", "boolean": False}.get(kind)
 
     # -- the walk --------------------------------------------------------------------
     def _resolve(self, schema: JSON) -> JSON:
@@ -153,8 +221,10 @@ class Generator:
             return schema["const"]
         enum = schema.get("enum")
         if isinstance(enum, list) and enum:
-            choices = [v for v in enum if v is not None] or enum
-            return choices[self.rng.randrange(len(choices))]
+            picked = enum[self.rng.randrange(len(enum))]
+            if picked is None:  # null only when nothing else is allowed (found without copying the list)
+                picked = next((v for v in enum if v is not None), None)
+            return picked
         if isinstance(schema.get("allOf"), list):
             return self._generate(self._merge_all_of(schema), path)
         for combo in ("oneOf", "anyOf"):
@@ -209,7 +279,11 @@ class Generator:
 
     def _merge_all_of(self, schema: dict[str, Any]) -> dict[str, Any]:
         merged: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
+        properties: dict[str, Any] = dict(merged.get("properties") or {})
+        required: list[Any] = list(merged.get("required") or [])
         for part in schema.get("allOf") or []:
+            if not self.budget.spend():
+                break
             part = self._resolve(part)
             if not isinstance(part, dict):
                 continue
@@ -217,29 +291,34 @@ class Generator:
                 part = self._merge_all_of(part)
             for key, value in part.items():
                 if key == "properties" and isinstance(value, dict):
-                    merged["properties"] = {**merged.get("properties", {}), **value}
+                    properties.update(value)  # in place: merging thousands of parts stays linear
                 elif key == "required" and isinstance(value, list):
-                    merged["required"] = [*merged.get("required", []), *value]
+                    required.extend(value)
                 elif key in ("minimum", "minLength", "minItems", "minProperties"):
                     merged[key] = max(merged.get(key, value), value)
                 elif key in ("maximum", "maxLength", "maxItems", "maxProperties"):
                     merged[key] = min(merged.get(key, value), value)
                 else:
                     merged.setdefault(key, value)
+        if properties:
+            merged["properties"] = properties
+        if required:
+            merged["required"] = required
         return merged
 
     def _object(self, schema: dict[str, Any], path: Path) -> dict[str, Any]:
         props = schema.get("properties")
         props = props if isinstance(props, dict) else {}
-        required = schema.get("required")
-        required = [r for r in required if isinstance(r, str)] if isinstance(required, list) else []
+        required_list = schema.get("required")
+        # a set: `name in required` on a list, per property, is quadratic (20,000 required members exist)
+        required = {r for r in required_list if isinstance(r, str)} if isinstance(required_list, list) else set()
         extra = schema.get("additionalProperties")
         out: dict[str, Any] = {}
         for name in props:
             if name in required:
                 out[name] = self.value(props[name], (*path, name))
-        for name in required:
-            if name not in out:
+        for name in required_list if isinstance(required_list, list) else ():
+            if isinstance(name, str) and name not in out:
                 sub = extra if isinstance(extra, dict) else {}
                 out[name] = self.value(sub, (*path, name))
         minimum = schema.get("minProperties")
@@ -367,9 +446,9 @@ class Generator:
         return WORDS[self.rng.randrange(len(WORDS))]
 
 
-def generate(schema: JSON, rng: random.Random, *, root: JSON = None) -> JSON:
+def generate(schema: JSON, rng: random.Random, *, root: JSON = None, budget: Budget | None = None) -> JSON:
     """A value for a (JSON or OpenAPI) schema; ``root`` resolves its local ``$ref`` (default: the schema)."""
-    return Generator(rng, root=schema if root is None else root).value(schema)
+    return Generator(rng, root=schema if root is None else root, budget=budget).value(schema)
 
 
 

@@ -2,10 +2,15 @@
 
 The published spec inlines every schema; the normalised one names them in
 ``components/schemas`` and refers to them with ``$ref``. Both are read the same
-way: each operation is dereferenced (:func:`conformance.schema.deref`) and the
-request schema, the success status and its JSON and event-stream schemas are
-taken from it. A chat completions operation is a POST whose JSON request body
-declares ``messages`` (every path alias counts).
+way: the request schema, the success status and its JSON and event-stream
+schemas are taken from each operation, and each schema is kept twice: as
+written (``*_raw``, references and all, for validators built with the spec,
+which keep references as references when inlining would explode) and with its
+references inlined (:func:`conformance.schema.deref`, each target shared, a
+recursive schema keeping its back reference as ``$ref``: a recursive schema is
+legal OpenAPI) for the answer compiler and the generator, which resolve what
+is left against :attr:`ChatOperation.root`. A chat completions operation is a
+POST whose JSON request body declares ``messages`` (every path alias counts).
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from typing import Any
 import attrs
 
 from conformance.errors import SpecError
-from conformance.schema import deref, join_pointer
+from conformance.schema import deref, join_pointer, resolve_pointer
 
 JSON = Any
 _JSON_MEDIA = ("application/json", "application/json; charset=utf-8")
@@ -34,6 +39,10 @@ class ChatOperation:
     json_schema: JSON | None
     stream_schema: JSON | None
     documented_statuses: tuple[str, ...]
+    root: JSON = None
+    request_raw: JSON = None
+    json_raw: JSON = None
+    stream_raw: JSON = None
 
     @property
     def where(self) -> str:
@@ -49,6 +58,28 @@ def _json_media(content: JSON) -> str | None:
     return None
 
 
+def _follow(spec: JSON, node: JSON, where: str) -> JSON:
+    """An object (path item, request body, response, media type) with its own ``$ref`` chain followed."""
+    seen: set[str] = set()
+    while isinstance(node, dict) and isinstance(node.get("$ref"), str):
+        ref = node["$ref"]
+        if ref in seen:
+            raise SpecError(f"{where}: $ref cycle at {ref!r}")
+        seen.add(ref)
+        if not ref.startswith("#"):
+            raise SpecError(f"{where}: external $ref {ref!r} is not supported (expected '#/...')",
+                            hint="the mock reads nothing beyond the spec it was given: bundle the spec first")
+        node = _pointer(spec, ref, where)
+    return node
+
+
+def _pointer(spec: JSON, ref: str, where: str) -> JSON:
+    try:
+        return resolve_pointer(spec, ref)
+    except KeyError as exc:
+        raise SpecError(f"{where}: $ref {ref!r} points nowhere ({exc.args[0]})") from None
+
+
 def chat_operations(spec: JSON) -> list[ChatOperation]:
     """Every chat completions operation in ``spec``; a :class:`SpecError` when there is none."""
     paths = spec.get("paths") if isinstance(spec, dict) else None
@@ -56,24 +87,27 @@ def chat_operations(spec: JSON) -> list[ChatOperation]:
         raise SpecError("spec: expected a 'paths' object, found none")
     found: list[ChatOperation] = []
     for path, item in paths.items():
+        where_item = join_pointer("paths", path)
+        item = _follow(spec, item, where_item)
         if not isinstance(item, dict):
             continue
-        item = deref(spec, item, where=join_pointer("paths", path))
         for method, op in item.items():
             if method.lower() != "post" or not isinstance(op, dict):
                 continue
             where = join_pointer("paths", path, method)
-            body = op.get("requestBody")
+            body = _follow(spec, op.get("requestBody"), where + "/requestBody")
             content = body.get("content") if isinstance(body, dict) else None
             media = _json_media(content)
             if media is None:
                 continue
             assert isinstance(content, dict)
-            request = content[media].get("schema") if isinstance(content[media], dict) else None
+            holder = _follow(spec, content[media], where + "/requestBody/content")
+            raw = holder.get("schema") if isinstance(holder, dict) else None
+            request = _schema(spec, raw, where + "/requestBody")
             props = request.get("properties") if isinstance(request, dict) else None
             if not isinstance(props, dict) or "messages" not in props:
                 continue
-            found.append(_operation(str(path), op, request, where))
+            found.append(_operation(spec, str(path), op, request, raw, where))
     if not found:
         raise SpecError("spec: expected a POST operation whose JSON request body declares 'messages' "
                         f"(chat completions), found none among paths {sorted(paths)[:8]}",
@@ -81,31 +115,46 @@ def chat_operations(spec: JSON) -> list[ChatOperation]:
     return found
 
 
-def _operation(path: str, op: dict[str, Any], request: JSON, where: str) -> ChatOperation:
-    responses = op.get("responses")
+def _schema(spec: JSON, raw: JSON, where: str) -> JSON:
+    """``raw`` with its references inlined, each target once and shared; a recursive one keeps ``$ref``."""
+    try:
+        return deref(spec, raw, where=where, keep_cycles=True)
+    except RecursionError:  # references nested deeper than Python's stack
+        raise SpecError(f"{where}: expected schema references nested at most a few hundred deep, found a chain "
+                        "too deep to follow") from None
+
+
+def _operation(spec: JSON, path: str, op: dict[str, Any], request: JSON, request_raw: JSON,
+               where: str) -> ChatOperation:
+    responses = _follow(spec, op.get("responses"), where + "/responses")
     responses = responses if isinstance(responses, dict) else {}
     statuses = tuple(str(code) for code in responses)
     success = sorted(code for code in statuses if code.isdigit() and code.startswith("2"))
     status = 200
     json_media = "application/json"
-    json_schema: JSON | None = None
-    stream_schema: JSON | None = None
+    json_raw: JSON | None = None
+    stream_raw: JSON | None = None
     for code in success:
-        response = responses[code]
+        at = where + join_pointer("responses", code)
+        response = _follow(spec, responses[code], at)
         content = response.get("content") if isinstance(response, dict) else None
         media = _json_media(content)
         if media is None or not isinstance(content, dict):
             continue
         status = int(code)
         json_media = media
-        json_schema = (content[media] or {}).get("schema")
+        json_raw = (_follow(spec, content[media], at) or {}).get("schema")
         for other, body in content.items():
+            body = _follow(spec, body, at)
             if other.split(";")[0].strip().lower() == "text/event-stream" and isinstance(body, dict):
-                stream_schema = body.get("schema")
+                stream_raw = body.get("schema")
         break
     return ChatOperation(path=path, method="POST", operation_id=op.get("operationId"), request_schema=request,
-                         success_status=status, json_media=json_media, json_schema=json_schema,
-                         stream_schema=stream_schema, documented_statuses=statuses)
+                         success_status=status, json_media=json_media,
+                         json_schema=_schema(spec, json_raw, where + "/responses"),
+                         stream_schema=_schema(spec, stream_raw, where + "/responses"),
+                         documented_statuses=statuses, root=spec, request_raw=request_raw, json_raw=json_raw,
+                         stream_raw=stream_raw)
 
 
 def load_served_spec(choice: str | None, *, mirror: str | None = None) -> tuple[JSON, str, str | None]:

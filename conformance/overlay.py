@@ -151,22 +151,33 @@ def _merge(target: Any, update: Any) -> tuple[Any, bool]:
     return copy.deepcopy(update), target != update
 
 
-def contract(schema: Any) -> Any:
-    """A schema with descriptions and examples removed and ``required`` sorted: what a client depends on."""
+def contract(schema: Any, memo: dict[int, Any] | None = None) -> Any:
+    """A schema with descriptions and examples removed and ``required`` sorted: what a client depends on.
+
+    ``memo`` (by object identity) makes a shared subschema (a ``$ref`` target
+    that :func:`~conformance.schema.deref` inlined once for every place using
+    it) cost once, and gives equal parts the same object, so comparing two
+    contracts stops at shared parts: linear however the references branch.
+    """
+    memo = {} if memo is None else memo
+    if isinstance(schema, dict | list) and id(schema) in memo:
+        return memo[id(schema)]
+    key = id(schema)
+    out: Any
     if isinstance(schema, dict):
         wrapped = schema.get("allOf")
         if isinstance(wrapped, list) and len(wrapped) == 1 and isinstance(wrapped[0], dict):
             # `allOf: [X]` beside `nullable` is how a lifted nullable schema is referenced: same contract as X
             schema = {**wrapped[0], **{k: v for k, v in schema.items() if k != "allOf"}}
-        out = {k: contract(v) for k, v in schema.items() if k not in _CONTRACT_NOISE}
+        out = {k: contract(v, memo) for k, v in schema.items() if k not in _CONTRACT_NOISE}
         if isinstance(out.get("required"), list):
-            out["required"] = sorted(out["required"])
-        if out.get("properties") is not None and isinstance(out["properties"], dict):
-            out["properties"] = {k: contract(v) for k, v in schema["properties"].items()}
-        return out
-    if isinstance(schema, list):
-        return [contract(v) for v in schema]
-    return schema
+            out["required"] = sorted(out["required"], key=str)
+    elif isinstance(schema, list):
+        out = [contract(v, memo) for v in schema]
+    else:
+        return schema
+    memo[key] = out
+    return out
 
 
 def _parent(spec: Any, pointer: str) -> tuple[Any, str | int]:
@@ -191,7 +202,10 @@ def _lift(spec: dict[str, Any], pointer: str, name: str, action: Action) -> bool
     body = {k: v for k, v in node.items() if not (nullable and (k == "nullable" or (k == "example" and v is None)))}
     ref = {"$ref": f"#/components/schemas/{name}"}
     if name in schemas:
-        if contract(deref(spec, schemas[name])) != contract(deref(spec, body)):
+        # one deref and one memo for both: parts they share are the same objects, compared at once
+        existing, lifted = deref(spec, [schemas[name], body], keep_cycles=True)
+        memo: dict[int, Any] = {}
+        if contract(existing, memo) != contract(lifted, memo):
             raise OverlayError(
                 f"{action.label}: components/schemas/{name} exists with a different contract than the schema at "
                 f"{pointer}", hint="give the lifted schema another name, or correct one of them first")

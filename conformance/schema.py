@@ -297,7 +297,8 @@ def schema_for_instance(spec: JSON, schema: JSON, instance: JSON) -> JSON:
             elif key == "additionalProperties" and isinstance(sub, dict):
                 out[key] = {}  # the members it matches get their own entries below
             elif key == "items" and isinstance(sub, dict):
-                out[key] = [prune(sub, item, stack) for item in value] if isinstance(value, list) else {}
+                # one schema per position (draft 7's tuple form needs at least one)
+                out[key] = [prune(sub, item, stack) for item in value] if isinstance(value, list) and value else {}
             elif key in ("allOf", "anyOf", "oneOf") and isinstance(sub, list):
                 out[key] = [prune(branch, value, stack) for branch in sub]
             elif key == "not" and isinstance(sub, dict):

@@ -10,6 +10,7 @@ flat as the count doubles. Usage: `python scripts/bench_lint.py [--sizes 1500,30
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import platform
@@ -108,7 +109,7 @@ def main(argv: list[str]) -> int:
         out.append(f"| {label} | {count} | {size:.1f} | {wall:.2f} | {cpu:.2f} | {per:.2f} | {code} |")
     plain = [r for r in rows if "MB" not in r[0]]
     if len(plain) >= 2:
-        ratios = ", ".join(f"{(b[4] - base_cpu) / (a[4] - base_cpu):.2f}" for a, b in zip(plain, plain[1:], strict=False))
+        ratios = ", ".join(f"{(b[4] - base_cpu) / (a[4] - base_cpu):.2f}" for a, b in itertools.pairwise(plain))
         out += ["", f"Linearity: CPU beyond start-up grows by {ratios} each time the schema count doubles "
                 "(2.00 is linear)."]
     print("\n".join(out))

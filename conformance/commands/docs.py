@@ -51,8 +51,9 @@ def run(args: argparse.Namespace) -> int:
     else:
         for page in args.pages:
             if not Path(page).is_file():
-                raise InputError(f"{page}: expected a doc page file, found "
-                                 + ("a directory" if Path(page).is_dir() else "no such file"),
+                found = "a directory" if Path(page).is_dir() else \
+                    "no such file" if not Path(page).exists() else "a special file (expected a regular file)"
+                raise InputError(f"{page}: expected a doc page file, found {found}",
                                  hint="use --catalog DIR for a directory of pages")
         tasks = [(page, page) for page in args.pages]
         results, used = check_pages(tasks, mirror=str(fetcher.mirror) if fetcher.mirror else None,

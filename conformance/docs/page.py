@@ -19,6 +19,7 @@ from conformance.docs.detect import detect_language
 from conformance.docs.samples import normalise_language
 from conformance.docs.stream import looks_like_sse
 from conformance.docs.tags import Block, TagProblem, scan_tags
+from conformance.safeload import UnsafeInput, read_regular_file
 
 __all__ = ["CodeBlock", "ModelItem", "Page", "SpecRef", "parse_page", "read_page"]
 
@@ -94,6 +95,9 @@ class Page:
     title: str | None = None
 
 
+MAX_PAGE_BYTES = 16 * 1024 * 1024
+
+
 @lru_cache(maxsize=1)
 def _markdown() -> Any:
     from markdown_it import MarkdownIt
@@ -105,7 +109,9 @@ def _markdown() -> Any:
 def read_page(path: Path) -> str:
     """The page's text; :class:`PageReadError` says why it cannot be read."""
     try:
-        raw = path.read_bytes()
+        raw = read_regular_file(path, MAX_PAGE_BYTES)  # no /dev/zero, no named pipe, no endless file
+    except UnsafeInput as exc:
+        raise PageReadError(f"cannot read the page: {exc}") from None
     except OSError as exc:
         raise PageReadError(f"cannot read the page ({exc.strerror or exc})") from None
     try:

@@ -10,7 +10,10 @@ path is followed as written). Resolution, first that applies:
    a catalog root named like the repo (a checkout): ``ROOT/<path>``;
 2. otherwise the :class:`~conformance.fetch.Fetcher`: the mirror with
    ``--mirror``/``SPEC_MIRROR``, the raw URL otherwise;
-3. a relative link (``./chatgpt-4o.json``) is a file next to the page.
+3. a relative link (``./chatgpt-4o.json``) is a file next to the page, and only
+   inside the page's root (see :func:`link_root`): a link that leads out of it
+   (``../../tmp/secret.env``, or a symlink pointing outside) names no spec, and
+   its file is never read or quoted.
 
 A :class:`SpecStore` loads each spec once per process and compiles each schema
 once; failures are values (:class:`SpecFailure`) that the checks turn into findings.
@@ -30,8 +33,9 @@ import attrs
 from conformance.docs import rules
 from conformance.errors import ToolError
 from conformance.findings import Rule
+from conformance.safeload import UnsafeInput, read_regular_file
 from conformance.schema import Validator, join_pointer, resolve_pointer
-from conformance.specload import Spec, parse_spec
+from conformance.specload import MAX_SPEC_BYTES, Spec, parse_spec
 
 if TYPE_CHECKING:
     from conformance.fetch import Fetcher
@@ -104,7 +108,22 @@ def parse_link(link: str, page_path: Path | None) -> SpecSource | str:
     if page_path is None or link.startswith("/"):
         return f"the link {link} is not a raw GitHub URL and cannot be resolved against the page"
     local = (page_path.parent / unquote(link.split("#", 1)[0])).resolve()
+    root = link_root(page_path)
+    if not local.is_relative_to(root):
+        return (f"the link {link} leads outside {root} (the catalog or mirror root of the page); relative links "
+                "must stay inside it, and the file it names was not read")
     return SpecSource(display=str(local), local=str(local))
+
+
+def link_root(page_path: Path) -> Path:
+    """The folder a page's relative links must stay in: the checkout it belongs to (the nearest folder with
+    ``.git``), the ``<ref>`` folder of a mirror (``<owner>/<repo>/<ref>`` beside ``INDEX.json``), else the
+    page's own folder."""
+    folder = page_path.resolve().parent
+    for candidate in (folder, *folder.parents):
+        if (candidate / ".git").exists() or (candidate.parent / "INDEX.json").is_file():
+            return candidate
+    return folder
 
 
 @attrs.frozen
@@ -442,7 +461,9 @@ class SpecStore:
         if local is not None:
             where = str(local)
             try:
-                raw = local.read_bytes()
+                raw = read_regular_file(local, MAX_SPEC_BYTES)  # no /dev/zero, no pipe, no endless file
+            except UnsafeInput as exc:
+                return SpecFailure(rules.SPEC_UNAVAILABLE, f"the linked spec {local} cannot be read: {exc}")
             except FileNotFoundError:
                 hint = _case_hint(local)
                 where_ = "" if source.local else " in the catalog"

@@ -30,7 +30,7 @@ from conformance.specload import load_spec_file
 from .helpers import DATA, MIRROR, REPO, SPEC_PATH, SPEC_REPO, fixed_spec, hits, make_project, sha256
 
 sys.path.insert(0, str(REPO / "scripts"))
-from bench_lint import large_spec  # noqa: E402 (the benchmark's spec builder, shared with the test)
+from bench_lint import large_spec
 
 DEEP_MEMBER = json.dumps(fixed_spec())[:-1] + ', "x-deep": ' + '{"a": ' * 1000 + "{}" + "}" * 1000 + "}"
 DEEP_BRACKETS = '{"openapi": "3.0.0", "paths": {}, "x": ' + "[" * 100_000 + "]" * 100_000 + "}"
@@ -214,7 +214,7 @@ def watched_host() -> Iterator[tuple[str, list[str]]]:
     seen: list[str] = []
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (the standard library's name)
+        def do_GET(self) -> None:
             seen.append(self.path)
             data = b'{"type": "string"}'
             self.send_response(200)
@@ -319,7 +319,7 @@ def test_normalise_and_generate_handle_recursive_and_exploding_references(
     normalised = json.loads((tmp_path / "normalised.json").read_text())
     request = normalised["components"]["schemas"]["CreateChatCompletionRequest"]
     assert request["properties"]["tree"] == {"$ref": "#/components/schemas/Node"}
-    code, out, err = _run(["generate"], capsys)
+    code, _, err = _run(["generate"], capsys)
     assert code == 0, err
     node_model = (root / "generated" / "gpt52_client" / "models" / "node.py").read_text()
     assert "children" in node_model and "list[Node]" in node_model

@@ -91,7 +91,7 @@ def main(argv: list[str]) -> int:
             rows.append((f"{count} schemas", count, path.stat().st_size / 1e6, wall, cpu, code))
         if args.mb:
             count = 6000
-            filler = max(0, (args.mb * 1_000_000 // count - 900) // 2)
+            filler = max(0, (args.mb * 1_000_000 // count - 500) // 2)
             path = Path(tmp) / "big.json"
             path.write_text(json.dumps(large_spec(count, filler)))
             wall, cpu, code = _lint(path)

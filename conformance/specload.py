@@ -19,7 +19,7 @@ MAX_SPEC_BYTES = 64 * 1024 * 1024
 
 
 def _too_deep(where: str, at: str | None = None) -> SpecError:
-    place = f" at {at}" if at else ""
+    place = f" (nested too deep at {at})" if at else ""
     return SpecError(f"{where}: expected a document nested at most {MAX_DEPTH} levels deep, found nesting too "
                      f"deep to read{place}", hint="a real OpenAPI spec is a few dozen levels deep; this one is "
                      "malformed or hostile")

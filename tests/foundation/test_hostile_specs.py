@@ -116,7 +116,7 @@ def test_deep_nesting_names_where(tmp_path: Path, capsys: pytest.CaptureFixture[
     spec = json.dumps(fixed_spec())[:-1] + ', "x-deep": ' + '{"a": ' * 200 + "{}" + "}" * 200 + "}"
     code, _, err = _run(["lint", _write(tmp_path / "deep.json", spec)], capsys)
     assert code == 2
-    assert "found nesting too deep to read at /x-deep/a/a/a/a/a/a/a/a/a/a/a/…" in err
+    assert "found nesting too deep to read (nested too deep at /x-deep/a/a/a/a/a/a/a/a/a/a/a/…)" in err
 
 
 @pytest.mark.parametrize("command", ["lint", "normalise"])

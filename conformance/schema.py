@@ -332,9 +332,8 @@ def to_json_schema(schema: JSON) -> JSON:
             out[key] = {name: to_json_schema(sub) for name, sub in value.items()}
         elif key in ("items", "additionalProperties", "not") and isinstance(value, dict):
             out[key] = to_json_schema(value)
-        elif key == "items" and isinstance(value, list):  # the per-position form schema_for_instance makes
-            out[key] = [to_json_schema(s) for s in value]
-        elif key in ("oneOf", "anyOf", "allOf") and isinstance(value, list):
+        elif key in ("oneOf", "anyOf", "allOf", "items") and isinstance(value, list):
+            # (items as a list: the per-position form schema_for_instance makes)
             out[key] = [to_json_schema(s) for s in value]
         elif key == "exclusiveMinimum" and isinstance(value, bool):
             if value and "minimum" in schema:

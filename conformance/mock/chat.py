@@ -26,7 +26,18 @@ from typing import Any
 import attrs
 
 from conformance.mock.compiler import Compiler, CProvider, Ctx, Maker
-from conformance.mock.generate import MAX_DEPTH, MISSING, Budget, Entropy, Generator, Path, allows, is_nullable
+from conformance.mock.generate import (
+    MAX_DEPTH,
+    MAX_NODES,
+    MAX_SECONDS,
+    MISSING,
+    Budget,
+    Entropy,
+    Generator,
+    Path,
+    allows,
+    is_nullable,
+)
 from conformance.schema import compile_offline
 
 JSON = Any
@@ -168,7 +179,7 @@ def json_for_schema(schema: JSON, rng: random.Random, *, budget: Budget | None =
     whose values cannot be made within it (one that requires itself, directly
     or through ``minItems``) is a :class:`RequestProblem` naming ``param``.
     """
-    budget = budget if budget is not None else Budget()
+    budget = budget if budget is not None else Budget(MAX_NODES, MAX_SECONDS)
     if id(schema) not in budget.checks:  # the n choices of an answer share one compiled validator
         try:
             budget.checks[id(schema)] = compile_offline(schema)
@@ -187,9 +198,9 @@ def json_for_schema(schema: JSON, rng: random.Random, *, budget: Budget | None =
         if budget.exhausted is not None:
             raise RequestProblem(
                 f"Invalid schema in '{param}': expected a schema the mock can satisfy within its budget per "
-                f"answer ({budget.size} values, {budget.seconds:g} s, {MAX_DEPTH} levels), found one whose smallest "
-                f"value needs {budget.exhausted} (a required member or minItems that refers back to the schema itself "
-                "has no finite value).", param, "schema_too_complex")
+                f"answer ({budget.size} values, {budget.seconds or 0:g} s, {MAX_DEPTH} levels), found one whose "
+                f"smallest value needs {budget.exhausted} (a required member or minItems that refers back to the "
+                "schema itself has no finite value).", param, "schema_too_complex")
         if check is None:
             return value
         try:
@@ -276,7 +287,8 @@ def plan(body: dict[str, Any], entropy: Entropy, *, now: int, force_tool_call: b
     include_usage = isinstance(stream_options, dict) and stream_options.get("include_usage") is True
     choices: list[ChoicePlan] = []
     completion_tokens = 0
-    budget = Budget()  # what generating values from the request's schemas may cost, for the whole answer
+    # what generating values from the request's schemas may cost, for the whole answer
+    budget = Budget(MAX_NODES, MAX_SECONDS)
     for index in range(n):
         tool_calls: list[ToolCall] = []
         content: str | None

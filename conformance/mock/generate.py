@@ -51,7 +51,8 @@ MAX_SECONDS = 2.0
 
 
 class Budget:
-    """What one answer may spend on generated values: a number of values (nodes) and seconds.
+    """What one answer may spend on generated values: a number of values (nodes) and, for schemas that
+    arrive in requests, seconds.
 
     Shared by every :class:`Generator` of the answer. Once spent, generators
     return minimal values (``{}``, ``[]``, ``""``, the lowest number...) and
@@ -61,11 +62,11 @@ class Budget:
 
     __slots__ = ("_tick", "checks", "deadline", "exhausted", "nodes", "seconds", "size")
 
-    def __init__(self, nodes: int = MAX_NODES, seconds: float = MAX_SECONDS) -> None:
+    def __init__(self, nodes: int = MAX_NODES, seconds: float | None = None) -> None:
         self.size = nodes
         self.nodes = nodes
-        self.seconds = seconds
-        self.deadline = time.monotonic() + seconds
+        self.seconds = seconds  # None: nodes only (deterministic whatever the machine's load)
+        self.deadline = time.monotonic() + seconds if seconds is not None else math.inf
         self.exhausted: str | None = None  # why, once spent
         self.checks: dict[int, Any] = {}  # compiled validators of the answer's schemas, by id of the schema
         self._tick = 0
@@ -80,7 +81,7 @@ class Budget:
             return False
         self._tick += 1
         if not self._tick & 255 and time.monotonic() > self.deadline:
-            self.exhausted = f"more than {self.seconds:g} s of work"
+            self.exhausted = f"more than {self.seconds or 0:g} s of work"
             return False
         return True
 

@@ -20,7 +20,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import attrs
-import jsonschema_rs
 
 from conformance.docs import rules
 from conformance.docs.lenient_json import ExampleSyntaxError, loads, loads_with_lines
@@ -37,7 +36,14 @@ from conformance.docs.specs import (
 )
 from conformance.docs.stale import Stale, find_stale
 from conformance.findings import Finding, Level, Rule, describe
-from conformance.schema import Validator, join_pointer, pointer_escape, resolve_pointer, undocumented_fields
+from conformance.schema import (
+    Validator,
+    compile_draft7,
+    join_pointer,
+    pointer_escape,
+    resolve_pointer,
+    undocumented_fields,
+)
 
 __all__ = ["PageResult", "check_page", "check_text"]
 
@@ -211,7 +217,7 @@ def _closest_alternative(schema: Any, schema_path: str, instance: Any, path: str
     best_schema: Any = None
     for branch in branches:
         try:
-            errors = list(jsonschema_rs.Draft7Validator(branch).iter_errors(sub))
+            errors = list(compile_draft7(branch).iter_errors(sub))
         except Exception:  # an alternative we cannot compile is not a candidate
             continue
         if best is None or len(errors) < len(best):

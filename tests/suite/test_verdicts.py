@@ -259,3 +259,34 @@ def test_only_a_complete_run_that_reached_an_entry_calls_it_stale() -> None:
     reached = {"POST /v1/chat/completions", "gpt-5.2.md"}  # a server that never streams
     assert judge_stale([stream, plain, page], True, reached) == [plain, page]
     assert judge_stale([stream, plain, page], False, reached | {stream.location}) == []
+
+
+def test_a_requested_json_schema_is_never_fetched(ctx: CheckContext) -> None:
+    import http.server
+    import threading
+
+    hits: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            hits.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b'{"type": "integer"}')
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/schema.json"
+        request = {"model": "m", "messages": [], "response_format": {"type": "json_schema", "json_schema": {
+            "name": "a", "schema": {"type": "object", "properties": {"x": {"$ref": url}}}}}}
+        body = completion(choices=[{"index": 0, "message": {"role": "assistant", "content": '{"x": "a"}'},
+                                    "finish_reason": "stop"}])
+        check_exchange(exchange(body, request=request), ctx)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert hits == []

@@ -30,6 +30,7 @@ from conformance.errors import InputError
 from conformance.traffic.model import Recorded, json_bytes, parse_body_text
 
 MAX_FILE_BYTES = 256 * 1024 * 1024  # a whole-file format (YAML, HAR) larger than this is refused
+MAX_LINE_BYTES = 64 * 1024 * 1024  # one JSON Lines exchange
 SUFFIXES = (".yaml", ".yml", ".json", ".har", ".jsonl", ".ndjson")
 EXPECTED = ("a VCR cassette (YAML or JSON with `interactions`), a HAR 1.2 file (JSON with `log.entries`) or "
             "JSON Lines of exchanges (`conformance run --record`, or {\"request\", \"response\"} per line)")
@@ -51,16 +52,42 @@ def expand(paths: list[Path]) -> list[Path]:
             files += found
         elif path.is_file():
             files.append(path)
+        elif path.exists():
+            raise InputError(f"{path}: expected a recording (a regular file) or a folder, found a special file")
         else:
             raise InputError(f"{path}: no such file or folder")
     return files
 
 
+def _regular(path: Path) -> None:
+    import stat
+
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
+    if not stat.S_ISREG(mode):
+        raise InputError(f"{path}: expected a recording (a regular file), found a special file")
+
+
+def _lines(handle: Any, path: Path) -> Iterator[bytes]:
+    """The lines of a JSON Lines file, each at most :data:`MAX_LINE_BYTES` (an endless line is refused)."""
+    while True:
+        line = handle.readline(MAX_LINE_BYTES + 1)
+        if not line:
+            return
+        if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
+            raise InputError(f"{path}: expected lines of at most {MAX_LINE_BYTES} bytes, found a longer one",
+                             hint="one exchange per line; a stream's events as a list")
+        yield line
+
+
 def read_file(path: Path) -> Iterator[Recorded]:
+    _regular(path)
     try:
         with path.open("rb") as handle:
             first = b""
-            for line in handle:
+            for line in _lines(handle, path):
                 if line.strip():
                     first = line
                     break
@@ -76,8 +103,15 @@ def read_file(path: Path) -> Iterator[Recorded]:
     if size > MAX_FILE_BYTES:
         raise InputError(f"{path}: {size} bytes; expected at most {MAX_FILE_BYTES} for a YAML or HAR file",
                          hint="split it, or record JSON Lines (read line by line, any size)")
-    raw = path.read_bytes()
+    from conformance.safeload import UnsafeInput, read_regular_file
+    from conformance.specload import check_shape
+
+    try:
+        raw = read_regular_file(path, MAX_FILE_BYTES)
+    except (OSError, UnsafeInput) as exc:
+        raise InputError(f"{path}: cannot read the recording ({exc})") from None
     doc = _parse_document(path, raw)
+    check_shape(doc, str(path), yaml_aliases=raw.lstrip()[:1] not in (b"{", b"["))
     if isinstance(doc, dict) and isinstance(doc.get("log"), dict):
         yield from _read_har(path, doc["log"])
     elif isinstance(doc, dict) and "interactions" in doc:
@@ -91,11 +125,18 @@ def read_file(path: Path) -> Iterator[Recorded]:
 def _json_line(line: bytes) -> Any:
     try:
         return json.loads(line)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
 
 
 def _parse_document(path: Path, raw: bytes) -> Any:
+    try:
+        return _parse(path, raw)
+    except RecursionError:
+        raise InputError(f"{path}: expected {EXPECTED}, found nesting too deep to read") from None
+
+
+def _parse(path: Path, raw: bytes) -> Any:
     text = raw.decode("utf-8", "replace")
     if text.lstrip()[:1] in ("{", "["):
         try:
@@ -299,8 +340,10 @@ def _read_har(path: Path, log: dict[str, Any]) -> Iterator[Recorded]:
 # -- JSON Lines -------------------------------------------------------------------------------------------
 
 def _read_jsonl(path: Path) -> Iterator[Recorded]:
+    from conformance.specload import check_shape
+
     with path.open("rb") as handle:
-        for number, line in enumerate(handle, 1):
+        for number, line in enumerate(_lines(handle, path), 1):
             if not line.strip():
                 continue
             where = f"{path}:{number}"
@@ -308,6 +351,9 @@ def _read_jsonl(path: Path) -> Iterator[Recorded]:
                 item = json.loads(line)
             except ValueError as exc:
                 raise InputError(f"{where}: expected one JSON object per line, found invalid JSON ({exc})") from None
+            except RecursionError:
+                raise InputError(f"{where}: expected a JSON object, found nesting too deep to read") from None
+            check_shape(item, where)
             if not isinstance(item, dict):
                 raise InputError(f"{where}: expected a JSON object, found {type(item).__name__}")
             origin = f"{path.name}:{number}"

@@ -17,6 +17,22 @@ REDACTED = "Bearer ***"
 _SECRET_HEADERS = {"authorization", "x-api-key", "api-key", "cookie", "set-cookie"}
 
 
+def parse_json(data: bytes | str) -> Any:
+    """JSON from a server, refused (``ValueError``) when nested deeper than any real answer (a hostile server must
+    not crash the checks)."""
+    from conformance.safeload import MAX_DEPTH, too_deep
+
+    try:
+        value = json.loads(data)
+    except RecursionError:
+        raise ValueError("nested too deep to read") from None
+    opened = data.count(b"[") + data.count(b"{") if isinstance(data, bytes) else data.count("[") + data.count("{")
+    # fewer brackets than the limit cannot nest deeper than it (a count is far cheaper than a walk)
+    if opened > MAX_DEPTH and isinstance(value, dict | list) and too_deep(value, MAX_DEPTH) is not None:
+        raise ValueError(f"nested deeper than {MAX_DEPTH} levels")
+    return value
+
+
 def scrub(text: str, secrets: tuple[str, ...]) -> str:
     """``text`` with every secret value replaced by ``***`` (a server may echo a key anywhere)."""
     for secret in secrets:
@@ -70,7 +86,7 @@ class Exchange:
         return self.response_headers.get("content-type", "").split(";")[0].strip().lower()
 
     def json_body(self) -> Any:
-        return json.loads(self.response_body)
+        return parse_json(self.response_body)
 
     def curl(self, key_env: str = "AIMLAPI_KEY") -> str:
         """A shell line that sends the same request again (our key comes from ``$key_env``, never written)."""
@@ -92,7 +108,7 @@ class Exchange:
 
     def to_dict(self) -> dict[str, Any]:
         try:
-            body: Any = json.loads(self.response_body) if self.response_body else None
+            body: Any = parse_json(self.response_body) if self.response_body else None
             kind = "json"
         except (ValueError, UnicodeDecodeError):
             body = self.response_body.decode("utf-8", "replace")

@@ -16,7 +16,7 @@ from typing import Any
 
 from conformance.findings import Finding
 from conformance.suite.checks import CheckContext, client_parse, error_shape, finding, schema_findings
-from conformance.suite.exchange import Exchange
+from conformance.suite.exchange import Exchange, parse_json
 from conformance.suite.rules import (
     ERROR_IN_SUCCESS,
     ROLE,
@@ -36,7 +36,7 @@ def stream_checks(ex: Exchange, ctx: CheckContext) -> Iterator[Finding]:
     chunks: list[dict[str, Any]] = []
     for index, event in enumerate(stream.events):
         try:
-            chunk = json.loads(event.data)
+            chunk = parse_json(event.data)
         except ValueError:
             yield finding(STREAM_SHAPE, ex, f"event {index} is not JSON", pointer=f"/events/{index}",
                           expected="a JSON chunk", found=event.data[:80], where=WHERE, detail="not-json")

@@ -290,3 +290,14 @@ def test_a_requested_json_schema_is_never_fetched(ctx: CheckContext) -> None:
         server.shutdown()
         server.server_close()
     assert hits == []
+
+
+def test_a_hostile_answer_nested_too_deep_is_a_finding_not_a_crash(ctx: CheckContext) -> None:
+    for depth in (1_000, 100_000):
+        raw = ("[" * depth + "]" * depth).encode()
+        findings = check_exchange(exchange(None, raw=raw), ctx)
+        assert [(f.rule_id, f.source) for f in findings] == [("resp-body-not-json", Source.SERVER)]
+        assert "nested" in findings[0].message
+        stream = exchange(None, raw=b"data: " + raw + b"\n\ndata: [DONE]\n\n", content_type="text/event-stream",
+                          request={"model": "m", "messages": [], "stream": True})
+        assert ("resp-stream-chunk-shape", "/events/0") in {(f.rule_id, f.pointer) for f in check_exchange(stream, ctx)}

@@ -102,17 +102,9 @@ def _values(values: Iterable[Any]) -> str:
 
 
 def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "array" if isinstance(value, list) else "object"
+    from conformance.schema import value_class
+
+    return value_class(value)
 
 
 def _covers(wide: frozenset[str] | None, narrow: frozenset[str] | None) -> bool:

@@ -138,12 +138,13 @@ def _collect(raw_dir: Path) -> list[Finding]:
 
 
 def aggregate(findings: Sequence[Finding]) -> list[Finding]:
-    """One finding per fingerprint (the first seen), with how often it occurred."""
+    """One finding per fingerprint (the first seen), with how often it occurred (counts already carried by a
+    finding, as from another process, are summed)."""
     first: dict[str, Finding] = {}
     counts: dict[str, int] = {}
     for finding in findings:
         key = finding.fingerprint
-        counts[key] = counts.get(key, 0) + 1
+        counts[key] = counts.get(key, 0) + int(finding.get("occurrences", 1))
         first.setdefault(key, finding)
     out = []
     for key, finding in first.items():

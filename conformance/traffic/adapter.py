@@ -58,20 +58,7 @@ def aggregate(findings: Sequence[Finding]) -> list[Finding]:
 
 def merge_counted(findings: Sequence[Finding]) -> list[Finding]:
     """Findings that each carry ``occurrences`` (from several processes), one per fingerprint, counts summed."""
-    first: dict[str, Finding] = {}
-    counts: dict[str, int] = {}
-    for finding in findings:
-        key = finding.fingerprint
-        counts[key] = counts.get(key, 0) + int(finding.get("occurrences", 1))
-        first.setdefault(key, finding)
-    out = []
-    for key, finding in first.items():
-        extra = dict(finding.extra)
-        extra["occurrences"] = counts[key]
-        out.append(attrs.evolve(finding, extra=tuple(sorted(extra.items()))))
-    from conformance.findings import sort_findings
-
-    return sort_findings(out)
+    return aggregate(findings)
 
 
 DEFAULT_SOURCES = frozenset({Source.SERVER})

@@ -7,6 +7,11 @@ STAMP := $(VENV)/.installed
 CONFORMANCE := $(PY) -m conformance
 # Offline through the mirror when ../shared/upstream exists and nothing else was said.
 export SPEC_MIRROR ?= $(shell [ -d ../shared/upstream ] && cd ../shared/upstream && pwd)
+# The seed doc page exists only beside this project's own CI; checked in addition to the pinned page when there.
+SEED_PAGE := $(wildcard ../shared/seeds/000_01b4fc7a9c1f02a6.txt)
+DOC_PAGE_ARGS := $(if $(SEED_PAGE),--doc-page $(SEED_PAGE))
+# `make mock` binds a free loopback port (printed first); `make mock MOCK_PORT=4010` for a fixed one.
+MOCK_PORT ?= 0
 
 .PHONY: setup spec lint generate test conform mock bench docs drift clean help
 
@@ -45,13 +50,14 @@ test: setup
 conform: setup
 	$(CONFORMANCE) fetch
 	$(CONFORMANCE) lint --fail-on never --min-level warning
-	$(CONFORMANCE) run --target mock --report-dir reports
+	$(CONFORMANCE) run --target mock --report-dir reports $(DOC_PAGE_ARGS)
 
 mock: setup
-	$(CONFORMANCE) mock
+	$(CONFORMANCE) mock --port $(MOCK_PORT)
 
 docs: setup
-	$(CONFORMANCE) docs $(SPEC_MIRROR)/aimlapi/api-docs/main/docs/api-references/text-models-llm/openai/gpt-5.2.md ../shared/seeds/000_01b4fc7a9c1f02a6.txt --fail-on never
+	@# the doc pages pinned in spec/lock.json (fetched and sha256-verified), plus the seed page when it is there
+	$(CONFORMANCE) docs $$($(CONFORMANCE) fetch --format json | $(PY) -c 'import json, sys; print(" ".join(json.load(sys.stdin)["doc_pages"]))') $(SEED_PAGE) --fail-on never
 
 drift: setup
 	$(CONFORMANCE) drift --fail-on never

@@ -66,8 +66,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _missing_dependency(command: str, exc: ModuleNotFoundError) -> int | None:
+    """A third-party package missing from this Python is the environment's fault: say how to fix it (exit 2)."""
+    name = exc.name or ""
+    if not name or name.split(".")[0] == "conformance":
+        return None
+    prefix = f"conformance {command}" if command else "conformance"
+    sys.stderr.write(f"{prefix}: error: the Python at {sys.executable} lacks the package "
+                     f"{name.split('.')[0]!r}, which this command needs\n"
+                     "  hint: run `make setup` and use .venv/bin/python (or .venv/bin/conformance), "
+                     "or install the project into this Python with `pip install -e .`\n")
+    return EXIT_USAGE
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    try:
+        parser = build_parser()
+    except ModuleNotFoundError as exc:
+        code = _missing_dependency("", exc)
+        if code is None:
+            raise
+        return code
     try:
         args, extra = parser.parse_known_args(list(sys.argv[1:] if argv is None else argv))
         module = getattr(args, "_module", None)
@@ -90,6 +109,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         return 130
+    except ModuleNotFoundError as exc:
+        code = _missing_dependency(args.command, exc)
+        if code is not None:
+            return code
+        if debug:
+            traceback.print_exc()
+        else:
+            sys.stderr.write(f"conformance {args.command}: internal error: ModuleNotFoundError: {exc}\n"
+                             "  this is a bug; rerun with --debug for the traceback\n")
+        return EXIT_BUG
     except Exception:
         if debug:
             traceback.print_exc()

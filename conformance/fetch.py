@@ -1,10 +1,15 @@
-"""Fetch upstream files from the raw GitHub URL or a mirror; pin the spec by commit and sha256.
+"""Fetch upstream files from the raw GitHub URL or a mirror; pin the spec and its doc pages by commit and sha256.
 
 The lock (``spec/lock.json``) names repo, path, commit, sha256, size and when it
-was fetched. Fetched files go to a git-ignored cache (``.cache/upstream``).
-A mirror directory (``--mirror DIR`` or ``SPEC_MIRROR``) maps a request for
-``{repo}/{ref}/{path}`` to ``DIR/{repo}/{ref}/{path}`` and its ``INDEX.json``
-tells which commits touched a path.
+was fetched, for the spec and (``doc_pages``) for each pinned doc page. Fetched
+files go to a git-ignored cache (``.cache/upstream``); a pinned commit's file is
+written there only when its sha256 matches the lock, so a tampered source never
+replaces a verified copy. A mirror directory (``--mirror DIR`` or ``SPEC_MIRROR``)
+maps a request for ``{repo}/{ref}/{path}`` to ``DIR/{repo}/{ref}/{path}`` and its
+``INDEX.json`` tells which commits touched a path.
+
+Over HTTP every request has an overall deadline (``deadline`` seconds, retries
+and slow bodies included) and redirects are followed only within the same host.
 """
 
 from __future__ import annotations
@@ -33,7 +38,38 @@ API_BASE = "https://api.github.com"
 DEFAULT_REPO = "aimlapi/api-docs"
 DEFAULT_PATH = "docs/api-references/text-models-llm/OpenAI/gpt-5-2-openai.json"
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+DEFAULT_DEADLINE = 120.0
+MAX_REDIRECTS = 5
 SHA_RE = re.compile(r"^[0-9a-f]{40}$")
+OFFLINE_HINT = ("retry later, or work offline with --mirror DIR or SPEC_MIRROR=DIR, a mirror laid out as "
+                "DIR/{repo}/{ref}/{path} (e.g. DIR/aimlapi/api-docs/<commit>/docs/...)")
+MIRROR_LAYOUT = ("<repo>/<ref>/<path>, i.e. DIR/{repo}/{ref}/{path} (e.g. DIR/aimlapi/api-docs/main/docs/...), "
+                 "plus DIR/{repo}/INDEX.json for histories")
+
+
+@attrs.frozen
+class Pin:
+    """One pinned upstream file: where it lives, the commit and the sha256 of its bytes."""
+
+    repo: str
+    path: str
+    commit: str
+    sha256: str
+    size: int
+    fetched_at: str
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str) -> Pin:
+        if not isinstance(data, dict):
+            raise InputError(f"{where}: expected a JSON object, found a JSON {type(data).__name__}")
+        missing = [f.name for f in attrs.fields(cls) if f.name not in data]
+        if missing:
+            raise InputError(f"{where}: expected keys {missing}, found only {sorted(data)}")
+        return cls(**{f.name: data[f.name] for f in attrs.fields(cls)})
+
+
+def _pins(value: Any) -> tuple[Pin, ...]:
+    return tuple(value)
 
 
 @attrs.frozen
@@ -44,6 +80,15 @@ class Lock:
     sha256: str
     size: int
     fetched_at: str
+    # the doc pages checked by `conformance run` by default, pinned like the spec
+    doc_pages: tuple[Pin, ...] = attrs.field(default=(), converter=_pins)
+
+    @property
+    def spec_pin(self) -> Pin:
+        return Pin(self.repo, self.path, self.commit, self.sha256, self.size, self.fetched_at)
+
+    def pins(self) -> tuple[Pin, ...]:
+        return (self.spec_pin, *self.doc_pages)
 
     @classmethod
     def load(cls, path: Path | None = None) -> Lock:
@@ -56,13 +101,21 @@ class Lock:
             raise InputError(f"{path}: expected JSON, found a syntax error at line {exc.lineno}") from None
         if not isinstance(data, dict):
             raise InputError(f"{path}: expected a JSON object (the lock), found a JSON {type(data).__name__}")
-        missing = [f.name for f in attrs.fields(cls) if f.name not in data]
+        missing = [f.name for f in attrs.fields(cls) if f.name not in data and f.name != "doc_pages"]
         if missing:
             raise InputError(f"{path}: expected keys {missing} in the lock, found only {sorted(data)}")
-        return cls(**{f.name: data[f.name] for f in attrs.fields(cls)})
+        pages = data.get("doc_pages", [])
+        if not isinstance(pages, list):
+            raise InputError(f"{path}: expected doc_pages to be a list, found a JSON {type(pages).__name__}")
+        fields = {f.name: data[f.name] for f in attrs.fields(cls) if f.name != "doc_pages"}
+        return cls(**fields, doc_pages=tuple(Pin.from_dict(p, f"{path}: doc_pages[{i}]")
+                                             for i, p in enumerate(pages)))
 
     def save(self, path: Path | None = None) -> None:
-        atomic_write(path or paths.lock_path(), json.dumps(attrs.asdict(self), indent=2) + "\n")
+        data = attrs.asdict(self)
+        if not self.doc_pages:
+            del data["doc_pages"]
+        atomic_write(path or paths.lock_path(), json.dumps(data, indent=2) + "\n")
 
 
 @attrs.frozen
@@ -90,6 +143,10 @@ def _sleep(seconds: float) -> None:
     time.sleep(seconds)
 
 
+class _Retry(Exception):
+    """An answer worth another attempt (5xx, 429)."""
+
+
 @attrs.define
 class Fetcher:
     """Reads ``{repo}/{ref}/{path}`` from the mirror when set, else from the network.
@@ -108,14 +165,26 @@ class Fetcher:
     max_bytes: int = DEFAULT_MAX_BYTES
     client: httpx.Client | None = None
     sleep: Callable[[float], None] = _sleep
+    deadline: float = DEFAULT_DEADLINE  # seconds for one file, every attempt and redirect included
+    clock: Callable[[], float] = time.monotonic
 
     @classmethod
     def from_env(cls, mirror: str | Path | None = None, **kwargs: Any) -> Fetcher:
-        chosen = mirror if mirror is not None else os.environ.get("SPEC_MIRROR") or None
+        """``--mirror``, else ``$SPEC_MIRROR`` (set but empty: no mirror), else the mirror beside the project
+        (``../shared/upstream``, as the Makefile uses) when it exists and no ``$SPEC_BASE_URL`` is set, else the
+        network (``$SPEC_BASE_URL`` or the raw GitHub URL)."""
         base = os.environ.get("SPEC_BASE_URL") or RAW_BASE
+        if mirror is not None:
+            chosen: str | Path | None = mirror
+        elif "SPEC_MIRROR" in os.environ:
+            chosen = os.environ["SPEC_MIRROR"] or None
+        elif not os.environ.get("SPEC_BASE_URL") and paths.default_mirror().is_dir():
+            chosen = paths.default_mirror()
+        else:
+            chosen = None
         mirror_path = Path(chosen).resolve() if chosen else None
         if mirror_path is not None and not mirror_path.is_dir():
-            raise InputError(f"mirror {mirror_path}: expected a directory laid out as <repo>/<ref>/<path>, "
+            raise InputError(f"mirror {mirror_path}: expected a directory laid out as {MIRROR_LAYOUT}, "
                              "found nothing there", hint="set SPEC_MIRROR or --mirror to e.g. ../shared/upstream")
         return cls(mirror=mirror_path, base_url=kwargs.pop("base_url", base), **kwargs)
 
@@ -137,50 +206,28 @@ class Fetcher:
         target = self.mirror / repo / ref / path
         if not target.is_file():
             raise FetchError(f"mirror: expected {repo}/{ref}/{path} under {self.mirror}, found no such file",
-                             hint="check the ref (main or a full commit sha) and the path's case")
+                             hint=f"check the ref (main or a full commit sha) and the path's case; "
+                                  f"SPEC_MIRROR must be laid out as {MIRROR_LAYOUT}")
         size = target.stat().st_size
         if size > self.max_bytes:
             raise FetchError(f"{target}: expected at most {self.max_bytes} bytes, found {size}")
         return Fetched(repo, ref, path, ref if SHA_RE.match(ref) else None, target.read_bytes(), str(target))
 
     def _http_get(self, url: str, accept: str = "*/*") -> bytes:
-        client = self.client or httpx.Client(timeout=self.timeout, follow_redirects=True)
+        client = self.client or httpx.Client(timeout=self.timeout, follow_redirects=False)
+        started = self.clock()
         last: str = ""
         try:
             for attempt in range(self.retries + 1):
                 if attempt:
-                    self.sleep(self.backoff * (2 ** (attempt - 1)))
+                    pause = self.backoff * (2 ** (attempt - 1))
+                    if self.clock() - started + pause > self.deadline:
+                        break
+                    self.sleep(pause)
                 try:
-                    with client.stream("GET", url, headers={"Accept": accept}) as response:
-                        status = response.status_code
-                        if status == 404:
-                            raise FetchError(f"GET {url}: expected 200, found 404 Not Found",
-                                             hint="check repo, ref and path (case matters)")
-                        if status >= 500 or status == 429:
-                            last = f"expected 200, found {status} after {attempt + 1} attempt(s)"
-                            continue
-                        if status != 200:
-                            raise FetchError(f"GET {url}: expected 200, found {status}")
-                        declared = response.headers.get("content-length")
-                        if declared and declared.isdigit() and int(declared) > self.max_bytes:
-                            raise FetchError(f"GET {url}: expected at most {self.max_bytes} bytes, "
-                                             f"found Content-Length {declared}")
-                        chunks: list[bytes] = []
-                        total = 0
-                        for chunk in response.iter_bytes():
-                            total += len(chunk)
-                            if total > self.max_bytes:
-                                raise FetchError(f"GET {url}: expected at most {self.max_bytes} bytes, "
-                                                 f"found more ({total} read, then stopped)")
-                            chunks.append(chunk)
-                        body = b"".join(chunks)
-                        # Content-Length counts the bytes on the wire: compressed ones when the server
-                        # gzips (as raw.githubusercontent.com does), not the decoded body
-                        received = response.num_bytes_downloaded
-                        if declared and declared.isdigit() and received != int(declared):
-                            raise FetchError(f"GET {url}: truncated body: expected {declared} bytes, "
-                                             f"found {received}")
-                        return body
+                    return self._attempt(client, url, accept, started)
+                except _Retry as retry:
+                    last = f"{retry} after {attempt + 1} attempt(s)"
                 except httpx.ConnectError as exc:
                     last = (f"expected an HTTP response, found a connection failure ({exc}) "
                             f"after {attempt + 1} attempt(s)")
@@ -191,10 +238,66 @@ class Fetcher:
                     raise FetchError(f"GET {url}: truncated or malformed response: {exc}") from None
                 except httpx.HTTPError as exc:
                     raise FetchError(f"GET {url}: {type(exc).__name__}: {exc}") from None
-            raise FetchError(f"GET {url}: {last}", hint="retry later or use --mirror/SPEC_MIRROR offline")
+            raise FetchError(f"GET {url}: {last or 'no attempt fitted in the deadline'}",
+                             hint=OFFLINE_HINT)
         finally:
             if self.client is None:
                 client.close()
+
+    def _attempt(self, client: httpx.Client, url: str, accept: str, started: float) -> bytes:
+        """One attempt: redirects within the same host, the body read under the overall deadline."""
+        current = url
+        for _ in range(MAX_REDIRECTS + 1):
+            with client.stream("GET", current, headers={"Accept": accept}, follow_redirects=False) as response:
+                status = response.status_code
+                if status in (301, 302, 303, 307, 308):
+                    current = self._redirect_target(url, current, response.headers.get("location"))
+                    continue
+                if status == 404:
+                    raise FetchError(f"GET {current}: expected 200, found 404 Not Found",
+                                     hint="check repo, ref and path (case matters)")
+                if status >= 500 or status == 429:
+                    raise _Retry(f"expected 200, found {status}")
+                if status != 200:
+                    raise FetchError(f"GET {current}: expected 200, found {status}")
+                return self._read_body(response, current, started)
+        raise FetchError(f"GET {url}: expected at most {MAX_REDIRECTS} redirects, found more")
+
+    @staticmethod
+    def _redirect_target(original: str, current: str, location: str | None) -> str:
+        if not location:
+            raise FetchError(f"GET {current}: a redirect without a Location header")
+        target = urllib.parse.urljoin(current, location)
+        want, got = urllib.parse.urlsplit(original), urllib.parse.urlsplit(target)
+        if (got.hostname, got.port) != (want.hostname, want.port) or got.scheme not in (want.scheme, "https"):
+            raise FetchError(f"GET {original}: expected the file from {want.scheme}://{want.netloc}, found a redirect "
+                             f"to {got.scheme}://{got.netloc}; redirects to another host are not followed",
+                             hint="fetch from that host explicitly (SPEC_BASE_URL) if you trust it")
+        return target
+
+    def _read_body(self, response: httpx.Response, url: str, started: float) -> bytes:
+        declared = response.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > self.max_bytes:
+            raise FetchError(f"GET {url}: expected at most {self.max_bytes} bytes, found Content-Length {declared}")
+        chunks: list[bytes] = []
+        total = 0
+        for chunk in response.iter_bytes():
+            total += len(chunk)
+            if total > self.max_bytes:
+                raise FetchError(f"GET {url}: expected at most {self.max_bytes} bytes, "
+                                 f"found more ({total} read, then stopped)")
+            if self.clock() - started > self.deadline:
+                raise FetchError(f"GET {url}: expected the whole file within {self.deadline:g}s, found only "
+                                 f"{total} bytes by then (too slow); stopped",
+                                 hint=OFFLINE_HINT)
+            chunks.append(chunk)
+        body = b"".join(chunks)
+        # Content-Length counts the bytes on the wire: compressed ones when the server
+        # gzips (as raw.githubusercontent.com does), not the decoded body
+        received = response.num_bytes_downloaded
+        if declared and declared.isdigit() and received != int(declared):
+            raise FetchError(f"GET {url}: truncated body: expected {declared} bytes, found {received}")
+        return body
 
     # -- history ---------------------------------------------------------------
     def versions(self, repo: str, path: str, ref: str | None = None) -> list[Version]:
@@ -260,28 +363,58 @@ class FetchResult:
     lock: Lock | None
     lock_updated: bool
     matches_lock: bool | None
+    doc_pages: tuple[Path, ...] = ()
+
+
+def _mismatch(origin: str, pin: Pin, found: str) -> FetchError:
+    return FetchError(f"{origin}: sha256 mismatch: expected {pin.sha256} (spec/lock.json), found {found}",
+                      hint="upstream content for a pinned commit changed (the cached copy, if any, was kept); "
+                           "investigate before `--update-lock`")
+
+
+def pinned_bytes(fetcher: Fetcher, pin: Pin, check: Callable[[Fetched], object] | None = None) -> tuple[Path, bytes]:
+    """A pinned file's bytes, from the cache when its sha256 matches, else fetched and verified before caching
+    (``check`` may refuse the fetched file first, e.g. one that is not a spec)."""
+    cached = cache_file(pin.repo, pin.commit, pin.path)
+    if cached.is_file():
+        raw = cached.read_bytes()
+        if hashlib.sha256(raw).hexdigest() == pin.sha256:
+            return cached, raw
+    fetched = fetcher.get(pin.repo, pin.commit, pin.path)
+    if check is not None:
+        check(fetched)
+    if fetched.sha256 != pin.sha256:
+        raise _mismatch(fetched.origin, pin, fetched.sha256)
+    atomic_write(cached, fetched.content)
+    return cached, fetched.content
 
 
 def fetch_pinned(fetcher: Fetcher, lock: Lock) -> tuple[Path, Spec]:
     """Get the pinned spec (from cache when its sha256 matches), verifying sha256; return path and spec."""
-    cached = cache_file(lock.repo, lock.commit, lock.path)
-    if cached.is_file():
-        raw = cached.read_bytes()
-        if hashlib.sha256(raw).hexdigest() == lock.sha256:
-            return cached, parse_spec(raw, str(cached), upstream=True)
-    fetched, spec = fetcher.get_spec(lock.repo, lock.commit, lock.path)
-    if fetched.sha256 != lock.sha256:
-        raise FetchError(
-            f"{fetched.origin}: sha256 mismatch: expected {lock.sha256} (spec/lock.json), found {fetched.sha256}",
-            hint="upstream content for a pinned commit changed; investigate before `--update-lock`",
-        )
-    atomic_write(cached, fetched.content)
-    return cached, spec
+    parsed: list[Spec] = []
+    cached, raw = pinned_bytes(fetcher, lock.spec_pin,
+                               check=lambda f: parsed.append(parse_spec(f.content, f.origin, upstream=True)))
+    return cached, parsed[0] if parsed else parse_spec(raw, str(cached), upstream=True)
+
+
+def fetch_doc_pages(fetcher: Fetcher, lock: Lock) -> list[Path]:
+    """The pinned doc pages (``doc_pages`` of the lock), sha256-verified, as cached files."""
+    return [pinned_bytes(fetcher, pin)[0] for pin in lock.doc_pages]
+
+
+def _guarded_write(lock: Lock | None, repo: str, ref: str, path: str, fetched: Fetched) -> Path:
+    """Cache a fetched file; a pinned commit's file only when its bytes are the pinned ones."""
+    target = cache_file(repo, ref, path)
+    for pin in lock.pins() if lock else ():
+        if (pin.repo, pin.commit, pin.path) == (repo, ref, path) and fetched.sha256 != pin.sha256:
+            raise _mismatch(fetched.origin, pin, fetched.sha256)
+    atomic_write(target, fetched.content)
+    return target
 
 
 def fetch(fetcher: Fetcher, *, ref: str | None, update_lock: bool, lock_file: Path | None = None,
           repo: str | None = None, path: str | None = None) -> FetchResult:
-    """The ``conformance fetch`` command: pinned by default, any ref on request."""
+    """The ``conformance fetch`` command: pinned by default (spec and doc pages), any ref on request."""
     lock_file = lock_file or paths.lock_path()
     lock: Lock | None = Lock.load(lock_file) if lock_file.exists() else None
     repo = repo or (lock.repo if lock else DEFAULT_REPO)
@@ -291,17 +424,21 @@ def fetch(fetcher: Fetcher, *, ref: str | None, update_lock: bool, lock_file: Pa
             raise InputError(f"{lock_file}: no lock to fetch from",
                              hint="run `conformance fetch --ref main --update-lock`")
         cached, _ = fetch_pinned(fetcher, lock)
+        pages = tuple(fetch_doc_pages(fetcher, lock))
         fetched = Fetched(lock.repo, lock.commit, lock.path, lock.commit, cached.read_bytes(), str(cached))
-        return FetchResult(fetched, cached, lock, False, True)
+        return FetchResult(fetched, cached, lock, False, True, pages)
     fetched, _spec = fetcher.get_spec(repo, ref, path)
     # resolve before writing anything: a fault here must leave the cache and the lock as they were
     commit = fetcher.resolve_commit(repo, ref, path) if update_lock else None
-    cached = cache_file(repo, ref, path)
-    atomic_write(cached, fetched.content)
+    cached = _guarded_write(lock, repo, ref, path, fetched)
     matches = None if lock is None else (fetched.sha256 == lock.sha256)
     if commit is not None:
-        new_lock = Lock(repo, path, commit, fetched.sha256, len(fetched.content), now_iso())
-        atomic_write(cache_file(repo, commit, path), fetched.content)
+        _guarded_write(lock, repo, commit, path, fetched)
+        if lock is not None and (lock.repo, lock.path, lock.commit, lock.sha256) == \
+                (repo, path, commit, fetched.sha256):
+            return FetchResult(fetched, cached, lock, False, True)  # the same version: lock and fetched_at stay
+        new_lock = Lock(repo, path, commit, fetched.sha256, len(fetched.content), now_iso(),
+                        doc_pages=lock.doc_pages if lock else ())
         new_lock.save(lock_file)
         return FetchResult(fetched, cached, new_lock, True, matches)
     return FetchResult(fetched, cached, lock, False, matches)

@@ -42,5 +42,10 @@ def generated_dir() -> Path:
     return project_root() / "generated"
 
 
+def default_mirror() -> Path:
+    """The upstream mirror beside the project, used when SPEC_MIRROR is not set (the network otherwise)."""
+    return project_root().parent / "shared" / "upstream"
+
+
 def default_seed_page() -> Path:
     return project_root().parent / "shared" / "seeds" / "000_01b4fc7a9c1f02a6.txt"

@@ -1,19 +1,29 @@
 #!/usr/bin/env python3
 """The project's tests, as `make test` and CI run them.
 
+Runs on two workers (pytest-xdist) unless the arguments choose (`-n N`, `-n 0`, `-p no:xdist`); the tests are
+parallel-safe: servers take free loopback ports, files go to per-test temporary directories.
 pytest's exit code 5 (no test collected) fails the run instead of passing silently.
-Extra arguments go to pytest.
+Extra arguments go to pytest, e.g. `-m "not slow"` for the fast loop.
 """
 
+import os
 import subprocess
 import sys
 
 NO_TESTS = 5
+WORKERS = os.environ.get("TEST_WORKERS", "2")
+
+
+def pytest_command(argv: list[str]) -> list[str]:
+    chooses = any(a in ("-n", "--numprocesses", "no:xdist") or a.startswith(("-n", "--numprocesses="))
+                  for a in argv)
+    workers = [] if chooses else ["-n", WORKERS]
+    return [sys.executable, "-m", "pytest", "tests", *workers, *argv]
 
 
 def main(argv: list[str]) -> int:
-    cmd = [sys.executable, "-m", "pytest", "tests", *argv]
-    code = subprocess.call(cmd)
+    code = subprocess.call(pytest_command(argv))
     if code == NO_TESTS:
         sys.stderr.write("run_tests: pytest collected no test; failing instead of passing silently\n")
         return 1

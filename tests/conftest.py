@@ -1,17 +1,69 @@
-"""Project-wide test configuration: environment isolation, the upstream mirror, and the drift-mode table
-printed at the end of `make test`."""
+"""Project-wide test configuration: hypothesis profiles, environment isolation, upstream data (tests/upstream_data.py),
+and the drift-mode table printed at the end of `make test`.
+
+Hypothesis profiles (``HYPOTHESIS_PROFILE``):
+
+* ``ci`` (default, what `make test` and `.ci/run` use): derandomised, so a run is a function of the code; no
+  example database, so nothing a run finds is replayed by the next one in the same checkout (a checkout is red
+  exactly when CI is);
+* ``nightly`` (the nightly property workflow): random seeds, ten times the examples of each test, failures printed
+  with a reproduction blob.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import hypothesis
 import pytest
+from hypothesis import settings
+from upstream_data import history_mirror, pinned_mirror
 
 from conformance import pipeline
 
-UPSTREAM_MIRROR = Path(__file__).resolve().parents[1].parent / "shared" / "upstream"
+NIGHTLY_FACTOR = 10
+settings.register_profile("ci", derandomize=True, database=None, print_blob=False)
+settings.register_profile("nightly", derandomize=False, database=None, print_blob=True)
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
+settings.load_profile(PROFILE)
+
+
+def _restore_hypothesis_printer() -> None:
+    """schemathesis (its pytest plugin, the mock's property tests and the suite import it) swaps hypothesis' printer
+    for one that prints nothing, once per process, which leaves a failing property test's report as
+    `test(arg=, ...)`. Let it patch now, then put the real printer back."""
+    from hypothesis import core
+    from hypothesis.vendor import pretty
+    from schemathesis.generation.hypothesis import setup
+
+    setup()
+    core.RepresentationPrinter = pretty.RepresentationPrinter  # type: ignore[misc]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    _restore_hypothesis_printer()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every hypothesis test gets the `property` marker (the nightly job selects them with `-m property`); under
+    the nightly profile each runs ten times its examples with random seeds."""
+    _restore_hypothesis_printer()  # again: a test module may have imported schemathesis during collection
+    for item in items:
+        test = getattr(item, "obj", None)
+        current = getattr(test, "_hypothesis_internal_use_settings", None)
+        if getattr(test, "hypothesis", None) is None or current is None:
+            continue
+        item.add_marker(pytest.mark.property)
+        if PROFILE == "nightly":
+            test._hypothesis_internal_use_settings = settings(  # type: ignore[union-attr]
+                current, max_examples=current.max_examples * NIGHTLY_FACTOR, derandomize=False, database=None)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"hypothesis profile: {PROFILE} (hypothesis {hypothesis.__version__}; HYPOTHESIS_PROFILE=ci|nightly)"
 # variables that change where specs come from, where files go, or what a run writes
 _ENVIRONMENT = ("SPEC_MIRROR", "SPEC_BASE_URL", "CONFORMANCE_ROOT", "CONFORMANCE_CACHE", "CONFORMANCE_DEBUG",
                 "GITHUB_STEP_SUMMARY")
@@ -29,26 +81,43 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 @pytest.fixture
 def mirror() -> Path:
-    """The upstream mirror beside the clone (../shared/upstream); the test is skipped when it is not there."""
-    if not (UPSTREAM_MIRROR / "aimlapi" / "api-docs").is_dir():
-        pytest.skip(f"the upstream mirror {UPSTREAM_MIRROR} is not there (CI provides it beside the clone)")
-    return UPSTREAM_MIRROR
-
-DRIFT_TABLE: pytest.StashKey[list[tuple[str, str, str, str]]] = pytest.StashKey()
+    """A mirror-shaped directory with the pinned files ($SPEC_MIRROR, ../shared/upstream, or fetched into .cache)."""
+    return pinned_mirror()
 
 
 @pytest.fixture
-def drift_table(request: pytest.FixtureRequest) -> list[tuple[str, str, str, str]]:
-    """Rows (mode, expected finding, caught?, exit code) for the summary printed after the tests."""
-    return request.config.stash.setdefault(DRIFT_TABLE, [])
+def full_mirror() -> Path:
+    """A whole mirror with histories and the main catalog ($SPEC_MIRROR or ../shared/upstream)."""
+    return history_mirror()
+
+_DRIFT_ROWS: list[tuple[str, str, str, str]] = []  # collected from the reports (of this process or of workers)
+
+
+@pytest.fixture
+def drift_table(request: pytest.FixtureRequest) -> Iterator[list[tuple[str, str, str, str]]]:
+    """Rows (mode, expected finding, caught?, exit code) for the summary printed after the tests; they travel in
+    the test's report, so the table is complete when xdist workers ran the tests."""
+    rows: list[tuple[str, str, str, str]] = []
+    yield rows
+    for row in rows:
+        request.node.user_properties.append(("drift_row", row))
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when != "teardown":
+        return
+    for name, value in report.user_properties:
+        if name == "drift_row":
+            mode, expected, caught, code = value
+            _DRIFT_ROWS.append((mode, expected, caught, code))
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    rows = terminalreporter.config.stash.get(DRIFT_TABLE, [])
+    rows = _DRIFT_ROWS
     if not rows:
         return
     terminalreporter.section("mock drift modes vs findings caught by the conformance suite")
     terminalreporter.write_line("| mock mode | finding expected (rule, JSON path) | caught | run exit |")
     terminalreporter.write_line("|---|---|---|---|")
-    for mode, expected, caught, code in sorted(rows):
+    for mode, expected, caught, code in sorted(set(rows)):
         terminalreporter.write_line(f"| `{mode}` | {expected} | {caught} | {code} |")

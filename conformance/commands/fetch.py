@@ -37,6 +37,8 @@ def run(args: argparse.Namespace) -> int:
         "lock_updated": result.lock_updated,
         "lock_commit": result.lock.commit if result.lock else None,
     }
+    if args.ref is None:  # the pinned fetch: the spec and the pinned doc pages
+        info["doc_pages"] = [str(page) for page in result.doc_pages]
     if args.format == "json":
         sys.stdout.write(json.dumps(info, indent=2) + "\n")
     else:
@@ -46,4 +48,8 @@ def run(args: argparse.Namespace) -> int:
                          f"  cached at {info['cached']}\n")
         if result.lock_updated and result.lock:
             sys.stdout.write(f"  lock updated: commit {result.lock.commit}\n")
+        elif args.update_lock:
+            sys.stdout.write("  lock unchanged: the pinned version is the current one\n")
+        for page in result.doc_pages:
+            sys.stdout.write(f"  pinned doc page (sha256 verified): {page}\n")
     return 0

@@ -14,8 +14,9 @@ HELP = "apply the declared normalisation (spec/overlay.yaml) and write the norma
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", nargs="?", help="a spec file (default: the pinned published spec)")
     parser.add_argument("--overlay", default=None, help="the overlay (default: spec/overlay.yaml)")
-    parser.add_argument("--kind", choices=("cosmetic", "normalised"), default="normalised",
-                        help="cosmetic actions only, or every action (default)")
+    parser.add_argument("--kind", choices=("published", "cosmetic", "normalised"), default="normalised",
+                        help="published: the spec as pinned (no action); cosmetic: cosmetic actions only; "
+                             "normalised: every action (default)")
     parser.add_argument("--write", default=None, metavar="FILE",
                         help="write the normalised spec here (default: .cache/normalised.json)")
     add_common(parser, fail_on="error")
@@ -31,9 +32,13 @@ def run(args: argparse.Namespace) -> int:
 
     spec = load_spec_file(Path(args.file)) if args.file else published_spec(mirror=args.mirror)
     overlay = Path(args.overlay) if args.overlay else paths.overlay_path()
+    target = Path(args.write) if args.write else paths.cache_dir() / f"{args.kind}.json"
+    if args.kind == "published":
+        atomic_write(target, dumps(spec))
+        sys.stderr.write(f"the published spec as pinned (no overlay action); written to {target}\n")
+        return emit(args, [], title="normalise (published)")
     kinds = {"cosmetic"} if args.kind == "cosmetic" else {"cosmetic", "correction"}
     result = apply_overlay_file(spec, overlay, kinds=kinds)
-    target = Path(args.write) if args.write else paths.cache_dir() / f"{args.kind}.json"
     atomic_write(target, dumps(result.spec))
     changed = sum(1 for _, count in result.applied if count)
     sys.stderr.write(f"{changed} of {len(result.applied)} action(s) changed the spec; written to {target}\n")

@@ -1,16 +1,32 @@
-"""conformance run: the conformance suite against the embedded mock, the live API or a URL."""
+"""conformance run: the conformance suite against the embedded mock, the live API or a URL.
+
+Arguments are checked before anything runs or is written: an unknown option is a usage error (exit 2; pytest
+options go after ``--``), an unwritable ``--report-dir`` is a usage error with a hint, and a URL or live target
+that does not accept a connection within a few seconds ends the run at once (exit 3).
+"""
 
 from __future__ import annotations
 
 import argparse
+import socket
 import sys
+import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from conformance.cli import add_common
+from conformance.errors import EXIT_UPSTREAM, ToolError, UsageError
 from conformance.findings import Source
 
 HELP = "run the conformance suite (schemathesis + hypothesis) against the mock, the live API or a URL"
-ACCEPTS_EXTRA = True  # everything after the known options goes to pytest (e.g. -n auto, -k scenario)
+ACCEPTS_EXTRA = True  # only what follows `--` goes to pytest; anything else unknown is a usage error
+REACH_TIMEOUT = 5.0  # seconds to open a connection to a URL or live target before the run starts
+
+
+class TargetUnreachable(ToolError):
+    """The target does not accept connections: no verdict is possible."""
+
+    exit_code = EXIT_UPSTREAM
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -28,8 +44,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="request budget (default: unlimited for the mock, 20 live)")
     parser.add_argument("--record", action="store_true", help="save the exchanges (redacted) in the report dir")
     parser.add_argument("--replay", default=None, help="rerun the checks on a recording instead of sending requests")
-    parser.add_argument("--doc-page", default=None, help="doc page whose example response is checked "
-                        "(default: the seed page when present)")
+    parser.add_argument("--doc-page", action="append", default=[], metavar="PATH",
+                        help="also check this local doc page's example response (repeatable); the doc pages "
+                             "pinned in spec/lock.json are checked by default")
+    parser.add_argument("--no-pinned-doc-pages", action="store_true",
+                        help="do not check the doc pages pinned in spec/lock.json")
+    parser.add_argument("-k", dest="select", default=None, metavar="EXPR",
+                        help="run only the suite's tests matching EXPR (pytest -k)")
+    parser.add_argument("-n", "--workers", default=None, metavar="N",
+                        help="run the suite in N processes (pytest-xdist; a number or auto)")
     parser.add_argument("--shard", default=None, metavar="I/N", help="run only shard I of N (0-based)")
     parser.add_argument("--merge-from", action="append", default=[], metavar="DIR",
                         help="merge the findings of shard report dirs instead of running (repeatable)")
@@ -70,7 +93,6 @@ def run(args: argparse.Namespace) -> int:
     from conformance import paths
     from conformance.baseline import Baseline
     from conformance.commands._common import fail_on
-    from conformance.errors import UsageError
     from conformance.report import render_json
     from conformance.suite.runner import RunOptions, run_suite, terminal_summary
 
@@ -82,17 +104,17 @@ def run(args: argparse.Namespace) -> int:
         if not value > 0:
             raise UsageError(f"{flag}: expected a positive number of seconds, found {value}")
     fail_sources = _fail_sources(args.fail_on_source)
-    doc_page = args.doc_page
-    if doc_page is None and paths.default_seed_page().is_file():
-        doc_page = str(paths.default_seed_page())
-    if doc_page is not None and not Path(doc_page).is_file():
-        raise UsageError(f"--doc-page {doc_page}: no such file")
+    pytest_args = preflight(args)
+    from conformance.suite.docpages import resolve
+
+    pages = resolve(args.doc_page, pinned=not args.no_pinned_doc_pages and not args.merge_from,
+                    mirror=args.mirror)
     options = RunOptions(
         target=args.target, mock_mode=args.mock_mode, spec=args.spec, max_examples=args.max_examples,
         report_dir=Path(args.report_dir), baseline=not (args.no_baseline or args.update_baseline),
         strict=args.strict, seed=args.seed, max_requests=args.max_requests, record=args.record,
-        replay=Path(args.replay) if args.replay else None, doc_page=doc_page, fail_on=fail_on(args),
-        fmt=args.format, mirror=args.mirror, pytest_args=tuple(args.extra), shard=args.shard,
+        replay=Path(args.replay) if args.replay else None, doc_pages=pages, fail_on=fail_on(args),
+        fmt=args.format, mirror=args.mirror, pytest_args=tuple(pytest_args), shard=args.shard,
         merge_from=tuple(Path(d) for d in args.merge_from), api_key_env=args.api_key_env, no_auth=args.no_auth,
         max_response_time=args.max_response_time, max_run_time=args.max_run_time, fail_sources=fail_sources)
     result = run_suite(options)
@@ -114,3 +136,74 @@ def run(args: argparse.Namespace) -> int:
         atomic_write(Path(args.output), body)
     sys.stdout.write(body)
     return result.exit_code
+
+
+def pytest_arguments(args: argparse.Namespace) -> list[str]:
+    """The options for the suite's pytest: -k and -n, then whatever follows `--`; anything else is refused."""
+    extra: list[str] = list(getattr(args, "extra", []))
+    unknown, passed = (extra[:extra.index("--")], extra[extra.index("--") + 1:]) if "--" in extra else (extra, [])
+    if unknown:
+        raise UsageError(f"unrecognized arguments: {' '.join(unknown)}",
+                         hint="see `conformance run --help`; pytest options go after `--` "
+                              "(e.g. `conformance run -- --maxfail 1`)")
+    out: list[str] = []
+    if args.select:
+        out += ["-k", args.select]
+    if args.workers is not None:
+        if not (args.workers == "auto" or (args.workers.isdigit() and int(args.workers) > 0)):
+            raise UsageError(f"-n/--workers: expected a positive number or auto, found {args.workers!r}")
+        out += ["-n", args.workers]
+    return out + passed
+
+
+def check_report_dir(report_dir: Path) -> None:
+    """The report directory can be created and written; otherwise a usage error that says how to fix it."""
+    if report_dir.exists() and not report_dir.is_dir():
+        raise UsageError(f"--report-dir {report_dir}: expected a directory, found a file",
+                         hint="choose another --report-dir")
+    try:
+        report_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=report_dir, prefix=".write-test-"):
+            pass
+    except OSError as exc:
+        raise UsageError(f"--report-dir {report_dir}: cannot write reports there ({exc.strerror or exc})",
+                         hint="choose a writable --report-dir (e.g. --report-dir /tmp/reports)") from None
+
+
+def check_reachable(url: str, timeout: float = REACH_TIMEOUT) -> None:
+    """Open (and close) one TCP connection to the target's host and port, within ``timeout`` seconds."""
+    parts = urlsplit(url)
+    host = parts.hostname
+    if not host or parts.scheme not in ("http", "https"):
+        return  # the key policy check reports a malformed target with its own message
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise UsageError(f"--target {url!r}: expected a valid port number") from None
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            pass
+    except OSError as exc:
+        reason = f"no answer within {timeout:g}s" if isinstance(exc, TimeoutError) else (exc.strerror or str(exc))
+        raise TargetUnreachable(f"--target {url}: expected a server accepting connections on {host}:{port}, "
+                                f"found none ({reason}); nothing was run or written",
+                                hint="check the URL and that the server is up") from None
+
+
+def preflight(args: argparse.Namespace) -> list[str]:
+    """Everything that can be checked before the suite starts; returns the pytest arguments."""
+    pytest_args = pytest_arguments(args)
+    if args.max_examples < 1:
+        raise UsageError(f"--max-examples: expected a positive number, found {args.max_examples}")
+    check_report_dir(Path(args.report_dir))
+    if not args.replay and not args.merge_from and args.target != "mock":
+        from conformance.suite.runner import LIVE_URL, RunOptions, check_key_policy, target_key
+
+        key = target_key(RunOptions(target=args.target, api_key_env=args.api_key_env, no_auth=args.no_auth))
+        if args.target == "live":
+            check_reachable(LIVE_URL)
+        else:
+            check_key_policy(args.target, None)
+            check_key_policy(args.target, key)
+            check_reachable(args.target)
+    return pytest_args

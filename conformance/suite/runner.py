@@ -24,6 +24,7 @@ from conformance.baseline import Baseline, Entry
 from conformance.errors import EXIT_BUG, EXIT_UPSTREAM, UsageError
 from conformance.findings import Finding, Level, Source, exit_code_for, sort_findings
 from conformance.report import atomic_write, counts_line, render_json, render_junit, render_markdown, render_text
+from conformance.suite.docpages import DocPages, write_findings
 from conformance.suite.exchange import scrub
 from conformance.suite.plugin import CONFIG_ENV, KEY_ENV
 
@@ -47,7 +48,7 @@ class RunOptions:
     max_requests: int | None = None
     record: bool = False
     replay: Path | None = None
-    doc_page: str | None = None
+    doc_pages: DocPages = attrs.field(factory=lambda: DocPages(why_not=("no doc page was asked for",)))
     fail_on: Level | None = Level.ERROR
     fmt: str = "text"
     mirror: str | None = None
@@ -257,7 +258,7 @@ def run_suite(options: RunOptions) -> RunResult:
                 "strict": options.strict,
                 "max_requests": options.max_requests if options.max_requests is not None
                 else DEFAULT_BUDGET.get(kind),
-                "record": options.record, "doc_page": options.doc_page, "mock_mode": options.mock_mode,
+                "record": options.record, "doc_page": None, "mock_mode": options.mock_mode,
                 "live": kind == "live", "api_key_env": options.api_key_env, "no_auth": options.no_auth,
                 "max_response_time": options.max_response_time, "max_run_time": options.max_run_time,
             }
@@ -267,8 +268,14 @@ def run_suite(options: RunOptions) -> RunResult:
             if pytest_exit == 5:
                 raise UsageError("no test of the suite matched (pytest collected nothing)",
                                  hint=f"check the pytest options given: {' '.join(options.pytest_args) or '(none)'}")
+            if pytest_exit == 4:  # pytest's own usage error: an option after `--` it does not know
+                raise UsageError(f"pytest refused the options given after `--`: {' '.join(options.pytest_args)}",
+                                 hint="see the pytest message above; no report was written")
+    if not options.merge_from:  # merged shards already carry their doc-page findings
+        write_findings(options.doc_pages, published, normalised, raw_dir)
     findings = aggregate(_collect(raw_dir))
     stopped, exercised = _state(raw_dir)
+    exercised |= options.doc_pages.names()  # the doc pages checked (outside the suite's pytest)
     if pytest_exit == PYTEST_INTERRUPTED:
         stopped = stopped or "interrupted"
     complete = (stopped is None and pytest_exit == 0 and options.spec == "published" and not options.pytest_args
@@ -320,6 +327,10 @@ def _sources(options: RunOptions) -> str:
     return ", ".join(sorted(s.value for s in options.fail_sources))
 
 
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] + "."
+
+
 def _blame_table(findings: Sequence[Finding]) -> str:
     rows: dict[tuple[str, str], int] = {}
     for f in findings:
@@ -334,6 +345,7 @@ def write_reports(report_dir: Path, findings: Sequence[Finding], new: Sequence[F
                   acknowledged: Sequence[Finding], stale: Sequence[Entry], target: str, options: RunOptions,
                   stopped: str | None = None) -> None:
     meta: dict[str, Any] = {"target": target, "spec": options.spec, "baseline": options.baseline,
+                            "doc_pages": options.doc_pages.to_json(),
                             "new": len(new), "acknowledged": len(acknowledged), "stopped": stopped,
                             "verdict": "none" if stopped == "refused" else "partial" if stopped else "complete",
                             "decided_by": sorted(s.value for s in options.fail_sources),
@@ -348,6 +360,7 @@ def write_reports(report_dir: Path, findings: Sequence[Finding], new: Sequence[F
                 f"{len(new)} new, {len(acknowledged)} acknowledged in the baseline. "
                 f"The exit code is decided by findings of source {_sources(options)}."
                 + (f" {verdict}" if verdict else ""),
+                _sentence(options.doc_pages.describe()),
                 "### Whose fault\n\n" + _blame_table(findings)]
     if stale:
         sections.append("### Baseline entries that no longer occur\n\n" + "\n".join(
@@ -360,7 +373,7 @@ def write_reports(report_dir: Path, findings: Sequence[Finding], new: Sequence[F
 
 
 def terminal_summary(result: RunResult, options: RunOptions) -> str:
-    lines = [f"conformance run against {result.target} ({options.spec} spec)"]
+    lines = [f"conformance run against {result.target} ({options.spec} spec)", options.doc_pages.describe()]
     if result.new:
         lines.append(render_text(result.new, title="NEW findings (not in the baseline):").rstrip())
     else:

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-MIRROR = REPO.parent / "shared" / "upstream"
 SPEC_REPO = "aimlapi/api-docs"
 OPENAI_DIR = "docs/api-references/text-models-llm/OpenAI"
 

@@ -21,6 +21,9 @@ GPT52 = f"{OPENAI_DIR}/gpt-5-2.json"
 BOTH = "POST /chat/completions, POST /v1/chat/completions"
 
 
+pytestmark = pytest.mark.usefixtures("full_mirror")  # the mirror's INDEX.json histories
+
+
 def history(mirror: Path, path: str, capsys: Any) -> list[dict[str, Any]]:
     rc = main(["drift", "--history", path, "--mirror", str(mirror), "--format", "json", "--fail-on", "never"])
     out = capsys.readouterr()

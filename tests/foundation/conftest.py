@@ -11,10 +11,11 @@ from types import ModuleType, SimpleNamespace
 from typing import Any
 
 import pytest
+from upstream_data import SpecDict, pinned_mirror
 
 from conformance.fetch import Fetcher, Lock
 
-from .helpers import MIRROR, REPO, SleepRecorder, make_project
+from .helpers import REPO, SleepRecorder, make_project
 
 
 @pytest.fixture(autouse=True)
@@ -38,12 +39,11 @@ def sleep() -> SleepRecorder:
 
 @pytest.fixture(scope="session")
 def _published_once() -> dict[str, Any]:
-    if not MIRROR.is_dir():
-        pytest.skip(f"the upstream mirror {MIRROR} is not there")
+    mirror = pinned_mirror()
     lock = Lock.load(REPO / "spec" / "lock.json")
-    fetched, spec = Fetcher(mirror=MIRROR).get_spec(lock.repo, lock.commit, lock.path)
+    fetched, spec = Fetcher(mirror=mirror).get_spec(lock.repo, lock.commit, lock.path)
     assert fetched.sha256 == lock.sha256, "the mirror's pinned spec does not match spec/lock.json"
-    return spec
+    return SpecDict(spec)
 
 
 @pytest.fixture
@@ -57,8 +57,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
     """One `regenerate()` for the session, in a copy of the project layout (the real generated/ is untouched)."""
     from conformance.generate import PACKAGE, regenerate
 
-    if not MIRROR.is_dir():
-        pytest.skip(f"the upstream mirror {MIRROR} is not there")
+    mirror = pinned_mirror()
     # a name that looks like generator warnings: a path in the generator's output is not a warning
     base = tmp_path_factory.mktemp("generated-error-warning-cannot")
     root = make_project(base / "project")
@@ -67,7 +66,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
             patch.delenv(name, raising=False)
         patch.setenv("CONFORMANCE_ROOT", str(root))
         patch.setenv("CONFORMANCE_CACHE", str(base / "cache"))
-        patch.setenv("SPEC_MIRROR", str(MIRROR))
+        patch.setenv("SPEC_MIRROR", str(mirror))
         result = regenerate()
     return SimpleNamespace(root=root, result=result, package=root / "generated" / PACKAGE,
                            surface=root / "spec" / "client-surface.txt")

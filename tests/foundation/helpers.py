@@ -14,14 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+from upstream_data import LazyPath, pinned_doc_page, pinned_mirror
 
 REPO = Path(__file__).resolve().parents[2]
-SHARED = REPO.parent / "shared"
-MIRROR = SHARED / "upstream"
+# found when a test first uses them: $SPEC_MIRROR, ../shared/upstream or the network (tests/upstream_data.py)
+MIRROR = LazyPath(pinned_mirror)
 DATA = Path(__file__).resolve().parent / "data"
 SPEC_REPO = "aimlapi/api-docs"
 SPEC_PATH = "docs/api-references/text-models-llm/OpenAI/gpt-5-2-openai.json"
-DOC_PAGE = MIRROR / SPEC_REPO / "main/docs/api-references/text-models-llm/openai/gpt-5.2.md"
+DOC_PAGE = LazyPath(pinned_doc_page)
 COMMIT_A = "a" * 40
 COMMIT_B = "b" * 40
 

@@ -140,7 +140,8 @@ def test_connection_refused_exits_3_and_changes_nothing(state: SimpleNamespace, 
     code = main(COMMANDS[command])
     err = _assert_clean_failure(capsys, code, "found a connection failure ([Errno 111] Connection refused) "
                                               "after 4 attempt(s)")
-    assert "  hint: retry later or use --mirror/SPEC_MIRROR offline" in err
+    assert ("  hint: retry later, or work offline with --mirror DIR or SPEC_MIRROR=DIR, a mirror laid out as "
+            "DIR/{repo}/{ref}/{path}") in err
     assert sleep.calls == [0.5, 1.0, 2.0]
     assert _files(state) == before
 

@@ -95,7 +95,8 @@ def test_from_env_reads_spec_mirror_and_the_argument_wins(fake_mirror: Path, tmp
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     other = tmp_path / "other"
     other.mkdir()
-    assert Fetcher.from_env().mirror is None
+    monkeypatch.setenv("CONFORMANCE_ROOT", str(tmp_path / "project"))
+    assert Fetcher.from_env().mirror is None  # nothing beside the project: the network
     monkeypatch.setenv("SPEC_MIRROR", str(other))
     assert Fetcher.from_env().mirror == other
     assert Fetcher.from_env(mirror=fake_mirror).mirror == fake_mirror
@@ -107,7 +108,9 @@ def test_from_env_rejects_a_mirror_that_is_not_a_directory(tmp_path: Path) -> No
     with pytest.raises(InputError) as caught:
         Fetcher.from_env(mirror=tmp_path / "absent")
     assert caught.value.message == (f"mirror {tmp_path / 'absent'}: expected a directory laid out as "
-                                    "<repo>/<ref>/<path>, found nothing there")
+                                    "<repo>/<ref>/<path>, i.e. DIR/{repo}/{ref}/{path} (e.g. "
+                                    "DIR/aimlapi/api-docs/main/docs/...), plus DIR/{repo}/INDEX.json for histories, "
+                                    "found nothing there")
     assert caught.value.exit_code == 2
 
 
@@ -196,3 +199,16 @@ def test_real_mirror_serves_the_pinned_spec(mirror: Path, project: Path, capsys:
                                                                                  lock.size, True)
     assert sha256(Path(info["cached"]).read_bytes()) == lock.sha256
     assert snapshot(project) == before
+
+
+def test_the_mirror_beside_the_project_is_the_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commands typed as the README shows them read ../shared/upstream when it is there, as `make` does."""
+    beside = tmp_path / "shared" / "upstream"
+    beside.mkdir(parents=True)
+    monkeypatch.setenv("CONFORMANCE_ROOT", str(tmp_path / "project"))
+    assert Fetcher.from_env().mirror == beside
+    monkeypatch.setenv("SPEC_BASE_URL", "http://127.0.0.1:9")  # an explicit source wins over the default
+    assert Fetcher.from_env().mirror is None
+    monkeypatch.delenv("SPEC_BASE_URL")
+    monkeypatch.setenv("SPEC_MIRROR", "")  # set but empty: no mirror
+    assert Fetcher.from_env().mirror is None

@@ -6,18 +6,16 @@ import os
 from collections.abc import Iterator
 
 import pytest
+from upstream_data import pinned_mirror
 
 from conformance.mock.server import MockServer
 
-from .helpers import MIRROR, Schemas
+from .helpers import Schemas
 
 
 def mirror() -> str:
-    """Where the pinned spec is read from: $SPEC_MIRROR, else the mirror beside the clone."""
-    chosen = os.environ.get("SPEC_MIRROR") or (str(MIRROR) if MIRROR.is_dir() else "")
-    if not chosen:
-        pytest.skip(f"the upstream mirror {MIRROR} is not there (CI provides it beside the clone)")
-    return chosen
+    """Where the pinned spec is read from: $SPEC_MIRROR, ../shared/upstream, or fetched (tests/upstream_data.py)."""
+    return str(pinned_mirror())
 
 
 def server_env() -> dict[str, str]:

@@ -11,11 +11,12 @@ import os
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from upstream_data import pinned_mirror, seed_page
 
 from conformance.mock.modes import list_modes
 
@@ -42,7 +43,7 @@ SPEC_ONLY: dict[str, tuple[str, str]] = {
 
 def run(args: list[str], report_dir: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, **(env or {})}
-    full_env.setdefault("SPEC_MIRROR", str(ROOT.parent / "shared" / "upstream"))
+    full_env.setdefault("SPEC_MIRROR", str(pinned_mirror()))
     return subprocess.run([sys.executable, "-m", "conformance", "run", "--max-examples", "2",
                            "--report-dir", str(report_dir), *args],
                           cwd=ROOT, capture_output=True, text=True, env=full_env, timeout=600)
@@ -52,16 +53,23 @@ def new_findings(result: subprocess.CompletedProcess[str]) -> list[dict[str, Any
     return list(json.loads(result.stdout)["findings"])
 
 
-@pytest.fixture(scope="module")
-def mode_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, subprocess.CompletedProcess[str]]:
-    modes = ["conformant", *EXPECTED, *SPEC_ONLY]
-    base = tmp_path_factory.mktemp("modes")
+_MODE_RUNS: dict[str, subprocess.CompletedProcess[str]] = {}
 
-    def one(mode: str) -> tuple[str, subprocess.CompletedProcess[str]]:
-        return mode, run(["--mock-mode", mode, "--strict", "--format", "json"], base / mode)
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        return dict(pool.map(one, modes))
+@pytest.fixture
+def mode_run(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], subprocess.CompletedProcess[str]]:
+    """One whole run per mock mode, made by the first test that needs it (each test stays short, and xdist
+    spreads the modes over its workers), kept for the other tests of the same mode."""
+
+    def get(mode: str) -> subprocess.CompletedProcess[str]:
+        if mode == "documented":
+            seed_page()  # the mock's documented mode replays the seed page's example
+        if mode not in _MODE_RUNS:
+            report_dir = tmp_path_factory.mktemp(f"mode-{mode}")
+            _MODE_RUNS[mode] = run(["--mock-mode", mode, "--strict", "--format", "json"], report_dir)
+        return _MODE_RUNS[mode]
+
+    return get
 
 
 def test_every_drift_mode_has_an_expectation() -> None:
@@ -70,16 +78,16 @@ def test_every_drift_mode_has_an_expectation() -> None:
     assert drift <= known, f"drift modes without an expected finding: {sorted(drift - known)}"
 
 
-def test_conformant_mode_passes(mode_runs: dict[str, subprocess.CompletedProcess[str]]) -> None:
-    result = mode_runs["conformant"]
+def test_conformant_mode_passes(mode_run: Callable[[str], subprocess.CompletedProcess[str]]) -> None:
+    result = mode_run("conformant")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert new_findings(result) == []
 
 
 @pytest.mark.parametrize("mode", sorted(EXPECTED))
-def test_drift_mode_is_caught(mode: str, mode_runs: dict[str, subprocess.CompletedProcess[str]],
+def test_drift_mode_is_caught(mode: str, mode_run: Callable[[str], subprocess.CompletedProcess[str]],
                               drift_table: list[tuple[str, str, str, str]]) -> None:
-    result = mode_runs[mode]
+    result = mode_run(mode)
     rule_id, pointer = EXPECTED[mode]
     findings = new_findings(result) if result.stdout.strip().startswith("{") else []
     caught = any(f["rule_id"] == rule_id and f["pointer"] == pointer and "[stream]" not in f["location"]
@@ -92,9 +100,9 @@ def test_drift_mode_is_caught(mode: str, mode_runs: dict[str, subprocess.Complet
 
 @pytest.mark.parametrize("mode", sorted(SPEC_ONLY))
 def test_a_mode_that_breaks_only_the_published_spec_blames_the_spec(
-        mode: str, mode_runs: dict[str, subprocess.CompletedProcess[str]],
+        mode: str, mode_run: Callable[[str], subprocess.CompletedProcess[str]],
         drift_table: list[tuple[str, str, str, str]]) -> None:
-    result = mode_runs[mode]
+    result = mode_run(mode)
     rule_id, pointer = SPEC_ONLY[mode]
     findings = new_findings(result)
     caught = [f for f in findings if f["rule_id"] == rule_id and f["pointer"] == pointer]
@@ -104,8 +112,8 @@ def test_a_mode_that_breaks_only_the_published_spec_blames_the_spec(
     assert result.returncode == 0, result.stdout[-3000:]
 
 
-def test_documented_mode_names_the_image_shape(mode_runs: dict[str, subprocess.CompletedProcess[str]]) -> None:
-    findings = new_findings(mode_runs["documented"])
+def test_documented_mode_names_the_image_shape(mode_run: Callable[[str], subprocess.CompletedProcess[str]]) -> None:
+    findings = new_findings(mode_run("documented"))
     got = {(f["rule_id"], f["pointer"]) for f in findings if "[stream]" not in f["location"]}
     assert {("resp-schema-violation", "/object"), ("resp-schema-violation", "/choices"),
             ("resp-undocumented-field", "/data")} <= got
@@ -124,6 +132,9 @@ def test_reports_are_written(tmp_path: Path) -> None:
     summary = (tmp_path / "summary.md").read_text()
     assert summary.startswith("## Conformance: new findings") and "Whose fault" in summary
     assert "NEW findings" in result.stdout
+    assert "doc pages checked: gpt-5.2.md (pinned aimlapi/api-docs@" in result.stdout
+    assert "Doc pages checked: gpt-5.2.md (pinned aimlapi/api-docs@" in summary
+    assert [p["path"].endswith("gpt-5.2.md") for p in data["meta"]["doc_pages"]] == [True]
 
 
 def test_a_partial_run_never_calls_baseline_entries_stale(tmp_path: Path) -> None:
@@ -154,11 +165,17 @@ def test_key_is_never_written_anywhere(tmp_path: Path) -> None:
     ("live", {"AIMLAPI_KEY": ""}, "AIMLAPI_KEY"),
     ("ftp://127.0.0.1", {}, "expected an http(s) URL"),
 ])
-def test_target_policy(tmp_path: Path, target: str, env: dict[str, str], message: str) -> None:
-    result = run(["--target", target], tmp_path, env=env)
-    assert result.returncode == 2
-    assert message in result.stderr and "Traceback" not in result.stderr
-    assert CANARY not in result.stderr
+def test_target_policy(tmp_path: Path, target: str, env: dict[str, str], message: str,
+                       monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from conformance.cli import main
+
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert main(["run", "--target", target, "--report-dir", str(tmp_path / "reports")]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert CANARY not in err
+    assert not (tmp_path / "reports" / "findings.json").exists()
 
 
 def test_record_then_replay_offline(tmp_path: Path) -> None:

@@ -1,0 +1,90 @@
+"""How property tests behave here: a failure prints its example compactly, CI runs are derandomised and write no
+example database, and the nightly profile explores more."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from upstream_data import SpecDict
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_a_failing_property_prints_its_example() -> None:
+    import schemathesis  # noqa: F401  (it swaps hypothesis' printer when imported; the conftest undoes that)
+
+    spec = SpecDict({"openapi": "3.0.3", "info": {"title": "big"}, "paths": {f"/p{i}": {} for i in range(5000)}})
+
+    @settings(max_examples=20, database=None, derandomize=True)
+    @given(count=st.integers(0, 100), label=st.sampled_from(["a", "b"]))
+    def prop(count: int, label: str) -> None:
+        assert len(spec["paths"]) > 0
+        assert count < 3
+
+    with pytest.raises(AssertionError) as caught:
+        prop()
+    notes = "\n".join(getattr(caught.value, "__notes__", []))
+    assert "count=3," in notes and "label='a'," in notes, notes
+    assert len(notes) < 500, notes
+
+
+def test_a_spec_fixture_has_a_one_line_repr() -> None:
+    spec = SpecDict({"info": {"title": "GPT-5.2"}, "paths": {"/a": {}, "/b": {}}})
+    assert repr(spec) == "<spec 'GPT-5.2': 2 paths>"
+    import copy
+
+    assert type(copy.deepcopy(spec)) is SpecDict and copy.deepcopy(spec) == spec
+
+
+def test_the_default_profile_is_derandomised_without_a_database() -> None:
+    if os.environ.get("HYPOTHESIS_PROFILE", "ci") != "ci":
+        pytest.skip("checks the default (ci) profile")
+    current = settings.default
+    assert current.derandomize is True
+    assert current.database is None
+
+
+@pytest.mark.slow
+def test_no_example_database_is_written(tmp_path: Path) -> None:
+    """A ci-profile run stores no example in .hypothesis/ (hypothesis may still cache the code's constants there),
+    so the next run in the same checkout cannot replay anything."""
+    test = tmp_path / "test_prop.py"
+    test.write_text("from hypothesis import given, strategies as st\n\n"
+                    "@given(st.integers())\ndef test_p(x):\n    assert x == x\n")
+    env = {**os.environ, "HYPOTHESIS_PROFILE": "ci"}
+    conftest = (ROOT / "tests" / "conftest.py").read_text()
+    (tmp_path / "conftest.py").write_text(conftest)
+    (tmp_path / "upstream_data.py").write_text((ROOT / "tests" / "upstream_data.py").read_text())
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(test)],
+                            cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert not (tmp_path / ".hypothesis" / "examples").exists()
+
+
+@pytest.mark.slow
+def test_the_nightly_profile_runs_more_examples_with_random_seeds(tmp_path: Path) -> None:
+    """The same test file: 3 examples by default, 30 under HYPOTHESIS_PROFILE=nightly, selected by `-m property`."""
+    (tmp_path / "conftest.py").write_text((ROOT / "tests" / "conftest.py").read_text())
+    (tmp_path / "upstream_data.py").write_text((ROOT / "tests" / "upstream_data.py").read_text())
+    (tmp_path / "pytest.ini").write_text("[pytest]\nmarkers =\n    property: hypothesis\n    slow: slow\n")
+    count = tmp_path / "count.txt"
+    (tmp_path / "test_prop.py").write_text(
+        "from hypothesis import given, settings, strategies as st\n\n"
+        "@settings(max_examples=3)\n@given(st.integers())\ndef test_p(x):\n"
+        f"    with open({str(count)!r}, 'a') as f:\n        f.write('.')\n\n"
+        "def test_plain():\n    pass\n")
+    for profile, least in (("ci", 1), ("nightly", 10)):
+        count.write_text("")
+        result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "property",
+                                 "test_prop.py"], cwd=tmp_path, env={**os.environ, "HYPOTHESIS_PROFILE": profile},
+                                capture_output=True, text=True, check=False)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "1 passed, 1 deselected" in result.stdout
+        runs = len(count.read_text())
+        assert runs >= least and (profile == "nightly" or runs <= 3), (profile, runs)

@@ -52,9 +52,11 @@ def _normalised() -> dict[str, Any]:
     if cached.is_file():
         data: dict[str, Any] = json.loads(cached.read_text(encoding="utf-8"))
         return data
+    from upstream_data import pinned_mirror
+
     from conformance.pipeline import load_spec
 
-    mirror = os.environ.get("SPEC_MIRROR") or str(paths.project_root().parent / "shared" / "upstream")
+    mirror = str(pinned_mirror())
     return dict(load_spec("normalised", mirror=mirror))
 
 

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from upstream_data import pinned_mirror
 
 from .targets import serve
 
@@ -22,7 +23,7 @@ KEY = "sk-target-test-4c1d9e2f7a0b3c5d"
 
 def run(args: list[str], report_dir: Path, env: dict[str, str | None]) -> subprocess.CompletedProcess[str]:
     full_env = {k: v for k, v in os.environ.items() if k not in ("AIMLAPI_KEY", "GATEWAY_KEY")}
-    full_env.setdefault("SPEC_MIRROR", str(ROOT.parent / "shared" / "upstream"))
+    full_env.setdefault("SPEC_MIRROR", str(pinned_mirror()))
     for name, value in env.items():
         if value is None:
             full_env.pop(name, None)
@@ -132,7 +133,7 @@ def test_an_interrupted_run_still_writes_its_report(tmp_path: Path) -> None:
     import time
 
     env = {k: v for k, v in os.environ.items() if k != "AIMLAPI_KEY"}
-    env.setdefault("SPEC_MIRROR", str(ROOT.parent / "shared" / "upstream"))
+    env.setdefault("SPEC_MIRROR", str(pinned_mirror()))
     env["AIMLAPI_KEY"] = KEY
     with serve("stall:30") as target:
         process = subprocess.Popen([sys.executable, "-m", "conformance", "run", "--target", target.base_url,

@@ -65,8 +65,9 @@ def _closed_port() -> int:
     return port
 
 
-def test_an_unreachable_target_exits_3_before_anything_runs(reports: Path,
-                                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_unreachable_target_exits_3_before_anything_runs(reports: Path, capsys: pytest.CaptureFixture[str],
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AIMLAPI_KEY", "sk-test-preflight")  # plain http with a key: loopback only, as here
     target = f"http://127.0.0.1:{_closed_port()}"
     started = time.monotonic()
     assert main(["run", "--target", target, "--report-dir", str(reports)]) == 3

@@ -18,7 +18,8 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]
 
 
 @pytest.mark.parametrize(("name", "text"), [("c.yaml", samples.vcr_yaml("gzip", defect=True)),
-                                            ("t.har", samples.har(defect=True))])
+                                            ("t.har", samples.har(defect=True))],
+                         ids=["vcr-gzip", "har"])  # the gzip bytes carry a time: ids must not (xdist)
 def test_a_defect_in_a_recording_is_reported_with_run_reports_and_exit_1(
         spec_env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, text: str) -> None:
     recording = tmp_path / name

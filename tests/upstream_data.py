@@ -87,6 +87,18 @@ def _network_root() -> Path | None:
     return NETWORK_CACHE
 
 
+@functools.cache
+def network_reachable() -> bool:
+    """Whether raw.githubusercontent.com accepts a connection (a few seconds at most, once per process)."""
+    import socket
+
+    try:
+        with socket.create_connection(("raw.githubusercontent.com", 443), timeout=3.0):
+            return True
+    except OSError:
+        return False
+
+
 def pinned_root() -> Path | None:
     return configured_mirror() or _network_root()
 

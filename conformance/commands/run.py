@@ -199,11 +199,12 @@ def preflight(args: argparse.Namespace) -> list[str]:
     if not args.replay and not args.merge_from and args.target != "mock":
         from conformance.suite.runner import LIVE_URL, RunOptions, check_key_policy, target_key
 
+        if args.target != "live":
+            check_key_policy(args.target, None)  # an http(s) URL, before anything about its key
         key = target_key(RunOptions(target=args.target, api_key_env=args.api_key_env, no_auth=args.no_auth))
         if args.target == "live":
             check_reachable(LIVE_URL)
         else:
-            check_key_policy(args.target, None)
             check_key_policy(args.target, key)
             check_reachable(args.target)
     return pytest_args

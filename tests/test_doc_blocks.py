@@ -12,7 +12,8 @@ Which blocks run (found generically, so a new page in docs/ is covered without t
 * every other block (``text``, ``json``, ``markdown``, unlabeled) is output or data, not code.
 
 A block that must not run (it needs a live key, runs ``make`` itself...) says so on its first line, visibly:
-``# (not run by the tests: <why>)``. That convention is for the few blocks that cannot run; a test keeps it rare.
+``# (not run by the tests: <why>)``. That convention is for the few blocks that cannot run; a test keeps it
+to at most a third of the blocks.
 """
 
 from __future__ import annotations
@@ -147,7 +148,7 @@ def test_the_block_runs_as_written(block: Block, scratch: Path, mock_url: str) -
         cmd = [sys.executable, str(script)]
     else:
         cmd = ["bash", "-c", _shell_script(block, _free_port())]
-    result = subprocess.run(cmd, cwd=scratch, env=env, capture_output=True, text=True, timeout=300, check=False)
+    result = subprocess.run(cmd, cwd=scratch, env=env, capture_output=True, text=True, timeout=120, check=False)
     output = result.stdout[-3000:] + result.stderr[-3000:]
     assert result.returncode == 0, f"{block.id} ({block.lang}) exited {result.returncode}:\n{output}"
     assert "Traceback" not in result.stderr and "internal error" not in result.stderr, output
@@ -161,7 +162,7 @@ def test_blocks_are_found_in_every_page() -> None:
 
 def test_the_not_run_convention_is_used_sparingly() -> None:
     skipped = [b for b in RUNNABLE_BLOCKS if b.not_run]
-    assert len(skipped) * 4 <= len(RUNNABLE_BLOCKS), [b.id for b in skipped]
+    assert len(skipped) * 3 <= len(RUNNABLE_BLOCKS), [b.id for b in skipped]  # at most a third
     for block in RUNNABLE_BLOCKS:  # a marker anywhere but the first line would be a silent skip: not allowed
         later = [line for line in block.code.splitlines()[1:] if "not run by the tests" in line]
         assert not later, block.id

@@ -107,8 +107,7 @@ def run(args: argparse.Namespace) -> int:
     pytest_args = preflight(args)
     from conformance.suite.docpages import resolve
 
-    pages = resolve(args.doc_page, pinned=not args.no_pinned_doc_pages and not args.merge_from,
-                    mirror=args.mirror)
+    pages = resolve(args.doc_page, pinned=not args.no_pinned_doc_pages, mirror=args.mirror)
     options = RunOptions(
         target=args.target, mock_mode=args.mock_mode, spec=args.spec, max_examples=args.max_examples,
         report_dir=Path(args.report_dir), baseline=not (args.no_baseline or args.update_baseline),

@@ -88,11 +88,10 @@ def findings(pages: DocPages, published: dict[str, Any], normalised: dict[str, A
     return out
 
 
-def write_findings(pages: DocPages, published_path: Path, normalised_path: Path, raw_dir: Path) -> None:
-    """The pages' findings as one more raw findings file, collected with the suite's."""
+def load_findings(pages: DocPages, published_path: Path, normalised_path: Path) -> list[Finding]:
+    """The pages' findings, checked against the run's specs (kept out of raw/, which holds recordings)."""
     if not pages.pages:
-        return
+        return []
     published = json.loads(published_path.read_text())
     normalised = json.loads(normalised_path.read_text())
-    lines = [json.dumps(f.to_dict()) for f in findings(pages, published, normalised)]
-    (raw_dir / "findings-docpages.jsonl").write_text("".join(line + "\n" for line in lines))
+    return findings(pages, published, normalised)

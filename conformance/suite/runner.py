@@ -24,7 +24,7 @@ from conformance.baseline import Baseline, Entry
 from conformance.errors import EXIT_BUG, EXIT_UPSTREAM, UsageError
 from conformance.findings import Finding, Level, Source, exit_code_for, sort_findings
 from conformance.report import atomic_write, counts_line, render_json, render_junit, render_markdown, render_text
-from conformance.suite.docpages import DocPages, write_findings
+from conformance.suite.docpages import DocPages, load_findings
 from conformance.suite.exchange import scrub
 from conformance.suite.plugin import CONFIG_ENV, KEY_ENV
 
@@ -271,9 +271,7 @@ def run_suite(options: RunOptions) -> RunResult:
             if pytest_exit == 4:  # pytest's own usage error: an option after `--` it does not know
                 raise UsageError(f"pytest refused the options given after `--`: {' '.join(options.pytest_args)}",
                                  hint="see the pytest message above; no report was written")
-    if not options.merge_from:  # merged shards already carry their doc-page findings
-        write_findings(options.doc_pages, published, normalised, raw_dir)
-    findings = aggregate(_collect(raw_dir))
+    findings = aggregate([*_collect(raw_dir), *load_findings(options.doc_pages, published, normalised)])
     stopped, exercised = _state(raw_dir)
     exercised |= options.doc_pages.names()  # the doc pages checked (outside the suite's pytest)
     if pytest_exit == PYTEST_INTERRUPTED:

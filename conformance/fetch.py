@@ -171,14 +171,15 @@ class Fetcher:
     @classmethod
     def from_env(cls, mirror: str | Path | None = None, **kwargs: Any) -> Fetcher:
         """``--mirror``, else ``$SPEC_MIRROR`` (set but empty: no mirror), else the mirror beside the project
-        (``../shared/upstream``, as the Makefile uses) when it exists and no ``$SPEC_BASE_URL`` is set, else the
-        network (``$SPEC_BASE_URL`` or the raw GitHub URL)."""
+        (``../shared/upstream``, as the Makefile uses) when it exists and no network source is named
+        (``$SPEC_BASE_URL``, ``$GITHUB_API_URL``), else the network (``$SPEC_BASE_URL`` or the raw GitHub URL)."""
         base = os.environ.get("SPEC_BASE_URL") or RAW_BASE
         if mirror is not None:
             chosen: str | Path | None = mirror
         elif "SPEC_MIRROR" in os.environ:
             chosen = os.environ["SPEC_MIRROR"] or None
-        elif not os.environ.get("SPEC_BASE_URL") and paths.default_mirror().is_dir():
+        elif not (os.environ.get("SPEC_BASE_URL") or os.environ.get("GITHUB_API_URL")) \
+                and paths.default_mirror().is_dir():
             chosen = paths.default_mirror()
         else:
             chosen = None

@@ -210,5 +210,8 @@ def test_the_mirror_beside_the_project_is_the_default(tmp_path: Path, monkeypatc
     monkeypatch.setenv("SPEC_BASE_URL", "http://127.0.0.1:9")  # an explicit source wins over the default
     assert Fetcher.from_env().mirror is None
     monkeypatch.delenv("SPEC_BASE_URL")
+    monkeypatch.setenv("GITHUB_API_URL", "http://127.0.0.1:9")
+    assert Fetcher.from_env().mirror is None
+    monkeypatch.delenv("GITHUB_API_URL")
     monkeypatch.setenv("SPEC_MIRROR", "")  # set but empty: no mirror
     assert Fetcher.from_env().mirror is None

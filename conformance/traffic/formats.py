@@ -32,6 +32,7 @@ from conformance.traffic.model import Recorded, json_bytes, parse_body_text
 MAX_FILE_BYTES = 256 * 1024 * 1024  # a whole-file format (YAML, HAR) larger than this is refused
 MAX_LINE_BYTES = 64 * 1024 * 1024  # one JSON Lines exchange
 SUFFIXES = (".yaml", ".yml", ".json", ".har", ".jsonl", ".ndjson")
+NOT_RECORDINGS = ("findings-", "state-", ".suite-config", "findings.json")
 EXPECTED = ("a VCR cassette (YAML or JSON with `interactions`), a HAR 1.2 file (JSON with `log.entries`) or "
             "JSON Lines of exchanges (`conformance run --record`, or {\"request\", \"response\"} per line)")
 
@@ -46,7 +47,9 @@ def expand(paths: list[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
+            # a run's report folder also holds its findings and state: not recordings
+            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES
+                           and not p.name.startswith(NOT_RECORDINGS))
             if not found:
                 raise InputError(f"{path}: expected recordings ({', '.join(SUFFIXES)}) in this folder, found none")
             files += found

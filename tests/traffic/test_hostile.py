@@ -55,3 +55,14 @@ def test_an_endless_line_is_refused(tmp_path: Path, capsys: pytest.CaptureFixtur
     long.write_bytes(b'{"request": "' + b"x" * 10_000)
     code, err = _traffic(long, capsys, tmp_path)
     assert code == 2 and "lines of at most 1024 bytes" in err
+
+
+def test_a_run_report_folder_is_read_as_its_recorded_exchanges(tmp_path: Path) -> None:
+    from conformance.traffic.formats import expand
+
+    raw = tmp_path / "reports" / "raw"
+    raw.mkdir(parents=True)
+    for name in ("findings-main.jsonl", "state-main.json", "exchanges-main.jsonl"):
+        (raw / name).write_text("{}\n")
+    (tmp_path / "reports" / "findings.json").write_text("{}")
+    assert [p.name for p in expand([tmp_path / "reports"])] == ["exchanges-main.jsonl"]

@@ -220,13 +220,6 @@ def _fields(ex: Exchange) -> dict[str, Any]:
             "response_body": ex.response_body}
 
 
-def test_a_target_with_a_path_prefix_keeps_its_schema_checks(ctx: CheckContext) -> None:
-    ctx.target_base = "/gateway"
-    drifted = Exchange.build(**{**_fields(exchange(completion(created="yesterday"))),
-                                "url": "http://127.0.0.1:9/gateway/v1/chat/completions"})
-    assert ("resp-schema-violation", "/created") in server_errors(check_exchange(drifted, ctx))
-
-
 # -- constraints and secrets ----------------------------------------------------------------------------------------
 def test_documented_request_constraints() -> None:
     assert broken_constraint({"tools": [], "tool_choice": {"type": "function", "function": {"name": "x"}}}) == \
@@ -259,45 +252,3 @@ def test_only_a_complete_run_that_reached_an_entry_calls_it_stale() -> None:
     reached = {"POST /v1/chat/completions", "gpt-5.2.md"}  # a server that never streams
     assert judge_stale([stream, plain, page], True, reached) == [plain, page]
     assert judge_stale([stream, plain, page], False, reached | {stream.location}) == []
-
-
-def test_a_requested_json_schema_is_never_fetched(ctx: CheckContext) -> None:
-    import http.server
-    import threading
-
-    hits: list[str] = []
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            hits.append(self.path)
-            self.send_response(200)
-            self.end_headers()
-            self.wfile.write(b'{"type": "integer"}')
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/schema.json"
-        request = {"model": "m", "messages": [], "response_format": {"type": "json_schema", "json_schema": {
-            "name": "a", "schema": {"type": "object", "properties": {"x": {"$ref": url}}}}}}
-        body = completion(choices=[{"index": 0, "message": {"role": "assistant", "content": '{"x": "a"}'},
-                                    "finish_reason": "stop"}])
-        check_exchange(exchange(body, request=request), ctx)
-    finally:
-        server.shutdown()
-        server.server_close()
-    assert hits == []
-
-
-def test_a_hostile_answer_nested_too_deep_is_a_finding_not_a_crash(ctx: CheckContext) -> None:
-    for depth in (1_000, 100_000):
-        raw = ("[" * depth + "]" * depth).encode()
-        findings = check_exchange(exchange(None, raw=raw), ctx)
-        assert [(f.rule_id, f.source) for f in findings] == [("resp-body-not-json", Source.SERVER)]
-        assert "nested" in findings[0].message
-        stream = exchange(None, raw=b"data: " + raw + b"\n\ndata: [DONE]\n\n", content_type="text/event-stream",
-                          request={"model": "m", "messages": [], "stream": True})
-        assert ("resp-stream-chunk-shape", "/events/0") in {(f.rule_id, f.pointer) for f in check_exchange(stream, ctx)}

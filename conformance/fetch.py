@@ -205,14 +205,22 @@ class Fetcher:
     def _from_mirror(self, repo: str, ref: str, path: str) -> Fetched:
         assert self.mirror is not None
         target = self.mirror / repo / ref / path
+        if target.exists() and not target.is_file():
+            raise FetchError(f"mirror: expected {repo}/{ref}/{path} under {self.mirror} to be a regular file, found "
+                             "a special file or a folder")
         if not target.is_file():
             raise FetchError(f"mirror: expected {repo}/{ref}/{path} under {self.mirror}, found no such file",
                              hint=f"check the ref (main or a full commit sha) and the path's case; "
                                   f"SPEC_MIRROR must be laid out as {MIRROR_LAYOUT}")
-        size = target.stat().st_size
-        if size > self.max_bytes:
-            raise FetchError(f"{target}: expected at most {self.max_bytes} bytes, found {size}")
-        return Fetched(repo, ref, path, ref if SHA_RE.match(ref) else None, target.read_bytes(), str(target))
+        from conformance.safeload import UnsafeInput, read_regular_file
+
+        try:  # a regular file only, its size counted while reading
+            content = read_regular_file(target, self.max_bytes)
+        except UnsafeInput as exc:
+            raise FetchError(f"{target}: {exc}") from None
+        except OSError as exc:
+            raise FetchError(f"{target}: cannot read the mirror's file ({exc.strerror or exc})") from None
+        return Fetched(repo, ref, path, ref if SHA_RE.match(ref) else None, content, str(target))
 
     def _http_get(self, url: str, accept: str = "*/*") -> bytes:
         client = self.client or httpx.Client(timeout=self.timeout, follow_redirects=False)

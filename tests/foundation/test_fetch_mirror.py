@@ -70,7 +70,7 @@ def test_mirror_oversized_file(fake_mirror: Path) -> None:
     with pytest.raises(FetchError) as caught:
         Fetcher(mirror=fake_mirror, max_bytes=10).get(SPEC_REPO, "main", SPEC_PATH)
     assert caught.value.message == (f"{fake_mirror / SPEC_REPO / 'main' / SPEC_PATH}: expected at most 10 bytes, "
-                                    f"found {len(NEW)}")
+                                    f"found {len(NEW)} bytes")
 
 
 def test_mirror_versions_come_from_its_index(fake_mirror: Path) -> None:
@@ -215,3 +215,17 @@ def test_the_mirror_beside_the_project_is_the_default(tmp_path: Path, monkeypatc
     monkeypatch.delenv("GITHUB_API_URL")
     monkeypatch.setenv("SPEC_MIRROR", "")  # set but empty: no mirror
     assert Fetcher.from_env().mirror is None
+
+
+def test_a_special_file_in_the_mirror_is_refused_at_once(tmp_path: Path) -> None:
+    import os
+
+    from conformance.errors import FetchError
+    from conformance.fetch import Fetcher
+
+    folder = tmp_path / "mirror" / "owner" / "repo" / "main"
+    folder.mkdir(parents=True)
+    os.mkfifo(folder / "spec.json")  # a named pipe with no writer would block a plain read forever
+    with pytest.raises(FetchError) as caught:
+        Fetcher(mirror=tmp_path / "mirror")._from_mirror("owner/repo", "main", "spec.json")
+    assert "a special file" in caught.value.message

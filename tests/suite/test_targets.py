@@ -136,9 +136,12 @@ def test_an_interrupted_run_still_writes_its_report(tmp_path: Path) -> None:
     env.setdefault("SPEC_MIRROR", str(pinned_mirror()))
     env["AIMLAPI_KEY"] = KEY
     with serve("stall:30") as target:
+        # a shell without job control starts background jobs with SIGINT ignored, and Python keeps it so:
+        # give the run the default disposition, as a terminal would
         process = subprocess.Popen([sys.executable, "-m", "conformance", "run", "--target", target.base_url,
                                     "--max-examples", "1", "--report-dir", str(tmp_path / "r")],
-                                   cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                   cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                   preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         deadline = time.monotonic() + 120
         while len(target.received) < 3 and time.monotonic() < deadline and process.poll() is None:
             time.sleep(0.1)  # wait until requests flow (the third one stalls)

@@ -15,8 +15,17 @@ from pathlib import Path
 from types import TracebackType
 
 from conformance import paths
+from tests.upstream_data import configured_mirror, pinned_mirror
 
-MIRROR = paths.project_root().parent / "shared" / "upstream"
+# the pinned spec comes from $SPEC_MIRROR, ../shared/upstream, or the network (cached): tests/upstream_data.py
+MIRROR = configured_mirror() or paths.project_root().parent / "shared" / "upstream"
+
+
+def mirror_or_skip() -> Path:
+    """A mirror-shaped folder holding the pinned spec (fetched into .cache when only the network has it)."""
+    global MIRROR
+    MIRROR = pinned_mirror()
+    return MIRROR
 KEY = "sk-proxy-test-NEVER-WRITTEN-0123456789"
 _LISTENING = re.compile(r"^listening on (http://[^\s]+)$", re.M)
 

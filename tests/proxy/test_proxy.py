@@ -17,7 +17,8 @@ import pytest
 
 from conformance.mock.auth import DEFAULT_API_KEY as MOCK_KEY
 from conformance.mock.server import MockServer
-from tests.proxy.helpers import KEY, MIRROR, Proxy, ScriptedUpstream, chunk, files_text, read_request, sse_head
+from tests.proxy import helpers
+from tests.proxy.helpers import KEY, Proxy, ScriptedUpstream, chunk, files_text, mirror_or_skip, read_request, sse_head
 
 pytestmark = pytest.mark.slow
 MESSAGES: list[Any] = [{"role": "user", "content": "Hello"}]
@@ -25,8 +26,7 @@ MESSAGES: list[Any] = [{"role": "user", "content": "Hello"}]
 
 @pytest.fixture(scope="module", autouse=True)
 def _mirror() -> None:
-    if not (MIRROR / "aimlapi" / "api-docs").is_dir():
-        pytest.skip(f"the upstream mirror {MIRROR} is not there (CI provides it beside the clone)")
+    mirror_or_skip()
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +34,7 @@ def mock() -> Iterator[MockServer]:
     """The mock as the upstream; it accepts the clients' key, handed over in an environment variable."""
     import os
 
-    env = dict(os.environ, SPEC_MIRROR=str(MIRROR), PROXY_TEST_KEY=KEY)
+    env = dict(os.environ, SPEC_MIRROR=str(helpers.MIRROR), PROXY_TEST_KEY=KEY)
     with MockServer(spec="normalised", env=env, extra_args=["--api-key-env", "PROXY_TEST_KEY"]) as server:
         yield server
 
@@ -113,7 +113,7 @@ def test_the_recording_is_read_by_conformance_traffic(session: dict[str, Any], t
 def _env() -> dict[str, str]:
     import os
 
-    return dict(os.environ, SPEC_MIRROR=str(MIRROR))
+    return dict(os.environ, SPEC_MIRROR=str(helpers.MIRROR))
 
 
 # -- forwarding ----------------------------------------------------------------------------------------------
@@ -226,7 +226,7 @@ def test_mock_with_two_workers_answers_and_stops_cleanly() -> None:
     import os
 
     with MockServer(spec="normalised", extra_args=["--workers", "2", "--quiet"],
-                    env=dict(os.environ, SPEC_MIRROR=str(MIRROR))) as server:
+                    env=dict(os.environ, SPEC_MIRROR=str(helpers.MIRROR))) as server:
         for _ in range(4):
             response = httpx.post(server.base_url + "/v1/chat/completions", json={"model": "openai/gpt-5-2",
                                                                                   "messages": MESSAGES},

@@ -121,3 +121,35 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     terminalreporter.write_line("|---|---|---|---|")
     for mode, expected, caught, code in sorted(set(rows)):
         terminalreporter.write_line(f"| `{mode}` | {expected} | {caught} | {code} |")
+
+
+@pytest.fixture
+def watched_host() -> Iterator[tuple[str, list[str]]]:
+    """A loopback HTTP server that records every request made to it (and answers a small JSON schema): for tests
+    that something is never fetched."""
+    import http.server
+    import json
+    import threading
+
+    seen: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(self.path)
+            data = json.dumps({"type": "string", "const": "fetched"}).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            """Quiet."""
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", seen
+    finally:
+        server.shutdown()
+        server.server_close()

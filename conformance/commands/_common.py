@@ -13,13 +13,27 @@ from conformance.errors import UsageError
 if TYPE_CHECKING:
     from conformance.fetch import Fetcher
 
-from conformance.findings import Finding, Level, exit_code_for
+from conformance.findings import Finding, Level, Source, exit_code_for
 from conformance.report import atomic_write, render
 
 
 def fail_on(args: argparse.Namespace) -> Level | None:
     value = getattr(args, "fail_on", "error")
     return None if value == "never" else Level.parse(value)
+
+
+def parse_fail_sources(text: str) -> frozenset[Source]:
+    """``--fail-on-source``: whose findings decide the exit code (server, spec, doc, client, or all)."""
+
+    names = {part.strip().lower() for part in text.split(",") if part.strip()}
+    if names == {"all"}:
+        return frozenset({Source.SERVER, Source.SPEC, Source.DOC, Source.CLIENT})
+    known = {"server": Source.SERVER, "spec": Source.SPEC, "doc": Source.DOC, "client": Source.CLIENT}
+    unknown = sorted(names - set(known))
+    if unknown or not names:
+        raise UsageError(f"--fail-on-source: expected a comma-separated list of server, spec, doc, client (or all), "
+                         f"found {text!r}")
+    return frozenset(known[n] for n in names)
 
 
 def fetcher(args: argparse.Namespace) -> Fetcher:

@@ -65,7 +65,6 @@ def run(args: argparse.Namespace) -> int:
     from conformance.drift.report import Step, render, render_markdown
     from conformance.errors import UsageError
     from conformance.findings import exit_code_for
-    from conformance.report import atomic_write
 
     modes = sum(bool(x) for x in (args.specs, args.history, args.sibling, args.catalog))
     if modes > 1:
@@ -97,17 +96,7 @@ def run(args: argparse.Namespace) -> int:
     meta["surface"] = surface.source or None
     body = render(steps, args.format, title, meta)
     markdown = body if args.format == "markdown" else render_markdown(steps, title)
-    # the report first, everywhere it goes; the verdict after
-    if args.output:
-        atomic_write(Path(args.output), body)
-    if args.summary:
-        atomic_write(Path(args.summary), markdown)
-    step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
-    if step_summary:
-        with open(step_summary, "a", encoding="utf-8") as handle:
-            handle.write(markdown + "\n")
-    sys.stdout.write(body)
-    sys.stdout.flush()
+    _emit(args, body, markdown)
     findings = [f for s in steps for f in s.findings]
     if args.update_lock:
         _update_lock(args, fetch, meta)
@@ -290,7 +279,6 @@ def _catalog(args: argparse.Namespace, fetch: Any) -> int:
     from conformance.errors import UsageError
     from conformance.fetch import Fetcher
     from conformance.findings import exit_code_for
-    from conformance.report import atomic_write
 
     where = Path(args.catalog)
     folder = args.folder or ""
@@ -314,6 +302,16 @@ def _catalog(args: argparse.Namespace, fetch: Any) -> int:
     title = f"Catalog drift: {args.catalog} {args.since} → {args.until}"
     body = render(result, args.format, title)
     markdown = body if args.format == "markdown" else render(result, "markdown", title)
+    _emit(args, body, markdown)
+    return exit_code_for(result.findings, fail_on(args))
+
+
+
+def _emit(args: argparse.Namespace, body: str, markdown: str) -> None:
+    """The report first, everywhere it goes (--output, --summary, the GitHub step summary, stdout); the verdict
+    after."""
+    from conformance.report import atomic_write
+
     if args.output:
         atomic_write(Path(args.output), body)
     if args.summary:
@@ -324,7 +322,6 @@ def _catalog(args: argparse.Namespace, fetch: Any) -> int:
             handle.write(markdown + "\n")
     sys.stdout.write(body)
     sys.stdout.flush()
-    return exit_code_for(result.findings, fail_on(args))
 
 
 # -- accepting the new version -----------------------------------------------------------------

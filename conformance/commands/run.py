@@ -16,7 +16,6 @@ from urllib.parse import urlsplit
 
 from conformance.cli import add_common
 from conformance.errors import EXIT_UPSTREAM, ToolError, UsageError
-from conformance.findings import Source
 
 HELP = "run the conformance suite (schemathesis + hypothesis) against the mock, the live API or a URL"
 ACCEPTS_EXTRA = True  # only what follows `--` goes to pytest; anything else unknown is a usage error
@@ -74,25 +73,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_common(parser, fail_on="error")
 
 
-def _fail_sources(text: str) -> frozenset[Source]:
-    from conformance.errors import UsageError
-    from conformance.findings import Source
-
-    names = {part.strip().lower() for part in text.split(",") if part.strip()}
-    if names == {"all"}:
-        return frozenset({Source.SERVER, Source.SPEC, Source.DOC, Source.CLIENT})
-    known = {"server": Source.SERVER, "spec": Source.SPEC, "doc": Source.DOC, "client": Source.CLIENT}
-    unknown = sorted(names - set(known))
-    if unknown or not names:
-        raise UsageError(f"--fail-on-source: expected a comma-separated list of server, spec, doc, client (or all), "
-                         f"found {text!r}")
-    return frozenset(known[n] for n in names)
-
-
 def run(args: argparse.Namespace) -> int:
     from conformance import paths
     from conformance.baseline import Baseline
-    from conformance.commands._common import fail_on
+    from conformance.commands._common import fail_on, parse_fail_sources
     from conformance.report import render_json
     from conformance.suite.runner import RunOptions, run_suite, terminal_summary
 
@@ -103,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
     for flag, value in (("--max-response-time", args.max_response_time), ("--max-run-time", args.max_run_time)):
         if not value > 0:
             raise UsageError(f"{flag}: expected a positive number of seconds, found {value}")
-    fail_sources = _fail_sources(args.fail_on_source)
+    fail_sources = parse_fail_sources(args.fail_on_source)
     pytest_args = preflight(args)
     from conformance.suite.docpages import resolve
 

@@ -234,7 +234,7 @@ def check_json_body(ex: Exchange, ctx: CheckContext) -> Iterator[Finding]:
 
 def _covers(fault: str, place: str) -> bool:
     """Whether a violation at ``fault`` concerns the value at ``place`` (same, inside it, or around it)."""
-    return fault == place or fault.startswith(place + "/") or place.startswith(fault + "/") or fault == ""
+    return fault == place or fault.startswith(place + "/") or place.startswith(fault + "/")
 
 
 def normalised_accepts(v: Violation, normalised: list[Violation] | None) -> bool:

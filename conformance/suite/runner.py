@@ -282,7 +282,6 @@ def run_suite(options: RunOptions) -> RunResult:
     new, acknowledged, stale = baseline.split(findings)
     stale = judge_stale(stale, complete, exercised)
     write_reports(report_dir, findings, new, acknowledged, stale, target_label, options, stopped=stopped)
-    deciding = [f for f in new if f.source in options.fail_sources or f.rule_id in ALWAYS_DECIDE]
     if stopped == "refused":
         code = EXIT_UPSTREAM  # not a conformance verdict
     elif stopped == "interrupted":
@@ -290,14 +289,15 @@ def run_suite(options: RunOptions) -> RunResult:
     elif pytest_exit != 0:
         code = EXIT_BUG  # the suite's tests never fail on findings: a failing test is a crash of the suite itself
     else:
-        code = exit_code_for(deciding, options.fail_on)
+        code = exit_code_for(deciding(new, options.fail_sources), options.fail_on)
     return RunResult(tuple(findings), tuple(new), tuple(acknowledged), tuple(stale), pytest_exit, code,
                      target_label, stopped, complete)
 
 
 PYTEST_INTERRUPTED = 2
-#: findings that decide the verdict whatever --fail-on-source says (the run itself could not judge)
-ALWAYS_DECIDE = frozenset({"suite-target-refused"})
+def deciding(new: Sequence[Finding], sources: frozenset[Source]) -> list[Finding]:
+    """The new findings that decide the exit code: those whose source ``--fail-on-source`` names."""
+    return [f for f in new if f.source in sources]
 
 
 def judge_stale(unmatched: Sequence[Entry], complete: bool, exercised: set[str]) -> list[Entry]:

@@ -66,9 +66,9 @@ DEFAULT_SOURCES = frozenset({Source.SERVER})
 
 def fail_sources(text: str) -> frozenset[Source]:
     """``--fail-on-source``, parsed as ``conformance run`` parses it."""
-    from conformance.commands.run import _fail_sources
+    from conformance.commands._common import parse_fail_sources
 
-    return _fail_sources(text)
+    return parse_fail_sources(text)
 
 
 @attrs.frozen
@@ -86,7 +86,7 @@ def report(findings: Sequence[Finding], *, report_dir: Path, target: str, spec: 
     """findings.json, junit.xml and summary.md as ``conformance run`` writes them, plus ``meta`` (in
     findings.json) and ``section`` (appended to summary.md); the exit code from the new findings whose source
     is one of ``fail_sources``, as ``conformance run`` decides it."""
-    from conformance.suite.runner import ALWAYS_DECIDE, RunOptions, write_reports
+    from conformance.suite.runner import RunOptions, deciding, write_reports
 
     base = Baseline.load(paths.baseline_path()) if baseline else Baseline(paths.baseline_path(), ())
     new, acknowledged, _stale = base.split(findings)
@@ -104,8 +104,8 @@ def report(findings: Sequence[Finding], *, report_dir: Path, target: str, spec: 
     if section:
         summary = report_dir / "summary.md"
         atomic_write(summary, summary.read_text().rstrip("\n") + "\n\n" + section.strip("\n") + "\n")
-    deciding = [f for f in new if f.source in fail_sources or f.rule_id in ALWAYS_DECIDE]
-    return Outcome(tuple(findings), tuple(new), tuple(acknowledged), exit_code_for(deciding, fail_on),
+    return Outcome(tuple(findings), tuple(new), tuple(acknowledged),
+                   exit_code_for(deciding(new, fail_sources), fail_on),
                    fail_sources)
 
 

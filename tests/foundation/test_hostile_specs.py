@@ -8,12 +8,9 @@ or read beyond the file that was named.
 from __future__ import annotations
 
 import copy
-import http.server
 import json
 import os
 import sys
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -208,32 +205,6 @@ def test_lint_is_complete_on_a_reference_chain_longer_than_the_stack() -> None:
 
 
 # -- external references: never fetched, never read -----------------------------------------------------------
-
-@pytest.fixture
-def watched_host() -> Iterator[tuple[str, list[str]]]:
-    seen: list[str] = []
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            seen.append(self.path)
-            data = b'{"type": "string"}'
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            """Quiet."""
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", seen
-    finally:
-        server.shutdown()
-        server.server_close()
-
 
 def test_lint_never_fetches_or_reads_external_references(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                          watched_host: tuple[str, list[str]]) -> None:

@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
-import http.server
 import json
 import random
 import signal
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -128,33 +125,6 @@ def test_the_budget_is_shared_by_the_choices_of_one_answer() -> None:
         chat.plan(payload, Entropy(0, b"x"), now=0)
     assert caught.value.code == "schema_too_complex"
     assert "more than 100000 values" in caught.value.message
-
-
-@pytest.fixture
-def watched_host() -> Iterator[tuple[str, list[str]]]:
-    """A loopback HTTP server that records every request made to it."""
-    seen: list[str] = []
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            seen.append(self.path)
-            data = json.dumps({"type": "string", "const": "fetched"}).encode()
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            """Quiet."""
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", seen
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_references_in_request_schemas_are_never_fetched_or_read(published_server: MockServer,

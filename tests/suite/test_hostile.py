@@ -31,35 +31,14 @@ def test_a_target_with_a_path_prefix_keeps_its_schema_checks(ctx: CheckContext) 
     assert ("resp-schema-violation", "/created") in server_errors(check_exchange(drifted, ctx))
 
 
-def test_a_requested_json_schema_is_never_fetched(ctx: CheckContext) -> None:
-    import http.server
-    import threading
-
-    hits: list[str] = []
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            hits.append(self.path)
-            self.send_response(200)
-            self.end_headers()
-            self.wfile.write(b'{"type": "integer"}')
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/schema.json"
-        request = {"model": "m", "messages": [], "response_format": {"type": "json_schema", "json_schema": {
-            "name": "a", "schema": {"type": "object", "properties": {"x": {"$ref": url}}}}}}
-        body = completion(choices=[{"index": 0, "message": {"role": "assistant", "content": '{"x": "a"}'},
-                                    "finish_reason": "stop"}])
-        check_exchange(exchange(body, request=request), ctx)
-    finally:
-        server.shutdown()
-        server.server_close()
-    assert hits == []
+def test_a_requested_json_schema_is_never_fetched(ctx: CheckContext, watched_host: tuple[str, list[str]]) -> None:
+    host, seen = watched_host
+    request = {"model": "m", "messages": [], "response_format": {"type": "json_schema", "json_schema": {
+        "name": "a", "schema": {"type": "object", "properties": {"x": {"$ref": f"{host}/schema.json"}}}}}}
+    body = completion(choices=[{"index": 0, "message": {"role": "assistant", "content": '{"x": "a"}'},
+                                "finish_reason": "stop"}])
+    check_exchange(exchange(body, request=request), ctx)
+    assert seen == []
 
 
 def test_a_hostile_answer_nested_too_deep_is_a_finding_not_a_crash(ctx: CheckContext) -> None:

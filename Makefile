@@ -38,6 +38,7 @@ spec: $(STAMP)
 
 lint: setup
 	$(VENV)/bin/ruff check conformance scripts tests
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(PY) scripts/lint_workflows.py
 

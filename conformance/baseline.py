@@ -38,11 +38,15 @@ class Baseline:
             return cls(path, ())
         try:
             data = json.loads(path.read_text())
-            entries = tuple(Entry(**{k: e[k] for k in ("fingerprint", "rule_id", "location", "pointer", "reason")})
-                            for e in data["entries"])
+            entries = tuple(
+                Entry(**{k: e[k] for k in ("fingerprint", "rule_id", "location", "pointer", "reason")})
+                for e in data["entries"]
+            )
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise InputError(f"{path}: expected {{\"entries\": [{{fingerprint, rule_id, location, pointer, reason}}]}}"
-                             f", found something else ({type(exc).__name__}: {exc})") from None
+            raise InputError(
+                f'{path}: expected {{"entries": [{{fingerprint, rule_id, location, pointer, reason}}]}}'
+                f", found something else ({type(exc).__name__}: {exc})"
+            ) from None
         return cls(path, entries)
 
     @property
@@ -61,9 +65,15 @@ class Baseline:
     def write(self, findings: Iterable[Finding], reasons: dict[str, str], keep: Iterable[Entry] = ()) -> None:
         entries: dict[str, dict[str, Any]] = {e.fingerprint: attrs.asdict(e) for e in keep}
         for f in findings:
-            reason = reasons.get(f.rule_id) or next((e.reason for e in self.entries if e.fingerprint == f.fingerprint),
-                                                    "acknowledged upstream defect")
-            entries[f.fingerprint] = {"fingerprint": f.fingerprint, "rule_id": f.rule_id, "location": f.location,
-                                      "pointer": f.pointer, "reason": reason}
+            reason = reasons.get(f.rule_id) or next(
+                (e.reason for e in self.entries if e.fingerprint == f.fingerprint), "acknowledged upstream defect"
+            )
+            entries[f.fingerprint] = {
+                "fingerprint": f.fingerprint,
+                "rule_id": f.rule_id,
+                "location": f.location,
+                "pointer": f.pointer,
+                "reason": reason,
+            }
         ordered = sorted(entries.values(), key=lambda e: (e["rule_id"], e["location"], e["pointer"]))
         atomic_write(self.path, json.dumps({"entries": ordered}, indent=2, sort_keys=True) + "\n")

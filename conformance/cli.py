@@ -19,8 +19,7 @@ from types import ModuleType
 
 from conformance.errors import EXIT_BUG, EXIT_USAGE, ToolError
 
-COMMANDS = ("fetch", "lint", "normalise", "generate", "mock", "run", "docs", "drift", "rules",
-            "traffic", "proxy")
+COMMANDS = ("fetch", "lint", "normalise", "generate", "mock", "run", "docs", "drift", "rules", "traffic", "proxy")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -32,14 +31,20 @@ class _Parser(argparse.ArgumentParser):
 
 def add_common(parser: argparse.ArgumentParser, *, fail_on: str | None = "error") -> None:
     """Options every subcommand shares."""
-    parser.add_argument("--format", choices=("text", "json", "markdown"), default="text",
-                        help="output format (default: text)")
+    parser.add_argument(
+        "--format", choices=("text", "json", "markdown"), default="text", help="output format (default: text)"
+    )
     if fail_on is not None:
-        parser.add_argument("--fail-on", default=fail_on, choices=("error", "breaking", "warning", "info", "never"),
-                            help=f"exit 1 when a finding reaches this level (default: {fail_on})")
+        parser.add_argument(
+            "--fail-on",
+            default=fail_on,
+            choices=("error", "breaking", "warning", "info", "never"),
+            help=f"exit 1 when a finding reaches this level (default: {fail_on})",
+        )
     parser.add_argument("--output", "-o", default=None, help="also write the report to this file (atomically)")
-    parser.add_argument("--mirror", default=None,
-                        help="read upstream files from this mirror directory (default: $SPEC_MIRROR)")
+    parser.add_argument(
+        "--mirror", default=None, help="read upstream files from this mirror directory (default: $SPEC_MIRROR)"
+    )
 
 
 def _load(name: str) -> ModuleType | None:
@@ -52,8 +57,10 @@ def _load(name: str) -> ModuleType | None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="conformance", description="Pin, lint, normalise, generate, mock and check the "
-                     "AI/ML API GPT-5.2 chat completions spec.")
+    parser = _Parser(
+        prog="conformance",
+        description="Pin, lint, normalise, generate, mock and check the AI/ML API GPT-5.2 chat completions spec.",
+    )
     parser.add_argument("--debug", action="store_true", help="show tracebacks for unexpected errors")
     subs = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMANDS:
@@ -72,10 +79,12 @@ def _missing_dependency(command: str, exc: ModuleNotFoundError) -> int | None:
     if not name or name.split(".")[0] == "conformance":
         return None
     prefix = f"conformance {command}" if command else "conformance"
-    sys.stderr.write(f"{prefix}: error: the Python at {sys.executable} lacks the package "
-                     f"{name.split('.')[0]!r}, which this command needs\n"
-                     "  hint: run `make setup` and use .venv/bin/python (or .venv/bin/conformance), "
-                     "or install the project into this Python with `pip install -e .`\n")
+    sys.stderr.write(
+        f"{prefix}: error: the Python at {sys.executable} lacks the package "
+        f"{name.split('.')[0]!r}, which this command needs\n"
+        "  hint: run `make setup` and use .venv/bin/python (or .venv/bin/conformance), "
+        "or install the project into this Python with `pip install -e .`\n"
+    )
     return EXIT_USAGE
 
 
@@ -116,16 +125,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         if debug:
             traceback.print_exc()
         else:
-            sys.stderr.write(f"conformance {args.command}: internal error: ModuleNotFoundError: {exc}\n"
-                             "  this is a bug; rerun with --debug for the traceback\n")
+            sys.stderr.write(
+                f"conformance {args.command}: internal error: ModuleNotFoundError: {exc}\n"
+                "  this is a bug; rerun with --debug for the traceback\n"
+            )
         return EXIT_BUG
     except Exception:
         if debug:
             traceback.print_exc()
         else:
             exc_type, exc_value, _ = sys.exc_info()
-            sys.stderr.write(f"conformance {args.command}: internal error: {exc_type.__name__ if exc_type else '?'}: "
-                             f"{exc_value}\n  this is a bug; rerun with --debug for the traceback\n")
+            sys.stderr.write(
+                f"conformance {args.command}: internal error: {exc_type.__name__ if exc_type else '?'}: "
+                f"{exc_value}\n  this is a bug; rerun with --debug for the traceback\n"
+            )
         return EXIT_BUG
 
 

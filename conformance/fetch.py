@@ -41,10 +41,14 @@ DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 DEFAULT_DEADLINE = 120.0
 MAX_REDIRECTS = 5
 SHA_RE = re.compile(r"^[0-9a-f]{40}$")
-OFFLINE_HINT = ("retry later, or work offline with --mirror DIR or SPEC_MIRROR=DIR, a mirror laid out as "
-                "DIR/{repo}/{ref}/{path} (e.g. DIR/aimlapi/api-docs/<commit>/docs/...)")
-MIRROR_LAYOUT = ("<repo>/<ref>/<path>, i.e. DIR/{repo}/{ref}/{path} (e.g. DIR/aimlapi/api-docs/main/docs/...), "
-                 "plus DIR/{repo}/INDEX.json for histories")
+OFFLINE_HINT = (
+    "retry later, or work offline with --mirror DIR or SPEC_MIRROR=DIR, a mirror laid out as "
+    "DIR/{repo}/{ref}/{path} (e.g. DIR/aimlapi/api-docs/<commit>/docs/...)"
+)
+MIRROR_LAYOUT = (
+    "<repo>/<ref>/<path>, i.e. DIR/{repo}/{ref}/{path} (e.g. DIR/aimlapi/api-docs/main/docs/...), "
+    "plus DIR/{repo}/INDEX.json for histories"
+)
 
 
 @attrs.frozen
@@ -108,8 +112,7 @@ class Lock:
         if not isinstance(pages, list):
             raise InputError(f"{path}: expected doc_pages to be a list, found a JSON {type(pages).__name__}")
         fields = {f.name: data[f.name] for f in attrs.fields(cls) if f.name != "doc_pages"}
-        return cls(**fields, doc_pages=tuple(Pin.from_dict(p, f"{path}: doc_pages[{i}]")
-                                             for i, p in enumerate(pages)))
+        return cls(**fields, doc_pages=tuple(Pin.from_dict(p, f"{path}: doc_pages[{i}]") for i, p in enumerate(pages)))
 
     def save(self, path: Path | None = None) -> None:
         data = attrs.asdict(self)
@@ -178,15 +181,19 @@ class Fetcher:
             chosen: str | Path | None = mirror
         elif "SPEC_MIRROR" in os.environ:
             chosen = os.environ["SPEC_MIRROR"] or None
-        elif not (os.environ.get("SPEC_BASE_URL") or os.environ.get("GITHUB_API_URL")) \
-                and paths.default_mirror().is_dir():
+        elif (
+            not (os.environ.get("SPEC_BASE_URL") or os.environ.get("GITHUB_API_URL"))
+            and paths.default_mirror().is_dir()
+        ):
             chosen = paths.default_mirror()
         else:
             chosen = None
         mirror_path = Path(chosen).resolve() if chosen else None
         if mirror_path is not None and not mirror_path.is_dir():
-            raise InputError(f"mirror {mirror_path}: expected a directory laid out as {MIRROR_LAYOUT}, "
-                             "found nothing there", hint="set SPEC_MIRROR or --mirror to e.g. ../shared/upstream")
+            raise InputError(
+                f"mirror {mirror_path}: expected a directory laid out as {MIRROR_LAYOUT}, found nothing there",
+                hint="set SPEC_MIRROR or --mirror to e.g. ../shared/upstream",
+            )
         return cls(mirror=mirror_path, base_url=kwargs.pop("base_url", base), **kwargs)
 
     # -- reading ---------------------------------------------------------------
@@ -206,12 +213,16 @@ class Fetcher:
         assert self.mirror is not None
         target = self.mirror / repo / ref / path
         if target.exists() and not target.is_file():
-            raise FetchError(f"mirror: expected {repo}/{ref}/{path} under {self.mirror} to be a regular file, found "
-                             "a special file or a folder")
+            raise FetchError(
+                f"mirror: expected {repo}/{ref}/{path} under {self.mirror} to be a regular file, found "
+                "a special file or a folder"
+            )
         if not target.is_file():
-            raise FetchError(f"mirror: expected {repo}/{ref}/{path} under {self.mirror}, found no such file",
-                             hint=f"check the ref (main or a full commit sha) and the path's case; "
-                                  f"SPEC_MIRROR must be laid out as {MIRROR_LAYOUT}")
+            raise FetchError(
+                f"mirror: expected {repo}/{ref}/{path} under {self.mirror}, found no such file",
+                hint=f"check the ref (main or a full commit sha) and the path's case; "
+                f"SPEC_MIRROR must be laid out as {MIRROR_LAYOUT}",
+            )
         from conformance.safeload import UnsafeInput, read_regular_file
 
         try:  # a regular file only, its size counted while reading
@@ -238,17 +249,19 @@ class Fetcher:
                 except _Retry as retry:
                     last = f"{retry} after {attempt + 1} attempt(s)"
                 except httpx.ConnectError as exc:
-                    last = (f"expected an HTTP response, found a connection failure ({exc}) "
-                            f"after {attempt + 1} attempt(s)")
+                    last = (
+                        f"expected an HTTP response, found a connection failure ({exc}) after {attempt + 1} attempt(s)"
+                    )
                 except httpx.TimeoutException:
-                    last = (f"expected a response within {self.timeout}s, found none (timed out) "
-                            f"after {attempt + 1} attempt(s)")
+                    last = (
+                        f"expected a response within {self.timeout}s, found none (timed out) "
+                        f"after {attempt + 1} attempt(s)"
+                    )
                 except httpx.RemoteProtocolError as exc:
                     raise FetchError(f"GET {url}: truncated or malformed response: {exc}") from None
                 except httpx.HTTPError as exc:
                     raise FetchError(f"GET {url}: {type(exc).__name__}: {exc}") from None
-            raise FetchError(f"GET {url}: {last or 'no attempt fitted in the deadline'}",
-                             hint=OFFLINE_HINT)
+            raise FetchError(f"GET {url}: {last or 'no attempt fitted in the deadline'}", hint=OFFLINE_HINT)
         finally:
             if self.client is None:
                 client.close()
@@ -263,8 +276,10 @@ class Fetcher:
                     current = self._redirect_target(url, current, response.headers.get("location"))
                     continue
                 if status == 404:
-                    raise FetchError(f"GET {current}: expected 200, found 404 Not Found",
-                                     hint="check repo, ref and path (case matters)")
+                    raise FetchError(
+                        f"GET {current}: expected 200, found 404 Not Found",
+                        hint="check repo, ref and path (case matters)",
+                    )
                 if status >= 500 or status == 429:
                     raise _Retry(f"expected 200, found {status}")
                 if status != 200:
@@ -279,9 +294,11 @@ class Fetcher:
         target = urllib.parse.urljoin(current, location)
         want, got = urllib.parse.urlsplit(original), urllib.parse.urlsplit(target)
         if (got.hostname, got.port) != (want.hostname, want.port) or got.scheme not in (want.scheme, "https"):
-            raise FetchError(f"GET {original}: expected the file from {want.scheme}://{want.netloc}, found a redirect "
-                             f"to {got.scheme}://{got.netloc}; redirects to another host are not followed",
-                             hint="fetch from that host explicitly (SPEC_BASE_URL) if you trust it")
+            raise FetchError(
+                f"GET {original}: expected the file from {want.scheme}://{want.netloc}, found a redirect "
+                f"to {got.scheme}://{got.netloc}; redirects to another host are not followed",
+                hint="fetch from that host explicitly (SPEC_BASE_URL) if you trust it",
+            )
         return target
 
     def _read_body(self, response: httpx.Response, url: str, started: float) -> bytes:
@@ -293,12 +310,15 @@ class Fetcher:
         for chunk in response.iter_bytes():
             total += len(chunk)
             if total > self.max_bytes:
-                raise FetchError(f"GET {url}: expected at most {self.max_bytes} bytes, "
-                                 f"found more ({total} read, then stopped)")
+                raise FetchError(
+                    f"GET {url}: expected at most {self.max_bytes} bytes, found more ({total} read, then stopped)"
+                )
             if self.clock() - started > self.deadline:
-                raise FetchError(f"GET {url}: expected the whole file within {self.deadline:g}s, found only "
-                                 f"{total} bytes by then (too slow); stopped",
-                                 hint=OFFLINE_HINT)
+                raise FetchError(
+                    f"GET {url}: expected the whole file within {self.deadline:g}s, found only "
+                    f"{total} bytes by then (too slow); stopped",
+                    hint=OFFLINE_HINT,
+                )
             chunks.append(chunk)
         body = b"".join(chunks)
         # Content-Length counts the bytes on the wire: compressed ones when the server
@@ -319,8 +339,10 @@ class Fetcher:
             entry = index.get("files", {}).get(path)
             if entry is None:
                 raise FetchError(f"mirror INDEX.json: expected an entry for {path}, found none")
-            return [Version(v["commit"], v.get("date", ""), v.get("subject", ""))
-                    for v in entry.get("versions_newest_first", [])]
+            return [
+                Version(v["commit"], v.get("date", ""), v.get("subject", ""))
+                for v in entry.get("versions_newest_first", [])
+            ]
         query = {"path": path, **({"sha": ref} if ref else {}), "per_page": "100"}
         url = f"{self.api_url.rstrip('/')}/repos/{repo}/commits?" + urllib.parse.urlencode(query, safe="/")
         try:
@@ -330,11 +352,15 @@ class Fetcher:
         if not isinstance(data, list):
             raise FetchError(f"GET {url}: expected a JSON list of commits, found {type(data).__name__}")
         try:
-            return [Version(c["sha"], c["commit"]["committer"]["date"],
-                            (c["commit"]["message"].splitlines() or [""])[0]) for c in data]
+            return [
+                Version(c["sha"], c["commit"]["committer"]["date"], (c["commit"]["message"].splitlines() or [""])[0])
+                for c in data
+            ]
         except (KeyError, TypeError, AttributeError, IndexError):
-            raise FetchError(f"GET {url}: expected commits with sha, commit.committer.date and commit.message, "
-                             f"found {json.dumps(data)[:120]}") from None
+            raise FetchError(
+                f"GET {url}: expected commits with sha, commit.committer.date and commit.message, "
+                f"found {json.dumps(data)[:120]}"
+            ) from None
 
     def resolve_commit(self, repo: str, ref: str, path: str) -> str:
         """The commit that last changed ``path`` as of ``ref``."""
@@ -376,9 +402,11 @@ class FetchResult:
 
 
 def _mismatch(origin: str, pin: Pin, found: str) -> FetchError:
-    return FetchError(f"{origin}: sha256 mismatch: expected {pin.sha256} (spec/lock.json), found {found}",
-                      hint="upstream content for a pinned commit changed (the cached copy, if any, was kept); "
-                           "investigate before `--update-lock`")
+    return FetchError(
+        f"{origin}: sha256 mismatch: expected {pin.sha256} (spec/lock.json), found {found}",
+        hint="upstream content for a pinned commit changed (the cached copy, if any, was kept); "
+        "investigate before `--update-lock`",
+    )
 
 
 def pinned_bytes(fetcher: Fetcher, pin: Pin, check: Callable[[Fetched], object] | None = None) -> tuple[Path, bytes]:
@@ -401,8 +429,9 @@ def pinned_bytes(fetcher: Fetcher, pin: Pin, check: Callable[[Fetched], object] 
 def fetch_pinned(fetcher: Fetcher, lock: Lock) -> tuple[Path, Spec]:
     """Get the pinned spec (from cache when its sha256 matches), verifying sha256; return path and spec."""
     parsed: list[Spec] = []
-    cached, raw = pinned_bytes(fetcher, lock.spec_pin,
-                               check=lambda f: parsed.append(parse_spec(f.content, f.origin, upstream=True)))
+    cached, raw = pinned_bytes(
+        fetcher, lock.spec_pin, check=lambda f: parsed.append(parse_spec(f.content, f.origin, upstream=True))
+    )
     return cached, parsed[0] if parsed else parse_spec(raw, str(cached), upstream=True)
 
 
@@ -421,8 +450,15 @@ def _guarded_write(lock: Lock | None, repo: str, ref: str, path: str, fetched: F
     return target
 
 
-def fetch(fetcher: Fetcher, *, ref: str | None, update_lock: bool, lock_file: Path | None = None,
-          repo: str | None = None, path: str | None = None) -> FetchResult:
+def fetch(
+    fetcher: Fetcher,
+    *,
+    ref: str | None,
+    update_lock: bool,
+    lock_file: Path | None = None,
+    repo: str | None = None,
+    path: str | None = None,
+) -> FetchResult:
     """The ``conformance fetch`` command: pinned by default (spec and doc pages), any ref on request."""
     lock_file = lock_file or paths.lock_path()
     lock: Lock | None = Lock.load(lock_file) if lock_file.exists() else None
@@ -430,8 +466,9 @@ def fetch(fetcher: Fetcher, *, ref: str | None, update_lock: bool, lock_file: Pa
     path = path or (lock.path if lock else DEFAULT_PATH)
     if ref is None:
         if lock is None:
-            raise InputError(f"{lock_file}: no lock to fetch from",
-                             hint="run `conformance fetch --ref main --update-lock`")
+            raise InputError(
+                f"{lock_file}: no lock to fetch from", hint="run `conformance fetch --ref main --update-lock`"
+            )
         cached, _ = fetch_pinned(fetcher, lock)
         pages = tuple(fetch_doc_pages(fetcher, lock))
         fetched = Fetched(lock.repo, lock.commit, lock.path, lock.commit, cached.read_bytes(), str(cached))
@@ -443,11 +480,22 @@ def fetch(fetcher: Fetcher, *, ref: str | None, update_lock: bool, lock_file: Pa
     matches = None if lock is None else (fetched.sha256 == lock.sha256)
     if commit is not None:
         _guarded_write(lock, repo, commit, path, fetched)
-        if lock is not None and (lock.repo, lock.path, lock.commit, lock.sha256) == \
-                (repo, path, commit, fetched.sha256):
+        if lock is not None and (lock.repo, lock.path, lock.commit, lock.sha256) == (
+            repo,
+            path,
+            commit,
+            fetched.sha256,
+        ):
             return FetchResult(fetched, cached, lock, False, True)  # the same version: lock and fetched_at stay
-        new_lock = Lock(repo, path, commit, fetched.sha256, len(fetched.content), now_iso(),
-                        doc_pages=lock.doc_pages if lock else ())
+        new_lock = Lock(
+            repo,
+            path,
+            commit,
+            fetched.sha256,
+            len(fetched.content),
+            now_iso(),
+            doc_pages=lock.doc_pages if lock else (),
+        )
         new_lock.save(lock_file)
         return FetchResult(fetched, cached, new_lock, True, matches)
     return FetchResult(fetched, cached, lock, False, matches)

@@ -31,8 +31,13 @@ class Level(enum.IntEnum):
 
     @classmethod
     def parse(cls, text: str) -> Level:
-        aliases = {"breaking": cls.ERROR, "error": cls.ERROR, "warning": cls.WARNING, "warn": cls.WARNING,
-                   "info": cls.INFO}
+        aliases = {
+            "breaking": cls.ERROR,
+            "error": cls.ERROR,
+            "warning": cls.WARNING,
+            "warn": cls.WARNING,
+            "info": cls.INFO,
+        }
         try:
             return aliases[text.lower()]
         except KeyError:

@@ -47,8 +47,10 @@ def _run(cmd: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
 
 def _format(package_dir: Path) -> None:
     """ruff (fix + format) for readable, stable output; skipped when ruff is not installed."""
-    for args in (["check", "--fix-only", "--quiet", "--exit-zero", "--no-cache", "--isolated", "."],
-                 ["format", "--quiet", "--no-cache", "--isolated", "."]):
+    for args in (
+        ["check", "--fix-only", "--quiet", "--exit-zero", "--no-cache", "--isolated", "."],
+        ["format", "--quiet", "--no-cache", "--isolated", "."],
+    ):
         result = _run([sys.executable, "-m", "ruff", *args], package_dir)
         if result.returncode != 0 and "No module named ruff" in result.stderr:
             return
@@ -58,16 +60,36 @@ def generate_into(spec: dict[str, Any], staging: Path, config: Path) -> Path:
     spec_file = staging / "normalised.json"
     spec_file.write_text(dumps(spec))
     out = staging / PACKAGE
-    result = _run([sys.executable, "-m", "openapi_python_client", "generate", "--path", str(spec_file),
-                   "--config", str(config), "--meta", "none", "--output-path", str(out)], staging)
+    result = _run(
+        [
+            sys.executable,
+            "-m",
+            "openapi_python_client",
+            "generate",
+            "--path",
+            str(spec_file),
+            "--config",
+            str(config),
+            "--meta",
+            "none",
+            "--output-path",
+            str(out),
+        ],
+        staging,
+    )
     output = (result.stdout + result.stderr).strip()
     # the generator names its output directory ("Generating <dir>"): a path is not a warning
-    problems = [line for line in output.splitlines()
-                if _BAD_OUTPUT.search(line.replace(str(out), "<output>").replace(str(staging), "<staging>"))]
+    problems = [
+        line
+        for line in output.splitlines()
+        if _BAD_OUTPUT.search(line.replace(str(out), "<output>").replace(str(staging), "<staging>"))
+    ]
     if result.returncode != 0 or problems or not (out / "__init__.py").is_file():
         detail = "\n".join(problems or output.splitlines()[-15:])
-        raise GenerateError(f"openapi-python-client failed or warned (exit {result.returncode}):\n{detail}",
-                            hint="a warning means an operation or model was dropped; fix the overlay")
+        raise GenerateError(
+            f"openapi-python-client failed or warned (exit {result.returncode}):\n{detail}",
+            hint="a warning means an operation or model was dropped; fix the overlay",
+        )
     _format(out)
     runtime = paths.generated_dir() / "runtime"
     if runtime.is_dir():
@@ -92,8 +114,11 @@ def surface(package_dir: Path) -> str:
             if isinstance(node, ast.ClassDef):
                 lines.append(f"model {node.name}")
                 for item in node.body:
-                    if isinstance(item, ast.AnnAssign) and isinstance(
-                            item.target, ast.Name) and not item.target.id.startswith("_"):
+                    if (
+                        isinstance(item, ast.AnnAssign)
+                        and isinstance(item.target, ast.Name)
+                        and not item.target.id.startswith("_")
+                    ):
                         lines.append(f"  field {node.name}.{item.target.id}: {_annotation(item.annotation)}")
             elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Subscript):
                 text = ast.unparse(node.value)

@@ -20,42 +20,86 @@ from conformance.lint_structure import check_structure, responses_without_descri
 from conformance.oaswalk import all_schemas, operations
 from conformance.schema import Validator, join_pointer, resolve_pointer, schema_for_instance
 
-RESPONSE_DESCRIPTION = rule("oas-response-description-missing", Level.ERROR, Source.SPEC,
-                            "a response object has no `description` (required by OpenAPI 3.0; generators refuse it)",
-                            "add a `description` to the response")
-SECURITY_UNUSED = rule("oas-security-scheme-unused", Level.WARNING, Source.SPEC,
-                       "a security scheme is declared but no operation (nor the document) applies it",
-                       "add a `security` requirement at the top level or on each operation")
-NO_ERROR_RESPONSE = rule("oas-error-response-missing", Level.WARNING, Source.SPEC,
-                         "an operation documents no error response (4XX, 5XX or default)",
-                         "document the error responses and their body shape")
-NULLABLE_NO_TYPE = rule("oas-nullable-without-type", Level.WARNING, Source.SPEC,
-                        "`nullable: true` on a schema without `type`: ajv refuses to compile it and Stoplight "
-                        "Prism then silently validates nothing",
-                        "give the schema a `type`, or drop `nullable`")
-INTEGER_AS_NUMBER = rule("oas-integer-typed-as-number", Level.WARNING, Source.SPEC,
-                         "a value that is an integer by meaning (timestamp, index, token count) is typed `number`",
-                         "use `type: integer`")
-DUPLICATE_ALIAS = rule("oas-duplicate-path-alias", Level.INFO, Source.SPEC,
-                       "two paths carry identical operations; a generated client gets every model twice",
-                       "describe the operation once (shared `$ref` components) or mark the alias")
-EXAMPLE_INVALID = rule("oas-example-invalid", Level.ERROR, Source.SPEC,
-                       "an `example` value violates its own schema", "fix the example or the schema")
-CODE_SAMPLE_INVALID = rule("oas-code-sample-invalid", Level.ERROR, Source.SPEC,
-                           "an `x-codeSamples` request body violates the request schema, or cannot be read",
-                           "fix the code sample")
-INLINE_OBJECT = rule("oas-inline-object-schema", Level.INFO, Source.SPEC,
-                     "an inline object schema that a generator must name by its position",
-                     "move the schema to `components/schemas` under a name people recognise")
-STREAM_UNSATISFIABLE = rule("oas-stream-chunk-unsatisfiable", Level.WARNING, Source.SPEC,
-                            "the event-stream chunk schema forbids what every real stream sends "
-                            "(finish_reason null before the last chunk, role only in the first delta)",
-                            "make `finish_reason` nullable and `delta.role`/`delta.content` optional")
+RESPONSE_DESCRIPTION = rule(
+    "oas-response-description-missing",
+    Level.ERROR,
+    Source.SPEC,
+    "a response object has no `description` (required by OpenAPI 3.0; generators refuse it)",
+    "add a `description` to the response",
+)
+SECURITY_UNUSED = rule(
+    "oas-security-scheme-unused",
+    Level.WARNING,
+    Source.SPEC,
+    "a security scheme is declared but no operation (nor the document) applies it",
+    "add a `security` requirement at the top level or on each operation",
+)
+NO_ERROR_RESPONSE = rule(
+    "oas-error-response-missing",
+    Level.WARNING,
+    Source.SPEC,
+    "an operation documents no error response (4XX, 5XX or default)",
+    "document the error responses and their body shape",
+)
+NULLABLE_NO_TYPE = rule(
+    "oas-nullable-without-type",
+    Level.WARNING,
+    Source.SPEC,
+    "`nullable: true` on a schema without `type`: ajv refuses to compile it and Stoplight "
+    "Prism then silently validates nothing",
+    "give the schema a `type`, or drop `nullable`",
+)
+INTEGER_AS_NUMBER = rule(
+    "oas-integer-typed-as-number",
+    Level.WARNING,
+    Source.SPEC,
+    "a value that is an integer by meaning (timestamp, index, token count) is typed `number`",
+    "use `type: integer`",
+)
+DUPLICATE_ALIAS = rule(
+    "oas-duplicate-path-alias",
+    Level.INFO,
+    Source.SPEC,
+    "two paths carry identical operations; a generated client gets every model twice",
+    "describe the operation once (shared `$ref` components) or mark the alias",
+)
+EXAMPLE_INVALID = rule(
+    "oas-example-invalid",
+    Level.ERROR,
+    Source.SPEC,
+    "an `example` value violates its own schema",
+    "fix the example or the schema",
+)
+CODE_SAMPLE_INVALID = rule(
+    "oas-code-sample-invalid",
+    Level.ERROR,
+    Source.SPEC,
+    "an `x-codeSamples` request body violates the request schema, or cannot be read",
+    "fix the code sample",
+)
+INLINE_OBJECT = rule(
+    "oas-inline-object-schema",
+    Level.INFO,
+    Source.SPEC,
+    "an inline object schema that a generator must name by its position",
+    "move the schema to `components/schemas` under a name people recognise",
+)
+STREAM_UNSATISFIABLE = rule(
+    "oas-stream-chunk-unsatisfiable",
+    Level.WARNING,
+    Source.SPEC,
+    "the event-stream chunk schema forbids what every real stream sends "
+    "(finish_reason null before the last chunk, role only in the first delta)",
+    "make `finish_reason` nullable and `delta.role`/`delta.content` optional",
+)
 
-CONTENT_NOT_NULLABLE = rule("oas-message-content-not-nullable", Level.WARNING, Source.SPEC,
-                             "`message.content` is required and not nullable although a message that calls tools "
-                             "carries `content: null`",
-                             "make `content` nullable")
+CONTENT_NOT_NULLABLE = rule(
+    "oas-message-content-not-nullable",
+    Level.WARNING,
+    Source.SPEC,
+    "`message.content` is required and not nullable although a message that calls tools carries `content: null`",
+    "make `content` nullable",
+)
 
 INTEGER_NAMES = re.compile(
     r"^(created|index|n|seed|top_logprobs|start_index|end_index|expires_at|.*_at|timestamp|"
@@ -68,12 +112,16 @@ def check_response_description(spec: dict[str, Any], location: str) -> Iterator[
     for pointer, label in responses_without_description(spec):
         status = pointer.rsplit("/", 1)[-1]
         yield RESPONSE_DESCRIPTION.finding(
-            location, f"{label}: response {status} has no `description`", pointer=pointer,
-            expected="a `description` string (required)", found="no `description` key")
+            location,
+            f"{label}: response {status} has no `description`",
+            pointer=pointer,
+            expected="a `description` string (required)",
+            found="no `description` key",
+        )
 
 
 def check_security(spec: dict[str, Any], location: str) -> Iterator[Finding]:
-    schemes = ((spec.get("components") or {}).get("securitySchemes") or {})
+    schemes = (spec.get("components") or {}).get("securitySchemes") or {}
     used: set[str] = set()
     for requirement in spec.get("security") or []:
         used.update(requirement)
@@ -83,10 +131,12 @@ def check_security(spec: dict[str, Any], location: str) -> Iterator[Finding]:
     for name in schemes:
         if name not in used:
             yield SECURITY_UNUSED.finding(
-                location, f"security scheme {name!r} is declared but applied to no operation",
+                location,
+                f"security scheme {name!r} is declared but applied to no operation",
                 pointer=join_pointer("components", "securitySchemes", name),
                 expected=f"`security: [{{{name}: []}}]` at the top level or on operations",
-                found="no `security` requirement anywhere")
+                found="no `security` requirement anywhere",
+            )
 
 
 def check_error_responses(spec: dict[str, Any], location: str) -> Iterator[Finding]:
@@ -94,8 +144,12 @@ def check_error_responses(spec: dict[str, Any], location: str) -> Iterator[Findi
         statuses = [str(s) for s in (op.op.get("responses") or {})]
         if not any(ERROR_STATUS.match(s) for s in statuses):
             yield NO_ERROR_RESPONSE.finding(
-                location, f"{op.label} documents no error response", pointer=op.pointer + "/responses",
-                expected="at least one of 4XX, 5XX or default", found=f"only {statuses}")
+                location,
+                f"{op.label} documents no error response",
+                pointer=op.pointer + "/responses",
+                expected="at least one of 4XX, 5XX or default",
+                found=f"only {statuses}",
+            )
 
 
 def _nullable_ref(schema: dict[str, Any]) -> bool:
@@ -108,16 +162,24 @@ def check_nullable(spec: dict[str, Any], location: str) -> Iterator[Finding]:
     for node in all_schemas(spec):
         if node.schema.get("nullable") is True and "type" not in node.schema and not _nullable_ref(node.schema):
             yield NULLABLE_NO_TYPE.finding(
-                location, "`nullable: true` without `type`", pointer=node.pointer,
-                expected="a `type` beside `nullable`", found=describe(node.schema))
+                location,
+                "`nullable: true` without `type`",
+                pointer=node.pointer,
+                expected="a `type` beside `nullable`",
+                found=describe(node.schema),
+            )
 
 
 def check_integers(spec: dict[str, Any], location: str) -> Iterator[Finding]:
     for node in all_schemas(spec):
         if node.name and node.schema.get("type") == "number" and INTEGER_NAMES.match(node.name):
             yield INTEGER_AS_NUMBER.finding(
-                location, f"{node.name!r} is an integer by meaning but typed `number`", pointer=node.pointer,
-                expected="type: integer", found="type: number")
+                location,
+                f"{node.name!r} is an integer by meaning but typed `number`",
+                pointer=node.pointer,
+                expected="type: integer",
+                found="type: number",
+            )
 
 
 def _strip_alias_noise(op: dict[str, Any]) -> str:
@@ -134,9 +196,12 @@ def check_aliases(spec: dict[str, Any], location: str) -> Iterator[Finding]:
             if "$ref" in key[1] and '"properties"' not in key[1]:
                 continue  # aliases that share components do not duplicate models
             yield DUPLICATE_ALIAS.finding(
-                location, f"{op.label} repeats {op.method.upper()} {first} with inline schemas",
-                pointer=op.pointer, expected="one set of models shared through components",
-                found=f"identical inline operation at {first}")
+                location,
+                f"{op.label} repeats {op.method.upper()} {first} with inline schemas",
+                pointer=op.pointer,
+                expected="one set of models shared through components",
+                found=f"identical inline operation at {first}",
+            )
         else:
             seen[key] = op.path
 
@@ -152,9 +217,12 @@ def check_examples(spec: dict[str, Any], location: str) -> Iterator[Finding]:
             continue
         for violation in validator.violations(example):
             yield EXAMPLE_INVALID.finding(
-                location, f"example violates its schema at {violation.path or '/'}: {violation.message}",
-                pointer=node.pointer + "/example" + violation.path, expected=violation.expected,
-                found=violation.found)
+                location,
+                f"example violates its schema at {violation.path or '/'}: {violation.message}",
+                pointer=node.pointer + "/example" + violation.path,
+                expected=violation.expected,
+                found=violation.found,
+            )
 
 
 def _validator(schema: dict[str, Any], spec: dict[str, Any], location: str) -> Validator | None:
@@ -181,8 +249,11 @@ def check_code_samples(spec: dict[str, Any], location: str) -> Iterator[Finding]
                 request = extract_request(normalise_language(lang) or lang, str(sample.get("source", "")))
             except SampleError as exc:
                 yield CODE_SAMPLE_INVALID.finding(
-                    location, f"{sample.get('lang')} sample: cannot read the request body ({exc})",
-                    pointer=pointer, level=Level.WARNING)
+                    location,
+                    f"{sample.get('lang')} sample: cannot read the request body ({exc})",
+                    pointer=pointer,
+                    level=Level.WARNING,
+                )
                 continue
             if not request.has_body:
                 continue
@@ -191,15 +262,33 @@ def check_code_samples(spec: dict[str, Any], location: str) -> Iterator[Finding]
                 break  # the request schema itself is broken: oas-invalid says where
             for violation in validator.violations(request.body):
                 yield CODE_SAMPLE_INVALID.finding(
-                    location, f"{sample.get('lang')} sample sends a body that violates the request schema at "
-                    f"{violation.path or '/'}: {violation.message}", pointer=pointer,
-                    expected=violation.expected, found=violation.found)
+                    location,
+                    f"{sample.get('lang')} sample sends a body that violates the request schema at "
+                    f"{violation.path or '/'}: {violation.message}",
+                    pointer=pointer,
+                    expected=violation.expected,
+                    found=violation.found,
+                )
 
 
 def _generated_name(pointer: str) -> str:
-    tokens = [t for t in pointer.split("/") if t and t not in ("paths", "content", "schema", "properties",
-                                                                 "application~1json", "post", "responses",
-                                                                 "requestBody", "text~1event-stream")]
+    tokens = [
+        t
+        for t in pointer.split("/")
+        if t
+        and t
+        not in (
+            "paths",
+            "content",
+            "schema",
+            "properties",
+            "application~1json",
+            "post",
+            "responses",
+            "requestBody",
+            "text~1event-stream",
+        )
+    ]
     words: list[str] = []
     for token in tokens:
         token = token.replace("~1", "_").replace("~0", "_")
@@ -219,9 +308,13 @@ def check_inline_objects(spec: dict[str, Any], location: str) -> Iterator[Findin
         if node.schema.get("type") == "object" and node.schema.get("properties") and "$ref" not in node.schema:
             name = _generated_name(node.pointer)
             yield INLINE_OBJECT.finding(
-                location, f"inline object schema; a generator names it by position (about {len(name)} "
-                f"characters: {name[:60]}{'…' if len(name) > 60 else ''})", pointer=node.pointer,
-                expected="a named schema under components/schemas", found="an inline object with properties")
+                location,
+                f"inline object schema; a generator names it by position (about {len(name)} "
+                f"characters: {name[:60]}{'…' if len(name) > 60 else ''})",
+                pointer=node.pointer,
+                expected="a named schema under components/schemas",
+                found="an inline object with properties",
+            )
 
 
 def _follow(spec: dict[str, Any], node: Any, pointer: str) -> tuple[dict[str, Any], str]:
@@ -278,48 +371,75 @@ def check_stream_chunks(spec: dict[str, Any], location: str) -> Iterator[Finding
             props = choice.get("properties") or {}
             finish = props.get("finish_reason")
             at = where + "/properties/finish_reason"
-            if (isinstance(finish, dict) and "finish_reason" in (choice.get("required") or [])
-                    and not _nullable_site(spec, finish, at) and at not in reported):
+            if (
+                isinstance(finish, dict)
+                and "finish_reason" in (choice.get("required") or [])
+                and not _nullable_site(spec, finish, at)
+                and at not in reported
+            ):
                 reported.add(at)
                 yield STREAM_UNSATISFIABLE.finding(
-                    location, "every chunk must carry a non-null finish_reason; real streams send null until "
-                    "the last chunk", pointer=at,
+                    location,
+                    "every chunk must carry a non-null finish_reason; real streams send null until the last chunk",
+                    pointer=at,
                     expected="finish_reason nullable (null until the last chunk)",
-                    found="required, not nullable")
+                    found="required, not nullable",
+                )
             delta, delta_at = _follow(spec, props.get("delta"), where + "/properties/delta")
             required = [r for r in (delta.get("required") or []) if r in ("role", "content")]
             if required and delta_at not in reported:
                 reported.add(delta_at)
                 yield STREAM_UNSATISFIABLE.finding(
-                    location, f"every delta must carry {required}; real streams send `role` only in the first "
-                    "delta and no `content` in the last", pointer=delta_at,
-                    expected="role and content optional in a delta", found=f"required: {required}")
+                    location,
+                    f"every delta must carry {required}; real streams send `role` only in the first "
+                    "delta and no `content` in the last",
+                    pointer=delta_at,
+                    expected="role and content optional in a delta",
+                    found=f"required: {required}",
+                )
 
 
 def check_message_content(spec: dict[str, Any], location: str) -> Iterator[Finding]:
     reported: set[str] = set()
     for op in operations(spec):
-        media = ((((op.op.get("responses") or {}).get("200") or {}).get("content") or {}).get("application/json")
-                 or {})
+        media = (((op.op.get("responses") or {}).get("200") or {}).get("content") or {}).get("application/json") or {}
         base = op.pointer + join_pointer("responses", "200", "content", "application/json", "schema")
         choice, where = _choice(spec, media, base)
-        message, message_at = _follow(spec, (choice.get("properties") or {}).get("message"),
-                                      where + "/properties/message")
+        message, message_at = _follow(
+            spec, (choice.get("properties") or {}).get("message"), where + "/properties/message"
+        )
         props = message.get("properties") or {}
         content = props.get("content")
         at = message_at + "/properties/content"
-        if ("tool_calls" in props and "content" in (message.get("required") or []) and isinstance(content, dict)
-                and not _nullable_site(spec, content, at) and at not in reported):
+        if (
+            "tool_calls" in props
+            and "content" in (message.get("required") or [])
+            and isinstance(content, dict)
+            and not _nullable_site(spec, content, at)
+            and at not in reported
+        ):
             reported.add(at)
             yield CONTENT_NOT_NULLABLE.finding(
-                location, "a tool-calling message must have a string `content`, but real ones carry null",
-                pointer=at, expected="content nullable",
-                found=f"type {content.get('type')!r}, required, not nullable")
+                location,
+                "a tool-calling message must have a string `content`, but real ones carry null",
+                pointer=at,
+                expected="content nullable",
+                found=f"type {content.get('type')!r}, required, not nullable",
+            )
 
 
 CHECKS: tuple[Callable[[dict[str, Any], str], Iterator[Finding]], ...] = (
-    check_structure, check_response_description, check_security, check_error_responses, check_nullable,
-    check_integers, check_aliases, check_examples, check_code_samples, check_inline_objects, check_stream_chunks,
+    check_structure,
+    check_response_description,
+    check_security,
+    check_error_responses,
+    check_nullable,
+    check_integers,
+    check_aliases,
+    check_examples,
+    check_code_samples,
+    check_inline_objects,
+    check_stream_chunks,
     check_message_content,
 )
 
@@ -329,4 +449,3 @@ def lint(spec: dict[str, Any], location: str) -> list[Finding]:
     for check in CHECKS:
         findings.extend(check(spec, location))
     return findings
-

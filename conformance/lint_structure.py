@@ -22,13 +22,22 @@ from conformance.findings import Finding, Level, Source, describe, rule
 from conformance.oaswalk import operations, schema_roots
 from conformance.schema import join_pointer, resolve_pointer
 
-INVALID = rule("oas-invalid", Level.ERROR, Source.SPEC,
-               "the document is not valid OpenAPI 3.0 (structural validation)",
-               "make the document validate against the OpenAPI 3.0 schema")
-EXTERNAL_REF = rule("oas-external-ref", Level.WARNING, Source.SPEC,
-                    "a `$ref` points outside the document (a URL or another file); lint never fetches or reads it, "
-                    "so what it names goes unchecked, and generators that do fetch it reach that host or file",
-                    "bundle the referenced schema into `components` and refer to it with a local `#/...` reference")
+INVALID = rule(
+    "oas-invalid",
+    Level.ERROR,
+    Source.SPEC,
+    "the document is not valid OpenAPI 3.0 (structural validation)",
+    "make the document validate against the OpenAPI 3.0 schema",
+)
+EXTERNAL_REF = rule(
+    "oas-external-ref",
+    Level.WARNING,
+    Source.SPEC,
+    "a `$ref` points outside the document (a URL or another file); lint never fetches or reads it, "
+    "so what it names goes unchecked, and generators that do fetch it reach that host or file",
+    "bundle the referenced schema into `components` and refer to it with a local `#/...` reference",
+)
+
 
 def _refs(spec: dict[str, Any]) -> list[tuple[str, str]]:
     """(pointer of the ``$ref`` member, the ref) for every ``$ref`` string in the document."""
@@ -40,11 +49,15 @@ def _refs(spec: dict[str, Any]) -> list[tuple[str, str]]:
             ref = node.get("$ref")
             if isinstance(ref, str):
                 found.append((pointer + "/$ref", ref))
-            stack.extend((value, pointer + join_pointer(key)) for key, value in node.items()
-                         if isinstance(value, dict | list))
+            stack.extend(
+                (value, pointer + join_pointer(key)) for key, value in node.items() if isinstance(value, dict | list)
+            )
         elif isinstance(node, list):
-            stack.extend((value, pointer + join_pointer(index)) for index, value in enumerate(node)
-                         if isinstance(value, dict | list))
+            stack.extend(
+                (value, pointer + join_pointer(index))
+                for index, value in enumerate(node)
+                if isinstance(value, dict | list)
+            )
     return sorted(found)
 
 
@@ -72,7 +85,7 @@ def _ref_problems(spec: dict[str, Any], refs: list[tuple[str, str]]) -> Iterator
             if not isinstance(nxt, str) or not nxt.startswith("#"):
                 break
             if nxt in chain:
-                loop = chain[chain.index(nxt):]
+                loop = chain[chain.index(nxt) :]
                 holder = "#" + pointer[: -len("/$ref")]
                 if holder in loop:  # start where the reported reference sits
                     at = loop.index(holder)
@@ -88,7 +101,7 @@ def _ref_problems(spec: dict[str, Any], refs: list[tuple[str, str]]) -> Iterator
 def _headline(message: str, limit: int = 300) -> str:
     """The validator's first paragraph (it appends the failing schema and instance), shortened."""
     first = message.split("\n\n", 1)[0].strip()
-    return first if len(first) <= limit else first[: limit // 2 - 2] + " … " + first[-(limit // 2 - 2):]
+    return first if len(first) <= limit else first[: limit // 2 - 2] + " … " + first[-(limit // 2 - 2) :]
 
 
 class _NoFetch(dict[str, Any]):
@@ -210,8 +223,10 @@ def _validator_class() -> Any:
 
     class _Validator(OpenAPIV30SpecValidator):
         resolver_handlers = _NoFetch()
-        keyword_validators = {**OpenAPIV30SpecValidator.keyword_validators,  # noqa: RUF012 (the library's shape)
-                              "schema": _SchemaValidator}
+        keyword_validators = {  # noqa: RUF012 (the library's shape)
+            **OpenAPIV30SpecValidator.keyword_validators,
+            "schema": _SchemaValidator,
+        }
 
     return _Validator
 
@@ -223,12 +238,21 @@ def check_structure(spec: dict[str, Any], location: str) -> Iterator[Finding]:
     for pointer, ref in refs:
         if not ref.startswith("#"):
             yield EXTERNAL_REF.finding(
-                location, f"$ref {ref!r} points outside this document; it was not fetched or read",
-                pointer=pointer, expected="a local reference ('#/components/...')", found=ref)
+                location,
+                f"$ref {ref!r} points outside this document; it was not fetched or read",
+                pointer=pointer,
+                expected="a local reference ('#/components/...')",
+                found=ref,
+            )
     problems = list(_ref_problems(spec, refs))
     for pointer, ref, problem in problems:
-        yield INVALID.finding(location, f"$ref {ref!r} {problem}", pointer=pointer,
-                              expected="a local $ref to an existing schema", found=ref)
+        yield INVALID.finding(
+            location,
+            f"$ref {ref!r} {problem}",
+            pointer=pointer,
+            expected="a local $ref to an existing schema",
+            found=ref,
+        )
     if problems or any(pointer == "/$ref" for pointer, _ in refs):
         return  # the validator cannot resolve them either, and would stop at the first
     # missing response descriptions get their own rule (clearer message); skip them here
@@ -264,5 +288,10 @@ def check_structure(spec: dict[str, Any], location: str) -> Iterator[Finding]:
         yield INVALID.finding(location, f"structural validation could not complete: {failure}")
         return
     for pointer, message, found in found_at:
-        yield INVALID.finding(location, f"not valid OpenAPI 3.0: {message}", pointer=pointer,
-                              expected="a document valid against the OpenAPI 3.0 schema", found=found)
+        yield INVALID.finding(
+            location,
+            f"not valid OpenAPI 3.0: {message}",
+            pointer=pointer,
+            expected="a document valid against the OpenAPI 3.0 schema",
+            found=found,
+        )

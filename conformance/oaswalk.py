@@ -71,15 +71,18 @@ def schema_roots(spec: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
                 continue
             for ctype, media in (response.get("content") or {}).items():
                 if isinstance(media, dict) and isinstance(media.get("schema"), dict):
-                    yield (op.pointer + join_pointer("responses", str(status), "content", ctype, "schema"),
-                           media["schema"])
+                    yield (
+                        op.pointer + join_pointer("responses", str(status), "content", ctype, "schema"),
+                        media["schema"],
+                    )
         for index, param in enumerate(op.op.get("parameters") or []):
             if isinstance(param, dict) and isinstance(param.get("schema"), dict):
                 yield op.pointer + join_pointer("parameters", index, "schema"), param["schema"]
 
 
-def walk_schema(schema: dict[str, Any], pointer: str, root: str, name: str | None = None,
-                depth: int = 0) -> Iterator[SchemaNode]:
+def walk_schema(
+    schema: dict[str, Any], pointer: str, root: str, name: str | None = None, depth: int = 0
+) -> Iterator[SchemaNode]:
     yield SchemaNode(pointer, schema, name, root, depth)
     for key, sub in (schema.get("properties") or {}).items():
         if isinstance(sub, dict):

@@ -45,12 +45,20 @@ from conformance.errors import OverlayError
 from conformance.findings import Finding, Level, Source, rule
 from conformance.schema import deref, join_pointer, pointer_unescape, resolve_pointer
 
-UNNEEDED = rule("overlay-action-unneeded", Level.WARNING, Source.SPEC,
-                "an overlay action changed nothing: upstream fixed the defect it answers",
-                "remove the action from spec/overlay.yaml")
-TARGET_MISSING = rule("overlay-target-missing", Level.ERROR, Source.SPEC,
-                      "an overlay action's target matches nothing in the spec (upstream moved or removed it)",
-                      "update the target in spec/overlay.yaml, or remove the action")
+UNNEEDED = rule(
+    "overlay-action-unneeded",
+    Level.WARNING,
+    Source.SPEC,
+    "an overlay action changed nothing: upstream fixed the defect it answers",
+    "remove the action from spec/overlay.yaml",
+)
+TARGET_MISSING = rule(
+    "overlay-target-missing",
+    Level.ERROR,
+    Source.SPEC,
+    "an overlay action's target matches nothing in the spec (upstream moved or removed it)",
+    "update the target in spec/overlay.yaml, or remove the action",
+)
 KINDS = ("cosmetic", "correction")
 _ENV = JSONPathEnvironment(strict=True)
 _CONTRACT_NOISE = {"description", "example", "examples", "title"}
@@ -123,9 +131,18 @@ def load_overlay(path: Path) -> Overlay:
             _ENV.compile(raw["target"])
         except JSONPathError as exc:
             raise _fail(where, f"target {raw['target']!r} is not RFC 9535 JSONPath: {exc}") from None
-        actions.append(Action(index=index, target=raw["target"], description=raw["description"].strip(),
-                              rule_id=raw["x-rule"], kind=raw["x-kind"], update=raw.get("update"),
-                              remove=bool(raw.get("remove")), lift=raw.get("x-lift")))
+        actions.append(
+            Action(
+                index=index,
+                target=raw["target"],
+                description=raw["description"].strip(),
+                rule_id=raw["x-rule"],
+                kind=raw["x-kind"],
+                update=raw.get("update"),
+                remove=bool(raw.get("remove")),
+                lift=raw.get("x-lift"),
+            )
+        )
     info = doc.get("info") or {}
     return Overlay(str(path), str(info.get("title", "")), tuple(actions))
 
@@ -193,8 +210,11 @@ def _lift(spec: dict[str, Any], pointer: str, name: str, action: Action) -> bool
     if not isinstance(node, dict):
         raise OverlayError(f"{action.label}: expected a schema object at {pointer}, found {type(node).__name__}")
     wrapped = node.get("allOf")
-    if "$ref" in node or (isinstance(wrapped, list) and len(wrapped) == 1 and isinstance(wrapped[0], dict)
-                          and "$ref" in wrapped[0]) or _refers_to(node, name):
+    if (
+        "$ref" in node
+        or (isinstance(wrapped, list) and len(wrapped) == 1 and isinstance(wrapped[0], dict) and "$ref" in wrapped[0])
+        or _refers_to(node, name)
+    ):
         return False  # already a reference (or a later correction wrapped the reference): nothing to lift
     schemas = spec.setdefault("components", {}).setdefault("schemas", {})
     nullable = node.get("nullable") is True
@@ -208,7 +228,9 @@ def _lift(spec: dict[str, Any], pointer: str, name: str, action: Action) -> bool
         if contract(existing, memo) != contract(lifted, memo):
             raise OverlayError(
                 f"{action.label}: components/schemas/{name} exists with a different contract than the schema at "
-                f"{pointer}", hint="give the lifted schema another name, or correct one of them first")
+                f"{pointer}",
+                hint="give the lifted schema another name, or correct one of them first",
+            )
     else:
         schemas[name] = copy.deepcopy(body)
     if nullable:
@@ -260,8 +282,9 @@ def _already_removed(doc: Any, target: str) -> bool:
     return bool(_pointers(doc, "$" + "".join(str(segment) for segment in segments[:-1])))
 
 
-def apply_overlay(spec: dict[str, Any], overlay: Overlay, *, kinds: Iterable[str] = KINDS,
-                  location: str = "spec/overlay.yaml") -> OverlayResult:
+def apply_overlay(
+    spec: dict[str, Any], overlay: Overlay, *, kinds: Iterable[str] = KINDS, location: str = "spec/overlay.yaml"
+) -> OverlayResult:
     """Apply ``overlay`` to a copy of ``spec``. A target that matches nothing raises :class:`OverlayError`."""
     wanted = set(kinds)
     doc = copy.deepcopy(spec)
@@ -275,9 +298,15 @@ def apply_overlay(spec: dict[str, Any], overlay: Overlay, *, kinds: Iterable[str
         # a `remove` with nothing left to remove is no longer needed (reported below), not a vanished target
         if not pointers and not (action.remove and _already_removed(doc, action.target)):
             missing.append(action)
-            findings.append(TARGET_MISSING.finding(
-                location, f"{action.label} matches nothing", pointer=f"/actions/{action.index}",
-                expected=f"at least one node at {action.target}", found="no match"))
+            findings.append(
+                TARGET_MISSING.finding(
+                    location,
+                    f"{action.label} matches nothing",
+                    pointer=f"/actions/{action.index}",
+                    expected=f"at least one node at {action.target}",
+                    found="no match",
+                )
+            )
             continue
         changed = 0
         # deepest first, so removing or lifting a node never invalidates a later pointer
@@ -297,14 +326,21 @@ def apply_overlay(spec: dict[str, Any], overlay: Overlay, *, kinds: Iterable[str
                 changed += did
         applied.append((action, changed))
         if not changed:
-            findings.append(UNNEEDED.finding(
-                location, f"{action.label} changed nothing; upstream seems to have fixed it ({action.description})",
-                pointer=f"/actions/{action.index}", expected="the defect the action corrects",
-                found="the target already has the corrected form"))
+            findings.append(
+                UNNEEDED.finding(
+                    location,
+                    f"{action.label} changed nothing; upstream seems to have fixed it ({action.description})",
+                    pointer=f"/actions/{action.index}",
+                    expected="the defect the action corrects",
+                    found="the target already has the corrected form",
+                )
+            )
     if missing:
         listing = "; ".join(f"{a.label}" for a in missing)
-        raise OverlayError(f"{location}: {len(missing)} overlay target(s) no longer exist in the spec: {listing}",
-                           hint="upstream changed the spec; run `conformance drift` and update spec/overlay.yaml")
+        raise OverlayError(
+            f"{location}: {len(missing)} overlay target(s) no longer exist in the spec: {listing}",
+            hint="upstream changed the spec; run `conformance drift` and update spec/overlay.yaml",
+        )
     return OverlayResult(doc, tuple(findings), tuple(applied))
 
 
@@ -317,5 +353,13 @@ def dumps(spec: dict[str, Any]) -> str:
     return json.dumps(spec, indent=2, sort_keys=False, ensure_ascii=False) + "\n"
 
 
-__all__ = ["Action", "Overlay", "OverlayResult", "apply_overlay", "apply_overlay_file", "contract", "join_pointer",
-           "load_overlay"]
+__all__ = [
+    "Action",
+    "Overlay",
+    "OverlayResult",
+    "apply_overlay",
+    "apply_overlay_file",
+    "contract",
+    "join_pointer",
+    "load_overlay",
+]

@@ -39,8 +39,15 @@ def counts_line(findings: Sequence[Finding]) -> str:
     return f"{len(findings)} finding(s): " + ", ".join(parts)
 
 
-def finding_lines(f: Finding, *, indent: str = "", label: str | None = None, width: int = 7,
-                  details: Sequence[tuple[str, str | None]] = (), evidence: bool = True) -> list[str]:
+def finding_lines(
+    f: Finding,
+    *,
+    indent: str = "",
+    label: str | None = None,
+    width: int = 7,
+    details: Sequence[tuple[str, str | None]] = (),
+    evidence: bool = True,
+) -> list[str]:
     """One finding as terminal lines: a header (level, rule id, where), then what, expected, found, fix.
 
     ``details`` are extra ``(name, value)`` lines shown before the fix (e.g. a drift's direction).
@@ -85,8 +92,7 @@ def _md_cell(text: str | None) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def render_markdown(findings: Sequence[Finding], title: str = "Findings",
-                    extra_sections: Iterable[str] = ()) -> str:
+def render_markdown(findings: Sequence[Finding], title: str = "Findings", extra_sections: Iterable[str] = ()) -> str:
     out = [f"## {title}", "", counts_line(findings), ""]
     if findings:
         out.append("| level | rule | where | message | expected | found |")
@@ -115,8 +121,7 @@ def render(findings: Sequence[Finding], fmt: str, title: str = "", meta: dict[st
     return render_text(findings, title)
 
 
-def render_junit(findings: Sequence[Finding], suite: str = "conformance",
-                 passed_cases: Iterable[str] = ()) -> str:
+def render_junit(findings: Sequence[Finding], suite: str = "conformance", passed_cases: Iterable[str] = ()) -> str:
     """JUnit XML: one test case per finding (failure for error, skipped-free system-out otherwise)."""
     cases: list[str] = []
     failures = 0
@@ -135,6 +140,8 @@ def render_junit(findings: Sequence[Finding], suite: str = "conformance",
             )
     for case in passed_cases:
         cases.append(f'  <testcase classname="{suite}" name={quoteattr(case)}/>')
-    header = (f'<?xml version="1.0" encoding="utf-8"?>\n<testsuite name="{suite}" tests="{len(cases)}" '
-              f'failures="{failures}" errors="0">')
+    header = (
+        f'<?xml version="1.0" encoding="utf-8"?>\n<testsuite name="{suite}" tests="{len(cases)}" '
+        f'failures="{failures}" errors="0">'
+    )
     return "\n".join([header, *cases, "</testsuite>"]) + "\n"

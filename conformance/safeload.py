@@ -81,8 +81,7 @@ def read_regular_file(path: Path, max_bytes: int) -> bytes:
                 return b"".join(chunks)
             total += len(chunk)
             if total > max_bytes:
-                raise UnsafeInput(f"expected at most {max_bytes} bytes, found more (stopped reading at "
-                                  f"{total})")
+                raise UnsafeInput(f"expected at most {max_bytes} bytes, found more (stopped reading at {total})")
             chunks.append(chunk)
     finally:
         os.close(fd)
@@ -99,8 +98,11 @@ def too_deep(doc: Any, limit: int = MAX_DEPTH) -> str | None:
     while stack:
         node, depth, path = stack.pop()
         if depth > limit:
-            return "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in path[:12]) + \
-                ("/…" if len(path) > 12 else "")
+            return (
+                "/"
+                + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in path[:12])
+                + ("/…" if len(path) > 12 else "")
+            )
         if id(node) in seen:
             continue
         seen.add(id(node))

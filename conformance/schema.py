@@ -20,8 +20,18 @@ import jsonschema_rs
 from conformance.errors import SpecError
 
 JSON = Any
-_DROP = {"example", "examples", "xml", "externalDocs", "discriminator", "deprecated", "readOnly", "writeOnly",
-         "nullable", "title"}
+_DROP = {
+    "example",
+    "examples",
+    "xml",
+    "externalDocs",
+    "discriminator",
+    "deprecated",
+    "readOnly",
+    "writeOnly",
+    "nullable",
+    "title",
+}
 
 
 def pointer_escape(token: str) -> str:
@@ -292,8 +302,7 @@ def schema_for_instance(spec: JSON, schema: JSON, instance: JSON) -> JSON:
         for key, sub in node.items():
             if key == "properties" and isinstance(sub, dict):
                 members = value if isinstance(value, dict) else {}
-                out[key] = {name: prune(s, members[name], stack) if name in members else {}
-                            for name, s in sub.items()}
+                out[key] = {name: prune(s, members[name], stack) if name in members else {} for name, s in sub.items()}
             elif key == "additionalProperties" and isinstance(sub, dict):
                 out[key] = {}  # the members it matches get their own entries below
             elif key == "items" and isinstance(sub, dict):
@@ -310,8 +319,10 @@ def schema_for_instance(spec: JSON, schema: JSON, instance: JSON) -> JSON:
             declared = props if isinstance(props, dict) else {}
             extra = [name for name in value if name not in declared]
             if extra:
-                out["properties"] = {**out.get("properties", {}),
-                                     **{name: prune(extra_schema, value[name], stack) for name in extra}}
+                out["properties"] = {
+                    **out.get("properties", {}),
+                    **{name: prune(extra_schema, value[name], stack) for name in extra},
+                }
         memo[memo_key] = out
         return out
 
@@ -489,16 +500,26 @@ class Validator:
         if cached is None:
             keyword = str(schema_path[-1]) if schema_path else ""
             fragment = _schema_fragment(self.json_schema, list(schema_path))
-            cached = self._expected[schema_path] = (join_pointer(*schema_path), keyword,
-                                                    _expected_text(keyword, fragment))
+            cached = self._expected[schema_path] = (
+                join_pointer(*schema_path),
+                keyword,
+                _expected_text(keyword, fragment),
+            )
         spath, keyword, expected = cached
         missing = getattr(error.kind, "property", None) if keyword == "required" else None
         if isinstance(missing, str):
             # a missing member is reported where it should be, not at its parent
-            return Violation(ipath + join_pointer(missing), spath, str(error.message),
-                             f"required member {missing!r}", "missing", "missing")
-        return Violation(ipath, spath, str(error.message), expected, _describe(error.instance),
-                         value_class(error.instance))
+            return Violation(
+                ipath + join_pointer(missing),
+                spath,
+                str(error.message),
+                f"required member {missing!r}",
+                "missing",
+                "missing",
+            )
+        return Violation(
+            ipath, spath, str(error.message), expected, _describe(error.instance), value_class(error.instance)
+        )
 
 
 def value_class(value: Any) -> str:
@@ -518,7 +539,6 @@ def value_class(value: Any) -> str:
     return "object"
 
 
-
 def _schema_fragment(schema: JSON, path: list[Any]) -> JSON:
     node = schema
     for token in path:
@@ -530,8 +550,21 @@ def _schema_fragment(schema: JSON, path: list[Any]) -> JSON:
 
 
 def _expected_text(keyword: str, fragment: JSON) -> str:
-    if keyword in ("type", "enum", "const", "required", "minimum", "maximum", "minItems", "maxItems",
-                   "pattern", "format", "additionalProperties", "minLength", "maxLength"):
+    if keyword in (
+        "type",
+        "enum",
+        "const",
+        "required",
+        "minimum",
+        "maximum",
+        "minItems",
+        "maxItems",
+        "pattern",
+        "format",
+        "additionalProperties",
+        "minLength",
+        "maxLength",
+    ):
         return f"{keyword}: {_describe(fragment)}"
     if keyword in ("oneOf", "anyOf"):
         return f"{keyword} of {len(fragment) if isinstance(fragment, list) else '?'} schemas"

@@ -20,9 +20,10 @@ MAX_SPEC_BYTES = 64 * 1024 * 1024
 
 def _too_deep(where: str, at: str | None = None) -> SpecError:
     place = f" (nested too deep at {at})" if at else ""
-    return SpecError(f"{where}: expected a document nested at most {MAX_DEPTH} levels deep, found nesting too "
-                     f"deep to read{place}", hint="a real OpenAPI spec is a few dozen levels deep; this one is "
-                     "malformed or hostile")
+    return SpecError(
+        f"{where}: expected a document nested at most {MAX_DEPTH} levels deep, found nesting too deep to read{place}",
+        hint="a real OpenAPI spec is a few dozen levels deep; this one is malformed or hostile",
+    )
 
 
 def check_shape(doc: Any, where: str, *, yaml_aliases: bool = False) -> None:
@@ -32,12 +33,16 @@ def check_shape(doc: Any, where: str, *, yaml_aliases: bool = False) -> None:
         if counted is not None:
             distinct, expanded = counted
             if expanded < 0:
-                raise SpecError(f"{where}: expected a document without recursive YAML aliases, found an alias "
-                                "that contains itself (it expands without end)")
+                raise SpecError(
+                    f"{where}: expected a document without recursive YAML aliases, found an alias "
+                    "that contains itself (it expands without end)"
+                )
             if expanded > distinct + ALIAS_BUDGET:
-                raise SpecError(f"{where}: expected YAML aliases to add at most {ALIAS_BUDGET} nodes, found "
-                                f"aliases that expand {distinct} nodes to more than {distinct + ALIAS_BUDGET}",
-                                hint="an alias bomb: write the document without nested aliases")
+                raise SpecError(
+                    f"{where}: expected YAML aliases to add at most {ALIAS_BUDGET} nodes, found "
+                    f"aliases that expand {distinct} nodes to more than {distinct + ALIAS_BUDGET}",
+                    hint="an alias bomb: write the document without nested aliases",
+                )
     if isinstance(doc, dict | list):
         at = too_deep(doc)
         if at is not None:
@@ -82,8 +87,9 @@ def parse_spec(raw: bytes, where: str, *, upstream: bool = False) -> Spec:
             at = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
             raise error(f"{where}: expected JSON or YAML, found a syntax error{at}") from None
         if not isinstance(doc, dict):
-            raise error(f"{where}: expected a JSON object (an OpenAPI document), found {type(doc).__name__}: "
-                        f"{stripped[:60]!r}")
+            raise error(
+                f"{where}: expected a JSON object (an OpenAPI document), found {type(doc).__name__}: {stripped[:60]!r}"
+            )
     check_shape(doc, where, yaml_aliases=not stripped.startswith(("{", "[")))
     if not isinstance(doc, dict):
         raise error(f"{where}: expected a JSON object (an OpenAPI document), found a JSON {type(doc).__name__}")
@@ -92,8 +98,9 @@ def parse_spec(raw: bytes, where: str, *, upstream: bool = False) -> Spec:
         found = f"openapi={version!r}" if "openapi" in doc else f"no 'openapi' key (keys: {sorted(doc)[:6]})"
         raise error(f"{where}: expected an OpenAPI 3.x document, found {found}")
     if not isinstance(doc.get("paths"), dict):
-        raise error(f"{where}: expected an OpenAPI 3.x document with a 'paths' object, found "
-                    f"{type(doc.get('paths')).__name__}")
+        raise error(
+            f"{where}: expected an OpenAPI 3.x document with a 'paths' object, found {type(doc.get('paths')).__name__}"
+        )
     return doc
 
 

@@ -42,8 +42,10 @@ def complete(client: Gpt52) -> ChatCompletion:
     """A non-streamed call: a typed ``ChatCompletion`` built by the generated model."""
     completion = client.chat.completions.create(
         model=MODEL,
-        messages=[{"role": "system", "content": "Answer in one sentence."},
-                  ChatCompletionUserMessageParam(role="user", content="What is a conformance test?")],
+        messages=[
+            {"role": "system", "content": "Answer in one sentence."},
+            ChatCompletionUserMessageParam(role="user", content="What is a conformance test?"),
+        ],
         max_tokens=200,
     )
     choice = completion.choices[0]
@@ -55,8 +57,9 @@ def complete(client: Gpt52) -> ChatCompletion:
 def stream(client: Gpt52) -> str:
     """A streamed call: typed chunks until ``data: [DONE]``, reassembled; the connection is released on exit."""
     accumulator = MessageAccumulator()
-    with client.chat.completions.create(model=MODEL, stream=True,
-                                        messages=[{"role": "user", "content": "Count to five."}]) as chunks:
+    with client.chat.completions.create(
+        model=MODEL, stream=True, messages=[{"role": "user", "content": "Count to five."}]
+    ) as chunks:
         for chunk in chunks:
             accumulator.add(chunk)
             for choice in chunk.choices:
@@ -79,13 +82,15 @@ def stop_early(client: Gpt52) -> None:
 def retries_and_timeouts() -> Gpt52:
     """Retries (per client and per call) and timeouts (connect and read apart; per call)."""
     client = Gpt52(
-        max_retries=3,                                          # 429, 408, 409, 5xx and connection errors
+        max_retries=3,  # 429, 408, 409, 5xx and connection errors
         timeout=httpx.Timeout(connect=5.0, read=120.0, write=30.0, pool=10.0),
-        retry=RetryPolicy(initial_delay=1.0, max_delay=20.0, max_retry_after=30.0,
-                          retry_ambiguous=False),               # never risk running a POST twice
+        retry=RetryPolicy(
+            initial_delay=1.0, max_delay=20.0, max_retry_after=30.0, retry_ambiguous=False
+        ),  # never risk running a POST twice
     )
-    completion = client.create(model=MODEL, messages=[{"role": "user", "content": "Hi"}],
-                               timeout=10.0, max_retries=0)     # this call only: 10 s, no retry
+    completion = client.create(
+        model=MODEL, messages=[{"role": "user", "content": "Hi"}], timeout=10.0, max_retries=0
+    )  # this call only: 10 s, no retry
     print(f"[retries] {client!r} -> {completion.choices[0].finish_reason}")
     return client
 
@@ -119,23 +124,30 @@ def strict_and_lenient(client: Gpt52) -> None:
     completion = client.create(model=MODEL, messages=[{"role": "user", "content": "Hi"}], strict=True)
     print(f"[strict] the answer matches the spec: {completion.choices[0].finish_reason}")
     # by default an answer is read as sent, like the official SDK: here a provider's own finish_reason
-    sent = {"id": "x", "object": "chat.completion", "created": 0, "model": MODEL, "provider": "example",
-            "choices": [{"index": 0, "finish_reason": "end_turn",
-                         "message": {"role": "assistant", "content": "Hello"}}],
-            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
+    sent = {
+        "id": "x",
+        "object": "chat.completion",
+        "created": 0,
+        "model": MODEL,
+        "provider": "example",
+        "choices": [{"index": 0, "finish_reason": "end_turn", "message": {"role": "assistant", "content": "Hello"}}],
+        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+    }
     lenient = decode_completion(sent)
-    print(f"[decode] finish_reason={lenient.choices[0].finish_reason!r} provider={lenient['provider']!r}; "
-          f"strict mode would refuse: {', '.join(str(issue) for issue in completion_issues(sent))}")
+    print(
+        f"[decode] finish_reason={lenient.choices[0].finish_reason!r} provider={lenient['provider']!r}; "
+        f"strict mode would refuse: {', '.join(str(issue) for issue in completion_issues(sent))}"
+    )
 
 
 async def stream_async() -> str:
     """The async client: same arguments, ``await`` the call, ``async for`` the chunks."""
     async with AsyncGpt52(max_retries=2) as client:
-        completion = await client.chat.completions.create(model=MODEL,
-                                                          messages=[{"role": "user", "content": "Hello"}])
+        completion = await client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": "Hello"}])
         accumulator = MessageAccumulator()
-        async with await client.create(model=MODEL, messages=[{"role": "user", "content": "Hello"}],
-                                       stream=True) as chunks:
+        async with await client.create(
+            model=MODEL, messages=[{"role": "user", "content": "Hello"}], stream=True
+        ) as chunks:
             async for chunk in chunks:
                 accumulator.add(chunk)
     print(f"[async] {completion.choices[0].message.content!r} / streamed {accumulator.content()!r}")

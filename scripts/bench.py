@@ -41,8 +41,7 @@ def main(argv: list[str]) -> int:
     sections = [
         "# Benchmarks",
         "",
-        f"Produced by `make bench` (`python scripts/bench.py`) on {dt.date.today().isoformat()}; "
-        f"machine: {machine()}.",
+        f"Produced by `make bench` (`python scripts/bench.py`) on {dt.date.today().isoformat()}; machine: {machine()}.",
         "Each section compares side by side within one run and reports ratios; rerun `make bench` to reproduce.",
     ]
     worst = 0
@@ -52,8 +51,16 @@ def main(argv: list[str]) -> int:
         sys.stderr.write(result.stderr[-4000:])
         if result.returncode != 0:
             worst = max(worst, result.returncode)
-            sections += ["", f"## {script.stem}", "", f"failed with exit code {result.returncode}:", "",
-                         "```", result.stderr[-2000:], "```"]
+            sections += [
+                "",
+                f"## {script.stem}",
+                "",
+                f"failed with exit code {result.returncode}:",
+                "",
+                "```",
+                result.stderr[-2000:],
+                "```",
+            ]
         else:
             sections += ["", result.stdout.strip()]
     from conformance.report import atomic_write

@@ -45,26 +45,59 @@ def render_stream(count: int) -> bytes:
         if i == 0:
             delta = {"role": "assistant", "content": ""}
         last = i == count - 1
-        chunk = {"id": "chatcmpl-bench", "object": "chat.completion.chunk", "created": 1733832000, "model": MODEL,
-                 "system_fingerprint": "fp_bench",
-                 "choices": [{"index": 0, "delta": {} if last else delta, "logprobs": None,
-                              "finish_reason": "stop" if last else None}]}
+        chunk = {
+            "id": "chatcmpl-bench",
+            "object": "chat.completion.chunk",
+            "created": 1733832000,
+            "model": MODEL,
+            "system_fingerprint": "fp_bench",
+            "choices": [
+                {
+                    "index": 0,
+                    "delta": {} if last else delta,
+                    "logprobs": None,
+                    "finish_reason": "stop" if last else None,
+                }
+            ],
+        }
         parts.append(b"data: " + json.dumps(chunk, separators=(",", ":")).encode() + b"\n\n")
     parts.append(b"data: [DONE]\n\n")
     return b"".join(parts)
 
 
 def render_completion() -> bytes:
-    body = {"id": "chatcmpl-bench", "object": "chat.completion", "created": 1733832000, "model": MODEL,
-            "system_fingerprint": "fp_bench",
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": "Hello there, a short answer.",
-                                                 "refusal": None, "annotations": []},
-                         "logprobs": None, "finish_reason": "stop"}],
-            "usage": {"prompt_tokens": 12, "completion_tokens": 7, "total_tokens": 19,
-                      "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
-                      "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0,
-                                                    "accepted_prediction_tokens": 0,
-                                                    "rejected_prediction_tokens": 0}}}
+    body = {
+        "id": "chatcmpl-bench",
+        "object": "chat.completion",
+        "created": 1733832000,
+        "model": MODEL,
+        "system_fingerprint": "fp_bench",
+        "choices": [
+            {
+                "index": 0,
+                "message": {
+                    "role": "assistant",
+                    "content": "Hello there, a short answer.",
+                    "refusal": None,
+                    "annotations": [],
+                },
+                "logprobs": None,
+                "finish_reason": "stop",
+            }
+        ],
+        "usage": {
+            "prompt_tokens": 12,
+            "completion_tokens": 7,
+            "total_tokens": 19,
+            "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+            "completion_tokens_details": {
+                "reasoning_tokens": 0,
+                "audio_tokens": 0,
+                "accepted_prediction_tokens": 0,
+                "rejected_prediction_tokens": 0,
+            },
+        },
+    }
     return json.dumps(body).encode()
 
 
@@ -86,8 +119,14 @@ class FixedServer:
                 raw = self.rfile.read(int(self.headers.get("content-length", "0")))
                 streaming = b'"stream":true' in raw.replace(b" ", b"")
                 body, kind = (stream_body, b"text/event-stream") if streaming else (json_body, b"application/json")
-                self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: " + kind + b"\r\nContent-Length: "
-                                 + str(len(body)).encode() + b"\r\nx-request-id: req_bench\r\n\r\n" + body)
+                self.wfile.write(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: "
+                    + kind
+                    + b"\r\nContent-Length: "
+                    + str(len(body)).encode()
+                    + b"\r\nx-request-id: req_bench\r\n\r\n"
+                    + body
+                )
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
@@ -168,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
         names = list(calls)
         gc.collect()
         for i in range(args.requests):
-            for name in names[i % 3:] + names[:i % 3]:
+            for name in names[i % 3 :] + names[: i % 3]:
                 start = time.perf_counter()
                 calls[name]()
                 call_times[name].append(time.perf_counter() - start)
@@ -182,19 +221,29 @@ def main(argv: list[str] | None = None) -> int:
     command = "python scripts/bench_client.py " + " ".join(argv if argv is not None else sys.argv[1:])
     print("## Client: streaming and per-request overhead (gpt52_client.chat vs openai)\n")
     print(f"- command: `{command.strip()}`")
-    print(f"- machine: {os.cpu_count()} CPU(s) (nproc), {platform.machine()}, Python {platform.python_version()}, "
-          f"httpx {httpx.__version__}, openai {openai.__version__}")
-    print(f"- server: fixed loopback HTTP/1.1 server (pre-rendered bytes); streams: {args.chunks} chunks, median of "
-          f"{args.rounds} alternating rounds; calls: median of {args.requests} calls per client, interleaved\n")
+    print(
+        f"- machine: {os.cpu_count()} CPU(s) (nproc), {platform.machine()}, Python {platform.python_version()}, "
+        f"httpx {httpx.__version__}, openai {openai.__version__}"
+    )
+    print(
+        f"- server: fixed loopback HTTP/1.1 server (pre-rendered bytes); streams: {args.chunks} chunks, median of "
+        f"{args.rounds} alternating rounds; calls: median of {args.requests} calls per client, interleaved\n"
+    )
     print("| measure | gpt52_client | openai | ratio (ours / openai) |")
     print("|---|---:|---:|---:|")
-    print(f"| streamed chunks per second (higher is better) | {rate['ours']:,.0f} | {rate['openai']:,.0f} | "
-          f"{rate['ours'] / rate['openai']:.2f}x |")
-    print(f"| non-streamed call, µs per request (lower is better) | {per_call['ours']:,.0f} | "
-          f"{per_call['openai']:,.0f} | {per_call['ours'] / per_call['openai']:.2f}x |")
-    print(f"| client overhead over bare httpx ({per_call['bare']:,.0f} µs), µs per request | "
-          f"{overhead['ours']:,.0f} | {overhead['openai']:,.0f} | "
-          f"{overhead['ours'] / overhead['openai']:.2f}x |")
+    print(
+        f"| streamed chunks per second (higher is better) | {rate['ours']:,.0f} | {rate['openai']:,.0f} | "
+        f"{rate['ours'] / rate['openai']:.2f}x |"
+    )
+    print(
+        f"| non-streamed call, µs per request (lower is better) | {per_call['ours']:,.0f} | "
+        f"{per_call['openai']:,.0f} | {per_call['ours'] / per_call['openai']:.2f}x |"
+    )
+    print(
+        f"| client overhead over bare httpx ({per_call['bare']:,.0f} µs), µs per request | "
+        f"{overhead['ours']:,.0f} | {overhead['openai']:,.0f} | "
+        f"{overhead['ours'] / overhead['openai']:.2f}x |"
+    )
     faster = rate["ours"] >= rate["openai"] and per_call["ours"] <= per_call["openai"]
     print(f"\nTarget (at least as fast as openai on both): {'met' if faster else 'NOT met'}.")
     return 0

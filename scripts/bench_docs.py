@@ -44,8 +44,9 @@ print(json.dumps({"seconds": seconds, "cpu": usage.ru_utime + usage.ru_stime, "p
 def measure(command: list[str], env: dict[str, str], repeat: int) -> dict[str, Any]:
     runs = []
     for _ in range(repeat):
-        out = subprocess.run([sys.executable, "-c", _WRAPPER, *command], env=env, capture_output=True, text=True,
-                             check=True, cwd=ROOT)
+        out = subprocess.run(
+            [sys.executable, "-c", _WRAPPER, *command], env=env, capture_output=True, text=True, check=True, cwd=ROOT
+        )
         runs.append(json.loads(out.stdout))
     if any(r["rc"] not in (0, 1) for r in runs):
         raise SystemExit(f"{' '.join(command)} failed: exit code {runs[0]['rc']}")
@@ -53,9 +54,15 @@ def measure(command: list[str], env: dict[str, str], repeat: int) -> dict[str, A
     median = statistics.median(r["seconds"] for r in runs)
     cpu = statistics.median(r["cpu"] for r in runs)
     report = json.loads(runs[0]["stdout"]) if runs[0]["stdout"].startswith("{") else {}
-    return {"seconds": seconds, "median": median, "cpu": cpu, "peak_mib": max(r["peak_kib"] for r in runs) / 1024,
-            "pages": report.get("catalog", {}).get("pages", 0), "findings": report.get("catalog", {}).get("findings"),
-            "all": [round(r["seconds"], 3) for r in runs]}
+    return {
+        "seconds": seconds,
+        "median": median,
+        "cpu": cpu,
+        "peak_mib": max(r["peak_kib"] for r in runs) / 1024,
+        "pages": report.get("catalog", {}).get("pages", 0),
+        "findings": report.get("catalog", {}).get("findings"),
+        "all": [round(r["seconds"], 3) for r in runs],
+    }
 
 
 def copied_catalog(mirror: Path, copies: int, into: Path) -> Path:
@@ -75,7 +82,7 @@ def copied_catalog(mirror: Path, copies: int, into: Path) -> Path:
                 text = page.read_text()
                 page.write_text(text.replace("/main/docs/", f"/main/{name}/"))
         for path, entry in index["files"].items():
-            files[name + path[len("docs"):]] = entry
+            files[name + path[len("docs") :]] = entry
         for sha_dir in source_repo.iterdir():
             if sha_dir.is_dir() and sha_dir.name != "main":
                 (repo / sha_dir.name).mkdir(exist_ok=True)
@@ -105,20 +112,29 @@ def main(argv: list[str] | None = None) -> int:
         empty = Path(tmp) / "empty"
         empty.mkdir()
         startup = measure([*base, "--catalog", str(empty)], env, args.repeat)
-        whole = {jobs: measure([*base, "--catalog", str(catalog), "--jobs", str(jobs)], env, args.repeat)
-                 for jobs in (2, 1)}
-        rows += [("empty catalog (start-up only)", startup, 2), ("catalog at main", whole[2], 2),
-                 ("catalog at main", whole[1], 1)]
+        whole = {
+            jobs: measure([*base, "--catalog", str(catalog), "--jobs", str(jobs)], env, args.repeat) for jobs in (2, 1)
+        }
+        rows += [
+            ("empty catalog (start-up only)", startup, 2),
+            ("catalog at main", whole[2], 2),
+            ("catalog at main", whole[1], 1),
+        ]
         scaled: dict[int, dict[str, Any]] = {}
         for copies in (1, 2, 4):
             copy_root = copied_catalog(mirror, copies, Path(tmp) / f"x{copies}")
-            scaled[copies] = measure([*base, "--catalog", str(copy_root), "--jobs", "2"],
-                                     {**env, "SPEC_MIRROR": str(Path(tmp) / f"x{copies}")}, args.repeat)
+            scaled[copies] = measure(
+                [*base, "--catalog", str(copy_root), "--jobs", "2"],
+                {**env, "SPEC_MIRROR": str(Path(tmp) / f"x{copies}")},
+                args.repeat,
+            )
             rows.append((f"catalog x{copies} (copies)", scaled[copies], 2))
 
     pages = whole[2]["pages"]
-    command = (f"SPEC_MIRROR={mirror} {Path(sys.executable).name} -m conformance docs --catalog {catalog} "
-               "--format json --no-progress")
+    command = (
+        f"SPEC_MIRROR={mirror} {Path(sys.executable).name} -m conformance docs --catalog {catalog} "
+        "--format json --no-progress"
+    )
     out = [
         "## Doc checks: the catalog at main",
         "",
@@ -138,8 +154,10 @@ def main(argv: list[str] | None = None) -> int:
         n = figures["pages"]
         net = figures["seconds"] - startup["seconds"]
         rate = f"{n / figures['seconds']:.0f}" if n else "-"
-        out.append(f"| {label} | {n} | {jobs} | {figures['seconds']:.2f} ({figures['median']:.2f}) | {rate} | "
-                   f"{max(net, 0):.2f} | {figures['cpu']:.2f} | {figures['peak_mib']:.0f} |")
+        out.append(
+            f"| {label} | {n} | {jobs} | {figures['seconds']:.2f} ({figures['median']:.2f}) | {rate} | "
+            f"{max(net, 0):.2f} | {figures['cpu']:.2f} | {figures['peak_mib']:.0f} |"
+        )
     d1 = scaled[2]["seconds"] - scaled[1]["seconds"]
     d2 = scaled[4]["seconds"] - scaled[2]["seconds"]
     n1 = scaled[1]["pages"]

@@ -35,36 +35,43 @@ HISTORY = f"{OPENAI}/gpt-4o.json"
 #: why we and oasdiff disagree (or agree for different reasons) on a pair, verified by hand
 EXPLAINED: dict[tuple[str, str, str], str] = {
     ("gpt-4o.json", "9504eb81", "27ac023d"): (
-        "oasdiff: 4 errors \"removed subschema\" (messages, response_format, tool_choice, prediction.content). "
+        'oasdiff: 4 errors "removed subschema" (messages, response_format, tool_choice, prediction.content). '
         "With refs inlined and descriptions stripped the two request bodies differ in exactly one place: "
         "`deprecated: true` on the assistant message's `function_call`. oasdiff compares oneOf/anyOf "
         "alternatives including their descriptions, so a reworded alternative counts as removed. We match "
-        "alternatives by content and report `drift-deprecated` (warning) plus description changes (info)."),
+        "alternatives by content and report `drift-deprecated` (warning) plus description changes (info)."
+    ),
     ("gpt-4o.json", "9bde03ee", "1d98eb05"): (
-        "Same verdict, different reasons. oasdiff's \"removed subschema #1-#3\" from response_format and #2, #5 "
+        'Same verdict, different reasons. oasdiff\'s "removed subschema #1-#3" from response_format and #2, #5 '
         "from messages are wrong: response_format keeps its three alternatives (only descriptions changed and "
         "`strict` became nullable), messages keeps all five roles and gains `developer`; user and assistant "
         "messages gained fields. The real break, which oasdiff does not name: the assistant message's `audio` "
-        "was `{nullable: true}` (any value) and became an object that requires `id`."),
+        "was `{nullable: true}` (any value) and became an object that requires `id`."
+    ),
     ("gpt-4o.json", "3bee73d0", "27340cb2"): (
         "Same verdict (15 model ids left the request enum). oasdiff also calls the dropped `type: string` on "
         "`model` breaking; the enum still admits exactly the same strings, so every old request stays valid: "
-        "we report it as `drift-request-type-widened` (info)."),
+        "we report it as `drift-request-type-widened` (info)."
+    ),
     ("gpt-4o.json", "fdc08814", "7a7c09d5"): (
         "oasdiff cannot load 7a7c09d5 (\"map key 'properties' not found\"). We load it, name the broken "
         "reference (`#/properties/choices/...` written relative to the response schema, four places, reported "
         "once per content type across the two path aliases) and still compare the rest: the success status "
         "moved from 201 to 200 (breaking for a generated client), authentication is no longer documented, "
-        "`/chat/completions` appeared."),
+        "`/chat/completions` appeared."
+    ),
     ("gpt-4o.json", "7a7c09d5", "a9f92002"): (
         "oasdiff cannot load 7a7c09d5. We report the broken reference as fixed (info); the rest is the "
         "`anyOf: [X, {type: null}]` spelling replaced by `nullable: true` (no change for a client), "
-        "`additionalProperties: false` dropped from responses (info) and docs: nothing breaking."),
+        "`additionalProperties: false` dropped from responses (info) and docs: nothing breaking."
+    ),
     ("gpt-5-chat.json", "fdc08814", "7a7c09d5"): (
         "oasdiff cannot load 7a7c09d5; as for gpt-4o.json we name the broken reference and report the "
-        "201 -> 200 success status change."),
+        "201 -> 200 success status change."
+    ),
     ("gpt-5-chat.json", "7a7c09d5", "f8336805"): (
-        "oasdiff cannot load 7a7c09d5; we report the broken reference as fixed and nothing breaking."),
+        "oasdiff cannot load 7a7c09d5; we report the broken reference as fixed and nothing breaking."
+    ),
 }
 #: changes oasdiff misses entirely (no verdict disagreement: neither side calls them breaking)
 MISSED_BY_OASDIFF: dict[tuple[str, str, str], str] = {
@@ -148,9 +155,11 @@ def main(argv: list[str] | None = None) -> int:
         missed = MISSED_BY_OASDIFF.get(key)
         if missed:
             note = (note + " " if note else "") + f"oasdiff misses: {missed}."
-        rows.append(f"| {name} | `{key[1]}` → `{key[2]}` | {theirs_text} | {'breaking' if ours else 'not breaking'} "
-                    f"| {counts[Level.ERROR]}/{counts[Level.WARNING]}/{counts[Level.INFO]} "
-                    f"| {'yes' if same else '**no**'} | {note} |")
+        rows.append(
+            f"| {name} | `{key[1]}` → `{key[2]}` | {theirs_text} | {'breaking' if ours else 'not breaking'} "
+            f"| {counts[Level.ERROR]}/{counts[Level.WARNING]}/{counts[Level.INFO]} "
+            f"| {'yes' if same else '**no**'} | {note} |"
+        )
 
     for p in siblings:
         (old_ref, old_path), (new_ref, new_path) = (p["old"].split(":", 1), p["new"].split(":", 1))
@@ -162,10 +171,12 @@ def main(argv: list[str] | None = None) -> int:
         counts = {lvl: sum(1 for f in findings if f.level == lvl) for lvl in Level}
         meta = [f for f in findings if f.pointer == "response.200.meta"]
         note = f"both report `meta` added to the 200 response ({meta[0].found})" if meta else ""
-        rows.append(f"| sibling | `{old_path.rsplit('/', 1)[1]}` → `{new_path.rsplit('/', 1)[1]}` (main) "
-                    f"| {'breaking' if theirs else 'not breaking'} | {'breaking' if ours else 'not breaking'} "
-                    f"| {counts[Level.ERROR]}/{counts[Level.WARNING]}/{counts[Level.INFO]} "
-                    f"| {'yes' if theirs == ours else '**no**'} | {note} |")
+        rows.append(
+            f"| sibling | `{old_path.rsplit('/', 1)[1]}` → `{new_path.rsplit('/', 1)[1]}` (main) "
+            f"| {'breaking' if theirs else 'not breaking'} | {'breaking' if ours else 'not breaking'} "
+            f"| {counts[Level.ERROR]}/{counts[Level.WARNING]}/{counts[Level.INFO]} "
+            f"| {'yes' if theirs == ours else '**no**'} | {note} |"
+        )
     total = len(step_times)
     nproc = os.cpu_count()
     out = [
@@ -282,15 +293,17 @@ def catalog_section(mirror: Path) -> list[str]:
         + ", ".join(f"{v} {k}" for k, v in sorted(by_status.items()))
         + f"; {sum(len(s.findings) for s in result.specs)} findings, family view of "
         f"{len(result.family.siblings) + 1 if result.family else 0} specs included.",
-        "- slowest specs: " + ", ".join(f"`{s.path.rsplit('/', 1)[-1]}` {1000 * s.seconds:.1f} ms ({s.status})"
-                                        for s in slowest),
+        "- slowest specs: "
+        + ", ".join(f"`{s.path.rsplit('/', 1)[-1]}` {1000 * s.seconds:.1f} ms ({s.status})" for s in slowest),
         "",
         "<details><summary>time per spec (best run)</summary>",
         "",
         "| spec | status | ms | findings |",
         "|---|---|---|---|",
-        *[f"| `{s.path.rsplit('/', 1)[-1]}` | {s.status} | {1000 * s.seconds:.1f} | {len(s.findings)} |"
-          for s in result.specs],
+        *[
+            f"| `{s.path.rsplit('/', 1)[-1]}` | {s.status} | {1000 * s.seconds:.1f} | {len(s.findings)} |"
+            for s in result.specs
+        ],
         "",
         "</details>",
         "",

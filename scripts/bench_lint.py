@@ -44,27 +44,49 @@ def large_spec(schemas: int, filler: int = 0) -> dict[str, Any]:
             },
             "example": {"id": f"s{i}", "created_at": 1, "tags": ["a"]},
         }
-    request = {"type": "object", "required": ["model", "messages"], "properties": {
-        "model": {"type": "string"},
-        "messages": {"type": "array", "items": {"type": "object", "properties": {"role": {"type": "string"},
-                                                                                 "content": {"type": "string"}}}},
-        **{f"p{i}": {"$ref": f"#/components/schemas/S{i}"} for i in range(schemas)},
-    }}
-    response = {"description": "ok", "content": {"application/json": {"schema": {
-        "type": "object", "required": ["id"], "properties": {"id": {"type": "string"}}}}}}
-    operation = {"operationId": "create", "requestBody": {"content": {"application/json": {"schema": request}}},
-                 "responses": {"200": response, "4XX": {"description": "error"}}}
-    return {"openapi": "3.0.0", "info": {"title": "large", "version": "1"},
-            "paths": {"/v1/chat/completions": {"post": operation}},
-            "components": {"schemas": components}}
+    request = {
+        "type": "object",
+        "required": ["model", "messages"],
+        "properties": {
+            "model": {"type": "string"},
+            "messages": {
+                "type": "array",
+                "items": {"type": "object", "properties": {"role": {"type": "string"}, "content": {"type": "string"}}},
+            },
+            **{f"p{i}": {"$ref": f"#/components/schemas/S{i}"} for i in range(schemas)},
+        },
+    }
+    response = {
+        "description": "ok",
+        "content": {
+            "application/json": {
+                "schema": {"type": "object", "required": ["id"], "properties": {"id": {"type": "string"}}}
+            }
+        },
+    }
+    operation = {
+        "operationId": "create",
+        "requestBody": {"content": {"application/json": {"schema": request}}},
+        "responses": {"200": response, "4XX": {"description": "error"}},
+    }
+    return {
+        "openapi": "3.0.0",
+        "info": {"title": "large", "version": "1"},
+        "paths": {"/v1/chat/completions": {"post": operation}},
+        "components": {"schemas": components},
+    }
 
 
 def _lint(path: Path) -> tuple[float, float, int]:
     """(wall seconds, CPU seconds, exit code) of one `conformance lint` process."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    result = subprocess.run([sys.executable, "-m", "conformance", "lint", str(path), "--format", "json",
-                             "--fail-on", "never"], cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "conformance", "lint", str(path), "--format", "json", "--fail-on", "never"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -95,23 +117,28 @@ def main(argv: list[str]) -> int:
             path = Path(tmp) / "big.json"
             path.write_text(json.dumps(large_spec(count, filler)))
             wall, cpu, code = _lint(path)
-            rows.append((f"{path.stat().st_size / 1e6:.0f} MB spec", count, path.stat().st_size / 1e6, wall, cpu,
-                         code))
-    out = ["## Lint: large specs", "",
-           f"Command: `python scripts/bench_lint.py --sizes {args.sizes} --mb {args.mb}` (each row one "
-           "`conformance lint FILE --format json` process). Machine: "
-           f"{os.cpu_count()} CPU(s), {platform.machine()}, Python {platform.python_version()}, "
-           f"{platform.system()}. Start-up (a one-schema spec): {base_wall:.2f} s wall, {base_cpu:.2f} s CPU.", "",
-           "| spec | schemas | MB | wall s | CPU s | CPU ms per schema beyond start-up | exit |",
-           "|---|---:|---:|---:|---:|---:|---:|"]
+            rows.append((f"{path.stat().st_size / 1e6:.0f} MB spec", count, path.stat().st_size / 1e6, wall, cpu, code))
+    out = [
+        "## Lint: large specs",
+        "",
+        f"Command: `python scripts/bench_lint.py --sizes {args.sizes} --mb {args.mb}` (each row one "
+        "`conformance lint FILE --format json` process). Machine: "
+        f"{os.cpu_count()} CPU(s), {platform.machine()}, Python {platform.python_version()}, "
+        f"{platform.system()}. Start-up (a one-schema spec): {base_wall:.2f} s wall, {base_cpu:.2f} s CPU.",
+        "",
+        "| spec | schemas | MB | wall s | CPU s | CPU ms per schema beyond start-up | exit |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
     for label, count, size, wall, cpu, code in rows:
         per = (cpu - base_cpu) * 1000 / count
         out.append(f"| {label} | {count} | {size:.1f} | {wall:.2f} | {cpu:.2f} | {per:.2f} | {code} |")
     plain = [r for r in rows if "MB" not in r[0]]
     if len(plain) >= 2:
         ratios = ", ".join(f"{(b[4] - base_cpu) / (a[4] - base_cpu):.2f}" for a, b in itertools.pairwise(plain))
-        out += ["", f"Linearity: CPU beyond start-up grows by {ratios} each time the schema count doubles "
-                "(2.00 is linear)."]
+        out += [
+            "",
+            f"Linearity: CPU beyond start-up grows by {ratios} each time the schema count doubles (2.00 is linear).",
+        ]
     print("\n".join(out))
     return 0
 

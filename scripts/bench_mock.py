@@ -63,7 +63,7 @@ INVALID = {"model": "openai/gpt-5-2", "messages": [{"role": "martian", "content"
 HEADERS = {"Authorization": "Bearer mock-key-not-secret", "Content-Type": "application/json"}  # the mock's test key
 PYTHON = sys.executable
 
-FIXED_APP = '''
+FIXED_APP = """
 from starlette.applications import Starlette
 from starlette.responses import Response
 from starlette.routing import Route
@@ -78,10 +78,11 @@ async def completions(request):
 
 app = Starlette(routes=[Route("/v1/chat/completions", completions, methods=["POST"]),
                         Route("/chat/completions", completions, methods=["POST"])])
-'''
+"""
 
 
 # -- servers --------------------------------------------------------------------------------------
+
 
 class Server:
     """A server process under test: a name, a base URL, a pid, how to stop it."""
@@ -133,8 +134,13 @@ def mock_server(workdir: Path) -> Iterator[Server]:
     server = MockServer(env=env, log_path=workdir / "mock.log").start()
     try:
         spec = "normalised" if "from the normalised spec" in server.log_text() else "published"
-        yield Server("mock", f"mock (`conformance mock`, {spec} spec, conformant, validation and log on)",
-                     server.base_url, server.pid, lambda: server.stop())
+        yield Server(
+            "mock",
+            f"mock (`conformance mock`, {spec} spec, conformant, validation and log on)",
+            server.base_url,
+            server.pid,
+            lambda: server.stop(),
+        )
     finally:
         server.stop()
 
@@ -145,15 +151,40 @@ def fixed_server(workdir: Path, body: bytes) -> Iterator[Server]:
     body_path.write_bytes(body)
     (workdir / "fixed_app.py").write_text(FIXED_APP.format(body_path=str(body_path)))
     port = free_port()
-    proc = subprocess.Popen([PYTHON, "-m", "uvicorn", "fixed_app:app", "--host", "127.0.0.1", "--port", str(port),
-                             "--workers", "1", "--no-access-log", "--log-level", "warning",
-                             # the same uvicorn settings as the mock
-                             "--no-proxy-headers", "--no-server-header", "--timeout-keep-alive", "30"], cwd=workdir,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            PYTHON,
+            "-m",
+            "uvicorn",
+            "fixed_app:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+            # the same uvicorn settings as the mock
+            "--no-proxy-headers",
+            "--no-server-header",
+            "--timeout-keep-alive",
+            "30",
+        ],
+        cwd=workdir,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_ready(f"http://127.0.0.1:{port}", proc, 60)
-        yield Server("fixed", "fixed-response starlette app, uvicorn, 1 worker (no validation)",
-                     f"http://127.0.0.1:{port}", proc.pid, lambda: terminate(proc))
+        yield Server(
+            "fixed",
+            "fixed-response starlette app, uvicorn, 1 worker (no validation)",
+            f"http://127.0.0.1:{port}",
+            proc.pid,
+            lambda: terminate(proc),
+        )
     finally:
         terminate(proc)
 
@@ -180,8 +211,19 @@ def prism_binary() -> Path:
         if npm is None:
             raise RuntimeError("npm is not installed: cannot install Stoplight Prism (apt-get install -y npm)")
         prefix.mkdir(parents=True, exist_ok=True)
-        subprocess.run([npm, "install", "--prefix", str(prefix), "--no-audit", "--no-fund",
-                        f"@stoplight/prism-cli@{PRISM_VERSION}"], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [
+                npm,
+                "install",
+                "--prefix",
+                str(prefix),
+                "--no-audit",
+                "--no-fund",
+                f"@stoplight/prism-cli@{PRISM_VERSION}",
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     return binary
 
 
@@ -224,14 +266,22 @@ def prism_server(workdir: Path, level: str) -> Iterator[Server]:
     spec_path.write_text(json.dumps(prism_spec(load_spec("published"))))
     port = free_port()
     log = open(workdir / f"prism-{level}.log", "wb")  # noqa: SIM115 (closed below)
-    proc = subprocess.Popen([str(binary), "mock", "--verboseLevel", level, "-h", "127.0.0.1", "-p", str(port),
-                             str(spec_path)], stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [str(binary), "mock", "--verboseLevel", level, "-h", "127.0.0.1", "-p", str(port), str(spec_path)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         wait_ready(f"http://127.0.0.1:{port}", proc, 120)
         name = "prism" if level == "info" else f"prism-{level}"
-        yield Server(name, f"Stoplight Prism {prism_version(binary)}, static, fixed spec copy, log level {level}"
-                     + (" (its default)" if level == "info" else ""),
-                     f"http://127.0.0.1:{port}", proc.pid, lambda: terminate(proc))
+        yield Server(
+            name,
+            f"Stoplight Prism {prism_version(binary)}, static, fixed spec copy, log level {level}"
+            + (" (its default)" if level == "info" else ""),
+            f"http://127.0.0.1:{port}",
+            proc.pid,
+            lambda: terminate(proc),
+        )
     finally:
         terminate(proc)
         log.close()
@@ -245,6 +295,7 @@ def prism_version(binary: Path) -> str:
 
 
 # -- load -------------------------------------------------------------------------------------------
+
 
 def rss_kib(pid: int) -> int | None:
     try:
@@ -282,12 +333,18 @@ def run_wrk(url: str, duration: float, connections: int, threads: int, workdir: 
     headers = "".join(f'wrk.headers["{k}"] = "{v}"\n' for k, v in HEADERS.items())
     head, tail = _varied(0).decode().split("Hello 0")
     # every request differs (a counter in the message): a generator cannot answer from a cache
-    script.write_text(f'wrk.method = "POST"\n{headers}counter = 0\n'
-                      f'request = function()\n  counter = counter + 1\n'
-                      f'  return wrk.format(nil, nil, nil, {json.dumps(head + "Hello ")} .. counter .. '
-                      f'{json.dumps(tail)})\nend\n')
-    result = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration:g}s", "--latency",
-                             "-s", str(script), url + PATH], capture_output=True, text=True, check=True)
+    script.write_text(
+        f'wrk.method = "POST"\n{headers}counter = 0\n'
+        f"request = function()\n  counter = counter + 1\n"
+        f"  return wrk.format(nil, nil, nil, {json.dumps(head + 'Hello ')} .. counter .. "
+        f"{json.dumps(tail)})\nend\n"
+    )
+    result = subprocess.run(
+        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration:g}s", "--latency", "-s", str(script), url + PATH],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     out = result.stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
@@ -295,8 +352,14 @@ def run_wrk(url: str, duration: float, connections: int, threads: int, workdir: 
     total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
-    return {"rps": rps, "p50": p50, "p99": p99, "requests": total, "non2xx": int(bad.group(1)) if bad else 0,
-            "socket_errors": sum(int(g) for g in errors.groups()) if errors else 0}
+    return {
+        "rps": rps,
+        "p50": p50,
+        "p99": p99,
+        "requests": total,
+        "non2xx": int(bad.group(1)) if bad else 0,
+        "socket_errors": sum(int(g) for g in errors.groups()) if errors else 0,
+    }
 
 
 def run_asyncio(url: str, duration: float, connections: int) -> dict[str, float]:
@@ -306,8 +369,7 @@ def run_asyncio(url: str, duration: float, connections: int) -> dict[str, float]
     """
     parsed = httpx.URL(url)
     host, port = parsed.host, parsed.port or 80
-    head = (f"POST {PATH} HTTP/1.1\r\nHost: {host}:{port}\r\n"
-            + "".join(f"{k}: {v}\r\n" for k, v in HEADERS.items()))
+    head = f"POST {PATH} HTTP/1.1\r\nHost: {host}:{port}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in HEADERS.items())
 
     async def main() -> dict[str, float]:
         latencies: list[float] = []
@@ -344,9 +406,14 @@ def run_asyncio(url: str, duration: float, connections: int) -> dict[str, float]
         latencies.sort()
         if not latencies:
             raise RuntimeError(f"{url}: no request completed")
-        return {"rps": len(latencies) / elapsed, "p50": latencies[len(latencies) // 2],
-                "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], "requests": len(latencies),
-                "non2xx": bad, "socket_errors": errors}
+        return {
+            "rps": len(latencies) / elapsed,
+            "p50": latencies[len(latencies) // 2],
+            "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
+            "requests": len(latencies),
+            "non2xx": bad,
+            "socket_errors": errors,
+        }
 
     try:
         import uvloop
@@ -356,8 +423,9 @@ def run_asyncio(url: str, duration: float, connections: int) -> dict[str, float]
         return asyncio.run(main())
 
 
-def measure(server: Server, tool: str, duration: float, warmup: float, connections: int, threads: int,
-            workdir: Path) -> dict[str, Any]:
+def measure(
+    server: Server, tool: str, duration: float, warmup: float, connections: int, threads: int, workdir: Path
+) -> dict[str, Any]:
     def load(seconds: float) -> dict[str, float]:
         if tool == "wrk":
             return run_wrk(server.base_url, seconds, connections, threads, workdir)
@@ -374,6 +442,7 @@ def measure(server: Server, tool: str, duration: float, warmup: float, connectio
 
 # -- report -----------------------------------------------------------------------------------------
 
+
 def machine(tool: str) -> str:
     cpu = "unknown CPU"
     try:
@@ -383,8 +452,11 @@ def machine(tool: str) -> str:
                 break
     except OSError:
         pass
-    parts = [f"{os.cpu_count()} CPUs ({cpu})", f"{platform.system()} {platform.release()}",
-             f"Python {platform.python_version()}"]
+    parts = [
+        f"{os.cpu_count()} CPUs ({cpu})",
+        f"{platform.system()} {platform.release()}",
+        f"Python {platform.python_version()}",
+    ]
     try:
         import uvicorn
 
@@ -415,27 +487,39 @@ def _mib(kib: int | None) -> str:
     return "?" if kib is None else f"{kib / 1024:.1f}"
 
 
-def render(results: dict[str, list[dict[str, Any]]], labels: dict[str, str], checks: dict[str, bool],
-           args: argparse.Namespace, tool: str, command: str) -> str:
+def render(
+    results: dict[str, list[dict[str, Any]]],
+    labels: dict[str, str],
+    checks: dict[str, bool],
+    args: argparse.Namespace,
+    tool: str,
+    command: str,
+) -> str:
     def median(name: str, key: str) -> float:
         return float(statistics.median(r[key] for r in results[name]))
 
-    lines = ["## Mock server (`scripts/bench_mock.py`)", "",
-             f"Command: `{command}`  ",
-             f"Machine: {machine(tool)}  ",
-             f"Load: {tool}" + (f" ({args.threads} thread{'s' if args.threads != 1 else ''})" if tool == "wrk"
-                                else "") +
-             f", {args.connections} connections, POST {PATH} with a valid body that differs on every request; "
-             f"{args.rounds} round(s), each server in turn for {args.duration:g} s after a {args.warmup:g} s "
-             "warm-up; every server runs for the whole benchmark. Figures are medians over the rounds.", "",
-             "| server | validates requests | requests/s | p50 ms | p99 ms | non-2xx | RSS MiB first → last |",
-             "|---|---|---:|---:|---:|---:|---|"]
+    lines = [
+        "## Mock server (`scripts/bench_mock.py`)",
+        "",
+        f"Command: `{command}`  ",
+        f"Machine: {machine(tool)}  ",
+        f"Load: {tool}"
+        + (f" ({args.threads} thread{'s' if args.threads != 1 else ''})" if tool == "wrk" else "")
+        + f", {args.connections} connections, POST {PATH} with a valid body that differs on every request; "
+        f"{args.rounds} round(s), each server in turn for {args.duration:g} s after a {args.warmup:g} s "
+        "warm-up; every server runs for the whole benchmark. Figures are medians over the rounds.",
+        "",
+        "| server | validates requests | requests/s | p50 ms | p99 ms | non-2xx | RSS MiB first → last |",
+        "|---|---|---:|---:|---:|---:|---|",
+    ]
     for name in results:
         runs = results[name]
-        lines.append(f"| {labels[name]} | {'yes' if checks[name] else 'no'} | {median(name, 'rps'):,.0f} | "
-                     f"{median(name, 'p50'):.2f} | {median(name, 'p99'):.2f} | "
-                     f"{sum(int(r['non2xx']) + int(r['socket_errors']) for r in runs)} | "
-                     f"{_mib(runs[0]['rss_before_kib'])} → {_mib(runs[-1]['rss_after_kib'])} |")
+        lines.append(
+            f"| {labels[name]} | {'yes' if checks[name] else 'no'} | {median(name, 'rps'):,.0f} | "
+            f"{median(name, 'p50'):.2f} | {median(name, 'p99'):.2f} | "
+            f"{sum(int(r['non2xx']) + int(r['socket_errors']) for r in runs)} | "
+            f"{_mib(runs[0]['rss_before_kib'])} → {_mib(runs[-1]['rss_after_kib'])} |"
+        )
     lines.append("")
 
     def ratio(other: str) -> tuple[float, list[float]]:
@@ -445,44 +529,69 @@ def render(results: dict[str, list[dict[str, Any]]], labels: dict[str, str], che
     verdicts = []
     if "fixed" in results:
         value, rounds = ratio("fixed")
-        verdicts.append(f"mock/fixed = **{value:.2f}** (target ≥ 0.60: {'met' if value >= 0.6 else 'missed'}; "
-                        f"per round {', '.join(f'{r:.2f}' for r in rounds)})")
+        verdicts.append(
+            f"mock/fixed = **{value:.2f}** (target ≥ 0.60: {'met' if value >= 0.6 else 'missed'}; "
+            f"per round {', '.join(f'{r:.2f}' for r in rounds)})"
+        )
     for name, what in (("prism", "Prism"), ("prism-warn", "Prism at log level warn")):
         if name in results:
             value, rounds = ratio(name)
-            verdicts.append(f"mock/{what} = **{value:.1f}×** (target ≥ 5×: {'met' if value >= 5 else 'missed'}; "
-                            f"per round {', '.join(f'{r:.1f}' for r in rounds)})")
+            verdicts.append(
+                f"mock/{what} = **{value:.1f}×** (target ≥ 5×: {'met' if value >= 5 else 'missed'}; "
+                f"per round {', '.join(f'{r:.1f}' for r in rounds)})"
+            )
     p99 = median("mock", "p99")
-    verdicts.append(f"mock p99 = **{p99:.1f} ms** at {args.connections} connections "
-                    f"(target < 20 ms: {'met' if p99 < 20 else 'missed'})")
+    verdicts.append(
+        f"mock p99 = **{p99:.1f} ms** at {args.connections} connections "
+        f"(target < 20 ms: {'met' if p99 < 20 else 'missed'})"
+    )
     first = results["mock"][0]["rss_before_kib"]
     last = results["mock"][-1]["rss_after_kib"]
     if first and last:
-        verdicts.append(f"mock RSS {_mib(first)} → {_mib(last)} MiB over "
-                        f"{sum(int(r['requests']) for r in results['mock']):,} requests")
+        verdicts.append(
+            f"mock RSS {_mib(first)} → {_mib(last)} MiB over "
+            f"{sum(int(r['requests']) for r in results['mock']):,} requests"
+        )
     lines.append("From this run: " + "; ".join(verdicts) + ".")
     if len(results["mock"]) > 1:
-        lines += ["", "Per round (requests/s): " + "; ".join(
-            f"{name} " + ", ".join(f"{r['rps']:,.0f}" for r in runs) for name, runs in results.items()) + "."]
+        lines += [
+            "",
+            "Per round (requests/s): "
+            + "; ".join(f"{name} " + ", ".join(f"{r['rps']:,.0f}" for r in runs) for name, runs in results.items())
+            + ".",
+        ]
     return "\n".join(lines) + "\n"
 
 
 # -- main ---------------------------------------------------------------------------------------------
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--duration", type=float, default=8.0, help="seconds of load per server per round")
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds of warm-up load before each measure")
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--threads", type=int, default=1,
-                        help="wrk threads (default: 1, which saturates one server and leaves it a core)")
-    parser.add_argument("--rounds", type=int, default=3,
-                        help="measure each server this many times, in turn; the table shows medians")
-    parser.add_argument("--tool", choices=("auto", "wrk", "asyncio"), default="auto",
-                        help="load tool: wrk, or (auto, when wrk is missing) a raw asyncio HTTP/1.1 generator")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="wrk threads (default: 1, which saturates one server and leaves it a core)",
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="measure each server this many times, in turn; the table shows medians"
+    )
+    parser.add_argument(
+        "--tool",
+        choices=("auto", "wrk", "asyncio"),
+        default="auto",
+        help="load tool: wrk, or (auto, when wrk is missing) a raw asyncio HTTP/1.1 generator",
+    )
     parser.add_argument("--no-prism", action="store_true", help="skip Prism (no npm here)")
-    parser.add_argument("--no-install", action="store_true",
-                        help="install nothing (wrk with apt-get, Prism with npm); without wrk, use asyncio")
+    parser.add_argument(
+        "--no-install",
+        action="store_true",
+        help="install nothing (wrk with apt-get, Prism with npm); without wrk, use asyncio",
+    )
     parser.add_argument("--output", "-o", default=None, help="also write the Markdown section to this file")
     parser.add_argument("--json", default=None, help="also write the raw figures as JSON to this file")
     args = parser.parse_args(argv)
@@ -512,14 +621,16 @@ def main(argv: list[str] | None = None) -> int:
             for name, server in servers.items():
                 sys.stderr.write(f"round {round_ + 1}/{args.rounds}: {name}...\n")
                 results.setdefault(name, []).append(
-                    measure(server, tool, args.duration, args.warmup, args.connections, args.threads, workdir))
+                    measure(server, tool, args.duration, args.warmup, args.connections, args.threads, workdir)
+                )
     text = render(results, labels, checks, args, tool, command)
     sys.stdout.write(text)
     if args.output:
         atomic_write(Path(args.output), text)
     if args.json:
-        atomic_write(Path(args.json), json.dumps({"labels": labels, "validates": checks, "results": results},
-                                                 indent=2) + "\n")
+        atomic_write(
+            Path(args.json), json.dumps({"labels": labels, "validates": checks, "results": results}, indent=2) + "\n"
+        )
     return 0
 
 

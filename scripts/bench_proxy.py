@@ -58,7 +58,7 @@ from bench_mock import (  # noqa: E402  (the mock benchmark's helpers: servers, 
 PYTHON = sys.executable
 MIRROR = ROOT.parent / "shared" / "upstream"
 
-TIMED_UPSTREAM = r'''
+TIMED_UPSTREAM = r"""
 import asyncio, sys, time
 
 EVENTS, GAP = int(sys.argv[2]), float(sys.argv[3])
@@ -90,7 +90,7 @@ async def main():
         await server.serve_forever()
 
 asyncio.run(main())
-'''
+"""
 
 
 def _env() -> dict[str, str]:
@@ -101,8 +101,9 @@ def _env() -> dict[str, str]:
 
 
 @contextmanager
-def process(cmd: list[str], log: Path, ready_url: str | None, *, announce: bool = False) -> Iterator[
-        tuple[subprocess.Popen[bytes], str]]:
+def process(
+    cmd: list[str], log: Path, ready_url: str | None, *, announce: bool = False
+) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     """A server process; with ``announce``, its base URL is read from its ``listening on`` line."""
     out = log.open("wb")
     proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=_env(), cwd=ROOT)
@@ -125,14 +126,33 @@ def process(cmd: list[str], log: Path, ready_url: str | None, *, announce: bool 
 
 
 def mock(workdir: Path) -> Any:
-    return process([PYTHON, "-m", "conformance", "mock", "--port", "0", "--quiet"], workdir / "mock.log", None,
-                   announce=True)
+    return process(
+        [PYTHON, "-m", "conformance", "mock", "--port", "0", "--quiet"], workdir / "mock.log", None, announce=True
+    )
 
 
 def proxy(workdir: Path, upstream: str, workers: int, name: str) -> Any:
-    return process([PYTHON, "-m", "conformance", "proxy", "--upstream", upstream, "--port", "0", "--workers",
-                    str(workers), "--report-dir", str(workdir / f"report-{name}"), "--fail-on", "never"],
-                   workdir / f"{name}.log", None, announce=True)
+    return process(
+        [
+            PYTHON,
+            "-m",
+            "conformance",
+            "proxy",
+            "--upstream",
+            upstream,
+            "--port",
+            "0",
+            "--workers",
+            str(workers),
+            "--report-dir",
+            str(workdir / f"report-{name}"),
+            "--fail-on",
+            "never",
+        ],
+        workdir / f"{name}.log",
+        None,
+        announce=True,
+    )
 
 
 def prism_proxy(workdir: Path, upstream: str) -> Any:
@@ -141,8 +161,22 @@ def prism_proxy(workdir: Path, upstream: str) -> Any:
     spec_path = workdir / "prism-spec.json"
     spec_path.write_text(json.dumps(prism_spec(load_spec("published"))))
     port = free_port()
-    return process([str(prism_binary()), "proxy", "--verboseLevel", "warn", "-h", "127.0.0.1", "-p", str(port),
-                    str(spec_path), upstream], workdir / "prism.log", f"http://127.0.0.1:{port}")
+    return process(
+        [
+            str(prism_binary()),
+            "proxy",
+            "--verboseLevel",
+            "warn",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            str(spec_path),
+            upstream,
+        ],
+        workdir / "prism.log",
+        f"http://127.0.0.1:{port}",
+    )
 
 
 def ready(url: str, timeout: float = 60) -> None:
@@ -170,8 +204,7 @@ def sequential(url: str, seconds: float) -> dict[str, float]:
             if response.status_code != 200:
                 raise RuntimeError(f"{url}: status {response.status_code}")
     latencies.sort()
-    return {"p50": latencies[len(latencies) // 2], "p99": latencies[int(len(latencies) * 0.99)],
-            "n": len(latencies)}
+    return {"p50": latencies[len(latencies) // 2], "p99": latencies[int(len(latencies) * 0.99)], "n": len(latencies)}
 
 
 def stream_delays(url: str, streams: int) -> list[float]:
@@ -233,8 +266,9 @@ def main(argv: list[str] | None = None) -> int:
                 args.no_prism = True
         if not args.no_prism:
             _, servers["prism"] = stack.enter_context(prism_proxy(workdir, upstream))
-            labels["prism"] = f"`prism proxy` (Stoplight Prism {prism_version(prism_binary())}, log level warn) " \
-                              "→ upstream"
+            labels["prism"] = (
+                f"`prism proxy` (Stoplight Prism {prism_version(prism_binary())}, log level warn) → upstream"
+            )
         for url in servers.values():
             ready(url, 180)  # Prism takes a while to start
             httpx.post(url + PATH, json=BODY, headers=HEADERS, timeout=60).raise_for_status()
@@ -246,8 +280,13 @@ def main(argv: list[str] | None = None) -> int:
         # streams: a timestamping upstream, straight and through a proxy in front of it
         port = free_port()
         (workdir / "timed.py").write_text(TIMED_UPSTREAM)
-        _, timed = stack.enter_context(process([PYTHON, str(workdir / "timed.py"), str(port), "40", "0.005"],
-                                               workdir / "timed.log", f"http://127.0.0.1:{port}"))
+        _, timed = stack.enter_context(
+            process(
+                [PYTHON, str(workdir / "timed.py"), str(port), "40", "0.005"],
+                workdir / "timed.log",
+                f"http://127.0.0.1:{port}",
+            )
+        )
         ready(timed)
         _, timed_proxy = stack.enter_context(proxy(workdir, timed, 1, "proxy-stream"))
         stream_delays(timed, 1)
@@ -256,42 +295,65 @@ def main(argv: list[str] | None = None) -> int:
         proxied = stream_delays(timed_proxy, args.streams)
         stack.close()  # stop everything: the proxies write their shutdown summaries
         counters = shutdown_counters(workdir / "proxy-1w.log")
-    lines = ["## Validating proxy (`scripts/bench_proxy.py`)", "",
-             f"Command: `{command}`  ", f"Machine: {machine('wrk')}  ",
-             "Upstream: the mock, one process, log off. All figures from this one run; on a machine whose cores "
-             "are shared with other work, read the ratios within the run, not the absolute figures.", "",
-             "Latency of one request alone (one connection, sequential, httpx client, "
-             f"{args.latency_seconds:g} s each):", "",
-             "| path | requests | p50 ms | p99 ms |", "|---|---:|---:|---:|"]
+    lines = [
+        "## Validating proxy (`scripts/bench_proxy.py`)",
+        "",
+        f"Command: `{command}`  ",
+        f"Machine: {machine('wrk')}  ",
+        "Upstream: the mock, one process, log off. All figures from this one run; on a machine whose cores "
+        "are shared with other work, read the ratios within the run, not the absolute figures.",
+        "",
+        f"Latency of one request alone (one connection, sequential, httpx client, {args.latency_seconds:g} s each):",
+        "",
+        "| path | requests | p50 ms | p99 ms |",
+        "|---|---:|---:|---:|",
+    ]
     for name, value in latency.items():
         lines.append(f"| {labels[name]} | {value['n']:.0f} | {value['p50']:.2f} | {value['p99']:.2f} |")
     added50 = latency["proxy-1w"]["p50"] - latency["direct"]["p50"]
     added99 = latency["proxy-1w"]["p99"] - latency["direct"]["p99"]
     s50, p50 = statistics.median(straight), statistics.median(proxied)
     s99, p99 = pct(straight, 0.99), pct(proxied, 0.99)
-    lines += ["", f"Stream events ({args.streams} streams × 40 events, 5 ms apart): delay from the upstream "
-              f"writing an event to the client reading it: straight p50 {s50:.2f} ms / p99 {s99:.2f} ms, "
-              f"through the proxy p50 {p50:.2f} ms / p99 {p99:.2f} ms.", "",
-              f"Throughput (wrk, 1 thread, {args.connections} connections, {args.duration:g} s after a 2 s warm-up, "
-              "the mock benchmark's request with a different body each time):", "",
-              "| path | requests/s | p50 ms | p99 ms | non-2xx + socket errors |", "|---|---:|---:|---:|---:|"]
+    lines += [
+        "",
+        f"Stream events ({args.streams} streams × 40 events, 5 ms apart): delay from the upstream "
+        f"writing an event to the client reading it: straight p50 {s50:.2f} ms / p99 {s99:.2f} ms, "
+        f"through the proxy p50 {p50:.2f} ms / p99 {p99:.2f} ms.",
+        "",
+        f"Throughput (wrk, 1 thread, {args.connections} connections, {args.duration:g} s after a 2 s warm-up, "
+        "the mock benchmark's request with a different body each time):",
+        "",
+        "| path | requests/s | p50 ms | p99 ms | non-2xx + socket errors |",
+        "|---|---:|---:|---:|---:|",
+    ]
     for name, row in rows.items():
-        lines.append(f"| {labels[name]} | {row['rps']:,.0f} | {row['p50']:.2f} | {row['p99']:.2f} | "
-                     f"{int(row['non2xx']) + int(row['socket_errors'])} |")
-    verdicts = [f"added p50 **{added50:.2f} ms** (goal ≤ 1 ms: {'met' if added50 <= 1 else 'missed'}), "
-                f"added p99 {added99:.2f} ms",
-                f"stream events delayed **{p50 - s50:.2f} ms** at p50, {p99 - s99:.2f} ms at p99 "
-                f"(goal ≤ 1 ms: {'met' if p50 - s50 <= 1 else 'missed'})"]
+        lines.append(
+            f"| {labels[name]} | {row['rps']:,.0f} | {row['p50']:.2f} | {row['p99']:.2f} | "
+            f"{int(row['non2xx']) + int(row['socket_errors'])} |"
+        )
+    verdicts = [
+        f"added p50 **{added50:.2f} ms** (goal ≤ 1 ms: {'met' if added50 <= 1 else 'missed'}), "
+        f"added p99 {added99:.2f} ms",
+        f"stream events delayed **{p50 - s50:.2f} ms** at p50, {p99 - s99:.2f} ms at p99 "
+        f"(goal ≤ 1 ms: {'met' if p50 - s50 <= 1 else 'missed'})",
+    ]
     for name in ("proxy-1w", "proxy-2w"):
         verdicts.append(f"{name} reaches {rows[name]['rps'] / rows['direct']['rps']:.2f} of the upstream alone")
     if "prism" in rows:
         best = max(rows["proxy-1w"]["rps"], rows["proxy-2w"]["rps"])
         ratio = best / rows["prism"]["rps"]
-        verdicts.append(f"proxy / Prism proxy = **{ratio:.1f}×** (1 worker "
-                        f"{rows['proxy-1w']['rps'] / rows['prism']['rps']:.1f}×; goal ≥ 3×: "
-                        f"{'met' if ratio >= 3 else 'missed'})")
-    lines += ["", "From this run: " + "; ".join(verdicts) + ".", *(["", prism_note] if prism_note else []),
-              "", f"The 1-worker proxy's shutdown summary after all of it: {counters}."]
+        verdicts.append(
+            f"proxy / Prism proxy = **{ratio:.1f}×** (1 worker "
+            f"{rows['proxy-1w']['rps'] / rows['prism']['rps']:.1f}×; goal ≥ 3×: "
+            f"{'met' if ratio >= 3 else 'missed'})"
+        )
+    lines += [
+        "",
+        "From this run: " + "; ".join(verdicts) + ".",
+        *(["", prism_note] if prism_note else []),
+        "",
+        f"The 1-worker proxy's shutdown summary after all of it: {counters}.",
+    ]
     sys.stdout.write("\n".join(lines) + "\n")
     return 0
 

@@ -35,15 +35,39 @@ EXAMPLES = 20
 
 
 def body(n: int = 3) -> dict[str, Any]:
-    return {"id": "chatcmpl-x", "object": "chat.completion", "created": 1733832000, "model": "openai/gpt-5-2",
-            "choices": [{"index": i, "finish_reason": "stop", "logprobs": None,
-                         "message": {"role": "assistant", "content": "Hello there " * 20, "refusal": None,
-                                     "annotations": None, "tool_calls": None}} for i in range(n)],
-            "usage": {"prompt_tokens": 10, "completion_tokens": 20, "total_tokens": 30,
-                      "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": None,
-                                                    "accepted_prediction_tokens": 0,
-                                                    "rejected_prediction_tokens": 0},
-                      "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0}}}
+    return {
+        "id": "chatcmpl-x",
+        "object": "chat.completion",
+        "created": 1733832000,
+        "model": "openai/gpt-5-2",
+        "choices": [
+            {
+                "index": i,
+                "finish_reason": "stop",
+                "logprobs": None,
+                "message": {
+                    "role": "assistant",
+                    "content": "Hello there " * 20,
+                    "refusal": None,
+                    "annotations": None,
+                    "tool_calls": None,
+                },
+            }
+            for i in range(n)
+        ],
+        "usage": {
+            "prompt_tokens": 10,
+            "completion_tokens": 20,
+            "total_tokens": 30,
+            "completion_tokens_details": {
+                "reasoning_tokens": 0,
+                "audio_tokens": None,
+                "accepted_prediction_tokens": 0,
+                "rejected_prediction_tokens": 0,
+            },
+            "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+        },
+    }
 
 
 def per_call(fn: Any, arg: Any, seconds: float = 1.5) -> float:
@@ -78,8 +102,12 @@ def validation() -> list[str]:
     ):
         a, b = per_call(fn_ours, arg), per_call(fn_theirs, arg)
         rows.append(f"| {label} | {a * 1e6:.1f} µs | {b * 1e6:.1f} µs | **{b / a:.0f}×** |")
-    return ["| response validation (ChatCompletion, 3 choices) | ours (jsonschema-rs) | jsonschema Draft7Validator "
-            "| speed-up |", "|---|---|---|---|", *rows]
+    return [
+        "| response validation (ChatCompletion, 3 choices) | ours (jsonschema-rs) | jsonschema Draft7Validator "
+        "| speed-up |",
+        "|---|---|---|---|",
+        *rows,
+    ]
 
 
 def throughput() -> list[str]:
@@ -89,32 +117,77 @@ def throughput() -> list[str]:
         spec_file.write_text(json.dumps(published))
         env = {**os.environ, "AIMLAPI_KEY": "bench-key"}
         start = time.perf_counter()
-        ours = subprocess.run([sys.executable, "-m", "conformance", "run", "--target", mock.base_url,
-                               "--max-examples", str(EXAMPLES), "--record", "--no-baseline", "--report-dir",
-                               f"{tmp}/ours", "-k", "test_generated"], cwd=ROOT, env=env, capture_output=True,
-                              text=True)
+        ours = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "conformance",
+                "run",
+                "--target",
+                mock.base_url,
+                "--max-examples",
+                str(EXAMPLES),
+                "--record",
+                "--no-baseline",
+                "--report-dir",
+                f"{tmp}/ours",
+                "-k",
+                "test_generated",
+            ],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         ours_s = time.perf_counter() - start
         cases = sum(len(p.read_text().splitlines()) for p in Path(f"{tmp}/ours/raw").glob("exchanges-*.jsonl"))
         results = []
-        for label, extra in (("schemathesis run --continue-on-failure", []),
-                             ("schemathesis run --continue-on-failure --no-shrink", ["--no-shrink"])):
+        for label, extra in (
+            ("schemathesis run --continue-on-failure", []),
+            ("schemathesis run --continue-on-failure --no-shrink", ["--no-shrink"]),
+        ):
             start = time.perf_counter()
-            st = subprocess.run([str(Path(sys.executable).parent / "schemathesis"), "run", str(spec_file), "--url",
-                                 mock.base_url, "-n", str(EXAMPLES), "--continue-on-failure", "--seed", "0",
-                                 "-H", "Authorization: Bearer bench-key", "--report-dir", f"{tmp}/st", *extra],
-                                cwd=tmp, env=env, capture_output=True, text=True)
+            st = subprocess.run(
+                [
+                    str(Path(sys.executable).parent / "schemathesis"),
+                    "run",
+                    str(spec_file),
+                    "--url",
+                    mock.base_url,
+                    "-n",
+                    str(EXAMPLES),
+                    "--continue-on-failure",
+                    "--seed",
+                    "0",
+                    "-H",
+                    "Authorization: Bearer bench-key",
+                    "--report-dir",
+                    f"{tmp}/st",
+                    *extra,
+                ],
+                cwd=tmp,
+                env=env,
+                capture_output=True,
+                text=True,
+            )
             st_s = time.perf_counter() - start
             match = re.search(r"(\d+) generated", st.stdout)
             results.append((label, int(match.group(1)) if match else 0, st_s))
     if ours.returncode not in (0, 1):
         raise SystemExit(f"conformance run failed ({ours.returncode}): {ours.stderr[-2000:]}")
-    rows = [f"| `conformance run -k test_generated` (schemathesis checks + every check of the suite) | {cases} "
-            f"| {ours_s:.1f} s | {cases / ours_s:.1f} | 1.0 |"]
+    rows = [
+        f"| `conformance run -k test_generated` (schemathesis checks + every check of the suite) | {cases} "
+        f"| {ours_s:.1f} s | {cases / ours_s:.1f} | 1.0 |"
+    ]
     for label, st_cases, st_s in results:
         rate = st_cases / st_s if st_s else 0.0
         rows.append(f"| `{label}` | {st_cases} | {st_s:.1f} s | {rate:.1f} | {compare(cases / ours_s, rate)} |")
-    return [f"| suite throughput, {EXAMPLES} examples per operation, same mock, whole process | test cases "
-            "| wall time | cases/s | ours vs it |", "|---|---|---|---|---|", *rows]
+    return [
+        f"| suite throughput, {EXAMPLES} examples per operation, same mock, whole process | test cases "
+        "| wall time | cases/s | ours vs it |",
+        "|---|---|---|---|---|",
+        *rows,
+    ]
 
 
 def compare(ours: float, theirs: float) -> str:
@@ -130,8 +203,12 @@ def compare(ours: float, theirs: float) -> str:
 
 
 def main() -> None:
-    lines = ["## Conformance suite (`scripts/bench_suite.py`)", "",
-             "Command: `python scripts/bench_suite.py` (part of `make bench`). Both sides measured in one run.", ""]
+    lines = [
+        "## Conformance suite (`scripts/bench_suite.py`)",
+        "",
+        "Command: `python scripts/bench_suite.py` (part of `make bench`). Both sides measured in one run.",
+        "",
+    ]
     lines += validation()
     lines += [""]
     lines += throughput()

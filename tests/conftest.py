@@ -59,14 +59,23 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         item.add_marker(pytest.mark.property)
         if PROFILE == "nightly":
             test._hypothesis_internal_use_settings = settings(  # type: ignore[union-attr]
-                current, max_examples=current.max_examples * NIGHTLY_FACTOR, derandomize=False, database=None)
+                current, max_examples=current.max_examples * NIGHTLY_FACTOR, derandomize=False, database=None
+            )
 
 
 def pytest_report_header(config: pytest.Config) -> str:
     return f"hypothesis profile: {PROFILE} (hypothesis {hypothesis.__version__}; HYPOTHESIS_PROFILE=ci|nightly)"
+
+
 # variables that change where specs come from, where files go, or what a run writes
-_ENVIRONMENT = ("SPEC_MIRROR", "SPEC_BASE_URL", "CONFORMANCE_ROOT", "CONFORMANCE_CACHE", "CONFORMANCE_DEBUG",
-                "GITHUB_STEP_SUMMARY")
+_ENVIRONMENT = (
+    "SPEC_MIRROR",
+    "SPEC_BASE_URL",
+    "CONFORMANCE_ROOT",
+    "CONFORMANCE_CACHE",
+    "CONFORMANCE_DEBUG",
+    "GITHUB_STEP_SUMMARY",
+)
 
 
 @pytest.fixture
@@ -89,6 +98,7 @@ def mirror() -> Path:
 def full_mirror() -> Path:
     """A whole mirror with histories and the main catalog ($SPEC_MIRROR or ../shared/upstream)."""
     return history_mirror()
+
 
 _DRIFT_ROWS: list[tuple[str, str, str, str]] = []  # collected from the reports (of this process or of workers)
 

@@ -100,8 +100,9 @@ def scratch(tmp_path: Path) -> Path:
     shutil.copytree(ROOT / "spec", root / "spec")
     (root / "generated").mkdir()
     shutil.copyfile(ROOT / "generated" / "config.yaml", root / "generated" / "config.yaml")
-    shutil.copytree(ROOT / "generated" / "runtime", root / "generated" / "runtime",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        ROOT / "generated" / "runtime", root / "generated" / "runtime", ignore=shutil.ignore_patterns("__pycache__")
+    )
     if SHARED.is_dir():
         (root.parent / "shared").symlink_to(SHARED)
     return root
@@ -120,9 +121,16 @@ def _env(scratch: Path, mock_url: str, *, shell: bool) -> dict[str, str]:
         if root is None or shell:
             pytest.skip(NO_UPSTREAM)
         env["SPEC_MIRROR"] = str(root)
-    env.update({"CONFORMANCE_ROOT": str(scratch), "CONFORMANCE_CACHE": str(scratch / ".cache"),
-                "PATH": f"{ROOT / '.venv' / 'bin'}{os.pathsep}{env.get('PATH', '')}",
-                "AIMLAPI_KEY": MOCK_KEY, "AIMLAPI_BASE_URL": mock_url, "PYTHONDONTWRITEBYTECODE": "1"})
+    env.update(
+        {
+            "CONFORMANCE_ROOT": str(scratch),
+            "CONFORMANCE_CACHE": str(scratch / ".cache"),
+            "PATH": f"{ROOT / '.venv' / 'bin'}{os.pathsep}{env.get('PATH', '')}",
+            "AIMLAPI_KEY": MOCK_KEY,
+            "AIMLAPI_BASE_URL": mock_url,
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
+    )
     return env
 
 
@@ -132,8 +140,10 @@ def _shell_script(block: Block, port: int) -> str:
         code = "\n".join(line[2:] for line in code.splitlines() if line.startswith("$ "))
     code = code.replace("4010", str(port))
     # exit 1 means findings (documented); 2 and above fail the block
-    return ("set -E\ntrap 'rc=$?; if [ $rc -gt 1 ]; then echo \"doc block: a command exited $rc\" >&2; "
-            "exit $rc; fi' ERR\n" + code + "\nexit 0\n")
+    return (
+        'set -E\ntrap \'rc=$?; if [ $rc -gt 1 ]; then echo "doc block: a command exited $rc" >&2; '
+        "exit $rc; fi' ERR\n" + code + "\nexit 0\n"
+    )
 
 
 @pytest.mark.slow

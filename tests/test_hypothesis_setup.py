@@ -55,14 +55,21 @@ def test_no_example_database_is_written(tmp_path: Path) -> None:
     """A ci-profile run stores no example in .hypothesis/ (hypothesis may still cache the code's constants there),
     so the next run in the same checkout cannot replay anything."""
     test = tmp_path / "test_prop.py"
-    test.write_text("from hypothesis import given, strategies as st\n\n"
-                    "@given(st.integers())\ndef test_p(x):\n    assert x == x\n")
+    test.write_text(
+        "from hypothesis import given, strategies as st\n\n@given(st.integers())\ndef test_p(x):\n    assert x == x\n"
+    )
     env = {**os.environ, "HYPOTHESIS_PROFILE": "ci"}
     conftest = (ROOT / "tests" / "conftest.py").read_text()
     (tmp_path / "conftest.py").write_text(conftest)
     (tmp_path / "upstream_data.py").write_text((ROOT / "tests" / "upstream_data.py").read_text())
-    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(test)],
-                            cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(test)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert not (tmp_path / ".hypothesis" / "examples").exists()
 
@@ -78,12 +85,18 @@ def test_the_nightly_profile_runs_more_examples_with_random_seeds(tmp_path: Path
         "from hypothesis import given, settings, strategies as st\n\n"
         "@settings(max_examples=3)\n@given(st.integers())\ndef test_p(x):\n"
         f"    with open({str(count)!r}, 'a') as f:\n        f.write('.')\n\n"
-        "def test_plain():\n    pass\n")
+        "def test_plain():\n    pass\n"
+    )
     for profile, least in (("ci", 1), ("nightly", 10)):
         count.write_text("")
-        result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "property",
-                                 "test_prop.py"], cwd=tmp_path, env={**os.environ, "HYPOTHESIS_PROFILE": profile},
-                                capture_output=True, text=True, check=False)
+        result = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "property", "test_prop.py"],
+            cwd=tmp_path,
+            env={**os.environ, "HYPOTHESIS_PROFILE": profile},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         assert result.returncode == 0, result.stdout + result.stderr
         assert "1 passed, 1 deselected" in result.stdout
         runs = len(count.read_text())

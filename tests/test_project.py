@@ -40,6 +40,9 @@ def test_rule_ids_are_kebab_case_with_an_area_prefix() -> None:
 def test_ci_runs_the_readme_test_command() -> None:
     ci = (ROOT / ".ci" / "run").read_text()
     assert "make test" in ci and "SPEC_MIRROR" in ci and "../shared/upstream" in ci
+    assert ci.index("make lint") < ci.index("make test"), "CI lints (ruff check and format, mypy) before the tests"
+    lint = (ROOT / "Makefile").read_text().split("\nlint:", 1)[1].split("\n\n", 1)[0]
+    assert "ruff check" in lint and "ruff format --check" in lint and "mypy" in lint
 
 
 def test_every_subcommand_takes_format() -> None:

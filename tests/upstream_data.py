@@ -30,10 +30,14 @@ NETWORK_CACHE = ROOT / ".cache" / "upstream"
 # read at import (pytest startup): the clean-environment fixture removes SPEC_MIRROR from each test's environment
 _ENV_MIRROR = os.environ.get("SPEC_MIRROR", "")
 
-NO_UPSTREAM = ("no upstream data: neither SPEC_MIRROR (a mirror laid out as DIR/{repo}/{ref}/{path}) nor "
-               "../shared/upstream is there, and the pinned files cannot be fetched from raw.githubusercontent.com")
-NO_HISTORY = ("needs a whole mirror (INDEX.json histories and the main catalog), which the pinned files alone are "
-              "not: set SPEC_MIRROR=DIR, laid out as DIR/{repo}/{ref}/{path} plus DIR/{repo}/INDEX.json")
+NO_UPSTREAM = (
+    "no upstream data: neither SPEC_MIRROR (a mirror laid out as DIR/{repo}/{ref}/{path}) nor "
+    "../shared/upstream is there, and the pinned files cannot be fetched from raw.githubusercontent.com"
+)
+NO_HISTORY = (
+    "needs a whole mirror (INDEX.json histories and the main catalog), which the pinned files alone are "
+    "not: set SPEC_MIRROR=DIR, laid out as DIR/{repo}/{ref}/{path} plus DIR/{repo}/INDEX.json"
+)
 NO_SEEDS = "needs ../shared/seeds/ (the seed doc page exists only beside this project's own CI)"
 
 

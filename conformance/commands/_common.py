@@ -31,8 +31,9 @@ def parse_fail_sources(text: str) -> frozenset[Source]:
     known = {"server": Source.SERVER, "spec": Source.SPEC, "doc": Source.DOC, "client": Source.CLIENT}
     unknown = sorted(names - set(known))
     if unknown or not names:
-        raise UsageError(f"--fail-on-source: expected a comma-separated list of server, spec, doc, client (or all), "
-                         f"found {text!r}")
+        raise UsageError(
+            f"--fail-on-source: expected a comma-separated list of server, spec, doc, client (or all), found {text!r}"
+        )
     return frozenset(known[n] for n in names)
 
 
@@ -52,8 +53,14 @@ def write_report(path: Path, body: str) -> None:
         raise UsageError(f"--output {path}: cannot write the report ({exc.strerror or exc})") from None
 
 
-def emit(args: argparse.Namespace, findings: Sequence[Finding], *, title: str = "",
-         meta: dict[str, Any] | None = None, text: str | None = None) -> int:
+def emit(
+    args: argparse.Namespace,
+    findings: Sequence[Finding],
+    *,
+    title: str = "",
+    meta: dict[str, Any] | None = None,
+    text: str | None = None,
+) -> int:
     """Print (and optionally write) the report, then compute the exit code: report first, verdict after."""
     body = text if text is not None else render(findings, args.format, title=title, meta=meta)
     if args.output:

@@ -12,13 +12,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from conformance.cli import add_common
 
     parser.add_argument("pages", nargs="*", metavar="PAGE", help="doc page file(s) to check")
-    parser.add_argument("--catalog", metavar="DIR", default=None,
-                        help="check every *.md page under DIR (a mirror root such as "
-                             "../shared/upstream/aimlapi/api-docs/main, or a checkout of the docs repository)")
-    parser.add_argument("--jobs", "-j", type=int, default=None,
-                        help="worker processes for several pages (default: CPU count; 1 = no pool)")
-    parser.add_argument("--no-progress", action="store_true",
-                        help="no progress bar (it is shown on stderr only when stderr is a terminal)")
+    parser.add_argument(
+        "--catalog",
+        metavar="DIR",
+        default=None,
+        help="check every *.md page under DIR (a mirror root such as "
+        "../shared/upstream/aimlapi/api-docs/main, or a checkout of the docs repository)",
+    )
+    parser.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        default=None,
+        help="worker processes for several pages (default: CPU count; 1 = no pool)",
+    )
+    parser.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="no progress bar (it is shown on stderr only when stderr is a terminal)",
+    )
     add_common(parser, fail_on="error")
 
 
@@ -34,30 +46,50 @@ def run(args: argparse.Namespace) -> int:
     if args.jobs is not None and args.jobs < 1:
         raise UsageError(f"--jobs: expected a positive number, found {args.jobs}")
     if bool(args.pages) == bool(args.catalog):
-        raise UsageError("expected doc page file(s) or --catalog DIR (one of the two), found "
-                         + ("both" if args.pages else "neither"),
-                         hint="conformance docs ../shared/seeds/000_01b4fc7a9c1f02a6.txt  or  "
-                              "conformance docs --catalog ../shared/upstream/aimlapi/api-docs/main")
+        raise UsageError(
+            "expected doc page file(s) or --catalog DIR (one of the two), found "
+            + ("both" if args.pages else "neither"),
+            hint="conformance docs ../shared/seeds/000_01b4fc7a9c1f02a6.txt  or  "
+            "conformance docs --catalog ../shared/upstream/aimlapi/api-docs/main",
+        )
     fetcher = Fetcher.from_env(mirror=args.mirror)  # a bad --mirror is a usage error, before any work
     progress = not args.no_progress and sys.stderr.isatty()
     if args.catalog:
         root = Path(args.catalog)
         if not root.is_dir():
-            raise InputError(f"--catalog {root}: expected a directory of doc pages, found "
-                             + ("a file" if root.exists() else "nothing"))
-        result = check_catalog(root, jobs=args.jobs, mirror=str(fetcher.mirror) if fetcher.mirror else None,
-                               progress=progress, fetcher=fetcher)
+            raise InputError(
+                f"--catalog {root}: expected a directory of doc pages, found "
+                + ("a file" if root.exists() else "nothing")
+            )
+        result = check_catalog(
+            root,
+            jobs=args.jobs,
+            mirror=str(fetcher.mirror) if fetcher.mirror else None,
+            progress=progress,
+            fetcher=fetcher,
+        )
         title = f"Doc checks: {args.catalog}"
     else:
         for page in args.pages:
             if not Path(page).is_file():
-                found = "a directory" if Path(page).is_dir() else \
-                    "no such file" if not Path(page).exists() else "a special file (expected a regular file)"
-                raise InputError(f"{page}: expected a doc page file, found {found}",
-                                 hint="use --catalog DIR for a directory of pages")
+                found = (
+                    "a directory"
+                    if Path(page).is_dir()
+                    else "no such file"
+                    if not Path(page).exists()
+                    else "a special file (expected a regular file)"
+                )
+                raise InputError(
+                    f"{page}: expected a doc page file, found {found}",
+                    hint="use --catalog DIR for a directory of pages",
+                )
         tasks = [(page, page) for page in args.pages]
-        results, used = check_pages(tasks, mirror=str(fetcher.mirror) if fetcher.mirror else None,
-                                    jobs=args.jobs if args.jobs else min(len(tasks), 2), fetcher=fetcher)
+        results, used = check_pages(
+            tasks,
+            mirror=str(fetcher.mirror) if fetcher.mirror else None,
+            jobs=args.jobs if args.jobs else min(len(tasks), 2),
+            fetcher=fetcher,
+        )
         result = CatalogResult(root=None, pages=tuple(results), jobs=used)
         title = "Doc checks: " + (args.pages[0] if len(args.pages) == 1 else f"{len(args.pages)} pages")
     body = render_docs(result, args.format, title)

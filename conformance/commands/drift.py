@@ -32,29 +32,57 @@ HELP = "compare spec versions semantically: breaking, warning, info (pin vs newe
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("specs", nargs="*", metavar="SPEC",
-                        help="OLD NEW: a file, ref:<ref>[:<path>] or commit:<sha>[:<path>] (default: pin vs main)")
-    parser.add_argument("--history", metavar="PATH", default=None,
-                        help="walk every published version of this spec path, oldest to newest")
-    parser.add_argument("--sibling", metavar="PATH", default=None,
-                        help="compare the pinned spec with another spec path at main")
-    parser.add_argument("--repo", default=None,
-                        help="a local git clone (directory) or owner/name (default: the lock's repository)")
-    parser.add_argument("--catalog", metavar="DIR_OR_REPO", default=None,
-                        help="compare every OpenAPI spec under a git clone folder, a mirror repository folder "
-                             "(with INDEX.json) or owner/name between --since and --until")
+    parser.add_argument(
+        "specs",
+        nargs="*",
+        metavar="SPEC",
+        help="OLD NEW: a file, ref:<ref>[:<path>] or commit:<sha>[:<path>] (default: pin vs main)",
+    )
+    parser.add_argument(
+        "--history",
+        metavar="PATH",
+        default=None,
+        help="walk every published version of this spec path, oldest to newest",
+    )
+    parser.add_argument(
+        "--sibling", metavar="PATH", default=None, help="compare the pinned spec with another spec path at main"
+    )
+    parser.add_argument(
+        "--repo", default=None, help="a local git clone (directory) or owner/name (default: the lock's repository)"
+    )
+    parser.add_argument(
+        "--catalog",
+        metavar="DIR_OR_REPO",
+        default=None,
+        help="compare every OpenAPI spec under a git clone folder, a mirror repository folder "
+        "(with INDEX.json) or owner/name between --since and --until",
+    )
     parser.add_argument("--since", metavar="REF", default=None, help="--catalog: the older ref (commit or branch)")
     parser.add_argument("--until", metavar="REF", default="main", help="--catalog: the newer ref (default: main)")
-    parser.add_argument("--family", action="store_true",
-                        help="--catalog: only the GPT-5.2 family (gpt-5-2-openai.json and its siblings)")
-    parser.add_argument("--folder", default=None,
-                        help="--catalog with owner/name: only specs under this folder (default: the whole repo)")
-    parser.add_argument("--summary", metavar="FILE", default=None,
-                        help="also write the Markdown report here (atomically)")
-    parser.add_argument("--surface", metavar="FILE", default=None,
-                        help="client surface summary for the impact column (default: spec/client-surface.txt)")
-    parser.add_argument("--update-lock", action="store_true",
-                        help="accept the newest published spec: update the lock and regenerate the client")
+    parser.add_argument(
+        "--family",
+        action="store_true",
+        help="--catalog: only the GPT-5.2 family (gpt-5-2-openai.json and its siblings)",
+    )
+    parser.add_argument(
+        "--folder",
+        default=None,
+        help="--catalog with owner/name: only specs under this folder (default: the whole repo)",
+    )
+    parser.add_argument(
+        "--summary", metavar="FILE", default=None, help="also write the Markdown report here (atomically)"
+    )
+    parser.add_argument(
+        "--surface",
+        metavar="FILE",
+        default=None,
+        help="client surface summary for the impact column (default: spec/client-surface.txt)",
+    )
+    parser.add_argument(
+        "--update-lock",
+        action="store_true",
+        help="accept the newest published spec: update the lock and regenerate the client",
+    )
     add_common(parser, fail_on="breaking")
 
 
@@ -68,19 +96,25 @@ def run(args: argparse.Namespace) -> int:
 
     modes = sum(bool(x) for x in (args.specs, args.history, args.sibling, args.catalog))
     if modes > 1:
-        raise UsageError("expected one of OLD NEW, --history PATH, --sibling PATH or --catalog DIR_OR_REPO, "
-                         "found several")
+        raise UsageError(
+            "expected one of OLD NEW, --history PATH, --sibling PATH or --catalog DIR_OR_REPO, found several"
+        )
     if args.catalog and not args.since:
-        raise UsageError("--catalog: expected --since REF (the older ref), found none",
-                         hint="e.g. `conformance drift --catalog ../api-docs --since HEAD~20`")
+        raise UsageError(
+            "--catalog: expected --since REF (the older ref), found none",
+            hint="e.g. `conformance drift --catalog ../api-docs --since HEAD~20`",
+        )
     if (args.since or args.folder or args.family) and not args.catalog:
         raise UsageError("--since/--until/--folder/--family go with --catalog DIR_OR_REPO")
     if args.specs and len(args.specs) != 2:
-        raise UsageError(f"expected two specs (OLD NEW), found {len(args.specs)}",
-                         hint="e.g. `conformance drift old.json ref:main`")
+        raise UsageError(
+            f"expected two specs (OLD NEW), found {len(args.specs)}", hint="e.g. `conformance drift old.json ref:main`"
+        )
     if args.update_lock and modes:
-        raise UsageError("--update-lock accepts the newest published version of the pinned spec; "
-                         "use it without OLD NEW, --history or --sibling")
+        raise UsageError(
+            "--update-lock accepts the newest published version of the pinned spec; "
+            "use it without OLD NEW, --history or --sibling"
+        )
     fetch = fetcher(args)
     if args.catalog:
         return _catalog(args, fetch)
@@ -91,8 +125,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         steps, title, meta = _pinned(args, fetch, sibling=args.sibling)
     surface = Surface.load(Path(args.surface) if args.surface else paths.surface_path())
-    steps = [Step(s.old, s.new, tuple(annotate(s.findings, surface)), s.reproduce, s.date, s.subject)
-             for s in steps]
+    steps = [Step(s.old, s.new, tuple(annotate(s.findings, surface)), s.reproduce, s.date, s.subject) for s in steps]
     meta["surface"] = surface.source or None
     body = render(steps, args.format, title, meta)
     markdown = body if args.format == "markdown" else render_markdown(steps, title)
@@ -122,8 +155,7 @@ def _lock_and_repo(args: argparse.Namespace) -> tuple[Any, str]:
     return lock, args.repo or lock.repo or DEFAULT_REPO
 
 
-def _pinned(args: argparse.Namespace, fetch: Any, *, sibling: str | None
-            ) -> tuple[list[Any], str, dict[str, Any]]:
+def _pinned(args: argparse.Namespace, fetch: Any, *, sibling: str | None) -> tuple[list[Any], str, dict[str, Any]]:
     from conformance.drift.report import Step
     from conformance.drift.sources import Source, load
     from conformance.fetch import fetch_pinned
@@ -139,13 +171,16 @@ def _pinned(args: argparse.Namespace, fetch: Any, *, sibling: str | None
     findings = _diff(old_spec, new.spec, reproduce)
     what = "sibling" if sibling else "newest published"
     title = f"Spec drift: {old_label} → {new_source.label} ({what})"
-    meta = {"old": old_label, "new": new_source.label, "lock_commit": lock.commit, "mode": "sibling" if sibling
-            else "pin-vs-main"}
+    meta = {
+        "old": old_label,
+        "new": new_source.label,
+        "lock_commit": lock.commit,
+        "mode": "sibling" if sibling else "pin-vs-main",
+    }
     return [Step(old_label, new_source.label, tuple(findings), reproduce)], title, meta
 
 
-def _pinned_from_clone(args: argparse.Namespace, *, sibling: str | None
-                       ) -> tuple[list[Any], str, dict[str, Any]]:
+def _pinned_from_clone(args: argparse.Namespace, *, sibling: str | None) -> tuple[list[Any], str, dict[str, Any]]:
     """The pin and the clone's HEAD, both read from a local git clone (the pin's bytes checked against the lock)."""
     import hashlib
 
@@ -160,9 +195,11 @@ def _pinned_from_clone(args: argparse.Namespace, *, sibling: str | None
     try:
         pinned = repo.read(lock.commit, lock.path)
         if hashlib.sha256(pinned).hexdigest() != lock.sha256:
-            raise FetchError(f"{args.repo}: expected {lock.path} at {lock.commit[:12]} to have the lock's sha256 "
-                             f"{lock.sha256[:16]}…, found {hashlib.sha256(pinned).hexdigest()[:16]}…",
-                             hint="is --repo a clone of the pinned repository?")
+            raise FetchError(
+                f"{args.repo}: expected {lock.path} at {lock.commit[:12]} to have the lock's sha256 "
+                f"{lock.sha256[:16]}…, found {hashlib.sha256(pinned).hexdigest()[:16]}…",
+                hint="is --repo a clone of the pinned repository?",
+            )
         path = sibling or lock.path
         head = repo.commit("HEAD")
         old_spec = parse_spec(pinned, f"{lock.commit[:8]}:{lock.path}", upstream=True)
@@ -173,10 +210,17 @@ def _pinned_from_clone(args: argparse.Namespace, *, sibling: str | None
     reproduce = f"conformance drift --repo {args.repo} commit:{lock.commit}:{lock.path} commit:{head}:{path}"
     findings = _diff(old_spec, new_spec, reproduce)
     what = "sibling" if sibling else "the clone's HEAD"
-    meta = {"old": old_label, "new": new_label, "lock_commit": lock.commit,
-            "mode": "sibling" if sibling else "pin-vs-clone"}
-    return ([Step(old_label, new_label, tuple(findings), reproduce)], f"Spec drift: {old_label} → {new_label} ({what})",
-            meta)
+    meta = {
+        "old": old_label,
+        "new": new_label,
+        "lock_commit": lock.commit,
+        "mode": "sibling" if sibling else "pin-vs-clone",
+    }
+    return (
+        [Step(old_label, new_label, tuple(findings), reproduce)],
+        f"Spec drift: {old_label} → {new_label} ({what})",
+        meta,
+    )
 
 
 def _pair(args: argparse.Namespace, fetch: Any) -> tuple[list[Any], str, dict[str, Any]]:
@@ -198,8 +242,11 @@ def _pair(args: argparse.Namespace, fetch: Any) -> tuple[list[Any], str, dict[st
         reproduce = f"conformance drift {old_source.argument} {new_source.argument}"
     findings = _diff(old_spec, new_spec, reproduce)
     title = f"Spec drift: {old_source.label} → {new_source.label}"
-    return ([Step(old_source.label, new_source.label, tuple(findings), reproduce)], title,
-            {"old": old_source.label, "new": new_source.label, "mode": "pair"})
+    return (
+        [Step(old_source.label, new_source.label, tuple(findings), reproduce)],
+        title,
+        {"old": old_source.label, "new": new_source.label, "mode": "pair"},
+    )
 
 
 def _from_clone(folder: str, source: Any) -> Any:
@@ -247,15 +294,19 @@ def _history(args: argparse.Namespace, fetch: Any) -> tuple[list[Any], str, dict
         try:
             spec = parse_spec(history.read(change.commit, change.path), f"{short}:{change.path}", upstream=True)
         except ToolError as loaded:
-            finding = R.SPEC_UNLOADABLE.finding(f"{short}:{change.path}", loaded.message,
-                                                hint=loaded.hint or R.SPEC_UNLOADABLE.fix or None,
-                                                extra={"direction": R.SPEC, "change": change.commit})
+            finding = R.SPEC_UNLOADABLE.finding(
+                f"{short}:{change.path}",
+                loaded.message,
+                hint=loaded.hint or R.SPEC_UNLOADABLE.fix or None,
+                extra={"direction": R.SPEC, "change": change.commit},
+            )
             old_label = previous[0].split(":")[1][:8] if previous else "(none)"
             steps.append(Step(old_label, short, (finding,), "", change.date, change.subject))
             continue
         except RecursionError:
-            raise ToolError(f"{short}:{change.path}: expected a JSON document of reasonable depth, found nesting "
-                            "too deep to read") from None
+            raise ToolError(
+                f"{short}:{change.path}: expected a JSON document of reasonable depth, found nesting too deep to read"
+            ) from None
         index = SpecIndex(spec, f"{short}:{change.path}")
         if previous is not None:
             repo_flag = f" --repo {args.repo}" if args.repo else ""
@@ -265,8 +316,7 @@ def _history(args: argparse.Namespace, fetch: Any) -> tuple[list[Any], str, dict
             old_path = previous[0].split(":", 2)[2]
             if old_path != change.path:
                 subject = f"{subject} (renamed from {old_path})".strip()
-            steps.append(Step(previous[0].split(":")[1][:8], short, tuple(findings), reproduce, change.date,
-                              subject))
+            steps.append(Step(previous[0].split(":")[1][:8], short, tuple(findings), reproduce, change.date, subject))
         previous = (argument, index)
     title = f"Spec history: {path} ({len(changes)} versions, {len(steps)} steps)"
     return steps, title, {"path": path, "repo": history.label, "versions": len(changes), "mode": "history"}
@@ -285,8 +335,9 @@ def _catalog(args: argparse.Namespace, fetch: Any) -> int:
     history: Any
     if where.is_dir() and (where / "INDEX.json").is_file():
         # a mirror repository folder: <mirror>/<owner>/<name>/INDEX.json
-        history = MirrorRepo(Fetcher(mirror=where.resolve().parent.parent),
-                             f"{where.resolve().parent.name}/{where.resolve().name}")
+        history = MirrorRepo(
+            Fetcher(mirror=where.resolve().parent.parent), f"{where.resolve().parent.name}/{where.resolve().name}"
+        )
     elif where.is_dir():
         if args.folder:
             raise UsageError("--folder goes with --catalog owner/name; with a directory, name the folder itself")
@@ -294,8 +345,7 @@ def _catalog(args: argparse.Namespace, fetch: Any) -> int:
     else:
         history = open_history(args.catalog, fetch, args.catalog)
     try:
-        result = compare_catalog(history, folder, args.since, args.until,
-                                 only=GPT52_FAMILY if args.family else None)
+        result = compare_catalog(history, folder, args.since, args.until, only=GPT52_FAMILY if args.family else None)
     finally:
         if isinstance(history, GitRepo):
             history.close()
@@ -304,7 +354,6 @@ def _catalog(args: argparse.Namespace, fetch: Any) -> int:
     markdown = body if args.format == "markdown" else render(result, "markdown", title)
     _emit(args, body, markdown)
     return exit_code_for(result.findings, fail_on(args))
-
 
 
 def _emit(args: argparse.Namespace, body: str, markdown: str) -> None:
@@ -364,8 +413,10 @@ def _update_lock(args: argparse.Namespace, fetch: Any, meta: dict[str, Any]) -> 
     lines = ["", "lock updated:"]
     old_commit = meta.get("lock_commit") or "?"
     new_lock = result.lock
-    lines.append(f"  {result.fetched.path}: {str(old_commit)[:12]} -> {new_lock.commit[:12] if new_lock else '?'}"
-                 f" (sha256 {result.fetched.sha256[:16]}…)")
+    lines.append(
+        f"  {result.fetched.path}: {str(old_commit)[:12]} -> {new_lock.commit[:12] if new_lock else '?'}"
+        f" (sha256 {result.fetched.sha256[:16]}…)"
+    )
     if regenerated is None:
         lines.append("  client: not regenerated (conformance.generate is not available); run `conformance generate`")
     else:
@@ -373,8 +424,10 @@ def _update_lock(args: argparse.Namespace, fetch: Any, meta: dict[str, Any]) -> 
         after = set((getattr(regenerated, "surface", "") or "").splitlines())
         removed = sorted(before - after)
         added = sorted(after - before)
-        lines.append(f"  client regenerated at {getattr(regenerated, 'package_dir', '?')}; surface: "
-                     f"{len(added)} line(s) added, {len(removed)} removed")
+        lines.append(
+            f"  client regenerated at {getattr(regenerated, 'package_dir', '?')}; surface: "
+            f"{len(added)} line(s) added, {len(removed)} removed"
+        )
         lines += [f"    - {line.strip()}" for line in removed[:40]]
         lines += [f"    + {line.strip()}" for line in added[:40]]
         if len(removed) > 40 or len(added) > 40:

@@ -43,9 +43,11 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps(info, indent=2) + "\n")
     else:
         verdict = {True: "same as the pin", False: "DIFFERS from the pin", None: "no pin to compare"}
-        sys.stdout.write(f"fetched {info['repo']}@{info['ref']}:{info['path']}\n"
-                         f"  sha256 {info['sha256']} ({info['size']} bytes), {verdict[result.matches_lock]}\n"
-                         f"  cached at {info['cached']}\n")
+        sys.stdout.write(
+            f"fetched {info['repo']}@{info['ref']}:{info['path']}\n"
+            f"  sha256 {info['sha256']} ({info['size']} bytes), {verdict[result.matches_lock]}\n"
+            f"  cached at {info['cached']}\n"
+        )
         if result.lock_updated and result.lock:
             sys.stdout.write(f"  lock updated: commit {result.lock.commit}\n")
         elif args.update_lock:

@@ -20,18 +20,37 @@ def run(args: argparse.Namespace) -> int:
 
     result = regenerate(mirror=args.mirror, check=not args.no_check)
     models = result.surface.count("\nmodel ") + result.surface.startswith("model ")
-    diff_lines = list(difflib.unified_diff(result.previous_surface.splitlines(), result.surface.splitlines(),
-                                           "client-surface (before)", "client-surface (after)", lineterm="", n=0))
+    diff_lines = list(
+        difflib.unified_diff(
+            result.previous_surface.splitlines(),
+            result.surface.splitlines(),
+            "client-surface (before)",
+            "client-surface (after)",
+            lineterm="",
+            n=0,
+        )
+    )
     if args.format == "json":
         import json
 
-        sys.stdout.write(json.dumps({"package": str(result.package_dir), "models": models,
-                                     "surface_changed": result.surface_changed, "surface_diff": diff_lines},
-                                    indent=2) + "\n")
+        sys.stdout.write(
+            json.dumps(
+                {
+                    "package": str(result.package_dir),
+                    "models": models,
+                    "surface_changed": result.surface_changed,
+                    "surface_diff": diff_lines,
+                },
+                indent=2,
+            )
+            + "\n"
+        )
         return 0
     if args.format == "markdown":
-        sys.stdout.write(f"## Client regenerated\n\n`{result.package_dir}`: {models} models; surface "
-                         f"{'changed' if result.surface_changed else 'unchanged'}.\n")
+        sys.stdout.write(
+            f"## Client regenerated\n\n`{result.package_dir}`: {models} models; surface "
+            f"{'changed' if result.surface_changed else 'unchanged'}.\n"
+        )
         if diff_lines:
             sys.stdout.write("\n```diff\n" + "\n".join(diff_lines) + "\n```\n")
         return 0

@@ -13,10 +13,15 @@ HELP = "lint a spec (default: the pinned published spec) and list its defects"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", nargs="?", help="an OpenAPI file (default: the pinned published spec)")
-    parser.add_argument("--spec", choices=("published", "cosmetic", "normalised"), default="published",
-                        help="which form of the pinned spec to lint when no FILE is given")
-    parser.add_argument("--min-level", choices=("error", "warning", "info"), default="info",
-                        help="hide findings below this level")
+    parser.add_argument(
+        "--spec",
+        choices=("published", "cosmetic", "normalised"),
+        default="published",
+        help="which form of the pinned spec to lint when no FILE is given",
+    )
+    parser.add_argument(
+        "--min-level", choices=("error", "warning", "info"), default="info", help="hide findings below this level"
+    )
     add_common(parser, fail_on="error")
 
 

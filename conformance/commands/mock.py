@@ -15,39 +15,75 @@ HELP = "serve a spec-driven mock of the API (conformant, documented, drifted and
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=4010, help="TCP port; 0 picks a free one (default: 4010)")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
-    parser.add_argument("--allow-non-loopback", action="store_true",
-                        help="allow --host to be an address other machines can reach")
-    parser.add_argument("--mode", default=DEFAULT_MODE, metavar="MODE",
-                        help=f"default behaviour (default: {DEFAULT_MODE}); a request can pick another "
-                             "with the header X-Mock-Mode; see --list-modes")
+    parser.add_argument(
+        "--allow-non-loopback", action="store_true", help="allow --host to be an address other machines can reach"
+    )
+    parser.add_argument(
+        "--mode",
+        default=DEFAULT_MODE,
+        metavar="MODE",
+        help=f"default behaviour (default: {DEFAULT_MODE}); a request can pick another "
+        "with the header X-Mock-Mode; see --list-modes",
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed of the response generator (default: 0)")
-    parser.add_argument("--spec", default=None, metavar="published|normalised|FILE",
-                        help="spec to serve (default: normalised, falling back to published while the "
-                             "overlay cannot be applied); a drifted spec file gives a drifted mock")
+    parser.add_argument(
+        "--spec",
+        default=None,
+        metavar="published|normalised|FILE",
+        help="spec to serve (default: normalised, falling back to published while the "
+        "overlay cannot be applied); a drifted spec file gives a drifted mock",
+    )
     parser.add_argument("--list-modes", action="store_true", help="print the modes, one per line, and exit")
-    parser.add_argument("--format", choices=("text", "json", "markdown"), default="text",
-                        help="format of --list-modes (default: text, one mode per line)")
-    parser.add_argument("--page", default=None,
-                        help="doc page whose example response the documented mode replays "
-                             "(default: the seed page)")
-    parser.add_argument("--max-body", type=int, default=1024 * 1024, metavar="BYTES",
-                        help="largest request body accepted; larger gets 413 (default: 1048576)")
-    parser.add_argument("--latency-ms", type=int, default=200,
-                        help="delay of the latency mode (default: 200; per request: X-Mock-Latency-Ms)")
-    parser.add_argument("--retry-after", type=int, default=1,
-                        help="Retry-After seconds of rate-limit and error-503 "
-                             "(default: 1; X-Mock-Retry-After)")
-    parser.add_argument("--api-key", action="append", default=[], metavar="KEY",
-                        help="also accept this bearer key (repeatable); the test key mock-key-not-secret and "
-                             "$AIMLAPI_KEY (when set) are always accepted, any other key gets 401")
-    parser.add_argument("--api-key-env", action="append", default=[], metavar="NAME",
-                        help="also accept the key in this environment variable (repeatable; the key stays out of "
-                             "the command line)")
+    parser.add_argument(
+        "--format",
+        choices=("text", "json", "markdown"),
+        default="text",
+        help="format of --list-modes (default: text, one mode per line)",
+    )
+    parser.add_argument(
+        "--page",
+        default=None,
+        help="doc page whose example response the documented mode replays (default: the seed page)",
+    )
+    parser.add_argument(
+        "--max-body",
+        type=int,
+        default=1024 * 1024,
+        metavar="BYTES",
+        help="largest request body accepted; larger gets 413 (default: 1048576)",
+    )
+    parser.add_argument(
+        "--latency-ms",
+        type=int,
+        default=200,
+        help="delay of the latency mode (default: 200; per request: X-Mock-Latency-Ms)",
+    )
+    parser.add_argument(
+        "--retry-after",
+        type=int,
+        default=1,
+        help="Retry-After seconds of rate-limit and error-503 (default: 1; X-Mock-Retry-After)",
+    )
+    parser.add_argument(
+        "--api-key",
+        action="append",
+        default=[],
+        metavar="KEY",
+        help="also accept this bearer key (repeatable); the test key mock-key-not-secret and "
+        "$AIMLAPI_KEY (when set) are always accepted, any other key gets 401",
+    )
+    parser.add_argument(
+        "--api-key-env",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="also accept the key in this environment variable (repeatable; the key stays out of the command line)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no log line per request")
-    parser.add_argument("--workers", type=int, default=1,
-                        help="server processes sharing the port (default: 1)")
-    parser.add_argument("--mirror", default=None,
-                        help="read upstream files from this mirror directory (default: $SPEC_MIRROR)")
+    parser.add_argument("--workers", type=int, default=1, help="server processes sharing the port (default: 1)")
+    parser.add_argument(
+        "--mirror", default=None, help="read upstream files from this mirror directory (default: $SPEC_MIRROR)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -55,8 +91,22 @@ def run(args: argparse.Namespace) -> int:
         if args.format == "json":
             import json
 
-            sys.stdout.write(json.dumps([{"name": m.name, "kind": m.kind, "description": m.description,
-                                          "pointer": m.pointer, "expects": m.expects} for m in MODES], indent=2) + "\n")
+            sys.stdout.write(
+                json.dumps(
+                    [
+                        {
+                            "name": m.name,
+                            "kind": m.kind,
+                            "description": m.description,
+                            "pointer": m.pointer,
+                            "expects": m.expects,
+                        }
+                        for m in MODES
+                    ],
+                    indent=2,
+                )
+                + "\n"
+            )
         elif args.format == "markdown":
             sys.stdout.write("| mode | kind | what it does |\n|---|---|---|\n")
             sys.stdout.write("".join(f"| `{m.name}` | {m.kind} | {m.description} |\n" for m in MODES))
@@ -66,8 +116,10 @@ def run(args: argparse.Namespace) -> int:
                 sys.stdout.write(f"{mode.name:<{width}}  {mode.kind:<10}  {mode.description}\n")
         return 0
     if args.mode not in MODES_BY_NAME:
-        raise UsageError(f"--mode {args.mode}: expected one of {', '.join(MODES_BY_NAME)}",
-                         hint="`conformance mock --list-modes` describes each")
+        raise UsageError(
+            f"--mode {args.mode}: expected one of {', '.join(MODES_BY_NAME)}",
+            hint="`conformance mock --list-modes` describes each",
+        )
     if not 1 <= args.workers <= 64:
         raise UsageError(f"--workers {args.workers}: expected 1 to 64")
     if not 0 <= args.port <= 65535:
@@ -111,14 +163,27 @@ def run(args: argparse.Namespace) -> int:
                 raise
             documented_error = f"documented mode: {exc.message}"
             sys.stderr.write(f"mock: {documented_error}\n")
-        options = MockOptions(mode=args.mode, seed=args.seed, max_body=args.max_body,
-                              latency_ms=args.latency_ms, retry_after=args.retry_after, api_keys=api_keys)
-        app = MockApp(spec, options, documented=documented, documented_error=documented_error,
-                      log=None if args.quiet else sys.stderr)
+        options = MockOptions(
+            mode=args.mode,
+            seed=args.seed,
+            max_body=args.max_body,
+            latency_ms=args.latency_ms,
+            retry_after=args.retry_after,
+            api_keys=api_keys,
+        )
+        app = MockApp(
+            spec,
+            options,
+            documented=documented,
+            documented_error=documented_error,
+            log=None if args.quiet else sys.stderr,
+        )
         for problem in self_check(app):
             sys.stderr.write(f"mock: warning: {problem}\n")
-        sys.stderr.write(f"mock: serving {', '.join('POST ' + p for p in app.paths)} from the {label} spec, "
-                         f"mode {args.mode}, seed {args.seed}, accepting {describe(api_keys)}\n")
+        sys.stderr.write(
+            f"mock: serving {', '.join('POST ' + p for p in app.paths)} from the {label} spec, "
+            f"mode {args.mode}, seed {args.seed}, accepting {describe(api_keys)}\n"
+        )
     except BaseException:
         sock.close()
         raise

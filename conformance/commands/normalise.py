@@ -14,11 +14,16 @@ HELP = "apply the declared normalisation (spec/overlay.yaml) and write the norma
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", nargs="?", help="a spec file (default: the pinned published spec)")
     parser.add_argument("--overlay", default=None, help="the overlay (default: spec/overlay.yaml)")
-    parser.add_argument("--kind", choices=("published", "cosmetic", "normalised"), default="normalised",
-                        help="published: the spec as pinned (no action); cosmetic: cosmetic actions only; "
-                             "normalised: every action (default)")
-    parser.add_argument("--write", default=None, metavar="FILE",
-                        help="write the normalised spec here (default: .cache/normalised.json)")
+    parser.add_argument(
+        "--kind",
+        choices=("published", "cosmetic", "normalised"),
+        default="normalised",
+        help="published: the spec as pinned (no action); cosmetic: cosmetic actions only; "
+        "normalised: every action (default)",
+    )
+    parser.add_argument(
+        "--write", default=None, metavar="FILE", help="write the normalised spec here (default: .cache/normalised.json)"
+    )
     add_common(parser, fail_on="error")
 
 

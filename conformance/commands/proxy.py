@@ -15,27 +15,49 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--upstream", required=True, help="base URL of the API, e.g. https://api.aimlapi.com")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8080, help="TCP port; 0 picks a free one (default: 8080)")
-    parser.add_argument("--allow-non-loopback", action="store_true",
-                        help="allow --host to be an address other machines can reach")
+    parser.add_argument(
+        "--allow-non-loopback", action="store_true", help="allow --host to be an address other machines can reach"
+    )
     parser.add_argument("--workers", type=int, default=1, help="proxy processes sharing the port (default: 1)")
-    parser.add_argument("--record", default=None, metavar="DIR",
-                        help="append each exchange (secrets masked) to DIR/exchanges-proxy-PID.jsonl, "
-                             "readable by `conformance traffic`")
-    parser.add_argument("--report-dir", default="reports", help="where findings.json, junit.xml, summary.md go "
-                        "on shutdown (default: reports)")
-    parser.add_argument("--spec", choices=("published", "normalised"), default="published",
-                        help="check against the published spec (default) or the normalised one")
+    parser.add_argument(
+        "--record",
+        default=None,
+        metavar="DIR",
+        help="append each exchange (secrets masked) to DIR/exchanges-proxy-PID.jsonl, "
+        "readable by `conformance traffic`",
+    )
+    parser.add_argument(
+        "--report-dir",
+        default="reports",
+        help="where findings.json, junit.xml, summary.md go on shutdown (default: reports)",
+    )
+    parser.add_argument(
+        "--spec",
+        choices=("published", "normalised"),
+        default="published",
+        help="check against the published spec (default) or the normalised one",
+    )
     parser.add_argument("--no-baseline", action="store_true", help="report every finding, acknowledged or not")
-    parser.add_argument("--fail-on-source", default="server", metavar="SOURCES",
-                        help="whose findings decide the exit code, as for `conformance run`: comma-separated "
-                        "server, spec, doc, or all (default server)")
+    parser.add_argument(
+        "--fail-on-source",
+        default="server",
+        metavar="SOURCES",
+        help="whose findings decide the exit code, as for `conformance run`: comma-separated "
+        "server, spec, doc, or all (default server)",
+    )
     parser.add_argument("--strict", action="store_true", help="undocumented response fields are errors")
-    parser.add_argument("--no-request-checks", action="store_true",
-                        help="do not check request bodies against the request schema")
-    parser.add_argument("--timeout", type=float, default=600.0,
-                        help="seconds to wait for the upstream's next bytes (default: 600); then 504")
-    parser.add_argument("--connect-timeout", type=float, default=10.0,
-                        help="seconds to connect to the upstream (default: 10); then 504")
+    parser.add_argument(
+        "--no-request-checks", action="store_true", help="do not check request bodies against the request schema"
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=600.0,
+        help="seconds to wait for the upstream's next bytes (default: 600); then 504",
+    )
+    parser.add_argument(
+        "--connect-timeout", type=float, default=10.0, help="seconds to connect to the upstream (default: 10); then 504"
+    )
     add_common(parser, fail_on="error")
 
 
@@ -50,18 +72,30 @@ def run(args: argparse.Namespace) -> int:
     if args.timeout <= 0 or args.connect_timeout <= 0:
         raise UsageError("--timeout and --connect-timeout: expected positive numbers of seconds")
     options = ProxyRunOptions(
-        upstream=args.upstream, host=args.host, port=args.port, workers=args.workers,
-        record=Path(args.record) if args.record else None, report_dir=Path(args.report_dir), spec=args.spec,
-        strict=args.strict, baseline=not args.no_baseline, fail_on=fail_on(args),
-        fail_sources=fail_sources(args.fail_on_source), mirror=args.mirror,
-        check_requests=not args.no_request_checks, timeout=args.timeout, connect_timeout=args.connect_timeout,
-        allow_non_loopback=args.allow_non_loopback)
+        upstream=args.upstream,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        record=Path(args.record) if args.record else None,
+        report_dir=Path(args.report_dir),
+        spec=args.spec,
+        strict=args.strict,
+        baseline=not args.no_baseline,
+        fail_on=fail_on(args),
+        fail_sources=fail_sources(args.fail_on_source),
+        mirror=args.mirror,
+        check_requests=not args.no_request_checks,
+        timeout=args.timeout,
+        connect_timeout=args.connect_timeout,
+        allow_non_loopback=args.allow_non_loopback,
+    )
     outcome, text = run_proxy(options)
     if args.format == "json":
         from conformance.report import render_json
 
-        text = render_json(outcome.new, {"target": f"proxy to {options.upstream}",
-                                         "acknowledged": len(outcome.acknowledged)})
+        text = render_json(
+            outcome.new, {"target": f"proxy to {options.upstream}", "acknowledged": len(outcome.acknowledged)}
+        )
     elif args.format == "markdown":
         text = (options.report_dir / "summary.md").read_text()
     if args.output:

@@ -8,8 +8,14 @@ import json
 import sys
 
 HELP = "list every rule id with its level, source and why"
-RULE_MODULES = ("conformance.lint", "conformance.overlay", "conformance.docs", "conformance.drift",
-                "conformance.suite.checks", "conformance.traffic.requests")
+RULE_MODULES = (
+    "conformance.lint",
+    "conformance.overlay",
+    "conformance.docs",
+    "conformance.drift",
+    "conformance.suite.checks",
+    "conformance.traffic.requests",
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -27,8 +33,16 @@ def run(args: argparse.Namespace) -> int:
                 raise
     rules = sorted(RULES.values(), key=lambda r: r.id)
     if args.format == "json":
-        sys.stdout.write(json.dumps([{"id": r.id, "level": r.level.label, "source": r.source.value,
-                                      "summary": r.summary, "fix": r.fix} for r in rules], indent=2) + "\n")
+        sys.stdout.write(
+            json.dumps(
+                [
+                    {"id": r.id, "level": r.level.label, "source": r.source.value, "summary": r.summary, "fix": r.fix}
+                    for r in rules
+                ],
+                indent=2,
+            )
+            + "\n"
+        )
     elif args.format == "markdown":
         lines = ["| id | level | source | why |", "|---|---|---|---|"]
         lines += [f"| `{r.id}` | {r.level.label} | {r.source.value} | {r.summary} |" for r in rules]

@@ -30,46 +30,91 @@ class TargetUnreachable(ToolError):
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--target", default="mock", help="mock (default: start the embedded mock), live, or a URL")
-    parser.add_argument("--mock-mode", default="conformant",
-                        help="the mock's behaviour (conformance mock --list-modes)")
-    parser.add_argument("--spec", choices=("published", "normalised"), default="published",
-                        help="check against the published spec (default) or the normalised one")
+    parser.add_argument(
+        "--mock-mode", default="conformant", help="the mock's behaviour (conformance mock --list-modes)"
+    )
+    parser.add_argument(
+        "--spec",
+        choices=("published", "normalised"),
+        default="published",
+        help="check against the published spec (default) or the normalised one",
+    )
     parser.add_argument("--max-examples", type=int, default=10, help="hypothesis examples per test (default 10)")
     parser.add_argument("--report-dir", default="reports", help="where findings.json, junit.xml, summary.md go")
     parser.add_argument("--no-baseline", action="store_true", help="report every finding, acknowledged or not")
     parser.add_argument("--strict", action="store_true", help="undocumented response fields are errors")
     parser.add_argument("--seed", type=int, default=0, help="seed for generation and the mock")
-    parser.add_argument("--max-requests", type=int, default=None,
-                        help="request budget (default: unlimited for the mock, 20 live)")
+    parser.add_argument(
+        "--max-requests", type=int, default=None, help="request budget (default: unlimited for the mock, 20 live)"
+    )
     parser.add_argument("--record", action="store_true", help="save the exchanges (redacted) in the report dir")
     parser.add_argument("--replay", default=None, help="rerun the checks on a recording instead of sending requests")
-    parser.add_argument("--doc-page", action="append", default=[], metavar="PATH",
-                        help="also check this local doc page's example response (repeatable); the doc pages "
-                             "pinned in spec/lock.json are checked by default")
-    parser.add_argument("--no-pinned-doc-pages", action="store_true",
-                        help="do not check the doc pages pinned in spec/lock.json")
-    parser.add_argument("-k", dest="select", default=None, metavar="EXPR",
-                        help="run only the suite's tests matching EXPR (pytest -k)")
-    parser.add_argument("-n", "--workers", default=None, metavar="N",
-                        help="run the suite in N processes (pytest-xdist; a number or auto)")
+    parser.add_argument(
+        "--doc-page",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="also check this local doc page's example response (repeatable); the doc pages "
+        "pinned in spec/lock.json are checked by default",
+    )
+    parser.add_argument(
+        "--no-pinned-doc-pages", action="store_true", help="do not check the doc pages pinned in spec/lock.json"
+    )
+    parser.add_argument(
+        "-k", dest="select", default=None, metavar="EXPR", help="run only the suite's tests matching EXPR (pytest -k)"
+    )
+    parser.add_argument(
+        "-n",
+        "--workers",
+        default=None,
+        metavar="N",
+        help="run the suite in N processes (pytest-xdist; a number or auto)",
+    )
     parser.add_argument("--shard", default=None, metavar="I/N", help="run only shard I of N (0-based)")
-    parser.add_argument("--merge-from", action="append", default=[], metavar="DIR",
-                        help="merge the findings of shard report dirs instead of running (repeatable)")
-    parser.add_argument("--api-key-env", default="AIMLAPI_KEY", metavar="NAME",
-                        help="environment variable holding the key for a URL or live target (default AIMLAPI_KEY)")
-    parser.add_argument("--no-auth", action="store_true",
-                        help="send no key to a URL target, on purpose (an open server); skips the key probes")
-    parser.add_argument("--max-response-time", type=float, default=30.0, metavar="SECONDS",
-                        help="an answer slower than this is a finding (resp-slow) and is not waited for longer "
-                        "(default 30)")
-    parser.add_argument("--max-run-time", type=float, default=600.0, metavar="SECONDS",
-                        help="wall-time bound of the whole run; the rest is skipped and the verdict marked "
-                        "partial (default 600)")
-    parser.add_argument("--fail-on-source", default="server", metavar="SOURCES",
-                        help="whose findings decide the exit code: comma-separated server, spec, doc, or all "
-                        "(default server: spec and doc findings are reported, not held against the server)")
-    parser.add_argument("--update-baseline", action="store_true",
-                        help="acknowledge every current finding in spec/baseline.json (review the diff!)")
+    parser.add_argument(
+        "--merge-from",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="merge the findings of shard report dirs instead of running (repeatable)",
+    )
+    parser.add_argument(
+        "--api-key-env",
+        default="AIMLAPI_KEY",
+        metavar="NAME",
+        help="environment variable holding the key for a URL or live target (default AIMLAPI_KEY)",
+    )
+    parser.add_argument(
+        "--no-auth",
+        action="store_true",
+        help="send no key to a URL target, on purpose (an open server); skips the key probes",
+    )
+    parser.add_argument(
+        "--max-response-time",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="an answer slower than this is a finding (resp-slow) and is not waited for longer (default 30)",
+    )
+    parser.add_argument(
+        "--max-run-time",
+        type=float,
+        default=600.0,
+        metavar="SECONDS",
+        help="wall-time bound of the whole run; the rest is skipped and the verdict marked partial (default 600)",
+    )
+    parser.add_argument(
+        "--fail-on-source",
+        default="server",
+        metavar="SOURCES",
+        help="whose findings decide the exit code: comma-separated server, spec, doc, or all "
+        "(default server: spec and doc findings are reported, not held against the server)",
+    )
+    parser.add_argument(
+        "--update-baseline",
+        action="store_true",
+        help="acknowledge every current finding in spec/baseline.json (review the diff!)",
+    )
     add_common(parser, fail_on="error")
 
 
@@ -93,13 +138,30 @@ def run(args: argparse.Namespace) -> int:
 
     pages = resolve(args.doc_page, pinned=not args.no_pinned_doc_pages, mirror=args.mirror)
     options = RunOptions(
-        target=args.target, mock_mode=args.mock_mode, spec=args.spec, max_examples=args.max_examples,
-        report_dir=Path(args.report_dir), baseline=not (args.no_baseline or args.update_baseline),
-        strict=args.strict, seed=args.seed, max_requests=args.max_requests, record=args.record,
-        replay=Path(args.replay) if args.replay else None, doc_pages=pages, fail_on=fail_on(args),
-        fmt=args.format, mirror=args.mirror, pytest_args=tuple(pytest_args), shard=args.shard,
-        merge_from=tuple(Path(d) for d in args.merge_from), api_key_env=args.api_key_env, no_auth=args.no_auth,
-        max_response_time=args.max_response_time, max_run_time=args.max_run_time, fail_sources=fail_sources)
+        target=args.target,
+        mock_mode=args.mock_mode,
+        spec=args.spec,
+        max_examples=args.max_examples,
+        report_dir=Path(args.report_dir),
+        baseline=not (args.no_baseline or args.update_baseline),
+        strict=args.strict,
+        seed=args.seed,
+        max_requests=args.max_requests,
+        record=args.record,
+        replay=Path(args.replay) if args.replay else None,
+        doc_pages=pages,
+        fail_on=fail_on(args),
+        fmt=args.format,
+        mirror=args.mirror,
+        pytest_args=tuple(pytest_args),
+        shard=args.shard,
+        merge_from=tuple(Path(d) for d in args.merge_from),
+        api_key_env=args.api_key_env,
+        no_auth=args.no_auth,
+        max_response_time=args.max_response_time,
+        max_run_time=args.max_run_time,
+        fail_sources=fail_sources,
+    )
     result = run_suite(options)
     if args.update_baseline:
         from conformance.suite.reasons import REASONS
@@ -124,11 +186,12 @@ def run(args: argparse.Namespace) -> int:
 def pytest_arguments(args: argparse.Namespace) -> list[str]:
     """The options for the suite's pytest: -k and -n, then whatever follows `--`; anything else is refused."""
     extra: list[str] = list(getattr(args, "extra", []))
-    unknown, passed = (extra[:extra.index("--")], extra[extra.index("--") + 1:]) if "--" in extra else (extra, [])
+    unknown, passed = (extra[: extra.index("--")], extra[extra.index("--") + 1 :]) if "--" in extra else (extra, [])
     if unknown:
-        raise UsageError(f"unrecognized arguments: {' '.join(unknown)}",
-                         hint="see `conformance run --help`; pytest options go after `--` "
-                              "(e.g. `conformance run -- --maxfail 1`)")
+        raise UsageError(
+            f"unrecognized arguments: {' '.join(unknown)}",
+            hint="see `conformance run --help`; pytest options go after `--` (e.g. `conformance run -- --maxfail 1`)",
+        )
     out: list[str] = []
     if args.select:
         out += ["-k", args.select]
@@ -142,15 +205,18 @@ def pytest_arguments(args: argparse.Namespace) -> list[str]:
 def check_report_dir(report_dir: Path) -> None:
     """The report directory can be created and written; otherwise a usage error that says how to fix it."""
     if report_dir.exists() and not report_dir.is_dir():
-        raise UsageError(f"--report-dir {report_dir}: expected a directory, found a file",
-                         hint="choose another --report-dir")
+        raise UsageError(
+            f"--report-dir {report_dir}: expected a directory, found a file", hint="choose another --report-dir"
+        )
     try:
         report_dir.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=report_dir, prefix=".write-test-"):
             pass
     except OSError as exc:
-        raise UsageError(f"--report-dir {report_dir}: cannot write reports there ({exc.strerror or exc})",
-                         hint="choose a writable --report-dir (e.g. --report-dir /tmp/reports)") from None
+        raise UsageError(
+            f"--report-dir {report_dir}: cannot write reports there ({exc.strerror or exc})",
+            hint="choose a writable --report-dir (e.g. --report-dir /tmp/reports)",
+        ) from None
 
 
 def check_reachable(url: str, timeout: float = REACH_TIMEOUT) -> None:
@@ -168,9 +234,11 @@ def check_reachable(url: str, timeout: float = REACH_TIMEOUT) -> None:
             pass
     except OSError as exc:
         reason = f"no answer within {timeout:g}s" if isinstance(exc, TimeoutError) else (exc.strerror or str(exc))
-        raise TargetUnreachable(f"--target {url}: expected a server accepting connections on {host}:{port}, "
-                                f"found none ({reason}); nothing was run or written",
-                                hint="check the URL and that the server is up") from None
+        raise TargetUnreachable(
+            f"--target {url}: expected a server accepting connections on {host}:{port}, "
+            f"found none ({reason}); nothing was run or written",
+            hint="check the URL and that the server is up",
+        ) from None
 
 
 def preflight(args: argparse.Namespace) -> list[str]:

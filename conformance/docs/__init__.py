@@ -55,8 +55,9 @@ def example_responses(page_path: str | Path) -> list[tuple[int, str | None, Any]
     except PageReadError as exc:
         raise InputError(f"{path}: {exc}") from None
     page = parse_page(text, str(path))
-    events = sorted([(s.line, 0, s) for s in page.samples] + [(e.line, 1, e) for e in page.examples],
-                    key=lambda e: (e[0], e[1]))
+    events = sorted(
+        [(s.line, 0, s) for s in page.samples] + [(e.line, 1, e) for e in page.examples], key=lambda e: (e[0], e[1])
+    )
     current: str | None = None
     out: list[tuple[int, str | None, Any]] = []
     for line, kind, block in events:
@@ -69,8 +70,10 @@ def example_responses(page_path: str | Path) -> list[tuple[int, str | None, Any]
         try:
             value = loads(block.code)
         except ExampleSyntaxError as exc:
-            raise InputError(f"{path}:{block.page_line(exc.line)}: the example response is not JSON, JSON5 or a "
-                             f"Python literal: {exc.reason} (column {exc.column})") from None
+            raise InputError(
+                f"{path}:{block.page_line(exc.line)}: the example response is not JSON, JSON5 or a "
+                f"Python literal: {exc.reason} (column {exc.column})"
+            ) from None
         out.append((line, current, value))
     return out
 
@@ -91,6 +94,7 @@ def example_response(page_path: str | Path, operation: str | None = None) -> dic
         raise InputError(f"{page_path}: expected an example response (a ```json or ```json5 block){which}, found none")
     line, _, value = examples[0]
     if not isinstance(value, dict):
-        raise InputError(f"{page_path}:{line}: expected the example response to be a JSON object, "
-                         f"found a {type(value).__name__}")
+        raise InputError(
+            f"{page_path}:{line}: expected the example response to be a JSON object, found a {type(value).__name__}"
+        )
     return value

@@ -78,10 +78,14 @@ class CatalogResult:
             "pages_with_errors": sum(1 for p in self.pages if p.has_errors),
             "pages_clean": sum(1 for p in self.validated if not p.findings),
             "findings": len(findings),
-            "findings_by_level": {level.label: sum(1 for f in findings if f.level == level)
-                                  for level in (Level.ERROR, Level.WARNING, Level.INFO)},
-            "findings_by_rule": {rule: {"level": levels[rule].label, "count": count}
-                                 for rule, count in sorted(by_rule.items(), key=lambda kv: (-levels[kv[0]], kv[0]))},
+            "findings_by_level": {
+                level.label: sum(1 for f in findings if f.level == level)
+                for level in (Level.ERROR, Level.WARNING, Level.INFO)
+            },
+            "findings_by_rule": {
+                rule: {"level": levels[rule].label, "count": count}
+                for rule, count in sorted(by_rule.items(), key=lambda kv: (-levels[kv[0]], kv[0]))
+            },
         }
 
 
@@ -106,8 +110,9 @@ def _make_store(catalog_root: str | None, mirror: str | None, fetcher: Fetcher |
 
         return Fetcher.from_env(mirror=mirror)
 
-    return SpecStore(catalog_root=Path(catalog_root) if catalog_root else None, fetcher=fetcher,
-                     fetcher_factory=factory)
+    return SpecStore(
+        catalog_root=Path(catalog_root) if catalog_root else None, fetcher=fetcher, fetcher_factory=factory
+    )
 
 
 def _init_worker(catalog_root: str | None, mirror: str | None) -> None:
@@ -121,9 +126,15 @@ def _work(task: tuple[str, str]) -> PageResult:
     return check_page(path, store=_STORE, display=display)
 
 
-def check_pages(tasks: Sequence[tuple[str, str]], *, catalog_root: str | None = None, mirror: str | None = None,
-                jobs: int | None = None, fetcher: Fetcher | None = None,
-                on_result: Callable[[PageResult], None] | None = None) -> tuple[list[PageResult], int]:
+def check_pages(
+    tasks: Sequence[tuple[str, str]],
+    *,
+    catalog_root: str | None = None,
+    mirror: str | None = None,
+    jobs: int | None = None,
+    fetcher: Fetcher | None = None,
+    on_result: Callable[[PageResult], None] | None = None,
+) -> tuple[list[PageResult], int]:
     """Check ``(path, display)`` pages with ``jobs`` processes (default: CPU count); results sorted by display."""
     jobs = max(1, jobs or os.cpu_count() or 1)
     jobs = min(jobs, len(tasks)) if tasks else 1
@@ -159,8 +170,14 @@ def _size(path: str) -> int:
         return 0
 
 
-def check_catalog(root: str | Path, *, jobs: int | None = None, mirror: str | None = None,
-                  progress: bool = False, fetcher: Fetcher | None = None) -> CatalogResult:
+def check_catalog(
+    root: str | Path,
+    *,
+    jobs: int | None = None,
+    mirror: str | None = None,
+    progress: bool = False,
+    fetcher: Fetcher | None = None,
+) -> CatalogResult:
     """Check every page under ``root``; a tqdm progress bar on stderr when ``progress``."""
     base = Path(root).resolve()
     pages = discover_pages(base)
@@ -177,8 +194,9 @@ def check_catalog(root: str | Path, *, jobs: int | None = None, mirror: str | No
             bar.update(1)
 
     try:
-        results, used = check_pages(tasks, catalog_root=str(base), mirror=mirror, jobs=jobs, fetcher=fetcher,
-                                    on_result=tick)
+        results, used = check_pages(
+            tasks, catalog_root=str(base), mirror=mirror, jobs=jobs, fetcher=fetcher, on_result=tick
+        )
     finally:
         if bar is not None:
             bar.close()

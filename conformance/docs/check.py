@@ -126,8 +126,14 @@ class _Issue:
     found: str | None
 
 
-def check_page(path: str | Path, *, store: SpecStore | None = None, catalog_root: str | Path | None = None,
-               mirror: str | None = None, display: str | None = None) -> PageResult:
+def check_page(
+    path: str | Path,
+    *,
+    store: SpecStore | None = None,
+    catalog_root: str | Path | None = None,
+    mirror: str | None = None,
+    display: str | None = None,
+) -> PageResult:
     """Check the page file at ``path``; ``display`` is how locations name it (default: the path as given).
 
     Specs are loaded through ``store`` (made here when not given: catalog root, then
@@ -138,14 +144,17 @@ def check_page(path: str | Path, *, store: SpecStore | None = None, catalog_root
     if store is None:
         from conformance.fetch import Fetcher
 
-        store = SpecStore(catalog_root=Path(catalog_root) if catalog_root else None,
-                          fetcher_factory=lambda: Fetcher.from_env(mirror=mirror))
+        store = SpecStore(
+            catalog_root=Path(catalog_root) if catalog_root else None,
+            fetcher_factory=lambda: Fetcher.from_env(mirror=mirror),
+        )
     try:
         text = read_page(page_path)
     except PageReadError as exc:
         finding = rules.PAGE_UNREADABLE.finding(f"{shown}:1", f"{shown}: {exc}")
-        return PageResult(page=shown, path=str(page_path), findings=(finding,),
-                          skipped_reason=f"the page cannot be read ({exc})")
+        return PageResult(
+            page=shown, path=str(page_path), findings=(finding,), skipped_reason=f"the page cannot be read ({exc})"
+        )
     return check_text(text, path=page_path, display=shown, store=store)
 
 
@@ -156,16 +165,23 @@ def check_text(text: str, *, path: Path, display: str, store: SpecStore) -> Page
     except Exception as exc:  # a bug must not end a catalog run: report it as a finding
         where = traceback.extract_tb(exc.__traceback__)[-1]
         finding = rules.INTERNAL_ERROR.finding(
-            f"{display}:1", f"checking the page failed: {type(exc).__name__}: {exc}",
-            evidence=f"{Path(where.filename).name}:{where.lineno}")
-        return PageResult(page=display, path=str(path), findings=(finding,), unresolved_kind="the check failed",
-                          unresolved_reason=finding.message)
+            f"{display}:1",
+            f"checking the page failed: {type(exc).__name__}: {exc}",
+            evidence=f"{Path(where.filename).name}:{where.lineno}",
+        )
+        return PageResult(
+            page=display,
+            path=str(path),
+            findings=(finding,),
+            unresolved_kind="the check failed",
+            unresolved_reason=finding.message,
+        )
 
 
 def _find_key_line(code: str, start_line: int, key: str) -> int | None:
     """The 1-based line of ``key:`` (quoted or not) at or after ``start_line`` in a sample."""
     pattern = re.compile(r"""(?:"|'|\b)""" + re.escape(key) + r"""(?:"|'|\b)\s*:""")
-    for number, line in enumerate(code.split("\n")[start_line - 1:], start=start_line):
+    for number, line in enumerate(code.split("\n")[start_line - 1 :], start=start_line):
         if pattern.search(line):
             return number
     return None
@@ -193,8 +209,17 @@ def _explain(validator: Validator, instance: Any) -> list[_Issue]:
             if closest:
                 issues.extend(closest)
                 continue
-        issues.append(_issue(keyword, violation.path, violation.message, violation.expected, violation.found,
-                             _fragment(validator.json_schema, violation.schema_path), instance))
+        issues.append(
+            _issue(
+                keyword,
+                violation.path,
+                violation.message,
+                violation.expected,
+                violation.found,
+                _fragment(validator.json_schema, violation.schema_path),
+                instance,
+            )
+        )
     return issues
 
 
@@ -234,13 +259,23 @@ def _closest_alternative(schema: Any, schema_path: str, instance: Any, path: str
             if deeper:
                 issues.extend(attrs.evolve(issue, pointer=path + issue.pointer) for issue in deeper)
                 continue
-        issues.append(_issue(keyword, pointer, str(error.message), keyword, describe(error.instance),
-                             _fragment(best_schema, spath), instance))
+        issues.append(
+            _issue(
+                keyword,
+                pointer,
+                str(error.message),
+                keyword,
+                describe(error.instance),
+                _fragment(best_schema, spath),
+                instance,
+            )
+        )
     return issues
 
 
-def _issue(keyword: str, pointer: str, message: str, expected: str | None, found: str | None, fragment: Any,
-           instance: Any) -> _Issue:
+def _issue(
+    keyword: str, pointer: str, message: str, expected: str | None, found: str | None, fragment: Any, instance: Any
+) -> _Issue:
     at = f" {pointer}" if pointer else ""
     if keyword == "required":
         match = re.match(r'^"(.*)" is a required property$', message)
@@ -251,15 +286,23 @@ def _issue(keyword: str, pointer: str, message: str, expected: str | None, found
             if pointer.endswith(member) and _get(instance, pointer, _ABSENT) is _ABSENT:
                 pointer = pointer[: -len(member)]
             at = f" {pointer}" if pointer else ""
-            return _Issue(pointer + member, keyword,
-                          f"lacks the required property \"{name}\"" + (f" in{at}" if at else ""),
-                          f"required: {describe(fragment)}" if fragment is not None else expected,
-                          "absent")
+            return _Issue(
+                pointer + member,
+                keyword,
+                f'lacks the required property "{name}"' + (f" in{at}" if at else ""),
+                f"required: {describe(fragment)}" if fragment is not None else expected,
+                "absent",
+            )
     if keyword in ("enum", "const") and fragment is not None:
         allowed = fragment if isinstance(fragment, list) else [fragment]
         shown = ", ".join(json.dumps(v, ensure_ascii=False) for v in allowed[:8]) + (", …" if len(allowed) > 8 else "")
-        return _Issue(pointer, keyword, f"has{at} = {found}; the schema allows only {shown}",
-                      f"{keyword}: {describe(fragment)}", found)
+        return _Issue(
+            pointer,
+            keyword,
+            f"has{at} = {found}; the schema allows only {shown}",
+            f"{keyword}: {describe(fragment)}",
+            found,
+        )
     if keyword == "type" and fragment is not None:
         try:
             value = resolve_pointer(instance, pointer)
@@ -267,9 +310,13 @@ def _issue(keyword: str, pointer: str, message: str, expected: str | None, found
         except KeyError:
             kind = "?"
         expected_types = fragment if isinstance(fragment, list) else [fragment]
-        return _Issue(pointer, keyword,
-                      f"has{at} = {found} ({kind}); the schema expects {' or '.join(map(str, expected_types))}",
-                      f"type: {describe(fragment)}", found)
+        return _Issue(
+            pointer,
+            keyword,
+            f"has{at} = {found} ({kind}); the schema expects {' or '.join(map(str, expected_types))}",
+            f"type: {describe(fragment)}",
+            found,
+        )
     return _Issue(pointer, keyword, f"at{at or ' /'}: {message}", expected, found)
 
 
@@ -304,8 +351,14 @@ def _compare_requests(page: ExtractedRequest, spec: ExtractedRequest) -> list[st
     if page.url.rstrip("/") != spec.url.rstrip("/"):
         diffs.append(f"URL: page {page.url}, spec {spec.url}")
     if page.has_body != spec.has_body:
-        diffs.append("body: " + ("the page sends one, the spec's sample none" if page.has_body
-                                 else "the spec's sample sends one, the page none"))
+        diffs.append(
+            "body: "
+            + (
+                "the page sends one, the spec's sample none"
+                if page.has_body
+                else "the spec's sample sends one, the page none"
+            )
+        )
     elif page.has_body:
         diffs += [f"body {d}" for d in _json_diff(page.body, spec.body)]
     return diffs
@@ -336,13 +389,13 @@ class _Checker:
     def run(self) -> PageResult:
         page = self.page
         for problem in page.problems:
-            self.add(rules.TAG_INVALID, problem.line, f"line {problem.line} column {problem.column}: "
-                                                      f"{problem.message}")
+            self.add(rules.TAG_INVALID, problem.line, f"line {problem.line} column {problem.column}: {problem.message}")
         models = tuple(m.id for m in page.models)
         if not page.spec_refs:
             reason = SKIP_EMPTY if not page.text.strip() else SKIP_NO_SPEC
-            return PageResult(page=page.display, path=page.path, findings=tuple(self.findings),
-                              skipped_reason=reason, models=models)
+            return PageResult(
+                page=page.display, path=page.path, findings=tuple(self.findings), skipped_reason=reason, models=models
+            )
         for ref in page.spec_refs:
             self.slots.append(_Slot(ref, self._operation(ref)))
         self._check_models()
@@ -357,12 +410,22 @@ class _Checker:
             else:
                 target = current if current is not None else next((s for s in self.slots if s.op), None)
                 self._check_example(block, target)
-        operations = tuple(f"{slot.ref.label()} ({slot.op.spec.display})" if slot.op else
-                           f"{slot.ref.label()} (not loaded)" for slot in self.slots)
+        operations = tuple(
+            f"{slot.ref.label()} ({slot.op.spec.display})" if slot.op else f"{slot.ref.label()} (not loaded)"
+            for slot in self.slots
+        )
         why, unresolved = self._unresolved()
-        return PageResult(page=page.display, path=page.path, findings=tuple(self.findings), operations=operations,
-                          samples=len(page.samples), examples=len(page.examples), models=models,
-                          unresolved_reason=unresolved, unresolved_kind=why)
+        return PageResult(
+            page=page.display,
+            path=page.path,
+            findings=tuple(self.findings),
+            operations=operations,
+            samples=len(page.samples),
+            examples=len(page.examples),
+            models=models,
+            unresolved_reason=unresolved,
+            unresolved_kind=why,
+        )
 
     def _unresolved(self) -> tuple[str | None, str | None]:
         """When no API-schema block resolved to an operation: the kind of failure and the first message."""
@@ -382,35 +445,53 @@ class _Checker:
             self.add(rules.SPEC_REF_INVALID, ref.line, f"{block} lacks {missing}", found=f"spec={ref.spec_name!r}")
             return None
         if not ref.link:
-            self.add(rules.SPEC_REF_INVALID, ref.line, f"{block} has no link to a spec file",
-                     expected="[OpenAPI name](https://raw.githubusercontent.com/<owner>/<repo>/<ref>/<path>.json)")
+            self.add(
+                rules.SPEC_REF_INVALID,
+                ref.line,
+                f"{block} has no link to a spec file",
+                expected="[OpenAPI name](https://raw.githubusercontent.com/<owner>/<repo>/<ref>/<path>.json)",
+            )
             return None
         source = parse_link(ref.link, self.path)
         if isinstance(source, str):
-            self.add(rules.SPEC_REF_INVALID, ref.link_line, f"{block} ({ref.label()}): {source}",
-                     found=ref.link)
+            self.add(rules.SPEC_REF_INVALID, ref.link_line, f"{block} ({ref.label()}): {source}", found=ref.link)
             return None
         loaded = self.store.load(source)
         if isinstance(loaded, SpecFailure):
-            self.add(loaded.rule, ref.link_line, f"{block} ({ref.label()}): {loaded.message}", hint=loaded.hint,
-                     found=ref.link)
+            self.add(
+                loaded.rule,
+                ref.link_line,
+                f"{block} ({ref.label()}): {loaded.message}",
+                hint=loaded.hint,
+                found=ref.link,
+            )
             return None
         op = loaded.operation(ref.path, ref.method)
         if op is None:
             available = [f"{m.upper()} {p}" for p in loaded.paths() for m in loaded.methods(p)]
             shown = ", ".join(available[:8]) + (", …" if len(available) > 8 else "")
-            self.add(rules.OPERATION_MISSING, ref.line,
-                     f"{block} names {ref.label()}, which {loaded.short} does not define",
-                     expected=shown or "(the spec has no operations)", found=ref.label(),
-                     pointer=join_pointer("paths", ref.path, ref.method))
+            self.add(
+                rules.OPERATION_MISSING,
+                ref.line,
+                f"{block} names {ref.label()}, which {loaded.short} does not define",
+                expected=shown or "(the spec has no operations)",
+                found=ref.label(),
+                pointer=join_pointer("paths", ref.path, ref.method),
+            )
             return None
         return op
 
     def _validator(self, spec: LoadedSpec, pointer: str, schema: Any, line: int) -> Validator | None:
         validator = spec.validator(pointer, schema)
         if isinstance(validator, SpecFailure):
-            self.add(validator.rule, line, validator.message, hint=validator.hint, pointer=pointer,
-                     extra={"spec": spec.display})
+            self.add(
+                validator.rule,
+                line,
+                validator.message,
+                hint=validator.hint,
+                pointer=pointer,
+                extra={"spec": spec.display},
+            )
             return None
         return validator
 
@@ -436,16 +517,28 @@ class _Checker:
             if not open_ended:
                 for model in page.models:
                     if model.id not in values:
-                        self.add(rules.MODEL_NOT_IN_SPEC, model.line,
-                                 f"the page lists model `{model.id}`, which the request `model` enum of {labels} "
-                                 f"in {spec.short} does not accept", pointer="/model",
-                                 expected=describe(list(values)), found=model.id, extra=extra)
+                        self.add(
+                            rules.MODEL_NOT_IN_SPEC,
+                            model.line,
+                            f"the page lists model `{model.id}`, which the request `model` enum of {labels} "
+                            f"in {spec.short} does not accept",
+                            pointer="/model",
+                            expected=describe(list(values)),
+                            found=model.id,
+                            extra=extra,
+                        )
             for value in values:
                 if value not in ids:
-                    self.add(rules.MODEL_NOT_ON_PAGE, page.models_line or page.models[0].line,
-                             f"the request `model` enum of {labels} in {spec.short} accepts `{value}`, which the "
-                             "page's model list does not name", pointer="/model", expected=value,
-                             found=describe(ids), extra=extra)
+                    self.add(
+                        rules.MODEL_NOT_ON_PAGE,
+                        page.models_line or page.models[0].line,
+                        f"the request `model` enum of {labels} in {spec.short} accepts `{value}`, which the "
+                        "page's model list does not name",
+                        pointer="/model",
+                        expected=value,
+                        found=describe(ids),
+                        extra=extra,
+                    )
 
     # -- code samples -------------------------------------------------------------------------------
     def _slot_for(self, request: ExtractedRequest) -> tuple[_Slot | None, str | None]:
@@ -458,8 +551,7 @@ class _Checker:
                 called = self._match_url(slot.op, request.url)
                 if isinstance(called, str):
                     same = called == slot.ref.path
-                    ranked.append((0 if same and slot.ref.method == method else 1 if same else 2, order, slot,
-                                   called))
+                    ranked.append((0 if same and slot.ref.method == method else 1 if same else 2, order, slot, called))
                     continue
             if slot.ref.path and _path_ends_with(url_path, slot.ref.path):
                 ranked.append((0 if slot.ref.method == method else 1, order, slot, None))
@@ -481,12 +573,14 @@ class _Checker:
             except ValueError:
                 continue
             if sparts.scheme and (sparts.scheme.lower(), sparts.netloc.lower()) != (
-                    (parts.scheme or "").lower(), parts.netloc.lower()):
+                (parts.scheme or "").lower(),
+                parts.netloc.lower(),
+            ):
                 continue
             prefix = sparts.path.rstrip("/")
             if not parts.path.startswith(prefix):
                 continue
-            rest = parts.path[len(prefix):] or "/"
+            rest = parts.path[len(prefix) :] or "/"
             matched = spec.match_path(rest)
             if matched is not None:
                 return matched
@@ -500,14 +594,22 @@ class _Checker:
         name = LANGUAGE_NAMES.get(language, language)
         if block.label_language is not None:
             said = LANGUAGE_NAMES.get(block.label_language, block.label_language)
-            self.add(rules.SAMPLE_LANGUAGE, block.fence_line,
-                     f"the code block is labelled {said} ({block.info or block.tab or 'tab'}) but the code is "
-                     f"{name}; it was read as {name}", expected=name, found=said)
+            self.add(
+                rules.SAMPLE_LANGUAGE,
+                block.fence_line,
+                f"the code block is labelled {said} ({block.info or block.tab or 'tab'}) but the code is "
+                f"{name}; it was read as {name}",
+                expected=name,
+                found=said,
+            )
         try:
             request = extract_request(language, block.code)
         except SampleError as exc:
-            self.add(rules.SAMPLE_UNPARSED, block.page_line(exc.line),
-                     f"the {name} sample's request could not be read: {exc.message}")
+            self.add(
+                rules.SAMPLE_UNPARSED,
+                block.page_line(exc.line),
+                f"the {name} sample's request could not be read: {exc.message}",
+            )
             return None
         self._check_sample_model(block, name, request)
         slot, matched = self._slot_for(request)
@@ -519,42 +621,59 @@ class _Checker:
                 op = slot.op
                 assert op is not None
                 reasons = self._match_url(op, request.url)
-                self.add(rules.SAMPLE_URL, call_line,
-                         f"the {name} sample calls {request.url}, which is not an operation of "
-                         f"{op.spec.short}: {'; '.join(reasons) if isinstance(reasons, list) else reasons}",
-                         expected=" or ".join(s.rstrip("/") + (slot.ref.path or "") for s in op.spec.servers(op)),
-                         found=request.url)
+                self.add(
+                    rules.SAMPLE_URL,
+                    call_line,
+                    f"the {name} sample calls {request.url}, which is not an operation of "
+                    f"{op.spec.short}: {'; '.join(reasons) if isinstance(reasons, list) else reasons}",
+                    expected=" or ".join(s.rstrip("/") + (slot.ref.path or "") for s in op.spec.servers(op)),
+                    found=request.url,
+                )
             else:
-                self.add(rules.SAMPLE_URL, call_line,
-                         f"the {name} sample calls {request.url}, which matches none of the operations the page "
-                         f"embeds ({labels})", expected=labels, found=request.url)
+                self.add(
+                    rules.SAMPLE_URL,
+                    call_line,
+                    f"the {name} sample calls {request.url}, which matches none of the operations the page "
+                    f"embeds ({labels})",
+                    expected=labels,
+                    found=request.url,
+                )
                 return None
         op = slot.op
         if op is None:
             return slot  # the block's spec is not available: reported on the block already
-        if matched is None and not any(f.rule_id == rules.SAMPLE_URL.id and f.location == self.at(call_line)
-                                       for f in self.findings):
+        if matched is None and not any(
+            f.rule_id == rules.SAMPLE_URL.id and f.location == self.at(call_line) for f in self.findings
+        ):
             reasons = self._match_url(op, request.url)
-            self.add(rules.SAMPLE_URL, call_line,
-                     f"the {name} sample calls {request.url}, which is not an operation of {op.spec.short}: "
-                     f"{'; '.join(reasons) if isinstance(reasons, list) else reasons}",
-                     expected=" or ".join(s.rstrip("/") + op.path for s in op.spec.servers(op)),
-                     found=request.url)
+            self.add(
+                rules.SAMPLE_URL,
+                call_line,
+                f"the {name} sample calls {request.url}, which is not an operation of {op.spec.short}: "
+                f"{'; '.join(reasons) if isinstance(reasons, list) else reasons}",
+                expected=" or ".join(s.rstrip("/") + op.path for s in op.spec.servers(op)),
+                found=request.url,
+            )
         path = matched or op.path
         methods = op.spec.methods(path)
         target = op.spec.operation(path, request.method.lower())
         if target is None:
-            self.add(rules.SAMPLE_METHOD, call_line,
-                     f"the {name} sample sends {request.method} {request.url}; {op.spec.short} defines "
-                     f"{' '.join(m.upper() for m in methods) or 'no method'} for {path}",
-                     expected=" ".join(m.upper() for m in methods), found=request.method)
+            self.add(
+                rules.SAMPLE_METHOD,
+                call_line,
+                f"the {name} sample sends {request.method} {request.url}; {op.spec.short} defines "
+                f"{' '.join(m.upper() for m in methods) or 'no method'} for {path}",
+                expected=" ".join(m.upper() for m in methods),
+                found=request.method,
+            )
             target = op.spec.operation(path, op.method) or op
         self._check_body(block, name, request, target, slot)
         self._compare_with_spec(block, name, request, target)
         return slot
 
-    def _check_body(self, block: CodeBlock, name: str, request: ExtractedRequest, op: OperationRef,
-                    slot: _Slot) -> None:
+    def _check_body(
+        self, block: CodeBlock, name: str, request: ExtractedRequest, op: OperationRef, slot: _Slot
+    ) -> None:
         schema_info = op.spec.request_schema(op)
         if schema_info is None:
             return
@@ -563,9 +682,14 @@ class _Checker:
         extra: dict[str, Any] = {"spec": op.spec.display, "operation": op.label}
         if not request.has_body:
             if required:
-                self.add(rules.SAMPLE_BODY_SCHEMA, block.page_line(request.line),
-                         f"the {name} sample sends no body; {op.label} requires a JSON request body",
-                         expected="a JSON body", found="no body", extra=extra)
+                self.add(
+                    rules.SAMPLE_BODY_SCHEMA,
+                    block.page_line(request.line),
+                    f"the {name} sample sends no body; {op.label} requires a JSON request body",
+                    expected="a JSON body",
+                    found="no body",
+                    extra=extra,
+                )
             return
         validator = self._validator(op.spec, pointer, schema, slot.ref.line)
         if validator is None:
@@ -578,17 +702,28 @@ class _Checker:
         for issue in issues:
             key = issue.pointer.rsplit("/", 1)[-1] if issue.pointer else ""
             line = _find_key_line(block.code, request.body_line, key) if key and not key.isdigit() else None
-            self.add(rules.SAMPLE_BODY_SCHEMA, block.page_line(line) if line else body_line,
-                     f"the {name} sample's request body {issue.message} (request schema of {op.label}){suffix}",
-                     pointer=issue.pointer, expected=issue.expected, found=issue.found, extra=extra)
+            self.add(
+                rules.SAMPLE_BODY_SCHEMA,
+                block.page_line(line) if line else body_line,
+                f"the {name} sample's request body {issue.message} (request schema of {op.label}){suffix}",
+                pointer=issue.pointer,
+                expected=issue.expected,
+                found=issue.found,
+                extra=extra,
+            )
         if isinstance(request.body, dict | list):
             for field in undocumented_fields(validator.oas_schema, request.body):
                 key = field.rsplit("/", 1)[-1]
                 line = _find_key_line(block.code, request.body_line, key)
-                self.add(rules.SAMPLE_BODY_UNDOCUMENTED, block.page_line(line) if line else body_line,
-                         f"the {name} sample's request body sends {field}, which the request schema of "
-                         f"{op.label} does not declare", pointer=field, found=_show(_get(request.body, field)),
-                         extra=extra)
+                self.add(
+                    rules.SAMPLE_BODY_UNDOCUMENTED,
+                    block.page_line(line) if line else body_line,
+                    f"the {name} sample's request body sends {field}, which the request schema of "
+                    f"{op.label} does not declare",
+                    pointer=field,
+                    found=_show(_get(request.body, field)),
+                    extra=extra,
+                )
 
     def _check_sample_model(self, block: CodeBlock, name: str, request: ExtractedRequest) -> None:
         model = request.body.get("model") if isinstance(request.body, dict) else None
@@ -596,17 +731,25 @@ class _Checker:
         if not isinstance(model, str) or not ids or model in ids:
             return
         line = _find_key_line(block.code, request.body_line, "model") or request.body_line
-        self.add(rules.SAMPLE_MODEL_UNLISTED, block.page_line(line),
-                 f"the {name} sample calls model `{model}`, which the page's model list does not name",
-                 pointer="/model", expected=describe(ids), found=model)
+        self.add(
+            rules.SAMPLE_MODEL_UNLISTED,
+            block.page_line(line),
+            f"the {name} sample calls model `{model}`, which the page's model list does not name",
+            pointer="/model",
+            expected=describe(ids),
+            found=model,
+        )
 
     def _compare_with_spec(self, block: CodeBlock, name: str, request: ExtractedRequest, op: OperationRef) -> None:
         line = block.page_line(request.line)
         node = op.node
         samples = node.get("x-codeSamples", node.get("x-code-samples"))
         if not isinstance(samples, list) or not samples:
-            self.add(rules.SAMPLE_NOT_IN_SPEC, line,
-                     f"{op.label} in {op.spec.short} has no x-codeSamples, so the {name} sample is not compared")
+            self.add(
+                rules.SAMPLE_NOT_IN_SPEC,
+                line,
+                f"{op.label} in {op.spec.short} has no x-codeSamples, so the {name} sample is not compared",
+            )
             return
         same: list[dict[str, Any]] = []
         languages: list[str] = []
@@ -618,25 +761,37 @@ class _Checker:
             if normalise_language(label) == request.language and isinstance(sample.get("source"), str):
                 same.append(sample)
         if not same:
-            self.add(rules.SAMPLE_NOT_IN_SPEC, line,
-                     f"the x-codeSamples of {op.label} in {op.spec.short} have no {name} sample "
-                     f"(they have: {', '.join(languages)})")
+            self.add(
+                rules.SAMPLE_NOT_IN_SPEC,
+                line,
+                f"the x-codeSamples of {op.label} in {op.spec.short} have no {name} sample "
+                f"(they have: {', '.join(languages)})",
+            )
             return
         try:
             theirs = extract_request(request.language, same[0]["source"])
         except SampleError as exc:
-            self.add(rules.SAMPLE_DIFFERS, line,
-                     f"the spec's {name} x-codeSample for {op.label} cannot be read ({exc.message}), so the page's "
-                     "sample cannot be compared with it", extra={"spec": op.spec.display})
+            self.add(
+                rules.SAMPLE_DIFFERS,
+                line,
+                f"the spec's {name} x-codeSample for {op.label} cannot be read ({exc.message}), so the page's "
+                "sample cannot be compared with it",
+                extra={"spec": op.spec.display},
+            )
             return
         diffs = _compare_requests(request, theirs)
         if diffs:
-            shown = "; ".join(diffs[:MAX_DIFFS]) + (f"; and {len(diffs) - MAX_DIFFS} more" if len(diffs) > MAX_DIFFS
-                                                    else "")
-            self.add(rules.SAMPLE_DIFFERS, line,
-                     f"the {name} sample differs from the spec's {name} x-codeSample for {op.label}: {shown}",
-                     expected=theirs.summary(), found=request.summary(),
-                     extra={"spec": op.spec.display, "differences": len(diffs)})
+            shown = "; ".join(diffs[:MAX_DIFFS]) + (
+                f"; and {len(diffs) - MAX_DIFFS} more" if len(diffs) > MAX_DIFFS else ""
+            )
+            self.add(
+                rules.SAMPLE_DIFFERS,
+                line,
+                f"the {name} sample differs from the spec's {name} x-codeSample for {op.label}: {shown}",
+                expected=theirs.summary(),
+                found=request.summary(),
+                extra={"spec": op.spec.display, "differences": len(diffs)},
+            )
 
     # -- example responses --------------------------------------------------------------------------
     def _check_example(self, block: CodeBlock, slot: _Slot | None) -> None:
@@ -648,11 +803,15 @@ class _Checker:
         try:
             value = loads(block.code)
         except ExampleSyntaxError as exc:
-            self.add(rules.EXAMPLE_UNPARSABLE, block.page_line(exc.line),
-                     f"the example response is not JSON, JSON5 or a Python literal: {exc.reason} "
-                     f"(line {exc.line}, column {exc.column} of the example)",
-                     found=block.code.split("\n")[exc.line - 1][max(exc.column - 20, 0):exc.column + 40]
-                     if exc.line <= block.code.count("\n") + 1 else None)
+            self.add(
+                rules.EXAMPLE_UNPARSABLE,
+                block.page_line(exc.line),
+                f"the example response is not JSON, JSON5 or a Python literal: {exc.reason} "
+                f"(line {exc.line}, column {exc.column} of the example)",
+                found=block.code.split("\n")[exc.line - 1][max(exc.column - 20, 0) : exc.column + 40]
+                if exc.line <= block.code.count("\n") + 1
+                else None,
+            )
             return
         if slot is None or slot.op is None:
             return
@@ -660,17 +819,19 @@ class _Checker:
         response = op.spec.response_schema(op)
         if response is None:
             statuses = sorted(str(s) for s in (op.node.get("responses") or {}))
-            self.add(rules.EXAMPLE_UNCHECKED, block.line,
-                     f"{op.label} in {op.spec.short} declares no 200 application/json response schema "
-                     f"(responses: {', '.join(statuses) or 'none'}), so the example is not checked")
+            self.add(
+                rules.EXAMPLE_UNCHECKED,
+                block.line,
+                f"{op.label} in {op.spec.short} declares no 200 application/json response schema "
+                f"(responses: {', '.join(statuses) or 'none'}), so the example is not checked",
+            )
             return
         status, pointer, schema = response
         validator = self._validator(op.spec, pointer, schema, slot.ref.line)
         if validator is None:
             return
         issues = _explain(validator, value)
-        undocumented = list(undocumented_fields(validator.oas_schema, value)) if isinstance(value, dict | list) \
-            else []
+        undocumented = list(undocumented_fields(validator.oas_schema, value)) if isinstance(value, dict | list) else []
         if not issues and not undocumented:
             return
         lines = _lines_of(block.code)
@@ -686,19 +847,36 @@ class _Checker:
         for issue in issues:
             message = f"the response example {issue.message} (the {status} response schema of {op.label}){note}"
             if stale is not None and then_issues is not None and (issue.pointer, issue.keyword) not in then_issues:
-                self.add(rules.EXAMPLE_STALE, block.page_line(_line_for(lines, issue.pointer)),
-                         f"{message}; {stale.explain()}", pointer=issue.pointer, expected=issue.expected,
-                         found=issue.found, evidence=" ".join(v.commit for v in stale.since),
-                         extra={**extra, "matched_spec": stale.then.display})
+                self.add(
+                    rules.EXAMPLE_STALE,
+                    block.page_line(_line_for(lines, issue.pointer)),
+                    f"{message}; {stale.explain()}",
+                    pointer=issue.pointer,
+                    expected=issue.expected,
+                    found=issue.found,
+                    evidence=" ".join(v.commit for v in stale.since),
+                    extra={**extra, "matched_spec": stale.then.display},
+                )
                 continue
-            self.add(rules.EXAMPLE_SCHEMA, block.page_line(_line_for(lines, issue.pointer)), message,
-                     pointer=issue.pointer, expected=issue.expected, found=issue.found, extra=extra)
+            self.add(
+                rules.EXAMPLE_SCHEMA,
+                block.page_line(_line_for(lines, issue.pointer)),
+                message,
+                pointer=issue.pointer,
+                expected=issue.expected,
+                found=issue.found,
+                extra=extra,
+            )
         for field in undocumented:
-            self.add(rules.EXAMPLE_UNDOCUMENTED, block.page_line(_line_for(lines, field)),
-                     f"the response example has {field}, which the {status} response schema of {op.label} "
-                     f"does not declare{note if issues else ''}", pointer=field,
-                     found=_show(_get(value, field)),
-                     extra={k: v for k, v in extra.items() if k != "normalised_accepts"})
+            self.add(
+                rules.EXAMPLE_UNDOCUMENTED,
+                block.page_line(_line_for(lines, field)),
+                f"the response example has {field}, which the {status} response schema of {op.label} "
+                f"does not declare{note if issues else ''}",
+                pointer=field,
+                found=_show(_get(value, field)),
+                extra={k: v for k, v in extra.items() if k != "normalised_accepts"},
+            )
 
     def _normalised_accepts(self, op: OperationRef, value: Any, *, response: bool) -> bool | None:
         """Whether the normalised spec accepts ``value`` for this operation; None when it does not apply."""

@@ -47,8 +47,11 @@ def detect_language(code: str) -> str | None:
     first = next((line for line in code.splitlines() if line.strip()), "")
     if _HTTP.match(first):
         return "http"
-    if _CURL.search(code) and not any(p.search(code) for p in _SIGNALS["python"][:4]) \
-            and not _SIGNALS["javascript"][1].search(code):
+    if (
+        _CURL.search(code)
+        and not any(p.search(code) for p in _SIGNALS["python"][:4])
+        and not _SIGNALS["javascript"][1].search(code)
+    ):
         return "curl"
     scores = {lang: sum(1 for p in patterns if p.search(code)) for lang, patterns in _SIGNALS.items()}
     best = max(scores, key=lambda lang: scores[lang])

@@ -97,6 +97,9 @@ def clone_history(page: Path, spec_path: str) -> CloneHistory | None:
     spec_changes = _changes(root, spec_path)
     if not page_changes or not spec_changes:
         return None
-    return CloneHistory(Path(root), tuple(Version(c.commit, c.date, c.subject) for c in page_changes),
-                        tuple(Version(c.commit, c.date, c.subject) for c in spec_changes),
-                        tuple(c.path for c in spec_changes))
+    return CloneHistory(
+        Path(root),
+        tuple(Version(c.commit, c.date, c.subject) for c in page_changes),
+        tuple(Version(c.commit, c.date, c.subject) for c in spec_changes),
+        tuple(c.path for c in spec_changes),
+    )

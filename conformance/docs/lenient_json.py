@@ -49,8 +49,20 @@ _TOKEN = re.compile(
     re.VERBOSE | re.DOTALL,
 )
 _ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|x([0-9a-fA-F]{2})|(\r\n|[\s\S]))")
-_SIMPLE_ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v", "0": "\0",
-                   "\n": "", "\r": "", "\r\n": "", "\u2028": "", "\u2029": ""}
+_SIMPLE_ESCAPES = {
+    "b": "\b",
+    "f": "\f",
+    "n": "\n",
+    "r": "\r",
+    "t": "\t",
+    "v": "\v",
+    "0": "\0",
+    "\n": "",
+    "\r": "",
+    "\r\n": "",
+    "\u2028": "",
+    "\u2029": "",
+}
 _WORDS: dict[str, Any] = {"true": True, "false": False, "null": None, "True": True, "False": False, "None": None}
 
 # parser states
@@ -81,6 +93,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 def _unescape(body: str, offset: int, lines: _Lines) -> str:
     if "\\" not in body:
         return body
+
     def replace(match: re.Match[str]) -> str:
         hex4, hex8, hex2, other = match.groups()
         if hex4 is not None:
@@ -195,14 +208,16 @@ def _parse(text: str, track: dict[str, int] | None) -> Any:
                     value = _number(token)
                 except ValueError:
                     line, col = lines.at(start)
-                    raise ExampleSyntaxError(f"number {_describe_token(kind, token)} is out of range",
-                                             line, col) from None
+                    raise ExampleSyntaxError(
+                        f"number {_describe_token(kind, token)} is out of range", line, col
+                    ) from None
             elif kind == "ident" and token in _WORDS:
                 value = _WORDS[token]
             else:
                 line, col = lines.at(start)
-                raise ExampleSyntaxError(f"expected {_EXPECTED[state]}, found {_describe_token(kind, token)}",
-                                         line, col)
+                raise ExampleSyntaxError(
+                    f"expected {_EXPECTED[state]}, found {_describe_token(kind, token)}", line, col
+                )
             if stack:
                 frame = stack[-1]
                 container, parent = frame[0], frame[1]
@@ -242,30 +257,33 @@ def _parse(text: str, track: dict[str, int] | None) -> Any:
             else:
                 line, col = lines.at(start)
                 raise ExampleSyntaxError(
-                    f"expected {_EXPECTED[state]}, found {_describe_token(kind, token)}", line, col)
+                    f"expected {_EXPECTED[state]}, found {_describe_token(kind, token)}", line, col
+                )
         elif state == _COLON:
             if kind == "punct" and token == ":":
                 state = _VALUE
             else:
                 line, col = lines.at(start)
-                raise ExampleSyntaxError(f"expected ':' after a property name, found "
-                                         f"{_describe_token(kind, token)}", line, col)
+                raise ExampleSyntaxError(
+                    f"expected ':' after a property name, found {_describe_token(kind, token)}", line, col
+                )
         else:  # _AFTER
             if not stack:
                 if kind is None and have_root:
                     return root
                 line, col = lines.at(start)
-                raise ExampleSyntaxError(f"expected the end of the text, found {_describe_token(kind, token)}",
-                                         line, col)
+                raise ExampleSyntaxError(
+                    f"expected the end of the text, found {_describe_token(kind, token)}", line, col
+                )
             container = stack[-1][0]
             if kind == "punct" and token == ",":
                 state = _VALUE_OR_END if isinstance(container, list) else _KEY_OR_END
-            elif kind == "punct" and ((token == "}" and isinstance(container, dict))
-                                      or (token == "]" and isinstance(container, list))):
+            elif kind == "punct" and (
+                (token == "}" and isinstance(container, dict)) or (token == "]" and isinstance(container, list))
+            ):
                 stack.pop()
                 state = _AFTER
             else:
                 closer = "']'" if isinstance(container, list) else "'}'"
                 line, col = lines.at(start)
-                raise ExampleSyntaxError(f"expected ',' or {closer}, found {_describe_token(kind, token)}",
-                                         line, col)
+                raise ExampleSyntaxError(f"expected ',' or {closer}, found {_describe_token(kind, token)}", line, col)

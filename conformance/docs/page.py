@@ -118,8 +118,9 @@ def read_page(path: Path) -> str:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
-        raise PageReadError(f"expected UTF-8 text, found an undecodable byte at line {line} "
-                            f"(offset {exc.start})") from None
+        raise PageReadError(
+            f"expected UTF-8 text, found an undecodable byte at line {line} (offset {exc.start})"
+        ) from None
 
 
 def _inline_text(token: Any) -> str:
@@ -197,18 +198,37 @@ def parse_page(text: str, path: str = "<page>", display: str | None = None) -> P
             language = None
         is_json = first in JSON_LANGUAGES or (not first and code.lstrip().startswith(("{", "[")))
         stream = looks_like_sse(code)
-        is_example = stream or (is_json and (tab is None or "response" in (near_label or "").lower()
-                                             or "response" in (tab or "").lower()))
-        block = CodeBlock(line=fence_line + 1, fence_line=fence_line, info=info, language=language, tab=tab,
-                          label=near_label, code=code, is_example=is_example, stream=stream,
-                          label_language=label_language)
+        is_example = stream or (
+            is_json and (tab is None or "response" in (near_label or "").lower() or "response" in (tab or "").lower())
+        )
+        block = CodeBlock(
+            line=fence_line + 1,
+            fence_line=fence_line,
+            info=info,
+            language=language,
+            tab=tab,
+            label=near_label,
+            code=code,
+            is_example=is_example,
+            stream=stream,
+            label_language=label_language,
+        )
         if is_example:
             examples.append(block)
         elif language is not None:
             samples.append(block)
-    return Page(path=path, display=display or path, text=text, spec_refs=tuple(spec_refs), models=tuple(models),
-                models_line=models_line, samples=tuple(samples), examples=tuple(examples),
-                problems=tuple(sorted(problems, key=lambda p: (p.line, p.column))), title=title)
+    return Page(
+        path=path,
+        display=display or path,
+        text=text,
+        spec_refs=tuple(spec_refs),
+        models=tuple(models),
+        models_line=models_line,
+        samples=tuple(samples),
+        examples=tuple(examples),
+        problems=tuple(sorted(problems, key=lambda p: (p.line, p.column))),
+        title=title,
+    )
 
 
 def _spec_refs(blocks: list[Block], text: str, problems: list[TagProblem]) -> list[SpecRef]:
@@ -227,8 +247,17 @@ def _spec_refs(blocks: list[Block], text: str, problems: list[TagProblem]) -> li
                 link = found.group(1)
                 link_line = text.count("\n", 0, inner_start + found.start(1)) + 1
         method = tag.get("method")
-        refs.append(SpecRef(tag=block.name, line=tag.line, spec_name=tag.get("spec"), path=tag.get("path"),
-                            method=method.lower() if method else None, link=link, link_line=link_line))
+        refs.append(
+            SpecRef(
+                tag=block.name,
+                line=tag.line,
+                spec_name=tag.get("spec"),
+                path=tag.get("path"),
+                method=method.lower() if method else None,
+                link=link,
+                link_line=link_line,
+            )
+        )
     return refs
 
 

@@ -29,8 +29,9 @@ def _line_of(finding: Finding) -> str:
 
 
 def _page_counts(page: PageResult) -> str:
-    parts = [f"{page.count(level)} {level.label}" for level in (Level.ERROR, Level.WARNING, Level.INFO)
-             if page.count(level)]
+    parts = [
+        f"{page.count(level)} {level.label}" for level in (Level.ERROR, Level.WARNING, Level.INFO) if page.count(level)
+    ]
     return ", ".join(parts) if parts else "clean"
 
 
@@ -44,8 +45,10 @@ def _summary_rows(result: CatalogResult) -> list[tuple[str, str]]:
         ("skipped (nothing to check)", str(s["skipped"])),
         ("pages with errors", str(s["pages_with_errors"])),
         ("clean pages", str(s["pages_clean"])),
-        ("findings", f"{s['findings']} ({by_level['error']} error, {by_level['warning']} warning, "
-                     f"{by_level['info']} info)"),
+        (
+            "findings",
+            f"{s['findings']} ({by_level['error']} error, {by_level['warning']} warning, {by_level['info']} info)",
+        ),
     ]
 
 
@@ -74,8 +77,10 @@ def render_text(result: CatalogResult, title: str) -> str:
     if s["findings_by_rule"]:
         out.append("  findings by rule:")
         rule_width = max(len(r) for r in s["findings_by_rule"])
-        out += [f"    {rule:<{rule_width}}  {info['level']:<7}  {info['count']}"
-                for rule, info in s["findings_by_rule"].items()]
+        out += [
+            f"    {rule:<{rule_width}}  {info['level']:<7}  {info['count']}"
+            for rule, info in s["findings_by_rule"].items()
+        ]
     out.append(counts_line(result.findings))
     return "\n".join(out) + "\n"
 
@@ -88,10 +93,17 @@ def render_markdown(result: CatalogResult, title: str) -> str:
         out += ["", "### Findings by rule", "", "| rule | level | count |", "|---|---|---|"]
         out += [f"| `{rule}` | {info['level']} | {info['count']} |" for rule, info in s["findings_by_rule"].items()]
     if result.unresolved:
-        out += ["", "### Unresolved pages (nothing on them was validated)", "", "| page | why | first message |",
-                "|---|---|---|"]
-        out += [f"| `{_cell(p.page)}` | {_cell(p.unresolved_kind)} | {_cell(p.unresolved_reason)} |"
-                for p in result.unresolved]
+        out += [
+            "",
+            "### Unresolved pages (nothing on them was validated)",
+            "",
+            "| page | why | first message |",
+            "|---|---|---|",
+        ]
+        out += [
+            f"| `{_cell(p.page)}` | {_cell(p.unresolved_kind)} | {_cell(p.unresolved_reason)} |"
+            for p in result.unresolved
+        ]
     if result.skipped:
         out += ["", "### Skipped pages", "", "| page | reason |", "|---|---|"]
         out += [f"| `{_cell(p.page)}` | {_cell(p.skipped_reason)} |" for p in result.skipped]
@@ -99,13 +111,19 @@ def render_markdown(result: CatalogResult, title: str) -> str:
     if with_findings:
         out += ["", "### Findings per page"]
         for page in with_findings:
-            out += ["", f"<details><summary><code>{page.page}</code>: {_page_counts(page)}</summary>", "",
-                    "| line | level | rule | pointer | message | expected | found |",
-                    "|---|---|---|---|---|---|---|"]
+            out += [
+                "",
+                f"<details><summary><code>{page.page}</code>: {_page_counts(page)}</summary>",
+                "",
+                "| line | level | rule | pointer | message | expected | found |",
+                "|---|---|---|---|---|---|---|",
+            ]
             for f in sort_findings(page.findings):
                 pointer = f"`{_cell(f.pointer)}`" if f.pointer else ""
-                out.append(f"| {_line_of(f)} | {f.level.label} | `{f.rule_id}` | {pointer} | {_cell(f.message)} "
-                           f"| {_cell(f.expected)} | {_cell(f.found)} |")
+                out.append(
+                    f"| {_line_of(f)} | {f.level.label} | `{f.rule_id}` | {pointer} | {_cell(f.message)} "
+                    f"| {_cell(f.expected)} | {_cell(f.found)} |"
+                )
             out += ["", "</details>"]
     out += ["", counts_line(result.findings)]
     return "\n".join(out) + "\n"

@@ -115,8 +115,9 @@ def _parse_body_text(text: str, line: int, what: str) -> Any:
     try:
         return loads(text)
     except ExampleSyntaxError as exc:
-        raise SampleError(f"{what} is not JSON: {exc.reason} (line {exc.line} of the body)",
-                          line + exc.line - 1) from None
+        raise SampleError(
+            f"{what} is not JSON: {exc.reason} (line {exc.line} of the body)", line + exc.line - 1
+        ) from None
 
 
 # -- Python -------------------------------------------------------------------------------------------
@@ -131,8 +132,11 @@ def _python(code: str) -> ExtractedRequest:
         raise SampleError(f"Python sample does not parse: {exc.msg}", exc.lineno or 1) from None
     env: dict[str, ast.expr] = {}
     for statement in tree.body:
-        if isinstance(statement, ast.Assign) and len(statement.targets) == 1 \
-                and isinstance(statement.targets[0], ast.Name):
+        if (
+            isinstance(statement, ast.Assign)
+            and len(statement.targets) == 1
+            and isinstance(statement.targets[0], ast.Name)
+        ):
             env[statement.targets[0].id] = statement.value
     found: list[ExtractedRequest | SampleError] = []
     calls = sorted((n for n in ast.walk(tree) if isinstance(n, ast.Call)), key=lambda n: (n.lineno, n.col_offset))
@@ -144,8 +148,9 @@ def _python(code: str) -> ExtractedRequest:
             continue
         if request is not None:
             found.append(request)
-    return _api_call(found, "no requests.<method>(...) or httpx.<method>(...) call found in the Python sample",
-                     "python", code)
+    return _api_call(
+        found, "no requests.<method>(...) or httpx.<method>(...) call found in the Python sample", "python", code
+    )
 
 
 def _python_call(node: ast.Call, env: dict[str, ast.expr]) -> ExtractedRequest | None:
@@ -196,8 +201,7 @@ def is_download(request: ExtractedRequest, others: list[ExtractedRequest]) -> bo
     return bool(hosts) and parts.netloc not in hosts
 
 
-def _api_call(calls: list[ExtractedRequest | SampleError], none: str, language: str,
-              code: str) -> ExtractedRequest:
+def _api_call(calls: list[ExtractedRequest | SampleError], none: str, language: str, code: str) -> ExtractedRequest:
     """The sample's API call: the first request that is not a download; an SDK call beats downloads.
 
     A call that cannot be read is the answer (its error) unless another call is the API call.
@@ -217,8 +221,7 @@ def _api_call(calls: list[ExtractedRequest | SampleError], none: str, language: 
         if sdk is not None:
             return sdk  # type: ignore[no-any-return]
         urls = ", ".join(r.url for r in found[:3])
-        raise SampleError(f"the sample only downloads {urls} (an input, not an API call of the page)",
-                          found[0].line)
+        raise SampleError(f"the sample only downloads {urls} (an input, not an API call of the page)", found[0].line)
     raise SampleError(none)
 
 
@@ -243,8 +246,7 @@ def _py_string(node: ast.expr, env: dict[str, ast.expr], what: str) -> str:
             elif isinstance(value, ast.FormattedValue):
                 parts.append(_py_string(value.value, env, what))
         return "".join(parts)
-    raise SampleError(f"{what} is not a string literal (found {ast.unparse(node)[:60]!r})",
-                      getattr(node, "lineno", 1))
+    raise SampleError(f"{what} is not a string literal (found {ast.unparse(node)[:60]!r})", getattr(node, "lineno", 1))
 
 
 def _py_literal(node: ast.expr, env: dict[str, ast.expr], what: str) -> Any:
@@ -271,8 +273,7 @@ def _py_literal(node: ast.expr, env: dict[str, ast.expr], what: str) -> Any:
 
 def _py_data(node: ast.expr, env: dict[str, ast.expr]) -> Any:
     node = _resolve(node, env)
-    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "dumps"
-            and node.args):
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "dumps" and node.args:
         return _py_literal(node.args[0], env, "the json.dumps(...) body")
     text = _py_string(node, env, "the data= body")
     return _parse_body_text(text, getattr(node, "lineno", 1), "the data= body")
@@ -372,7 +373,7 @@ def _strip_js(text: str) -> str:
     """The expression without surrounding whitespace and comments."""
     text = text.strip()
     while text.startswith(("//", "/*")):
-        text = text[_js_skip(text, 0):].strip()
+        text = text[_js_skip(text, 0) :].strip()
     return text
 
 
@@ -429,8 +430,7 @@ class _Js:
         if len(text) >= 2 and text[0] in "\"'`" and text[-1] == text[0]:
             if text[0] == "`":
                 body = text[1:-1]
-                return re.sub(r"\$\{\s*([A-Za-z_$][\w$]*)\s*\}", lambda m: self._name_string(m.group(1), what),
-                              body)
+                return re.sub(r"\$\{\s*([A-Za-z_$][\w$]*)\s*\}", lambda m: self._name_string(m.group(1), what), body)
             try:
                 value = loads(text)
             except ExampleSyntaxError:
@@ -457,7 +457,7 @@ class _Js:
             piece = self.code[s:e]
             colon = _js_split(self.code, s, e, ":")
             if len(colon) >= 2:
-                key = _strip_js(self.code[colon[0][0]:colon[0][1]]).strip("\"'")
+                key = _strip_js(self.code[colon[0][0] : colon[0][1]]).strip("\"'")
                 out[key] = (colon[1][0], e)
             else:
                 name = _strip_js(piece)
@@ -471,7 +471,7 @@ def _javascript(code: str) -> ExtractedRequest:
     found: list[ExtractedRequest | SampleError] = []
     for candidate in _JS_FETCH.finditer(code):
         line_start = code.rfind("\n", 0, candidate.start()) + 1
-        if "//" not in code[line_start:candidate.start()]:
+        if "//" not in code[line_start : candidate.start()]:
             try:
                 found.append(_js_fetch(js, code, candidate))
             except SampleError as exc:
@@ -512,10 +512,42 @@ def _js_fetch(js: _Js, code: str, match: re.Match[str]) -> ExtractedRequest:
 
 # -- cURL ---------------------------------------------------------------------------------------------
 _CURL_DATA = {"-d", "--data", "--data-raw", "--data-binary", "--data-ascii", "--json"}
-_CURL_WITH_ARG = {"-H", "--header", "-u", "--user", "-o", "--output", "-A", "--user-agent", "-e", "--referer",
-                  "-b", "--cookie", "-c", "--cookie-jar", "-m", "--max-time", "--connect-timeout", "-x", "--proxy",
-                  "-w", "--write-out", "--retry", "-T", "--upload-file", "--cacert", "--cert", "--key",
-                  "-r", "--range", "-y", "-Y", "-z", "--oauth2-bearer", "--resolve"}
+_CURL_WITH_ARG = {
+    "-H",
+    "--header",
+    "-u",
+    "--user",
+    "-o",
+    "--output",
+    "-A",
+    "--user-agent",
+    "-e",
+    "--referer",
+    "-b",
+    "--cookie",
+    "-c",
+    "--cookie-jar",
+    "-m",
+    "--max-time",
+    "--connect-timeout",
+    "-x",
+    "--proxy",
+    "-w",
+    "--write-out",
+    "--retry",
+    "-T",
+    "--upload-file",
+    "--cacert",
+    "--cert",
+    "--key",
+    "-r",
+    "--range",
+    "-y",
+    "-Y",
+    "-z",
+    "--oauth2-bearer",
+    "--resolve",
+}
 
 
 def _curl(code: str) -> ExtractedRequest:
@@ -525,7 +557,7 @@ def _curl(code: str) -> ExtractedRequest:
         raise SampleError("no curl command found in the sample")
     call_line = code.count("\n", 0, code.find("curl")) + 1
     try:
-        words = shlex.split(joined[start.end():], comments=False, posix=True)
+        words = shlex.split(joined[start.end() :], comments=False, posix=True)
     except ValueError as exc:
         raise SampleError(f"the curl command does not parse as shell words: {exc}", call_line) from None
     method: str | None = None
@@ -541,8 +573,7 @@ def _curl(code: str) -> ExtractedRequest:
         flag = word
         if word.startswith("--") and "=" in word:
             flag, value = word.split("=", 1)
-        elif word.startswith("-") and not word.startswith("--") and len(word) > 2 and word[:2] in (
-                "-X", "-d", "-H"):
+        elif word.startswith("-") and not word.startswith("--") and len(word) > 2 and word[:2] in ("-X", "-d", "-H"):
             flag, value = word[:2], word[2:]
 
         takes = flag in ("-X", "--request", "--url") or flag in _CURL_DATA or flag in _CURL_WITH_ARG
@@ -582,8 +613,9 @@ def _curl(code: str) -> ExtractedRequest:
         if data[0].startswith("@"):
             raise SampleError(f"the curl command reads its body from a file ({data[0]})", body_line)
         body = _parse_body_text(data[0], body_line, "the curl --data body")
-    return ExtractedRequest("curl", (method or ("POST" if has_body else "GET")).upper(), url, has_body, body,
-                            call_line, body_line)
+    return ExtractedRequest(
+        "curl", (method or ("POST" if has_body else "GET")).upper(), url, has_body, body, call_line, body_line
+    )
 
 
 # -- raw HTTP -----------------------------------------------------------------------------------------
@@ -599,8 +631,7 @@ def _http(code: str) -> ExtractedRequest:
         raise SampleError("the HTTP sample is empty")
     request = _REQUEST_LINE.match(lines[index].strip())
     if request is None:
-        raise SampleError(f"expected a request line like 'POST /path HTTP/1.1', found {lines[index][:60]!r}",
-                          index + 1)
+        raise SampleError(f"expected a request line like 'POST /path HTTP/1.1', found {lines[index][:60]!r}", index + 1)
     call_line = index + 1
     method, target = request.group(1).upper(), request.group(2)
     host = ""
@@ -612,7 +643,7 @@ def _http(code: str) -> ExtractedRequest:
         if name.strip().lower() == "host":
             host = value.strip()
         index += 1
-    body_text = "\n".join(lines[index + 1:]).strip() if index < len(lines) else ""
+    body_text = "\n".join(lines[index + 1 :]).strip() if index < len(lines) else ""
     if target.startswith(("http://", "https://")):
         url = target
     elif host:

@@ -86,8 +86,12 @@ def _python(code: str) -> Any:
                 env.setdefault(target.id, value)
                 if isinstance(value, ast.Call) and _chain_of_call(value, []) is not None:
                     clients[target.id] = value
-            elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) \
-                    and target.value.id == "openai" and target.attr in ("base_url", "api_base"):
+            elif (
+                isinstance(target, ast.Attribute)
+                and isinstance(target.value, ast.Name)
+                and target.value.id == "openai"
+                and target.attr in ("base_url", "api_base")
+            ):
                 module_base = value
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
@@ -123,16 +127,19 @@ def _python(code: str) -> Any:
                 raise SampleError("extra_body= is not a dict", node.lineno)
             body.update(extra)
         if node.args:
-            raise SampleError(f"{'.'.join(names)}(...) takes keyword arguments only; found a positional one",
-                              node.lineno)
+            raise SampleError(
+                f"{'.'.join(names)}(...) takes keyword arguments only; found a positional one", node.lineno
+            )
         has_body = method != "GET"
-        return ExtractedRequest("python", method, base.rstrip("/") + path, has_body, body if has_body else None,
-                                node.lineno, node.lineno)
+        return ExtractedRequest(
+            "python", method, base.rstrip("/") + path, has_body, body if has_body else None, node.lineno, node.lineno
+        )
     return None
 
 
-def _python_base(client: ast.Call | None, module_base: ast.expr | None, env: dict[str, ast.expr],
-                 as_string: Any) -> str:
+def _python_base(
+    client: ast.Call | None, module_base: ast.expr | None, env: dict[str, ast.expr], as_string: Any
+) -> str:
     node: ast.expr | None = module_base
     if client is not None:
         keywords = {k.arg: k.value for k in client.keywords if k.arg}
@@ -145,8 +152,12 @@ def _python_base(client: ast.Call | None, module_base: ast.expr | None, env: dic
 
 def _getenv_default(node: ast.expr) -> ast.expr | None:
     """``os.getenv("X", "https://...")`` / ``os.environ.get("X", "...")`` -> the default's node."""
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("getenv", "get") \
-            and len(node.args) == 2:
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in ("getenv", "get")
+        and len(node.args) == 2
+    ):
         return node.args[1]
     return None
 
@@ -177,7 +188,7 @@ def _javascript(code: str) -> Any:
         if resource is None or owner not in clients:
             continue
         line_start = code.rfind("\n", 0, match.start()) + 1
-        if "//" in code[line_start:match.start()]:
+        if "//" in code[line_start : match.start()]:
             continue
         method, path = resource
         open_paren = match.end() - 1
@@ -191,6 +202,7 @@ def _javascript(code: str) -> Any:
             text, offset = js.expr(*args[0])
             body_line = js.line(offset)
             body = _parse_body_text(text, body_line, f"the {'.'.join(names)}(...) argument")
-        return ExtractedRequest("javascript", method, clients[owner].rstrip("/") + path, method != "GET", body,
-                                call_line, body_line)
+        return ExtractedRequest(
+            "javascript", method, clients[owner].rstrip("/") + path, method != "GET", body, call_line, body_line
+        )
     return None

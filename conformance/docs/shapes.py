@@ -25,8 +25,9 @@ def known_shape(value: Any) -> tuple[str, str] | None:
         return None
     obj = value.get("object")
     data = _items(value, "data")
-    if obj == "chat.completion" or (obj is None and _items(value, "choices")
-                                    and all("message" in c for c in _items(value, "choices"))):
+    if obj == "chat.completion" or (
+        obj is None and _items(value, "choices") and all("message" in c for c in _items(value, "choices"))
+    ):
         return "chat.completion", 'a chat completion (object "chat.completion", choices[].message)'
     if obj == "chat.completion.chunk":
         return "chat.completion.chunk", 'a chat completion stream chunk (object "chat.completion.chunk")'

@@ -49,6 +49,7 @@ class Version:
     date: str
     subject: str
 
+
 __all__ = ["LoadedSpec", "OperationRef", "SpecFailure", "SpecSource", "SpecStore", "Version", "parse_link"]
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -87,12 +88,12 @@ def parse_link(link: str, page_path: Path | None) -> SpecSource | str:
         segments = [unquote(s) for s in parts.path.split("/") if s]
         if parts.netloc == "raw.githubusercontent.com" and len(segments) >= 4:
             owner, repo, rest = segments[0], segments[1], segments[2:]
-        elif parts.netloc in ("github.com", "www.github.com") and len(segments) >= 5 and segments[2] in (
-                "blob", "raw"):
+        elif parts.netloc in ("github.com", "www.github.com") and len(segments) >= 5 and segments[2] in ("blob", "raw"):
             owner, repo, rest = segments[0], segments[1], segments[3:]
         else:
-            return (f"the link {link} is not a raw GitHub file URL "
-                    "(raw.githubusercontent.com/<owner>/<repo>/<ref>/<path>)")
+            return (
+                f"the link {link} is not a raw GitHub file URL (raw.githubusercontent.com/<owner>/<repo>/<ref>/<path>)"
+            )
         if len(rest) >= 3 and rest[0] == "refs" and rest[1] in ("heads", "tags"):
             ref, path_parts = rest[2], rest[3:]
         else:
@@ -110,8 +111,10 @@ def parse_link(link: str, page_path: Path | None) -> SpecSource | str:
     local = (page_path.parent / unquote(link.split("#", 1)[0])).resolve()
     root = link_root(page_path)
     if not local.is_relative_to(root):
-        return (f"the link {link} leads outside {root} (the catalog or mirror root of the page); relative links "
-                "must stay inside it, and the file it names was not read")
+        return (
+            f"the link {link} leads outside {root} (the catalog or mirror root of the page); relative links "
+            "must stay inside it, and the file it names was not read"
+        )
     return SpecSource(display=str(local), local=str(local))
 
 
@@ -261,8 +264,7 @@ class LoadedSpec:
         for media in order:
             base = media.split(";", 1)[0].strip().lower()
             entry = content[media]
-            if (base == "application/json" or base.endswith("+json")) and isinstance(entry, dict) \
-                    and "schema" in entry:
+            if (base == "application/json" or base.endswith("+json")) and isinstance(entry, dict) and "schema" in entry:
                 return media, entry["schema"]
         return None
 
@@ -275,8 +277,11 @@ class LoadedSpec:
         if found is None:
             return None
         media, schema = found
-        return (join_pointer("paths", op.path, op.method, "requestBody", "content", media, "schema"), schema,
-                bool(body.get("required")))
+        return (
+            join_pointer("paths", op.path, op.method, "requestBody", "content", media, "schema"),
+            schema,
+            bool(body.get("required")),
+        )
 
     def response_schema(self, op: OperationRef) -> tuple[str, str, Any] | None:
         """(status, pointer, schema) of the 200 (else first 2xx) application/json response."""
@@ -292,8 +297,11 @@ class LoadedSpec:
             found = self._json_media(response.get("content"))
             if found is not None:
                 media, schema = found
-                return status, join_pointer("paths", op.path, op.method, "responses", status, "content", media,
-                                            "schema"), schema
+                return (
+                    status,
+                    join_pointer("paths", op.path, op.method, "responses", status, "content", media, "schema"),
+                    schema,
+                )
         return None
 
     def validator(self, pointer: str, schema: Any) -> Validator | SpecFailure:
@@ -305,8 +313,9 @@ class LoadedSpec:
             except ToolError as exc:
                 cached = SpecFailure(rules.SPEC_INVALID, exc.message, exc.hint)
             except (ValueError, TypeError, RecursionError) as exc:
-                cached = SpecFailure(rules.SPEC_INVALID,
-                                     f"{self.short}#{pointer}: the schema cannot be compiled: {exc}")
+                cached = SpecFailure(
+                    rules.SPEC_INVALID, f"{self.short}#{pointer}: the schema cannot be compiled: {exc}"
+                )
             self._validators[pointer] = cached
         return cached
 
@@ -314,8 +323,13 @@ class LoadedSpec:
 class SpecStore:
     """Loads linked specs once per process; knows the catalog root and makes a fetcher only when needed."""
 
-    def __init__(self, *, catalog_root: Path | None = None, fetcher: Fetcher | None = None,
-                 fetcher_factory: Callable[[], Fetcher] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        catalog_root: Path | None = None,
+        fetcher: Fetcher | None = None,
+        fetcher_factory: Callable[[], Fetcher] | None = None,
+    ) -> None:
         self.catalog_root = catalog_root.resolve() if catalog_root else None
         self._fetcher = fetcher
         self._factory = fetcher_factory
@@ -332,7 +346,7 @@ class SpecStore:
         parts = root.parts
         for i in range(len(parts) - 2):
             if parts[i] == owner and parts[i + 1] == name:
-                return Path(*parts[:i + 2])
+                return Path(*parts[: i + 2])
         return None
 
     def _local_for(self, source: SpecSource) -> Path | None:
@@ -382,8 +396,11 @@ class SpecStore:
         versions = entry.get("versions_newest_first")
         if not isinstance(versions, list):
             return None
-        return [Version(str(v.get("commit", "")), str(v.get("date", "")), str(v.get("subject", "")))
-                for v in versions if isinstance(v, dict)]
+        return [
+            Version(str(v.get("commit", "")), str(v.get("date", "")), str(v.get("subject", "")))
+            for v in versions
+            if isinstance(v, dict)
+        ]
 
     def main_commit(self, repo: str) -> str | None:
         index = self._index(repo)
@@ -397,7 +414,7 @@ class SpecStore:
         parts = resolved.parts
         for i in range(len(parts) - 3):
             if parts[i] == owner and parts[i + 1] == name:
-                return parts[i + 2], "/".join(parts[i + 3:])
+                return parts[i + 2], "/".join(parts[i + 3 :])
         root = self.catalog_root
         if root is not None and root.name == name and resolved.is_relative_to(root):
             return "main", resolved.relative_to(root).as_posix()
@@ -434,8 +451,9 @@ class SpecStore:
             spec = load_spec("normalised", mirror=str(mirror) if mirror else None)
         except (ToolError, ImportError, OSError, ValueError, KeyError):
             return None
-        normalised = SpecSource(display=f"normalised {lock.repo}@{lock.commit}:{lock.path}", repo=lock.repo,
-                                ref=lock.commit, path=lock.path)
+        normalised = SpecSource(
+            display=f"normalised {lock.repo}@{lock.commit}:{lock.path}", repo=lock.repo, ref=lock.commit, path=lock.path
+        )
         return LoadedSpec(normalised, "normalised", spec)
 
     def fetcher(self) -> Fetcher:
@@ -467,26 +485,32 @@ class SpecStore:
             except FileNotFoundError:
                 hint = _case_hint(local)
                 where_ = "" if source.local else " in the catalog"
-                return SpecFailure(rules.SPEC_UNAVAILABLE,
-                                   f"the linked spec {source.display} does not exist{where_}",
-                                   hint or rules.SPEC_UNAVAILABLE.fix)
+                return SpecFailure(
+                    rules.SPEC_UNAVAILABLE,
+                    f"the linked spec {source.display} does not exist{where_}",
+                    hint or rules.SPEC_UNAVAILABLE.fix,
+                )
             except OSError as exc:
-                return SpecFailure(rules.SPEC_UNAVAILABLE,
-                                   f"the linked spec {local} cannot be read ({exc.strerror or exc})")
+                return SpecFailure(
+                    rules.SPEC_UNAVAILABLE, f"the linked spec {local} cannot be read ({exc.strerror or exc})"
+                )
         else:
             assert source.repo is not None and source.ref is not None and source.path is not None
             try:
                 fetched = self.fetcher().get(source.repo, source.ref, source.path)
             except ToolError as exc:
-                return SpecFailure(rules.SPEC_UNAVAILABLE,
-                                   f"the linked spec {source.display} cannot be fetched: {exc.message}",
-                                   exc.hint or rules.SPEC_UNAVAILABLE.fix)
+                return SpecFailure(
+                    rules.SPEC_UNAVAILABLE,
+                    f"the linked spec {source.display} cannot be fetched: {exc.message}",
+                    exc.hint or rules.SPEC_UNAVAILABLE.fix,
+                )
             raw, where = fetched.content, fetched.origin
         try:
             spec = parse_spec(raw, where)
         except ToolError as exc:
-            return SpecFailure(rules.SPEC_INVALID, f"the linked spec is unusable: {exc.message}",
-                               exc.hint or rules.SPEC_INVALID.fix)
+            return SpecFailure(
+                rules.SPEC_INVALID, f"the linked spec is unusable: {exc.message}", exc.hint or rules.SPEC_INVALID.fix
+            )
         except (ValueError, RecursionError) as exc:  # e.g. a JSON nesting too deep for the decoder
             return SpecFailure(rules.SPEC_INVALID, f"the linked spec {where} is unusable: {exc}")
         return LoadedSpec(source, where, spec)
@@ -497,6 +521,7 @@ def model_enum(schema: Any, spec: Spec, limit: int = 8) -> tuple[list[str], bool
 
     ``None`` when the schema says nothing about ``model`` values (no enum/const anywhere).
     """
+
     def follow(node: Any, depth: int = 0) -> Any:
         while isinstance(node, dict) and isinstance(node.get("$ref"), str) and depth < limit:
             try:
@@ -547,4 +572,3 @@ def model_enum(schema: Any, spec: Spec, limit: int = 8) -> tuple[list[str], bool
     if not constrained:
         return None
     return values, open_ended
-

@@ -28,8 +28,10 @@ class Stale:
     def explain(self) -> str:
         changes = "; ".join(f'{v.commit[:7]} ({v.date[:10]}, "{v.subject}")' for v in self.since[:3])
         more = f" and {len(self.since) - 3} more" if len(self.since) > 3 else ""
-        return (f"it matched {self.then.short} as of the page's last edit ({self.page_version.date[:10]}, "
-                f"{self.page_version.commit[:7]}); the spec changed since: {changes}{more}")
+        return (
+            f"it matched {self.then.short} as of the page's last edit ({self.page_version.date[:10]}, "
+            f"{self.page_version.commit[:7]}); the spec changed since: {changes}{more}"
+        )
 
 
 def version_time(version: Version) -> datetime.datetime | None:
@@ -40,8 +42,7 @@ def version_time(version: Version) -> datetime.datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=datetime.UTC)
 
 
-def find_stale(store: SpecStore, page: Path, repo: str, ref: str, spec_path: str,
-               op: OperationRef) -> Stale | None:
+def find_stale(store: SpecStore, page: Path, repo: str, ref: str, spec_path: str, op: OperationRef) -> Stale | None:
     """When the page predates a change of its spec, the spec as it was then (mirror index, else the clone)."""
     located = store.page_in_repo(page, repo)
     page_versions = spec_versions = None
@@ -78,11 +79,11 @@ def find_stale(store: SpecStore, page: Path, repo: str, ref: str, spec_path: str
             break
     if not since or then is None:
         return None
-    loaded = store.load(attrs.evolve(op.spec.source, ref=then.commit,
-                                          display=f"{repo}@{then.commit}:{spec_path}"))
+    loaded = store.load(attrs.evolve(op.spec.source, ref=then.commit, display=f"{repo}@{then.commit}:{spec_path}"))
     if isinstance(loaded, SpecFailure):
         return None
     return Stale(page_version, loaded, tuple(since))
+
 
 def _find_stale_in_clone(page: Path, ref: str, spec_path: str, op: OperationRef) -> Stale | None:
     """The same rule with the history of the git clone the page is in (the working tree is ``main``)."""

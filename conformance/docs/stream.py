@@ -128,8 +128,10 @@ def stream_schema(op: Any) -> tuple[str, str, Any] | None:
         if not isinstance(content, dict):
             continue
         for media, entry in content.items():
-            if media.split(";", 1)[0].strip().lower() == STREAM_MEDIA and isinstance(entry, dict) \
-                    and "schema" in entry:
-                return status, join_pointer("paths", op.path, op.method, "responses", status, "content", media,
-                                            "schema"), entry["schema"]
+            if media.split(";", 1)[0].strip().lower() == STREAM_MEDIA and isinstance(entry, dict) and "schema" in entry:
+                return (
+                    status,
+                    join_pointer("paths", op.path, op.method, "responses", status, "content", media, "schema"),
+                    entry["schema"],
+                )
     return None

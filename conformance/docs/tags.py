@@ -18,11 +18,31 @@ import attrs
 __all__ = ["KNOWN_BLOCKS", "Block", "Tag", "TagProblem", "match_blocks", "parse_tags", "scan_tags"]
 
 #: Tags that GitBook always closes with ``{% end<name> %}``; an unclosed one is a problem.
-KNOWN_BLOCKS = frozenset({
-    "hint", "tabs", "tab", "code", "columns", "column", "openapi-operation", "openapi", "openapi-schemas",
-    "openapi-webhook", "swagger", "swagger-description", "swagger-parameter", "swagger-response",
-    "content-ref", "stepper", "step", "updates", "update", "if", "for",
-})
+KNOWN_BLOCKS = frozenset(
+    {
+        "hint",
+        "tabs",
+        "tab",
+        "code",
+        "columns",
+        "column",
+        "openapi-operation",
+        "openapi",
+        "openapi-schemas",
+        "openapi-webhook",
+        "swagger",
+        "swagger-description",
+        "swagger-parameter",
+        "swagger-response",
+        "content-ref",
+        "stepper",
+        "step",
+        "updates",
+        "update",
+        "if",
+        "for",
+    }
+)
 MAX_TAG_LENGTH = 4000
 
 _NAME = re.compile(r"-?[ \t\r\n]*([A-Za-z][\w-]*)")
@@ -84,7 +104,7 @@ class Block:
         return self.open.end_line <= line <= (self.close.line if self.close else self.open.end_line)
 
     def inner(self, text: str) -> str:
-        return text[self.open.end:self.close.start] if self.close else ""
+        return text[self.open.end : self.close.start] if self.close else ""
 
 
 def _line_starts(text: str) -> list[int]:
@@ -130,11 +150,11 @@ def parse_tags(text: str) -> tuple[list[Tag], list[TagProblem]]:
         line, col = _position(starts, pos)
         close = _find_close(text, pos)
         if close == -1:
-            snippet = text[pos:pos + 40].split("\n", 1)[0]
+            snippet = text[pos : pos + 40].split("\n", 1)[0]
             problems.append(TagProblem(line, col, f"tag {snippet!r} is not closed with '%}}'"))
             pos = text.find("{%", pos + 2)
             continue
-        body = text[pos + 2:close - 2]
+        body = text[pos + 2 : close - 2]
         name_match = _NAME.match(body)
         end_line = _position(starts, close - 1)[0]
         if name_match is None:
@@ -142,7 +162,7 @@ def parse_tags(text: str) -> tuple[list[Tag], list[TagProblem]]:
             pos = text.find("{%", close)
             continue
         name = name_match.group(1)
-        rest = body[name_match.end():].rstrip(" \t\r\n-")
+        rest = body[name_match.end() :].rstrip(" \t\r\n-")
         pairs: list[tuple[str, str]] = []
         apos = 0
         while apos < len(rest):
@@ -150,8 +170,9 @@ def parse_tags(text: str) -> tuple[list[Tag], list[TagProblem]]:
             if match is None or match.end() == apos:
                 leftover = rest[apos:].strip()
                 if leftover:
-                    problems.append(TagProblem(line, col, f"{{% {name} %}}: attribute syntax not understood "
-                                                          f"near {leftover[:40]!r}"))
+                    problems.append(
+                        TagProblem(line, col, f"{{% {name} %}}: attribute syntax not understood near {leftover[:40]!r}")
+                    )
                 break
             value = match.group("dq")
             if value is None:
@@ -161,8 +182,18 @@ def parse_tags(text: str) -> tuple[list[Tag], list[TagProblem]]:
             pairs.append((match.group("key"), value if value is not None else ""))
             apos = match.end()
         closing = name.startswith("end") and len(name) > 3
-        tags.append(Tag(name=name[3:] if closing else name, attrs=tuple(pairs), line=line, column=col,
-                        end_line=end_line, start=pos, end=close, closing=closing))
+        tags.append(
+            Tag(
+                name=name[3:] if closing else name,
+                attrs=tuple(pairs),
+                line=line,
+                column=col,
+                end_line=end_line,
+                start=pos,
+                end=close,
+                closing=closing,
+            )
+        )
         pos = text.find("{%", close)
     return tags, problems
 
@@ -178,21 +209,27 @@ def match_blocks(tags: list[Tag]) -> tuple[list[Block], list[TagProblem]]:
             continue
         depth = next((i for i in range(len(stack) - 1, -1, -1) if stack[i].name == tag.name), None)
         if depth is None:
-            problems.append(TagProblem(tag.line, tag.column,
-                                       f"{{% end{tag.name} %}} has no matching {{% {tag.name} %}} before it"))
+            problems.append(
+                TagProblem(tag.line, tag.column, f"{{% end{tag.name} %}} has no matching {{% {tag.name} %}} before it")
+            )
             continue
         while len(stack) > depth + 1:
             inner = stack.pop()
             if inner.name in KNOWN_BLOCKS:
-                problems.append(TagProblem(inner.line, inner.column,
-                                           f"{{% {inner.name} %}} is not closed before {{% end{tag.name} %}} "
-                                           f"at line {tag.line}"))
+                problems.append(
+                    TagProblem(
+                        inner.line,
+                        inner.column,
+                        f"{{% {inner.name} %}} is not closed before {{% end{tag.name} %}} at line {tag.line}",
+                    )
+                )
             blocks.append(Block(inner, None))
         blocks.append(Block(stack.pop(), tag))
     for tag in stack:
         if tag.name in KNOWN_BLOCKS:
-            problems.append(TagProblem(tag.line, tag.column,
-                                       f"{{% {tag.name} %}} is never closed (expected {{% end{tag.name} %}})"))
+            problems.append(
+                TagProblem(tag.line, tag.column, f"{{% {tag.name} %}} is never closed (expected {{% end{tag.name} %}})")
+            )
         blocks.append(Block(tag, None))
     blocks.sort(key=lambda b: b.open.start)
     return blocks, problems

@@ -35,8 +35,16 @@ SPEC_SUFFIXES = (".json", ".yaml", ".yml")
 NOT_OPENAPI = "not an OpenAPI document"
 FAMILY_FOLDER = "docs/api-references/text-models-llm/OpenAI"
 #: the GPT-5.2 family: the pinned spec first (the reference the others are compared with)
-GPT52_FAMILY = tuple(f"{FAMILY_FOLDER}/{name}" for name in (
-    "gpt-5-2-openai.json", "gpt-5-2.json", "gpt-5-2-chat-latest.json", "gpt-5-2-pro.json", "gpt-5-2-codex.json"))
+GPT52_FAMILY = tuple(
+    f"{FAMILY_FOLDER}/{name}"
+    for name in (
+        "gpt-5-2-openai.json",
+        "gpt-5-2.json",
+        "gpt-5-2-chat-latest.json",
+        "gpt-5-2-pro.json",
+        "gpt-5-2-codex.json",
+    )
+)
 
 
 @attrs.frozen
@@ -95,8 +103,10 @@ class _Reader:
             self._dates = {c.commit: when(c.date) for c in mirror.commits()}
         at = self._dates.get(ref)
         if at is None:
-            raise InputError(f"{mirror.label}: expected a commit the mirror records (or main), found {ref!r}",
-                             hint="list them with `conformance drift --history PATH`, or use a git clone (--repo)")
+            raise InputError(
+                f"{mirror.label}: expected a commit the mirror records (or main), found {ref!r}",
+                hint="list them with `conformance drift --history PATH`, or use a git clone (--repo)",
+            )
         entry = mirror.index().get("files", {}).get(path, {})
         for version in entry.get("versions_newest_first", []):
             if version["commit"] == ref or when(version.get("date", "")) <= at:
@@ -142,8 +152,9 @@ def _parse(raw: bytes, where: str) -> dict[str, Any] | str:
     try:
         spec = parse_spec(raw, where, upstream=True)
     except ToolError as exc:
-        if ("no 'openapi' key" in exc.message and "swagger" not in exc.message) or \
-                "expected a JSON object" in exc.message:
+        if (
+            "no 'openapi' key" in exc.message and "swagger" not in exc.message
+        ) or "expected a JSON object" in exc.message:
             return NOT_OPENAPI  # JSON or YAML, but another kind of document (package.json, a config file)
         return exc.message
     except RecursionError:
@@ -153,9 +164,16 @@ def _parse(raw: bytes, where: str) -> dict[str, Any] | str:
     return spec
 
 
-def compare_catalog(history: History, folder: str, since: str, until: str = "main", *,
-                    family: Sequence[str] = GPT52_FAMILY, only: Sequence[str] | None = None,
-                    clock: Any = time.perf_counter) -> CatalogDrift:
+def compare_catalog(
+    history: History,
+    folder: str,
+    since: str,
+    until: str = "main",
+    *,
+    family: Sequence[str] = GPT52_FAMILY,
+    only: Sequence[str] | None = None,
+    clock: Any = time.perf_counter,
+) -> CatalogDrift:
     """Every spec under ``folder`` between ``since`` and ``until`` (see the module docstring).
 
     ``only`` keeps just those paths (the family, for the nightly watch).
@@ -163,11 +181,19 @@ def compare_catalog(history: History, folder: str, since: str, until: str = "mai
     started = clock()
     reader = _Reader(history)
     repo_flag = f"--repo {history.label} " if isinstance(history, GitRepo) else ""
-    names = sorted({p for ref in (since, until) for p in reader.files(ref, folder) if _is_spec_name(p)
-                    and (only is None or p in only)})
+    names = sorted(
+        {
+            p
+            for ref in (since, until)
+            for p in reader.files(ref, folder)
+            if _is_spec_name(p) and (only is None or p in only)
+        }
+    )
     if not names:
-        raise InputError(f"{history.label}: expected OpenAPI specs (*.json, *.yaml) under {folder or '/'} at "
-                         f"{since} or {until}, found none")
+        raise InputError(
+            f"{history.label}: expected OpenAPI specs (*.json, *.yaml) under {folder or '/'} at "
+            f"{since} or {until}, found none"
+        )
     specs: list[SpecDrift] = []
     skipped: list[tuple[str, str]] = []
     until_specs: dict[str, dict[str, Any]] = {}
@@ -179,8 +205,11 @@ def compare_catalog(history: History, folder: str, since: str, until: str = "mai
         reproduce = f"conformance drift {repo_flag}ref:{old_ref}:{path} ref:{new_ref}:{path}"
         old = _parse(old_raw, old_label) if old_raw is not None else None
         new = _parse(new_raw, new_label) if new_raw is not None else None
-        if (old is None or isinstance(old, str)) and (new is None or isinstance(new, str)) and \
-                NOT_OPENAPI in (old, new):
+        if (
+            (old is None or isinstance(old, str))
+            and (new is None or isinstance(new, str))
+            and NOT_OPENAPI in (old, new)
+        ):
             skipped.append((path, NOT_OPENAPI))
             continue
         if isinstance(new, dict) and path in family:
@@ -189,12 +218,12 @@ def compare_catalog(history: History, folder: str, since: str, until: str = "mai
         step = Step(old_label, new_label, tuple(findings), reproduce if status == "changed" else "")
         specs.append(SpecDrift(path, status, step, clock() - t0, note))
     view = family_view(until_specs, family, until) if family else None
-    return CatalogDrift(history.label, folder, since, until, tuple(specs), view, tuple(skipped),
-                        clock() - started)
+    return CatalogDrift(history.label, folder, since, until, tuple(specs), view, tuple(skipped), clock() - started)
 
 
-def _pair(path: str, old: Any, new: Any, old_raw: bytes | None, new_raw: bytes | None,
-          reproduce: str) -> tuple[str, list[Finding], str]:
+def _pair(
+    path: str, old: Any, new: Any, old_raw: bytes | None, new_raw: bytes | None, reproduce: str
+) -> tuple[str, list[Finding], str]:
     from conformance.drift import rules as R
 
     if isinstance(old, str) or isinstance(new, str):
@@ -212,8 +241,9 @@ def _pair(path: str, old: Any, new: Any, old_raw: bytes | None, new_raw: bytes |
     try:
         findings = diff_specs(SpecIndex(old, "old"), SpecIndex(new, "new"), evidence=reproduce)
     except RecursionError:
-        finding = R.SPEC_UNLOADABLE.finding(path, f"{path}: schemas nested too deep to compare",
-                                            extra={"direction": R.SPEC, "change": "depth"})
+        finding = R.SPEC_UNLOADABLE.finding(
+            path, f"{path}: schemas nested too deep to compare", extra={"direction": R.SPEC, "change": "depth"}
+        )
         return "unloadable", [finding], "nested too deep"
     return ("changed" if findings else "unchanged"), findings, ""
 
@@ -269,8 +299,10 @@ def render_text(result: CatalogDrift, title: str) -> str:
     lines.append(f"{'spec':<{width}}  {'status':<10}  breaking  warning  info  fingerprint")
     for s in result.specs:
         c = counts(s.findings)
-        lines.append(f"{_name(s.path):<{width}}  {s.status:<10}  {c['breaking']:>8}  {c['warning']:>7}  "
-                     f"{c['info']:>4}  {s.step.fingerprint}")
+        lines.append(
+            f"{_name(s.path):<{width}}  {s.status:<10}  {c['breaking']:>8}  {c['warning']:>7}  "
+            f"{c['info']:>4}  {s.step.fingerprint}"
+        )
     for s in result.specs:
         if not s.findings:
             continue
@@ -285,9 +317,12 @@ def render_text(result: CatalogDrift, title: str) -> str:
     if result.family is not None:
         lines += ["", *_family_text(result.family)]
     t = _totals(result)
-    lines += ["", f"{len(result.specs)} spec(s): {sum(1 for s in result.specs if s.status == 'changed')} changed, "
-              f"{sum(1 for s in result.specs if s.status in ('added', 'removed'))} added/removed; "
-              f"{t['breaking']} breaking, {t['warning']} warning, {t['info']} info"]
+    lines += [
+        "",
+        f"{len(result.specs)} spec(s): {sum(1 for s in result.specs if s.status == 'changed')} changed, "
+        f"{sum(1 for s in result.specs if s.status in ('added', 'removed'))} added/removed; "
+        f"{t['breaking']} breaking, {t['warning']} warning, {t['info']} info",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -295,8 +330,10 @@ def _family_text(view: FamilyView) -> list[str]:
     lines = [f"GPT-5.2 family at {_short(view.ref)}: each sibling against {_name(view.reference)}"]
     for path, findings in view.siblings:
         c = counts(findings)
-        lines.append(f"  {_name(path)}: {len(findings)} difference(s) ({c['breaking']} breaking, "
-                     f"{c['warning']} warning, {c['info']} info)")
+        lines.append(
+            f"  {_name(path)}: {len(findings)} difference(s) ({c['breaking']} breaking, "
+            f"{c['warning']} warning, {c['info']} info)"
+        )
     for where, what, names in _disagreements(view):
         lines.append(f"  - {where}: {what} [{', '.join(names)}]")
     for path in view.missing:
@@ -313,14 +350,22 @@ def render_markdown(result: CatalogDrift, title: str) -> str:
 
     fp = fingerprint(result.findings)
     t = _totals(result)
-    out = [f"<!-- drift-fingerprint: {fp} -->", f"## {title}", "",
-           f"Drift fingerprint: `{fp}` · {len(result.specs)} spec(s) · {t['breaking']} breaking, {t['warning']} "
-           f"warning, {t['info']} info", "",
-           "| spec | status | breaking | warning | info | fingerprint |", "|---|---|---|---|---|---|"]
+    out = [
+        f"<!-- drift-fingerprint: {fp} -->",
+        f"## {title}",
+        "",
+        f"Drift fingerprint: `{fp}` · {len(result.specs)} spec(s) · {t['breaking']} breaking, {t['warning']} "
+        f"warning, {t['info']} info",
+        "",
+        "| spec | status | breaking | warning | info | fingerprint |",
+        "|---|---|---|---|---|---|",
+    ]
     for s in result.specs:
         c = counts(s.findings)
-        out.append(f"| `{_name(s.path)}` | {s.status} | {c['breaking']} | {c['warning']} | {c['info']} "
-                   f"| `{s.step.fingerprint}` |")
+        out.append(
+            f"| `{_name(s.path)}` | {s.status} | {c['breaking']} | {c['warning']} | {c['info']} "
+            f"| `{s.step.fingerprint}` |"
+        )
     for s in result.specs:
         if not s.findings:
             continue
@@ -332,9 +377,15 @@ def render_markdown(result: CatalogDrift, title: str) -> str:
         out += ["", "Skipped: " + ", ".join(f"`{p}` ({why})" for p, why in result.skipped)]
     view = result.family
     if view is not None:
-        out += ["", f"### GPT-5.2 family at `{_short(view.ref)}`", "",
-                f"Each sibling compared with `{_name(view.reference)}`: where the family disagrees today.", "",
-                "| sibling | differences | breaking | warning | info |", "|---|---|---|---|---|"]
+        out += [
+            "",
+            f"### GPT-5.2 family at `{_short(view.ref)}`",
+            "",
+            f"Each sibling compared with `{_name(view.reference)}`: where the family disagrees today.",
+            "",
+            "| sibling | differences | breaking | warning | info |",
+            "|---|---|---|---|---|",
+        ]
         for path, findings in view.siblings:
             c = counts(findings)
             out.append(f"| `{_name(path)}` | {len(findings)} | {c['breaking']} | {c['warning']} | {c['info']} |")
@@ -349,20 +400,52 @@ def render_markdown(result: CatalogDrift, title: str) -> str:
 
 def render_json(result: CatalogDrift) -> str:
     payload: dict[str, Any] = {
-        "meta": {"mode": "catalog", "source": result.source, "folder": result.folder, "since": result.since,
-                 "until": result.until, "fingerprint": fingerprint(result.findings)},
-        "summary": {**_totals(result), "specs": len(result.specs),
-                    "by_status": {k: sum(1 for s in result.specs if s.status == k)
-                                  for k in ("changed", "unchanged", "added", "removed", "unloadable")}},
-        "specs": [{"path": s.path, "status": s.status, "note": s.note, "old": s.step.old, "new": s.step.new,
-                   "fingerprint": s.step.fingerprint, "summary": counts(s.findings), "reproduce": s.step.reproduce,
-                   "findings": [f.to_dict() for f in sort_findings(s.findings)]} for s in result.specs],
+        "meta": {
+            "mode": "catalog",
+            "source": result.source,
+            "folder": result.folder,
+            "since": result.since,
+            "until": result.until,
+            "fingerprint": fingerprint(result.findings),
+        },
+        "summary": {
+            **_totals(result),
+            "specs": len(result.specs),
+            "by_status": {
+                k: sum(1 for s in result.specs if s.status == k)
+                for k in ("changed", "unchanged", "added", "removed", "unloadable")
+            },
+        },
+        "specs": [
+            {
+                "path": s.path,
+                "status": s.status,
+                "note": s.note,
+                "old": s.step.old,
+                "new": s.step.new,
+                "fingerprint": s.step.fingerprint,
+                "summary": counts(s.findings),
+                "reproduce": s.step.reproduce,
+                "findings": [f.to_dict() for f in sort_findings(s.findings)],
+            }
+            for s in result.specs
+        ],
         "skipped": [{"path": p, "reason": why} for p, why in result.skipped],
     }
     view = result.family
     if view is not None:
-        payload["family"] = {"ref": view.ref, "reference": view.reference, "missing": list(view.missing),
-                             "siblings": [{"path": p, "summary": counts(fs), "fingerprint": fingerprint(fs),
-                                           "findings": [f.to_dict() for f in sort_findings(fs)]}
-                                          for p, fs in view.siblings]}
+        payload["family"] = {
+            "ref": view.ref,
+            "reference": view.reference,
+            "missing": list(view.missing),
+            "siblings": [
+                {
+                    "path": p,
+                    "summary": counts(fs),
+                    "fingerprint": fingerprint(fs),
+                    "findings": [f.to_dict() for f in sort_findings(fs)],
+                }
+                for p, fs in view.siblings
+            ],
+        }
     return json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n"

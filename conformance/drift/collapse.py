@@ -53,16 +53,20 @@ def group_opened(findings: list[Finding]) -> list[Finding]:
         shown = ", ".join(places[:10]) + (f", … ({len(places) - 10} more)" if len(places) > 10 else "")
         digest = hashlib.sha256("\n".join(places).encode()).hexdigest()[:12]
         first = group[0]
-        extra = {**dict(first.extra), "locations": locations, "places": places,
-                 "change": f"additionalProperties-opened:{len(places)}:{digest}"}
+        extra = {
+            **dict(first.extra),
+            "locations": locations,
+            "places": places,
+            "change": f"additionalProperties-opened:{len(places)}:{digest}",
+        }
         extra.pop("names", None)
         extra.pop("spec_pointer", None)
         location = locations[0] if len(locations) == 1 else "spec"
         message = f"additionalProperties: false removed from {len(places)} objects at once: {shown}"
-        out.append(attrs.evolve(first, location=location, pointer="", message=message,
-                                extra=tuple(sorted(extra.items()))))
+        out.append(
+            attrs.evolve(first, location=location, pointer="", message=message, extra=tuple(sorted(extra.items())))
+        )
     return out
-
 
 
 def raw_changes(old: Any, new: Any, path: str, limit: int = 50) -> list[str]:

@@ -282,14 +282,29 @@ class Differ:
             where = [f"schema {name}"]
             note = "unused component schema"
             if name not in new:
-                change = Change(R.UNUSED_SCHEMA_CHANGED, "", f"{note} {name!r} removed", "removed",
-                                spec_pointer=pointer, direction=R.SPEC, schema=name)
+                change = Change(
+                    R.UNUSED_SCHEMA_CHANGED,
+                    "",
+                    f"{note} {name!r} removed",
+                    "removed",
+                    spec_pointer=pointer,
+                    direction=R.SPEC,
+                    schema=name,
+                )
                 out += self._to_findings([change], where)
                 continue
             if name not in old:
                 shape = self.shape(self.new, new[name])
-                change = Change(R.UNUSED_SCHEMA_CHANGED, "", f"{note} {name!r} added: {shape}", "added",
-                                spec_pointer=pointer, direction=R.SPEC, schema=name, found=shape)
+                change = Change(
+                    R.UNUSED_SCHEMA_CHANGED,
+                    "",
+                    f"{note} {name!r} added: {shape}",
+                    "added",
+                    spec_pointer=pointer,
+                    direction=R.SPEC,
+                    schema=name,
+                    found=shape,
+                )
                 out += self._to_findings([change], where)
                 continue
             texts = raw_changes(old[name], new[name], "")
@@ -297,9 +312,15 @@ class Differ:
                 continue  # same contract text (documentation aside)
             shown = "; ".join(texts[:3]) + (f"; and {len(texts) - 3} more" if len(texts) > 3 else "")
             digest = hashlib.sha256("\n".join(texts).encode())
-            change = Change(R.UNUSED_SCHEMA_CHANGED, "", f"{note} {name!r} changed: {shown}",
-                            f"changed:{digest.hexdigest()[:12]}", spec_pointer=pointer, direction=R.SPEC,
-                            schema=name)
+            change = Change(
+                R.UNUSED_SCHEMA_CHANGED,
+                "",
+                f"{note} {name!r} changed: {shown}",
+                f"changed:{digest.hexdigest()[:12]}",
+                spec_pointer=pointer,
+                direction=R.SPEC,
+                schema=name,
+            )
             out += self._to_findings([change], where)
         return out
 
@@ -740,9 +761,16 @@ class Differ:
                 continue  # not a change: the old spec had the same broken reference at the same place
             rule = R.REF_CYCLE if problem.kind == "cycle" else R.REF_BROKEN
             location, pointer = _split_pointer(problem.pointer)
-            out += self._ref_finding(rule, location, pointer, f"{problem.detail}; that part is compared "
-                                     "as an opaque reference", f"{problem.kind}:{problem.ref}", None,
-                                     problem.hint or None, problem.ref)
+            out += self._ref_finding(
+                rule,
+                location,
+                pointer,
+                f"{problem.detail}; that part is compared as an opaque reference",
+                f"{problem.kind}:{problem.ref}",
+                None,
+                problem.hint or None,
+                problem.ref,
+            )
         for key, problem in sorted(old.items()):
             if key in new:
                 continue
@@ -1052,8 +1080,10 @@ class Differ:
             if depth >= 3:
                 return text + " {…}"
             required = _names(node.get("required"))
-            inner_props = [f"{k}{'' if k in required else '?'}: {self.shape(index, v, depth + 1)}"
-                           for k, v in list(props.items())[:8]]
+            inner_props = [
+                f"{k}{'' if k in required else '?'}: {self.shape(index, v, depth + 1)}"
+                for k, v in list(props.items())[:8]
+            ]
             text += " {" + ", ".join(inner_props) + (", …" if len(props) > 8 else "") + "}"
         return text if len(text) <= 300 else text[:299] + "…"
 
@@ -1225,15 +1255,30 @@ class Differ:
             if name not in op:
                 shape = self.shape(self.new, np_[name])
                 if request and name in nreq:
-                    self.emit(R.REQUEST_REQUIRED_ADDED, here, f"new required request field {name!r}: {shape}",
-                              "added-required", found=shape)
+                    self.emit(
+                        R.REQUEST_REQUIRED_ADDED,
+                        here,
+                        f"new required request field {name!r}: {shape}",
+                        "added-required",
+                        found=shape,
+                    )
                 elif request:
-                    self.emit(R.REQUEST_PROPERTY_ADDED, here, f"new optional request field {name!r}: {shape}",
-                              "added", found=shape)
+                    self.emit(
+                        R.REQUEST_PROPERTY_ADDED,
+                        here,
+                        f"new optional request field {name!r}: {shape}",
+                        "added",
+                        found=shape,
+                    )
                 else:
                     what = "required" if name in nreq else "optional"
-                    self.emit(R.RESPONSE_PROPERTY_ADDED, here, f"new {what} response field {name!r}: {shape}",
-                              "added", found=shape)
+                    self.emit(
+                        R.RESPONSE_PROPERTY_ADDED,
+                        here,
+                        f"new {what} response field {name!r}: {shape}",
+                        "added",
+                        found=shape,
+                    )
                 continue
             was, now = name in oreq, name in nreq
             if request and now and not was:

@@ -78,8 +78,10 @@ class GitRepo:
         self._batch: subprocess.Popen[bytes] | None = None
         where = Path(folder)
         if not where.is_dir():
-            raise InputError(f"--repo {folder}: expected a git clone (a directory), found "
-                             + ("a file" if where.exists() else "nothing"))
+            raise InputError(
+                f"--repo {folder}: expected a git clone (a directory), found "
+                + ("a file" if where.exists() else "nothing")
+            )
         git = shutil.which("git")
         if git is None:
             raise InputError("reading a local clone needs the `git` command, found none on PATH")
@@ -90,24 +92,38 @@ class GitRepo:
         self.prefix = where.resolve().relative_to(self.root.resolve()).as_posix().strip(".")
         self.label = str(folder)
         # "main" names the default branch: a clone whose branch is called otherwise reads HEAD for it
-        has_main = subprocess.run([self.git, "rev-parse", "--verify", "--quiet", "main^{commit}"], cwd=self.root,
-                                  capture_output=True, timeout=60, check=False).returncode == 0
+        has_main = (
+            subprocess.run(
+                [self.git, "rev-parse", "--verify", "--quiet", "main^{commit}"],
+                cwd=self.root,
+                capture_output=True,
+                timeout=60,
+                check=False,
+            ).returncode
+            == 0
+        )
         self._main = "main" if has_main else "HEAD"
 
     def _run(self, args: list[str], *, cwd: Path | None = None, what: str = "") -> bytes:
         try:
-            done = subprocess.run([self.git, *args], cwd=cwd or self.root, capture_output=True, timeout=300,
-                                  check=False)
+            done = subprocess.run(
+                [self.git, *args], cwd=cwd or self.root, capture_output=True, timeout=300, check=False
+            )
         except subprocess.TimeoutExpired:
             raise FetchError(f"git {' '.join(args[:2])}: expected an answer within 300 s, found none") from None
         if done.returncode != 0:
             message = done.stderr.decode(errors="replace").strip().splitlines()
             hint = None
             if args[:1] == ["rev-parse"] and "--show-toplevel" in args:
-                hint = ("give a git clone of the docs repository, a mirror repository folder (the one with "
-                        "INDEX.json) or owner/name")
-            raise InputError(f"git {' '.join(args[:3])}: expected to read {what or 'the clone'}, found: "
-                             f"{message[-1] if message else f'exit {done.returncode}'}", hint=hint)
+                hint = (
+                    "give a git clone of the docs repository, a mirror repository folder (the one with "
+                    "INDEX.json) or owner/name"
+                )
+            raise InputError(
+                f"git {' '.join(args[:3])}: expected to read {what or 'the clone'}, found: "
+                f"{message[-1] if message else f'exit {done.returncode}'}",
+                hint=hint,
+            )
         return done.stdout
 
     def full_path(self, path: str) -> str:
@@ -127,8 +143,19 @@ class GitRepo:
 
     def changes(self, path: str, ref: str | None = None) -> list[Change]:
         path = self.full_path(path)
-        out = self._run(["log", "--follow", "-M", "--name-status", "--format=%x1e%H%x1f%cI%x1f%s",
-                         self._ref(ref) if ref else "HEAD", "--", path], what=f"the history of {path}")
+        out = self._run(
+            [
+                "log",
+                "--follow",
+                "-M",
+                "--name-status",
+                "--format=%x1e%H%x1f%cI%x1f%s",
+                self._ref(ref) if ref else "HEAD",
+                "--",
+                path,
+            ],
+            what=f"the history of {path}",
+        )
         changes: list[Change] = []
         for record in out.decode(errors="replace").split("\x1e")[1:]:
             head, _, rest = record.partition("\n")
@@ -144,15 +171,22 @@ class GitRepo:
 
     def read(self, ref: str, path: str) -> bytes:
         if self._batch is None:
-            self._batch = subprocess.Popen([self.git, "cat-file", "--batch"], cwd=self.root, stdin=subprocess.PIPE,
-                                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+            self._batch = subprocess.Popen(
+                [self.git, "cat-file", "--batch"],
+                cwd=self.root,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+            )
         assert self._batch.stdin is not None and self._batch.stdout is not None
         self._batch.stdin.write(f"{self._ref(ref)}:{self.full_path(path)}\n".encode())
         self._batch.stdin.flush()
         header = self._batch.stdout.readline().decode(errors="replace").split()
         if len(header) != 3 or header[1] != "blob":
-            raise FetchError(f"{self.label}: expected {path} at {ref}, found "
-                             + ("no such file" if "missing" in header else " ".join(header) or "nothing"))
+            raise FetchError(
+                f"{self.label}: expected {path} at {ref}, found "
+                + ("no such file" if "missing" in header else " ".join(header) or "nothing")
+            )
         size = int(header[2])
         if size > MAX_FILE_BYTES:
             self.close()
@@ -185,7 +219,7 @@ def _deleted(log: bytes, change: Change) -> bool:
     marker = f"\x1e{change.commit}\x1f".encode()
     start = log.find(marker)
     end = log.find(b"\x1e", start + 1)
-    block = log[start:end if end != -1 else len(log)].decode(errors="replace")
+    block = log[start : end if end != -1 else len(log)].decode(errors="replace")
     return any(line.startswith("D\t") for line in block.splitlines()[1:])
 
 
@@ -201,8 +235,7 @@ class GitHubApi:
 
     repo: str
     api_url: str = attrs.field(factory=lambda: os.environ.get("GITHUB_API_URL") or API_BASE)
-    token: str | None = attrs.field(factory=lambda: (os.environ.get("GITHUB_TOKEN") or "").strip() or None,
-                                    repr=False)
+    token: str | None = attrs.field(factory=lambda: (os.environ.get("GITHUB_TOKEN") or "").strip() or None, repr=False)
     timeout: float = 20.0
     retries: int = 3
     client: httpx.Client | None = None
@@ -227,11 +260,11 @@ class GitHubApi:
                     response = client.get(url, headers=headers)
                 except httpx.TimeoutException:
                     last = f"no answer within {self.timeout} s"
-                    self.sleep(min(2.0 ** attempt, 8.0))
+                    self.sleep(min(2.0**attempt, 8.0))
                     continue
                 except httpx.HTTPError as exc:
                     last = f"a connection failure ({type(exc).__name__})"
-                    self.sleep(min(2.0 ** attempt, 8.0))
+                    self.sleep(min(2.0**attempt, 8.0))
                     continue
                 wait = self._rate_wait(response)
                 if wait is not None:
@@ -241,28 +274,35 @@ class GitHubApi:
                             f"GET {_shown(url)}: expected an answer, found the GitHub API rate limit "
                             f"(HTTP {response.status_code}) until {reset:%Y-%m-%d %H:%M:%S} UTC",
                             hint="set GITHUB_TOKEN for a higher limit, use --repo PATH with a local clone, "
-                                 "or retry after the reset")
+                            "or retry after the reset",
+                        )
                     self.sleep(wait)
                     continue
                 if response.status_code >= 500:
                     last = f"HTTP {response.status_code}"
-                    self.sleep(min(2.0 ** attempt, 8.0))
+                    self.sleep(min(2.0**attempt, 8.0))
                     continue
                 if response.status_code == 404:
-                    raise FetchError(f"GET {_shown(url)}: expected 200, found 404 Not Found",
-                                     hint="check the repository, the ref and the path (case matters)")
+                    raise FetchError(
+                        f"GET {_shown(url)}: expected 200, found 404 Not Found",
+                        hint="check the repository, the ref and the path (case matters)",
+                    )
                 if response.status_code in (401, 403):
-                    raise FetchError(f"GET {_shown(url)}: expected 200, found {response.status_code} "
-                                     f"({_api_message(response)})",
-                                     hint="check GITHUB_TOKEN" if self.token else "set GITHUB_TOKEN")
+                    raise FetchError(
+                        f"GET {_shown(url)}: expected 200, found {response.status_code} ({_api_message(response)})",
+                        hint="check GITHUB_TOKEN" if self.token else "set GITHUB_TOKEN",
+                    )
                 if response.status_code != 200:
                     raise FetchError(f"GET {_shown(url)}: expected 200, found {response.status_code}")
                 if len(response.content) > MAX_FILE_BYTES:
-                    raise FetchError(f"GET {_shown(url)}: expected at most {MAX_FILE_BYTES} bytes, "
-                                     f"found {len(response.content)}")
+                    raise FetchError(
+                        f"GET {_shown(url)}: expected at most {MAX_FILE_BYTES} bytes, found {len(response.content)}"
+                    )
                 return response
-            raise FetchError(f"GET {_shown(url)}: expected 200, found {last} after {self.retries + 1} attempt(s)",
-                             hint="retry later, or use --repo PATH with a local clone")
+            raise FetchError(
+                f"GET {_shown(url)}: expected 200, found {last} after {self.retries + 1} attempt(s)",
+                hint="retry later, or use --repo PATH with a local clone",
+            )
         finally:
             if self.client is None:
                 client.close()
@@ -327,16 +367,20 @@ class GitHubApi:
                 break
             data, response = self._json(url)
             if not isinstance(data, list):
-                raise FetchError(f"GET {_shown(url)}: expected a JSON list of commits, found "
-                                 f"{type(data).__name__}")
+                raise FetchError(f"GET {_shown(url)}: expected a JSON list of commits, found {type(data).__name__}")
             for item in data:
                 try:
                     commit = item["commit"]
-                    out.append(Change(item["sha"], commit["committer"]["date"],
-                                      (commit["message"].splitlines() or [""])[0], path))
+                    out.append(
+                        Change(
+                            item["sha"], commit["committer"]["date"], (commit["message"].splitlines() or [""])[0], path
+                        )
+                    )
                 except (KeyError, TypeError, AttributeError):
-                    raise FetchError(f"GET {_shown(url)}: expected commits with sha, commit.committer.date and "
-                                     f"commit.message, found {json.dumps(item)[:120]}") from None
+                    raise FetchError(
+                        f"GET {_shown(url)}: expected commits with sha, commit.committer.date and "
+                        f"commit.message, found {json.dumps(item)[:120]}"
+                    ) from None
             url = _next_link(response.headers.get("link", ""))
         return out
 
@@ -350,11 +394,17 @@ class GitHubApi:
         if not isinstance(tree, list):
             raise FetchError(f"{self.repo}: expected a git tree for {ref!r}, found {json.dumps(data)[:80]}")
         if data.get("truncated") is True:
-            raise FetchError(f"{self.repo}: expected the whole file list at {ref!r}, found a truncated one (the "
-                             "tree is too large for one GitHub API answer)", hint="use --repo PATH with a local clone")
+            raise FetchError(
+                f"{self.repo}: expected the whole file list at {ref!r}, found a truncated one (the "
+                "tree is too large for one GitHub API answer)",
+                hint="use --repo PATH with a local clone",
+            )
         prefix = folder.strip("/") + "/" if folder.strip("/") else ""
-        return sorted(str(t["path"]) for t in tree if isinstance(t, dict) and t.get("type") == "blob"
-                      and str(t.get("path", "")).startswith(prefix))
+        return sorted(
+            str(t["path"])
+            for t in tree
+            if isinstance(t, dict) and t.get("type") == "blob" and str(t.get("path", "")).startswith(prefix)
+        )
 
 
 def _shown(url: str) -> str:

@@ -29,10 +29,12 @@ from conformance.drift.rules import DRIFT_RULES
 from conformance.findings import Finding
 
 _OPERATION = re.compile(
-    r"^operation (?P<func>[\w.]+)\((?P<args>.*)\) -> (?P<ret>.*?)\s+\[(?P<method>\w+) (?P<path>\S+)\]$")
+    r"^operation (?P<func>[\w.]+)\((?P<args>.*)\) -> (?P<ret>.*?)\s+\[(?P<method>\w+) (?P<path>\S+)\]$"
+)
 _TOKEN = re.compile(
     r"(?P<variant>\.?(?:oneOf|anyOf)\[(?P<label>[^\]]*)\])|(?P<items>\[\])|(?P<ctype>\[[^\]]+/[^\]]+\])|"
-    r"(?P<name>[^.\[\]]+)")
+    r"(?P<name>[^.\[\]]+)"
+)
 _NAME = re.compile(r"\b[A-Z]\w*")
 
 
@@ -57,12 +59,12 @@ class Surface:
             if line.startswith("model "):
                 models.setdefault(line.split()[1], {})
             elif line.startswith("field ") and ":" in line:
-                owner_field, _, kind = line[len("field "):].partition(":")
+                owner_field, _, kind = line[len("field ") :].partition(":")
                 owner, _, field = owner_field.strip().rpartition(".")
                 if owner:
                     models.setdefault(owner, {})[field] = kind.strip()
             elif line.startswith("literal ") and "=" in line:
-                name, _, value = line[len("literal "):].partition("=")
+                name, _, value = line[len("literal ") :].partition("=")
                 literals[name.strip()] = value.strip()
             elif line.startswith("operation "):
                 match = _OPERATION.match(line)
@@ -120,8 +122,11 @@ class Surface:
         if not ops:
             for loc in location.split(","):
                 method, _, path = loc.strip().partition(" ")
-                ops += [op for where, op in self.operations.items() if where.split(" ")[0] == method
-                        and where.split(" ", 1)[1].endswith(path.split("/", 2)[-1])]
+                ops += [
+                    op
+                    for where, op in self.operations.items()
+                    if where.split(" ")[0] == method and where.split(" ", 1)[1].endswith(path.split("/", 2)[-1])
+                ]
         func = ", ".join(dict.fromkeys(f"`{op[0]}`" for op in ops)) if ops else None
         tokens = [m for m in _TOKEN.finditer(pointer)]
         if not tokens:

@@ -72,13 +72,20 @@ def overall_fingerprint(steps: Sequence[Step]) -> str:
 def _text_step(step: Step, lines: list[str]) -> None:
     unused = [f for f in step.findings if f.rule_id == UNUSED_SCHEMA_CHANGED.id]
     for f in sort_findings([f for f in step.findings if f.rule_id != UNUSED_SCHEMA_CHANGED.id]):
-        lines += finding_lines(f, label=LABELS[f.level], width=8, evidence=False,
-                               details=(("direction", f.get("direction")), ("client", f.get("client"))))
+        lines += finding_lines(
+            f,
+            label=LABELS[f.level],
+            width=8,
+            evidence=False,
+            details=(("direction", f.get("direction")), ("client", f.get("client"))),
+        )
     if unused:  # one line: schemas no operation uses (every change is in --format json/markdown)
         names = sorted({str(f.get("schema") or f.location) for f in unused})
         shown = ", ".join(names[:8]) + (f", … ({len(names) - 8} more)" if len(names) > 8 else "")
-        lines.append(f"INFO     {UNUSED_SCHEMA_CHANGED.id}  {len(unused)} change(s) to component schemas no "
-                     f"operation uses: {shown}")
+        lines.append(
+            f"INFO     {UNUSED_SCHEMA_CHANGED.id}  {len(unused)} change(s) to component schemas no "
+            f"operation uses: {shown}"
+        )
     lines.append(_counts_text(step.findings))
 
 
@@ -103,8 +110,14 @@ def _md_table(findings: Sequence[Finding]) -> list[str]:
     shown = [f for f in findings if f.rule_id != UNUSED_SCHEMA_CHANGED.id]
     out = _md_rows(shown) if shown else []
     if unused:
-        out += ["", f"<details><summary>{len(unused)} change(s) to component schemas no operation uses "
-                "(info)</summary>", "", *_md_rows(unused), "", "</details>"]
+        out += [
+            "",
+            f"<details><summary>{len(unused)} change(s) to component schemas no operation uses (info)</summary>",
+            "",
+            *_md_rows(unused),
+            "",
+            "</details>",
+        ]
     return out
 
 
@@ -115,16 +128,23 @@ def _md_rows(findings: Sequence[Finding]) -> list[str]:
         change = f.message
         if f.hint and (drift_rule is None or f.hint != drift_rule.rule.fix):
             change += f" ({f.hint})"
-        out.append(f"| {LABELS[f.level]} | `{f.rule_id}` | {_cell(f.get('direction'))} | `{_cell(f.where)}` "
-                   f"| {_cell(change)} | {_cell(f.get('client'))} |")
+        out.append(
+            f"| {LABELS[f.level]} | `{f.rule_id}` | {_cell(f.get('direction'))} | `{_cell(f.where)}` "
+            f"| {_cell(change)} | {_cell(f.get('client'))} |"
+        )
     return out
 
 
 def render_markdown(steps: Sequence[Step], title: str) -> str:
     fp = overall_fingerprint(steps)
     every = [f for s in steps for f in s.findings]
-    out = [f"<!-- drift-fingerprint: {fp} -->", f"## {title}", "",
-           f"Drift fingerprint: `{fp}` · {_counts_text(every)}", ""]
+    out = [
+        f"<!-- drift-fingerprint: {fp} -->",
+        f"## {title}",
+        "",
+        f"Drift fingerprint: `{fp}` · {_counts_text(every)}",
+        "",
+    ]
     if len(steps) == 1:
         step = steps[0]
         if step.findings:
@@ -137,8 +157,10 @@ def render_markdown(steps: Sequence[Step], title: str) -> str:
     out += ["| step | old | new | date | subject | breaking | warning | info |", "|---|---|---|---|---|---|---|---|"]
     for index, step in enumerate(steps, 1):
         c = counts(step.findings)
-        out.append(f"| {index} | `{_cell(step.old)}` | `{_cell(step.new)}` | {step.date[:10]} | {_cell(step.subject)} "
-                   f"| {c['breaking']} | {c['warning']} | {c['info']} |")
+        out.append(
+            f"| {index} | `{_cell(step.old)}` | `{_cell(step.new)}` | {step.date[:10]} | {_cell(step.subject)} "
+            f"| {c['breaking']} | {c['warning']} | {c['info']} |"
+        )
     for index, step in enumerate(steps, 1):
         if not step.findings:
             continue
@@ -152,13 +174,19 @@ def render_markdown(steps: Sequence[Step], title: str) -> str:
 # -- json --------------------------------------------------------------------------------------
 def render_json(steps: Sequence[Step], meta: dict[str, Any]) -> str:
     def step_dict(step: Step) -> dict[str, Any]:
-        return {"old": step.old, "new": step.new, "date": step.date, "subject": step.subject,
-                "fingerprint": step.fingerprint, "reproduce": step.reproduce, "summary": counts(step.findings),
-                "findings": [f.to_dict() for f in sort_findings(step.findings)]}
+        return {
+            "old": step.old,
+            "new": step.new,
+            "date": step.date,
+            "subject": step.subject,
+            "fingerprint": step.fingerprint,
+            "reproduce": step.reproduce,
+            "summary": counts(step.findings),
+            "findings": [f.to_dict() for f in sort_findings(step.findings)],
+        }
 
     every = [f for s in steps for f in s.findings]
-    payload: dict[str, Any] = {"meta": {**meta, "fingerprint": overall_fingerprint(steps)},
-                               "summary": counts(every)}
+    payload: dict[str, Any] = {"meta": {**meta, "fingerprint": overall_fingerprint(steps)}, "summary": counts(every)}
     if len(steps) == 1:
         payload.update(step_dict(steps[0]))
     else:

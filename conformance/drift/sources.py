@@ -55,18 +55,24 @@ def parse_source(text: str, *, repo: str, default_path: str) -> Source:
     """``ref:main``, ``ref:main:docs/x.json``, ``commit:<sha>``, ``commit:<sha>:<path>``, or a file path."""
     for prefix in ("ref:", "commit:"):
         if text.startswith(prefix):
-            rest = text[len(prefix):]
+            rest = text[len(prefix) :]
             ref, _, path = rest.partition(":")
             if not ref:
-                raise UsageError(f"{text!r}: expected {prefix}<{'ref' if prefix == 'ref:' else 'sha'}>[:<path>], "
-                                 "found nothing after the prefix")
+                raise UsageError(
+                    f"{text!r}: expected {prefix}<{'ref' if prefix == 'ref:' else 'sha'}>[:<path>], "
+                    "found nothing after the prefix"
+                )
             if prefix == "commit:" and not SHA_RE.match(ref):
-                raise UsageError(f"{text!r}: expected a full 40-character commit sha after 'commit:', found {ref!r}",
-                                 hint="copy the sha from `git log` or the mirror's INDEX.json")
+                raise UsageError(
+                    f"{text!r}: expected a full 40-character commit sha after 'commit:', found {ref!r}",
+                    hint="copy the sha from `git log` or the mirror's INDEX.json",
+                )
             return Source(prefix[:-1], path or default_path, ref, repo)
     if not Path(text).exists():
-        raise InputError(f"{text}: expected a spec file, or ref:<ref>[:<path>] / commit:<sha>[:<path>], "
-                         "found no such file", hint="e.g. `conformance drift spec-old.json ref:main`")
+        raise InputError(
+            f"{text}: expected a spec file, or ref:<ref>[:<path>] / commit:<sha>[:<path>], found no such file",
+            hint="e.g. `conformance drift spec-old.json ref:main`",
+        )
     return Source("file", text)
 
 
@@ -78,8 +84,9 @@ def load(source: Source, fetcher: Fetcher) -> Version:
         fetched = fetcher.get(source.repo, source.ref, source.path)
         return Version(source, parse_spec(fetched.content, fetched.origin, upstream=True), fetched.origin)
     except RecursionError:
-        raise SpecError(f"{source.label}: expected a JSON document of reasonable depth, found nesting too deep "
-                        "to read") from None
+        raise SpecError(
+            f"{source.label}: expected a JSON document of reasonable depth, found nesting too deep to read"
+        ) from None
 
 
 def try_load(source: Source, fetcher: Fetcher) -> Version | ToolError:

@@ -154,8 +154,9 @@ def pointer_to_param(pointer: str) -> str | None:
 def _violation_message(violations: list[Violation]) -> str:
     first = violations[0]
     where = first.path or "/ (the body)"
-    more = f" (and {len(violations) - 1} more problem{'s' if len(violations) > 2 else ''})" \
-        if len(violations) > 1 else ""
+    more = (
+        f" (and {len(violations) - 1} more problem{'s' if len(violations) > 2 else ''})" if len(violations) > 1 else ""
+    )
     detail = first.message if len(first.message) <= 300 else first.message[:299] + "…"
     return f"Invalid request body at {where}: expected {first.expected}, found {first.found}: {detail}{more}"
 
@@ -163,23 +164,35 @@ def _violation_message(violations: list[Violation]) -> str:
 class MockApp:
     """A spec-driven mock of the chat completions operation (both path aliases)."""
 
-    def __init__(self, spec: JSON, options: MockOptions | None = None, *, documented: JSON | None = None,
-                 documented_error: str | None = None, log: TextIO | None = None) -> None:
+    def __init__(
+        self,
+        spec: JSON,
+        options: MockOptions | None = None,
+        *,
+        documented: JSON | None = None,
+        documented_error: str | None = None,
+        log: TextIO | None = None,
+    ) -> None:
         self.options = options or MockOptions()
         if self.options.mode not in MODES_BY_NAME:
             raise ValueError(f"unknown mock mode {self.options.mode!r}")
         self.routes: dict[str, _Route] = {}
         for op in chat_operations(spec):
             validator = Validator(op.request_raw, op.root, where=f"{op.where} request body")
-            self.routes[op.path] = _Route(op, validator, chat.compile_completion(op.json_schema, root=op.root),
-                                          chat.compile_chunk(op.stream_schema, root=op.root))
+            self.routes[op.path] = _Route(
+                op,
+                validator,
+                chat.compile_completion(op.json_schema, root=op.root),
+                chat.compile_chunk(op.stream_schema, root=op.root),
+            )
         self.documented = documented
         self.documented_error = documented_error or "documented mode: no example response was loaded"
         self._log = RequestLog(log) if log is not None else None
         self._write = self._log.write if self._log is not None else None
         opts = self.options
-        self._defaults = _Settings(opts.mode, opts.latency_ms if opts.mode == "latency" else 0,
-                                   opts.retry_after, 202, opts.seed)
+        self._defaults = _Settings(
+            opts.mode, opts.latency_ms if opts.mode == "latency" else 0, opts.retry_after, 202, opts.seed
+        )
         self.requests = 0
 
     @property
@@ -206,14 +219,23 @@ class MockApp:
         except Exception as exc:  # a bug in the mock: answer with a JSON 500, log one line
             state.status = 500
             if self._write is not None:
-                detail = traceback.format_exc() if os.environ.get("CONFORMANCE_DEBUG") else \
-                    f"{type(exc).__name__}: {exc}\n"
+                detail = (
+                    traceback.format_exc() if os.environ.get("CONFORMANCE_DEBUG") else f"{type(exc).__name__}: {exc}\n"
+                )
                 self._write(f"mock internal error: {detail}")
             # if the response had already started this fails, and uvicorn closes the connection
             with contextlib.suppress(Exception):
-                await _respond(send, 500, error_body(
-                    "Internal error in the mock server while answering this request; the server's log says "
-                    "what failed.", "server_error", None, "mock_internal_error"))
+                await _respond(
+                    send,
+                    500,
+                    error_body(
+                        "Internal error in the mock server while answering this request; the server's log says "
+                        "what failed.",
+                        "server_error",
+                        None,
+                        "mock_internal_error",
+                    ),
+                )
         self.requests += 1
         if self._write is not None:
             ms = (time.perf_counter() - start) * 1000
@@ -224,16 +246,31 @@ class MockApp:
         method = scope["method"]
         if route is None:
             state.status = 404
-            await _respond(send, 404, error_body(
-                f"Unknown request URL: {method} {scope['path']}. Expected one of: "
-                f"{', '.join('POST ' + p for p in self.routes)}.", "invalid_request_error", None,
-                "unknown_url"))
+            await _respond(
+                send,
+                404,
+                error_body(
+                    f"Unknown request URL: {method} {scope['path']}. Expected one of: "
+                    f"{', '.join('POST ' + p for p in self.routes)}.",
+                    "invalid_request_error",
+                    None,
+                    "unknown_url",
+                ),
+            )
             return
         if method != "POST":
             state.status = 405
-            await _respond(send, 405, error_body(
-                f"Method {method} not allowed for {scope['path']}: expected POST.", "invalid_request_error",
-                None, "method_not_allowed"), headers=[(b"allow", b"POST")])
+            await _respond(
+                send,
+                405,
+                error_body(
+                    f"Method {method} not allowed for {scope['path']}: expected POST.",
+                    "invalid_request_error",
+                    None,
+                    "method_not_allowed",
+                ),
+                headers=[(b"allow", b"POST")],
+            )
             return
         auth = None
         length = None
@@ -248,15 +285,27 @@ class MockApp:
         problem = auth_problem(auth, self.options.api_keys)
         if problem is not None:
             state.status = 401
-            await _respond(send, 401, error_body(problem, "invalid_request_error", None, "invalid_api_key"),
-                           headers=[(b"www-authenticate", b'Bearer realm="mock"')])
+            await _respond(
+                send,
+                401,
+                error_body(problem, "invalid_request_error", None, "invalid_api_key"),
+                headers=[(b"www-authenticate", b'Bearer realm="mock"')],
+            )
             return
         try:
             settings = self._settings(mock_headers, state)
         except ValueError as exc:  # (message, header name): the message is sent, never the tuple
             state.status = 400
-            await _respond(send, 400, error_body(str(exc.args[0]), "invalid_request_error", exc.args[1]
-                                                 if len(exc.args) > 1 else None, "invalid_mock_header"))
+            await _respond(
+                send,
+                400,
+                error_body(
+                    str(exc.args[0]),
+                    "invalid_request_error",
+                    exc.args[1] if len(exc.args) > 1 else None,
+                    "invalid_mock_header",
+                ),
+            )
             return
         limit = self.options.max_body
         if length is not None and length.isdigit() and int(length) > limit:
@@ -272,21 +321,44 @@ class MockApp:
             payload = _loads(body)
         except _NotJson as exc:
             state.status = 400
-            await _respond(send, 400, error_body(
-                f"Invalid request body: expected a JSON object, found {exc}.", "invalid_request_error", None,
-                "invalid_json"))
+            await _respond(
+                send,
+                400,
+                error_body(
+                    f"Invalid request body: expected a JSON object, found {exc}.",
+                    "invalid_request_error",
+                    None,
+                    "invalid_json",
+                ),
+            )
             return
         if isinstance(payload, dict | list) and _too_deep(payload, MAX_NESTING):
             state.status = 400
-            await _respond(send, 400, error_body(
-                f"Invalid request body: expected JSON nested at most {MAX_NESTING} levels deep, found deeper "
-                "nesting.", "invalid_request_error", None, "nesting_too_deep"))
+            await _respond(
+                send,
+                400,
+                error_body(
+                    f"Invalid request body: expected JSON nested at most {MAX_NESTING} levels deep, found deeper "
+                    "nesting.",
+                    "invalid_request_error",
+                    None,
+                    "nesting_too_deep",
+                ),
+            )
             return
         if not route.validator.is_valid(payload):
             violations = route.validator.violations(payload, limit=1)  # the first: all of them can take seconds
             state.status = 400
-            await _respond(send, 400, error_body(_violation_message(violations), "invalid_request_error",
-                                                 pointer_to_param(violations[0].path), "invalid_value"))
+            await _respond(
+                send,
+                400,
+                error_body(
+                    _violation_message(violations),
+                    "invalid_request_error",
+                    pointer_to_param(violations[0].path),
+                    "invalid_value",
+                ),
+            )
             return
         if settings.latency_ms:
             await asyncio.sleep(settings.latency_ms / 1000)
@@ -300,8 +372,10 @@ class MockApp:
         if raw_mode is not None:
             mode = raw_mode.decode("latin-1").strip()
             if mode not in MODES_BY_NAME:
-                raise ValueError(f"Unknown mock mode {mode!r} in X-Mock-Mode: expected one of "
-                                 f"{', '.join(MODES_BY_NAME)}.", "X-Mock-Mode")
+                raise ValueError(
+                    f"Unknown mock mode {mode!r} in X-Mock-Mode: expected one of {', '.join(MODES_BY_NAME)}.",
+                    "X-Mock-Mode",
+                )
             state.mode = mode
         latency = _int_header(headers, b"x-mock-latency-ms", 0, MAX_LATENCY_MS)
         if latency is None:
@@ -309,27 +383,40 @@ class MockApp:
         retry_after = _int_header(headers, b"x-mock-retry-after", 0, 86_400)
         status = _int_header(headers, b"x-mock-status", 100, 599)
         seed = _int_header(headers, b"x-mock-seed", 0, 2**63 - 1)
-        return _Settings(mode=mode, latency_ms=latency,
-                         retry_after=self.options.retry_after if retry_after is None else retry_after,
-                         status=202 if status is None else status,
-                         seed=self.options.seed if seed is None else seed)
+        return _Settings(
+            mode=mode,
+            latency_ms=latency,
+            retry_after=self.options.retry_after if retry_after is None else retry_after,
+            status=202 if status is None else status,
+            seed=self.options.seed if seed is None else seed,
+        )
 
     # -- answers ---------------------------------------------------------------------------------
-    async def _answer(self, route: _Route, payload: dict[str, Any], raw: bytes, settings: _Settings,
-                      send: Send, state: _State) -> None:
+    async def _answer(
+        self, route: _Route, payload: dict[str, Any], raw: bytes, settings: _Settings, send: Send, state: _State
+    ) -> None:
         mode = settings.mode
         if mode == "rate-limit":
             state.status = 429
-            await _respond(send, 429, error_body(
-                "Rate limit reached for requests. Please try again later.", "requests", None,
-                "rate_limit_exceeded"), headers=[(b"retry-after", str(settings.retry_after).encode()),
-                                                 (b"x-ratelimit-remaining-requests", b"0")])
+            await _respond(
+                send,
+                429,
+                error_body(
+                    "Rate limit reached for requests. Please try again later.", "requests", None, "rate_limit_exceeded"
+                ),
+                headers=[
+                    (b"retry-after", str(settings.retry_after).encode()),
+                    (b"x-ratelimit-remaining-requests", b"0"),
+                ],
+            )
             return
         if mode in ("error-500", "error-502", "error-503"):
             status = int(mode[-3:])
-            text = {500: "The server had an error while processing your request.",
-                    502: "Bad gateway: the upstream model server returned an invalid response.",
-                    503: "The engine is currently overloaded, please try again later."}[status]
+            text = {
+                500: "The server had an error while processing your request.",
+                502: "Bad gateway: the upstream model server returned an invalid response.",
+                503: "The engine is currently overloaded, please try again later.",
+            }[status]
             extra = [(b"retry-after", str(settings.retry_after).encode())] if status == 503 else []
             state.status = status
             await _respond(send, status, error_body(text, "server_error", None, None), headers=extra)
@@ -337,15 +424,21 @@ class MockApp:
         if mode == "documented":
             if self.documented is None:
                 state.status = 500
-                await _respond(send, 500, error_body(self.documented_error, "server_error", None,
-                                                     "documented_example_unavailable"))
+                await _respond(
+                    send, 500, error_body(self.documented_error, "server_error", None, "documented_example_unavailable")
+                )
                 return
             state.status = 200
             await _respond(send, 200, _dumps(self.documented))
             return
-        make_plan = functools.partial(chat.plan, payload, Entropy(settings.seed, _answer_key(payload)),
-                                      now=int(time.time()), force_tool_call=mode == "content-null-with-tool-calls",
-                                      content_null=mode == "content-null-with-tool-calls")
+        make_plan = functools.partial(
+            chat.plan,
+            payload,
+            Entropy(settings.seed, _answer_key(payload)),
+            now=int(time.time()),
+            force_tool_call=mode == "content-null-with-tool-calls",
+            content_null=mode == "content-null-with-tool-calls",
+        )
         try:
             if _generates_from_request(payload):
                 # values for the request's own schemas (response_format, tool parameters) may take up to the
@@ -371,19 +464,31 @@ class MockApp:
         if mode == "drop":
             head = [(b"content-type", _JSON_CT), (b"content-length", str(len(data)).encode())]
             await send({"type": "http.response.start", "status": status, "headers": head})
-            await send({"type": "http.response.body", "body": data[: max(1, len(data) // 2)],
-                        "more_body": True})
+            await send({"type": "http.response.body", "body": data[: max(1, len(data) // 2)], "more_body": True})
             return  # returning with the body incomplete makes the server close the connection
         await _respond(send, status, data, content_type=content_type or route.op.json_media.encode())
 
-    async def _stream(self, route: _Route, the_plan: chat.Plan, mode: str, status: int,
-                      content_type: bytes | None, send: Send, state: _State) -> None:
+    async def _stream(
+        self,
+        route: _Route,
+        the_plan: chat.Plan,
+        mode: str,
+        status: int,
+        content_type: bytes | None,
+        send: Send,
+        state: _State,
+    ) -> None:
         schema = route.op.stream_schema
         maker = route.chunk
         strict = mode == "strict-spec"
         state.status = status
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [(b"content-type", content_type or _SSE_CT), (b"cache-control", b"no-cache")]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [(b"content-type", content_type or _SSE_CT), (b"cache-control", b"no-cache")],
+            }
+        )
         groups = list(chat.chunk_choices(the_plan, strict=strict, stream_schema=schema))
         if mode == "stream-cut":
             groups = groups[: max(1, (len(groups) - 1) // 2)]
@@ -392,8 +497,7 @@ class MockApp:
         for position, choices in enumerate(groups):
             event = chat.chunk(maker, the_plan, choices)
             _drift_chunk(mode, event, the_plan, last=position == len(groups) - 1)
-            await send({"type": "http.response.body", "body": b"data: " + _dumps(event) + b"\n\n",
-                        "more_body": True})
+            await send({"type": "http.response.body", "body": b"data: " + _dumps(event) + b"\n\n", "more_body": True})
         if mode == "drop":
             return  # the chunked body never ends: the server closes the connection mid-stream
         if mode == "stream-cut":
@@ -402,8 +506,7 @@ class MockApp:
         if the_plan.include_usage:
             event = chat.chunk(maker, the_plan, [], usage=True)
             _drift_chunk(mode, event, the_plan, last=False)
-            await send({"type": "http.response.body", "body": b"data: " + _dumps(event) + b"\n\n",
-                        "more_body": True})
+            await send({"type": "http.response.body", "body": b"data: " + _dumps(event) + b"\n\n", "more_body": True})
         await send({"type": "http.response.body", "body": b"data: [DONE]\n\n", "more_body": False})
 
 
@@ -474,15 +577,18 @@ def _int_header(headers: dict[bytes, bytes], name: bytes, low: int, high: int) -
     text = raw.decode("latin-1").strip()
     title = "-".join(part.capitalize() for part in name.decode().split("-"))
     if not text.isdigit() or not low <= int(text) <= high:
-        raise ValueError(f"Invalid {title} header: expected an integer from {low} to {high}, found {text!r}.",
-                         title)
+        raise ValueError(f"Invalid {title} header: expected an integer from {low} to {high}, found {text!r}.", title)
     return int(text)
 
 
 def _too_large(size: int | None, limit: int) -> bytes:
     found = f"{size} bytes" if size is not None else "more"
-    return error_body(f"Request body too large: expected at most {limit} bytes, found {found}.",
-                      "invalid_request_error", None, "request_too_large")
+    return error_body(
+        f"Request body too large: expected at most {limit} bytes, found {found}.",
+        "invalid_request_error",
+        None,
+        "request_too_large",
+    )
 
 
 async def _read_body(receive: Receive, limit: int) -> bytes | None:
@@ -507,8 +613,14 @@ async def _read_body(receive: Receive, limit: int) -> bytes | None:
             return b"".join(parts)
 
 
-async def _respond(send: Send, status: int, body: bytes, *, content_type: bytes = _JSON_CT,
-                   headers: list[tuple[bytes, bytes]] | None = None) -> None:
+async def _respond(
+    send: Send,
+    status: int,
+    body: bytes,
+    *,
+    content_type: bytes = _JSON_CT,
+    headers: list[tuple[bytes, bytes]] | None = None,
+) -> None:
     head = [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]
     if headers:
         head.extend(headers)
@@ -527,6 +639,7 @@ async def _lifespan(receive: Receive, send: Send) -> None:
 
 
 # -- drift: one deviation per mode, applied to an otherwise conformant answer -------------------------
+
 
 def _meta(the_plan: chat.Plan) -> dict[str, Any]:
     total = the_plan.total_tokens
@@ -569,8 +682,9 @@ def self_check(app: MockApp) -> list[str]:
     for route in app.routes.values():
         schema = route.op.json_schema
         if schema is None:
-            problems.append(f"{route.op.where}: the spec has no JSON schema for a 2xx response; answers are "
-                            "generic objects")
+            problems.append(
+                f"{route.op.where}: the spec has no JSON schema for a 2xx response; answers are generic objects"
+            )
             continue
         check = Validator(route.op.json_raw, route.op.root)
         for body in _sample_requests(route):
@@ -580,9 +694,11 @@ def self_check(app: MockApp) -> list[str]:
                 continue
             violations = check.violations(chat.completion(route.completion, the_plan), limit=1)
             for violation in violations:
-                problems.append(f"{route.op.where}: the mock's answer breaks the served "
-                                f"{route.op.success_status} schema at {violation.path or '/'}: expected "
-                                f"{violation.expected}, found {violation.found}")
+                problems.append(
+                    f"{route.op.where}: the mock's answer breaks the served "
+                    f"{route.op.success_status} schema at {violation.path or '/'}: expected "
+                    f"{violation.expected}, found {violation.found}"
+                )
     return problems
 
 
@@ -593,14 +709,19 @@ def _sample_requests(route: _Route) -> list[dict[str, Any]]:
     if not isinstance(base, dict):
         return []
     base = {k: v for k, v in base.items() if k in ("model", "messages")}
-    return [base, {**base, "n": 2, "logprobs": True, "top_logprobs": 2},
-            {**base, "tools": [{"type": "function", "function": {"name": "f", "parameters": {}}}],
-             "tool_choice": "required"}]
+    return [
+        base,
+        {**base, "n": 2, "logprobs": True, "top_logprobs": 2},
+        {
+            **base,
+            "tools": [{"type": "function", "function": {"name": "f", "parameters": {}}}],
+            "tool_choice": "required",
+        },
+    ]
 
 
 def build_app(spec: JSON, options: MockOptions | None = None, **kwargs: Any) -> MockApp:
     return MockApp(spec, options, **kwargs)
-
 
 
 _STREAM_KEYS = ("stream", "stream_options")

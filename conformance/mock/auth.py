@@ -25,12 +25,16 @@ DEFAULT_API_KEY = "mock-key-not-secret"
 KEY_ENV = "AIMLAPI_KEY"
 MAX_KEY_LENGTH = 512
 
-MISSING = ("You didn't provide an API key. Expected an Authorization header of the form "
-           "'Authorization: Bearer <key>', found none.")
+MISSING = (
+    "You didn't provide an API key. Expected an Authorization header of the form "
+    "'Authorization: Bearer <key>', found none."
+)
 MALFORMED_SCHEME = "Malformed Authorization header: expected the scheme 'Bearer', found another scheme."
 MALFORMED_KEY = "Malformed Authorization header: expected 'Bearer <key>' with one non-empty key, found none."
-INVALID = ("Incorrect API key provided. The mock accepts its test key 'mock-key-not-secret', the keys given with "
-           "--api-key and the key in AIMLAPI_KEY (or --api-key-env) when it was started with one.")
+INVALID = (
+    "Incorrect API key provided. The mock accepts its test key 'mock-key-not-secret', the keys given with "
+    "--api-key and the key in AIMLAPI_KEY (or --api-key-env) when it was started with one."
+)
 
 
 def key_problem(key: str) -> str | None:
@@ -44,8 +48,9 @@ def key_problem(key: str) -> str | None:
     return None
 
 
-def accepted_keys(given: Iterable[str] = (), environ: Mapping[str, str] | None = None,
-                  env_names: Iterable[str] = ()) -> frozenset[bytes]:
+def accepted_keys(
+    given: Iterable[str] = (), environ: Mapping[str, str] | None = None, env_names: Iterable[str] = ()
+) -> frozenset[bytes]:
     """The keys the mock accepts, as the bytes an ``Authorization: Bearer`` header carries.
 
     ``given`` must already be checked with :func:`key_problem`; a malformed or empty key in ``AIMLAPI_KEY`` or

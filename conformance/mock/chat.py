@@ -45,9 +45,41 @@ MAX_CHOICES = 128
 _NUMBER = (int, float)
 _ALNUM = string.ascii_letters + string.digits
 _SENTENCE = (
-    "Hello", "there", "this", "is", "a", "mock", "answer", "generated", "from", "the", "published", "schema",
-    "it", "reads", "like", "plain", "text", "and", "keeps", "going", "for", "several", "more", "tokens",
-    "so", "that", "clients", "can", "stream", "parse", "and", "count", "them", "reliably", "today",
+    "Hello",
+    "there",
+    "this",
+    "is",
+    "a",
+    "mock",
+    "answer",
+    "generated",
+    "from",
+    "the",
+    "published",
+    "schema",
+    "it",
+    "reads",
+    "like",
+    "plain",
+    "text",
+    "and",
+    "keeps",
+    "going",
+    "for",
+    "several",
+    "more",
+    "tokens",
+    "so",
+    "that",
+    "clients",
+    "can",
+    "stream",
+    "parse",
+    "and",
+    "count",
+    "them",
+    "reliably",
+    "today",
 )
 
 
@@ -168,11 +200,12 @@ def _prompt_tokens(messages: JSON) -> int:
 
 
 def _pieces(text: str, size: int) -> list[str]:
-    return [text[i:i + size] for i in range(0, len(text), size)] or [""]
+    return [text[i : i + size] for i in range(0, len(text), size)] or [""]
 
 
-def json_for_schema(schema: JSON, rng: random.Random, *, budget: Budget | None = None,
-                    param: str = "response_format.json_schema.schema") -> JSON:
+def json_for_schema(
+    schema: JSON, rng: random.Random, *, budget: Budget | None = None, param: str = "response_format.json_schema.schema"
+) -> JSON:
     """A value satisfying a JSON Schema from a request (best effort: a few tries, checked when possible).
 
     Generation is bounded by ``budget`` (shared by the whole answer); a schema
@@ -200,7 +233,10 @@ def json_for_schema(schema: JSON, rng: random.Random, *, budget: Budget | None =
                 f"Invalid schema in '{param}': expected a schema the mock can satisfy within its budget per "
                 f"answer ({budget.size} values, {budget.seconds or 0:g} s, {MAX_DEPTH} levels), found one whose "
                 f"smallest value needs {budget.exhausted} (a required member or minItems that refers back to the "
-                "schema itself has no finite value).", param, "schema_too_complex")
+                "schema itself has no finite value).",
+                param,
+                "schema_too_complex",
+            )
         if check is None:
             return value
         try:
@@ -211,15 +247,20 @@ def json_for_schema(schema: JSON, rng: random.Random, *, budget: Budget | None =
     return value
 
 
-def _tool_call(entropy: Entropy, tool: JSON, name: str | None = None, *, budget: Budget | None = None,
-               param: str = "tools[0].function.parameters") -> ToolCall:
+def _tool_call(
+    entropy: Entropy,
+    tool: JSON,
+    name: str | None = None,
+    *,
+    budget: Budget | None = None,
+    param: str = "tools[0].function.parameters",
+) -> ToolCall:
     function = tool.get("function") if isinstance(tool, dict) else None
     function = function if isinstance(function, dict) else {}
     declared = function.get("name")
     chosen = name if name is not None else declared if isinstance(declared, str) else "lookup"
     parameters = function.get("parameters")
-    args = json_for_schema(parameters, entropy.rng, budget=budget, param=param) \
-        if isinstance(parameters, dict) else {}
+    args = json_for_schema(parameters, entropy.rng, budget=budget, param=param) if isinstance(parameters, dict) else {}
     return ToolCall(_random_id(entropy, "call_", 24), chosen, json.dumps(args, ensure_ascii=False))
 
 
@@ -235,13 +276,19 @@ def _wanted_tool(body: dict[str, Any]) -> tuple[JSON, str | None] | None:
             fn = tool.get("function") if isinstance(tool, dict) else None
             if isinstance(fn, dict) and fn.get("name") == name:
                 return tool, name
-        raise RequestProblem(f"Invalid value for 'tool_choice': function {name!r} is not among the request's "
-                             f"tools ({', '.join(repr(_tool_name(t)) for t in tools) or 'none given'}).",
-                             "tool_choice", "invalid_value")
+        raise RequestProblem(
+            f"Invalid value for 'tool_choice': function {name!r} is not among the request's "
+            f"tools ({', '.join(repr(_tool_name(t)) for t in tools) or 'none given'}).",
+            "tool_choice",
+            "invalid_value",
+        )
     if choice == "required":
         if not tools:
-            raise RequestProblem("Invalid value for 'tool_choice': 'required' needs at least one tool in "
-                                 "'tools'.", "tool_choice", "invalid_value")
+            raise RequestProblem(
+                "Invalid value for 'tool_choice': 'required' needs at least one tool in 'tools'.",
+                "tool_choice",
+                "invalid_value",
+            )
         return tools[0], None
     return None
 
@@ -257,14 +304,18 @@ def _tool_name(tool: JSON) -> str:
     return str(fn.get("name")) if isinstance(fn, dict) else "?"
 
 
-def plan(body: dict[str, Any], entropy: Entropy, *, now: int, force_tool_call: bool = False,
-         content_null: bool = False) -> Plan:
+def plan(
+    body: dict[str, Any], entropy: Entropy, *, now: int, force_tool_call: bool = False, content_null: bool = False
+) -> Plan:
     """Decide the answer to a (schema-valid) request body."""
     n_raw = body.get("n")
     n = int(n_raw) if isinstance(n_raw, _NUMBER) and not isinstance(n_raw, bool) else 1
     if n > MAX_CHOICES:
-        raise RequestProblem(f"Invalid 'n': integer above maximum value. Expected a value <= {MAX_CHOICES}, "
-                             f"but got {n} instead.", "n", "integer_above_max_value")
+        raise RequestProblem(
+            f"Invalid 'n': integer above maximum value. Expected a value <= {MAX_CHOICES}, but got {n} instead.",
+            "n",
+            "integer_above_max_value",
+        )
     n = max(n, 1)
     max_raw = body.get("max_tokens")
     max_tokens = int(max_raw) if isinstance(max_raw, _NUMBER) and not isinstance(max_raw, bool) else None
@@ -331,21 +382,32 @@ def plan(body: dict[str, Any], entropy: Entropy, *, now: int, force_tool_call: b
         completion_tokens += count
         choices.append(ChoicePlan(index, content, tokens, finish, tool_calls, values, words))
     model = body.get("model")
-    return Plan(id=_random_id(entropy, "chatcmpl-", 29), created=now,
-                model=model if isinstance(model, str) else "", choices=choices,
-                prompt_tokens=_prompt_tokens(body.get("messages")),
-                completion_tokens=completion_tokens, logprobs=logprobs, top_logprobs=max(0, min(top, 20)),
-                stream=body.get("stream") is True, include_usage=include_usage, content_null=content_null,
-                fingerprint=_random_id(entropy, "fp_", 10, _HEX_TABLE), entropy=entropy)
+    return Plan(
+        id=_random_id(entropy, "chatcmpl-", 29),
+        created=now,
+        model=model if isinstance(model, str) else "",
+        choices=choices,
+        prompt_tokens=_prompt_tokens(body.get("messages")),
+        completion_tokens=completion_tokens,
+        logprobs=logprobs,
+        top_logprobs=max(0, min(top, 20)),
+        stream=body.get("stream") is True,
+        include_usage=include_usage,
+        content_null=content_null,
+        fingerprint=_random_id(entropy, "fp_", 10, _HEX_TABLE),
+        entropy=entropy,
+    )
 
 
 # -- providers: realistic values where the schema declares the member ----------------------------
+
 
 def _value(getter: Callable[[Ctx], JSON], sample: JSON) -> CProvider:
     """A provider of ``getter(ctx)`` where the schema's type allows values like ``sample``.
 
     An ``enum`` is checked per value at run time (a value outside it falls back to the schema).
     """
+
     def provider(schema: JSON, path: Path, comp: Compiler) -> Maker | None:
         typed = {k: v for k, v in schema.items() if k != "enum"} if isinstance(schema, dict) else schema
         if not allows(typed, sample):
@@ -355,6 +417,7 @@ def _value(getter: Callable[[Ctx], JSON], sample: JSON) -> CProvider:
             allowed = list(enum)
             return lambda ctx: value if (value := getter(ctx)) in allowed else MISSING
         return getter
+
     return provider
 
 
@@ -369,6 +432,7 @@ def _choices(schema: JSON, path: Path, comp: Compiler) -> Maker | None:
             ctx.choice = choice
             out.append(item(ctx))
         return out
+
     return make
 
 
@@ -387,6 +451,7 @@ def _content(schema: JSON, path: Path, comp: Compiler) -> Maker | None:
                 return None if nullable else MISSING
             return ""
         return choice.content if text_ok else MISSING
+
     return make
 
 
@@ -395,8 +460,8 @@ def _tool_calls(schema: JSON, path: Path, comp: Compiler) -> Maker | None:
         calls = ctx.choice.tool_calls
         if not calls:
             return MISSING
-        return [{"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
-                for c in calls]
+        return [{"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}} for c in calls]
+
     return make if allows(schema, []) else None
 
 
@@ -430,6 +495,7 @@ def _logprobs(schema: JSON, path: Path, comp: Compiler) -> Maker | None:
         if not ctx.plan.logprobs or (ctx.chunk_choice is not None and not ctx.logprob_tokens):
             return None if nullable else MISSING
         return body(ctx)
+
     return make
 
 
@@ -438,6 +504,7 @@ def _logprobs_content(schema: JSON, path: Path, comp: Compiler) -> Maker | None:
         if ctx.logprob_tokens is not None:
             return _logprob_entries(ctx, ctx.logprob_tokens, ctx.logprob_values or [])
         return _logprob_entries(ctx, ctx.choice.tokens, ctx.choice.logprob_values)
+
     return make if allows(schema, []) else None
 
 
@@ -500,6 +567,7 @@ def completion(maker: Maker, the_plan: Plan) -> dict[str, Any]:
 
 # -- streaming -----------------------------------------------------------------------------------
 
+
 def _chunk_choices(schema: JSON, path: Path, comp: Compiler) -> Maker | None:
     item = comp.compile(schema.get("items", {}) if isinstance(schema, dict) else {}, (*path, "*"))
 
@@ -512,6 +580,7 @@ def _chunk_choices(schema: JSON, path: Path, comp: Compiler) -> Maker | None:
             ctx.logprob_values = list(choice.logprob_values)
             out.append(item(ctx))
         return out
+
     return make
 
 
@@ -524,6 +593,7 @@ def _chunk_usage(schema: JSON, path: Path, comp: Compiler) -> Maker | None:
         if ctx.plan.include_usage:
             return None  # OpenAI sends usage: null on every chunk but the last when include_usage is set
         return MISSING
+
     return make
 
 
@@ -543,18 +613,34 @@ DEFAULT_CHUNK_SCHEMA: JSON = {
     "type": "object",
     "required": ["id", "object", "created", "model", "choices"],
     "properties": {
-        "id": {"type": "string"}, "object": {"type": "string"}, "created": {"type": "integer"},
-        "model": {"type": "string"}, "system_fingerprint": {"type": "string"},
-        "choices": {"type": "array", "items": {
-            "type": "object", "required": ["index", "delta", "finish_reason"],
-            "properties": {"index": {"type": "integer"}, "delta": {"type": "object"},
-                           "finish_reason": {"type": "string", "nullable": True},
-                           "logprobs": {"type": "object", "nullable": True}}}},
-        "usage": {"type": "object", "nullable": True,
-                  "required": ["prompt_tokens", "completion_tokens", "total_tokens"],
-                  "properties": {"prompt_tokens": {"type": "integer"},
-                                 "completion_tokens": {"type": "integer"},
-                                 "total_tokens": {"type": "integer"}}},
+        "id": {"type": "string"},
+        "object": {"type": "string"},
+        "created": {"type": "integer"},
+        "model": {"type": "string"},
+        "system_fingerprint": {"type": "string"},
+        "choices": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["index", "delta", "finish_reason"],
+                "properties": {
+                    "index": {"type": "integer"},
+                    "delta": {"type": "object"},
+                    "finish_reason": {"type": "string", "nullable": True},
+                    "logprobs": {"type": "object", "nullable": True},
+                },
+            },
+        },
+        "usage": {
+            "type": "object",
+            "nullable": True,
+            "required": ["prompt_tokens", "completion_tokens", "total_tokens"],
+            "properties": {
+                "prompt_tokens": {"type": "integer"},
+                "completion_tokens": {"type": "integer"},
+                "total_tokens": {"type": "integer"},
+            },
+        },
     },
 }
 
@@ -582,18 +668,28 @@ def chunk_choices(the_plan: Plan, *, strict: bool, stream_schema: JSON) -> Itera
         if choice.tool_calls:
             calls = choice.tool_calls
             if strict:
-                delta: dict[str, Any] = {"role": "assistant", "content": "", "tool_calls": [
-                    {"index": i, "id": c.id, "type": "function",
-                     "function": {"name": c.name, "arguments": c.arguments}}
-                    for i, c in enumerate(calls)]}
+                delta: dict[str, Any] = {
+                    "role": "assistant",
+                    "content": "",
+                    "tool_calls": [
+                        {
+                            "index": i,
+                            "id": c.id,
+                            "type": "function",
+                            "function": {"name": c.name, "arguments": c.arguments},
+                        }
+                        for i, c in enumerate(calls)
+                    ],
+                }
                 yield [ChunkChoice(choice.index, delta, final)]
                 continue
             first: dict[str, Any] = {"role": "assistant"}
             if the_plan.content_null or content_nullable:
                 first["content"] = None
-            first["tool_calls"] = [{"index": i, "id": c.id, "type": "function",
-                                    "function": {"name": c.name, "arguments": ""}}
-                                   for i, c in enumerate(calls)]
+            first["tool_calls"] = [
+                {"index": i, "id": c.id, "type": "function", "function": {"name": c.name, "arguments": ""}}
+                for i, c in enumerate(calls)
+            ]
             first["refusal"] = None
             yield [ChunkChoice(choice.index, first, None)]
             for i, call in enumerate(calls):
@@ -605,13 +701,23 @@ def chunk_choices(the_plan: Plan, *, strict: bool, stream_schema: JSON) -> Itera
         if strict:
             yield [ChunkChoice(choice.index, {"role": "assistant", "content": ""}, pending)]
             for i, token in enumerate(choice.tokens):
-                yield [ChunkChoice(choice.index, {"role": "assistant", "content": token}, pending,
-                                   (token,) if values else (), (values[i],) if values else ())]
+                yield [
+                    ChunkChoice(
+                        choice.index,
+                        {"role": "assistant", "content": token},
+                        pending,
+                        (token,) if values else (),
+                        (values[i],) if values else (),
+                    )
+                ]
             continue
         yield [ChunkChoice(choice.index, {"role": "assistant", "content": "", "refusal": None}, None)]
         for i, token in enumerate(choice.tokens):
-            yield [ChunkChoice(choice.index, {"content": token}, None,
-                               (token,) if values else (), (values[i],) if values else ())]
+            yield [
+                ChunkChoice(
+                    choice.index, {"content": token}, None, (token,) if values else (), (values[i],) if values else ()
+                )
+            ]
         yield [ChunkChoice(choice.index, {}, final)]
 
 
@@ -630,7 +736,9 @@ def chunk(maker: Maker, the_plan: Plan, choices: list[ChunkChoice], *, usage: bo
         return {"value": value}
     if usage and value.get("usage") is None:
         # the schema does not declare usage: still send it, the request asked for it
-        value["usage"] = {"prompt_tokens": the_plan.prompt_tokens,
-                          "completion_tokens": the_plan.completion_tokens,
-                          "total_tokens": the_plan.total_tokens}
+        value["usage"] = {
+            "prompt_tokens": the_plan.prompt_tokens,
+            "completion_tokens": the_plan.completion_tokens,
+            "total_tokens": the_plan.total_tokens,
+        }
     return value

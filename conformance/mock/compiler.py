@@ -31,8 +31,7 @@ SPEC_NODES = 20_000  # nodes only: a time limit would make answers depend on the
 class Ctx:
     """What makers read at run time: the request's random source and whatever the caller put in."""
 
-    __slots__ = ("_gen", "_rng", "choice", "chunk_choice", "logprob_tokens", "logprob_values", "plan",
-                 "usage_chunk")
+    __slots__ = ("_gen", "_rng", "choice", "chunk_choice", "logprob_tokens", "logprob_values", "plan", "usage_chunk")
 
     def __init__(self, rng: random.Random | None, plan: Any = None) -> None:
         self._rng = rng  # None: the plan's, made on first use
@@ -184,4 +183,3 @@ def _kind(schema: dict[str, Any]) -> str:
     if "items" in schema:
         return "array"
     return ""
-

@@ -45,8 +45,7 @@ def parse_example(page: Path) -> dict[str, Any]:
         raise InputError(f"{page}: cannot read the doc page ({exc})") from None
     marker = _MARKER.search(text)
     if marker is None:
-        raise InputError(f"{page}: expected a 'Response' section (heading or <summary>Response</summary>), "
-                         "found none")
+        raise InputError(f"{page}: expected a 'Response' section (heading or <summary>Response</summary>), found none")
     fence = _FENCE.search(text, marker.end())
     if fence is None:
         raise InputError(f"{page}: expected a ```json5 code block after the 'Response' section, found none")
@@ -54,9 +53,9 @@ def parse_example(page: Path) -> dict[str, Any]:
     try:
         value = json5.loads(fence.group(2))
     except ValueError as exc:
-        raise InputError(f"{page}:{line}: expected a JSON5 response example, found a syntax error: "
-                         f"{exc}") from None
+        raise InputError(f"{page}:{line}: expected a JSON5 response example, found a syntax error: {exc}") from None
     if not isinstance(value, dict):
-        raise InputError(f"{page}:{line}: expected the response example to be a JSON object, "
-                         f"found {type(value).__name__}")
+        raise InputError(
+            f"{page}:{line}: expected the response example to be a JSON object, found {type(value).__name__}"
+        )
     return value

@@ -34,9 +34,42 @@ class _Missing:
 MISSING: Any = _Missing()
 
 WORDS = (
-    "the", "model", "answers", "with", "a", "short", "reply", "about", "your", "question", "here", "is",
-    "an", "example", "of", "text", "that", "reads", "like", "natural", "language", "and", "keeps", "going",
-    "for", "few", "more", "words", "so", "clients", "can", "parse", "it", "hello", "world", "today",
+    "the",
+    "model",
+    "answers",
+    "with",
+    "a",
+    "short",
+    "reply",
+    "about",
+    "your",
+    "question",
+    "here",
+    "is",
+    "an",
+    "example",
+    "of",
+    "text",
+    "that",
+    "reads",
+    "like",
+    "natural",
+    "language",
+    "and",
+    "keeps",
+    "going",
+    "for",
+    "few",
+    "more",
+    "words",
+    "so",
+    "clients",
+    "can",
+    "parse",
+    "it",
+    "hello",
+    "world",
+    "today",
 )
 MAX_DEPTH = 24
 # schemas come from requests too (response_format, tool parameters): sizes are capped so that a schema
@@ -134,7 +167,8 @@ def _is_type(value: JSON, kind: str) -> bool:
         return isinstance(value, str)
     if kind == "integer":
         return (isinstance(value, int) and not isinstance(value, bool)) or (
-            isinstance(value, float) and value.is_integer())
+            isinstance(value, float) and value.is_integer()
+        )
     if kind == "number":
         return isinstance(value, int | float) and not isinstance(value, bool)
     if kind == "boolean":
@@ -151,8 +185,9 @@ def _is_type(value: JSON, kind: str) -> bool:
 class Generator:
     """Makes one value per call of :meth:`value` from a schema (required members only)."""
 
-    def __init__(self, rng: random.Random, *, root: JSON = None, budget: Budget | None = None,
-                 strict_depth: bool = False) -> None:
+    def __init__(
+        self, rng: random.Random, *, root: JSON = None, budget: Budget | None = None, strict_depth: bool = False
+    ) -> None:
         self.rng = rng
         self.root = root
         self.budget = budget if budget is not None else Budget()
@@ -263,8 +298,7 @@ class Generator:
             return "object"
         if "items" in schema or "prefixItems" in schema:
             return "array"
-        if any(k in schema for k in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
-                                     "multipleOf")):
+        if any(k in schema for k in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")):
             return "number"
         if any(k in schema for k in ("minLength", "maxLength", "pattern", "format")):
             return "string"
@@ -450,7 +484,6 @@ class Generator:
 def generate(schema: JSON, rng: random.Random, *, root: JSON = None, budget: Budget | None = None) -> JSON:
     """A value for a (JSON or OpenAPI) schema; ``root`` resolves its local ``$ref`` (default: the schema)."""
     return Generator(rng, root=schema if root is None else root, budget=budget).value(schema)
-
 
 
 class Entropy:

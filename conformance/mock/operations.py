@@ -67,8 +67,10 @@ def _follow(spec: JSON, node: JSON, where: str) -> JSON:
             raise SpecError(f"{where}: $ref cycle at {ref!r}")
         seen.add(ref)
         if not ref.startswith("#"):
-            raise SpecError(f"{where}: external $ref {ref!r} is not supported (expected '#/...')",
-                            hint="the mock reads nothing beyond the spec it was given: bundle the spec first")
+            raise SpecError(
+                f"{where}: external $ref {ref!r} is not supported (expected '#/...')",
+                hint="the mock reads nothing beyond the spec it was given: bundle the spec first",
+            )
         node = _pointer(spec, ref, where)
     return node
 
@@ -109,9 +111,11 @@ def chat_operations(spec: JSON) -> list[ChatOperation]:
                 continue
             found.append(_operation(spec, str(path), op, request, raw, where))
     if not found:
-        raise SpecError("spec: expected a POST operation whose JSON request body declares 'messages' "
-                        f"(chat completions), found none among paths {sorted(paths)[:8]}",
-                        hint="give the mock a chat completions spec with --spec")
+        raise SpecError(
+            "spec: expected a POST operation whose JSON request body declares 'messages' "
+            f"(chat completions), found none among paths {sorted(paths)[:8]}",
+            hint="give the mock a chat completions spec with --spec",
+        )
     return found
 
 
@@ -120,12 +124,14 @@ def _schema(spec: JSON, raw: JSON, where: str) -> JSON:
     try:
         return deref(spec, raw, where=where, keep_cycles=True)
     except RecursionError:  # references nested deeper than Python's stack
-        raise SpecError(f"{where}: expected schema references nested at most a few hundred deep, found a chain "
-                        "too deep to follow") from None
+        raise SpecError(
+            f"{where}: expected schema references nested at most a few hundred deep, found a chain too deep to follow"
+        ) from None
 
 
-def _operation(spec: JSON, path: str, op: dict[str, Any], request: JSON, request_raw: JSON,
-               where: str) -> ChatOperation:
+def _operation(
+    spec: JSON, path: str, op: dict[str, Any], request: JSON, request_raw: JSON, where: str
+) -> ChatOperation:
     responses = _follow(spec, op.get("responses"), where + "/responses")
     responses = responses if isinstance(responses, dict) else {}
     statuses = tuple(str(code) for code in responses)
@@ -149,12 +155,21 @@ def _operation(spec: JSON, path: str, op: dict[str, Any], request: JSON, request
             if other.split(";")[0].strip().lower() == "text/event-stream" and isinstance(body, dict):
                 stream_raw = body.get("schema")
         break
-    return ChatOperation(path=path, method="POST", operation_id=op.get("operationId"), request_schema=request,
-                         success_status=status, json_media=json_media,
-                         json_schema=_schema(spec, json_raw, where + "/responses"),
-                         stream_schema=_schema(spec, stream_raw, where + "/responses"),
-                         documented_statuses=statuses, root=spec, request_raw=request_raw, json_raw=json_raw,
-                         stream_raw=stream_raw)
+    return ChatOperation(
+        path=path,
+        method="POST",
+        operation_id=op.get("operationId"),
+        request_schema=request,
+        success_status=status,
+        json_media=json_media,
+        json_schema=_schema(spec, json_raw, where + "/responses"),
+        stream_schema=_schema(spec, stream_raw, where + "/responses"),
+        documented_statuses=statuses,
+        root=spec,
+        request_raw=request_raw,
+        json_raw=json_raw,
+        stream_raw=stream_raw,
+    )
 
 
 def load_served_spec(choice: str | None, *, mirror: str | None = None) -> tuple[JSON, str, str | None]:
@@ -179,5 +194,8 @@ def load_served_spec(choice: str | None, *, mirror: str | None = None) -> tuple[
         return load_spec("normalised", mirror), "normalised", None
     except Exception as exc:  # the overlay may be missing or broken: serve what upstream published
         reason = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
-        return load_spec("published", mirror), "published", f"normalised spec unavailable ({reason}); " \
-                                                             "serving the published spec"
+        return (
+            load_spec("published", mirror),
+            "published",
+            f"normalised spec unavailable ({reason}); serving the published spec",
+        )

@@ -21,9 +21,16 @@ from typing import Any, TextIO
 from conformance.mock.serve import serve
 
 
-def serve_workers(app: Any, sock: socket.socket, workers: int, *, announce: TextIO | None = None,
-                  before: Callable[[], object] | None = None, after: Callable[[], object] | None = None,
-                  **config: Any) -> int:
+def serve_workers(
+    app: Any,
+    sock: socket.socket,
+    workers: int,
+    *,
+    announce: TextIO | None = None,
+    before: Callable[[], object] | None = None,
+    after: Callable[[], object] | None = None,
+    **config: Any,
+) -> int:
     """Serve ``app`` from ``workers`` forked processes; 0 when every child exited cleanly, else 1."""
     host, port = sock.getsockname()[:2]
     out = announce or sys.stdout

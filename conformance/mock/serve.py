@@ -35,9 +35,11 @@ def is_loopback(host: str) -> bool:
 def bind(host: str, port: int, *, allow_non_loopback: bool = False) -> socket.socket:
     """A listening TCP socket; refuses a non-loopback host unless allowed."""
     if not is_loopback(host) and not allow_non_loopback:
-        raise UsageError(f"--host {host}: expected a loopback address (127.0.0.1, ::1, localhost), found one "
-                         "that other machines can reach",
-                         hint="pass --allow-non-loopback to serve the mock beyond this machine on purpose")
+        raise UsageError(
+            f"--host {host}: expected a loopback address (127.0.0.1, ::1, localhost), found one "
+            "that other machines can reach",
+            hint="pass --allow-non-loopback to serve the mock beyond this machine on purpose",
+        )
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -45,8 +47,9 @@ def bind(host: str, port: int, *, allow_non_loopback: bool = False) -> socket.so
         sock.bind((host.strip("[]"), port))
     except OSError as exc:
         sock.close()
-        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror}",
-                         hint="choose another --port, or --port 0 for a free one") from None
+        raise UsageError(
+            f"cannot listen on {host}:{port}: {exc.strerror}", hint="choose another --port, or --port 0 for a free one"
+        ) from None
     sock.listen(2048)
     sock.set_inheritable(True)
     return sock
@@ -59,8 +62,9 @@ class _DropFilter(logging.Filter):
         return record.getMessage() != _INTENDED
 
 
-def serve(app: Any, sock: socket.socket, *, announce: TextIO | None = None, log: TextIO | None = None,
-          **overrides: Any) -> int:
+def serve(
+    app: Any, sock: socket.socket, *, announce: TextIO | None = None, log: TextIO | None = None, **overrides: Any
+) -> int:
     """Serve ``app`` on ``sock`` until SIGINT/SIGTERM; return 0. ``overrides``: more ``uvicorn.Config`` options."""
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
@@ -69,9 +73,16 @@ def serve(app: Any, sock: socket.socket, *, announce: TextIO | None = None, log:
     out.flush()
     logging.getLogger("uvicorn.error").addFilter(_DropFilter())
     # no proxy headers: the mock serves loopback, and the middleware costs every request
-    settings: dict[str, Any] = {"log_level": "warning", "access_log": False, "lifespan": "off",
-                                "server_header": False, "proxy_headers": False, "timeout_graceful_shutdown": 3,
-                                "timeout_keep_alive": 30, "backlog": 2048}
+    settings: dict[str, Any] = {
+        "log_level": "warning",
+        "access_log": False,
+        "lifespan": "off",
+        "server_header": False,
+        "proxy_headers": False,
+        "timeout_graceful_shutdown": 3,
+        "timeout_keep_alive": 30,
+        "backlog": 2048,
+    }
     config = uvicorn.Config(app, **{**settings, **overrides})
     server = _Server(config)
     try:

@@ -40,10 +40,20 @@ class MockServerError(ToolError):
 class MockServer:
     """A mock server subprocess on a free loopback port."""
 
-    def __init__(self, mode: str = "conformant", seed: int = 0, spec: str | os.PathLike[str] | None = None,
-                 extra_args: Sequence[str] = (), *, host: str = "127.0.0.1", startup_timeout: float = 60.0,
-                 env: dict[str, str] | None = None, log_path: Path | None = None,
-                 api_keys: Sequence[str] = (), api_key_envs: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        mode: str = "conformant",
+        seed: int = 0,
+        spec: str | os.PathLike[str] | None = None,
+        extra_args: Sequence[str] = (),
+        *,
+        host: str = "127.0.0.1",
+        startup_timeout: float = 60.0,
+        env: dict[str, str] | None = None,
+        log_path: Path | None = None,
+        api_keys: Sequence[str] = (),
+        api_key_envs: Sequence[str] = (),
+    ) -> None:
         self.mode = mode
         #: keys accepted besides the test key (``--api-key``; test keys only: they appear in the command line)
         self.api_keys = tuple(api_keys)
@@ -64,8 +74,20 @@ class MockServer:
 
     # -- lifecycle -------------------------------------------------------------------------------
     def command(self) -> list[str]:
-        cmd = [sys.executable, "-m", "conformance", "mock", "--port", "0", "--host", self.host,
-               "--mode", self.mode, "--seed", str(self.seed)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "conformance",
+            "mock",
+            "--port",
+            "0",
+            "--host",
+            self.host,
+            "--mode",
+            self.mode,
+            "--seed",
+            str(self.seed),
+        ]
         if self.spec is not None:
             cmd += ["--spec", os.fspath(self.spec)]
         for key in self.api_keys:
@@ -87,8 +109,15 @@ class MockServer:
         env = dict(os.environ if self.env is None else self.env)
         root = str(paths.project_root())
         env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
-        self._proc = subprocess.Popen(self.command(), stdout=subprocess.PIPE, stderr=self._log_file,
-                                      stdin=subprocess.DEVNULL, text=True, cwd=root, env=env)
+        self._proc = subprocess.Popen(
+            self.command(),
+            stdout=subprocess.PIPE,
+            stderr=self._log_file,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            cwd=root,
+            env=env,
+        )
         try:
             self._await_listening()
             self._await_answer()
@@ -112,19 +141,24 @@ class MockServer:
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise MockServerError(f"mock server: expected 'listening on http://...' within "
-                                      f"{self.startup_timeout:.0f}s, found nothing; log:\n{self.log_tail()}")
+                raise MockServerError(
+                    f"mock server: expected 'listening on http://...' within "
+                    f"{self.startup_timeout:.0f}s, found nothing; log:\n{self.log_tail()}"
+                )
             try:
                 line = lines.get(timeout=min(remaining, 0.5))
             except queue.Empty:
                 if self._proc.poll() is not None:
-                    raise MockServerError(f"mock server exited with code {self._proc.returncode} before "
-                                          f"listening; log:\n{self.log_tail()}") from None
+                    raise MockServerError(
+                        f"mock server exited with code {self._proc.returncode} before "
+                        f"listening; log:\n{self.log_tail()}"
+                    ) from None
                 continue
             if not line:
                 self._proc.wait(timeout=5)
-                raise MockServerError(f"mock server exited with code {self._proc.returncode} before "
-                                      f"listening; log:\n{self.log_tail()}")
+                raise MockServerError(
+                    f"mock server exited with code {self._proc.returncode} before listening; log:\n{self.log_tail()}"
+                )
             match = _LISTENING.match(line.strip())
             if match:
                 self._base_url = match.group(1)
@@ -138,16 +172,17 @@ class MockServer:
         last = ""
         while time.monotonic() < deadline:
             if self._proc is not None and self._proc.poll() is not None:
-                raise MockServerError(f"mock server exited with code {self._proc.returncode}; "
-                                      f"log:\n{self.log_tail()}")
+                raise MockServerError(f"mock server exited with code {self._proc.returncode}; log:\n{self.log_tail()}")
             try:
                 httpx.get(f"{self.base_url}/", timeout=2.0)
                 return
             except httpx.HTTPError as exc:
                 last = str(exc)
                 time.sleep(0.05)
-        raise MockServerError(f"mock server at {self.base_url}: expected an HTTP answer within "
-                              f"{self.startup_timeout:.0f}s, found none ({last})")
+        raise MockServerError(
+            f"mock server at {self.base_url}: expected an HTTP answer within "
+            f"{self.startup_timeout:.0f}s, found none ({last})"
+        )
 
     def stop(self, timeout: float = 10.0) -> int | None:
         """SIGTERM, then SIGKILL after ``timeout`` seconds; the exit code (``None`` if never started)."""
@@ -184,8 +219,9 @@ class MockServer:
     def __enter__(self) -> MockServer:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
     # -- what callers use ---------------------------------------------------------------------------

@@ -35,12 +35,25 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
 # hop-by-hop headers (RFC 9110 7.6.1) and the ones the HTTP layers set themselves
-_REQUEST_DROP = frozenset({b"connection", b"keep-alive", b"proxy-authenticate", b"proxy-authorization", b"te",
-                           b"trailer", b"transfer-encoding", b"upgrade", b"host", b"content-length",
-                           # the proxy has the whole body already: no interim 100 from the upstream
-                           b"expect"})
-_RESPONSE_DROP = frozenset({b"connection", b"keep-alive", b"proxy-authenticate", b"trailer", b"transfer-encoding",
-                            b"upgrade"})
+_REQUEST_DROP = frozenset(
+    {
+        b"connection",
+        b"keep-alive",
+        b"proxy-authenticate",
+        b"proxy-authorization",
+        b"te",
+        b"trailer",
+        b"transfer-encoding",
+        b"upgrade",
+        b"host",
+        b"content-length",
+        # the proxy has the whole body already: no interim 100 from the upstream
+        b"expect",
+    }
+)
+_RESPONSE_DROP = frozenset(
+    {b"connection", b"keep-alive", b"proxy-authenticate", b"trailer", b"transfer-encoding", b"upgrade"}
+)
 _JSON = [(b"content-type", b"application/json")]
 
 
@@ -94,8 +107,12 @@ class ProxyApp:
 
     def client(self) -> UpstreamClient:
         if self._client is None:
-            self._client = UpstreamClient(self.options.upstream, connect_timeout=self.options.connect_timeout,
-                                          read_timeout=self.options.timeout, max_idle=self.options.max_connections)
+            self._client = UpstreamClient(
+                self.options.upstream,
+                connect_timeout=self.options.connect_timeout,
+                read_timeout=self.options.timeout,
+                max_idle=self.options.max_connections,
+            )
         return self._client
 
     def close(self) -> None:
@@ -117,8 +134,9 @@ class ProxyApp:
             part = message.get("body", b"")
             size += len(part)
             if size > self.options.max_body:
-                status, body = _error(413, f"request body over {self.options.max_body} bytes (--max-body)",
-                                      "request_too_large")
+                status, body = _error(
+                    413, f"request body over {self.options.max_body} bytes (--max-body)", "request_too_large"
+                )
                 await _answer(send, status, body)
                 return
             chunks.append(part)
@@ -142,23 +160,25 @@ class ProxyApp:
 
     async def _forward(self, captured: Captured, target: str, receive: Receive, send: Send) -> None:
         try:
-            response = await self.client().send(captured.method, target, captured.request_headers,
-                                                captured.request_body)
+            response = await self.client().send(
+                captured.method, target, captured.request_headers, captured.request_body
+            )
         except UpstreamTimeout as exc:
             captured.transport_error = f"upstream timeout before an answer ({exc})"
-            await _answer(send, *_error(504, f"conformance proxy: the upstream did not answer in time: {exc}",
-                                        "upstream_timeout"))
+            await _answer(
+                send, *_error(504, f"conformance proxy: the upstream did not answer in time: {exc}", "upstream_timeout")
+            )
             return
         except UpstreamError as exc:
             captured.transport_error = f"upstream unreachable ({exc})"
-            await _answer(send, *_error(502, f"conformance proxy: the upstream is unreachable: {exc}",
-                                        "upstream_unreachable"))
+            await _answer(
+                send, *_error(502, f"conformance proxy: the upstream is unreachable: {exc}", "upstream_unreachable")
+            )
             return
         captured.status = response.status
         captured.response_headers = [(k, v) for k, v in response.headers if k.lower() not in _RESPONSE_DROP]
         try:
-            await send({"type": "http.response.start", "status": response.status,
-                        "headers": captured.response_headers})
+            await send({"type": "http.response.start", "status": response.status, "headers": captured.response_headers})
             content_type = next((v for k, v in response.headers if k.lower() == b"content-type"), b"")
             if content_type.startswith(b"text/event-stream"):
                 await self._relay_watching(captured, response, receive, send)
@@ -187,8 +207,7 @@ class ProxyApp:
         await send({"type": "http.response.body", "body": b"", "more_body": False})
         return True
 
-    async def _relay_watching(self, captured: Captured, response: Response, receive: Receive,
-                              send: Send) -> None:
+    async def _relay_watching(self, captured: Captured, response: Response, receive: Receive, send: Send) -> None:
         """A stream: relay it, and stop reading the upstream as soon as the client goes away."""
         relay = asyncio.ensure_future(self._relay(captured, response, send))
         watch = asyncio.ensure_future(_disconnected(receive))
@@ -211,6 +230,11 @@ async def _disconnected(receive: Receive) -> None:
 
 
 async def _answer(send: Send, status: int, body: bytes) -> None:
-    await send({"type": "http.response.start", "status": status,
-                "headers": [*_JSON, (b"content-length", str(len(body)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [*_JSON, (b"content-length", str(len(body)).encode())],
+        }
+    )
     await send({"type": "http.response.body", "body": body, "more_body": False})

@@ -54,8 +54,10 @@ def check_upstream(url: str) -> str:
     if parts.username or parts.password:
         raise UsageError("--upstream: expected a URL without user:password (the client's key passes through)")
     if parts.scheme == "http" and not is_loopback(parts.hostname):
-        raise UsageError(f"--upstream {url}: refusing to forward API keys over plain http to {parts.hostname}",
-                         hint="use https, or a loopback address for local servers")
+        raise UsageError(
+            f"--upstream {url}: refusing to forward API keys over plain http to {parts.hostname}",
+            hint="use https, or a loopback address for local servers",
+        )
     return url.rstrip("/")
 
 
@@ -72,12 +74,16 @@ def collect(raw_dir: Path) -> tuple[list[Finding], dict[str, int]]:
 
 def counter_lines(counters: dict[str, int]) -> list[str]:
     total = counters.get("exchanges", 0) + counters.get("unchecked", 0)
-    lines = [f"{total} exchange(s) proxied: {counters.get('checked', 0)} chat completion(s) checked, "
-             f"{counters.get('other', 0)} for other endpoints not checked"]
-    notes = {"upstream_failures": "upstream failure(s) answered 502/504",
-             "client_gone": "left unchecked because the client disconnected first",
-             "truncated": "left unchecked because the answer exceeded the check limit",
-             "unchecked": "left unchecked because the checker fell behind (forwarded all the same)"}
+    lines = [
+        f"{total} exchange(s) proxied: {counters.get('checked', 0)} chat completion(s) checked, "
+        f"{counters.get('other', 0)} for other endpoints not checked"
+    ]
+    notes = {
+        "upstream_failures": "upstream failure(s) answered 502/504",
+        "client_gone": "left unchecked because the client disconnected first",
+        "truncated": "left unchecked because the answer exceeded the check limit",
+        "unchecked": "left unchecked because the checker fell behind (forwarded all the same)",
+    }
     lines += [f"{counters[key]} {text}" for key, text in notes.items() if counters.get(key)]
     return lines
 
@@ -87,8 +93,9 @@ def run_proxy(options: ProxyRunOptions, *, out: TextIO | None = None) -> tuple[O
     upstream = check_upstream(options.upstream)
     if not 1 <= options.workers <= 64:
         raise UsageError(f"--workers {options.workers}: expected 1 to 64")
-    checker = load_checker(spec=options.spec, strict=options.strict, mirror=options.mirror,
-                           check_requests=options.check_requests)
+    checker = load_checker(
+        spec=options.spec, strict=options.strict, mirror=options.mirror, check_requests=options.check_requests
+    )
     report_dir = options.report_dir
     raw_dir = report_dir / "raw"
     raw_dir.mkdir(parents=True, exist_ok=True)
@@ -98,9 +105,12 @@ def run_proxy(options: ProxyRunOptions, *, out: TextIO | None = None) -> tuple[O
     app = ProxyApp(ProxyOptions(upstream=upstream, timeout=options.timeout, connect_timeout=options.connect_timeout))
     sink = Sink(checker, out=stdout, record_dir=options.record, raw_dir=raw_dir)
     app.sink = sink
-    sys.stderr.write(f"proxy: forwarding to {upstream}, checking against the {options.spec} spec"
-                     + (f", recording in {options.record}" if options.record else "")
-                     + (f", {options.workers} workers" if options.workers > 1 else "") + "\n")
+    sys.stderr.write(
+        f"proxy: forwarding to {upstream}, checking against the {options.spec} spec"
+        + (f", recording in {options.record}" if options.record else "")
+        + (f", {options.workers} workers" if options.workers > 1 else "")
+        + "\n"
+    )
     # uvicorn writes its own Date header; the upstream's is relayed instead
     config: dict[str, Any] = {"date_header": False, "timeout_graceful_shutdown": 5}
     gc.collect()
@@ -108,8 +118,7 @@ def run_proxy(options: ProxyRunOptions, *, out: TextIO | None = None) -> tuple[O
     if options.workers > 1:
         from conformance.mock.prefork import serve_workers
 
-        serve_workers(app, sock, options.workers, announce=stdout, before=sink.start, after=sink.close,
-                      **config)
+        serve_workers(app, sock, options.workers, announce=stdout, before=sink.start, after=sink.close, **config)
     else:
         sink.start()
         try:
@@ -120,9 +129,20 @@ def run_proxy(options: ProxyRunOptions, *, out: TextIO | None = None) -> tuple[O
     lines = counter_lines(counters)
     target = f"proxy to {upstream}"
     section = "### Proxied traffic\n\n" + "\n".join(f"- {line}" for line in lines)
-    outcome = report(findings, report_dir=report_dir, target=target, spec=options.spec, baseline=options.baseline,
-                     fail_on=options.fail_on, fail_sources=options.fail_sources, meta={"proxy": counters},
-                     section=section)
-    text = "\n".join(lines) + "\n" + terminal(outcome, title=target, report_dir=report_dir, spec=options.spec,
-                                              fail_on=options.fail_on)
+    outcome = report(
+        findings,
+        report_dir=report_dir,
+        target=target,
+        spec=options.spec,
+        baseline=options.baseline,
+        fail_on=options.fail_on,
+        fail_sources=options.fail_sources,
+        meta={"proxy": counters},
+        section=section,
+    )
+    text = (
+        "\n".join(lines)
+        + "\n"
+        + terminal(outcome, title=target, report_dir=report_dir, spec=options.spec, fail_on=options.fail_on)
+    )
     return outcome, text

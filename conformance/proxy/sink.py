@@ -39,8 +39,9 @@ def finding_line(finding: Finding) -> str:
     message = " ".join(finding.message.split())
     if len(message) > 200:
         message = message[:199] + "…"
-    return (f"finding: {finding.level.label.upper()} {finding.rule_id} {finding.where} "
-            f"({finding.source.value}): {message}")
+    return (
+        f"finding: {finding.level.label.upper()} {finding.rule_id} {finding.where} ({finding.source.value}): {message}"
+    )
 
 
 def _text(value: bytes) -> str:
@@ -50,12 +51,19 @@ def _text(value: bytes) -> str:
 def to_recorded(item: Captured) -> Recorded:
     content_type = next((_text(v) for k, v in item.request_headers if k.lower() == b"content-type"), "")
     body = parse_body_text(item.request_body, content_type)
-    return Recorded(origin="proxy", method=item.method, url=item.url,
-                    request_headers=tuple((_text(k), _text(v)) for k, v in item.request_headers),
-                    request_body=body, request_complete=True, status=item.status,
-                    response_headers=tuple((_text(k), _text(v)) for k, v in item.response_headers),
-                    response_body=b"".join(item.chunks) if item.status is not None else None,
-                    transport_error=item.transport_error, request_text=_request_text(item.request_body))
+    return Recorded(
+        origin="proxy",
+        method=item.method,
+        url=item.url,
+        request_headers=tuple((_text(k), _text(v)) for k, v in item.request_headers),
+        request_body=body,
+        request_complete=True,
+        status=item.status,
+        response_headers=tuple((_text(k), _text(v)) for k, v in item.response_headers),
+        response_body=b"".join(item.chunks) if item.status is not None else None,
+        transport_error=item.transport_error,
+        request_text=_request_text(item.request_body),
+    )
 
 
 def _size(item: Captured) -> int:
@@ -87,9 +95,17 @@ class Sink:
     """Checks exchanges in a child process (``process=True``, the default: no GIL shared with the proxy's event
     loop) or in a thread of the proxy's own process."""
 
-    def __init__(self, checker: Checker, *, out: TextIO | None = None, record_dir: Path | None = None,
-                 raw_dir: Path | None = None, maxsize: int = 10_000, max_bytes: int = 256 * 1024 * 1024,
-                 process: bool = True) -> None:
+    def __init__(
+        self,
+        checker: Checker,
+        *,
+        out: TextIO | None = None,
+        record_dir: Path | None = None,
+        raw_dir: Path | None = None,
+        maxsize: int = 10_000,
+        max_bytes: int = 256 * 1024 * 1024,
+        process: bool = True,
+    ) -> None:
         self.checker = checker
         self.out = out or sys.stdout
         self.record_dir = record_dir
@@ -166,8 +182,7 @@ class Sink:
                 try:
                     self.handle(item)
                 except Exception as exc:  # a bug in a check must not stop the checking of later exchanges
-                    self.out.write(f"proxy: internal error while checking an exchange: {type(exc).__name__}: "
-                                   f"{exc}\n")
+                    self.out.write(f"proxy: internal error while checking an exchange: {type(exc).__name__}: {exc}\n")
                     self.out.flush()
         finally:
             if self._record is not None:
@@ -184,8 +199,9 @@ class Sink:
         for key, finding in self.first.items():
             extra = dict(finding.extra)
             extra["occurrences"] = self.counts[key]
-            lines.append(json.dumps(attrs.evolve(finding, extra=tuple(sorted(extra.items()))).to_dict(),
-                                    sort_keys=True))
+            lines.append(
+                json.dumps(attrs.evolve(finding, extra=tuple(sorted(extra.items()))).to_dict(), sort_keys=True)
+            )
         (self.raw_dir / f"findings-proxy-{pid}.jsonl").write_text("".join(line + "\n" for line in lines))
         (self.raw_dir / f"proxy-stats-{pid}.json").write_text(json.dumps(self.counters.as_dict()))
 

@@ -80,8 +80,11 @@ class _Connection(asyncio.Protocol):
             self.complete = True  # a body delimited by the end of the connection
         elif not self.complete:
             reason = f": {exc}" if exc else ""
-            self._fail(Broken(f"the upstream closed the connection mid-answer{reason}") if self.head_done
-                       else ConnectFailed(f"the upstream closed the connection before answering{reason}"))
+            self._fail(
+                Broken(f"the upstream closed the connection mid-answer{reason}")
+                if self.head_done
+                else ConnectFailed(f"the upstream closed the connection before answering{reason}")
+            )
         self._wake()
 
     # httptools callbacks
@@ -134,8 +137,14 @@ class _Connection(asyncio.Protocol):
 
     @property
     def reusable(self) -> bool:
-        return (self.complete and self.keep_alive and self.error is None and not self.lost
-                and self.transport is not None and not self.transport.is_closing())
+        return (
+            self.complete
+            and self.keep_alive
+            and self.error is None
+            and not self.lost
+            and self.transport is not None
+            and not self.transport.is_closing()
+        )
 
     def close(self) -> None:
         if self.transport is not None:
@@ -179,8 +188,9 @@ class Response:
 
 
 class UpstreamClient:
-    def __init__(self, base_url: str, *, connect_timeout: float = 10.0, read_timeout: float = 600.0,
-                 max_idle: int = 512) -> None:
+    def __init__(
+        self, base_url: str, *, connect_timeout: float = 10.0, read_timeout: float = 600.0, max_idle: int = 512
+    ) -> None:
         parts = urlsplit(base_url)
         self.tls = parts.scheme == "https"
         self.host = parts.hostname or "localhost"
@@ -209,11 +219,16 @@ class UpstreamClient:
         try:
             async with asyncio.timeout(self.connect_timeout):
                 _, protocol = await loop.create_connection(
-                    _Connection, self.host, self.port, ssl=self._context() if self.tls else None,
-                    server_hostname=self.host if self.tls else None)
+                    _Connection,
+                    self.host,
+                    self.port,
+                    ssl=self._context() if self.tls else None,
+                    server_hostname=self.host if self.tls else None,
+                )
         except TimeoutError:
-            raise UpstreamTimeout(f"no connection to {self.host}:{self.port} within {self.connect_timeout:g} s"
-                                  ) from None
+            raise UpstreamTimeout(
+                f"no connection to {self.host}:{self.port} within {self.connect_timeout:g} s"
+            ) from None
         except (OSError, ssl.SSLError) as exc:
             raise ConnectFailed(f"cannot connect to {self.host}:{self.port}: {exc}") from None
         return protocol

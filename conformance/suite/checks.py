@@ -48,8 +48,15 @@ from conformance.suite.rules import (
 from conformance.suite.sse import parse_sse
 
 __all__ = [
-    "AUTH_NOT_ENFORCED", "BUDGET", "INVALID_ACCEPTED", "SCHEMATHESIS_FAILURE", "CheckContext", "SpecView",
-    "check_exchange", "check_probe", "parse_sse",
+    "AUTH_NOT_ENFORCED",
+    "BUDGET",
+    "INVALID_ACCEPTED",
+    "SCHEMATHESIS_FAILURE",
+    "CheckContext",
+    "SpecView",
+    "check_exchange",
+    "check_probe",
+    "parse_sse",
 ]
 
 
@@ -77,8 +84,12 @@ class SpecView:
     def __init__(self, spec: dict[str, Any], name: str) -> None:
         self.spec = spec
         self.name = name
-        self.base_paths = sorted({urlsplit(s.get("url", "")).path.rstrip("/") for s in spec.get("servers") or []
-                                  if isinstance(s, dict)} | {""}, key=len, reverse=True)
+        self.base_paths = sorted(
+            {urlsplit(s.get("url", "")).path.rstrip("/") for s in spec.get("servers") or [] if isinstance(s, dict)}
+            | {""},
+            key=len,
+            reverse=True,
+        )
         self.ops: dict[tuple[str, str], OperationSpec] = {}
         for op in operations(spec):
             responses = {str(k): deref(spec, v, where=name) for k, v in (op.op.get("responses") or {}).items()}
@@ -90,9 +101,9 @@ class SpecView:
         path = urlsplit(url).path
         prefix = target_base.rstrip("/")
         if prefix and path.startswith(prefix + "/"):
-            path = path[len(prefix):]
+            path = path[len(prefix) :]
         for base in self.base_paths:
-            candidate = (path[len(base):] or "/") if base and path.startswith(base) else path
+            candidate = (path[len(base) :] or "/") if base and path.startswith(base) else path
             found = self.ops.get((method.upper(), candidate))
             if found:
                 return found
@@ -124,12 +135,32 @@ class CheckContext:
         return view.find(ex.method, ex.url, self.target_base)
 
 
-def finding(kind: Any, ex: Exchange, message: str, *, pointer: str = "", expected: str | None = None,
-            found: str | None = None, source: Source | None = None, level: Level | None = None,
-            where: str = "", detail: str = "", extra: dict[str, Any] | None = None) -> Finding:
+def finding(
+    kind: Any,
+    ex: Exchange,
+    message: str,
+    *,
+    pointer: str = "",
+    expected: str | None = None,
+    found: str | None = None,
+    source: Source | None = None,
+    level: Level | None = None,
+    where: str = "",
+    detail: str = "",
+    extra: dict[str, Any] | None = None,
+) -> Finding:
     """A finding about ``ex``; ``detail`` is the kind of violation that goes into the fingerprint."""
-    made: Finding = kind.finding(f"{ex.operation}{where}", message, pointer=pointer, expected=expected,
-                                 found=found, evidence=ex.curl(), level=level, kind=detail, extra=extra)
+    made: Finding = kind.finding(
+        f"{ex.operation}{where}",
+        message,
+        pointer=pointer,
+        expected=expected,
+        found=found,
+        evidence=ex.curl(),
+        level=level,
+        kind=detail,
+        extra=extra,
+    )
     if source is not None and source != made.source:
         made = attrs.evolve(made, source=source)
     return made
@@ -137,19 +168,32 @@ def finding(kind: Any, ex: Exchange, message: str, *, pointer: str = "", expecte
 
 def check_transport(ex: Exchange, ctx: CheckContext) -> Iterator[Finding]:
     if ex.transport_error and ex.transport_error.startswith("ReadTimeout"):
-        yield finding(SLOW, ex, f"no answer after {ex.elapsed_ms / 1000:.1f} s (the read timed out)",
-                      expected="an answer" + (f" within {ctx.max_response_ms / 1000:.1f} s"
-                                              if ctx.max_response_ms else ""),
-                      found=f"nothing after {ex.elapsed_ms / 1000:.1f} s", detail="timeout")
+        yield finding(
+            SLOW,
+            ex,
+            f"no answer after {ex.elapsed_ms / 1000:.1f} s (the read timed out)",
+            expected="an answer" + (f" within {ctx.max_response_ms / 1000:.1f} s" if ctx.max_response_ms else ""),
+            found=f"nothing after {ex.elapsed_ms / 1000:.1f} s",
+            detail="timeout",
+        )
         return
     if ex.transport_error:
-        yield finding(TRANSPORT, ex, f"{ex.method} {ex.url}: {ex.transport_error}",
-                      expected="a complete HTTP response", found=ex.transport_error,
-                      detail=ex.transport_error.split(":", 1)[0])
+        yield finding(
+            TRANSPORT,
+            ex,
+            f"{ex.method} {ex.url}: {ex.transport_error}",
+            expected="a complete HTTP response",
+            found=ex.transport_error,
+            detail=ex.transport_error.split(":", 1)[0],
+        )
     if ctx.max_response_ms is not None and ex.elapsed_ms > ctx.max_response_ms:
-        yield finding(SLOW, ex, f"the answer took {ex.elapsed_ms / 1000:.1f} s "
-                      f"(limit {ctx.max_response_ms / 1000:.1f} s)",
-                      expected=f"at most {ctx.max_response_ms / 1000:.1f} s", found=f"{ex.elapsed_ms / 1000:.1f} s")
+        yield finding(
+            SLOW,
+            ex,
+            f"the answer took {ex.elapsed_ms / 1000:.1f} s (limit {ctx.max_response_ms / 1000:.1f} s)",
+            expected=f"at most {ctx.max_response_ms / 1000:.1f} s",
+            found=f"{ex.elapsed_ms / 1000:.1f} s",
+        )
 
 
 def wants_stream(ex: Exchange) -> bool | None:
@@ -164,39 +208,70 @@ def check_status_and_type(ex: Exchange, ctx: CheckContext) -> Iterator[Finding]:
         return
     op = ctx.find(ctx.primary, ex)
     if op is None:
-        yield finding(STATUS, ex, f"{ex.method} {urlsplit(ex.url).path} is not an operation of the spec",
-                      expected="a documented path", found=urlsplit(ex.url).path, detail="path")
+        yield finding(
+            STATUS,
+            ex,
+            f"{ex.method} {urlsplit(ex.url).path} is not an operation of the spec",
+            expected="a documented path",
+            found=urlsplit(ex.url).path,
+            detail="path",
+        )
         return
     if ex.status >= 500:
         # whatever the spec documents: a 5xx is the server's fault (schemathesis' not_a_server_error agrees)
-        yield finding(SERVER_ERROR, ex, f"status {ex.status} for {op.label}: {_error_text(ex)}",
-                      pointer=f"/responses/{ex.status}", expected="an answer (2xx) or a rejection (4xx)",
-                      found=str(ex.status), detail=str(ex.status))
+        yield finding(
+            SERVER_ERROR,
+            ex,
+            f"status {ex.status} for {op.label}: {_error_text(ex)}",
+            pointer=f"/responses/{ex.status}",
+            expected="an answer (2xx) or a rejection (4xx)",
+            found=str(ex.status),
+            detail=str(ex.status),
+        )
         return
     statuses = set(op.responses)
     if not _documented(statuses, ex.status):
         other = ctx.find(ctx.normalised, ex) if ctx.primary is ctx.published else None
         fixed = other is not None and _documented(set(other.responses), ex.status)
-        yield finding(STATUS, ex, f"status {ex.status} is not documented for {op.label}",
-                      pointer=f"/responses/{ex.status}", expected=f"one of {sorted(statuses)}",
-                      found=str(ex.status), source=Source.SPEC if fixed else Source.SERVER,
-                      detail=str(ex.status), extra={"normalised_accepts": fixed})
+        yield finding(
+            STATUS,
+            ex,
+            f"status {ex.status} is not documented for {op.label}",
+            pointer=f"/responses/{ex.status}",
+            expected=f"one of {sorted(statuses)}",
+            found=str(ex.status),
+            source=Source.SPEC if fixed else Source.SERVER,
+            detail=str(ex.status),
+            extra={"normalised_accepts": fixed},
+        )
         return
     stream = wants_stream(ex)
     if 200 <= ex.status < 300 and stream is not None:
         sent_stream = ex.content_type == "text/event-stream"
         if stream != sent_stream and ex.content_type in ("application/json", "text/event-stream"):
-            yield finding(STREAM_MODE, ex, ("`stream: true` answered with " + ex.content_type) if stream
-                          else "a request without `stream: true` answered with an event stream",
-                          pointer="/stream", expected="text/event-stream" if stream else "application/json",
-                          found=ex.content_type, detail="stream" if stream else "json")
+            yield finding(
+                STREAM_MODE,
+                ex,
+                ("`stream: true` answered with " + ex.content_type)
+                if stream
+                else "a request without `stream: true` answered with an event stream",
+                pointer="/stream",
+                expected="text/event-stream" if stream else "application/json",
+                found=ex.content_type,
+                detail="stream" if stream else "json",
+            )
             return
     media = op.media(ex.status)
     if media and ex.content_type not in media:
-        yield finding(CONTENT_TYPE, ex, f"status {ex.status} answered with Content-Type "
-                      f"{ex.content_type or '(none)'!r}", pointer=f"/responses/{ex.status}/content",
-                      expected=f"one of {sorted(media)}", found=ex.content_type or "(none)",
-                      detail=ex.content_type or "none")
+        yield finding(
+            CONTENT_TYPE,
+            ex,
+            f"status {ex.status} answered with Content-Type {ex.content_type or '(none)'!r}",
+            pointer=f"/responses/{ex.status}/content",
+            expected=f"one of {sorted(media)}",
+            found=ex.content_type or "(none)",
+            detail=ex.content_type or "none",
+        )
 
 
 def _error_text(ex: Exchange) -> str:
@@ -214,12 +289,23 @@ def check_json_body(ex: Exchange, ctx: CheckContext) -> Iterator[Finding]:
     try:
         body = ex.json_body()
     except (ValueError, UnicodeDecodeError) as exc:
-        yield finding(NOT_JSON, ex, f"status {ex.status} body is not JSON ({exc})", expected="JSON",
-                      found=ex.response_body[:80].decode("utf-8", "replace"))
+        yield finding(
+            NOT_JSON,
+            ex,
+            f"status {ex.status} body is not JSON ({exc})",
+            expected="JSON",
+            found=ex.response_body[:80].decode("utf-8", "replace"),
+        )
         return
     if 200 <= ex.status < 300 and isinstance(body, dict) and "error" in body and "choices" not in body:
-        yield finding(ERROR_IN_SUCCESS, ex, f"status {ex.status} carries an error: {json.dumps(body)[:120]}",
-                      pointer="/error", expected="a chat completion", found=json.dumps(body.get("error"))[:80])
+        yield finding(
+            ERROR_IN_SUCCESS,
+            ex,
+            f"status {ex.status} carries an error: {json.dumps(body)[:120]}",
+            pointer="/error",
+            expected="a chat completion",
+            found=json.dumps(body.get("error"))[:80],
+        )
         return
     yield from schema_findings(ex, ctx, body, "application/json", where="")
     if ex.status == 200 and isinstance(body, dict):
@@ -244,8 +330,9 @@ def normalised_accepts(v: Violation, normalised: list[Violation] | None) -> bool
     return not any(_covers(n.path, v.path) for n in normalised)
 
 
-def schema_findings(ex: Exchange, ctx: CheckContext, body: Any, media_type: str, where: str,
-                    prefix: str = "") -> Iterator[Finding]:
+def schema_findings(
+    ex: Exchange, ctx: CheckContext, body: Any, media_type: str, where: str, prefix: str = ""
+) -> Iterator[Finding]:
     """Schema violations of ``body``, each with its own fault (``prefix`` locates a stream event)."""
     assert ex.status is not None
     op = ctx.find(ctx.primary, ex)
@@ -265,35 +352,63 @@ def schema_findings(ex: Exchange, ctx: CheckContext, body: Any, media_type: str,
         fixed = other.leaves(body)
     for v in violations:
         accepts = by_published and normalised_accepts(v, fixed)
-        yield finding(SCHEMA, ex, f"{ctx.primary.name} schema for {ex.status} {media_type}: "
-                      f"{v.message} at {v.path or '/'}", pointer=prefix + (v.path or "/"), expected=v.expected,
-                      found=v.found, source=Source.SPEC if accepts else Source.SERVER, where=where,
-                      detail=f"{v.keyword}:{v.found_class}",
-                      extra={"normalised_accepts": accepts, "keyword": v.keyword, "schema_path": v.schema_path})
+        yield finding(
+            SCHEMA,
+            ex,
+            f"{ctx.primary.name} schema for {ex.status} {media_type}: {v.message} at {v.path or '/'}",
+            pointer=prefix + (v.path or "/"),
+            expected=v.expected,
+            found=v.found,
+            source=Source.SPEC if accepts else Source.SERVER,
+            where=where,
+            detail=f"{v.keyword}:{v.found_class}",
+            extra={"normalised_accepts": accepts, "keyword": v.keyword, "schema_path": v.schema_path},
+        )
     undocumented = set(undocumented_fields(validator.oas_schema, body))
     if not undocumented:
         return
     still = set(undocumented_fields(other.oas_schema, body)) if other is not None else undocumented
     for pointer in sorted(undocumented):
         accepts = by_published and pointer not in still
-        yield finding(UNDOCUMENTED, ex, f"{pointer} is not documented in the {ctx.primary.name} {ex.status} "
-                      f"{media_type} schema", pointer=prefix + pointer, expected="only documented members",
-                      found=pointer.rsplit("/", 1)[-1], level=Level.ERROR if ctx.strict else None, where=where,
-                      source=Source.SPEC if accepts else Source.SERVER, detail="undocumented",
-                      extra={"normalised_accepts": accepts})
+        yield finding(
+            UNDOCUMENTED,
+            ex,
+            f"{pointer} is not documented in the {ctx.primary.name} {ex.status} {media_type} schema",
+            pointer=prefix + pointer,
+            expected="only documented members",
+            found=pointer.rsplit("/", 1)[-1],
+            level=Level.ERROR if ctx.strict else None,
+            where=where,
+            source=Source.SPEC if accepts else Source.SERVER,
+            detail="undocumented",
+            extra={"normalised_accepts": accepts},
+        )
 
 
 def error_shape(ex: Exchange, body: Any, where: str = "") -> Iterator[Finding]:
     error = body.get("error") if isinstance(body, dict) else None
     if not isinstance(error, dict) or not isinstance(error.get("message"), str):
-        yield finding(ERROR_SHAPE, ex, f"status {ex.status} body is not an OpenAI-style error",
-                      pointer="/error", expected='{"error": {"message": str, "type", "param", "code"}}',
-                      found=json.dumps(body)[:120], where=where)
+        yield finding(
+            ERROR_SHAPE,
+            ex,
+            f"status {ex.status} body is not an OpenAI-style error",
+            pointer="/error",
+            expected='{"error": {"message": str, "type", "param", "code"}}',
+            found=json.dumps(body)[:120],
+            where=where,
+        )
         return
     for key in ("type", "param", "code"):
         if key in error and error[key] is not None and not isinstance(error[key], str | int):
-            yield finding(ERROR_SHAPE, ex, f"error.{key} has an unexpected type", pointer=f"/error/{key}",
-                          expected="a string or null", found=json.dumps(error[key])[:80], where=where)
+            yield finding(
+                ERROR_SHAPE,
+                ex,
+                f"error.{key} has an unexpected type",
+                pointer=f"/error/{key}",
+                expected="a string or null",
+                found=json.dumps(error[key])[:80],
+                where=where,
+            )
 
 
 @functools.lru_cache(maxsize=1)
@@ -317,10 +432,16 @@ def client_parse(ex: Exchange, body: Any, kind: str | None = None, where: str = 
     try:
         models[kind](body)
     except Exception as exc:  # any failure to parse is the finding
-        yield finding(CLIENT_PARSE, ex, f"gpt52_client cannot read the {kind} even leniently: "
-                      f"{type(exc).__name__}: {exc}", pointer="/",
-                      expected=f"a body the client's {kind} decoding reads",
-                      found=json.dumps(body)[:120], where=where, detail=f"{kind}:{type(exc).__name__}")
+        yield finding(
+            CLIENT_PARSE,
+            ex,
+            f"gpt52_client cannot read the {kind} even leniently: {type(exc).__name__}: {exc}",
+            pointer="/",
+            expected=f"a body the client's {kind} decoding reads",
+            found=json.dumps(body)[:120],
+            where=where,
+            detail=f"{kind}:{type(exc).__name__}",
+        )
 
 
 def check_stream(ex: Exchange, ctx: CheckContext) -> Iterator[Finding]:
@@ -330,7 +451,10 @@ def check_stream(ex: Exchange, ctx: CheckContext) -> Iterator[Finding]:
 
 
 CHECKS: tuple[Callable[[Exchange, CheckContext], Iterator[Finding]], ...] = (
-    check_transport, check_status_and_type, check_json_body, check_stream,
+    check_transport,
+    check_status_and_type,
+    check_json_body,
+    check_stream,
 )
 
 
@@ -347,20 +471,40 @@ def check_probe(ex: Exchange, ctx: CheckContext) -> list[Finding]:
     if ex.status is None:
         return findings
     if ex.status < 400:
-        findings.append(finding(STATUS, ex, f"{ex.method} {urlsplit(ex.url).path} is not in the spec but was "
-                                f"answered {ex.status}", expected="404 or 405", found=str(ex.status),
-                                detail="probe"))
+        findings.append(
+            finding(
+                STATUS,
+                ex,
+                f"{ex.method} {urlsplit(ex.url).path} is not in the spec but was answered {ex.status}",
+                expected="404 or 405",
+                found=str(ex.status),
+                detail="probe",
+            )
+        )
         return findings
     if ex.status >= 500 and ex.status != 501:  # 501 Not Implemented is a right answer to an unknown method
-        findings.append(finding(SERVER_ERROR, ex, f"status {ex.status} for a request outside the spec: "
-                                f"{_error_text(ex)}", expected="404 or 405", found=str(ex.status),
-                                detail=f"probe:{ex.status}"))
+        findings.append(
+            finding(
+                SERVER_ERROR,
+                ex,
+                f"status {ex.status} for a request outside the spec: {_error_text(ex)}",
+                expected="404 or 405",
+                found=str(ex.status),
+                detail=f"probe:{ex.status}",
+            )
+        )
     try:
         body = ex.json_body()
     except (ValueError, UnicodeDecodeError):
-        findings.append(finding(NOT_JSON, ex, f"status {ex.status} error body is not JSON",
-                                expected="an OpenAI-style JSON error", found=ex.response_body[:80].decode(
-                                    "utf-8", "replace")))
+        findings.append(
+            finding(
+                NOT_JSON,
+                ex,
+                f"status {ex.status} error body is not JSON",
+                expected="an OpenAI-style JSON error",
+                found=ex.response_body[:80].decode("utf-8", "replace"),
+            )
+        )
         return findings
     findings.extend(error_shape(ex, body))
     return findings

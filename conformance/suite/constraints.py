@@ -40,8 +40,13 @@ def _messages(body: dict[str, Any]) -> str | None:
             for call in tool_calls if isinstance(tool_calls, list) else []:
                 if isinstance(call, dict) and isinstance(call.get("id"), str):
                     calls.add(call["id"])
-            if message.get("content") is None and not tool_calls and not message.get("function_call") \
-                    and not message.get("refusal") and not message.get("audio"):
+            if (
+                message.get("content") is None
+                and not tool_calls
+                and not message.get("function_call")
+                and not message.get("refusal")
+                and not message.get("audio")
+            ):
                 return "messages:assistant-empty"
         elif role == "tool" and message.get("tool_call_id") not in calls:
             return "messages:tool-without-call"

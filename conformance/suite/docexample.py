@@ -31,12 +31,24 @@ def documented_example_findings(page: str, published: dict[str, Any], normalised
     normalised_ok = Validator(_schema(normalised), normalised).is_valid(example)
     findings: list[Finding] = []
     for v in validator.violations(example):
-        findings.append(EXAMPLE_SCHEMA.finding(
-            location, f"example response vs published 200 schema: {v.message} at {v.path or '/'}",
-            pointer=v.path or "/", expected=v.expected, found=v.found,
-            extra={"normalised_accepts": normalised_ok, "keyword": v.schema_path.rsplit("/", 1)[-1]}))
+        findings.append(
+            EXAMPLE_SCHEMA.finding(
+                location,
+                f"example response vs published 200 schema: {v.message} at {v.path or '/'}",
+                pointer=v.path or "/",
+                expected=v.expected,
+                found=v.found,
+                extra={"normalised_accepts": normalised_ok, "keyword": v.schema_path.rsplit("/", 1)[-1]},
+            )
+        )
     for pointer in sorted(set(undocumented_fields(validator.oas_schema, example))):
-        findings.append(EXAMPLE_UNDOCUMENTED.finding(
-            location, f"example response has {pointer}, which the 200 schema does not document",
-            pointer=pointer, expected="only documented members", found=pointer.rsplit("/", 1)[-1]))
+        findings.append(
+            EXAMPLE_UNDOCUMENTED.finding(
+                location,
+                f"example response has {pointer}, which the 200 schema does not document",
+                pointer=pointer,
+                expected="only documented members",
+                found=pointer.rsplit("/", 1)[-1],
+            )
+        )
     return findings

@@ -73,8 +73,10 @@ def resolve(local: Sequence[str], *, pinned: bool, mirror: str | None) -> DocPag
     for page in local:
         path = Path(page)
         if not path.is_file():
-            raise UsageError(f"--doc-page {page}: expected a doc page file, found "
-                             + ("a directory" if path.is_dir() else "no such file"))
+            raise UsageError(
+                f"--doc-page {page}: expected a doc page file, found "
+                + ("a directory" if path.is_dir() else "no such file")
+            )
         pages.append(DocPage(str(path.resolve()), "--doc-page"))
     return DocPages(tuple(pages), tuple(why_not))
 

@@ -70,16 +70,39 @@ class Exchange:
     request_text: str | None = None
 
     @classmethod
-    def build(cls, *, operation: str, method: str, url: str, request_headers: dict[str, str], request_body: Any,
-              status: int | None, response_headers: dict[str, str], response_body: bytes,
-              elapsed_ms: float = 0.0, transport_error: str | None = None,
-              request_complete: bool = True, request_text: str | None = None,
-              redact: bool = True) -> Exchange:
+    def build(
+        cls,
+        *,
+        operation: str,
+        method: str,
+        url: str,
+        request_headers: dict[str, str],
+        request_body: Any,
+        status: int | None,
+        response_headers: dict[str, str],
+        response_body: bytes,
+        elapsed_ms: float = 0.0,
+        transport_error: str | None = None,
+        request_complete: bool = True,
+        request_text: str | None = None,
+        redact: bool = True,
+    ) -> Exchange:
         """``redact=False`` keeps the request headers as they are (a generated, non-secret Authorization value)."""
         headers = redact_headers(dict(request_headers)) if redact else dict(request_headers)
-        return cls(operation, method.upper(), url, headers, request_body, status,
-                   {k.lower(): v for k, v in response_headers.items()}, response_body, elapsed_ms, transport_error,
-                   request_complete, request_text)
+        return cls(
+            operation,
+            method.upper(),
+            url,
+            headers,
+            request_body,
+            status,
+            {k.lower(): v for k, v in response_headers.items()},
+            response_body,
+            elapsed_ms,
+            transport_error,
+            request_complete,
+            request_text,
+        )
 
     @property
     def content_type(self) -> str:
@@ -101,8 +124,11 @@ class Exchange:
         if self.request_text is not None:
             parts += ["--data-binary", shlex.quote(self.request_text)]
         elif self.request_body is not None:
-            body = self.request_body if isinstance(self.request_body, str) else json.dumps(
-                self.request_body, separators=(",", ":"), ensure_ascii=False)
+            body = (
+                self.request_body
+                if isinstance(self.request_body, str)
+                else json.dumps(self.request_body, separators=(",", ":"), ensure_ascii=False)
+            )
             parts += ["--data", shlex.quote(body)]
         return " ".join(parts)
 
@@ -113,12 +139,21 @@ class Exchange:
         except (ValueError, UnicodeDecodeError):
             body = self.response_body.decode("utf-8", "replace")
             kind = "text"
-        return {"operation": self.operation, "method": self.method, "url": self.url,
-                "request_headers": self.request_headers, "request_body": self.request_body,
-                "status": self.status, "response_headers": self.response_headers,
-                "response_body": body, "response_body_kind": kind, "elapsed_ms": round(self.elapsed_ms, 2),
-                "transport_error": self.transport_error, "request_complete": self.request_complete,
-                "request_text": self.request_text}
+        return {
+            "operation": self.operation,
+            "method": self.method,
+            "url": self.url,
+            "request_headers": self.request_headers,
+            "request_body": self.request_body,
+            "status": self.status,
+            "response_headers": self.response_headers,
+            "response_body": body,
+            "response_body_kind": kind,
+            "elapsed_ms": round(self.elapsed_ms, 2),
+            "transport_error": self.transport_error,
+            "request_complete": self.request_complete,
+            "request_text": self.request_text,
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Exchange:
@@ -127,7 +162,17 @@ class Exchange:
             body = json.dumps(raw).encode() if raw is not None else b""
         else:
             body = (raw or "").encode()
-        return cls(data["operation"], data["method"], data["url"], redact_headers(data.get("request_headers") or {}),
-                   data.get("request_body"), data.get("status"), data.get("response_headers") or {}, body,
-                   float(data.get("elapsed_ms") or 0.0), data.get("transport_error"),
-                   bool(data.get("request_complete", True)), data.get("request_text"))
+        return cls(
+            data["operation"],
+            data["method"],
+            data["url"],
+            redact_headers(data.get("request_headers") or {}),
+            data.get("request_body"),
+            data.get("status"),
+            data.get("response_headers") or {},
+            body,
+            float(data.get("elapsed_ms") or 0.0),
+            data.get("transport_error"),
+            bool(data.get("request_complete", True)),
+            data.get("request_text"),
+        )

@@ -33,6 +33,7 @@ CONFIG_ENV = "CONFORMANCE_SUITE_CONFIG"
 KEY_ENV = "AIMLAPI_KEY"
 MOCK_KEY = "mock-key-not-secret"
 
+
 @attrs.frozen
 class SuiteConfig:
     base_url: str
@@ -95,18 +96,23 @@ class Suite:
         self.config = config
         published = json.loads(Path(config.published_path).read_text())
         normalised = json.loads(Path(config.normalised_path).read_text())
-        self.ctx = CheckContext(SpecView(published, "published"), SpecView(normalised, "normalised"),
-                                strict=config.strict, checked_against=config.spec,
-                                target_base=urlsplit(config.base_url).path.rstrip("/"),
-                                max_response_ms=config.max_response_time * 1000)
+        self.ctx = CheckContext(
+            SpecView(published, "published"),
+            SpecView(normalised, "normalised"),
+            strict=config.strict,
+            checked_against=config.spec,
+            target_base=urlsplit(config.base_url).path.rstrip("/"),
+            max_response_ms=config.max_response_time * 1000,
+        )
         self.published = published
         self.normalised = normalised
         self.raw = Path(config.report_dir) / "raw"
         self.raw.mkdir(parents=True, exist_ok=True)
         self.worker = worker
         self._findings = (self.raw / f"findings-{worker}.jsonl").open("a", encoding="utf-8")
-        self._exchanges = (self.raw / f"exchanges-{worker}.jsonl").open("a", encoding="utf-8") \
-            if config.record else None
+        self._exchanges = (
+            (self.raw / f"exchanges-{worker}.jsonl").open("a", encoding="utf-8") if config.record else None
+        )
         self._lock = threading.Lock()
         self.requests_sent = 0
         self.stopped: str | None = None
@@ -161,14 +167,25 @@ class Suite:
         limit = self.config.max_requests
         if limit is not None and self.requests_sent >= limit:
             self.stopped = "budget"
-            self.record_findings([BUDGET.finding("suite", f"the budget of {limit} request(s) is spent after "
-                                                 f"{self.requests_sent}; the verdict is partial")])
+            self.record_findings(
+                [
+                    BUDGET.finding(
+                        "suite",
+                        f"the budget of {limit} request(s) is spent after {self.requests_sent}; the verdict is partial",
+                    )
+                ]
+            )
             return False
         limit_s = self.config.max_run_time
         if limit_s is not None and time.monotonic() - self.started > limit_s:
             self.stopped = "wall-time"
-            self.record_findings([WALL_TIME.finding("suite", f"the run's wall-time bound of {limit_s:.0f} s was "
-                                                    "reached; the verdict is partial")])
+            self.record_findings(
+                [
+                    WALL_TIME.finding(
+                        "suite", f"the run's wall-time bound of {limit_s:.0f} s was reached; the verdict is partial"
+                    )
+                ]
+            )
             return False
         return True
 
@@ -199,8 +216,17 @@ class Suite:
                 self._exchanges.flush()
         return findings
 
-    def send(self, path: str, body: Any, *, headers: dict[str, str] | None = None, method: str = "POST",
-             raw: bytes | None = None, probe: bool = False, auth: bool = True) -> tuple[Exchange, list[Finding]]:
+    def send(
+        self,
+        path: str,
+        body: Any,
+        *,
+        headers: dict[str, str] | None = None,
+        method: str = "POST",
+        raw: bytes | None = None,
+        probe: bool = False,
+        auth: bool = True,
+    ) -> tuple[Exchange, list[Finding]]:
         """Send one JSON request to the target and check the exchange (raises :class:`Stop` when the run is over).
 
         A ``probe`` (wrong method, unknown path) is outside the spec by design: only its error body is checked.
@@ -209,9 +235,16 @@ class Suite:
         url = self.config.base_url.rstrip("/") + path
         sent_headers = {"Content-Type": "application/json", **(self.auth_headers if auth else {}), **(headers or {})}
         content = raw if raw is not None else json.dumps(body).encode()
-        return self.send_exact(method, url, f"{method} {path}", sent_headers, content,
-                               body if raw is None else raw.decode("utf-8", "replace"), probe=probe,
-                               keyed=auth and "Authorization" in sent_headers and headers is None)
+        return self.send_exact(
+            method,
+            url,
+            f"{method} {path}",
+            sent_headers,
+            content,
+            body if raw is None else raw.decode("utf-8", "replace"),
+            probe=probe,
+            keyed=auth and "Authorization" in sent_headers and headers is None,
+        )
 
     def send_case(self, case: Any) -> tuple[Exchange, list[Finding]]:
         """Send a schemathesis case exactly as generated: its method, headers, query and body (or no body).
@@ -222,8 +255,9 @@ class Suite:
         import requests
 
         own = any(k.lower() == "authorization" for k in (case.headers or {}))
-        kwargs = case.as_transport_kwargs(base_url=self.config.base_url.rstrip("/"),
-                                          headers=None if own else self.auth_headers)
+        kwargs = case.as_transport_kwargs(
+            base_url=self.config.base_url.rstrip("/"), headers=None if own else self.auth_headers
+        )
         fields = ("method", "url", "headers", "params", "cookies", "json", "data", "files", "auth")
         prepared = requests.Request(**{k: kwargs[k] for k in fields if k in kwargs}).prepare()
         raw = prepared.body
@@ -236,12 +270,31 @@ class Suite:
         # schemathesis' coverage phase also tries methods the spec does not have: those are probes, which must be
         # refused with an error body
         probe = (case.method.upper(), case.path) not in self.ctx.primary.ops
-        return self.send_exact(str(prepared.method), str(prepared.url), f"{case.method.upper()} {case.path}",
-                               headers, content, body, keyed=keyed and not probe, redact=not own, probe=probe)
+        return self.send_exact(
+            str(prepared.method),
+            str(prepared.url),
+            f"{case.method.upper()} {case.path}",
+            headers,
+            content,
+            body,
+            keyed=keyed and not probe,
+            redact=not own,
+            probe=probe,
+        )
 
-    def send_exact(self, method: str, url: str, operation: str, headers: dict[str, str], content: bytes | None,
-                   body: Any, *, probe: bool = False, keyed: bool = True, redact: bool = True
-                   ) -> tuple[Exchange, list[Finding]]:
+    def send_exact(
+        self,
+        method: str,
+        url: str,
+        operation: str,
+        headers: dict[str, str],
+        content: bytes | None,
+        body: Any,
+        *,
+        probe: bool = False,
+        keyed: bool = True,
+        redact: bool = True,
+    ) -> tuple[Exchange, list[Finding]]:
         """Send exactly these bytes, check the exchange, record it."""
         attempt = 0
         self.ensure_budget()
@@ -254,24 +307,49 @@ class Suite:
             wait = backoff_delay(status, response_headers, attempt)
             # a real target that says "slow down" is obeyed (bounded, within the budget); the mock's fault modes are
             # checked as sent
-            if (wait is None or self.config.target == "mock" or attempt >= BACKOFF_RETRIES
-                    or (limit is not None and self.requests_sent >= limit)):
+            if (
+                wait is None
+                or self.config.target == "mock"
+                or attempt >= BACKOFF_RETRIES
+                or (limit is not None and self.requests_sent >= limit)
+            ):
                 break
             if status is not None and status >= 500:
                 # a 5xx is a finding even when a retry succeeds: the retry only keeps the run going
-                self.record_exchange(Exchange.build(
-                    operation=operation, method=method, url=url, request_headers=headers, request_body=body,
-                    status=status, response_headers=response_headers, response_body=data,
-                    elapsed_ms=(time.perf_counter() - started) * 1000, request_text=text, redact=redact),
-                    probe=probe)
+                self.record_exchange(
+                    Exchange.build(
+                        operation=operation,
+                        method=method,
+                        url=url,
+                        request_headers=headers,
+                        request_body=body,
+                        status=status,
+                        response_headers=response_headers,
+                        response_body=data,
+                        elapsed_ms=(time.perf_counter() - started) * 1000,
+                        request_text=text,
+                        redact=redact,
+                    ),
+                    probe=probe,
+                )
             self.sleep(wait)
             attempt += 1
         elapsed = (time.perf_counter() - started) * 1000
         self._observe(elapsed, error)
-        exchange = Exchange.build(operation=operation, method=method, url=url, request_headers=headers,
-                                  request_body=body, status=status, response_headers=response_headers,
-                                  response_body=data, elapsed_ms=elapsed, transport_error=error,
-                                  request_text=text, redact=redact)
+        exchange = Exchange.build(
+            operation=operation,
+            method=method,
+            url=url,
+            request_headers=headers,
+            request_body=body,
+            status=status,
+            response_headers=response_headers,
+            response_body=data,
+            elapsed_ms=elapsed,
+            transport_error=error,
+            request_text=text,
+            redact=redact,
+        )
         findings = self.record_exchange(exchange, probe=probe)
         if keyed:
             self._count_refusal(status, error)
@@ -299,9 +377,15 @@ class Suite:
         if (error and "Timeout" in error) or (len(self.times) >= 5 and seconds > self._stall_threshold()):
             self.stalls += 1
             if self.stalls >= STALLS_TO_STOP:
-                self._stop(STALLED.finding("suite", f"the target stalled on {self.stalls} requests (no answer "
-                                           f"within {self._stall_threshold():.1f} s); the rest of the run was "
-                                           "skipped, the verdict is partial"), "stalls")
+                self._stop(
+                    STALLED.finding(
+                        "suite",
+                        f"the target stalled on {self.stalls} requests (no answer "
+                        f"within {self._stall_threshold():.1f} s); the rest of the run was "
+                        "skipped, the verdict is partial",
+                    ),
+                    "stalls",
+                )
             return
         if len(self.times) < 1000:
             self.times.append(seconds)
@@ -310,17 +394,25 @@ class Suite:
         self.keyed_answers += 1
         if status in (401, 403) or (status is None and error):
             self.keyed_refused += 1
-        if (self.keyed_answers >= REFUSED_AFTER and self.keyed_refused >= REFUSED_SHARE * self.keyed_answers
-                and self.config.target != "mock"):
+        if (
+            self.keyed_answers >= REFUSED_AFTER
+            and self.keyed_refused >= REFUSED_SHARE * self.keyed_answers
+            and self.config.target != "mock"
+        ):
             what = "refused (401/403) or left unanswered"
-            self._stop(TARGET_REFUSED.finding(
-                "suite", f"{self.keyed_refused} of the first {self.keyed_answers} requests sent with the key were "
-                f"{what}: stopped, this is not a conformance verdict",
-                hint=f"check the key in ${self.config.api_key_env} and the target URL {self.config.base_url}"),
-                "refused")
+            self._stop(
+                TARGET_REFUSED.finding(
+                    "suite",
+                    f"{self.keyed_refused} of the first {self.keyed_answers} requests sent with the key were "
+                    f"{what}: stopped, this is not a conformance verdict",
+                    hint=f"check the key in ${self.config.api_key_env} and the target URL {self.config.base_url}",
+                ),
+                "refused",
+            )
 
-    def _send_once(self, method: str, url: str, content: bytes | None,
-                   headers: dict[str, str]) -> tuple[int | None, dict[str, str], bytes, str | None]:
+    def _send_once(
+        self, method: str, url: str, content: bytes | None, headers: dict[str, str]
+    ) -> tuple[int | None, dict[str, str], bytes, str | None]:
         error: str | None = None
         status: int | None = None
         response_headers: dict[str, str] = {}
@@ -362,7 +454,7 @@ def backoff_delay(status: int | None, headers: dict[str, str], attempt: int) -> 
     try:
         seconds = float(value)
     except ValueError:
-        seconds = float(2 ** attempt)
+        seconds = float(2**attempt)
     return max(0.0, min(seconds, MAX_WAIT))
 
 
@@ -389,8 +481,12 @@ def suite(request: pytest.FixtureRequest, suite_config: SuiteConfig) -> Iterator
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--conformance-shard", default=None, metavar="I/N",
-                     help="run only the I-th of N shards of the suite (0-based), for splitting across machines")
+    parser.addoption(
+        "--conformance-shard",
+        default=None,
+        metavar="I/N",
+        help="run only the I-th of N shards of the suite (0-based), for splitting across machines",
+    )
 
 
 @pytest.hookimpl(wrapper=True)

@@ -93,8 +93,10 @@ def check_key_policy(url: str, key: str | None) -> None:
     if scheme not in ("http", "https"):
         raise UsageError(f"--target {url!r}: expected an http(s) URL, 'mock' or 'live'")
     if key and scheme == "http" and not is_loopback(url):
-        raise UsageError(f"refusing to send the API key over plain http to {urlsplit(url).hostname}",
-                         hint="use https, or a loopback address for local servers")
+        raise UsageError(
+            f"refusing to send the API key over plain http to {urlsplit(url).hostname}",
+            hint="use https, or a loopback address for local servers",
+        )
 
 
 def target_key(options: RunOptions) -> str | None:
@@ -104,10 +106,12 @@ def target_key(options: RunOptions) -> str | None:
     key = os.environ.get(options.api_key_env, "").strip()
     if not key:
         found = "is empty (whitespace only)" if os.environ.get(options.api_key_env) else "is not set"
-        raise UsageError(f"--target {options.target}: the API key ${options.api_key_env} {found}; without a key "
-                         "every request is refused and the run says nothing about conformance",
-                         hint=f"export {options.api_key_env}=..., name another variable with --api-key-env NAME, "
-                         "or pass --no-auth to test an open server on purpose")
+        raise UsageError(
+            f"--target {options.target}: the API key ${options.api_key_env} {found}; without a key "
+            "every request is refused and the run says nothing about conformance",
+            hint=f"export {options.api_key_env}=..., name another variable with --api-key-env NAME, "
+            "or pass --no-auth to test an open server on purpose",
+        )
     return key
 
 
@@ -116,8 +120,9 @@ def _target(options: RunOptions) -> Iterator[tuple[str, str]]:
     if options.target == "mock":
         from conformance.mock.server import MockServer
 
-        with MockServer(mode=options.mock_mode, seed=options.seed, spec="normalised",
-                        api_key_envs=[options.api_key_env]) as server:
+        with MockServer(
+            mode=options.mock_mode, seed=options.seed, spec="normalised", api_key_envs=[options.api_key_env]
+        ) as server:
             yield server.base_url, "mock"
         return
     if options.target == "live":
@@ -202,10 +207,25 @@ def _run_pytest(config_file: Path, options: RunOptions) -> int:
     import pytest
 
     # --assert=plain: the suite never asserts; rewriting every imported plugin module would cost seconds
-    args = [str(SUITE_FILE), "-p", "no:cacheprovider", "-p", "conformance.suite.plugin", "-q", "--assert=plain",
-            "--rootdir", str(SUITE_FILE.parent),
-            "-o", "addopts=", "-o", "python_files=test_*.py", "-W", "ignore::DeprecationWarning",
-            *(["--conformance-shard", options.shard] if options.shard else []), *options.pytest_args]
+    args = [
+        str(SUITE_FILE),
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "conformance.suite.plugin",
+        "-q",
+        "--assert=plain",
+        "--rootdir",
+        str(SUITE_FILE.parent),
+        "-o",
+        "addopts=",
+        "-o",
+        "python_files=test_*.py",
+        "-W",
+        "ignore::DeprecationWarning",
+        *(["--conformance-shard", options.shard] if options.shard else []),
+        *options.pytest_args,
+    ]
     old = os.environ.get(CONFIG_ENV)
     os.environ[CONFIG_ENV] = str(config_file)
     secrets = tuple(s for s in (os.environ.get(options.api_key_env, "").strip(),) if s)
@@ -234,11 +254,9 @@ def run_suite(options: RunOptions) -> RunResult:
         for number, source in enumerate(options.merge_from):
             files = sorted((source / "raw").glob("findings-*.jsonl"))
             if not files:
-                raise UsageError(f"--merge-from {source}: expected a report dir with raw/findings-*.jsonl, "
-                                 "found none")
+                raise UsageError(f"--merge-from {source}: expected a report dir with raw/findings-*.jsonl, found none")
             for file in files:
-                atomic_write(raw_dir / f"findings-shard{number}-{file.stem.split('-', 1)[1]}.jsonl",
-                             file.read_text())
+                atomic_write(raw_dir / f"findings-shard{number}-{file.stem.split('-', 1)[1]}.jsonl", file.read_text())
             for file in sorted((source / "raw").glob("state-*.json")):
                 atomic_write(raw_dir / f"state-shard{number}-{file.stem.split('-', 1)[1]}.json", file.read_text())
         pytest_exit = 0
@@ -252,32 +270,52 @@ def run_suite(options: RunOptions) -> RunResult:
         with _target(options) as (base_url, kind):
             target_label = f"{kind} {base_url}" + (f" (mode {options.mock_mode})" if kind == "mock" else "")
             config = {
-                "base_url": base_url, "target": kind, "spec": options.spec,
-                "published_path": str(published), "normalised_path": str(normalised),
-                "report_dir": str(report_dir), "max_examples": options.max_examples, "seed": options.seed,
+                "base_url": base_url,
+                "target": kind,
+                "spec": options.spec,
+                "published_path": str(published),
+                "normalised_path": str(normalised),
+                "report_dir": str(report_dir),
+                "max_examples": options.max_examples,
+                "seed": options.seed,
                 "strict": options.strict,
-                "max_requests": options.max_requests if options.max_requests is not None
-                else DEFAULT_BUDGET.get(kind),
-                "record": options.record, "doc_page": None, "mock_mode": options.mock_mode,
-                "live": kind == "live", "api_key_env": options.api_key_env, "no_auth": options.no_auth,
-                "max_response_time": options.max_response_time, "max_run_time": options.max_run_time,
+                "max_requests": options.max_requests if options.max_requests is not None else DEFAULT_BUDGET.get(kind),
+                "record": options.record,
+                "doc_page": None,
+                "mock_mode": options.mock_mode,
+                "live": kind == "live",
+                "api_key_env": options.api_key_env,
+                "no_auth": options.no_auth,
+                "max_response_time": options.max_response_time,
+                "max_run_time": options.max_run_time,
             }
             config_file = report_dir / ".suite-config.json"
             atomic_write(config_file, json.dumps(config, indent=2))
             pytest_exit = _run_pytest(config_file, options)
             if pytest_exit == 5:
-                raise UsageError("no test of the suite matched (pytest collected nothing)",
-                                 hint=f"check the pytest options given: {' '.join(options.pytest_args) or '(none)'}")
+                raise UsageError(
+                    "no test of the suite matched (pytest collected nothing)",
+                    hint=f"check the pytest options given: {' '.join(options.pytest_args) or '(none)'}",
+                )
             if pytest_exit == 4:  # pytest's own usage error: an option after `--` it does not know
-                raise UsageError(f"pytest refused the options given after `--`: {' '.join(options.pytest_args)}",
-                                 hint="see the pytest message above; no report was written")
+                raise UsageError(
+                    f"pytest refused the options given after `--`: {' '.join(options.pytest_args)}",
+                    hint="see the pytest message above; no report was written",
+                )
     findings = aggregate([*_collect(raw_dir), *load_findings(options.doc_pages, published, normalised)])
     stopped, exercised = _state(raw_dir)
     exercised |= options.doc_pages.names()  # the doc pages checked (outside the suite's pytest)
     if pytest_exit == PYTEST_INTERRUPTED:
         stopped = stopped or "interrupted"
-    complete = (stopped is None and pytest_exit == 0 and options.spec == "published" and not options.pytest_args
-                and options.shard is None and not options.merge_from and options.replay is None)
+    complete = (
+        stopped is None
+        and pytest_exit == 0
+        and options.spec == "published"
+        and not options.pytest_args
+        and options.shard is None
+        and not options.merge_from
+        and options.replay is None
+    )
     baseline = Baseline.load(paths.baseline_path()) if options.baseline else Baseline(paths.baseline_path(), ())
     new, acknowledged, stale = baseline.split(findings)
     stale = judge_stale(stale, complete, exercised)
@@ -290,11 +328,22 @@ def run_suite(options: RunOptions) -> RunResult:
         code = EXIT_BUG  # the suite's tests never fail on findings: a failing test is a crash of the suite itself
     else:
         code = exit_code_for(deciding(new, options.fail_sources), options.fail_on)
-    return RunResult(tuple(findings), tuple(new), tuple(acknowledged), tuple(stale), pytest_exit, code,
-                     target_label, stopped, complete)
+    return RunResult(
+        tuple(findings),
+        tuple(new),
+        tuple(acknowledged),
+        tuple(stale),
+        pytest_exit,
+        code,
+        target_label,
+        stopped,
+        complete,
+    )
 
 
 PYTEST_INTERRUPTED = 2
+
+
 def deciding(new: Sequence[Finding], sources: frozenset[Source]) -> list[Finding]:
     """The new findings that decide the exit code: those whose source ``--fail-on-source`` names."""
     return [f for f in new if f.source in sources]
@@ -339,35 +388,56 @@ def _blame_table(findings: Sequence[Finding]) -> str:
     return "\n".join(lines)
 
 
-def write_reports(report_dir: Path, findings: Sequence[Finding], new: Sequence[Finding],
-                  acknowledged: Sequence[Finding], stale: Sequence[Entry], target: str, options: RunOptions,
-                  stopped: str | None = None) -> None:
-    meta: dict[str, Any] = {"target": target, "spec": options.spec, "baseline": options.baseline,
-                            "doc_pages": options.doc_pages.to_json(),
-                            "new": len(new), "acknowledged": len(acknowledged), "stopped": stopped,
-                            "verdict": "none" if stopped == "refused" else "partial" if stopped else "complete",
-                            "decided_by": sorted(s.value for s in options.fail_sources),
-                            "stale_baseline_entries": [attrs.asdict(e) for e in stale]}
+def write_reports(
+    report_dir: Path,
+    findings: Sequence[Finding],
+    new: Sequence[Finding],
+    acknowledged: Sequence[Finding],
+    stale: Sequence[Entry],
+    target: str,
+    options: RunOptions,
+    stopped: str | None = None,
+) -> None:
+    meta: dict[str, Any] = {
+        "target": target,
+        "spec": options.spec,
+        "baseline": options.baseline,
+        "doc_pages": options.doc_pages.to_json(),
+        "new": len(new),
+        "acknowledged": len(acknowledged),
+        "stopped": stopped,
+        "verdict": "none" if stopped == "refused" else "partial" if stopped else "complete",
+        "decided_by": sorted(s.value for s in options.fail_sources),
+        "stale_baseline_entries": [attrs.asdict(e) for e in stale],
+    }
     atomic_write(report_dir / "findings.json", render_json(findings, meta))
-    atomic_write(report_dir / "junit.xml", render_junit(new, suite="conformance",
-                                                        passed_cases=[f"baseline {f.rule_id} {f.where}"
-                                                                      for f in acknowledged]))
-    verdict = {"refused": "**No verdict**: the target refused or left unanswered most requests.",
-               None: ""}.get(stopped, f"**Partial run** (stopped: {stopped}).")
-    sections = [f"Target: `{target}`, checked against the **{options.spec}** spec. "
-                f"{len(new)} new, {len(acknowledged)} acknowledged in the baseline. "
-                f"The exit code is decided by findings of source {_sources(options)}."
-                + (f" {verdict}" if verdict else ""),
-                _sentence(options.doc_pages.describe()),
-                "### Whose fault\n\n" + _blame_table(findings)]
+    atomic_write(
+        report_dir / "junit.xml",
+        render_junit(new, suite="conformance", passed_cases=[f"baseline {f.rule_id} {f.where}" for f in acknowledged]),
+    )
+    verdict = {"refused": "**No verdict**: the target refused or left unanswered most requests.", None: ""}.get(
+        stopped, f"**Partial run** (stopped: {stopped})."
+    )
+    sections = [
+        f"Target: `{target}`, checked against the **{options.spec}** spec. "
+        f"{len(new)} new, {len(acknowledged)} acknowledged in the baseline. "
+        f"The exit code is decided by findings of source {_sources(options)}." + (f" {verdict}" if verdict else ""),
+        _sentence(options.doc_pages.describe()),
+        "### Whose fault\n\n" + _blame_table(findings),
+    ]
     if stale:
-        sections.append("### Baseline entries that no longer occur\n\n" + "\n".join(
-            f"- `{e.rule_id}` {e.location}#{e.pointer} ({e.reason})" for e in stale))
+        sections.append(
+            "### Baseline entries that no longer occur\n\n"
+            + "\n".join(f"- `{e.rule_id}` {e.location}#{e.pointer} ({e.reason})" for e in stale)
+        )
     if acknowledged:
-        sections.append("### Acknowledged (baseline)\n\n" + "\n".join(
-            f"- `{f.rule_id}` {f.where}: {f.message}" for f in acknowledged))
-    atomic_write(report_dir / "summary.md", render_markdown(new, title="Conformance: new findings",
-                                                            extra_sections=sections))
+        sections.append(
+            "### Acknowledged (baseline)\n\n"
+            + "\n".join(f"- `{f.rule_id}` {f.where}: {f.message}" for f in acknowledged)
+        )
+    atomic_write(
+        report_dir / "summary.md", render_markdown(new, title="Conformance: new findings", extra_sections=sections)
+    )
 
 
 def terminal_summary(result: RunResult, options: RunOptions) -> str:
@@ -377,23 +447,30 @@ def terminal_summary(result: RunResult, options: RunOptions) -> str:
     else:
         lines.append("no new findings")
     if result.acknowledged:
-        lines.append(f"{len(result.acknowledged)} acknowledged finding(s) in the baseline "
-                     f"({counts_line(result.acknowledged)})")
+        lines.append(
+            f"{len(result.acknowledged)} acknowledged finding(s) in the baseline ({counts_line(result.acknowledged)})"
+        )
         by_source: dict[Source, int] = {}
         for f in result.acknowledged:
             by_source[f.source] = by_source.get(f.source, 0) + 1
-        lines.append("  by fault: " + ", ".join(f"{s.value} {n}" for s, n in sorted(by_source.items(),
-                                                                                    key=lambda x: x[0].value)))
+        lines.append(
+            "  by fault: " + ", ".join(f"{s.value} {n}" for s, n in sorted(by_source.items(), key=lambda x: x[0].value))
+        )
     for entry in result.stale:
-        lines.append(f"stale baseline entry (no longer occurs; remove it): {entry.rule_id} "
-                     f"{entry.location}#{entry.pointer}")
+        lines.append(
+            f"stale baseline entry (no longer occurs; remove it): {entry.rule_id} {entry.location}#{entry.pointer}"
+        )
     if result.stopped == "refused":
-        lines.append("NO VERDICT: the target refused (401/403) or left unanswered most requests sent with the key; "
-                     f"check ${options.api_key_env} and the URL")
+        lines.append(
+            "NO VERDICT: the target refused (401/403) or left unanswered most requests sent with the key; "
+            f"check ${options.api_key_env} and the URL"
+        )
     elif result.stopped:
         lines.append(f"partial run (stopped: {result.stopped}); baseline entries are not judged stale")
-    lines.append(f"exit code decided by findings of source {_sources(options)}"
-                 f" at level {options.fail_on.label if options.fail_on else 'never'} or worse")
+    lines.append(
+        f"exit code decided by findings of source {_sources(options)}"
+        f" at level {options.fail_on.label if options.fail_on else 'never'} or worse"
+    )
     lines.append(f"reports: {options.report_dir}/findings.json, junit.xml, summary.md")
     if result.pytest_exit != 0:
         lines.append(f"the suite itself failed (pytest exit {result.pytest_exit}); see above")

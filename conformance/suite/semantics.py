@@ -66,36 +66,61 @@ def models_related(requested: str, answered: str) -> bool:
 
 def usage_checks(ex: Exchange, usage: Any, pointer: str, where: str = "") -> Iterator[Finding]:
     counts = ("prompt_tokens", "completion_tokens", "total_tokens")
-    if (isinstance(usage, dict) and all(isinstance(usage.get(k), int | float) for k in counts)
-            and not isinstance(usage.get("total_tokens"), bool)
-            and usage["total_tokens"] != usage["prompt_tokens"] + usage["completion_tokens"]):
-        yield finding(USAGE, ex, "usage does not add up", pointer=pointer + "/total_tokens",
-                      expected=f"{usage['prompt_tokens']} + {usage['completion_tokens']} = "
-                      f"{usage['prompt_tokens'] + usage['completion_tokens']}",
-                      found=str(usage["total_tokens"]), where=where)
+    if (
+        isinstance(usage, dict)
+        and all(isinstance(usage.get(k), int | float) for k in counts)
+        and not isinstance(usage.get("total_tokens"), bool)
+        and usage["total_tokens"] != usage["prompt_tokens"] + usage["completion_tokens"]
+    ):
+        yield finding(
+            USAGE,
+            ex,
+            "usage does not add up",
+            pointer=pointer + "/total_tokens",
+            expected=f"{usage['prompt_tokens']} + {usage['completion_tokens']} = "
+            f"{usage['prompt_tokens'] + usage['completion_tokens']}",
+            found=str(usage["total_tokens"]),
+            where=where,
+        )
 
 
-def model_check(ex: Exchange, request: dict[str, Any] | None, answered: Any, pointer: str,
-                where: str = "") -> Iterator[Finding]:
+def model_check(
+    ex: Exchange, request: dict[str, Any] | None, answered: Any, pointer: str, where: str = ""
+) -> Iterator[Finding]:
     requested = request.get("model") if request else None
     if isinstance(requested, str) and isinstance(answered, str) and not models_related(requested, answered):
-        yield finding(MODEL, ex, f"asked for {requested!r}, answered by {answered!r}", pointer=pointer,
-                      expected=f"{requested} (or a dated name of it)", found=answered, where=where)
+        yield finding(
+            MODEL,
+            ex,
+            f"asked for {requested!r}, answered by {answered!r}",
+            pointer=pointer,
+            expected=f"{requested} (or a dated name of it)",
+            found=answered,
+            where=where,
+        )
 
 
-def choice_count(ex: Exchange, request: dict[str, Any] | None, indexes: list[Any], pointer: str,
-                 where: str = "") -> Iterator[Finding]:
+def choice_count(
+    ex: Exchange, request: dict[str, Any] | None, indexes: list[Any], pointer: str, where: str = ""
+) -> Iterator[Finding]:
     n = request.get("n") if request else None
     wanted = n if isinstance(n, int) and not isinstance(n, bool) and n > 0 else (1 if request else len(indexes))
     found = sorted(i for i in indexes if isinstance(i, int))
     if len(indexes) != wanted or found != list(range(wanted)):
-        yield finding(CHOICES, ex, f"request asked for n={wanted}" if request else "choice indexes are not 0..k-1",
-                      pointer=pointer, expected=f"{wanted} choice(s) indexed 0..{wanted - 1}",
-                      found=f"{len(indexes)} choice(s), indexes {indexes}", where=where)
+        yield finding(
+            CHOICES,
+            ex,
+            f"request asked for n={wanted}" if request else "choice indexes are not 0..k-1",
+            pointer=pointer,
+            expected=f"{wanted} choice(s) indexed 0..{wanted - 1}",
+            found=f"{len(indexes)} choice(s), indexes {indexes}",
+            where=where,
+        )
 
 
-def semantic_checks(ex: Exchange, body: dict[str, Any], *, where: str = "", prefix: str = "",
-                    stream: bool = False) -> Iterator[Finding]:
+def semantic_checks(
+    ex: Exchange, body: dict[str, Any], *, where: str = "", prefix: str = "", stream: bool = False
+) -> Iterator[Finding]:
     """Checks of one completion (for a stream: the choices assembled from its deltas, under ``prefix``)."""
     request = request_of(ex)
     if not stream:
@@ -105,15 +130,17 @@ def semantic_checks(ex: Exchange, body: dict[str, Any], *, where: str = "", pref
     if not isinstance(choices, list):
         return
     if not stream:
-        yield from choice_count(ex, request, [c.get("index") if isinstance(c, dict) else None for c in choices],
-                                "/choices")
+        yield from choice_count(
+            ex, request, [c.get("index") if isinstance(c, dict) else None for c in choices], "/choices"
+        )
     for i, choice in enumerate(choices):
         if isinstance(choice, dict):
             yield from _choice(ex, request, choice, i, where, prefix)
 
 
-def _choice(ex: Exchange, request: dict[str, Any] | None, choice: dict[str, Any], i: int, where: str,
-            prefix: str) -> Iterator[Finding]:
+def _choice(
+    ex: Exchange, request: dict[str, Any] | None, choice: dict[str, Any], i: int, where: str, prefix: str
+) -> Iterator[Finding]:
     raw = choice.get("message")
     if not isinstance(raw, dict):
         return
@@ -121,17 +148,37 @@ def _choice(ex: Exchange, request: dict[str, Any] | None, choice: dict[str, Any]
     at = f"{prefix}/choices/{i}"
     role = message.get("role")
     if role is not None and role != "assistant":
-        yield finding(ROLE, ex, f"choice {i} answers as {role!r}", pointer=f"{at}/message/role",
-                      expected="assistant", found=str(role), where=where, detail=str(role)[:20])
+        yield finding(
+            ROLE,
+            ex,
+            f"choice {i} answers as {role!r}",
+            pointer=f"{at}/message/role",
+            expected="assistant",
+            found=str(role),
+            where=where,
+            detail=str(role)[:20],
+        )
     calls = message.get("tool_calls") or []
     calls = calls if isinstance(calls, list) else []
     function_call = message.get("function_call")
     finish = choice.get("finish_reason")
-    if (message.get("content") is None and not calls and not function_call and not message.get("refusal")
-            and not message.get("audio") and "content" in message):
-        yield finding(EMPTY_MESSAGE, ex, f"choice {i}: content null without tool calls or a refusal",
-                      pointer=f"{at}/message/content", expected="content (a string), a refusal or tool calls",
-                      found="null", where=where)
+    if (
+        message.get("content") is None
+        and not calls
+        and not function_call
+        and not message.get("refusal")
+        and not message.get("audio")
+        and "content" in message
+    ):
+        yield finding(
+            EMPTY_MESSAGE,
+            ex,
+            f"choice {i}: content null without tool calls or a refusal",
+            pointer=f"{at}/message/content",
+            expected="content (a string), a refusal or tool calls",
+            found="null",
+            where=where,
+        )
     yield from _finish_reason(ex, request, calls, bool(function_call), finish, i, at, where)
     declared = declared_tools(request) if request is not None else None
     for j, call in enumerate(calls):
@@ -148,49 +195,98 @@ def _choice(ex: Exchange, request: dict[str, Any] | None, choice: dict[str, Any]
         named = raw_function.get("name") if isinstance(raw_function, dict) else None
         names = [c.get("function", {}).get("name") for c in calls if isinstance(c, dict)]
         if finish != "length" and (not calls or (named and named not in names)):
-            yield finding(TOOL_CHOICE, ex, f"choice {i}: tool_choice {json.dumps(tool_choice)} not honoured",
-                          pointer=f"{at}/message/tool_calls",
-                          expected=f"a call to {named}" if named else "at least one tool call",
-                          found=f"{names or 'no tool call'}", where=where)
+            yield finding(
+                TOOL_CHOICE,
+                ex,
+                f"choice {i}: tool_choice {json.dumps(tool_choice)} not honoured",
+                pointer=f"{at}/message/tool_calls",
+                expected=f"a call to {named}" if named else "at least one tool call",
+                found=f"{names or 'no tool call'}",
+                where=where,
+            )
     yield from _json_mode(ex, request, message, finish, i, at, where)
 
 
-def _finish_reason(ex: Exchange, request: dict[str, Any] | None, calls: list[Any], legacy: bool, finish: Any,
-                   i: int, at: str, where: str) -> Iterator[Finding]:
+def _finish_reason(
+    ex: Exchange,
+    request: dict[str, Any] | None,
+    calls: list[Any],
+    legacy: bool,
+    finish: Any,
+    i: int,
+    at: str,
+    where: str,
+) -> Iterator[Finding]:
     forced = request is not None and isinstance(request.get("tool_choice"), dict)
     if calls:
         # OpenAI answers "stop" when tool_choice named the function; "length" cuts a call short
         allowed = {"tool_calls", "length", *(("stop",) if forced else ())}
         if finish not in allowed:
-            yield finding(TOOL_FINISH, ex, f"choice {i}: finish_reason {finish!r} with {len(calls)} tool call(s)",
-                          pointer=f"{at}/finish_reason", expected=" or ".join(sorted(allowed)), found=str(finish),
-                          where=where, detail=f"calls:{finish}")
+            yield finding(
+                TOOL_FINISH,
+                ex,
+                f"choice {i}: finish_reason {finish!r} with {len(calls)} tool call(s)",
+                pointer=f"{at}/finish_reason",
+                expected=" or ".join(sorted(allowed)),
+                found=str(finish),
+                where=where,
+                detail=f"calls:{finish}",
+            )
     elif finish == "tool_calls":
-        yield finding(TOOL_FINISH, ex, f"choice {i}: finish_reason 'tool_calls' without a tool call",
-                      pointer=f"{at}/finish_reason", expected="not tool_calls (no tool call present)",
-                      found=str(finish), where=where, detail="no-calls")
+        yield finding(
+            TOOL_FINISH,
+            ex,
+            f"choice {i}: finish_reason 'tool_calls' without a tool call",
+            pointer=f"{at}/finish_reason",
+            expected="not tool_calls (no tool call present)",
+            found=str(finish),
+            where=where,
+            detail="no-calls",
+        )
     elif finish == "function_call" and not legacy:
-        yield finding(TOOL_FINISH, ex, f"choice {i}: finish_reason 'function_call' without a function_call",
-                      pointer=f"{at}/finish_reason", expected="a function_call member", found=str(finish),
-                      where=where, detail="no-function-call")
+        yield finding(
+            TOOL_FINISH,
+            ex,
+            f"choice {i}: finish_reason 'function_call' without a function_call",
+            pointer=f"{at}/finish_reason",
+            expected="a function_call member",
+            found=str(finish),
+            where=where,
+            detail="no-function-call",
+        )
 
 
-def _call(ex: Exchange, declared: set[str] | None, function: dict[str, Any], i: int, at: str,
-          where: str) -> Iterator[Finding]:
+def _call(
+    ex: Exchange, declared: set[str] | None, function: dict[str, Any], i: int, at: str, where: str
+) -> Iterator[Finding]:
     if declared is not None and function.get("name") not in declared:
-        yield finding(TOOL_UNDECLARED, ex, f"choice {i} calls {function.get('name')!r}", pointer=f"{at}/name",
-                      expected=f"one of the declared tools {sorted(declared)}", found=str(function.get("name")),
-                      where=where)
+        yield finding(
+            TOOL_UNDECLARED,
+            ex,
+            f"choice {i} calls {function.get('name')!r}",
+            pointer=f"{at}/name",
+            expected=f"one of the declared tools {sorted(declared)}",
+            found=str(function.get("name")),
+            where=where,
+        )
     arguments = function.get("arguments")
     try:
         json.loads(arguments if isinstance(arguments, str) else "")
     except ValueError:
-        yield finding(TOOL_ARGUMENTS, ex, f"choice {i}: tool call arguments are not JSON",
-                      pointer=f"{at}/arguments", expected="a JSON text", found=str(arguments)[:80], where=where)
+        yield finding(
+            TOOL_ARGUMENTS,
+            ex,
+            f"choice {i}: tool call arguments are not JSON",
+            pointer=f"{at}/arguments",
+            expected="a JSON text",
+            found=str(arguments)[:80],
+            where=where,
+        )
 
 
-def _json_mode(ex: Exchange, request: dict[str, Any], message: dict[str, Any], finish: Any, i: int, at: str,
-               where: str) -> Iterator[Finding]:
+def _json_mode(
+    ex: Exchange, request: dict[str, Any], message: dict[str, Any], finish: Any, i: int, at: str, where: str
+) -> Iterator[Finding]:
     fmt = request.get("response_format")
     if not isinstance(fmt, dict) or fmt.get("type") not in ("json_object", "json_schema"):
         return
@@ -202,9 +298,16 @@ def _json_mode(ex: Exchange, request: dict[str, Any], message: dict[str, Any], f
     except ValueError:
         value = None
     if value is None or (fmt["type"] == "json_object" and not isinstance(value, dict)):
-        yield finding(JSON_MODE, ex, f"choice {i}: response_format {fmt['type']} but content is not a JSON object",
-                      pointer=f"{at}/message/content", expected="a JSON object", found=str(content)[:80],
-                      where=where, detail="not-json")
+        yield finding(
+            JSON_MODE,
+            ex,
+            f"choice {i}: response_format {fmt['type']} but content is not a JSON object",
+            pointer=f"{at}/message/content",
+            expected="a JSON object",
+            found=str(content)[:80],
+            where=where,
+            detail="not-json",
+        )
         return
     raw_schema = fmt.get("json_schema")
     schema = raw_schema.get("schema") if isinstance(raw_schema, dict) and fmt["type"] == "json_schema" else None
@@ -217,6 +320,13 @@ def _json_mode(ex: Exchange, request: dict[str, Any], message: dict[str, Any], f
         except Exception:  # the request's own schema may be broken; that is not the server's fault
             errors = []
         for error in errors[:5]:
-            yield finding(JSON_MODE, ex, f"choice {i}: content violates the requested json_schema: {error.message}",
-                          pointer=f"{at}/message/content", expected="content valid against the json_schema",
-                          found=str(content)[:80], where=where, detail="schema")
+            yield finding(
+                JSON_MODE,
+                ex,
+                f"choice {i}: content violates the requested json_schema: {error.message}",
+                pointer=f"{at}/message/content",
+                expected="content valid against the json_schema",
+                found=str(content)[:80],
+                where=where,
+                detail="schema",
+            )

@@ -38,14 +38,28 @@ def stream_checks(ex: Exchange, ctx: CheckContext) -> Iterator[Finding]:
         try:
             chunk = parse_json(event.data)
         except ValueError:
-            yield finding(STREAM_SHAPE, ex, f"event {index} is not JSON", pointer=f"/events/{index}",
-                          expected="a JSON chunk", found=event.data[:80], where=WHERE, detail="not-json")
+            yield finding(
+                STREAM_SHAPE,
+                ex,
+                f"event {index} is not JSON",
+                pointer=f"/events/{index}",
+                expected="a JSON chunk",
+                found=event.data[:80],
+                where=WHERE,
+                detail="not-json",
+            )
             continue
         if isinstance(chunk, dict) and "error" in chunk and "choices" not in chunk:
-            yield finding(ERROR_IN_SUCCESS, ex, f"event {index} of a 200 stream is an error: "
-                          f"{json.dumps(chunk)[:120]}", pointer=f"/events/{index}/error",
-                          expected="a chunk", found=json.dumps(chunk.get("error"))[:80], where=WHERE,
-                          detail="stream")
+            yield finding(
+                ERROR_IN_SUCCESS,
+                ex,
+                f"event {index} of a 200 stream is an error: {json.dumps(chunk)[:120]}",
+                pointer=f"/events/{index}/error",
+                expected="a chunk",
+                found=json.dumps(chunk.get("error"))[:80],
+                where=WHERE,
+                detail="stream",
+            )
             yield from error_shape(ex, chunk, where=WHERE)
             continue
         chunks.append(chunk if isinstance(chunk, dict) else {})
@@ -53,14 +67,30 @@ def stream_checks(ex: Exchange, ctx: CheckContext) -> Iterator[Finding]:
         if ctx.client_parse:
             yield from client_parse(ex, chunk, "chunk", where=WHERE)
     if not stream.done:
-        yield finding(STREAM_TERMINATION, ex, f"the stream ended after {len(stream.events)} event(s) without "
-                      "data: [DONE]", pointer="/events", expected="data: [DONE] as the last event",
-                      found="end of body", where=WHERE, detail="done")
-    finishes = [choice.get("finish_reason") for c in chunks for choice in (c.get("choices") or [])
-                if isinstance(choice, dict)]
+        yield finding(
+            STREAM_TERMINATION,
+            ex,
+            f"the stream ended after {len(stream.events)} event(s) without data: [DONE]",
+            pointer="/events",
+            expected="data: [DONE] as the last event",
+            found="end of body",
+            where=WHERE,
+            detail="done",
+        )
+    finishes = [
+        choice.get("finish_reason") for c in chunks for choice in (c.get("choices") or []) if isinstance(choice, dict)
+    ]
     if chunks and not any(f for f in finishes):
-        yield finding(STREAM_TERMINATION, ex, "no chunk carries a finish_reason", pointer="/events",
-                      expected="a final chunk with finish_reason", found="none", where=WHERE, detail="finish")
+        yield finding(
+            STREAM_TERMINATION,
+            ex,
+            "no chunk carries a finish_reason",
+            pointer="/events",
+            expected="a final chunk with finish_reason",
+            found="none",
+            where=WHERE,
+            detail="finish",
+        )
     yield from _protocol(ex, chunks)
 
 
@@ -80,8 +110,16 @@ def _protocol(ex: Exchange, chunks: list[dict[str, Any]]) -> Iterator[Finding]:
     request = request_of(ex)
     ids = {c.get("id") for c in chunks}
     if len(ids) > 1:
-        yield finding(STREAM_SHAPE, ex, "chunk ids change within one stream", pointer="/events/*/id",
-                      expected="one id", found=str(sorted(map(str, ids)))[:80], where=WHERE, detail="id-changes")
+        yield finding(
+            STREAM_SHAPE,
+            ex,
+            "chunk ids change within one stream",
+            pointer="/events/*/id",
+            expected="one id",
+            found=str(sorted(map(str, ids)))[:80],
+            where=WHERE,
+            detail="id-changes",
+        )
     per_index = _per_choice(chunks)
     for index, entries in sorted(per_index.items()):
         yield from _choice_protocol(ex, index, entries)
@@ -100,36 +138,63 @@ def _choice_protocol(ex: Exchange, index: int, entries: list[tuple[int, dict[str
     first_delta = _dict(first.get("delta"))
     role = first_delta.get("role")
     if not role:
-        yield finding(STREAM_SHAPE, ex, f"choice {index}: the first delta carries no role",
-                      pointer=f"/events/{first_number}/choices/{index}/delta", expected='role "assistant"',
-                      found="no role", where=WHERE, detail="role-missing")
+        yield finding(
+            STREAM_SHAPE,
+            ex,
+            f"choice {index}: the first delta carries no role",
+            pointer=f"/events/{first_number}/choices/{index}/delta",
+            expected='role "assistant"',
+            found="no role",
+            where=WHERE,
+            detail="role-missing",
+        )
     elif role != "assistant":
-        yield finding(ROLE, ex, f"choice {index}: the stream answers as {role!r}",
-                      pointer=f"/events/{first_number}/choices/{index}/delta/role", expected="assistant",
-                      found=str(role), where=WHERE, detail=str(role)[:20])
-    repeated = [(n, c["delta"]["role"]) for n, c in entries[1:]
-                if isinstance(c.get("delta"), dict) and c["delta"].get("role")]
+        yield finding(
+            ROLE,
+            ex,
+            f"choice {index}: the stream answers as {role!r}",
+            pointer=f"/events/{first_number}/choices/{index}/delta/role",
+            expected="assistant",
+            found=str(role),
+            where=WHERE,
+            detail=str(role)[:20],
+        )
+    repeated = [
+        (n, c["delta"]["role"]) for n, c in entries[1:] if isinstance(c.get("delta"), dict) and c["delta"].get("role")
+    ]
     if repeated:
         numbers = [n for n, _ in repeated]
-        yield finding(STREAM_SHAPE, ex, f"choice {index}: the role is repeated after the first delta "
-                      f"(chunks {numbers[:5]}{'...' if len(numbers) > 5 else ''})",
-                      pointer=f"/events/{numbers[0]}/choices/{index}/delta/role",
-                      expected="role only in the first delta", found=str(repeated[0][1]), where=WHERE,
-                      detail="role-repeated")
+        yield finding(
+            STREAM_SHAPE,
+            ex,
+            f"choice {index}: the role is repeated after the first delta "
+            f"(chunks {numbers[:5]}{'...' if len(numbers) > 5 else ''})",
+            pointer=f"/events/{numbers[0]}/choices/{index}/delta/role",
+            expected="role only in the first delta",
+            found=str(repeated[0][1]),
+            where=WHERE,
+            detail="role-repeated",
+        )
     early = [(n, c.get("finish_reason")) for n, c in entries[:-1] if c.get("finish_reason") is not None]
     if early:
-        yield finding(STREAM_SHAPE, ex, f"choice {index}: finish_reason set before its last chunk "
-                      f"(chunks {[n for n, _ in early[:5]]})",
-                      pointer=f"/events/{early[0][0]}/choices/{index}/finish_reason",
-                      expected="null until the choice's last chunk", found=str(early[0][1]), where=WHERE,
-                      detail="early-finish")
+        yield finding(
+            STREAM_SHAPE,
+            ex,
+            f"choice {index}: finish_reason set before its last chunk (chunks {[n for n, _ in early[:5]]})",
+            pointer=f"/events/{early[0][0]}/choices/{index}/finish_reason",
+            expected="null until the choice's last chunk",
+            found=str(early[0][1]),
+            where=WHERE,
+            detail="early-finish",
+        )
 
 
 def _usage(ex: Exchange, request: dict[str, Any] | None, chunks: list[dict[str, Any]]) -> Iterator[Finding]:
     with_usage = [(n, c["usage"]) for n, c in enumerate(chunks) if isinstance(c.get("usage"), dict)]
     for n, usage in with_usage[-1:]:
-        yield from usage_checks(ex, usage, "/events/-1/usage" if n == len(chunks) - 1 else f"/events/{n}/usage",
-                                where=WHERE)
+        yield from usage_checks(
+            ex, usage, "/events/-1/usage" if n == len(chunks) - 1 else f"/events/{n}/usage", where=WHERE
+        )
     if request is None or not chunks:
         return
     options = request.get("stream_options")
@@ -137,15 +202,28 @@ def _usage(ex: Exchange, request: dict[str, Any] | None, chunks: list[dict[str, 
     if asked and not with_usage:
         # OpenAI sends it on a chunk with `choices: []` after the last choice chunk (other such chunks may follow,
         # e.g. a moderation result)
-        yield finding(STREAM_SHAPE, ex, "stream_options.include_usage was set but no chunk carries usage",
-                      pointer="/events/-1/usage", expected="a usage chunk at the end", found="none", where=WHERE,
-                      detail="usage-missing")
+        yield finding(
+            STREAM_SHAPE,
+            ex,
+            "stream_options.include_usage was set but no chunk carries usage",
+            pointer="/events/-1/usage",
+            expected="a usage chunk at the end",
+            found="none",
+            where=WHERE,
+            detail="usage-missing",
+        )
     if not asked and with_usage:
         n, _ = with_usage[0]
-        yield finding(STREAM_SHAPE, ex, f"usage sent in {len(with_usage)} chunk(s) although "
-                      "stream_options.include_usage was not set", pointer=f"/events/{n}/usage",
-                      expected="no usage (clients that did not ask do not expect the extra chunk)",
-                      found="usage", where=WHERE, detail="usage-unrequested")
+        yield finding(
+            STREAM_SHAPE,
+            ex,
+            f"usage sent in {len(with_usage)} chunk(s) although stream_options.include_usage was not set",
+            pointer=f"/events/{n}/usage",
+            expected="no usage (clients that did not ask do not expect the extra chunk)",
+            found="usage",
+            where=WHERE,
+            detail="usage-unrequested",
+        )
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -167,8 +245,10 @@ def _assemble(entries: list[tuple[int, dict[str, Any]]]) -> dict[str, Any]:
             if not isinstance(call, dict):
                 continue
             position = call.get("index")
-            slot = calls.setdefault(position if isinstance(position, int) else len(calls),
-                                    {"id": None, "type": "function", "function": {"name": "", "arguments": ""}})
+            slot = calls.setdefault(
+                position if isinstance(position, int) else len(calls),
+                {"id": None, "type": "function", "function": {"name": "", "arguments": ""}},
+            )
             if call.get("id"):
                 slot["id"] = call["id"]
             function = _dict(call.get("function"))

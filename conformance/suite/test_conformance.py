@@ -32,12 +32,22 @@ from conformance.suite.plugin import INVALID_KEY, Stop, Suite
 from conformance.suite.rules import AUTH_NOT_ENFORCED, INVALID_ACCEPTED, REQUEST_CONSTRAINT, SCHEMATHESIS_FAILURE
 
 MODEL_FALLBACK = "openai/gpt-5-2"
-WEATHER_TOOL = {"type": "function", "function": {
-    "name": "get_weather", "description": "Current weather for a city",
-    "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}
-JSON_SCHEMA = {"name": "answer", "schema": {"type": "object", "properties": {"answer": {"type": "string"},
-                                                                             "confidence": {"type": "number"}},
-                                            "required": ["answer"]}}
+WEATHER_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Current weather for a city",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+    },
+}
+JSON_SCHEMA = {
+    "name": "answer",
+    "schema": {
+        "type": "object",
+        "properties": {"answer": {"type": "string"}, "confidence": {"type": "number"}},
+        "required": ["answer"],
+    },
+}
 
 
 def _model(suite: Suite) -> str:
@@ -78,12 +88,14 @@ schema = schemathesis.pytest.from_fixture("st_schema")
 def st_schema(suite: Suite) -> Any:
     from schemathesis.config import SchemathesisConfig
 
-    config = SchemathesisConfig.from_dict({
-        "seed": suite.config.seed,
-        "generation": {"max-examples": suite.config.max_examples, "mode": "all", "database": "none"},
-        # examples, coverage (schema-derived boundary and negative cases) and fuzzing; no links, so no stateful
-        "phases": {"stateful": {"enabled": False}},
-    })
+    config = SchemathesisConfig.from_dict(
+        {
+            "seed": suite.config.seed,
+            "generation": {"max-examples": suite.config.max_examples, "mode": "all", "database": "none"},
+            # examples, coverage (schema-derived boundary and negative cases) and fuzzing; no links, so no stateful
+            "phases": {"stateful": {"enabled": False}},
+        }
+    )
     spec = suite.published if suite.config.spec == "published" else suite.normalised
     return schemathesis.openapi.from_dict(copy.deepcopy(spec), config=config)
 
@@ -143,17 +155,21 @@ def _schemathesis_finding(suite: Suite, case: Any, exchange: Exchange, failure: 
         source, rule, detail = Source.SPEC, REQUEST_CONSTRAINT, f"{code}:{constraint}"
     elif mode == "positive" and not suite.request_valid(case.path, body, "normalised"):
         source, detail = Source.SPEC, f"{code}:normalised-rejects-request"  # the published spec is too loose
-    elif (mode == "negative" and _only_body_negative(case)
-          and suite.request_valid(case.path, body, "normalised")):
+    elif mode == "negative" and _only_body_negative(case) and suite.request_valid(case.path, body, "normalised"):
         source, detail = Source.SPEC, f"{code}:normalised-accepts-request"  # the published spec is too strict
     made = rule.finding(
-        exchange.operation, f"schemathesis {getattr(failure, 'title', type(failure).__name__)}: "
+        exchange.operation,
+        f"schemathesis {getattr(failure, 'title', type(failure).__name__)}: "
         f"{message.splitlines()[0] if message else ''}"
         + (f" (the request breaks {constraint})" if constraint else "")
         + f"; response {exchange.response_body[:160]!r}",
-        pointer=f"/{code}", evidence=exchange.curl(suite.config.api_key_env),
-        expected=_mode_expectation(case), found=f"status {exchange.status}", kind=detail,
-        extra={"generation_mode": mode})
+        pointer=f"/{code}",
+        evidence=exchange.curl(suite.config.api_key_env),
+        expected=_mode_expectation(case),
+        found=f"status {exchange.status}",
+        kind=detail,
+        extra={"generation_mode": mode},
+    )
     return attrs.evolve(made, source=source) if made.source != source else made
 
 
@@ -176,9 +192,12 @@ def _as_schemathesis_response(exchange: Exchange) -> Any:
     import requests
     from schemathesis.core.transport import Response
 
-    prepared = requests.Request(exchange.method, exchange.url, headers=exchange.request_headers,
-                                data=exchange.request_text.encode() if exchange.request_text is not None
-                                else None).prepare()
+    prepared = requests.Request(
+        exchange.method,
+        exchange.url,
+        headers=exchange.request_headers,
+        data=exchange.request_text.encode() if exchange.request_text is not None else None,
+    ).prepare()
     http_response = requests.Response()
     http_response.status_code = exchange.status
     http_response._content = exchange.response_body
@@ -202,12 +221,25 @@ SCENARIOS: dict[str, dict[str, Any]] = {
     # documented behaviours a naive checker flags: JSON mode cut by max_tokens, logprobs in a stream
     "json-object-cut": {"response_format": {"type": "json_object"}, "max_tokens": 1},
     "stream-logprobs": {"stream": True, "logprobs": True, "top_logprobs": 1},
-    "multi-turn": {"messages": [
-        {"role": "system", "content": "Be brief."}, {"role": "developer", "content": "Answer in English."},
-        {"role": "user", "content": "Weather in Paris?"},
-        {"role": "assistant", "tool_calls": [{"id": "call_1", "type": "function", "function": {
-            "name": "get_weather", "arguments": "{\"city\": \"Paris\"}"}}]},
-        {"role": "tool", "tool_call_id": "call_1", "content": "{\"temp\": 18}"}], "tools": [WEATHER_TOOL]},
+    "multi-turn": {
+        "messages": [
+            {"role": "system", "content": "Be brief."},
+            {"role": "developer", "content": "Answer in English."},
+            {"role": "user", "content": "Weather in Paris?"},
+            {
+                "role": "assistant",
+                "tool_calls": [
+                    {
+                        "id": "call_1",
+                        "type": "function",
+                        "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'},
+                    }
+                ],
+            },
+            {"role": "tool", "tool_call_id": "call_1", "content": '{"temp": 18}'},
+        ],
+        "tools": [WEATHER_TOOL],
+    },
     "stream": {"stream": True},
     "stream-usage": {"stream": True, "stream_options": {"include_usage": True}},
     "stream-tools": {"stream": True, "tools": [WEATHER_TOOL], "tool_choice": "required"},
@@ -228,19 +260,31 @@ def test_scenario(suite: Suite, name: str, path: str) -> None:
 # -- hypothesis: structured requests --------------------------------------------------------------------------------
 @st.composite
 def chat_requests(draw: st.DrawFn, model: str, live: bool) -> dict[str, Any]:
-    body: dict[str, Any] = {"model": model, "messages": [
-        {"role": "user", "content": draw(st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]),
-                                                 min_size=1, max_size=40))}]}
+    body: dict[str, Any] = {
+        "model": model,
+        "messages": [
+            {
+                "role": "user",
+                "content": draw(
+                    st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), min_size=1, max_size=40)
+                ),
+            }
+        ],
+    }
     if not live:
         body["n"] = draw(st.integers(1, 4))
     body["max_tokens"] = draw(st.integers(1, 64))
     if draw(st.booleans()):
         body["tools"] = [WEATHER_TOOL]
-        body["tool_choice"] = draw(st.sampled_from(["auto", "none", "required",
-                                                    {"type": "function", "function": {"name": "get_weather"}}]))
+        body["tool_choice"] = draw(
+            st.sampled_from(["auto", "none", "required", {"type": "function", "function": {"name": "get_weather"}}])
+        )
     elif draw(st.booleans()):
-        body["response_format"] = draw(st.sampled_from([
-            {"type": "text"}, {"type": "json_object"}, {"type": "json_schema", "json_schema": JSON_SCHEMA}]))
+        body["response_format"] = draw(
+            st.sampled_from(
+                [{"type": "text"}, {"type": "json_object"}, {"type": "json_schema", "json_schema": JSON_SCHEMA}]
+            )
+        )
     if draw(st.booleans()):
         body["temperature"] = draw(st.floats(0, 2))
     if not live and draw(st.booleans()):
@@ -253,8 +297,13 @@ def chat_requests(draw: st.DrawFn, model: str, live: bool) -> dict[str, Any]:
 def test_semantics_property(suite: Suite) -> None:
     model = _model(suite)
 
-    @hypothesis.settings(max_examples=suite.config.max_examples, database=None, deadline=None,
-                         derandomize=True, suppress_health_check=list(hypothesis.HealthCheck))
+    @hypothesis.settings(
+        max_examples=suite.config.max_examples,
+        database=None,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=list(hypothesis.HealthCheck),
+    )
     @hypothesis.given(body=chat_requests(model, suite.config.live))
     def run(body: dict[str, Any]) -> None:
         if suite.budget_left():
@@ -271,26 +320,46 @@ def test_errors(suite: Suite) -> None:
     body = _base(suite)
     if not suite.config.no_auth:
         probes: tuple[tuple[str, dict[str, str]], ...] = (
-            ("missing-key", {}), ("invalid-key", {"Authorization": f"Bearer {INVALID_KEY}"}))
+            ("missing-key", {}),
+            ("invalid-key", {"Authorization": f"Bearer {INVALID_KEY}"}),
+        )
         for what, headers in probes:
             exchange, _ = suite.send("/v1/chat/completions", body, headers=headers, auth=False)
             if exchange.status is not None and exchange.status < 400:
-                suite.record_findings([AUTH_NOT_ENFORCED.finding(
-                    exchange.operation, f"{what.replace('-', ' ')}, yet answered {exchange.status}",
-                    pointer="/security", expected="401", found=str(exchange.status), kind=what,
-                    evidence=exchange.curl(suite.config.api_key_env))])
+                suite.record_findings(
+                    [
+                        AUTH_NOT_ENFORCED.finding(
+                            exchange.operation,
+                            f"{what.replace('-', ' ')}, yet answered {exchange.status}",
+                            pointer="/security",
+                            expected="401",
+                            found=str(exchange.status),
+                            kind=what,
+                            evidence=exchange.curl(suite.config.api_key_env),
+                        )
+                    ]
+                )
     invalid: list[tuple[str, Any, bytes | None]] = [
-        ("malformed JSON", None, b"{\"model\": "),
+        ("malformed JSON", None, b'{"model": '),
         ("messages missing", {"model": _model(suite)}, None),
         ("wrong message role", {"model": _model(suite), "messages": [{"role": "robot", "content": "hi"}]}, None),
     ]
     for what, bad, raw in invalid:
         exchange, _ = suite.send("/v1/chat/completions", bad, raw=raw)
         if exchange.status is not None and exchange.status < 400:
-            suite.record_findings([INVALID_ACCEPTED.finding(
-                exchange.operation, f"{what}: answered {exchange.status}", pointer="/requestBody",
-                expected="400 with an error body", found=str(exchange.status), kind=what,
-                evidence=exchange.curl(suite.config.api_key_env))])
+            suite.record_findings(
+                [
+                    INVALID_ACCEPTED.finding(
+                        exchange.operation,
+                        f"{what}: answered {exchange.status}",
+                        pointer="/requestBody",
+                        expected="400 with an error body",
+                        found=str(exchange.status),
+                        kind=what,
+                        evidence=exchange.curl(suite.config.api_key_env),
+                    )
+                ]
+            )
     if not suite.config.live:
         suite.send("/v1/chat/completions", None, method="GET", raw=b"", probe=True)
         suite.send("/v1/no-such-path", body, probe=True)

@@ -37,16 +37,23 @@ class Checker:
         return findings
 
 
-def load_checker(*, spec: str = "published", strict: bool = False, mirror: str | None = None,
-                 check_requests: bool = True, published: dict[str, Any] | None = None,
-                 normalised: dict[str, Any] | None = None) -> Checker:
+def load_checker(
+    *,
+    spec: str = "published",
+    strict: bool = False,
+    mirror: str | None = None,
+    check_requests: bool = True,
+    published: dict[str, Any] | None = None,
+    normalised: dict[str, Any] | None = None,
+) -> Checker:
     """Both specs from the pipeline (the same loader as ``conformance run``), ready to check."""
     from conformance.pipeline import load_spec
 
     published = published if published is not None else load_spec("published", mirror=mirror)
     normalised = normalised if normalised is not None else load_spec("normalised", mirror=mirror)
-    ctx = CheckContext(SpecView(published, "published"), SpecView(normalised, "normalised"), strict=strict,
-                       checked_against=spec)
+    ctx = CheckContext(
+        SpecView(published, "published"), SpecView(normalised, "normalised"), strict=strict, checked_against=spec
+    )
     return Checker(ctx, RequestChecker(ctx) if check_requests else None)
 
 
@@ -80,9 +87,19 @@ class Outcome:
     fail_sources: frozenset[Source] = DEFAULT_SOURCES
 
 
-def report(findings: Sequence[Finding], *, report_dir: Path, target: str, spec: str, baseline: bool,
-           fail_on: Level | None, fail_sources: frozenset[Source] = DEFAULT_SOURCES, fmt: str = "text",
-           meta: dict[str, Any] | None = None, section: str = "") -> Outcome:
+def report(
+    findings: Sequence[Finding],
+    *,
+    report_dir: Path,
+    target: str,
+    spec: str,
+    baseline: bool,
+    fail_on: Level | None,
+    fail_sources: frozenset[Source] = DEFAULT_SOURCES,
+    fmt: str = "text",
+    meta: dict[str, Any] | None = None,
+    section: str = "",
+) -> Outcome:
     """findings.json, junit.xml and summary.md as ``conformance run`` writes them, plus ``meta`` (in
     findings.json) and ``section`` (appended to summary.md); the exit code from the new findings whose source
     is one of ``fail_sources``, as ``conformance run`` decides it."""
@@ -90,8 +107,15 @@ def report(findings: Sequence[Finding], *, report_dir: Path, target: str, spec: 
 
     base = Baseline.load(paths.baseline_path()) if baseline else Baseline(paths.baseline_path(), ())
     new, acknowledged, _stale = base.split(findings)
-    options = RunOptions(target=target, spec=spec, report_dir=report_dir, baseline=baseline, fail_on=fail_on,
-                         fmt=fmt, fail_sources=fail_sources)
+    options = RunOptions(
+        target=target,
+        spec=spec,
+        report_dir=report_dir,
+        baseline=baseline,
+        fail_on=fail_on,
+        fmt=fmt,
+        fail_sources=fail_sources,
+    )
     report_dir.mkdir(parents=True, exist_ok=True)
     # stale entries are not reported: recorded traffic covers only what was recorded, not the baseline's scope
     write_reports(report_dir, findings, new, acknowledged, (), target, options)
@@ -104,15 +128,20 @@ def report(findings: Sequence[Finding], *, report_dir: Path, target: str, spec: 
     if section:
         summary = report_dir / "summary.md"
         atomic_write(summary, summary.read_text().rstrip("\n") + "\n\n" + section.strip("\n") + "\n")
-    return Outcome(tuple(findings), tuple(new), tuple(acknowledged),
-                   exit_code_for(deciding(new, fail_sources), fail_on),
-                   fail_sources)
+    return Outcome(
+        tuple(findings),
+        tuple(new),
+        tuple(acknowledged),
+        exit_code_for(deciding(new, fail_sources), fail_on),
+        fail_sources,
+    )
 
 
 def terminal(outcome: Outcome, *, title: str, report_dir: Path, spec: str, fail_on: Level | None) -> str:
     from conformance.suite.runner import RunOptions, RunResult, terminal_summary
 
     result = RunResult(outcome.findings, outcome.new, outcome.acknowledged, (), 0, outcome.exit_code, title)
-    text = terminal_summary(result, RunOptions(spec=spec, report_dir=report_dir, fail_on=fail_on,
-                                               fail_sources=outcome.fail_sources))
+    text = terminal_summary(
+        result, RunOptions(spec=spec, report_dir=report_dir, fail_on=fail_on, fail_sources=outcome.fail_sources)
+    )
     return text.replace("conformance run against ", "", 1)

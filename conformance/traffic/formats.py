@@ -33,8 +33,10 @@ MAX_FILE_BYTES = 256 * 1024 * 1024  # a whole-file format (YAML, HAR) larger tha
 MAX_LINE_BYTES = 64 * 1024 * 1024  # one JSON Lines exchange
 SUFFIXES = (".yaml", ".yml", ".json", ".har", ".jsonl", ".ndjson")
 NOT_RECORDINGS = ("findings-", "state-", ".suite-config", "findings.json")
-EXPECTED = ("a VCR cassette (YAML or JSON with `interactions`), a HAR 1.2 file (JSON with `log.entries`) or "
-            "JSON Lines of exchanges (`conformance run --record`, or {\"request\", \"response\"} per line)")
+EXPECTED = (
+    "a VCR cassette (YAML or JSON with `interactions`), a HAR 1.2 file (JSON with `log.entries`) or "
+    'JSON Lines of exchanges (`conformance run --record`, or {"request", "response"} per line)'
+)
 
 try:
     _Loader: Any = yaml.CSafeLoader
@@ -48,8 +50,11 @@ def expand(paths: list[Path]) -> list[Path]:
     for path in paths:
         if path.is_dir():
             # a run's report folder also holds its findings and state: not recordings
-            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES
-                           and not p.name.startswith(NOT_RECORDINGS))
+            found = sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file() and p.suffix.lower() in SUFFIXES and not p.name.startswith(NOT_RECORDINGS)
+            )
             if not found:
                 raise InputError(f"{path}: expected recordings ({', '.join(SUFFIXES)}) in this folder, found none")
             files += found
@@ -80,8 +85,10 @@ def _lines(handle: Any, path: Path) -> Iterator[bytes]:
         if not line:
             return
         if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
-            raise InputError(f"{path}: expected lines of at most {MAX_LINE_BYTES} bytes, found a longer one",
-                             hint="one exchange per line; a stream's events as a list")
+            raise InputError(
+                f"{path}: expected lines of at most {MAX_LINE_BYTES} bytes, found a longer one",
+                hint="one exchange per line; a stream's events as a list",
+            )
         yield line
 
 
@@ -104,8 +111,10 @@ def read_file(path: Path) -> Iterator[Recorded]:
         return
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
-        raise InputError(f"{path}: {size} bytes; expected at most {MAX_FILE_BYTES} for a YAML or HAR file",
-                         hint="split it, or record JSON Lines (read line by line, any size)")
+        raise InputError(
+            f"{path}: {size} bytes; expected at most {MAX_FILE_BYTES} for a YAML or HAR file",
+            hint="split it, or record JSON Lines (read line by line, any size)",
+        )
     from conformance.safeload import UnsafeInput, read_regular_file
     from conformance.specload import check_shape
 
@@ -120,8 +129,7 @@ def read_file(path: Path) -> Iterator[Recorded]:
     elif isinstance(doc, dict) and "interactions" in doc:
         yield from _read_vcr(path, doc)
     else:
-        found = f"a {type(doc).__name__}" + (f" with keys {sorted(map(str, doc))[:6]}" if isinstance(doc, dict)
-                                               else "")
+        found = f"a {type(doc).__name__}" + (f" with keys {sorted(map(str, doc))[:6]}" if isinstance(doc, dict) else "")
         raise InputError(f"{path}: expected {EXPECTED}, found {found}")
 
 
@@ -153,11 +161,13 @@ def _parse(path: Path, raw: bytes) -> Any:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError(f"{path}:{where}: expected {EXPECTED}, found text that is not valid YAML or JSON "
-                         f"({problem})") from None
+        raise InputError(
+            f"{path}:{where}: expected {EXPECTED}, found text that is not valid YAML or JSON ({problem})"
+        ) from None
 
 
 # -- VCR --------------------------------------------------------------------------------------------------
+
 
 def _vcr_headers(raw: Any, where: str) -> tuple[tuple[str, str], ...]:
     if raw is None:
@@ -241,19 +251,23 @@ def _vcr_request_body(request: dict[str, Any], headers: tuple[tuple[str, str], .
 def _read_vcr(path: Path, doc: dict[str, Any]) -> Iterator[Recorded]:
     interactions = doc.get("interactions")
     if not isinstance(interactions, list):
-        raise InputError(f"{path}: expected `interactions` to be a list (VCR cassette), "
-                         f"found {type(interactions).__name__}")
+        raise InputError(
+            f"{path}: expected `interactions` to be a list (VCR cassette), found {type(interactions).__name__}"
+        )
     for index, item in enumerate(interactions):
         where = f"{path}: interaction {index}"
         if not isinstance(item, dict) or not isinstance(item.get("request"), dict):
-            raise InputError(f"{where}: expected a mapping with `request` and `response`, found "
-                             f"{type(item).__name__}" + (f" with keys {sorted(item)}" if isinstance(item, dict)
-                                                         else ""))
+            raise InputError(
+                f"{where}: expected a mapping with `request` and `response`, found "
+                f"{type(item).__name__}" + (f" with keys {sorted(item)}" if isinstance(item, dict) else "")
+            )
         request = item["request"]
         response = item.get("response")
         if not isinstance(request.get("uri"), str) or not isinstance(request.get("method"), str):
-            raise InputError(f"{where}: expected request.uri and request.method (strings), found "
-                             f"{request.get('uri')!r} and {request.get('method')!r}")
+            raise InputError(
+                f"{where}: expected request.uri and request.method (strings), found "
+                f"{request.get('uri')!r} and {request.get('method')!r}"
+            )
         req_headers = _vcr_headers(request.get("headers"), f"{where}: request.headers")
         req_body, complete = _vcr_request_body(request, req_headers)
         status: int | None = None
@@ -270,11 +284,23 @@ def _read_vcr(path: Path, doc: dict[str, Any]) -> Iterator[Recorded]:
             resp_body = _vcr_response_body(response, resp_headers, where)
         else:
             error = "no response recorded"
-        yield Recorded(f"{path.name}#{index}", request["method"], request["uri"], req_headers, req_body, complete,
-                       status, resp_headers, resp_body, error, _vcr_request_text(request))
+        yield Recorded(
+            f"{path.name}#{index}",
+            request["method"],
+            request["uri"],
+            req_headers,
+            req_body,
+            complete,
+            status,
+            resp_headers,
+            resp_body,
+            error,
+            _vcr_request_text(request),
+        )
 
 
 # -- HAR --------------------------------------------------------------------------------------------------
+
 
 def _har_headers(raw: Any, where: str) -> tuple[tuple[str, str], ...]:
     if raw is None:
@@ -298,8 +324,10 @@ def _read_har(path: Path, log: dict[str, Any]) -> Iterator[Recorded]:
         request = entry.get("request") if isinstance(entry, dict) else None
         response = entry.get("response") if isinstance(entry, dict) else None
         if not isinstance(request, dict) or not isinstance(request.get("url"), str):
-            raise InputError(f"{where}: expected request.url and request.method, found "
-                             f"{json.dumps(request)[:80] if request is not None else 'no request'}")
+            raise InputError(
+                f"{where}: expected request.url and request.method, found "
+                f"{json.dumps(request)[:80] if request is not None else 'no request'}"
+            )
         method = str(request.get("method") or "GET")
         req_headers = _har_headers(request.get("headers"), f"{where}.request.headers")
         post = request.get("postData")
@@ -316,8 +344,11 @@ def _read_har(path: Path, log: dict[str, Any]) -> Iterator[Recorded]:
         if isinstance(response, dict) and isinstance(response.get("status"), int) and response["status"] > 0:
             status = response["status"]
             # HAR keeps the decoded text: a content-encoding header describes the wire, not `text`
-            resp_headers = tuple((k, v) for k, v in _har_headers(response.get("headers"), f"{where}.response.headers")
-                                 if k.lower() != "content-encoding")
+            resp_headers = tuple(
+                (k, v)
+                for k, v in _har_headers(response.get("headers"), f"{where}.response.headers")
+                if k.lower() != "content-encoding"
+            )
             raw_content = response.get("content")
             content: dict[str, Any] = raw_content if isinstance(raw_content, dict) else {}
             text = content.get("text")
@@ -328,19 +359,33 @@ def _read_har(path: Path, log: dict[str, Any]) -> Iterator[Recorded]:
                     try:
                         body = base64.b64decode(text)
                     except (binascii.Error, ValueError) as exc:
-                        raise InputError(f"{where}.response.content.text: expected base64 (encoding: base64), "
-                                         f"found text that does not decode ({exc})") from None
+                        raise InputError(
+                            f"{where}.response.content.text: expected base64 (encoding: base64), "
+                            f"found text that does not decode ({exc})"
+                        ) from None
                 else:
                     body = text.encode("utf-8", "surrogateescape")
                 if not any(k.lower() == "content-type" for k, _ in resp_headers) and content.get("mimeType"):
                     resp_headers += (("content-type", str(content["mimeType"])),)
         else:
             error = str(entry.get("_error") or "no response recorded (status 0: aborted or blocked)")
-        yield Recorded(f"{path.name}#{index}", method, request["url"], req_headers, req_body, complete, status,
-                       resp_headers, body, error, post_text or None)
+        yield Recorded(
+            f"{path.name}#{index}",
+            method,
+            request["url"],
+            req_headers,
+            req_body,
+            complete,
+            status,
+            resp_headers,
+            body,
+            error,
+            post_text or None,
+        )
 
 
 # -- JSON Lines -------------------------------------------------------------------------------------------
+
 
 def _read_jsonl(path: Path) -> Iterator[Recorded]:
     from conformance.specload import check_shape
@@ -365,8 +410,10 @@ def _read_jsonl(path: Path) -> Iterator[Recorded]:
             elif "request" in item or "response" in item:
                 yield _from_pair(item, origin, where)
             else:
-                raise InputError(f"{where}: expected a recorded exchange ({{\"request\", \"response\"}} or "
-                                 f"`conformance run --record`), found keys {sorted(item)[:8]}")
+                raise InputError(
+                    f'{where}: expected a recorded exchange ({{"request", "response"}} or '
+                    f"`conformance run --record`), found keys {sorted(item)[:8]}"
+                )
 
 
 def _from_project(item: dict[str, Any], origin: str, where: str) -> Recorded:
@@ -374,14 +421,24 @@ def _from_project(item: dict[str, Any], origin: str, where: str) -> Recorded:
         kind = item.get("response_body_kind")
         raw = item.get("response_body")
         body = (json_bytes(raw) if raw is not None else b"") if kind == "json" else str(raw or "").encode()
-        return Recorded(origin, str(item["method"]), str(item["url"]),
-                        tuple((str(k), str(v)) for k, v in (item.get("request_headers") or {}).items()),
-                        item.get("request_body"), bool(item.get("request_complete", True)), item.get("status"),
-                        tuple((str(k), str(v)) for k, v in (item.get("response_headers") or {}).items()), body,
-                        item.get("transport_error"), item.get("request_text"))
+        return Recorded(
+            origin,
+            str(item["method"]),
+            str(item["url"]),
+            tuple((str(k), str(v)) for k, v in (item.get("request_headers") or {}).items()),
+            item.get("request_body"),
+            bool(item.get("request_complete", True)),
+            item.get("status"),
+            tuple((str(k), str(v)) for k, v in (item.get("response_headers") or {}).items()),
+            body,
+            item.get("transport_error"),
+            item.get("request_text"),
+        )
     except (KeyError, AttributeError, TypeError) as exc:
-        raise InputError(f"{where}: expected a recorded exchange (method, url, status, response_body...), "
-                         f"found {type(exc).__name__}: {exc}") from None
+        raise InputError(
+            f"{where}: expected a recorded exchange (method, url, status, response_body...), "
+            f"found {type(exc).__name__}: {exc}"
+        ) from None
 
 
 _ENVELOPE_REQUEST = {"method", "url", "headers", "body", "complete", "partial"}
@@ -395,8 +452,7 @@ def _pair_headers(raw: Any, where: str) -> tuple[tuple[str, str], ...]:
         return tuple((str(k), ", ".join(map(str, v)) if isinstance(v, list) else str(v)) for k, v in raw.items())
     if isinstance(raw, list):
         return _har_headers(raw, where)
-    raise InputError(f"{where}: expected headers as an object or a list of {{name, value}}, "
-                     f"found {type(raw).__name__}")
+    raise InputError(f"{where}: expected headers as an object or a list of {{name, value}}, found {type(raw).__name__}")
 
 
 def _from_pair(item: dict[str, Any], origin: str, where: str) -> Recorded:
@@ -426,8 +482,10 @@ def _from_pair(item: dict[str, Any], origin: str, where: str) -> Recorded:
     elif request is not None:
         req_body, complete = request, True
     if not isinstance(response, dict):
-        raise InputError(f"{where}: expected `response` to be an object (a body, or {{status, headers, body}}), "
-                         f"found {type(response).__name__}")
+        raise InputError(
+            f"{where}: expected `response` to be an object (a body, or {{status, headers, body}}), "
+            f"found {type(response).__name__}"
+        )
     status: Any = 200
     resp_headers: tuple[tuple[str, str], ...] = ()
     resp_body: bytes | None
@@ -448,8 +506,9 @@ def _from_pair(item: dict[str, Any], origin: str, where: str) -> Recorded:
             resp_body = None if body is None else json_bytes(body)
     else:
         resp_body = json_bytes(response)
-    return Recorded(origin, method, url, req_headers, req_body, complete, status, resp_headers, resp_body,
-                    request_text=req_text)
+    return Recorded(
+        origin, method, url, req_headers, req_body, complete, status, resp_headers, resp_body, request_text=req_text
+    )
 
 
 def _sse(events: list[Any]) -> bytes:

@@ -107,11 +107,19 @@ def to_exchange(rec: Recorded) -> Exchange:
             response_headers["content-type"] = "text/event-stream"
         elif stripped in (b"{", b"["):
             response_headers["content-type"] = "application/json"
-    return Exchange.build(operation=OPERATION, method=rec.method, url=redact_url(spec_url(rec.url)),
-                          request_headers=redact_headers(rec.request_headers), request_body=rec.request_body,
-                          status=rec.status, response_headers=response_headers, response_body=body,
-                          transport_error=transport_error, request_complete=rec.request_complete,
-                          request_text=rec.request_text if rec.request_complete else None)
+    return Exchange.build(
+        operation=OPERATION,
+        method=rec.method,
+        url=redact_url(spec_url(rec.url)),
+        request_headers=redact_headers(rec.request_headers),
+        request_body=rec.request_body,
+        status=rec.status,
+        response_headers=response_headers,
+        response_body=body,
+        transport_error=transport_error,
+        request_complete=rec.request_complete,
+        request_text=rec.request_text if rec.request_complete else None,
+    )
 
 
 def parse_body_text(text: str | bytes | None, content_type: str = "") -> Any:

@@ -15,11 +15,22 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 MASK = "***"
 BEARER_MASK = "Bearer ***"
 
-_SECRET_WORDS = ("authorization", "cookie", "token", "secret", "password", "passwd", "session", "credential",
-                 "signature", "api-key", "api_key", "apikey")
+_SECRET_WORDS = (
+    "authorization",
+    "cookie",
+    "token",
+    "secret",
+    "password",
+    "passwd",
+    "session",
+    "credential",
+    "signature",
+    "api-key",
+    "api_key",
+    "apikey",
+)
 # names that contain a secret-looking word but carry nothing secret
-_HARMLESS = {"x-ratelimit-limit-tokens", "x-ratelimit-remaining-tokens", "x-ratelimit-reset-tokens",
-             "idempotency-key"}
+_HARMLESS = {"x-ratelimit-limit-tokens", "x-ratelimit-remaining-tokens", "x-ratelimit-reset-tokens", "idempotency-key"}
 
 
 @functools.lru_cache(maxsize=4096)
@@ -27,8 +38,11 @@ def is_secret_name(name: str) -> bool:
     lower = name.strip().lower()
     if lower in _HARMLESS:
         return False
-    return (any(word in lower for word in _SECRET_WORDS) or lower in ("key", "sig", "code")
-            or lower.endswith(("-key", "_key", ".key")))
+    return (
+        any(word in lower for word in _SECRET_WORDS)
+        or lower in ("key", "sig", "code")
+        or lower.endswith(("-key", "_key", ".key"))
+    )
 
 
 def mask_value(name: str, value: str) -> str:

@@ -21,11 +21,16 @@ from conformance.suite.exchange import Exchange
 # the client's side: a request is not the server's fault (the findings model has no "client" source yet)
 CLIENT = Source.CLIENT
 
-REQUEST_SCHEMA = rule("req-schema-violation", Level.WARNING, CLIENT,
-                      "the recorded request body violates the spec's request schema",
-                      "fix the client's request, or (source spec) correct the spec")
-REQUEST_NOT_JSON = rule("req-body-not-json", Level.WARNING, CLIENT,
-                        "the recorded request body is not JSON", "send a JSON request body")
+REQUEST_SCHEMA = rule(
+    "req-schema-violation",
+    Level.WARNING,
+    CLIENT,
+    "the recorded request body violates the spec's request schema",
+    "fix the client's request, or (source spec) correct the spec",
+)
+REQUEST_NOT_JSON = rule(
+    "req-body-not-json", Level.WARNING, CLIENT, "the recorded request body is not JSON", "send a JSON request body"
+)
 
 
 class _Requests:
@@ -70,9 +75,14 @@ class RequestChecker:
         label, validator = found
         location = f"{ex.operation} [request]"
         if not isinstance(ex.request_body, dict | list):
-            yield REQUEST_NOT_JSON.finding(location, f"{label}: the request body is not JSON", pointer="/",
-                                           expected="a JSON object", found=str(ex.request_body)[:80],
-                                           evidence=ex.curl())
+            yield REQUEST_NOT_JSON.finding(
+                location,
+                f"{label}: the request body is not JSON",
+                pointer="/",
+                expected="a JSON object",
+                found=str(ex.request_body)[:80],
+                evidence=ex.curl(),
+            )
             return
         violations = validator.violations(ex.request_body)
         if not violations:
@@ -84,9 +94,17 @@ class RequestChecker:
         source = Source.SPEC if normalised_accepts else CLIENT
         for v in violations:
             finding = REQUEST_SCHEMA.finding(
-                location, f"{self.ctx.primary.name} request schema of {label}: {v.message} at {v.path or '/'}",
-                pointer=v.path or "/", expected=v.expected, found=v.found, evidence=ex.curl(),
-                extra={"normalised_accepts": normalised_accepts, "keyword": v.schema_path.rsplit("/", 1)[-1],
-                       "schema_path": v.schema_path, "side": "request"})
+                location,
+                f"{self.ctx.primary.name} request schema of {label}: {v.message} at {v.path or '/'}",
+                pointer=v.path or "/",
+                expected=v.expected,
+                found=v.found,
+                evidence=ex.curl(),
+                extra={
+                    "normalised_accepts": normalised_accepts,
+                    "keyword": v.schema_path.rsplit("/", 1)[-1],
+                    "schema_path": v.schema_path,
+                    "side": "request",
+                },
+            )
             yield attrs.evolve(finding, source=source) if source is not finding.source else finding
-

@@ -37,11 +37,15 @@ class Stats:
         return sum(self.other.values())
 
     def lines(self) -> list[str]:
-        out = [f"{self.files} file(s), {self.interactions} recorded exchange(s): {self.chat} chat completion(s) "
-               f"checked ({self.streams} streamed), {self.skipped} for other endpoints skipped"]
+        out = [
+            f"{self.files} file(s), {self.interactions} recorded exchange(s): {self.chat} chat completion(s) "
+            f"checked ({self.streams} streamed), {self.skipped} for other endpoints skipped"
+        ]
         if self.request_incomplete:
-            out.append(f"{self.request_incomplete} chat completion(s) with a request not recorded or recorded in "
-                       "part: request-dependent checks skipped for them")
+            out.append(
+                f"{self.request_incomplete} chat completion(s) with a request not recorded or recorded in "
+                "part: request-dependent checks skipped for them"
+            )
         if self.no_response:
             out.append(f"{self.no_response} chat completion(s) without a recorded response (transport error)")
         if self.no_body:
@@ -51,10 +55,17 @@ class Stats:
         return out
 
     def as_dict(self) -> dict[str, object]:
-        return {"files": self.files, "exchanges": self.interactions, "chat_completions": self.chat,
-                "streams": self.streams, "request_incomplete": self.request_incomplete,
-                "no_response": self.no_response, "no_body": self.no_body, "other_endpoints": self.skipped,
-                "other_endpoints_by_kind": dict(sorted(self.other.items()))}
+        return {
+            "files": self.files,
+            "exchanges": self.interactions,
+            "chat_completions": self.chat,
+            "streams": self.streams,
+            "request_incomplete": self.request_incomplete,
+            "no_response": self.no_response,
+            "no_body": self.no_body,
+            "other_endpoints": self.skipped,
+            "other_endpoints_by_kind": dict(sorted(self.other.items())),
+        }
 
 
 @attrs.frozen
@@ -131,17 +142,29 @@ def _merge(found: list[Finding], batch: list[Finding]) -> list[Finding]:
 def check_traffic(paths: Sequence[Path], options: TrafficOptions) -> tuple[Outcome, Stats, str]:
     files = expand(list(paths))
     stats = Stats()
-    findings = check_files(files, lambda: load_checker(spec=options.spec, strict=options.strict,
-                                                       mirror=options.mirror,
-                                                       check_requests=options.check_requests), stats)
+    findings = check_files(
+        files,
+        lambda: load_checker(
+            spec=options.spec, strict=options.strict, mirror=options.mirror, check_requests=options.check_requests
+        ),
+        stats,
+    )
     target = f"traffic: {', '.join(str(p) for p in paths)}"
     if len(target) > 160:
         target = target[:159] + "…"
     section = "### Recorded traffic\n\n" + "\n".join(f"- {line.strip()}" for line in stats.lines())
-    outcome = report(findings, report_dir=options.report_dir, target=target, spec=options.spec,
-                     baseline=options.baseline, fail_on=options.fail_on, fail_sources=options.fail_sources,
-                     fmt=options.fmt,
-                     meta={"traffic": stats.as_dict()}, section=section)
+    outcome = report(
+        findings,
+        report_dir=options.report_dir,
+        target=target,
+        spec=options.spec,
+        baseline=options.baseline,
+        fail_on=options.fail_on,
+        fail_sources=options.fail_sources,
+        fmt=options.fmt,
+        meta={"traffic": stats.as_dict()},
+        section=section,
+    )
     text = terminal(outcome, title=target, report_dir=options.report_dir, spec=options.spec, fail_on=options.fail_on)
     text = "\n".join(stats.lines()) + "\n" + text
     return outcome, stats, text

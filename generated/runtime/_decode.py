@@ -109,6 +109,7 @@ def _note(issues: _Issues, path: _Path, expected: str, value: object) -> None:
 
 # -- plans: one per generated class, computed from its attrs fields and annotations -----------------
 
+
 @attrs.frozen
 class _Field:
     key: str  # the JSON member
@@ -201,6 +202,7 @@ def _literal(values: frozenset[object], expected: str) -> _Decoder:
         if issues is not None and value not in values:
             _note(issues, path, expected, value)
         return value  # an unknown value is kept as sent
+
     return decode
 
 
@@ -211,6 +213,7 @@ def _primitive(tp: type, expected: str) -> _Decoder:
         if issues is not None and (not isinstance(value, kinds) or (tp is not bool and isinstance(value, bool))):
             _note(issues, path, expected, value)
         return value
+
     return decode
 
 
@@ -222,6 +225,7 @@ def _list(item: _Decoder) -> _Decoder:
         if issues is None:
             return [item(v, None, path) for v in value]
         return [item(v, issues, (*path, i)) for i, v in enumerate(value)]
+
     return decode
 
 
@@ -231,6 +235,7 @@ def _model(cls: type) -> _Decoder:
             _note(issues, path, f"an object ({cls.__name__})", value)
             return value
         return _decode(_plan(cls), value, issues, path)
+
     return decode
 
 
@@ -256,6 +261,7 @@ def _union(options: list[object]) -> _Decoder:
         if issues is not None and not any(_accepts(t, value) for t in options):
             _note(issues, path, expected, value)
         return value
+
     return decode
 
 
@@ -317,12 +323,10 @@ def _compute_plan(cls: type) -> _Plan:
         if len(options) == 1 and typing.get_origin(options[0]) is Literal:
             literals.append((key, frozenset(typing.get_args(options[0]))))
         expected = " or ".join(_describe(t) for t in options) + (" or null" if nullable else "")
-        inner = [typing.get_args(t)[0] if typing.get_origin(t) is list and typing.get_args(t) else t
-                 for t in options]
+        inner = [typing.get_args(t)[0] if typing.get_origin(t) is list and typing.get_args(t) else t for t in options]
         held = [t for t in inner if _is_model(t)]
         nested = held[0] if len(held) == 1 and isinstance(held[0], type) else None
-        fields.append(_Field(key, field.alias or field.name, is_required, nullable, _compile(tp), expected,
-                             nested))
+        fields.append(_Field(key, field.alias or field.name, is_required, nullable, _compile(tp), expected, nested))
     return _Plan(cls, tuple(fields), tuple(literals), frozenset(required))
 
 
@@ -387,6 +391,7 @@ def chunk_issues(data: object) -> list[DecodeIssue]:
 
 # -- strict: the generated from_dict, after reading null in optional non-nullable members as absent ---
 
+
 def _pruned(data: dict[str, Any], plan: _Plan) -> dict[str, Any]:
     """A copy of ``data`` without nulls in the plan's optional, non-nullable members (nested too)."""
     out = dict(data)
@@ -429,20 +434,28 @@ def _strict(cls: type[M], data: dict[str, Any]) -> M:
 
 def _lenient(cls: type[M], data: object) -> M:
     if not isinstance(data, dict):
-        raise APIResponseValidationError(f"the answer is not a JSON object ({cls.__name__} expected), "
-                                         f"found {_found(data)}", body=data)
+        raise APIResponseValidationError(
+            f"the answer is not a JSON object ({cls.__name__} expected), found {_found(data)}", body=data
+        )
     choices = data.get(_ESSENTIAL)
     if choices is None and cls is ChatCompletionChunk:
         # a chunk without choices (a keep-alive, usage or metadata chunk) has nothing to add to the message
         data = {**data, _ESSENTIAL: []}
         choices = []
     if not isinstance(choices, list) or not all(isinstance(c, dict) for c in choices):
-        where = _ESSENTIAL if not isinstance(choices, list) else (
-            f"{_ESSENTIAL}[{next(i for i, c in enumerate(choices) if not isinstance(c, dict))}]")
-        issue = DecodeIssue(where, "an array of choice objects" if where == _ESSENTIAL else "a choice object",
-                            _found(choices if where == _ESSENTIAL else None))
-        raise APIResponseValidationError(f"the answer cannot be read as {cls.__name__}: {issue}", body=data,
-                                         issues=[issue])
+        where = (
+            _ESSENTIAL
+            if not isinstance(choices, list)
+            else (f"{_ESSENTIAL}[{next(i for i, c in enumerate(choices) if not isinstance(c, dict))}]")
+        )
+        issue = DecodeIssue(
+            where,
+            "an array of choice objects" if where == _ESSENTIAL else "a choice object",
+            _found(choices if where == _ESSENTIAL else None),
+        )
+        raise APIResponseValidationError(
+            f"the answer cannot be read as {cls.__name__}: {issue}", body=data, issues=[issue]
+        )
     return decode_model(cls, data)
 
 

@@ -160,5 +160,6 @@ class MessageAccumulator:
         message = self._messages.get(index)
         if message is None:
             return []
-        return [AccumulatedToolCall(c.index, c.id, c.type, c.name, c.arguments)
-                for _, c in sorted(message.calls.items())]
+        return [
+            AccumulatedToolCall(c.index, c.id, c.type, c.name, c.arguments) for _, c in sorted(message.calls.items())
+        ]

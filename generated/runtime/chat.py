@@ -85,8 +85,12 @@ DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=600.0, write=600.0, pool=600.0
 _ROLES = ("system", "developer", "user", "assistant", "tool")
 
 MessageParam: TypeAlias = (
-    ChatCompletionSystemMessageParam | ChatCompletionDeveloperMessageParam | ChatCompletionUserMessageParam
-    | ChatCompletionAssistantMessageParam | ChatCompletionToolMessageParam | Mapping[str, Any]
+    ChatCompletionSystemMessageParam
+    | ChatCompletionDeveloperMessageParam
+    | ChatCompletionUserMessageParam
+    | ChatCompletionAssistantMessageParam
+    | ChatCompletionToolMessageParam
+    | Mapping[str, Any]
 )
 TimeoutArg: TypeAlias = float | httpx.Timeout | None
 #: any model id the server serves; the spec's ids (``ChatModel``) show up as completions in an editor
@@ -125,11 +129,12 @@ def _base_url(base_url: str | None) -> str:
     except httpx.InvalidURL as exc:
         raise ConfigurationError(f"base_url {raw!r} is not a URL ({exc})") from None
     if url.scheme not in ("http", "https") or not url.host:
-        raise ConfigurationError(f"base_url {raw!r} must be an http(s) URL with a host, "
-                                 f"e.g. {DEFAULT_BASE_URL}")
+        raise ConfigurationError(f"base_url {raw!r} must be an http(s) URL with a host, e.g. {DEFAULT_BASE_URL}")
     if url.scheme == "http" and not _is_loopback(url.host):
-        raise ConfigurationError(f"refusing to send the API key over plain http to {url.host}; "
-                                 "use https (plain http is allowed to loopback addresses only)")
+        raise ConfigurationError(
+            f"refusing to send the API key over plain http to {url.host}; "
+            "use https (plain http is allowed to loopback addresses only)"
+        )
     return str(url).rstrip("/")
 
 
@@ -151,8 +156,9 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def build_request(model: ModelName, messages: Sequence[MessageParam], stream: bool,
-                  params: Mapping[str, Any]) -> CreateChatCompletionRequest:
+def build_request(
+    model: ModelName, messages: Sequence[MessageParam], stream: bool, params: Mapping[str, Any]
+) -> CreateChatCompletionRequest:
     """The generated request model for these arguments; ``RequestValidationError`` if the spec rejects them.
 
     ``model`` may be any non-empty string: an id the spec does not list is sent as given.
@@ -167,8 +173,9 @@ def build_request(model: ModelName, messages: Sequence[MessageParam], stream: bo
         plain = _plain(message)
         if not isinstance(plain, dict) or plain.get("role") not in _ROLES:
             found = plain.get("role") if isinstance(plain, dict) else type(message).__name__
-            raise RequestValidationError(f"messages[{position}] must be a message with a role in "
-                                         f"{', '.join(_ROLES)}; found {found!r}")
+            raise RequestValidationError(
+                f"messages[{position}] must be a message with a role in {', '.join(_ROLES)}; found {found!r}"
+            )
         plain_messages.append(plain)
     body: dict[str, Any] = {"messages": plain_messages}
     body.update({key: _plain(value) for key, value in params.items()})
@@ -182,8 +189,9 @@ def build_request(model: ModelName, messages: Sequence[MessageParam], stream: bo
     try:
         request = CreateChatCompletionRequest.from_dict(body)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise RequestValidationError(f"the arguments do not form a request the spec accepts "
-                                     f"({type(exc).__name__}: {exc}); nothing was sent") from exc
+        raise RequestValidationError(
+            f"the arguments do not form a request the spec accepts ({type(exc).__name__}: {exc}); nothing was sent"
+        ) from exc
     request.model = cast("ChatModel", model)  # an id the spec does not list is the server's to judge
     return request
 
@@ -191,9 +199,17 @@ def build_request(model: ModelName, messages: Sequence[MessageParam], stream: bo
 class _Settings:
     """What both clients share: where, with which key, how patiently; and how to read an answer."""
 
-    def __init__(self, api_key: str | None, base_url: str | None, max_retries: int | None, timeout: TimeoutArg,
-                 retry: RetryPolicy | None, default_headers: Mapping[str, str] | None, strict: bool = False,
-                 sse_limits: SSELimits | None = None) -> None:
+    def __init__(
+        self,
+        api_key: str | None,
+        base_url: str | None,
+        max_retries: int | None,
+        timeout: TimeoutArg,
+        retry: RetryPolicy | None,
+        default_headers: Mapping[str, str] | None,
+        strict: bool = False,
+        sse_limits: SSELimits | None = None,
+    ) -> None:
         self.strict = bool(strict)
         self.sse_limits = sse_limits or DEFAULT_SSE_LIMITS
         self.api_key = _api_key(api_key)
@@ -212,14 +228,25 @@ class _Settings:
     def generated(self) -> AuthenticatedClient:
         return AuthenticatedClient(base_url=self.base_url, token=self.api_key, timeout=self.timeout)
 
-    def prepare(self, http: httpx.Client | httpx.AsyncClient, body: CreateChatCompletionRequest, stream: bool,
-                timeout: TimeoutArg, extra_headers: Mapping[str, str] | None) -> httpx.Request:
+    def prepare(
+        self,
+        http: httpx.Client | httpx.AsyncClient,
+        body: CreateChatCompletionRequest,
+        stream: bool,
+        timeout: TimeoutArg,
+        extra_headers: Mapping[str, str] | None,
+    ) -> httpx.Request:
         kwargs = _chat_completion_request(body=body)
         headers: dict[str, str] = {**kwargs["headers"], **(extra_headers or {})}
         if stream:
             headers["Accept"] = "text/event-stream"
-        return http.build_request(kwargs["method"], kwargs["url"], json=kwargs["json"], headers=headers,
-                                  timeout=self.timeout if timeout is None else _timeout(timeout))
+        return http.build_request(
+            kwargs["method"],
+            kwargs["url"],
+            json=kwargs["json"],
+            headers=headers,
+            timeout=self.timeout if timeout is None else _timeout(timeout),
+        )
 
     def status_error(self, response: httpx.Response, policy: RetryPolicy) -> APIStatusError:
         return status_error(response, retry_after=parse_retry_after(response.headers, policy.now()))
@@ -234,15 +261,26 @@ class _Settings:
         except ValueError:
             raise APIResponseValidationError(
                 f"the answer is not JSON (Content-Type {response.headers.get('content-type')!r}): "
-                f"{response.text[:120]!r}", request=response.request, request_id=request_id) from None
+                f"{response.text[:120]!r}",
+                request=response.request,
+                request_id=request_id,
+            ) from None
         if isinstance(payload, dict) and "error" in payload and "choices" not in payload:
             message, type_, param, code = error_fields(payload)
-            raise APIError(message or "the server answered with an error body", request=response.request,
-                           body=payload, type=type_, param=param, code=code, request_id=request_id,
-                           detail=f"the server answered {response.status_code} with an error body")
+            raise APIError(
+                message or "the server answered with an error body",
+                request=response.request,
+                body=payload,
+                type=type_,
+                param=param,
+                code=code,
+                request_id=request_id,
+                detail=f"the server answered {response.status_code} with an error body",
+            )
         if not isinstance(payload, dict):
-            raise APIResponseValidationError("the answer is not a JSON object", request=response.request,
-                                             body=payload, request_id=request_id)
+            raise APIResponseValidationError(
+                "the answer is not a JSON object", request=response.request, body=payload, request_id=request_id
+            )
         try:
             return decode_completion(payload, strict=self.is_strict(strict))
         except APIResponseValidationError as exc:
@@ -258,16 +296,25 @@ class _Settings:
             payload = None
         message, type_, param, code = error_fields(payload)
         if message is not None:
-            return APIStreamError(message, request=response.request, body=payload, type=type_, param=param,
-                                  code=code, request_id=request_id,
-                                  detail="the server answered the streaming request with an error body")
+            return APIStreamError(
+                message,
+                request=response.request,
+                body=payload,
+                type=type_,
+                param=param,
+                code=code,
+                request_id=request_id,
+                detail="the server answered the streaming request with an error body",
+            )
         return APIResponseValidationError(
             "asked for a stream (stream=True) but the server answered with a single JSON body",
-            request=response.request, body=payload, request_id=request_id)
+            request=response.request,
+            body=payload,
+            request_id=request_id,
+        )
 
     def log_retry(self, error: APIError, wait: float, attempt: int, policy: RetryPolicy) -> None:
-        logger.info("retrying in %.2f s (attempt %d of %d): %s", wait, attempt + 1, policy.max_retries + 1,
-                    error)
+        logger.info("retrying in %.2f s (attempt %d of %d): %s", wait, attempt + 1, policy.max_retries + 1, error)
 
 
 def _is_json(response: httpx.Response) -> bool:
@@ -282,30 +329,65 @@ class Completions:
         self._client = client
 
     @overload
-    def create(self, *, model: ModelName, messages: Sequence[MessageParam], stream: Literal[False] = False,
-               timeout: TimeoutArg = None, max_retries: int | None = None, strict: bool | None = None,
-               extra_headers: Mapping[str, str] | None = None, **params: Any) -> ChatCompletion: ...
+    def create(
+        self,
+        *,
+        model: ModelName,
+        messages: Sequence[MessageParam],
+        stream: Literal[False] = False,
+        timeout: TimeoutArg = None,
+        max_retries: int | None = None,
+        strict: bool | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        **params: Any,
+    ) -> ChatCompletion: ...
 
     @overload
-    def create(self, *, model: ModelName, messages: Sequence[MessageParam], stream: Literal[True],
-               timeout: TimeoutArg = None, max_retries: int | None = None, strict: bool | None = None,
-               extra_headers: Mapping[str, str] | None = None, **params: Any) -> Stream[ChatCompletionChunk]: ...
+    def create(
+        self,
+        *,
+        model: ModelName,
+        messages: Sequence[MessageParam],
+        stream: Literal[True],
+        timeout: TimeoutArg = None,
+        max_retries: int | None = None,
+        strict: bool | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        **params: Any,
+    ) -> Stream[ChatCompletionChunk]: ...
 
     @overload
-    def create(self, *, model: ModelName, messages: Sequence[MessageParam], stream: bool,
-               timeout: TimeoutArg = None, max_retries: int | None = None, strict: bool | None = None,
-               extra_headers: Mapping[str, str] | None = None,
-               **params: Any) -> ChatCompletion | Stream[ChatCompletionChunk]: ...
+    def create(
+        self,
+        *,
+        model: ModelName,
+        messages: Sequence[MessageParam],
+        stream: bool,
+        timeout: TimeoutArg = None,
+        max_retries: int | None = None,
+        strict: bool | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        **params: Any,
+    ) -> ChatCompletion | Stream[ChatCompletionChunk]: ...
 
-    def create(self, *, model: ModelName, messages: Sequence[MessageParam], stream: bool = False,
-               timeout: TimeoutArg = None, max_retries: int | None = None, strict: bool | None = None,
-               extra_headers: Mapping[str, str] | None = None,
-               **params: Any) -> ChatCompletion | Stream[ChatCompletionChunk]:
+    def create(
+        self,
+        *,
+        model: ModelName,
+        messages: Sequence[MessageParam],
+        stream: bool = False,
+        timeout: TimeoutArg = None,
+        max_retries: int | None = None,
+        strict: bool | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        **params: Any,
+    ) -> ChatCompletion | Stream[ChatCompletionChunk]:
         """POST /v1/chat/completions. ``timeout``/``max_retries``/``strict``/``extra_headers`` apply to this
         call only; every other keyword is a request field (``temperature=0.2``, ``max_tokens=100``...)."""
         body = build_request(model, messages, stream, params)
-        return self._client._send(body, stream=stream, timeout=timeout, max_retries=max_retries,
-                                  extra_headers=extra_headers, strict=strict)
+        return self._client._send(
+            body, stream=stream, timeout=timeout, max_retries=max_retries, extra_headers=extra_headers, strict=strict
+        )
 
 
 class Chat:
@@ -320,8 +402,10 @@ class _ClientSettings:
 
     def __repr__(self) -> str:
         strict = ", strict=True" if self._settings.strict else ""
-        return (f"{type(self).__name__}(base_url={self._settings.base_url!r}, "
-                f"max_retries={self._settings.retry.max_retries}, timeout={self._settings.timeout!r}{strict})")
+        return (
+            f"{type(self).__name__}(base_url={self._settings.base_url!r}, "
+            f"max_retries={self._settings.retry.max_retries}, timeout={self._settings.timeout!r}{strict})"
+        )
 
     @property
     def strict(self) -> bool:
@@ -361,13 +445,20 @@ class Gpt52(_ClientSettings):
     a call's own ``strict=`` wins). ``sse_limits`` bounds a streamed line and event (``SSELimits``).
     """
 
-    def __init__(self, api_key: str | None = None, base_url: str | None = None, *,
-                 max_retries: int | None = None, timeout: TimeoutArg = DEFAULT_TIMEOUT,
-                 retry: RetryPolicy | None = None, default_headers: Mapping[str, str] | None = None,
-                 http_client: httpx.Client | None = None, strict: bool = False,
-                 sse_limits: SSELimits | None = None) -> None:
-        self._settings = _Settings(api_key, base_url, max_retries, timeout, retry, default_headers, strict,
-                                   sse_limits)
+    def __init__(
+        self,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        *,
+        max_retries: int | None = None,
+        timeout: TimeoutArg = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        http_client: httpx.Client | None = None,
+        strict: bool = False,
+        sse_limits: SSELimits | None = None,
+    ) -> None:
+        self._settings = _Settings(api_key, base_url, max_retries, timeout, retry, default_headers, strict, sse_limits)
         self._http = http_client or httpx.Client()
         self._settings.configure(self._http)
         #: the generated client, sharing this client's connections (for the generated ``api`` functions)
@@ -375,33 +466,81 @@ class Gpt52(_ClientSettings):
         self.chat = Chat(self)
 
     @overload
-    def create(self, *, model: ModelName, messages: Sequence[MessageParam], stream: Literal[False] = False,
-               timeout: TimeoutArg = None, max_retries: int | None = None, strict: bool | None = None,
-               extra_headers: Mapping[str, str] | None = None, **params: Any) -> ChatCompletion: ...
+    def create(
+        self,
+        *,
+        model: ModelName,
+        messages: Sequence[MessageParam],
+        stream: Literal[False] = False,
+        timeout: TimeoutArg = None,
+        max_retries: int | None = None,
+        strict: bool | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        **params: Any,
+    ) -> ChatCompletion: ...
 
     @overload
-    def create(self, *, model: ModelName, messages: Sequence[MessageParam], stream: Literal[True],
-               timeout: TimeoutArg = None, max_retries: int | None = None, strict: bool | None = None,
-               extra_headers: Mapping[str, str] | None = None, **params: Any) -> Stream[ChatCompletionChunk]: ...
+    def create(
+        self,
+        *,
+        model: ModelName,
+        messages: Sequence[MessageParam],
+        stream: Literal[True],
+        timeout: TimeoutArg = None,
+        max_retries: int | None = None,
+        strict: bool | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        **params: Any,
+    ) -> Stream[ChatCompletionChunk]: ...
 
     @overload
-    def create(self, *, model: ModelName, messages: Sequence[MessageParam], stream: bool,
-               timeout: TimeoutArg = None, max_retries: int | None = None, strict: bool | None = None,
-               extra_headers: Mapping[str, str] | None = None,
-               **params: Any) -> ChatCompletion | Stream[ChatCompletionChunk]: ...
+    def create(
+        self,
+        *,
+        model: ModelName,
+        messages: Sequence[MessageParam],
+        stream: bool,
+        timeout: TimeoutArg = None,
+        max_retries: int | None = None,
+        strict: bool | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        **params: Any,
+    ) -> ChatCompletion | Stream[ChatCompletionChunk]: ...
 
-    def create(self, *, model: ModelName, messages: Sequence[MessageParam], stream: bool = False,
-               timeout: TimeoutArg = None, max_retries: int | None = None, strict: bool | None = None,
-               extra_headers: Mapping[str, str] | None = None,
-               **params: Any) -> ChatCompletion | Stream[ChatCompletionChunk]:
+    def create(
+        self,
+        *,
+        model: ModelName,
+        messages: Sequence[MessageParam],
+        stream: bool = False,
+        timeout: TimeoutArg = None,
+        max_retries: int | None = None,
+        strict: bool | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        **params: Any,
+    ) -> ChatCompletion | Stream[ChatCompletionChunk]:
         """Shortcut for ``client.chat.completions.create``."""
-        return self.chat.completions.create(model=model, messages=messages, stream=stream, timeout=timeout,
-                                            max_retries=max_retries, strict=strict, extra_headers=extra_headers,
-                                            **params)
+        return self.chat.completions.create(
+            model=model,
+            messages=messages,
+            stream=stream,
+            timeout=timeout,
+            max_retries=max_retries,
+            strict=strict,
+            extra_headers=extra_headers,
+            **params,
+        )
 
-    def _send(self, body: CreateChatCompletionRequest, *, stream: bool, timeout: TimeoutArg,
-              max_retries: int | None, extra_headers: Mapping[str, str] | None,
-              strict: bool | None = None) -> ChatCompletion | Stream[ChatCompletionChunk]:
+    def _send(
+        self,
+        body: CreateChatCompletionRequest,
+        *,
+        stream: bool,
+        timeout: TimeoutArg,
+        max_retries: int | None,
+        extra_headers: Mapping[str, str] | None,
+        strict: bool | None = None,
+    ) -> ChatCompletion | Stream[ChatCompletionChunk]:
         settings = self._settings
         policy = settings.retry.with_max_retries(max_retries)
         request = settings.prepare(self._http, body, stream, timeout, extra_headers)
@@ -416,8 +555,7 @@ class Gpt52(_ClientSettings):
             else:
                 try:
                     if response.is_success and stream and not _is_json(response):
-                        return chunk_stream(response, strict=settings.is_strict(strict),
-                                            limits=settings.sse_limits)
+                        return chunk_stream(response, strict=settings.is_strict(strict), limits=settings.sse_limits)
                     response.read()
                 except httpx.TransportError as exc:
                     response.close()
@@ -444,8 +582,9 @@ class Gpt52(_ClientSettings):
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
 
@@ -456,30 +595,64 @@ class AsyncCompletions:
         self._client = client
 
     @overload
-    async def create(self, *, model: ModelName, messages: Sequence[MessageParam], stream: Literal[False] = False,
-                     timeout: TimeoutArg = None, max_retries: int | None = None, strict: bool | None = None,
-                     extra_headers: Mapping[str, str] | None = None, **params: Any) -> ChatCompletion: ...
+    async def create(
+        self,
+        *,
+        model: ModelName,
+        messages: Sequence[MessageParam],
+        stream: Literal[False] = False,
+        timeout: TimeoutArg = None,
+        max_retries: int | None = None,
+        strict: bool | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        **params: Any,
+    ) -> ChatCompletion: ...
 
     @overload
-    async def create(self, *, model: ModelName, messages: Sequence[MessageParam], stream: Literal[True],
-                     timeout: TimeoutArg = None, max_retries: int | None = None, strict: bool | None = None,
-                     extra_headers: Mapping[str, str] | None = None,
-                     **params: Any) -> AsyncStream[ChatCompletionChunk]: ...
+    async def create(
+        self,
+        *,
+        model: ModelName,
+        messages: Sequence[MessageParam],
+        stream: Literal[True],
+        timeout: TimeoutArg = None,
+        max_retries: int | None = None,
+        strict: bool | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        **params: Any,
+    ) -> AsyncStream[ChatCompletionChunk]: ...
 
     @overload
-    async def create(self, *, model: ModelName, messages: Sequence[MessageParam], stream: bool,
-                     timeout: TimeoutArg = None, max_retries: int | None = None, strict: bool | None = None,
-                     extra_headers: Mapping[str, str] | None = None,
-                     **params: Any) -> ChatCompletion | AsyncStream[ChatCompletionChunk]: ...
+    async def create(
+        self,
+        *,
+        model: ModelName,
+        messages: Sequence[MessageParam],
+        stream: bool,
+        timeout: TimeoutArg = None,
+        max_retries: int | None = None,
+        strict: bool | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        **params: Any,
+    ) -> ChatCompletion | AsyncStream[ChatCompletionChunk]: ...
 
-    async def create(self, *, model: ModelName, messages: Sequence[MessageParam], stream: bool = False,
-                     timeout: TimeoutArg = None, max_retries: int | None = None, strict: bool | None = None,
-                     extra_headers: Mapping[str, str] | None = None,
-                     **params: Any) -> ChatCompletion | AsyncStream[ChatCompletionChunk]:
+    async def create(
+        self,
+        *,
+        model: ModelName,
+        messages: Sequence[MessageParam],
+        stream: bool = False,
+        timeout: TimeoutArg = None,
+        max_retries: int | None = None,
+        strict: bool | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        **params: Any,
+    ) -> ChatCompletion | AsyncStream[ChatCompletionChunk]:
         """POST /v1/chat/completions (see ``Completions.create``)."""
         body = build_request(model, messages, stream, params)
-        return await self._client._send(body, stream=stream, timeout=timeout, max_retries=max_retries,
-                                        extra_headers=extra_headers, strict=strict)
+        return await self._client._send(
+            body, stream=stream, timeout=timeout, max_retries=max_retries, extra_headers=extra_headers, strict=strict
+        )
 
 
 class AsyncChat:
@@ -490,13 +663,20 @@ class AsyncChat:
 class AsyncGpt52(_ClientSettings):
     """The asyncio twin of ``Gpt52`` (same arguments, ``http_client`` is an ``httpx.AsyncClient``)."""
 
-    def __init__(self, api_key: str | None = None, base_url: str | None = None, *,
-                 max_retries: int | None = None, timeout: TimeoutArg = DEFAULT_TIMEOUT,
-                 retry: RetryPolicy | None = None, default_headers: Mapping[str, str] | None = None,
-                 http_client: httpx.AsyncClient | None = None, strict: bool = False,
-                 sse_limits: SSELimits | None = None) -> None:
-        self._settings = _Settings(api_key, base_url, max_retries, timeout, retry, default_headers, strict,
-                                   sse_limits)
+    def __init__(
+        self,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        *,
+        max_retries: int | None = None,
+        timeout: TimeoutArg = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        strict: bool = False,
+        sse_limits: SSELimits | None = None,
+    ) -> None:
+        self._settings = _Settings(api_key, base_url, max_retries, timeout, retry, default_headers, strict, sse_limits)
         self._http = http_client or httpx.AsyncClient()
         self._settings.configure(self._http)
         #: the generated client, sharing this client's connections (for the generated ``api`` functions)
@@ -504,34 +684,81 @@ class AsyncGpt52(_ClientSettings):
         self.chat = AsyncChat(self)
 
     @overload
-    async def create(self, *, model: ModelName, messages: Sequence[MessageParam], stream: Literal[False] = False,
-                     timeout: TimeoutArg = None, max_retries: int | None = None, strict: bool | None = None,
-                     extra_headers: Mapping[str, str] | None = None, **params: Any) -> ChatCompletion: ...
+    async def create(
+        self,
+        *,
+        model: ModelName,
+        messages: Sequence[MessageParam],
+        stream: Literal[False] = False,
+        timeout: TimeoutArg = None,
+        max_retries: int | None = None,
+        strict: bool | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        **params: Any,
+    ) -> ChatCompletion: ...
 
     @overload
-    async def create(self, *, model: ModelName, messages: Sequence[MessageParam], stream: Literal[True],
-                     timeout: TimeoutArg = None, max_retries: int | None = None, strict: bool | None = None,
-                     extra_headers: Mapping[str, str] | None = None,
-                     **params: Any) -> AsyncStream[ChatCompletionChunk]: ...
+    async def create(
+        self,
+        *,
+        model: ModelName,
+        messages: Sequence[MessageParam],
+        stream: Literal[True],
+        timeout: TimeoutArg = None,
+        max_retries: int | None = None,
+        strict: bool | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        **params: Any,
+    ) -> AsyncStream[ChatCompletionChunk]: ...
 
     @overload
-    async def create(self, *, model: ModelName, messages: Sequence[MessageParam], stream: bool,
-                     timeout: TimeoutArg = None, max_retries: int | None = None, strict: bool | None = None,
-                     extra_headers: Mapping[str, str] | None = None,
-                     **params: Any) -> ChatCompletion | AsyncStream[ChatCompletionChunk]: ...
+    async def create(
+        self,
+        *,
+        model: ModelName,
+        messages: Sequence[MessageParam],
+        stream: bool,
+        timeout: TimeoutArg = None,
+        max_retries: int | None = None,
+        strict: bool | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        **params: Any,
+    ) -> ChatCompletion | AsyncStream[ChatCompletionChunk]: ...
 
-    async def create(self, *, model: ModelName, messages: Sequence[MessageParam], stream: bool = False,
-                     timeout: TimeoutArg = None, max_retries: int | None = None, strict: bool | None = None,
-                     extra_headers: Mapping[str, str] | None = None,
-                     **params: Any) -> ChatCompletion | AsyncStream[ChatCompletionChunk]:
+    async def create(
+        self,
+        *,
+        model: ModelName,
+        messages: Sequence[MessageParam],
+        stream: bool = False,
+        timeout: TimeoutArg = None,
+        max_retries: int | None = None,
+        strict: bool | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        **params: Any,
+    ) -> ChatCompletion | AsyncStream[ChatCompletionChunk]:
         """Shortcut for ``client.chat.completions.create``."""
-        return await self.chat.completions.create(model=model, messages=messages, stream=stream, timeout=timeout,
-                                                  max_retries=max_retries, strict=strict,
-                                                  extra_headers=extra_headers, **params)
+        return await self.chat.completions.create(
+            model=model,
+            messages=messages,
+            stream=stream,
+            timeout=timeout,
+            max_retries=max_retries,
+            strict=strict,
+            extra_headers=extra_headers,
+            **params,
+        )
 
-    async def _send(self, body: CreateChatCompletionRequest, *, stream: bool, timeout: TimeoutArg,
-                    max_retries: int | None, extra_headers: Mapping[str, str] | None,
-                    strict: bool | None = None) -> ChatCompletion | AsyncStream[ChatCompletionChunk]:
+    async def _send(
+        self,
+        body: CreateChatCompletionRequest,
+        *,
+        stream: bool,
+        timeout: TimeoutArg,
+        max_retries: int | None,
+        extra_headers: Mapping[str, str] | None,
+        strict: bool | None = None,
+    ) -> ChatCompletion | AsyncStream[ChatCompletionChunk]:
         settings = self._settings
         policy = settings.retry.with_max_retries(max_retries)
         request = settings.prepare(self._http, body, stream, timeout, extra_headers)
@@ -546,8 +773,9 @@ class AsyncGpt52(_ClientSettings):
             else:
                 try:
                     if response.is_success and stream and not _is_json(response):
-                        return async_chunk_stream(response, strict=settings.is_strict(strict),
-                                                  limits=settings.sse_limits)
+                        return async_chunk_stream(
+                            response, strict=settings.is_strict(strict), limits=settings.sse_limits
+                        )
                     await response.aread()
                 except httpx.TransportError as exc:
                     await response.aclose()
@@ -574,6 +802,7 @@ class AsyncGpt52(_ClientSettings):
     async def __aenter__(self) -> Self:
         return self
 
-    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                        tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         await self.close()

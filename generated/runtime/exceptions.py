@@ -114,9 +114,18 @@ class RequestValidationError(Gpt52Error, ValueError):
 class APIError(Gpt52Error):
     """A call failed. ``message`` is the server's own message when it sent one, else ours."""
 
-    def __init__(self, message: str, *, request: httpx.Request | None = None, body: object = None,
-                 type: str | None = None, param: str | None = None, code: str | None = None,
-                 request_id: str | None = None, detail: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        request: httpx.Request | None = None,
+        body: object = None,
+        type: str | None = None,
+        param: str | None = None,
+        code: str | None = None,
+        request_id: str | None = None,
+        detail: str | None = None,
+    ) -> None:
         secrets = _secrets(request)
         message = redact(message, secrets)
         self.message = message
@@ -146,8 +155,11 @@ class APIError(Gpt52Error):
 
     def _context(self) -> list[str]:
         parts = [f"{self.request.method} {self.request.url}"] if self.request is not None else []
-        parts += [f"{name}={value}" for name, value in
-                  (("type", self.type), ("param", self.param), ("code", self.code)) if value]
+        parts += [
+            f"{name}={value}"
+            for name, value in (("type", self.type), ("param", self.param), ("code", self.code))
+            if value
+        ]
         if self.request_id:
             parts.append(f"request id {self.request_id}")
         if self.attempts > 1:
@@ -167,16 +179,32 @@ class APIStatusError(APIError):
     #: what the status means for the caller; subclasses say it better
     meaning = "the server refused the request"
 
-    def __init__(self, message: str, *, response: httpx.Response, body: object = None,
-                 type: str | None = None, param: str | None = None, code: str | None = None,
-                 retry_after: float | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        response: httpx.Response,
+        body: object = None,
+        type: str | None = None,
+        param: str | None = None,
+        code: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
         self.response = response
         self.status_code = response.status_code
         #: seconds the server asked us to wait (Retry-After), if it said
         self.retry_after = retry_after
         detail = f"{self.meaning} ({response.status_code} {response.reason_phrase})"
-        super().__init__(message, request=response.request, body=body, type=type, param=param, code=code,
-                         request_id=request_id_of(response.headers), detail=detail)
+        super().__init__(
+            message,
+            request=response.request,
+            body=body,
+            type=type,
+            param=param,
+            code=code,
+            request_id=request_id_of(response.headers),
+            detail=detail,
+        )
 
     def _context(self) -> list[str]:
         parts = super()._context()
@@ -220,8 +248,9 @@ class InternalServerError(APIStatusError):
 class APIConnectionError(APIError):
     """No complete answer arrived: connection refused or dropped, body cut short."""
 
-    def __init__(self, message: str, *, request: httpx.Request | None = None,
-                 may_have_reached_server: bool = True) -> None:
+    def __init__(
+        self, message: str, *, request: httpx.Request | None = None, may_have_reached_server: bool = True
+    ) -> None:
         #: False only when the request certainly never reached the server (connect failures);
         #: True means a POST may have been processed (and billed) although no answer arrived
         self.may_have_reached_server = may_have_reached_server
@@ -235,8 +264,14 @@ class APITimeoutError(APIConnectionError):
 class StreamIncompleteError(APIConnectionError):
     """An event stream ended (cleanly or not) before ``data: [DONE]``: the answer may be cut short."""
 
-    def __init__(self, message: str, *, request: httpx.Request | None = None, chunks_received: int = 0,
-                 request_id: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        request: httpx.Request | None = None,
+        chunks_received: int = 0,
+        request_id: str | None = None,
+    ) -> None:
         #: how many chunks were delivered before the stream ended
         self.chunks_received = chunks_received
         super().__init__(message, request=request, may_have_reached_server=True)
@@ -249,8 +284,15 @@ class APIResponseValidationError(APIError):
     ``issues`` lists the members that made it fail (``DecodeIssue(path, expected, found)``), when known.
     """
 
-    def __init__(self, message: str, *, request: httpx.Request | None = None, body: object = None,
-                 request_id: str | None = None, issues: list[Any] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        request: httpx.Request | None = None,
+        body: object = None,
+        request_id: str | None = None,
+        issues: list[Any] | None = None,
+    ) -> None:
         super().__init__(message, request=request, body=body, request_id=request_id)
         self.issues: list[Any] = self._redacted(list(issues or []))
 
@@ -258,8 +300,10 @@ class APIResponseValidationError(APIError):
         secrets = _secrets(self.request)
         if not secrets:
             return issues
-        return [attrs.evolve(i, found=redact(i.found, secrets)) if attrs.has(type(i)) and hasattr(i, "found")
-                else i for i in issues]
+        return [
+            attrs.evolve(i, found=redact(i.found, secrets)) if attrs.has(type(i)) and hasattr(i, "found") else i
+            for i in issues
+        ]
 
     def attach(self, request: httpx.Request | None, request_id: str | None) -> None:
         super().attach(request, request_id)
@@ -273,8 +317,16 @@ class StreamDecodeError(APIResponseValidationError):
     (``Gpt52(max_sse_line_bytes=..., max_sse_event_bytes=...)``) for answers that need more.
     """
 
-    def __init__(self, message: str, *, limit: int, size: int, kind: str,
-                 request: httpx.Request | None = None, request_id: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        limit: int,
+        size: int,
+        kind: str,
+        request: httpx.Request | None = None,
+        request_id: str | None = None,
+    ) -> None:
         super().__init__(message, request=request, request_id=request_id)
         #: the limit that was passed, in bytes, and which one ("line" or "event")
         self.limit = limit
@@ -325,8 +377,12 @@ def error_fields(body: object) -> tuple[str | None, str | None, str | None, str 
         else:
             return parsed.message, _text(parsed.type_), _text(parsed.param), _text(parsed.code)
     if isinstance(inner, Mapping):
-        return (_text(inner.get("message")), _text(inner.get("type")), _text(inner.get("param")),
-                _text(inner.get("code")))
+        return (
+            _text(inner.get("message")),
+            _text(inner.get("type")),
+            _text(inner.get("param")),
+            _text(inner.get("code")),
+        )
     if isinstance(inner, str):
         return inner, None, None, None
     for key in ("message", "detail"):
@@ -353,8 +409,7 @@ def status_error(response: httpx.Response, *, retry_after: float | None = None) 
             message = f"no error message in the {response.status_code} response"
     status = response.status_code
     cls = _BY_STATUS.get(status) or (InternalServerError if status >= 500 else APIStatusError)
-    return cls(message, response=response, body=body, type=type_, param=param, code=code,
-               retry_after=retry_after)
+    return cls(message, response=response, body=body, type=type_, param=param, code=code, retry_after=retry_after)
 
 
 def connection_error(exc: httpx.TransportError, request: httpx.Request | None) -> APIConnectionError:
@@ -362,11 +417,18 @@ def connection_error(exc: httpx.TransportError, request: httpx.Request | None) -
     reached = not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
     reason = str(exc) or type(exc).__name__
     if isinstance(exc, httpx.TimeoutException):
-        kind = {httpx.ConnectTimeout: "connecting", httpx.ReadTimeout: "waiting for the answer",
-                httpx.WriteTimeout: "sending the request", httpx.PoolTimeout: "waiting for a free connection"}
+        kind = {
+            httpx.ConnectTimeout: "connecting",
+            httpx.ReadTimeout: "waiting for the answer",
+            httpx.WriteTimeout: "sending the request",
+            httpx.PoolTimeout: "waiting for a free connection",
+        }
         during = next((text for cls, text in kind.items() if isinstance(exc, cls)), "on the request")
         return APITimeoutError(f"timed out {during} ({reason})", request=request, may_have_reached_server=reached)
     if isinstance(exc, httpx.ConnectError):
         return APIConnectionError(f"could not connect ({reason})", request=request, may_have_reached_server=False)
-    return APIConnectionError(f"the connection failed before a complete answer arrived ({reason})",
-                              request=request, may_have_reached_server=reached)
+    return APIConnectionError(
+        f"the connection failed before a complete answer arrived ({reason})",
+        request=request,
+        may_have_reached_server=reached,
+    )

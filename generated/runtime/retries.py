@@ -84,8 +84,11 @@ class RetryPolicy:
             raise ValueError(f"max_retries must be 0 or more, got {self.max_retries}")
 
     def with_max_retries(self, max_retries: int | None) -> RetryPolicy:
-        return self if max_retries is None or max_retries == self.max_retries else attrs.evolve(
-            self, max_retries=max_retries)
+        return (
+            self
+            if max_retries is None or max_retries == self.max_retries
+            else attrs.evolve(self, max_retries=max_retries)
+        )
 
     def is_retryable(self, error: APIError) -> bool:
         """Whether this failure is worth another attempt (ignoring how many were made)."""
@@ -103,7 +106,7 @@ class RetryPolicy:
 
     def backoff(self, retries_done: int) -> float:
         """The wait before retry number ``retries_done + 1`` when the server gave no Retry-After."""
-        delay = min(self.initial_delay * (2.0 ** retries_done), self.max_delay)
+        delay = min(self.initial_delay * (2.0**retries_done), self.max_delay)
         return max(0.0, delay * (1.0 - 0.25 * self.random()))
 
     def next_wait(self, error: APIError, retries_done: int) -> float | None:

@@ -47,9 +47,14 @@ class ServerSentEvent:
 
 def _too_large(kind: str, size: int, limit: int) -> StreamDecodeError:
     what = "a line of the event stream" if kind == "line" else "the data of one event"
-    return StreamDecodeError(f"{what} passed the limit of {limit} bytes ({size} bytes so far); "
-                             f"the stream was abandoned (raise SSELimits.max_{kind}_bytes if this answer "
-                             "is expected to be that large)", limit=limit, size=size, kind=kind)
+    return StreamDecodeError(
+        f"{what} passed the limit of {limit} bytes ({size} bytes so far); "
+        f"the stream was abandoned (raise SSELimits.max_{kind}_bytes if this answer "
+        "is expected to be that large)",
+        limit=limit,
+        size=size,
+        kind=kind,
+    )
 
 
 class SSEDecoder:
@@ -62,8 +67,18 @@ class SSEDecoder:
     is not. ``StreamDecodeError`` when a line or an event passes ``limits``.
     """
 
-    __slots__ = ("_data", "_data_size", "_event", "_id", "_max_event", "_max_line", "_pending", "_pending_size",
-                 "_retry", "_skip_lf")
+    __slots__ = (
+        "_data",
+        "_data_size",
+        "_event",
+        "_id",
+        "_max_event",
+        "_max_line",
+        "_pending",
+        "_pending_size",
+        "_retry",
+        "_skip_lf",
+    )
 
     def __init__(self, limits: SSELimits = DEFAULT_SSE_LIMITS) -> None:
         self._max_line = limits.max_line_bytes
@@ -93,11 +108,11 @@ class SSEDecoder:
                 raise _too_large("line", self._pending_size, self._max_line)
             return []
         if self._pending:
-            self._pending.append(chunk[:end + 1])
+            self._pending.append(chunk[: end + 1])
             complete = b"".join(self._pending)
         else:
-            complete = chunk[:end + 1]
-        rest = chunk[end + 1:]
+            complete = chunk[: end + 1]
+        rest = chunk[end + 1 :]
         self._pending = [rest] if rest else []
         self._pending_size = len(rest)
         if b"\r" in complete:

@@ -42,8 +42,15 @@ from .exceptions import (
 from .models.chat_completion_chunk import ChatCompletionChunk
 from .sse import DEFAULT_SSE_LIMITS, ServerSentEvent, SSEDecoder, SSELimits
 
-__all__ = ["AccumulatedToolCall", "AsyncStream", "MessageAccumulator", "SSEDecoder", "SSELimits",
-           "ServerSentEvent", "Stream"]
+__all__ = [
+    "AccumulatedToolCall",
+    "AsyncStream",
+    "MessageAccumulator",
+    "SSEDecoder",
+    "SSELimits",
+    "ServerSentEvent",
+    "Stream",
+]
 
 T = TypeVar("T")
 DONE = "[DONE]"
@@ -53,16 +60,22 @@ def _stream_error(payload: object, event: ServerSentEvent, response: httpx.Respo
     message, type_, param, code = error_fields(payload)
     if message is None:
         message = event.data.strip()[:300] or "the server sent an error event without a message"
-    return APIStreamError(message, request=response.request, body=payload, type=type_, param=param, code=code,
-                          request_id=request_id_of(response.headers),
-                          detail="the server reported an error in the middle of the stream")
+    return APIStreamError(
+        message,
+        request=response.request,
+        body=payload,
+        type=type_,
+        param=param,
+        code=code,
+        request_id=request_id_of(response.headers),
+        detail="the server reported an error in the middle of the stream",
+    )
 
 
 class _Core(Generic[T]):
     """What sync and async streams share: turning events into items, counting, the final checks."""
 
-    def __init__(self, response: httpx.Response, decode: Callable[[dict[str, Any]], T],
-                 limits: SSELimits) -> None:
+    def __init__(self, response: httpx.Response, decode: Callable[[dict[str, Any]], T], limits: SSELimits) -> None:
         self.response = response
         self.request_id = request_id_of(response.headers)
         self.decoder = SSEDecoder(limits)
@@ -88,13 +101,18 @@ class _Core(Generic[T]):
                     raise _stream_error(None, event, self.response) from None
                 raise APIResponseValidationError(
                     f"event {self.received + 1} of the stream is not JSON: {data[:120]!r}",
-                    request=self.response.request, request_id=self.request_id) from None
+                    request=self.response.request,
+                    request_id=self.request_id,
+                ) from None
             if event.event == "error" or (isinstance(payload, dict) and "error" in payload):
                 raise _stream_error(payload, event, self.response)
             if not isinstance(payload, dict):
                 raise APIResponseValidationError(
                     f"event {self.received + 1} of the stream is not a JSON object: {data[:120]!r}",
-                    request=self.response.request, body=payload, request_id=self.request_id)
+                    request=self.response.request,
+                    body=payload,
+                    request_id=self.request_id,
+                )
             try:
                 item = self.decode(payload)
             except APIResponseValidationError as exc:
@@ -104,9 +122,11 @@ class _Core(Generic[T]):
                 raise
             except (KeyError, TypeError, ValueError, AttributeError) as exc:
                 raise APIResponseValidationError(
-                    f"chunk {self.received + 1} of the stream cannot be read "
-                    f"({type(exc).__name__}: {exc})", request=self.response.request, body=payload,
-                    request_id=self.request_id) from exc
+                    f"chunk {self.received + 1} of the stream cannot be read ({type(exc).__name__}: {exc})",
+                    request=self.response.request,
+                    body=payload,
+                    request_id=self.request_id,
+                ) from exc
             self.received += 1
             out.append(item)
         return out
@@ -114,8 +134,11 @@ class _Core(Generic[T]):
     def incomplete(self, cause: str) -> StreamIncompleteError:
         return StreamIncompleteError(
             f"the stream ended before data: [DONE] ({cause}) after {self.received} chunk(s); "
-            "the answer may be cut short", request=self.response.request, chunks_received=self.received,
-            request_id=self.request_id)
+            "the answer may be cut short",
+            request=self.response.request,
+            chunks_received=self.received,
+            request_id=self.request_id,
+        )
 
     def failure(self, exc: httpx.TransportError) -> APIError:
         if isinstance(exc, httpx.TimeoutException):
@@ -143,8 +166,9 @@ async def _adrain(chunks: AsyncIterator[bytes]) -> None:
 class Stream(Generic[T]):
     """Iterate typed chunks from an event-stream response; close it to release the connection."""
 
-    def __init__(self, response: httpx.Response, decode: Callable[[dict[str, Any]], T],
-                 limits: SSELimits = DEFAULT_SSE_LIMITS) -> None:
+    def __init__(
+        self, response: httpx.Response, decode: Callable[[dict[str, Any]], T], limits: SSELimits = DEFAULT_SSE_LIMITS
+    ) -> None:
         self._core = _Core(response, decode, limits)
         self._iterator = self._iterate()
 
@@ -199,16 +223,18 @@ class Stream(Generic[T]):
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
 
 class AsyncStream(Generic[T]):
     """The async twin of ``Stream``: ``async for``, ``async with``, ``await stream.close()``."""
 
-    def __init__(self, response: httpx.Response, decode: Callable[[dict[str, Any]], T],
-                 limits: SSELimits = DEFAULT_SSE_LIMITS) -> None:
+    def __init__(
+        self, response: httpx.Response, decode: Callable[[dict[str, Any]], T], limits: SSELimits = DEFAULT_SSE_LIMITS
+    ) -> None:
         self._core = _Core(response, decode, limits)
         self._iterator = self._iterate()
 
@@ -263,16 +289,19 @@ class AsyncStream(Generic[T]):
     async def __aenter__(self) -> Self:
         return self
 
-    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                        tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         await self.close()
 
 
-def chunk_stream(response: httpx.Response, *, strict: bool = False,
-                 limits: SSELimits = DEFAULT_SSE_LIMITS) -> Stream[ChatCompletionChunk]:
+def chunk_stream(
+    response: httpx.Response, *, strict: bool = False, limits: SSELimits = DEFAULT_SSE_LIMITS
+) -> Stream[ChatCompletionChunk]:
     return Stream(response, functools.partial(decode_chunk, strict=strict), limits)
 
 
-def async_chunk_stream(response: httpx.Response, *, strict: bool = False,
-                       limits: SSELimits = DEFAULT_SSE_LIMITS) -> AsyncStream[ChatCompletionChunk]:
+def async_chunk_stream(
+    response: httpx.Response, *, strict: bool = False, limits: SSELimits = DEFAULT_SSE_LIMITS
+) -> AsyncStream[ChatCompletionChunk]:
     return AsyncStream(response, functools.partial(decode_chunk, strict=strict), limits)

@@ -36,26 +36,53 @@ REQUEST_ID = "req_loopback_1"
 
 # -- the loopback server ---------------------------------------------------------------------------
 
+
 def answer_words(body: dict[str, Any]) -> list[str]:
     seed = hashlib.sha256(json.dumps([body.get("model"), body.get("messages")], sort_keys=True).encode()).digest()
     count = 5 + seed[0] % 8
-    return [WORDS[b % len(WORDS)] for b in seed[1:1 + count]]
+    return [WORDS[b % len(WORDS)] for b in seed[1 : 1 + count]]
 
 
 def completion_body(body: dict[str, Any]) -> dict[str, Any]:
-    return {"id": "chatcmpl-loop", "object": "chat.completion", "created": 1733832000, "model": body["model"],
-            "system_fingerprint": None,
-            "choices": [{"index": 0, "logprobs": None, "finish_reason": "stop",
-                         "message": {"role": "assistant", "content": " ".join(answer_words(body)),
-                                     "refusal": None, "annotations": []}}],
-            "usage": {"prompt_tokens": 9, "completion_tokens": 7, "total_tokens": 16,
-                      "completion_tokens_details": None, "prompt_tokens_details": None}}
+    return {
+        "id": "chatcmpl-loop",
+        "object": "chat.completion",
+        "created": 1733832000,
+        "model": body["model"],
+        "system_fingerprint": None,
+        "choices": [
+            {
+                "index": 0,
+                "logprobs": None,
+                "finish_reason": "stop",
+                "message": {
+                    "role": "assistant",
+                    "content": " ".join(answer_words(body)),
+                    "refusal": None,
+                    "annotations": [],
+                },
+            }
+        ],
+        "usage": {
+            "prompt_tokens": 9,
+            "completion_tokens": 7,
+            "total_tokens": 16,
+            "completion_tokens_details": None,
+            "prompt_tokens_details": None,
+        },
+    }
 
 
 def chunk(delta: dict[str, Any], finish_reason: str | None, model: str = MODEL) -> dict[str, Any]:
-    return {"id": "chatcmpl-loop", "object": "chat.completion.chunk", "created": 1733832000, "model": model,
-            "service_tier": None, "usage": None,
-            "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}]}
+    return {
+        "id": "chatcmpl-loop",
+        "object": "chat.completion.chunk",
+        "created": 1733832000,
+        "model": model,
+        "service_tier": None,
+        "usage": None,
+        "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}],
+    }
 
 
 def stream_chunks(body: dict[str, Any]) -> list[dict[str, Any]]:
@@ -122,11 +149,13 @@ class LoopbackServer:
         body = json.loads(raw or b"{}")
         mode = h.headers.get("x-mock-mode", "conformant")
         with self.lock:
-            self.requests.append({"path": h.path, "mode": mode, "body": body,
-                                  "authorization": h.headers.get("authorization")})
+            self.requests.append(
+                {"path": h.path, "mode": mode, "body": body, "authorization": h.headers.get("authorization")}
+            )
         if h.path not in ("/v1/chat/completions", "/chat/completions"):
-            self.json(h, 404, error_json(f"Unknown request URL: POST {h.path}.", "invalid_request_error",
-                                         "unknown_url"))
+            self.json(
+                h, 404, error_json(f"Unknown request URL: POST {h.path}.", "invalid_request_error", "unknown_url")
+            )
             return
         auth = h.headers.get("authorization", "")
         if not auth.startswith("Bearer ") or auth == "Bearer sk-rejected":
@@ -137,8 +166,12 @@ class LoopbackServer:
             time.sleep(int(latency) / 1000)
         retry_after = h.headers.get("x-mock-retry-after", "1")
         if mode == "rate-limit":
-            self.json(h, 429, error_json("Rate limit reached for requests.", "requests", "rate_limit_exceeded"),
-                      {"Retry-After": retry_after})
+            self.json(
+                h,
+                429,
+                error_json("Rate limit reached for requests.", "requests", "rate_limit_exceeded"),
+                {"Retry-After": retry_after},
+            )
             return
         if mode in ("error-500", "error-502", "error-503"):
             status = int(mode[-3:])
@@ -156,8 +189,14 @@ class LoopbackServer:
             return
         self.stream(h, body, mode)
 
-    def head(self, h: BaseHTTPRequestHandler, status: int, content_type: str, length: int | None,
-             extra: dict[str, str] | None = None) -> None:
+    def head(
+        self,
+        h: BaseHTTPRequestHandler,
+        status: int,
+        content_type: str,
+        length: int | None,
+        extra: dict[str, str] | None = None,
+    ) -> None:
         h.send_response(status)
         h.send_header("Content-Type", content_type)
         h.send_header("x-request-id", REQUEST_ID)
@@ -169,8 +208,9 @@ class LoopbackServer:
             h.send_header(key, value)
         h.end_headers()
 
-    def json(self, h: BaseHTTPRequestHandler, status: int, payload: dict[str, Any],
-             extra: dict[str, str] | None = None) -> None:
+    def json(
+        self, h: BaseHTTPRequestHandler, status: int, payload: dict[str, Any], extra: dict[str, str] | None = None
+    ) -> None:
         data = json.dumps(payload).encode()
         self.head(h, status, "application/json", len(data), extra)
         h.wfile.write(data)
@@ -218,7 +258,7 @@ class LoopbackServer:
             data += event(chunk({"content": "IGNORED"}, "stop"), eol)
         split = int(body.get("x_loopback_split", 0)) or len(data)
         for start in range(0, len(data), split):
-            self.write(h, data[start:start + split])
+            self.write(h, data[start : start + split])
         h.wfile.write(b"0\r\n\r\n")
 
 
@@ -255,6 +295,7 @@ def server_url(request: pytest.FixtureRequest) -> str:
 
 # -- a fake clock -------------------------------------------------------------------------------
 
+
 class FakeClock:
     """Records the waits instead of sleeping; ``random`` is fixed so jitter is predictable."""
 
@@ -277,11 +318,11 @@ class FakeClock:
         return self.jitter
 
     def policy(self, **kwargs: Any) -> RetryPolicy:
-        return RetryPolicy(sleep=self.sleep, async_sleep=self.async_sleep, now=self.now, random=self.random,
-                           **kwargs)
+        return RetryPolicy(sleep=self.sleep, async_sleep=self.async_sleep, now=self.now, random=self.random, **kwargs)
 
 
 # -- one driver, two clients ---------------------------------------------------------------------------
+
 
 class Api:
     """The same calls through ``Gpt52`` (kind "sync") or ``AsyncGpt52`` (kind "async").
@@ -290,8 +331,16 @@ class Api:
     mode of every request sent, so retries are counted on the wire.
     """
 
-    def __init__(self, kind: str, base_url: str, *, script: list[str] | None = None, api_key: str = "sk-test",
-                 clock: FakeClock | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        kind: str,
+        base_url: str,
+        *,
+        script: list[str] | None = None,
+        api_key: str = "sk-test",
+        clock: FakeClock | None = None,
+        **kwargs: Any,
+    ) -> None:
         self.kind = kind
         self.clock = clock or FakeClock()
         self.attempts: list[str] = []

@@ -16,8 +16,10 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 RESPONSES = ROOT.parent / "shared" / "real-traffic" / "responses"
-MISSING = (f"the recorded traffic is not there ({RESPONSES}): these tests read ../shared/real-traffic/responses "
-           "relative to the project root, which exists only beside this project's own checkout")
+MISSING = (
+    f"the recorded traffic is not there ({RESPONSES}): these tests read ../shared/real-traffic/responses "
+    "relative to the project root, which exists only beside this project's own checkout"
+)
 
 
 def recordings() -> list[dict[str, Any]]:
@@ -34,8 +36,9 @@ def recordings() -> list[dict[str, Any]]:
 
 def successful(kind: str | None = None) -> list[dict[str, Any]]:
     """Recordings of answers that are not errors (no HTTP error, no error inside the stream)."""
-    return [r for r in recordings() if not r["error"] and not r.get("stream_error")
-            and (kind is None or r["kind"] == kind)]
+    return [
+        r for r in recordings() if not r["error"] and not r.get("stream_error") and (kind is None or r["kind"] == kind)
+    ]
 
 
 def sse_body(recording: dict[str, Any]) -> bytes:
@@ -105,7 +108,7 @@ class ReplayServer:
         if recording["kind"] == "stream":
             body = sse_body(recording)
             if piece:
-                pieces = [body[i:i + piece] for i in range(0, len(body), piece)]
+                pieces = [body[i : i + piece] for i in range(0, len(body), piece)]
             else:
                 pieces = [event + b"\n\n" for event in body.split(b"\n\n") if event]
             self.answers[name] = (200, "text/event-stream; charset=utf-8", pieces)

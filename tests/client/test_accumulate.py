@@ -26,7 +26,8 @@ from .views import accumulated, assembled
 TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=8)
 NAME = st.from_regex(r"[a-z][a-z_]{0,12}", fullmatch=True)
 ARGUMENTS = st.dictionaries(st.from_regex(r"[a-z]{1,6}", fullmatch=True), st.integers() | TEXT, max_size=3).map(
-    json.dumps)
+    json.dumps
+)
 
 
 def _cuts(draw: Any, text: str, parts: int) -> list[str]:
@@ -47,8 +48,9 @@ def tool_call_fragments(draw: Any, index: int) -> list[dict[str, Any]]:
     for position in range(parts):
         fragment: dict[str, Any] = {"index": index, "function": {"arguments": args[position]}}
         if position == 0:
-            fragment.update(id=f"call_{index}_{draw(st.from_regex(r'[A-Za-z0-9]{4}', fullmatch=True))}",
-                            type="function")
+            fragment.update(
+                id=f"call_{index}_{draw(st.from_regex(r'[A-Za-z0-9]{4}', fullmatch=True))}", type="function"
+            )
         elif empty_ids:
             fragment.update(id="", type="function")
         if position == 0 or names[position]:
@@ -76,27 +78,37 @@ def choice_deltas(draw: Any) -> list[dict[str, Any]]:
 
 
 def _chunk(choices: list[dict[str, Any]], usage: dict[str, int] | None = None) -> dict[str, Any]:
-    return {"id": "chatcmpl-prop", "object": "chat.completion.chunk", "created": 1733832000,
-            "model": "openai/gpt-5-2", "choices": choices, "usage": usage}
+    return {
+        "id": "chatcmpl-prop",
+        "object": "chat.completion.chunk",
+        "created": 1733832000,
+        "model": "openai/gpt-5-2",
+        "choices": choices,
+        "usage": usage,
+    }
 
 
 @st.composite
 def streams(draw: Any) -> list[dict[str, Any]]:
     count = draw(st.integers(1, 3))
     per_choice = [draw(choice_deltas()) for _ in range(count)]
-    finishes = [draw(st.sampled_from(["stop", "length", "tool_calls", "content_filter", "end_turn"]))
-                for _ in range(count)]
+    finishes = [
+        draw(st.sampled_from(["stop", "length", "tool_calls", "content_filter", "end_turn"])) for _ in range(count)
+    ]
     # the first chunk opens every choice in index order (as servers do, and as the official helper needs)
-    chunks = [_chunk([{"index": i, "delta": per_choice[i][0], "logprobs": None, "finish_reason": None}
-                      for i in range(count)])]
+    chunks = [
+        _chunk([{"index": i, "delta": per_choice[i][0], "logprobs": None, "finish_reason": None} for i in range(count)])
+    ]
     queues = [list(d[1:]) for d in per_choice]
     while any(queues):
         ready = [i for i in range(count) if queues[i]]
         picked = draw(st.lists(st.sampled_from(ready), min_size=1, max_size=len(ready), unique=True))
-        chunks.append(_chunk([{"index": i, "delta": queues[i].pop(0), "logprobs": None, "finish_reason": None}
-                              for i in picked]))
-    chunks.append(_chunk([{"index": i, "delta": {}, "logprobs": None, "finish_reason": finishes[i]}
-                          for i in range(count)]))
+        chunks.append(
+            _chunk([{"index": i, "delta": queues[i].pop(0), "logprobs": None, "finish_reason": None} for i in picked])
+        )
+    chunks.append(
+        _chunk([{"index": i, "delta": {}, "logprobs": None, "finish_reason": finishes[i]} for i in range(count)])
+    )
     if draw(st.booleans()):
         chunks.append(_chunk([], {"prompt_tokens": 3, "completion_tokens": 5, "total_tokens": 8}))
     return chunks
@@ -121,17 +133,46 @@ def test_tool_calls_are_assembled_across_deltas_and_choices() -> None:
         return {"index": index, **fields}
 
     chunks = [
-        _chunk([{"index": 0, "delta": {"role": "assistant", "content": None}, "finish_reason": None},
-                {"index": 1, "delta": {"role": "assistant", "content": "Hi"}, "finish_reason": None}]),
-        _chunk([{"index": 0, "delta": {"tool_calls": [
-            call(0, id="call_a", type="function", function={"name": "get_wea", "arguments": ""}),
-            call(0, function={"name": "ther", "arguments": '{"city": '})]}, "finish_reason": None}]),
-        _chunk([{"index": 0, "delta": {"tool_calls": [
-            call(0, id="", function={"arguments": '"Paris"}'}),
-            call(1, id="call_b", type="function", function={"name": "get_time", "arguments": "{}"})]},
-            "finish_reason": None}]),
-        _chunk([{"index": 0, "delta": {}, "finish_reason": "tool_calls"},
-                {"index": 1, "delta": {"content": " there"}, "finish_reason": "stop"}]),
+        _chunk(
+            [
+                {"index": 0, "delta": {"role": "assistant", "content": None}, "finish_reason": None},
+                {"index": 1, "delta": {"role": "assistant", "content": "Hi"}, "finish_reason": None},
+            ]
+        ),
+        _chunk(
+            [
+                {
+                    "index": 0,
+                    "delta": {
+                        "tool_calls": [
+                            call(0, id="call_a", type="function", function={"name": "get_wea", "arguments": ""}),
+                            call(0, function={"name": "ther", "arguments": '{"city": '}),
+                        ]
+                    },
+                    "finish_reason": None,
+                }
+            ]
+        ),
+        _chunk(
+            [
+                {
+                    "index": 0,
+                    "delta": {
+                        "tool_calls": [
+                            call(0, id="", function={"arguments": '"Paris"}'}),
+                            call(1, id="call_b", type="function", function={"name": "get_time", "arguments": "{}"}),
+                        ]
+                    },
+                    "finish_reason": None,
+                }
+            ]
+        ),
+        _chunk(
+            [
+                {"index": 0, "delta": {}, "finish_reason": "tool_calls"},
+                {"index": 1, "delta": {"content": " there"}, "finish_reason": "stop"},
+            ]
+        ),
         _chunk([], {"prompt_tokens": 3, "completion_tokens": 5, "total_tokens": 8}),
     ]
     accumulator = MessageAccumulator()
@@ -139,7 +180,8 @@ def test_tool_calls_are_assembled_across_deltas_and_choices() -> None:
         accumulator.add(decode_chunk(data))
     assert accumulator.tool_calls(0) == [
         AccumulatedToolCall(0, "call_a", "function", "get_weather", '{"city": "Paris"}'),
-        AccumulatedToolCall(1, "call_b", "function", "get_time", "{}")]
+        AccumulatedToolCall(1, "call_b", "function", "get_time", "{}"),
+    ]
     assert accumulator.tool_calls(1) == [] and accumulator.content(1) == "Hi there"
     assert (accumulator.finish_reason(0), accumulator.finish_reason(1)) == ("tool_calls", "stop")
     assert accumulator.usage.total_tokens == 8
@@ -148,6 +190,9 @@ def test_tool_calls_are_assembled_across_deltas_and_choices() -> None:
 def test_a_role_repeated_in_every_delta_stays_one_role() -> None:
     accumulator = MessageAccumulator()
     for piece in ("a", "b"):
-        accumulator.add(decode_chunk(_chunk([{"index": 0, "delta": {"role": "assistant", "content": piece},
-                                              "finish_reason": None}])))
+        accumulator.add(
+            decode_chunk(
+                _chunk([{"index": 0, "delta": {"role": "assistant", "content": piece}, "finish_reason": None}])
+            )
+        )
     assert (accumulator.role(), accumulator.content()) == ("assistant", "ab")

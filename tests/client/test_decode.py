@@ -77,10 +77,15 @@ def test_a_tool_call_without_type_is_read_as_the_function_call_it_is() -> None:
     assert isinstance(read[0].type_, Unset)
 
 
-@pytest.mark.parametrize(("data", "where"), [
-    ({"id": "x"}, "choices"), ({"choices": None}, "choices"), ({"choices": [{}, "text"]}, "choices[1]"),
-    ({"choices": "text"}, "choices"),
-])
+@pytest.mark.parametrize(
+    ("data", "where"),
+    [
+        ({"id": "x"}, "choices"),
+        ({"choices": None}, "choices"),
+        ({"choices": [{}, "text"]}, "choices[1]"),
+        ({"choices": "text"}, "choices"),
+    ],
+)
 def test_what_cannot_be_read_at_all_raises_even_in_the_default_mode(data: dict[str, Any], where: str) -> None:
     # a chunk without choices is read as having none (below); everything else fails for both
     decoders = (decode_completion,) if data.get("choices") is None else (decode_completion, decode_chunk)
@@ -117,22 +122,45 @@ def test_decoding_never_modifies_its_input() -> None:
 # -- where the spec's model reads an answer, both modes read the same thing --------------------------------------
 
 TEXT = st.text(max_size=10)
-USAGE = st.fixed_dictionaries({"prompt_tokens": st.integers(0, 99), "completion_tokens": st.integers(0, 99),
-                               "total_tokens": st.integers(0, 200)},
-                              optional={"completion_tokens_details": st.none() | st.fixed_dictionaries(
-                                  {}, optional={"reasoning_tokens": st.integers(0, 9)})})
-MESSAGE = st.fixed_dictionaries({"role": st.just("assistant"), "content": st.none() | TEXT},
-                                optional={"refusal": st.none() | TEXT, "annotations": st.just([]),
-                                          "tool_calls": st.lists(st.fixed_dictionaries({
-                                              "id": TEXT, "type": st.just("function"),
-                                              "function": st.fixed_dictionaries({"name": TEXT, "arguments": TEXT})}),
-                                              max_size=2)})
-CHOICE = st.fixed_dictionaries({"message": MESSAGE, "finish_reason": st.sampled_from(
-    ["stop", "length", "tool_calls", "content_filter"])}, optional={"logprobs": st.none()})
-COMPLETION = st.fixed_dictionaries({
-    "id": TEXT, "object": st.just("chat.completion"), "created": st.integers(0, 2**31), "model": TEXT,
-    "choices": st.lists(CHOICE, max_size=3), "usage": USAGE}, optional={"system_fingerprint": st.none() | TEXT,
-                                                                         "extra": st.integers()})
+USAGE = st.fixed_dictionaries(
+    {"prompt_tokens": st.integers(0, 99), "completion_tokens": st.integers(0, 99), "total_tokens": st.integers(0, 200)},
+    optional={
+        "completion_tokens_details": st.none()
+        | st.fixed_dictionaries({}, optional={"reasoning_tokens": st.integers(0, 9)})
+    },
+)
+MESSAGE = st.fixed_dictionaries(
+    {"role": st.just("assistant"), "content": st.none() | TEXT},
+    optional={
+        "refusal": st.none() | TEXT,
+        "annotations": st.just([]),
+        "tool_calls": st.lists(
+            st.fixed_dictionaries(
+                {
+                    "id": TEXT,
+                    "type": st.just("function"),
+                    "function": st.fixed_dictionaries({"name": TEXT, "arguments": TEXT}),
+                }
+            ),
+            max_size=2,
+        ),
+    },
+)
+CHOICE = st.fixed_dictionaries(
+    {"message": MESSAGE, "finish_reason": st.sampled_from(["stop", "length", "tool_calls", "content_filter"])},
+    optional={"logprobs": st.none()},
+)
+COMPLETION = st.fixed_dictionaries(
+    {
+        "id": TEXT,
+        "object": st.just("chat.completion"),
+        "created": st.integers(0, 2**31),
+        "model": TEXT,
+        "choices": st.lists(CHOICE, max_size=3),
+        "usage": USAGE,
+    },
+    optional={"system_fingerprint": st.none() | TEXT, "extra": st.integers()},
+)
 
 
 @settings(max_examples=100, deadline=None)
@@ -148,6 +176,7 @@ def test_lenient_and_strict_agree_on_answers_the_spec_accepts(data: dict[str, An
 
 # -- requests: any model id -------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("model", ["openai/gpt-5-2-pro", "openai/gpt-5-2-chat-latest", "vendor/any-model"])
 def test_a_model_the_spec_does_not_list_is_sent_as_given(make_api: Any, loopback: Any, model: str) -> None:
     completion = make_api(loopback.base_url).create(model=model)
@@ -158,8 +187,11 @@ def test_a_calls_strict_overrides_the_clients(make_api: Any, loopback: Any) -> N
     bad = chunk({"content": "x"}, "stop")
     del bad["object"]
     canned = {"extra_headers": {"X-Mock-Mode": "canned"}, "x_loopback_chunks": [bad]}
-    with pytest.raises(APIResponseValidationError, match=r"object: expected one of 'chat.completion.chunk', found "
-                                                         r"nothing"):
+    with pytest.raises(
+        APIResponseValidationError,
+        match=r"object: expected one of 'chat.completion.chunk', found "
+        r"nothing",
+    ):
         make_api(loopback.base_url).stream(strict=True, **canned)
     read = make_api(loopback.base_url, strict=True).stream(strict=False, **canned)
     assert isinstance(read[0].object_, Unset) and read[0].choices[0].delta.content == "x"

@@ -66,7 +66,8 @@ def test_a_streamed_answer_reassembles_into_the_non_streamed_text(make_api: Make
 
 
 def test_a_streamed_answer_from_the_mock_reassembles_into_its_non_streamed_text(
-        make_api: MakeApi, mock_server: object) -> None:
+    make_api: MakeApi, mock_server: object
+) -> None:
     api = make_api(mock_server.base_url)  # type: ignore[attr-defined]
     whole = api.create()
     accumulator = MessageAccumulator()
@@ -78,6 +79,7 @@ def test_a_streamed_answer_from_the_mock_reassembles_into_its_non_streamed_text(
 
 
 # -- 429 and 5xx ---------------------------------------------------------------------------------------
+
 
 def test_429_is_retried_after_the_servers_retry_after_then_raises(make_api: MakeApi, server_url: str) -> None:
     api = make_api(server_url)
@@ -161,8 +163,10 @@ def test_ambiguous_failures_are_not_retried_when_asked(make_api: MakeApi, server
 
 # -- connections and timeouts ----------------------------------------------------------------------------
 
+
 def test_a_dropped_connection_is_retried_and_said_to_maybe_have_reached_the_server(
-        make_api: MakeApi, server_url: str) -> None:
+    make_api: MakeApi, server_url: str
+) -> None:
     api = make_api(server_url)
     with pytest.raises(APIConnectionError) as caught:
         api.create(extra_headers={"X-Mock-Mode": "drop"})
@@ -173,8 +177,7 @@ def test_a_dropped_connection_is_retried_and_said_to_maybe_have_reached_the_serv
     assert "connection failed before a complete answer" in str(error)
 
 
-def test_a_dropped_connection_is_not_retried_when_ambiguous_retries_are_off(
-        make_api: MakeApi, server_url: str) -> None:
+def test_a_dropped_connection_is_not_retried_when_ambiguous_retries_are_off(make_api: MakeApi, server_url: str) -> None:
     clock_api = make_api(server_url)
     api = make_api(server_url, retry=clock_api.clock.policy(retry_ambiguous=False))
     with pytest.raises(APIConnectionError):
@@ -182,8 +185,7 @@ def test_a_dropped_connection_is_not_retried_when_ambiguous_retries_are_off(
     assert api.attempts == ["drop"]
 
 
-def test_a_stream_dropped_mid_body_raises_incomplete_and_is_not_retried(
-        make_api: MakeApi, server_url: str) -> None:
+def test_a_stream_dropped_mid_body_raises_incomplete_and_is_not_retried(make_api: MakeApi, server_url: str) -> None:
     api = make_api(server_url)
     with pytest.raises(StreamIncompleteError) as caught:
         api.stream(extra_headers={"X-Mock-Mode": "drop"})
@@ -233,6 +235,7 @@ def test_a_refused_connection_never_reached_the_server_and_is_retried(make_api: 
 
 
 # -- errors that are not retried ----------------------------------------------------------------------
+
 
 def test_a_rejected_key_raises_authentication_error_without_retry(make_api: MakeApi, server_url: str) -> None:
     api = make_api(server_url)

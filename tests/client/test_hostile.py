@@ -114,19 +114,38 @@ class HostileServer:
         status = {"echo-401": 401, "echo-503": 503, "echo-text": 401, "echo-200": 200, "echo-json": 200}[mode]
         if mode == "echo-json":  # a 2xx answer whose members quote the key
             key = echoed.removeprefix("Bearer ")
-            body, content_type = json.dumps({
-                "id": key, "object": key, "created": 0, "model": echoed, "usage": None,
-                "choices": [{"index": 0, "finish_reason": key, "message": {"role": "assistant", "content": key}}],
-            }).encode(), "application/json"
+            body, content_type = (
+                json.dumps(
+                    {
+                        "id": key,
+                        "object": key,
+                        "created": 0,
+                        "model": echoed,
+                        "usage": None,
+                        "choices": [
+                            {"index": 0, "finish_reason": key, "message": {"role": "assistant", "content": key}}
+                        ],
+                    }
+                ).encode(),
+                "application/json",
+            )
         elif mode == "echo-text":
             body, content_type = f"Unauthorized: {echoed}".encode(), "text/plain"
         elif mode == "echo-200":
             body, content_type = f"<html>hello {echoed}</html>".encode(), "text/html"
         else:
             key = echoed.removeprefix("Bearer ")
-            body = json.dumps({"error": {"message": f"Incorrect API key provided: {key}.",
-                                         "type": "invalid_request_error", "param": key, "code": "invalid_api_key"},
-                               "echo": {"authorization": echoed}}).encode()
+            body = json.dumps(
+                {
+                    "error": {
+                        "message": f"Incorrect API key provided: {key}.",
+                        "type": "invalid_request_error",
+                        "param": key,
+                        "code": "invalid_api_key",
+                    },
+                    "echo": {"authorization": echoed},
+                }
+            ).encode()
             content_type = "application/json"
         h.send_response(status)
         h.send_header("Content-Type", content_type)
@@ -155,9 +174,11 @@ def read_stream(gpt: Gpt52) -> list[Any]:
 
 # -- bounded decoding -----------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(("mode", "kind"), [("endless-line", "line"), ("endless-event", "event")])
 def test_an_endless_line_or_event_fails_fast_with_a_typed_error_and_bounded_memory(
-        hostile: HostileServer, mode: str, kind: str) -> None:
+    hostile: HostileServer, mode: str, kind: str
+) -> None:
     limits = SSELimits(max_line_bytes=MIB, max_event_bytes=2 * MIB)
     tracemalloc.start()
     try:
@@ -215,17 +236,28 @@ def test_limits_must_be_positive_byte_counts(bad: Any) -> None:
 
 # -- the key never shows ------------------------------------------------------------------------------------------
 
+
 def assert_key_hidden(error: APIError) -> None:
-    for text in (str(error), repr(error), error.message, json.dumps(error.body, default=str), repr(error.args),
-                 str(error.param), str(error.code)):
+    for text in (
+        str(error),
+        repr(error),
+        error.message,
+        json.dumps(error.body, default=str),
+        repr(error.args),
+        str(error.param),
+        str(error.code),
+    ):
         assert KEY not in text, text
     assert "***" in str(error) + json.dumps(error.body, default=str)
 
 
-@pytest.mark.parametrize(("mode", "expected"), [("echo-401", AuthenticationError), ("echo-text", AuthenticationError),
-                                                ("echo-200", APIResponseValidationError)])
-def test_a_key_echoed_by_the_server_is_redacted_from_the_error(hostile: HostileServer, mode: str,
-                                                               expected: type[APIError]) -> None:
+@pytest.mark.parametrize(
+    ("mode", "expected"),
+    [("echo-401", AuthenticationError), ("echo-text", AuthenticationError), ("echo-200", APIResponseValidationError)],
+)
+def test_a_key_echoed_by_the_server_is_redacted_from_the_error(
+    hostile: HostileServer, mode: str, expected: type[APIError]
+) -> None:
     with client(hostile, mode) as gpt, pytest.raises(expected) as caught:
         gpt.create(model="openai/gpt-5-2", messages=MESSAGES)
     assert_key_hidden(caught.value)
@@ -244,8 +276,9 @@ def test_a_key_echoed_in_an_error_event_is_redacted(hostile: HostileServer) -> N
     assert_key_hidden(caught.value)
 
 
-def test_a_key_echoed_by_a_retried_answer_stays_out_of_the_log(hostile: HostileServer,
-                                                                caplog: pytest.LogCaptureFixture) -> None:
+def test_a_key_echoed_by_a_retried_answer_stays_out_of_the_log(
+    hostile: HostileServer, caplog: pytest.LogCaptureFixture
+) -> None:
     policy = RetryPolicy(max_retries=1, sleep=lambda _: None)
     gpt = client(hostile, "echo-503", retry=policy, max_retries=None)
     with caplog.at_level(logging.INFO, logger="gpt52_client"), gpt, pytest.raises(InternalServerError) as caught:
@@ -257,8 +290,12 @@ def test_a_key_echoed_by_a_retried_answer_stays_out_of_the_log(hostile: HostileS
 
 def test_the_async_client_is_bounded_alike(hostile: HostileServer) -> None:
     async def read() -> None:
-        async with AsyncGpt52(api_key=KEY, base_url=f"{hostile.base_url}/endless-line", max_retries=0,
-                              sse_limits=SSELimits(max_line_bytes=MIB)) as gpt:
+        async with AsyncGpt52(
+            api_key=KEY,
+            base_url=f"{hostile.base_url}/endless-line",
+            max_retries=0,
+            sse_limits=SSELimits(max_line_bytes=MIB),
+        ) as gpt:
             stream = await gpt.create(model="openai/gpt-5-2", messages=MESSAGES, stream=True)
             async with stream:
                 async for _ in stream:

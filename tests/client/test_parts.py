@@ -46,10 +46,14 @@ def parse(*pieces: bytes) -> list[ServerSentEvent]:
 
 
 def test_sse_fields_comments_and_multiline_data() -> None:
-    text = (b": a comment\nevent: error\nid: 7\nretry: 1500\ndata: first\ndata:second\ndata\n\n"
-            b"data: {\"a\": 1}\n\nunknown: x\n\n")
-    assert parse(text) == [ServerSentEvent("first\nsecond\n", "error", "7", 1500),
-                           ServerSentEvent('{"a": 1}', None, "7", 1500)]
+    text = (
+        b": a comment\nevent: error\nid: 7\nretry: 1500\ndata: first\ndata:second\ndata\n\n"
+        b'data: {"a": 1}\n\nunknown: x\n\n'
+    )
+    assert parse(text) == [
+        ServerSentEvent("first\nsecond\n", "error", "7", 1500),
+        ServerSentEvent('{"a": 1}', None, "7", 1500),
+    ]
 
 
 def test_sse_line_ends_split_across_reads() -> None:
@@ -59,17 +63,26 @@ def test_sse_line_ends_split_across_reads() -> None:
 def test_sse_end_of_input() -> None:
     # complete lines without the closing blank line are dispatched; a partial line is not
     assert parse(b"data: [DONE]\n") == [ServerSentEvent("[DONE]")]
-    assert parse(b"data: whole\n\ndata: {\"cut") == [ServerSentEvent("whole")]
+    assert parse(b'data: whole\n\ndata: {"cut') == [ServerSentEvent("whole")]
 
 
-EVENTS = st.lists(st.tuples(st.none() | st.sampled_from(["error", "message"]),
-                            st.lists(st.text(st.characters(exclude_characters="\r\n", exclude_categories=("Cs",)),
-                                             max_size=10), min_size=1, max_size=3)), max_size=8)
+EVENTS = st.lists(
+    st.tuples(
+        st.none() | st.sampled_from(["error", "message"]),
+        st.lists(
+            st.text(st.characters(exclude_characters="\r\n", exclude_categories=("Cs",)), max_size=10),
+            min_size=1,
+            max_size=3,
+        ),
+    ),
+    max_size=8,
+)
 
 
 @given(events=EVENTS, eol=st.sampled_from([b"\n", b"\r\n", b"\r"]), cuts=st.lists(st.integers(0, 400), max_size=8))
-def test_sse_events_survive_any_line_end_and_any_split(events: list[tuple[str | None, list[str]]], eol: bytes,
-                                                       cuts: list[int]) -> None:
+def test_sse_events_survive_any_line_end_and_any_split(
+    events: list[tuple[str | None, list[str]]], eol: bytes, cuts: list[int]
+) -> None:
     raw = b""
     for name, lines in events:
         if name:
@@ -86,16 +99,19 @@ def test_sse_events_survive_any_line_end_and_any_split(events: list[tuple[str | 
 NOW = 1_733_832_000.0
 
 
-@pytest.mark.parametrize(("headers", "expected"), [
-    ({"retry-after": "3"}, 3.0),
-    ({"retry-after": "0.5"}, 0.5),
-    ({"retry-after-ms": "250", "retry-after": "9"}, 0.25),
-    ({"retry-after": email.utils.formatdate(NOW + 42, usegmt=True)}, 42.0),
-    ({"retry-after": email.utils.formatdate(NOW - 10, usegmt=True)}, 0.0),
-    ({"retry-after": "soon"}, None),
-    ({"retry-after": "-1"}, None),
-    ({}, None),
-])
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({"retry-after": "3"}, 3.0),
+        ({"retry-after": "0.5"}, 0.5),
+        ({"retry-after-ms": "250", "retry-after": "9"}, 0.25),
+        ({"retry-after": email.utils.formatdate(NOW + 42, usegmt=True)}, 42.0),
+        ({"retry-after": email.utils.formatdate(NOW - 10, usegmt=True)}, 0.0),
+        ({"retry-after": "soon"}, None),
+        ({"retry-after": "-1"}, None),
+        ({}, None),
+    ],
+)
 def test_retry_after_in_seconds_milliseconds_and_http_dates(headers: dict[str, str], expected: float | None) -> None:
     assert parse_retry_after(httpx.Headers(headers), NOW) == expected
 
@@ -113,11 +129,23 @@ def test_backoff_is_exponential_capped_and_jittered_down_by_at_most_a_quarter() 
     assert [most.backoff(n) for n in range(3)] == [0.375, 0.75, 1.5]
 
 
-@pytest.mark.parametrize(("status", "retried", "retried_when_unambiguous_only"), [
-    (400, False, False), (401, False, False), (403, False, False), (404, False, False), (422, False, False),
-    (408, True, True), (409, True, True), (429, True, True), (503, True, True),
-    (500, True, False), (502, True, False), (504, True, False),
-])
+@pytest.mark.parametrize(
+    ("status", "retried", "retried_when_unambiguous_only"),
+    [
+        (400, False, False),
+        (401, False, False),
+        (403, False, False),
+        (404, False, False),
+        (422, False, False),
+        (408, True, True),
+        (409, True, True),
+        (429, True, True),
+        (503, True, True),
+        (500, True, False),
+        (502, True, False),
+        (504, True, False),
+    ],
+)
 def test_which_statuses_are_retried(status: int, retried: bool, retried_when_unambiguous_only: bool) -> None:
     error = status_error(response(status, {"error": {"message": "m"}}))
     assert RetryPolicy().is_retryable(error) is retried
@@ -142,43 +170,81 @@ def test_next_wait_counts_retries_and_honours_the_cap() -> None:
 
 # -- errors ----------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("status", "cls"), [
-    (400, BadRequestError), (401, AuthenticationError), (403, PermissionDeniedError), (404, NotFoundError),
-    (409, ConflictError), (422, UnprocessableEntityError), (429, RateLimitError), (500, InternalServerError),
-    (502, InternalServerError), (503, InternalServerError), (418, APIStatusError),
-])
+
+@pytest.mark.parametrize(
+    ("status", "cls"),
+    [
+        (400, BadRequestError),
+        (401, AuthenticationError),
+        (403, PermissionDeniedError),
+        (404, NotFoundError),
+        (409, ConflictError),
+        (422, UnprocessableEntityError),
+        (429, RateLimitError),
+        (500, InternalServerError),
+        (502, InternalServerError),
+        (503, InternalServerError),
+        (418, APIStatusError),
+    ],
+)
 def test_each_status_has_its_error_class(status: int, cls: type[APIStatusError]) -> None:
-    error = status_error(response(status, {"error": {"message": "nope", "type": "t", "param": "p", "code": "c"}},
-                                  {"x-request-id": "req_1"}))
+    error = status_error(
+        response(
+            status, {"error": {"message": "nope", "type": "t", "param": "p", "code": "c"}}, {"x-request-id": "req_1"}
+        )
+    )
     assert type(error) is cls
     assert (error.status_code, error.message, error.type, error.param, error.code, error.request_id) == (
-        status, "nope", "t", "p", "c", "req_1")
+        status,
+        "nope",
+        "t",
+        "p",
+        "c",
+        "req_1",
+    )
     assert isinstance(error, BadRequestError) is (status in (400, 422))
 
 
-@pytest.mark.parametrize(("body", "message", "code"), [
-    ({"error": {"message": "spec shape", "type": "invalid_request_error", "param": None, "code": 42}},
-     "spec shape", "42"),
-    ({"error": "a bare string"}, "a bare string", None),
-    ({"message": "top-level message", "code": "x"}, "top-level message", "x"),
-    ({"detail": "framework detail"}, "framework detail", None),
-    (b"<html>Bad gateway</html>", "<html>Bad gateway</html>", None),
-    (None, "no error message in the 502 response", None),
-])
+@pytest.mark.parametrize(
+    ("body", "message", "code"),
+    [
+        (
+            {"error": {"message": "spec shape", "type": "invalid_request_error", "param": None, "code": 42}},
+            "spec shape",
+            "42",
+        ),
+        ({"error": "a bare string"}, "a bare string", None),
+        ({"message": "top-level message", "code": "x"}, "top-level message", "x"),
+        ({"detail": "framework detail"}, "framework detail", None),
+        (b"<html>Bad gateway</html>", "<html>Bad gateway</html>", None),
+        (None, "no error message in the 502 response", None),
+    ],
+)
 def test_error_bodies_of_every_common_shape(body: Any, message: str, code: str | None) -> None:
     error = status_error(response(502, body))
     assert (error.message, error.code) == (message, code)
 
 
 def test_an_error_message_says_what_where_and_how_often() -> None:
-    error = status_error(response(401, {"error": {"message": "Incorrect API key provided.",
-                                                  "type": "invalid_request_error", "code": "invalid_api_key"}},
-                                  {"x-request-id": "req_9"}))
+    error = status_error(
+        response(
+            401,
+            {
+                "error": {
+                    "message": "Incorrect API key provided.",
+                    "type": "invalid_request_error",
+                    "code": "invalid_api_key",
+                }
+            },
+            {"x-request-id": "req_9"},
+        )
+    )
     error.attempts = 1
     assert str(error) == (
         "the API key was missing or rejected; check AIMLAPI_KEY or the api_key you passed (401 Unauthorized): "
         "Incorrect API key provided. [POST https://api.aimlapi.com/v1/chat/completions; "
-        "type=invalid_request_error; code=invalid_api_key; request id req_9]")
+        "type=invalid_request_error; code=invalid_api_key; request id req_9]"
+    )
 
 
 def test_transport_errors_say_whether_the_request_may_have_run() -> None:
@@ -196,6 +262,7 @@ def test_transport_errors_say_whether_the_request_may_have_run() -> None:
 
 # -- keys, URLs, timeouts ------------------------------------------------------------------------------------
 
+
 def test_the_key_comes_from_the_environment_and_is_never_shown(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AIMLAPI_KEY", "sk-from-env-123")
     monkeypatch.delenv("AIMLAPI_BASE_URL", raising=False)
@@ -203,8 +270,13 @@ def test_the_key_comes_from_the_environment_and_is_never_shown(monkeypatch: pyte
     try:
         assert client.base_url == DEFAULT_BASE_URL
         assert client.generated.token == "sk-from-env-123"
-        for text in (repr(client), repr(client.generated), repr(client._http.headers), str(vars(client)),
-                     str(vars(client._settings))):
+        for text in (
+            repr(client),
+            repr(client.generated),
+            repr(client._http.headers),
+            str(vars(client)),
+            str(vars(client._settings)),
+        ):
             assert "sk-from-env-123" not in text
     finally:
         client.close()
@@ -230,8 +302,16 @@ def test_a_key_is_never_sent_over_plain_http_to_another_host(url: str) -> None:
         Gpt52(api_key="sk-x", base_url=url)
 
 
-@pytest.mark.parametrize("url", ["http://localhost:4010", "http://127.0.0.1:1", "http://[::1]:8080/",
-                                 "https://gateway.example.com/v2", "http://mock.localhost"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://localhost:4010",
+        "http://127.0.0.1:1",
+        "http://[::1]:8080/",
+        "https://gateway.example.com/v2",
+        "http://mock.localhost",
+    ],
+)
 def test_https_and_loopback_urls_are_accepted(url: str) -> None:
     client = Gpt52(api_key="sk-x", base_url=url)
     client.close()
@@ -257,28 +337,51 @@ def test_timeouts_default_to_a_quick_connect_and_a_long_read() -> None:
 
 # -- requests ------------------------------------------------------------------------------------------------
 
+
 def test_requests_are_built_with_the_generated_model() -> None:
-    body = build_request("openai/gpt-5-2", [ChatCompletionUserMessageParam(role="user", content="hi"),
-                                           {"role": "assistant", "content": "hello"}], True,
-                         {"temperature": 0.2, "max_tokens": 5, "vendor_extra": {"a": 1}})
-    assert body.to_dict() == {"model": "openai/gpt-5-2", "stream": True, "temperature": 0.2, "max_tokens": 5,
-                              "vendor_extra": {"a": 1},
-                              "messages": [{"role": "user", "content": "hi"},
-                                           {"role": "assistant", "content": "hello"}]}
-    assert "stream" not in build_request("openai/gpt-5-2", [{"role": "user", "content": "x"}], False,
-                                         {"stream": True}).to_dict()
+    body = build_request(
+        "openai/gpt-5-2",
+        [ChatCompletionUserMessageParam(role="user", content="hi"), {"role": "assistant", "content": "hello"}],
+        True,
+        {"temperature": 0.2, "max_tokens": 5, "vendor_extra": {"a": 1}},
+    )
+    assert body.to_dict() == {
+        "model": "openai/gpt-5-2",
+        "stream": True,
+        "temperature": 0.2,
+        "max_tokens": 5,
+        "vendor_extra": {"a": 1},
+        "messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}],
+    }
+    assert (
+        "stream"
+        not in build_request("openai/gpt-5-2", [{"role": "user", "content": "x"}], False, {"stream": True}).to_dict()
+    )
 
 
-@pytest.mark.parametrize(("model", "messages", "params", "expected"), [
-    ("openai/gpt-5-2", [{"role": "user", "content": "x"}], {"tools": 5},
-     "the arguments do not form a request the spec accepts"),
-    ("", [{"role": "user", "content": "x"}], {}, "model must be a non-empty string"),
-    ("openai/gpt-5-2", "hello", {}, "messages must be a list of messages, got str"),
-    ("openai/gpt-5-2", [{"content": "x"}], {}, r"messages\[0\] must be a message with a role"),
-    ("openai/gpt-5-2", [{"role": "user", "content": "x"}], {"reasoning_effort": "extreme"}, "reasoning_effort|extreme"),
-])
-def test_a_request_the_spec_rejects_is_not_sent(model: str, messages: Any, params: dict[str, Any],
-                                                expected: str) -> None:
+@pytest.mark.parametrize(
+    ("model", "messages", "params", "expected"),
+    [
+        (
+            "openai/gpt-5-2",
+            [{"role": "user", "content": "x"}],
+            {"tools": 5},
+            "the arguments do not form a request the spec accepts",
+        ),
+        ("", [{"role": "user", "content": "x"}], {}, "model must be a non-empty string"),
+        ("openai/gpt-5-2", "hello", {}, "messages must be a list of messages, got str"),
+        ("openai/gpt-5-2", [{"content": "x"}], {}, r"messages\[0\] must be a message with a role"),
+        (
+            "openai/gpt-5-2",
+            [{"role": "user", "content": "x"}],
+            {"reasoning_effort": "extreme"},
+            "reasoning_effort|extreme",
+        ),
+    ],
+)
+def test_a_request_the_spec_rejects_is_not_sent(
+    model: str, messages: Any, params: dict[str, Any], expected: str
+) -> None:
     with pytest.raises(RequestValidationError, match=expected):
         build_request(model, messages, False, params)
 
@@ -290,6 +393,7 @@ def test_model_takes_the_family_ids_and_any_other_name(model: str) -> None:
 
 
 # -- nulls in answers --------------------------------------------------------------------------------------
+
 
 def test_nulls_the_spec_allows_decode_as_none() -> None:
     decoded = decode_chunk(chunk({"role": "assistant", "content": None}, None))
@@ -328,13 +432,19 @@ def test_a_null_in_a_required_member_is_kept_by_default_and_rejected_when_strict
 
 # -- events to chunks ---------------------------------------------------------------------------------------
 
+
 def test_named_events_other_than_message_and_error_carry_no_chunk() -> None:
     from gpt52_client._decode import decode_chunk as decode
     from gpt52_client.exceptions import APIStreamError
     from gpt52_client.streaming import Stream
 
-    raw = (b"event: ping\ndata: {}\n\n" + b"event: message\ndata: " + httpx.Response(200, json=chunk(
-        {"content": "a"}, None)).content + b"\n\n" + b"data: [DONE]\n\n")
+    raw = (
+        b"event: ping\ndata: {}\n\n"
+        + b"event: message\ndata: "
+        + httpx.Response(200, json=chunk({"content": "a"}, None)).content
+        + b"\n\n"
+        + b"data: [DONE]\n\n"
+    )
     request = httpx.Request("POST", "http://127.0.0.1/v1/chat/completions")
     stream = Stream(httpx.Response(200, content=raw, request=request), decode)
     assert [c.choices[0].delta.content for c in stream] == ["a"]  # type: ignore[union-attr]

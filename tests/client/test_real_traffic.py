@@ -48,6 +48,7 @@ def replay() -> Iterator[ReplayServer]:
 
 # -- every recording decodes ------------------------------------------------------------------------------------
 
+
 def test_the_recordings_are_there() -> None:
     assert len(COMPLETIONS) >= 60 and len(STREAMS) >= 30, (len(COMPLETIONS), len(STREAMS))
 
@@ -65,8 +66,9 @@ def test_every_successful_answer_decodes_by_default(recording: dict[str, Any]) -
 @pytest.mark.parametrize("recording", COMPLETIONS + STREAMS, ids=_ids(COMPLETIONS + STREAMS))
 def test_strict_mode_fails_exactly_where_the_spec_model_does_and_names_the_member(recording: dict[str, Any]) -> None:
     payloads = [recording["body"]] if recording["kind"] == "completion" else recording["chunks"]
-    strict, issues = (decode_completion, completion_issues) if recording["kind"] == "completion" else (
-        decode_chunk, chunk_issues)
+    strict, issues = (
+        (decode_completion, completion_issues) if recording["kind"] == "completion" else (decode_chunk, chunk_issues)
+    )
     for data in payloads:
         try:
             strict(data, strict=True)  # type: ignore[operator]
@@ -112,9 +114,11 @@ def test_deviations_stay_visible_in_the_default_mode() -> None:
 
 # -- differential: our client and the official package, same bytes over loopback ------------------------------
 
+
 @pytest.mark.parametrize("recording", COMPLETIONS, ids=_ids(COMPLETIONS))
-def test_our_client_reads_each_completion_as_the_official_package_does(replay: ReplayServer,
-                                                                      recording: dict[str, Any]) -> None:
+def test_our_client_reads_each_completion_as_the_official_package_does(
+    replay: ReplayServer, recording: dict[str, Any]
+) -> None:
     prefix = replay.register(recording)
     with openai.OpenAI(api_key="sk-replay", base_url=prefix + "/v1", max_retries=0) as theirs:
         try:
@@ -146,8 +150,10 @@ def _their_stream(prefix: str) -> tuple[list[dict[str, Any]], Any]:
 def _our_stream(prefix: str) -> tuple[list[dict[str, Any]], MessageAccumulator]:
     accumulator = MessageAccumulator()
     views = []
-    with Gpt52(api_key="sk-replay", base_url=prefix, max_retries=0) as ours, \
-            ours.create(model=MODEL, messages=MESSAGES, stream=True) as stream:
+    with (
+        Gpt52(api_key="sk-replay", base_url=prefix, max_retries=0) as ours,
+        ours.create(model=MODEL, messages=MESSAGES, stream=True) as stream,
+    ):
         for chunk in stream:
             views.append(answer_view(chunk, streamed=True))
             accumulator.add(chunk)
@@ -156,8 +162,9 @@ def _our_stream(prefix: str) -> tuple[list[dict[str, Any]], MessageAccumulator]:
 
 @pytest.mark.parametrize("piece", [0, 61], ids=["event-writes", "61-byte-writes"])
 @pytest.mark.parametrize("recording", STREAMS, ids=_ids(STREAMS))
-def test_our_client_reads_each_stream_as_the_official_package_does(replay: ReplayServer, recording: dict[str, Any],
-                                                                   piece: int) -> None:
+def test_our_client_reads_each_stream_as_the_official_package_does(
+    replay: ReplayServer, recording: dict[str, Any], piece: int
+) -> None:
     prefix = replay.register(recording, piece)
     try:
         their_views, snapshot = _their_stream(prefix)
@@ -174,6 +181,9 @@ def test_our_client_reads_each_stream_as_the_official_package_does(replay: Repla
 
 
 def test_the_streams_compared_include_tool_calls_and_several_providers() -> None:
-    with_tools = [r for r in STREAMS if any(
-        (c.get("delta") or {}).get("tool_calls") for chunk in r["chunks"] for c in chunk.get("choices") or [])]
+    with_tools = [
+        r
+        for r in STREAMS
+        if any((c.get("delta") or {}).get("tool_calls") for chunk in r["chunks"] for c in chunk.get("choices") or [])
+    ]
     assert len(with_tools) >= 5 and len({r["provider"] for r in STREAMS}) >= 10

@@ -70,12 +70,23 @@ def test_the_runtime_works_on_a_client_regenerated_from_another_model_schema(tmp
     package = generate_into(spec, tmp_path, paths.generated_dir() / "config.yaml")
     env = {**os.environ, "PYTHONPATH": str(package.parent)}
     env.pop("AIMLAPI_KEY", None)
-    result = subprocess.run([sys.executable, "-c", "import gpt52_client, sys; print(gpt52_client.__file__)"],
-                            env=env, capture_output=True, text=True, check=False, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", "import gpt52_client, sys; print(gpt52_client.__file__)"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
     assert Path(result.stdout.strip()).parent == package, result.stdout + result.stderr
-    result = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, check=False,
-                            timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, check=False, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     seen = json.loads(result.stdout)
-    assert seen == {"sent": ["openai/gpt-5-2-pro", "openai/gpt-5-2-chat-latest", "vendor/other"],
-                    "lenient": "end_turn", "refused": "choices[0].finish_reason", "chunk_object": ""}
+    assert seen == {
+        "sent": ["openai/gpt-5-2-pro", "openai/gpt-5-2-chat-latest", "vendor/other"],
+        "lenient": "end_turn",
+        "refused": "choices[0].finish_reason",
+        "chunk_object": "",
+    }

@@ -24,14 +24,16 @@ MakeApi = Callable[..., Api]
 
 
 @pytest.mark.parametrize("mode", ["error-event", "error-data"])
-def test_an_error_inside_a_stream_raises_a_typed_error(make_api: MakeApi, loopback: LoopbackServer,
-                                                        mode: str) -> None:
+def test_an_error_inside_a_stream_raises_a_typed_error(make_api: MakeApi, loopback: LoopbackServer, mode: str) -> None:
     api = make_api(loopback.base_url)
     with pytest.raises(APIStreamError) as caught:
         api.stream(extra_headers={"X-Mock-Mode": mode})
     error = caught.value
-    assert (error.message, error.type, error.code) == ("The upstream model failed mid-answer.", "server_error",
-                                                       "upstream_error")
+    assert (error.message, error.type, error.code) == (
+        "The upstream model failed mid-answer.",
+        "server_error",
+        "upstream_error",
+    )
     assert error.request_id == REQUEST_ID
     assert "error in the middle of the stream" in str(error)
     assert api.attempts == [mode]
@@ -61,8 +63,12 @@ def test_close_is_idempotent_and_ends_iteration(loopback: LoopbackServer) -> Non
     from gpt52_client.chat import Gpt52
 
     with Gpt52(api_key="sk-test", base_url=loopback.base_url) as client:
-        stream = client.create(model="openai/gpt-5-2", messages=[{"role": "user", "content": "x"}], stream=True,
-                               extra_headers={"X-Mock-Mode": "slow-stream"})
+        stream = client.create(
+            model="openai/gpt-5-2",
+            messages=[{"role": "user", "content": "x"}],
+            stream=True,
+            extra_headers={"X-Mock-Mode": "slow-stream"},
+        )
         first = next(stream)
         assert first.choices[0].delta is not None
         stream.close()
@@ -81,8 +87,9 @@ def test_what_follows_done_is_ignored(make_api: MakeApi, loopback: LoopbackServe
     assert chunks[-1].choices[0].finish_reason == "stop"
 
 
-def test_a_chunk_without_id_is_read_by_default_and_named_when_strict(make_api: MakeApi,
-                                                                    loopback: LoopbackServer) -> None:
+def test_a_chunk_without_id_is_read_by_default_and_named_when_strict(
+    make_api: MakeApi, loopback: LoopbackServer
+) -> None:
     bad = chunk({"content": "x"}, None)
     del bad["id"]
     canned = {"extra_headers": {"X-Mock-Mode": "canned"}, "x_loopback_chunks": [chunk({"content": "a"}, None), bad]}
@@ -91,8 +98,10 @@ def test_a_chunk_without_id_is_read_by_default_and_named_when_strict(make_api: M
     assert isinstance(lenient[1].id, Unset)
     with pytest.raises(APIResponseValidationError) as caught:
         make_api(loopback.base_url, strict=True).stream(**canned)
-    assert "chunk 2 of the stream: the answer does not match ChatCompletionChunk: id: expected a string, " \
-           "found nothing" in str(caught.value)
+    assert (
+        "chunk 2 of the stream: the answer does not match ChatCompletionChunk: id: expected a string, "
+        "found nothing" in str(caught.value)
+    )
     assert caught.value.request is not None and caught.value.issues[0].path == "id"
 
 
@@ -100,7 +109,8 @@ def test_a_chunk_without_id_is_read_by_default_and_named_when_strict(make_api: M
 
 FINISH = st.sampled_from(["stop", "length", "tool_calls", "content_filter"])
 TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12) | st.sampled_from(
-    ["data: [DONE]", "\n\n", "\r\n", "event: error", ": comment", "[DONE]", "😀 ünï", ""])
+    ["data: [DONE]", "\n\n", "\r\n", "event: error", ": comment", "[DONE]", "😀 ünï", ""]
+)
 DELTA = st.fixed_dictionaries({}, optional={"content": st.none() | TEXT, "refusal": st.none()})
 
 
@@ -127,9 +137,11 @@ def apis(loopback: LoopbackServer) -> Iterator[dict[str, Api]]:
 @settings(max_examples=60, deadline=None)
 @given(chunks=chunk_sequences(), split=st.integers(16, 512) | st.just(0), eol=st.sampled_from(["\n", "\r\n", "\r"]))
 def test_any_chunk_sequence_reassembles_into_the_concatenated_deltas(
-        apis: dict[str, Api], kind_: str, chunks: list[dict[str, Any]], split: int, eol: str) -> None:
-    received = apis[kind_].stream(extra_headers={"X-Mock-Mode": "canned"}, x_loopback_chunks=chunks,
-                                  x_loopback_split=split, x_loopback_eol=eol)
+    apis: dict[str, Api], kind_: str, chunks: list[dict[str, Any]], split: int, eol: str
+) -> None:
+    received = apis[kind_].stream(
+        extra_headers={"X-Mock-Mode": "canned"}, x_loopback_chunks=chunks, x_loopback_split=split, x_loopback_eol=eol
+    )
     accumulator = MessageAccumulator()
     for c in received:
         accumulator.add(c)

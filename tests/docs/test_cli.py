@@ -17,8 +17,9 @@ def test_one_page_with_findings_exits_1(capsys: pytest.CaptureFixture[str], offl
     assert main(["docs", page]) == 1
     out, err = capsys.readouterr()
     assert err == ""
-    assert out.startswith(f"Doc checks: {page}\n\n{page}: 2 error, 1 warning\n"
-                          f"  ERROR   doc-example-schema  {page}:12#/choices\n")
+    assert out.startswith(
+        f"Doc checks: {page}\n\n{page}: 2 error, 1 warning\n  ERROR   doc-example-schema  {page}:12#/choices\n"
+    )
     assert out.endswith("3 finding(s): 2 error, 1 warning, 0 info\n")
 
 
@@ -50,8 +51,10 @@ def test_several_pages_and_a_skipped_one(capsys: pytest.CaptureFixture[str]) -> 
     pages = [str(DATA / "clean.md"), str(DATA / "no_spec.md"), str(DATA / "swagger.md")]
     assert main(["docs", *pages, "--jobs", "2"]) == 0
     out, _ = capsys.readouterr()
-    assert out.startswith("Doc checks: 3 pages\n\nSummary\n  pages                                    3\n"
-                          "  validated against a spec                 2\n")
+    assert out.startswith(
+        "Doc checks: 3 pages\n\nSummary\n  pages                                    3\n"
+        "  validated against a spec                 2\n"
+    )
     assert f"    {pages[1]}: no API-schema block" in out
 
 
@@ -65,14 +68,20 @@ def test_catalog_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert (catalog["pages"], catalog["checked"], catalog["skipped"], catalog["pages_with_errors"]) == (3, 2, 1, 1)
 
 
-@pytest.mark.parametrize(("argv", "message"), [
-    (["docs"], "expected doc page file(s) or --catalog DIR (one of the two), found neither"),
-    (["docs", "x.md", "--catalog", "."], "expected doc page file(s) or --catalog DIR (one of the two), found both"),
-    (["docs", "no/such/page.md"], "no/such/page.md: expected a doc page file, found no such file"),
-    (["docs", "--catalog", "no/such/dir"], "--catalog no/such/dir: expected a directory of doc pages, found nothing"),
-    (["docs", "--jobs", "0", "x.md"], "--jobs: expected a positive number, found 0"),
-    (["docs", "x.md", "--mirror", "no/such/mirror"], "expected a directory laid out as <repo>/<ref>/<path>"),
-])
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["docs"], "expected doc page file(s) or --catalog DIR (one of the two), found neither"),
+        (["docs", "x.md", "--catalog", "."], "expected doc page file(s) or --catalog DIR (one of the two), found both"),
+        (["docs", "no/such/page.md"], "no/such/page.md: expected a doc page file, found no such file"),
+        (
+            ["docs", "--catalog", "no/such/dir"],
+            "--catalog no/such/dir: expected a directory of doc pages, found nothing",
+        ),
+        (["docs", "--jobs", "0", "x.md"], "--jobs: expected a positive number, found 0"),
+        (["docs", "x.md", "--mirror", "no/such/mirror"], "expected a directory laid out as <repo>/<ref>/<path>"),
+    ],
+)
 def test_usage_errors_exit_2(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(argv) == 2
     _, err = capsys.readouterr()

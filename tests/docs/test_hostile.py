@@ -47,7 +47,8 @@ def outside_secret(tmp_path: Path) -> Path:
 
 
 def test_a_relative_link_out_of_the_root_is_a_finding_and_the_file_is_not_read(
-        tmp_path: Path, outside_secret: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, outside_secret: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     catalog = tmp_path / "catalog"
     (catalog / ".git").mkdir(parents=True)  # a checkout: its root is the catalog root
     page = _page(catalog / "docs" / "models", "../../../secret.env")
@@ -59,8 +60,9 @@ def test_a_relative_link_out_of_the_root_is_a_finding_and_the_file_is_not_read(
     assert "the file it names was not read" in report
 
 
-def test_a_symlink_out_of_the_root_is_refused(tmp_path: Path, outside_secret: Path,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_symlink_out_of_the_root_is_refused(
+    tmp_path: Path, outside_secret: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     catalog = tmp_path / "catalog"
     catalog.mkdir()
     (catalog / "spec.json").symlink_to(outside_secret)
@@ -92,8 +94,9 @@ def test_the_root_of_a_mirror_page_is_its_ref_folder(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes need POSIX")
-def test_a_named_pipe_as_page_or_linked_spec_is_refused_at_once(tmp_path: Path,
-                                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_named_pipe_as_page_or_linked_spec_is_refused_at_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     os.mkfifo(tmp_path / "spec.json")
     page = _page(tmp_path, "./spec.json")
     _, report = _docs(page, capsys, fmt="json")
@@ -113,17 +116,33 @@ def _spec_with(schemas: dict[str, Any], prop: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("kind", ["exploding", "recursive"])
-def test_a_linked_spec_whose_references_explode_or_recurse(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                                           kind: str) -> None:
+def test_a_linked_spec_whose_references_explode_or_recurse(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
     if kind == "exploding":
-        schemas: dict[str, Any] = {f"C{i}": {"type": "object", "required": ["l", "r"], "properties": {
-            "l": {"$ref": f"#/components/schemas/C{i + 1}"}, "r": {"$ref": f"#/components/schemas/C{i + 1}"}}}
-            for i in range(31)}
+        schemas: dict[str, Any] = {
+            f"C{i}": {
+                "type": "object",
+                "required": ["l", "r"],
+                "properties": {
+                    "l": {"$ref": f"#/components/schemas/C{i + 1}"},
+                    "r": {"$ref": f"#/components/schemas/C{i + 1}"},
+                },
+            }
+            for i in range(31)
+        }
         schemas["C31"] = {"type": "string"}
         spec = _spec_with(schemas, {"$ref": "#/components/schemas/C0"})
     else:
-        spec = _spec_with({"Node": {"type": "object", "properties": {"children": {
-            "type": "array", "items": {"$ref": "#/components/schemas/Node"}}}}}, {"$ref": "#/components/schemas/Node"})
+        spec = _spec_with(
+            {
+                "Node": {
+                    "type": "object",
+                    "properties": {"children": {"type": "array", "items": {"$ref": "#/components/schemas/Node"}}},
+                }
+            },
+            {"$ref": "#/components/schemas/Node"},
+        )
     (tmp_path / ".git").mkdir()
     (tmp_path / "chat.json").write_text(json.dumps(spec))
     page = _page(tmp_path, "./chat.json")

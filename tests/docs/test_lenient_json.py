@@ -14,36 +14,42 @@ from hypothesis import strategies as st
 from conformance.docs.lenient_json import ExampleSyntaxError, loads, loads_with_lines
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ('{"a": 1}', {"a": 1}),
-    ("{'a': 'b'}", {"a": "b"}),
-    ("{a: 1, b: [1, 2,],}", {"a": 1, "b": [1, 2]}),
-    ("// leading comment\n{\n  /* block */ 'x': null, # hash comment\n}", {"x": None}),
-    ("{'ok': True, 'no': False, 'none': None}", {"ok": True, "no": False, "none": None}),
-    ("[0x1F, +1, .5, 5., -Infinity]", [31, 1, 0.5, 5.0, -math.inf]),
-    ("'it\\'s'", "it's"),
-    ('"line\\\ncontinued"', "linecontinued"),
-    ('"\\x41\\u00e9\\ud83d\\ude00"', "Aé😀"),
-    ("{$id: 1, _x: 2}", {"$id": 1, "_x": 2}),
-    ("\ufeff{}", {}),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('{"a": 1}', {"a": 1}),
+        ("{'a': 'b'}", {"a": "b"}),
+        ("{a: 1, b: [1, 2,],}", {"a": 1, "b": [1, 2]}),
+        ("// leading comment\n{\n  /* block */ 'x': null, # hash comment\n}", {"x": None}),
+        ("{'ok': True, 'no': False, 'none': None}", {"ok": True, "no": False, "none": None}),
+        ("[0x1F, +1, .5, 5., -Infinity]", [31, 1, 0.5, 5.0, -math.inf]),
+        ("'it\\'s'", "it's"),
+        ('"line\\\ncontinued"', "linecontinued"),
+        ('"\\x41\\u00e9\\ud83d\\ude00"', "Aé😀"),
+        ("{$id: 1, _x: 2}", {"$id": 1, "_x": 2}),
+        ("\ufeff{}", {}),
+    ],
+)
 def test_accepts_json_json5_and_python_literals(text: str, expected: Any) -> None:
     assert loads(text) == expected
 
 
-@pytest.mark.parametrize(("text", "reason", "line", "column"), [
-    ("", "expected a value, found the end of the text", 1, 1),
-    ("{", "expected a property name or '}', found the end of the text", 1, 2),
-    ('{"a" 1}', "expected ':' after a property name, found '1'", 1, 6),
-    ('{\n  "a": 1\n  "b": 2\n}', "expected ',' or '}', found '\"b\"'", 3, 3),
-    (" move it{'id': 1}", "expected a value, found 'move'", 1, 2),
-    ("[1, 2] 3", "expected the end of the text, found '3'", 1, 8),
-    ("[,]", "expected a value or ']', found ','", 1, 2),
-    ("{'a': 'open", "unterminated string", 1, 7),
-    ("/* never closed", "unterminated /* comment", 1, 1),
-    ("[1 @]", "expected ',' or ']', found '@'", 1, 4),
-    ('"\\u12"', "incomplete \\u escape in a string", 1, 2),
-])
+@pytest.mark.parametrize(
+    ("text", "reason", "line", "column"),
+    [
+        ("", "expected a value, found the end of the text", 1, 1),
+        ("{", "expected a property name or '}', found the end of the text", 1, 2),
+        ('{"a" 1}', "expected ':' after a property name, found '1'", 1, 6),
+        ('{\n  "a": 1\n  "b": 2\n}', "expected ',' or '}', found '\"b\"'", 3, 3),
+        (" move it{'id': 1}", "expected a value, found 'move'", 1, 2),
+        ("[1, 2] 3", "expected the end of the text, found '3'", 1, 8),
+        ("[,]", "expected a value or ']', found ','", 1, 2),
+        ("{'a': 'open", "unterminated string", 1, 7),
+        ("/* never closed", "unterminated /* comment", 1, 1),
+        ("[1 @]", "expected ',' or ']', found '@'", 1, 4),
+        ('"\\u12"', "incomplete \\u escape in a string", 1, 2),
+    ],
+)
 def test_errors_say_what_and_where(text: str, reason: str, line: int, column: int) -> None:
     with pytest.raises(ExampleSyntaxError) as caught:
         loads(text)
@@ -71,10 +77,12 @@ def test_huge_integer_is_an_error_not_a_crash() -> None:
 
 # -- properties ----------------------------------------------------------------------------------------
 _keys = st.text(max_size=8)
-_scalars = (st.none() | st.booleans() | st.integers(-(10**20), 10**20) | st.floats(allow_nan=False)
-            | st.text(max_size=12))
+_scalars = (
+    st.none() | st.booleans() | st.integers(-(10**20), 10**20) | st.floats(allow_nan=False) | st.text(max_size=12)
+)
 json_values = st.recursive(
-    _scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_keys, inner, max_size=4), max_leaves=25)
+    _scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_keys, inner, max_size=4), max_leaves=25
+)
 
 
 @given(json_values)
@@ -86,9 +94,13 @@ def test_strict_json_round_trips(value: Any) -> None:
 
 @given(json_values, st.booleans(), st.booleans(), st.sampled_from(["'", '"']))
 def test_json5_renderings_round_trip(value: Any, quote_keys: bool, trailing: bool, quote: str) -> None:
-    text = json5.dumps(value, quote_keys=quote_keys, trailing_commas=trailing, indent=2,
-                       quote_style=json5.QuoteStyle.ALWAYS_SINGLE if quote == "'" else
-                       json5.QuoteStyle.ALWAYS_DOUBLE)
+    text = json5.dumps(
+        value,
+        quote_keys=quote_keys,
+        trailing_commas=trailing,
+        indent=2,
+        quote_style=json5.QuoteStyle.ALWAYS_SINGLE if quote == "'" else json5.QuoteStyle.ALWAYS_DOUBLE,
+    )
     assert loads(text) == value  # (json5.loads itself leaves escaped surrogate pairs unjoined)
 
 
@@ -100,8 +112,9 @@ def test_python_repr_round_trips(value: Any) -> None:
     assert loads(text) == value
 
 
-_json5_alphabet = st.sampled_from([*"{}[]:,'\"\\/*#\n tfnxu0123456789.eE+-_$aIN", "true", "null", "None",
-                                   "Infinity", "//", "/*", "*/"])
+_json5_alphabet = st.sampled_from(
+    [*"{}[]:,'\"\\/*#\n tfnxu0123456789.eE+-_$aIN", "true", "null", "None", "Infinity", "//", "/*", "*/"]
+)
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])

@@ -15,18 +15,25 @@ from .conftest import DATA, SEED, line_of
 
 def test_seed_page_is_read_completely() -> None:
     page = parse_page(SEED.read_text(), str(SEED))
-    link = ("https://raw.githubusercontent.com/aimlapi/api-docs/main/docs/api-references/text-models-llm/OpenAI/"
-            "gpt-5-2-openai.json")
+    link = (
+        "https://raw.githubusercontent.com/aimlapi/api-docs/main/docs/api-references/text-models-llm/OpenAI/"
+        "gpt-5-2-openai.json"
+    )
     assert page.spec_refs == (
         SpecRef("openapi-operation", 61, "gpt-5-2-openai", "/v1/chat/completions", "post", link, 62),
         SpecRef("openapi-operation", 65, "gpt-5-2-openai", "/chat/completions", "post", link, 66),
     )
     # the last item's paragraph swallows the indented {% endhint %}: the id is still read
     assert [(m.id, m.line) for m in page.models] == [
-        ("openai/gpt-5-2", 8), ("openai/gpt-5-2-chat-latest", 9), ("openai/gpt-5-2-pro", 10)]
+        ("openai/gpt-5-2", 8),
+        ("openai/gpt-5-2-chat-latest", 9),
+        ("openai/gpt-5-2-pro", 10),
+    ]
     assert page.models_line == 5
-    assert [(s.language, s.tab, s.line) for s in page.samples] == [("python", "Python", 74),
-                                                                   ("javascript", "JavaScript", 100)]
+    assert [(s.language, s.tab, s.line) for s in page.samples] == [
+        ("python", "Python", 74),
+        ("javascript", "JavaScript", 100),
+    ]
     assert [(e.info, e.label, e.line) for e in page.examples] == [("json5", "Response", 134)]
     assert page.examples[0].code.startswith("{\n  'id': 'gen-1733832000-example'")
     assert page.problems == ()
@@ -91,22 +98,38 @@ def test_read_page_errors(tmp_path: Path) -> None:
         read_page(tmp_path / "missing.md")
 
 
-@pytest.mark.parametrize(("link", "expected"), [
-    ("https://raw.githubusercontent.com/aimlapi/api-docs/main/docs/a/OpenAI/x.json",
-     SpecSource("aimlapi/api-docs@main:docs/a/OpenAI/x.json", "aimlapi/api-docs", "main", "docs/a/OpenAI/x.json")),
-    ("https://raw.githubusercontent.com/aimlapi/api-docs/refs/heads/main/docs/x.json",
-     SpecSource("aimlapi/api-docs@main:docs/x.json", "aimlapi/api-docs", "main", "docs/x.json")),
-    ("https://github.com/aimlapi/api-docs/blob/0123abc/docs/x%20y.json",
-     SpecSource("aimlapi/api-docs@0123abc:docs/x y.json", "aimlapi/api-docs", "0123abc", "docs/x y.json")),
-    ("/broken/openapi/gone", "GitBook marks the spec link as broken (/broken/openapi/gone)"),
-    ("https://example.test/x.json", "the link https://example.test/x.json is not a raw GitHub file URL "
-                                    "(raw.githubusercontent.com/<owner>/<repo>/<ref>/<path>)"),
-    ("https://raw.githubusercontent.com/a/b/main",
-     "the link https://raw.githubusercontent.com/a/b/main is not a raw GitHub file URL "
-     "(raw.githubusercontent.com/<owner>/<repo>/<ref>/<path>)"),
-    ("ftp://x/y.json", "the link ftp://x/y.json is neither a raw GitHub URL nor a file next to the page"),
-    ("", "the link is empty"),
-])
+@pytest.mark.parametrize(
+    ("link", "expected"),
+    [
+        (
+            "https://raw.githubusercontent.com/aimlapi/api-docs/main/docs/a/OpenAI/x.json",
+            SpecSource(
+                "aimlapi/api-docs@main:docs/a/OpenAI/x.json", "aimlapi/api-docs", "main", "docs/a/OpenAI/x.json"
+            ),
+        ),
+        (
+            "https://raw.githubusercontent.com/aimlapi/api-docs/refs/heads/main/docs/x.json",
+            SpecSource("aimlapi/api-docs@main:docs/x.json", "aimlapi/api-docs", "main", "docs/x.json"),
+        ),
+        (
+            "https://github.com/aimlapi/api-docs/blob/0123abc/docs/x%20y.json",
+            SpecSource("aimlapi/api-docs@0123abc:docs/x y.json", "aimlapi/api-docs", "0123abc", "docs/x y.json"),
+        ),
+        ("/broken/openapi/gone", "GitBook marks the spec link as broken (/broken/openapi/gone)"),
+        (
+            "https://example.test/x.json",
+            "the link https://example.test/x.json is not a raw GitHub file URL "
+            "(raw.githubusercontent.com/<owner>/<repo>/<ref>/<path>)",
+        ),
+        (
+            "https://raw.githubusercontent.com/a/b/main",
+            "the link https://raw.githubusercontent.com/a/b/main is not a raw GitHub file URL "
+            "(raw.githubusercontent.com/<owner>/<repo>/<ref>/<path>)",
+        ),
+        ("ftp://x/y.json", "the link ftp://x/y.json is neither a raw GitHub URL nor a file next to the page"),
+        ("", "the link is empty"),
+    ],
+)
 def test_links(link: str, expected: SpecSource | str) -> None:
     assert parse_link(link, None) == expected
 
@@ -115,6 +138,7 @@ def test_relative_links_resolve_next_to_the_page() -> None:
     source = parse_link("./chat.json", DATA / "clean.md")
     assert isinstance(source, SpecSource)
     assert source.local == str(DATA / "chat.json")
-    assert parse_link("chat.json", None) == ("the link chat.json is not a raw GitHub URL and cannot be resolved "
-                                            "against the page")
+    assert parse_link("chat.json", None) == (
+        "the link chat.json is not a raw GitHub URL and cannot be resolved against the page"
+    )
     assert line_of(DATA / "clean.md", "[OpenAPI chat]") == 13

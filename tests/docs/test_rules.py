@@ -52,11 +52,14 @@ def test_example_schema_names_the_image_shape() -> None:
         ("doc-example-undocumented-field", line_of(page, "'data'"), "/data"),
     ]
     by_pointer = {f.pointer: f for f in result.findings}
-    shape = '; the example looks like an image-generation result (object "image", data[].url), not this ' \
-            "operation's response"
+    shape = (
+        '; the example looks like an image-generation result (object "image", data[].url), not this '
+        "operation's response"
+    )
     assert by_pointer["/object"].message == (
         'the response example has /object = "image"; the schema allows only "chat.completion" '
-        f"(the 200 response schema of POST /v1/chat/completions){shape}")
+        f"(the 200 response schema of POST /v1/chat/completions){shape}"
+    )
     assert (by_pointer["/object"].expected, by_pointer["/object"].found) == ('enum: ["chat.completion"]', '"image"')
     assert by_pointer["/choices"].message.startswith('the response example lacks the required property "choices"')
     assert by_pointer["/data"].level == Level.WARNING
@@ -69,7 +72,8 @@ def test_example_unparsable_says_what_and_where() -> None:
     assert triples(result) == [("doc-example-unparsable", line_of(page, "oops"), "")]
     assert one(result, "doc-example-unparsable") == (
         "the example response is not JSON, JSON5 or a Python literal: expected ',' or '}', found 'oops' "
-        "(line 3, column 31 of the example)")
+        "(line 3, column 31 of the example)"
+    )
 
 
 def test_example_unchecked_without_a_json_response() -> None:
@@ -77,7 +81,8 @@ def test_example_unchecked_without_a_json_response() -> None:
     assert triples(result) == [("doc-example-unchecked", 10, "")]
     assert one(result, "doc-example-unchecked") == (
         "POST /v1/legacy in data/chat.json declares no 200 application/json response schema (responses: 201), "
-        "so the example is not checked")
+        "so the example is not checked"
+    )
 
 
 def test_models_both_ways_and_the_sample_model() -> None:
@@ -93,12 +98,15 @@ def test_models_both_ways_and_the_sample_model() -> None:
     ]
     assert one(result, "doc-model-not-in-spec") == (
         "the page lists model `acme/tiny`, which the request `model` enum of POST /v1/chat/completions in "
-        "data/chat.json does not accept")
+        "data/chat.json does not accept"
+    )
     assert one(result, "doc-model-not-on-page") == (
         "the request `model` enum of POST /v1/chat/completions in data/chat.json accepts `acme/large`, which the "
-        "page's model list does not name")
+        "page's model list does not name"
+    )
     assert one(result, "doc-sample-model-unlisted") == (
-        "the Python sample calls model `acme/huge`, which the page's model list does not name")
+        "the Python sample calls model `acme/huge`, which the page's model list does not name"
+    )
 
 
 def test_sample_url_wrong_host_and_wrong_path() -> None:
@@ -106,10 +114,16 @@ def test_sample_url_wrong_host_and_wrong_path() -> None:
     result = run("sample_url.md")
     url = [f for f in result.findings if f.rule_id == "doc-sample-url"]
     assert [(int(f.location.rsplit(":", 1)[1]), f.message) for f in url] == [
-        (line_of(page, "requests.post("), "the Python sample calls https://api.other.test/v1/chat/completions, "
-         "which is not an operation of data/chat.json: it is not under the spec's server(s) https://api.example.test"),
-        (line_of(page, "fetch("), "the JavaScript sample calls https://api.example.test/v1/chat/complete, which is "
-         "not an operation of data/chat.json: path /v1/chat/complete is not in the spec's paths"),
+        (
+            line_of(page, "requests.post("),
+            "the Python sample calls https://api.other.test/v1/chat/completions, "
+            "which is not an operation of data/chat.json: it is not under the spec's server(s) https://api.example.test",
+        ),
+        (
+            line_of(page, "fetch("),
+            "the JavaScript sample calls https://api.example.test/v1/chat/complete, which is "
+            "not an operation of data/chat.json: path /v1/chat/complete is not in the spec's paths",
+        ),
     ]
     assert {f.level for f in url} == {Level.ERROR}
 
@@ -117,11 +131,14 @@ def test_sample_url_wrong_host_and_wrong_path() -> None:
 def test_sample_method() -> None:
     page = DATA / "sample_method.md"
     result = run("sample_method.md")
-    assert triples(result) == [("doc-sample-differs-from-spec", line_of(page, "fetch(url"), ""),
-                               ("doc-sample-method", line_of(page, "fetch(url"), "")]
+    assert triples(result) == [
+        ("doc-sample-differs-from-spec", line_of(page, "fetch(url"), ""),
+        ("doc-sample-method", line_of(page, "fetch(url"), ""),
+    ]
     assert one(result, "doc-sample-method") == (
         "the JavaScript sample sends PUT https://api.example.test/v1/chat/completions; data/chat.json defines POST "
-        "for /v1/chat/completions")
+        "for /v1/chat/completions"
+    )
     assert one(result, "doc-sample-differs-from-spec").endswith("method: page PUT, spec POST")
 
 
@@ -139,15 +156,16 @@ def test_sample_body_against_the_request_schema() -> None:
     messages = {f.pointer: f.message for f in result.findings if f.rule_id == "doc-sample-body-schema"}
     assert messages == {
         "/messages/0/role": 'the cURL sample\'s request body has /messages/0/role = "robot"; the schema allows only '
-                            '"user", "assistant", "system" (request schema of POST /v1/chat/completions)',
+        '"user", "assistant", "system" (request schema of POST /v1/chat/completions)',
         "/temperature": 'the cURL sample\'s request body has /temperature = "hot" (string); the schema expects '
-                        "number (request schema of POST /v1/chat/completions)",
+        "number (request schema of POST /v1/chat/completions)",
         "/messages": 'the HTTP sample\'s request body lacks the required property "messages" (request schema of '
-                     "POST /v1/chat/completions)",
+        "POST /v1/chat/completions)",
     }
     assert one(result, "doc-sample-not-in-spec") == (
         "the x-codeSamples of POST /v1/chat/completions in data/chat.json have no HTTP sample (they have: Python, "
-        "JavaScript, cURL)")
+        "JavaScript, cURL)"
+    )
 
 
 def test_sample_differs_from_the_spec_sample_says_how() -> None:
@@ -155,7 +173,8 @@ def test_sample_differs_from_the_spec_sample_says_how() -> None:
     assert one(result, "doc-sample-differs-from-spec") == (
         "the Python sample differs from the spec's Python x-codeSample for POST /v1/chat/completions: "
         'body /messages/0/content: page "Hi there", spec "Hello"; body /model: page "acme/large", spec "acme/small"; '
-        "body /temperature only on the page (1)")
+        "body /temperature only on the page (1)"
+    )
     differs = next(f for f in result.findings if f.rule_id == "doc-sample-differs-from-spec")
     assert differs.get("differences") == 3
 
@@ -164,10 +183,14 @@ def test_sample_unparsed_says_what() -> None:
     page = DATA / "sample_unparsed.md"
     result = run("sample_unparsed.md")
     assert [(int(f.location.rsplit(":", 1)[1]), f.message) for f in result.findings] == [
-        (line_of(page, "build_payload"), "the Python sample's request could not be read: the json= body is not a "
-                                         "literal (found 'build_payload()')"),
-        (line_of(page, "new Client"), "the JavaScript sample's request could not be read: no fetch(...) call found "
-                                      "in the JavaScript sample"),
+        (
+            line_of(page, "build_payload"),
+            "the Python sample's request could not be read: the json= body is not a literal (found 'build_payload()')",
+        ),
+        (
+            line_of(page, "new Client"),
+            "the JavaScript sample's request could not be read: no fetch(...) call found in the JavaScript sample",
+        ),
     ]
 
 
@@ -199,13 +222,19 @@ def test_spec_unavailable_and_invalid(tmp_path: Path) -> None:
 def test_spec_ref_invalid() -> None:
     result = run("spec_ref_invalid.md")
     assert [(int(f.location.rsplit(":", 1)[1]), f.message) for f in result.findings] == [
-        (4, "{% openapi-operation %} at line 3 (POST /v1/chat/completions): GitBook marks the spec link as broken "
-            "(/broken/openapi/gone)"),
+        (
+            4,
+            "{% openapi-operation %} at line 3 (POST /v1/chat/completions): GitBook marks the spec link as broken "
+            "(/broken/openapi/gone)",
+        ),
         (7, "{% openapi-operation %} at line 7 lacks path="),
         (11, "{% openapi-operation %} at line 11 has no link to a spec file"),
-        (16, "{% openapi-operation %} at line 15 (POST /v1/chat/completions): the link "
-             "https://example.test/specs/chat.json is not a raw GitHub file URL "
-             "(raw.githubusercontent.com/<owner>/<repo>/<ref>/<path>)"),
+        (
+            16,
+            "{% openapi-operation %} at line 15 (POST /v1/chat/completions): the link "
+            "https://example.test/specs/chat.json is not a raw GitHub file URL "
+            "(raw.githubusercontent.com/<owner>/<repo>/<ref>/<path>)",
+        ),
     ]
 
 
@@ -222,8 +251,9 @@ def test_unreadable_page(tmp_path: Path) -> None:
     page.write_bytes("# caf\xe9\n".encode("latin-1"))
     result = check_page(page, display="latin1.md")
     assert triples(result) == [("doc-page-unreadable", 1, "")]
-    assert result.findings[0].message == ("latin1.md: expected UTF-8 text, found an undecodable byte at line 1 "
-                                          "(offset 5)")
+    assert result.findings[0].message == (
+        "latin1.md: expected UTF-8 text, found an undecodable byte at line 1 (offset 5)"
+    )
 
 
 def test_a_checker_bug_is_a_finding_not_a_crash(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -248,11 +278,26 @@ def test_rule_registry() -> None:
         assert rule.summary.endswith(".") and rule.fix
         assert rule.source in (Source.DOC, Source.SPEC)
     covered = {
-        "doc-page-unreadable", "doc-tag-invalid", "doc-spec-ref-invalid", "doc-spec-unavailable", "doc-spec-invalid",
-        "doc-operation-missing", "doc-example-unparsable", "doc-example-schema", "doc-example-undocumented-field",
-        "doc-example-unchecked", "doc-sample-unparsed", "doc-sample-url", "doc-sample-method",
-        "doc-sample-body-schema", "doc-sample-body-undocumented", "doc-sample-model-unlisted",
-        "doc-model-not-in-spec", "doc-model-not-on-page", "doc-sample-differs-from-spec", "doc-sample-not-in-spec",
+        "doc-page-unreadable",
+        "doc-tag-invalid",
+        "doc-spec-ref-invalid",
+        "doc-spec-unavailable",
+        "doc-spec-invalid",
+        "doc-operation-missing",
+        "doc-example-unparsable",
+        "doc-example-schema",
+        "doc-example-undocumented-field",
+        "doc-example-unchecked",
+        "doc-sample-unparsed",
+        "doc-sample-url",
+        "doc-sample-method",
+        "doc-sample-body-schema",
+        "doc-sample-body-undocumented",
+        "doc-sample-model-unlisted",
+        "doc-model-not-in-spec",
+        "doc-model-not-on-page",
+        "doc-sample-differs-from-spec",
+        "doc-sample-not-in-spec",
         "doc-check-internal-error",
         "doc-example-stale",  # tests/docs/test_catalog.py::test_stale_example_is_a_warning_naming_the_spec_change
         "doc-sample-language",  # tests/docs/test_streams_and_sdk.py::test_a_curl_command_in_a_javascript_fence
@@ -272,7 +317,10 @@ def test_damaged_pages_never_crash_the_checker(name: str, data: st.DataObject) -
     end = data.draw(st.integers(start, len(text)))
     splice = data.draw(st.sampled_from(["", "{%", "%}", "```", "'", '"', "{", "}", "\n", "`", "<summary>"]))
     mode = data.draw(st.sampled_from(["cut", "dup", "splice"]))
-    damaged = {"cut": text[:start] + text[end:], "dup": text[:end] + text[start:end] + text[end:],
-               "splice": text[:start] + splice + text[end:]}[mode]
+    damaged = {
+        "cut": text[:start] + text[end:],
+        "dup": text[:end] + text[start:end] + text[end:],
+        "splice": text[:start] + splice + text[end:],
+    }[mode]
     result = check_text(damaged, path=DATA / name, display=name, store=SpecStore())
     assert not [f for f in result.findings if f.rule_id == "doc-check-internal-error"], result.findings

@@ -19,9 +19,17 @@ pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs the g
 
 
 def _git(root: Path, *args: str, date: str = "2026-01-01T12:00:00+00:00") -> str:
-    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
-           "GIT_COMMITTER_EMAIL": "t@example.com", "HOME": str(root), "PATH": "/usr/bin:/bin",
-           "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date, "GIT_CONFIG_NOSYSTEM": "1"}
+    env = {
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+        "HOME": str(root),
+        "PATH": "/usr/bin:/bin",
+        "GIT_AUTHOR_DATE": date,
+        "GIT_COMMITTER_DATE": date,
+        "GIT_CONFIG_NOSYSTEM": "1",
+    }
     return subprocess.run(["git", *args], cwd=root, env=env, capture_output=True, text=True, check=True).stdout
 
 
@@ -57,7 +65,8 @@ def test_stale_example_from_the_git_history_of_a_clone(clone: Path, offline: Non
     assert stale.message.endswith(
         "it matched v1/chat.json as of the page's last edit (2026-03-03, "
         f"{_git(clone, 'rev-parse', 'HEAD~1').strip()[:7]}); the spec changed since: {new[:7]} (2026-04-22, "
-        '"feat: usage is required")')
+        '"feat: usage is required")'
+    )
     assert stale.evidence == new
 
 

@@ -19,14 +19,26 @@ from conformance.docs.stream import looks_like_sse, parse_events
 from .conftest import DATA
 
 CHUNK = {
-    "type": "object", "required": ["id", "object", "choices"],
+    "type": "object",
+    "required": ["id", "object", "choices"],
     "properties": {
-        "id": {"type": "string"}, "object": {"type": "string", "enum": ["chat.completion.chunk"]},
-        "choices": {"type": "array", "items": {"type": "object", "required": ["index", "delta"], "properties": {
-            "index": {"type": "integer"},
-            "delta": {"type": "object", "properties": {"role": {"type": "string"},
-                                                       "content": {"type": "string", "nullable": True}}},
-            "finish_reason": {"type": "string", "nullable": True}}}},
+        "id": {"type": "string"},
+        "object": {"type": "string", "enum": ["chat.completion.chunk"]},
+        "choices": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["index", "delta"],
+                "properties": {
+                    "index": {"type": "integer"},
+                    "delta": {
+                        "type": "object",
+                        "properties": {"role": {"type": "string"}, "content": {"type": "string", "nullable": True}},
+                    },
+                    "finish_reason": {"type": "string", "nullable": True},
+                },
+            },
+        },
         "usage": {"type": "object", "properties": {"total_tokens": {"type": "integer"}}},
     },
 }
@@ -44,8 +56,9 @@ def _page(tmp_path: Path, body: str, *, stream: bool = True) -> PageResult:
     (tmp_path / "chat.json").write_text(json.dumps(_spec(stream)))
     page = tmp_path / "page.md"
     page.write_text(
-        "# Chat\n\n{% openapi-operation spec=\"chat\" path=\"/v1/chat/completions\" method=\"post\" %}\n"
-        "[OpenAPI chat](./chat.json)\n{% endopenapi-operation %}\n\n" + body)
+        '# Chat\n\n{% openapi-operation spec="chat" path="/v1/chat/completions" method="post" %}\n'
+        "[OpenAPI chat](./chat.json)\n{% endopenapi-operation %}\n\n" + body
+    )
     return check_page(page, display="page.md")
 
 
@@ -83,9 +96,11 @@ def test_a_streamed_example_is_checked_chunk_by_chunk_with_merged_counts(tmp_pat
         ("doc-example-undocumented-field", _line(result, '"extra": 1'), "/extra"),
     ]
     schema = next(f for f in result.findings if f.rule_id == "doc-example-schema")
-    assert schema.message.startswith('2 of 4 streamed chunk(s): the chunk has /choices/0/index = "0" (string); '
-                                     "the schema expects integer (the 200 text/event-stream schema of POST "
-                                     '/v1/chat/completions; first in chunk 2; values found: "0", "1")')
+    assert schema.message.startswith(
+        '2 of 4 streamed chunk(s): the chunk has /choices/0/index = "0" (string); '
+        "the schema expects integer (the 200 text/event-stream schema of POST "
+        '/v1/chat/completions; first in chunk 2; values found: "0", "1")'
+    )
     assert (schema.get("count"), schema.get("chunks")) == (2, 4)
     undocumented = next(f for f in result.findings if f.rule_id == "doc-example-undocumented-field")
     assert undocumented.message.startswith("1 of 4 streamed chunk(s) have /extra")
@@ -130,10 +145,9 @@ def test_a_stream_without_an_event_stream_schema_is_unchecked(tmp_path: Path) ->
 
 def test_parse_events_reads_the_sse_grammar() -> None:
     parsed = parse_events('data: {"a": 1}\n\nevent: x\nid: 3\nretry: 5\ndata: {"b":\ndata: 2}\n\ndata: [DONE]\n')
-    assert [(e.line, e.name, e.value) for e in parsed.events if not e.done] == [(1, None, {"a": 1}),
-                                                                               (6, "x", {"b": 2})]
+    assert [(e.line, e.name, e.value) for e in parsed.events if not e.done] == [(1, None, {"a": 1}), (6, "x", {"b": 2})]
     assert parsed.done and parsed.problems == ()
-    assert looks_like_sse(': ping\ndata: {}') and not looks_like_sse('{"data": 1}')
+    assert looks_like_sse(": ping\ndata: {}") and not looks_like_sse('{"data": 1}')
 
 
 # -- language read from the code ---------------------------------------------------------------------
@@ -154,8 +168,9 @@ def test_a_curl_command_in_a_javascript_fence(tmp_path: Path) -> None:
     rules = {f.rule_id: f for f in result.findings}
     assert "doc-sample-unparsed" not in rules, "the sample is read as cURL, not reported as 'no fetch() call'"
     language = rules["doc-sample-language"]
-    assert language.message == ("the code block is labelled JavaScript (javascript) but the code is cURL; it was "
-                                "read as cURL")
+    assert language.message == (
+        "the code block is labelled JavaScript (javascript) but the code is cURL; it was read as cURL"
+    )
     assert int(language.location.rsplit(":", 1)[1]) == _line(result, "```javascript")
     body = rules["doc-sample-body-schema"]
     assert body.pointer == "/messages/0/content" and "cURL sample" in body.message
@@ -177,18 +192,21 @@ console.log(await response.json());
     assert "labelled Python (python) but the code is JavaScript" in findings[0].message
 
 
-@pytest.mark.parametrize(("code", "language"), [
-    ("curl https://x.test -d '{}'", "curl"),
-    ("$ curl -X POST https://x.test", "curl"),
-    ("POST /v1/chat/completions HTTP/1.1\nHost: x.test\n\n{}", "http"),
-    ("import requests\nrequests.post('https://x.test', json={})", "python"),
-    ("from openai import OpenAI\nclient = OpenAI(base_url='https://x.test')\n", "python"),
-    ("const r = await fetch('https://x.test');\nconsole.log(r);", "javascript"),
-    ("import OpenAI from 'openai';\nconst openai = new OpenAI();", "javascript"),
-    ("pip install openai", None),
-    ('{"model": "x"}', None),
-    ("x = 1", None),
-])
+@pytest.mark.parametrize(
+    ("code", "language"),
+    [
+        ("curl https://x.test -d '{}'", "curl"),
+        ("$ curl -X POST https://x.test", "curl"),
+        ("POST /v1/chat/completions HTTP/1.1\nHost: x.test\n\n{}", "http"),
+        ("import requests\nrequests.post('https://x.test', json={})", "python"),
+        ("from openai import OpenAI\nclient = OpenAI(base_url='https://x.test')\n", "python"),
+        ("const r = await fetch('https://x.test');\nconsole.log(r);", "javascript"),
+        ("import OpenAI from 'openai';\nconst openai = new OpenAI();", "javascript"),
+        ("pip install openai", None),
+        ('{"model": "x"}', None),
+        ("x = 1", None),
+    ],
+)
 def test_detect_language(code: str, language: str | None) -> None:
     assert detect_language(code) == language
 
@@ -241,22 +259,32 @@ def test_a_python_sdk_sample_is_read_like_requests(tmp_path: Path) -> None:
     assert not any(f.rule_id in ("doc-sample-unparsed", "doc-sample-url") for f in result.findings)
     request = extract_request("python", PY_SDK.split("```python\n")[1].split("```")[0])
     assert (request.method, request.url) == ("POST", "https://api.example.test/v1/chat/completions")
-    assert request.body == {"model": "acme/small", "messages": [{"role": "user", "content": "Hello"}],
-                            "temperature": 3, "top_k": 4}
+    assert request.body == {
+        "model": "acme/small",
+        "messages": [{"role": "user", "content": "Hello"}],
+        "temperature": 3,
+        "top_k": 4,
+    }
 
 
 def test_a_javascript_sdk_sample_is_read_like_fetch(tmp_path: Path) -> None:
     result = _page(tmp_path, JS_SDK)
     assert [(f.rule_id, f.pointer) for f in result.findings if f.rule_id != "doc-sample-differs-from-spec"] == [
-        ("doc-sample-body-schema", "/model")]
+        ("doc-sample-body-schema", "/model")
+    ]
     request = extract_request("javascript", JS_SDK.split("```javascript\n")[1].split("```")[0])
     assert (request.method, request.url, request.body["model"]) == (
-        "POST", "https://api.example.test/v1/chat/completions", "acme/huge")
+        "POST",
+        "https://api.example.test/v1/chat/completions",
+        "acme/huge",
+    )
 
 
 def test_an_sdk_client_without_base_url_calls_openai_and_says_so(tmp_path: Path) -> None:
-    code = "from openai import OpenAI\nclient = OpenAI()\nclient.chat.completions.create(model='acme/small', " \
-           "messages=[])\n"
+    code = (
+        "from openai import OpenAI\nclient = OpenAI()\nclient.chat.completions.create(model='acme/small', "
+        "messages=[])\n"
+    )
     request = extract_request("python", code)
     assert request.url == "https://api.openai.com/v1/chat/completions"
     result = _page(tmp_path, f"```python\n{code}```\n")
@@ -265,13 +293,18 @@ def test_an_sdk_client_without_base_url_calls_openai_and_says_so(tmp_path: Path)
 
 
 def test_sdk_resources_and_base_url_from_the_environment() -> None:
-    code = ("import os, openai\nclient = openai.OpenAI(base_url=os.getenv('BASE', 'https://gw.test/v1'))\n"
-            "client.embeddings.create(model='e', input='x')\n")
+    code = (
+        "import os, openai\nclient = openai.OpenAI(base_url=os.getenv('BASE', 'https://gw.test/v1'))\n"
+        "client.embeddings.create(model='e', input='x')\n"
+    )
     request = extract_request("python", code)
     assert (request.url, request.body) == ("https://gw.test/v1/embeddings", {"model": "e", "input": "x"})
     with pytest.raises(SampleError, match="keyword arguments only"):
-        extract_request("python", "from openai import OpenAI\nc = OpenAI(base_url='https://g.test')\n"
-                                  "c.chat.completions.create({'model': 'x'})\n")
+        extract_request(
+            "python",
+            "from openai import OpenAI\nc = OpenAI(base_url='https://g.test')\n"
+            "c.chat.completions.create({'model': 'x'})\n",
+        )
 
 
 # -- downloads of inputs are not the page's API call ---------------------------------------------------
@@ -310,22 +343,30 @@ def test_example_response_skips_a_streamed_example(tmp_path: Path) -> None:
     from conformance.docs import example_response
 
     page = tmp_path / "p.md"
-    page.write_text('```\ndata: {"id": "c1"}\n\ndata: [DONE]\n```\n\n<summary>Response</summary>\n\n'
-                    '```json\n{"id": "whole"}\n```\n')
+    page.write_text(
+        '```\ndata: {"id": "c1"}\n\ndata: [DONE]\n```\n\n<summary>Response</summary>\n\n```json\n{"id": "whole"}\n```\n'
+    )
     assert example_response(page) == {"id": "whole"}
 
 
-_JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=8),
-                     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner,
-                                                                                  max_size=3), max_leaves=6)
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=6,
+)
 
 
 @settings(max_examples=150, deadline=None)
-@given(chunks=st.lists(st.dictionaries(st.text(max_size=6), _JSON, max_size=4), min_size=1, max_size=6),
-       names=st.lists(st.sampled_from([None, "message_start", "content_block_delta"]), min_size=6, max_size=6),
-       comments=st.booleans(), done=st.booleans(), pretty=st.booleans())
-def test_sse_round_trip(chunks: list[dict[str, Any]], names: list[str | None], comments: bool, done: bool,
-                        pretty: bool) -> None:
+@given(
+    chunks=st.lists(st.dictionaries(st.text(max_size=6), _JSON, max_size=4), min_size=1, max_size=6),
+    names=st.lists(st.sampled_from([None, "message_start", "content_block_delta"]), min_size=6, max_size=6),
+    comments=st.booleans(),
+    done=st.booleans(),
+    pretty=st.booleans(),
+)
+def test_sse_round_trip(
+    chunks: list[dict[str, Any]], names: list[str | None], comments: bool, done: bool, pretty: bool
+) -> None:
     """Whatever the chunks, event names, comments and layout: the parsed events are the chunks, in order."""
     lines: list[str] = []
     for chunk, name in zip(chunks, names, strict=False):
@@ -346,11 +387,18 @@ def test_sse_round_trip(chunks: list[dict[str, Any]], names: list[str | None], c
     assert looks_like_sse("\n".join(lines))
 
 
-_BODIES = st.fixed_dictionaries({"model": st.sampled_from(["acme/small", "acme/large"]),
-                                 "messages": st.lists(st.fixed_dictionaries({
-                                     "role": st.sampled_from(["user", "system"]),
-                                     "content": st.text(alphabet="abc xyz", max_size=12)}), max_size=3)},
-                                optional={"temperature": st.integers(0, 2), "stream": st.booleans()})
+_BODIES = st.fixed_dictionaries(
+    {
+        "model": st.sampled_from(["acme/small", "acme/large"]),
+        "messages": st.lists(
+            st.fixed_dictionaries(
+                {"role": st.sampled_from(["user", "system"]), "content": st.text(alphabet="abc xyz", max_size=12)}
+            ),
+            max_size=3,
+        ),
+    },
+    optional={"temperature": st.integers(0, 2), "stream": st.booleans()},
+)
 
 
 def _render(language: str, body: dict[str, Any]) -> str:
@@ -358,18 +406,25 @@ def _render(language: str, body: dict[str, Any]) -> str:
     if language == "python":
         return f"import requests\n\nresponse = requests.post(\n    {url!r},\n    json={body!r},\n)\nprint(response)\n"
     if language == "javascript":
-        return (f"const response = await fetch('{url}', {{\n  method: 'POST',\n"
-                f"  body: JSON.stringify({json.dumps(body)}),\n}});\nconsole.log(await response.json());\n")
+        return (
+            f"const response = await fetch('{url}', {{\n  method: 'POST',\n"
+            f"  body: JSON.stringify({json.dumps(body)}),\n}});\nconsole.log(await response.json());\n"
+        )
     if language == "sdk":
-        return ("from openai import OpenAI\n\nclient = OpenAI(base_url='https://api.example.test/v1')\n"
-                "client.chat.completions.create(" + ", ".join(f"{k}={v!r}" for k, v in body.items()) + ")\n")
+        return (
+            "from openai import OpenAI\n\nclient = OpenAI(base_url='https://api.example.test/v1')\n"
+            "client.chat.completions.create(" + ", ".join(f"{k}={v!r}" for k, v in body.items()) + ")\n"
+        )
     quoted = json.dumps(body).replace("'", "'\\''")
     return f"curl -X POST {url} \\\n  -H 'Content-Type: application/json' \\\n  --data '{quoted}'\n"
 
 
 @settings(max_examples=60, deadline=None)
-@given(body=_BODIES, written=st.sampled_from(["python", "javascript", "curl", "sdk"]),
-       label=st.sampled_from(["python", "javascript", "bash", "js", "py", "curl"]))
+@given(
+    body=_BODIES,
+    written=st.sampled_from(["python", "javascript", "curl", "sdk"]),
+    label=st.sampled_from(["python", "javascript", "bash", "js", "py", "curl"]),
+)
 def test_whatever_the_label_the_code_decides(body: dict[str, Any], written: str, label: str) -> None:
     """A sample is read as the language it is written in, whatever its fence says, and sends its body."""
     from conformance.docs.page import parse_page
@@ -380,5 +435,4 @@ def test_whatever_the_label_the_code_decides(body: dict[str, Any], written: str,
     expected = "python" if written == "sdk" else written
     assert block.language == expected
     request = extract_request(block.language, block.code)
-    assert (request.method, request.url, request.body) == (
-        "POST", "https://api.example.test/v1/chat/completions", body)
+    assert (request.method, request.url, request.body) == ("POST", "https://api.example.test/v1/chat/completions", body)

@@ -25,7 +25,8 @@ from .conftest import CATALOG, LLM, SEED
 
 
 def test_seed_page_reports_the_image_response_and_the_two_unknown_models(
-        mirror: Path, monkeypatch: pytest.MonkeyPatch, offline: None) -> None:
+    mirror: Path, monkeypatch: pytest.MonkeyPatch, offline: None
+) -> None:
     monkeypatch.setenv("SPEC_MIRROR", str(mirror))
     result = check_page(SEED, display="seed.txt")
     assert sorted((f.rule_id, f.level.label, f.location, f.pointer) for f in result.findings) == [
@@ -41,17 +42,25 @@ def test_seed_page_reports_the_image_response_and_the_two_unknown_models(
     assert obj.message == (
         'the response example has /object = "image"; the schema allows only "chat.completion" (the 200 response '
         "schema of POST /v1/chat/completions); the example looks like an image-generation result "
-        "(object \"image\", data[].url), not this operation's response")
+        '(object "image", data[].url), not this operation\'s response'
+    )
     # the normalised spec (declared corrections) does not excuse an image for a chat completion
     assert obj.get("normalised_accepts") is False
 
 
-def test_seed_page_cli_exits_1_listing_the_findings(mirror: Path, capsys: pytest.CaptureFixture[str],
-                                                   offline: None) -> None:
+def test_seed_page_cli_exits_1_listing_the_findings(
+    mirror: Path, capsys: pytest.CaptureFixture[str], offline: None
+) -> None:
     assert main(["docs", str(SEED), "--mirror", str(mirror)]) == 1
     out, _ = capsys.readouterr()
-    for needle in ("doc-example-schema", 'has /object = "image"', 'lacks the required property "choices"',
-                   "openai/gpt-5-2-chat-latest", "openai/gpt-5-2-pro", "4 error, 1 warning"):
+    for needle in (
+        "doc-example-schema",
+        'has /object = "image"',
+        'lacks the required property "choices"',
+        "openai/gpt-5-2-chat-latest",
+        "openai/gpt-5-2-pro",
+        "4 error, 1 warning",
+    ):
         assert needle in out
 
 
@@ -69,27 +78,46 @@ def test_gpt_5_2_page_real_example_passes(mirror: Path, capsys: pytest.CaptureFi
     stale = next(f for f in result.findings if f.rule_id == "doc-example-stale")
     assert stale.message.endswith(
         "it matched OpenAI/gpt-5-2.json as of the page's last edit (2026-03-03, d37e2e6); the spec changed since: "
-        '1a0876e (2026-04-22, "feat: re-gen 132 chat completion models (usd_spent added)")')
+        '1a0876e (2026-04-22, "feat: re-gen 132 chat completion models (usd_spent added)")'
+    )
 
 
 def test_whole_catalog_at_main(mirror: Path, offline: None) -> None:
     result = check_catalog(CATALOG, jobs=2)
     summary = result.summary()
-    assert {k: summary[k] for k in ("pages", "validated", "unresolved", "skipped", "pages_with_errors",
-                                    "pages_clean")} == {
-        "pages": 57, "validated": 26, "unresolved": 28, "skipped": 3, "pages_with_errors": 47, "pages_clean": 1}
+    assert {
+        k: summary[k] for k in ("pages", "validated", "unresolved", "skipped", "pages_with_errors", "pages_clean")
+    } == {"pages": 57, "validated": 26, "unresolved": 28, "skipped": 3, "pages_with_errors": 47, "pages_clean": 1}
     assert summary["unresolved_by_reason"] == {
         "the API-schema block names no usable spec link, path or method": 3,
-        "the linked spec does not exist or cannot be fetched": 25}
+        "the linked spec does not exist or cannot be fetched": 25,
+    }
     assert [p.page.rsplit("/", 2)[-2:] for p in result.skipped] == [
-        ["OpenAI", "README.md"], ["openai", "README.md"], ["openai", "gpt-chat-latest.md"]]
+        ["OpenAI", "README.md"],
+        ["openai", "README.md"],
+        ["openai", "gpt-chat-latest.md"],
+    ]
     assert {rule: v["count"] for rule, v in summary["findings_by_rule"].items()} == {
-        "doc-spec-unavailable": 44, "doc-spec-ref-invalid": 3, "doc-sample-url": 3, "doc-example-unparsable": 1,
-        "doc-sample-model-unlisted": 5, "doc-example-undocumented-field": 28, "doc-sample-differs-from-spec": 4,
-        "doc-example-stale": 2, "doc-model-not-on-page": 1}
+        "doc-spec-unavailable": 44,
+        "doc-spec-ref-invalid": 3,
+        "doc-sample-url": 3,
+        "doc-example-unparsable": 1,
+        "doc-sample-model-unlisted": 5,
+        "doc-example-undocumented-field": 28,
+        "doc-sample-differs-from-spec": 4,
+        "doc-example-stale": 2,
+        "doc-model-not-on-page": 1,
+    }
     without_errors = sorted(p.page.rsplit("/", 1)[-1] for p in result.checked if not p.has_errors)
-    assert without_errors == ["chatgpt-4o.md", "gpt-4o-mini-search-preview.md", "gpt-4o-search-preview.md",
-                              "gpt-5.2-chat-latest.md", "gpt-5.2.md", "gpt-oss-120b.md", "gpt-oss-20b.md"]
+    assert without_errors == [
+        "chatgpt-4o.md",
+        "gpt-4o-mini-search-preview.md",
+        "gpt-4o-search-preview.md",
+        "gpt-5.2-chat-latest.md",
+        "gpt-5.2.md",
+        "gpt-oss-120b.md",
+        "gpt-oss-20b.md",
+    ]
     nano = next(p for p in result.pages if p.page.endswith("openai/gpt-4.1-nano.md"))
     unparsable = next(f for f in nano.findings if f.rule_id == "doc-example-unparsable")
     assert unparsable.location.endswith("gpt-4.1-nano.md:154")
@@ -103,9 +131,11 @@ def test_whole_catalog_at_main(mirror: Path, offline: None) -> None:
 def test_catalog_cli_markdown(mirror: Path, capsys: pytest.CaptureFixture[str], offline: None) -> None:
     assert main(["docs", "--catalog", str(CATALOG), "--format", "markdown", "--no-progress"]) == 1
     out, _ = capsys.readouterr()
-    assert out.startswith(f"## Doc checks: {CATALOG}\n\n| | |\n|---|---|\n| pages | 57 |\n"
-                          "| validated against a spec | 26 |\n| unresolved (spec link does not resolve) | 28 |\n"
-                          "| skipped (nothing to check) | 3 |\n| pages with errors | 47 |\n")
+    assert out.startswith(
+        f"## Doc checks: {CATALOG}\n\n| | |\n|---|---|\n| pages | 57 |\n"
+        "| validated against a spec | 26 |\n| unresolved (spec link does not resolve) | 28 |\n"
+        "| skipped (nothing to check) | 3 |\n| pages with errors | 47 |\n"
+    )
     assert "| `doc-spec-unavailable` | error | 44 |" in out
     assert main(["docs", "--catalog", str(CATALOG), "--format", "json", "--jobs", "1"]) == 1
     assert json.loads(capsys.readouterr()[0])["catalog"]["findings"] == 91

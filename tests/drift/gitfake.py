@@ -14,10 +14,22 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 
 def git(repo: Path, *args: str) -> str:
-    done = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True,
-                          env={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
-                               "GIT_COMMITTER_EMAIL": "t@example.com", "HOME": str(repo), "PATH": "/usr/bin:/bin",
-                               "GIT_CONFIG_NOSYSTEM": "1"})
+    done = subprocess.run(
+        ["git", *args],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={
+            "GIT_AUTHOR_NAME": "t",
+            "GIT_AUTHOR_EMAIL": "t@example.com",
+            "GIT_COMMITTER_NAME": "t",
+            "GIT_COMMITTER_EMAIL": "t@example.com",
+            "HOME": str(repo),
+            "PATH": "/usr/bin:/bin",
+            "GIT_CONFIG_NOSYSTEM": "1",
+        },
+    )
     return done.stdout.strip()
 
 
@@ -51,10 +63,23 @@ class GitBuilder:
     def _commit(self, message: str) -> str:
         self.day += 1
         date = f"2025-01-{self.day:02d}T12:00:00+00:00"
-        subprocess.run(["git", "commit", "-q", "-m", message], cwd=self.root, check=True, capture_output=True,
-                       env={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
-                            "GIT_COMMITTER_EMAIL": "t@example.com", "HOME": str(self.root), "PATH": "/usr/bin:/bin",
-                            "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date, "GIT_CONFIG_NOSYSTEM": "1"})
+        subprocess.run(
+            ["git", "commit", "-q", "-m", message],
+            cwd=self.root,
+            check=True,
+            capture_output=True,
+            env={
+                "GIT_AUTHOR_NAME": "t",
+                "GIT_AUTHOR_EMAIL": "t@example.com",
+                "GIT_COMMITTER_NAME": "t",
+                "GIT_COMMITTER_EMAIL": "t@example.com",
+                "HOME": str(self.root),
+                "PATH": "/usr/bin:/bin",
+                "GIT_AUTHOR_DATE": date,
+                "GIT_COMMITTER_DATE": date,
+                "GIT_CONFIG_NOSYSTEM": "1",
+            },
+        )
         return git(self.root, "rev-parse", "HEAD")
 
 
@@ -109,16 +134,19 @@ class FakeGitHub:
             self.rate_limited -= 1
             import time
 
-            return 403, {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(int(time.time()) + self.reset_in)}, \
-                json.dumps({"message": "API rate limit exceeded"}).encode()
+            return (
+                403,
+                {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(int(time.time()) + self.reset_in)},
+                json.dumps({"message": "API rate limit exceeded"}).encode(),
+            )
         prefix = f"/repos/{self.repo}/"
         if not parts.path.startswith(prefix):
             return 404, {}, b'{"message": "Not Found"}'
-        rest = parts.path[len(prefix):]
+        rest = parts.path[len(prefix) :]
         if rest == "commits":
             items = self._commits(query["path"], query.get("sha"))
             page = int(query.get("page", "1"))
-            chunk = items[(page - 1) * self.page_size: page * self.page_size]
+            chunk = items[(page - 1) * self.page_size : page * self.page_size]
             headers = {}
             if page * self.page_size < len(items):
                 nxt = dict(query, page=str(page + 1))
@@ -126,23 +154,28 @@ class FakeGitHub:
                 headers["Link"] = f'<{link}>; rel="next"'
             return 200, headers, json.dumps(chunk).encode()
         if rest.startswith("commits/"):
-            ref = unquote(rest[len("commits/"):])
+            ref = unquote(rest[len("commits/") :])
             try:
                 sha = git(self.clone, "rev-parse", ref)
             except Exception:
                 return 404, {}, b'{"message": "No commit found"}'
             return 200, {}, json.dumps(self._detail(sha)).encode()
         if rest.startswith("contents/"):
-            path = unquote(rest[len("contents/"):])
+            path = unquote(rest[len("contents/") :])
             try:
                 return 200, {}, git(self.clone, "show", f"{query.get('ref', 'HEAD')}:{path}").encode()
             except Exception:
                 return 404, {}, b'{"message": "Not Found"}'
         if rest.startswith("git/trees/"):
-            ref = unquote(rest[len("git/trees/"):])
+            ref = unquote(rest[len("git/trees/") :])
             names = git(self.clone, "ls-tree", "-r", "--name-only", ref).splitlines()
-            return 200, {}, json.dumps({"tree": [{"path": n, "type": "blob"} for n in names],
-                                        "truncated": self.truncated}).encode()
+            return (
+                200,
+                {},
+                json.dumps(
+                    {"tree": [{"path": n, "type": "blob"} for n in names], "truncated": self.truncated}
+                ).encode(),
+            )
         return 404, {}, b'{"message": "Not Found"}'
 
     @contextmanager

@@ -17,9 +17,17 @@ def obj(properties: dict[str, Any], required: tuple[str, ...] = (), **more: Any)
     return schema
 
 
-def api(request: dict[str, Any] | None = None, response: dict[str, Any] | None = None, *,
-        paths: tuple[str, ...] = (PATH,), status: str = "200", servers: tuple[str, ...] = ("https://api.example.com",),
-        security: bool = True, stream: dict[str, Any] | None = None, op: dict[str, Any] | None = None) -> Spec:
+def api(
+    request: dict[str, Any] | None = None,
+    response: dict[str, Any] | None = None,
+    *,
+    paths: tuple[str, ...] = (PATH,),
+    status: str = "200",
+    servers: tuple[str, ...] = ("https://api.example.com",),
+    security: bool = True,
+    stream: dict[str, Any] | None = None,
+    op: dict[str, Any] | None = None,
+) -> Spec:
     """One POST operation (under each of ``paths``) with a JSON request and a JSON response."""
     content: dict[str, Any] = {"application/json": {"schema": response or obj({"id": {"type": "string"}}, ("id",))}}
     if stream is not None:

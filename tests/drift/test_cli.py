@@ -55,8 +55,9 @@ def test_text_report(pair: tuple[str, str], capsys: Any) -> None:
     assert f"reproduce: conformance drift {pair[0]} {pair[1]}" in out
 
 
-def test_reports_are_written_before_the_exit_code(pair: tuple[str, str], tmp_path: Path, capsys: Any,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_reports_are_written_before_the_exit_code(
+    pair: tuple[str, str], tmp_path: Path, capsys: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     step_summary = tmp_path / "step-summary.md"
     step_summary.write_text("earlier step\n")
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(step_summary))
@@ -67,8 +68,10 @@ def test_reports_are_written_before_the_exit_code(pair: tuple[str, str], tmp_pat
     assert json.loads(output.read_text()) == json.loads(stdout)
     markdown = summary.read_text()
     assert markdown.startswith("<!-- drift-fingerprint: drift-")
-    row = ("| breaking | `drift-request-enum-value-removed` | request | "
-           "`POST /v1/chat/completions#request.body.model` | enum value(s) removed: b |")
+    row = (
+        "| breaking | `drift-request-enum-value-removed` | request | "
+        "`POST /v1/chat/completions#request.body.model` | enum value(s) removed: b |"
+    )
     assert row in markdown
     assert step_summary.read_text() == "earlier step\n" + markdown + "\n"
     assert json.loads(stdout)["meta"]["fingerprint"] in markdown
@@ -104,9 +107,16 @@ def _mirror(root: Path, real_mirror: Path, lock: dict[str, Any], main_spec: dict
         shutil.copy(pinned, main_file)
     else:
         main_file.write_text(json.dumps(main_spec))
-    index = {"files": {lock["path"]: {"versions_newest_first": [
-        {"commit": NEW_COMMIT, "date": "2026-12-01T00:00:00Z", "subject": "re-gen"},
-        {"commit": lock["commit"], "date": "2025-12-16T00:00:00Z", "subject": "first"}]}}}
+    index = {
+        "files": {
+            lock["path"]: {
+                "versions_newest_first": [
+                    {"commit": NEW_COMMIT, "date": "2026-12-01T00:00:00Z", "subject": "re-gen"},
+                    {"commit": lock["commit"], "date": "2025-12-16T00:00:00Z", "subject": "first"},
+                ]
+            }
+        }
+    }
     (mirror / SPEC_REPO / "INDEX.json").write_text(json.dumps(index))
     return mirror
 
@@ -137,8 +147,9 @@ class FakeResult:
     previous_surface: str
 
 
-def test_update_lock_accepts_main_and_regenerates(mirror: Path, project: Path, capsys: Any,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_update_lock_accepts_main_and_regenerates(
+    mirror: Path, project: Path, capsys: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     lock_file = project / "spec" / "lock.json"
     lock = json.loads(lock_file.read_text())
     changed = _changed(mirror, lock)
@@ -147,8 +158,12 @@ def test_update_lock_accepts_main_and_regenerates(mirror: Path, project: Path, c
 
     def regenerate(*, mirror: str | None = None, check: bool = True) -> FakeResult:
         calls.append(json.loads(lock_file.read_text())["commit"])
-        return FakeResult(project / "generated", "model ChatCompletion\n  field ChatCompletion.meta: Meta | Unset\n",
-                          True, "model ChatCompletion\n")
+        return FakeResult(
+            project / "generated",
+            "model ChatCompletion\n  field ChatCompletion.meta: Meta | Unset\n",
+            True,
+            "model ChatCompletion\n",
+        )
 
     monkeypatch.setattr("conformance.generate.regenerate", regenerate)
     assert main(["drift", "--mirror", str(fake), "--update-lock"]) == 0
@@ -161,8 +176,9 @@ def test_update_lock_accepts_main_and_regenerates(mirror: Path, project: Path, c
     assert "    + field ChatCompletion.meta: Meta | Unset" in out
 
 
-def test_update_lock_failure_restores_the_previous_lock(mirror: Path, project: Path, capsys: Any,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_update_lock_failure_restores_the_previous_lock(
+    mirror: Path, project: Path, capsys: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     lock_file = project / "spec" / "lock.json"
     before = lock_file.read_bytes()
     lock = json.loads(before)
@@ -189,14 +205,25 @@ def test_history_names_an_unloadable_version(tmp_path: Path, capsys: Any) -> Non
     path = "docs/x.json"
     mirror = tmp_path / "mirror"
     commits = ["1" * 40, "2" * 40, "3" * 40]
-    bodies = [json.dumps(request({"model": S})), "<html>rate limited</html>",
-              json.dumps(request({"model": S, "n": {"type": "integer"}}, ("model", "n")))]
+    bodies = [
+        json.dumps(request({"model": S})),
+        "<html>rate limited</html>",
+        json.dumps(request({"model": S, "n": {"type": "integer"}}, ("model", "n"))),
+    ]
     for commit, body in zip(commits, bodies, strict=True):
         target = mirror / SPEC_REPO / commit / path
         target.parent.mkdir(parents=True)
         target.write_text(body)
-    index = {"files": {path: {"versions_newest_first": [{"commit": c, "date": f"2026-0{i}-01", "subject": f"v{i}"}
-                                                        for i, c in reversed(list(enumerate(commits, 1)))]}}}
+    index = {
+        "files": {
+            path: {
+                "versions_newest_first": [
+                    {"commit": c, "date": f"2026-0{i}-01", "subject": f"v{i}"}
+                    for i, c in reversed(list(enumerate(commits, 1)))
+                ]
+            }
+        }
+    }
     (mirror / SPEC_REPO / "INDEX.json").write_text(json.dumps(index))
     rc = main(["drift", "--history", path, "--mirror", str(mirror), "--repo", SPEC_REPO, "--format", "json"])
     payload = json.loads(capsys.readouterr().out)
@@ -205,5 +232,7 @@ def test_history_names_an_unloadable_version(tmp_path: Path, capsys: Any) -> Non
         ("11111111", "22222222", ["drift-spec-unloadable"]),
         ("11111111", "33333333", ["drift-request-required-added"]),
     ]
-    assert "expected JSON or YAML" in payload["steps"][0]["findings"][0]["message"] or \
-        "expected a JSON object" in payload["steps"][0]["findings"][0]["message"]
+    assert (
+        "expected JSON or YAML" in payload["steps"][0]["findings"][0]["message"]
+        or "expected a JSON object" in payload["steps"][0]["findings"][0]["message"]
+    )

@@ -23,8 +23,9 @@ def _spec(closed: bool) -> dict[str, Any]:
     usage = shape({"total_tokens": {"type": "integer"}})
     choice = shape({"index": {"type": "integer"}, "message": message})
     response = shape({"id": {"type": "string"}, "usage": usage, "choices": {"type": "array", "items": choice}})
-    return api(obj({"model": {"type": "string"}}, ("model",)), response, paths=("/v1/chat/completions",
-                                                                               "/chat/completions"))
+    return api(
+        obj({"model": {"type": "string"}}, ("model",)), response, paths=("/v1/chat/completions", "/chat/completions")
+    )
 
 
 def test_additional_properties_false_removed_everywhere_is_one_finding_with_the_places() -> None:
@@ -60,8 +61,9 @@ def _with_components(schemas: dict[str, Any]) -> dict[str, Any]:
 
 def test_unused_component_schemas_are_compared_as_info_only() -> None:
     old = _with_components({"Legacy": obj({"a": {"type": "string"}}, ("a",)), "Gone": {"type": "string"}})
-    new = _with_components({"Legacy": obj({"a": {"type": "integer"}, "b": {"type": "string"}}, ("a", "b")),
-                            "Fresh": {"type": "boolean"}})
+    new = _with_components(
+        {"Legacy": obj({"a": {"type": "integer"}, "b": {"type": "string"}}, ("a", "b")), "Fresh": {"type": "boolean"}}
+    )
     findings = diff_specs(old, new)
     assert findings, "unused schemas are compared"
     assert {f.level for f in findings} == {Level.INFO}
@@ -104,6 +106,5 @@ def test_text_reports_put_unused_schema_changes_on_one_line() -> None:
     findings = diff_specs(old, new)
     assert len(findings) == 2
     text = render_text([Step("a", "b", tuple(findings))], "t")
-    assert ("INFO     drift-unused-schema-changed  2 change(s) to component schemas no operation uses: A, B"
-            in text)
+    assert "INFO     drift-unused-schema-changed  2 change(s) to component schemas no operation uses: A, B" in text
     assert "2 change(s): 0 breaking, 0 warning, 2 info" in text

@@ -12,23 +12,41 @@ from hypothesis import strategies as st
 from conformance.drift import diff_specs
 
 NAMES = st.sampled_from(["model", "messages", "role", "content", "n", "seed", "usage", "id", "type", "tools"])
-SCALARS = st.sampled_from([{"type": "string"}, {"type": "integer"}, {"type": "number", "nullable": True},
-                           {"type": "boolean"}, {"type": "string", "format": "uri"}])
+SCALARS = st.sampled_from(
+    [
+        {"type": "string"},
+        {"type": "integer"},
+        {"type": "number", "nullable": True},
+        {"type": "boolean"},
+        {"type": "string", "format": "uri"},
+    ]
+)
 ENUMS = st.lists(st.sampled_from(["a", "b", "c", "d", 1, None]), min_size=1, max_size=4, unique=True).map(
-    lambda values: {"enum": values})
+    lambda values: {"enum": values}
+)
 REF = st.just({"$ref": "#/components/schemas/Shared"})
 
 
 def _schemas() -> st.SearchStrategy[dict[str, Any]]:
     def extend(inner: st.SearchStrategy[dict[str, Any]]) -> st.SearchStrategy[dict[str, Any]]:
         objects = st.dictionaries(NAMES, inner, min_size=1, max_size=4).map(
-            lambda props: {"type": "object", "properties": props, "required": sorted(props)[: len(props) // 2 + 1],
-                           "description": "an object"})
+            lambda props: {
+                "type": "object",
+                "properties": props,
+                "required": sorted(props)[: len(props) // 2 + 1],
+                "description": "an object",
+            }
+        )
         arrays = inner.map(lambda item: {"type": "array", "items": item})
         variants = st.lists(inner, min_size=1, max_size=4).map(lambda vs: {"oneOf": vs})
         labelled = st.lists(st.sampled_from(["user", "system", "tool"]), min_size=1, max_size=3, unique=True).map(
-            lambda roles: {"anyOf": [{"type": "object", "properties": {"role": {"type": "string", "enum": [r]}},
-                                      "required": ["role"]} for r in roles]})
+            lambda roles: {
+                "anyOf": [
+                    {"type": "object", "properties": {"role": {"type": "string", "enum": [r]}}, "required": ["role"]}
+                    for r in roles
+                ]
+            }
+        )
         return objects | arrays | variants | labelled
 
     return st.recursive(SCALARS | ENUMS | REF, extend, max_leaves=8)
@@ -39,23 +57,46 @@ SCHEMAS = _schemas()
 
 @st.composite
 def specs(draw: st.DrawFn) -> dict[str, Any]:
-    paths = draw(st.lists(st.sampled_from(["/v1/chat/completions", "/chat/completions", "/v1/models"]),
-                          min_size=1, max_size=3, unique=True))
-    spec: dict[str, Any] = {"openapi": "3.0.0", "info": {"title": "t", "version": "1"},
-                            "servers": [{"url": "https://a.example"}, {"url": "https://b.example"}], "paths": {},
-                            "components": {"schemas": {"Shared": draw(SCHEMAS)},
-                                           "securitySchemes": {"k": {"type": "http", "scheme": "bearer"}}},
-                            "security": [{"k": []}]}
+    paths = draw(
+        st.lists(
+            st.sampled_from(["/v1/chat/completions", "/chat/completions", "/v1/models"]),
+            min_size=1,
+            max_size=3,
+            unique=True,
+        )
+    )
+    spec: dict[str, Any] = {
+        "openapi": "3.0.0",
+        "info": {"title": "t", "version": "1"},
+        "servers": [{"url": "https://a.example"}, {"url": "https://b.example"}],
+        "paths": {},
+        "components": {
+            "schemas": {"Shared": draw(SCHEMAS)},
+            "securitySchemes": {"k": {"type": "http", "scheme": "bearer"}},
+        },
+        "security": [{"k": []}],
+    }
     for path in paths:
-        spec["paths"][path] = {"post": {
-            "operationId": path.replace("/", "_"),
-            "parameters": [{"name": "q", "in": "query", "schema": draw(SCHEMAS)},
-                           {"name": "h", "in": "header", "required": True, "schema": {"type": "string"}}],
-            "requestBody": {"content": {"application/json": {"schema": draw(SCHEMAS)}}},
-            "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": draw(SCHEMAS)},
-                                                                   "text/event-stream": {"schema": draw(SCHEMAS)}}},
-                          "400": {"description": "bad"}},
-        }}
+        spec["paths"][path] = {
+            "post": {
+                "operationId": path.replace("/", "_"),
+                "parameters": [
+                    {"name": "q", "in": "query", "schema": draw(SCHEMAS)},
+                    {"name": "h", "in": "header", "required": True, "schema": {"type": "string"}},
+                ],
+                "requestBody": {"content": {"application/json": {"schema": draw(SCHEMAS)}}},
+                "responses": {
+                    "200": {
+                        "description": "ok",
+                        "content": {
+                            "application/json": {"schema": draw(SCHEMAS)},
+                            "text/event-stream": {"schema": draw(SCHEMAS)},
+                        },
+                    },
+                    "400": {"description": "bad"},
+                },
+            }
+        }
     return spec
 
 
@@ -92,13 +133,22 @@ def test_a_reordered_copy_reports_nothing(spec: dict[str, Any], seed: int) -> No
 
 
 def _cycle_spec(alternatives: list[Any], parameters: list[Any] | None = None) -> dict[str, Any]:
-    op: dict[str, Any] = {"responses": {"200": {"description": "ok", "content": {"application/json": {
-        "schema": {"type": "array", "items": {"oneOf": alternatives}}}}}}}
+    op: dict[str, Any] = {
+        "responses": {
+            "200": {
+                "description": "ok",
+                "content": {"application/json": {"schema": {"type": "array", "items": {"oneOf": alternatives}}}},
+            }
+        }
+    }
     if parameters is not None:
         op["parameters"] = parameters
-    return {"openapi": "3.0.0", "info": {"title": "t", "version": "1"},
-            "paths": {"/v1/chat/completions": {"post": op}},
-            "components": {"schemas": {"Shared": {"$ref": "#/components/schemas/Shared"}}}}
+    return {
+        "openapi": "3.0.0",
+        "info": {"title": "t", "version": "1"},
+        "paths": {"/v1/chat/completions": {"post": op}},
+        "components": {"schemas": {"Shared": {"$ref": "#/components/schemas/Shared"}}},
+    }
 
 
 def test_swapped_alternatives_around_a_self_reference_are_no_change() -> None:

@@ -30,8 +30,12 @@ def clone(tmp_path: Path) -> tuple[Path, list[str]]:
     shas = [builder.commit({OLD_PATH: _spec(["a", "b"]), "README.md": "docs\n"}, "add chat spec")]
     shas.append(builder.commit({"README.md": "docs, again\n"}, "readme only"))
     shas.append(builder.rename(OLD_PATH, NEW_PATH, _spec(["a"]), "move the spec up; drop model b"))
-    shas.append(builder.commit({NEW_PATH: _spec(["a"], {"seed": {"type": "integer"}}),
-                                "specs/other.json": _spec(["z"])}, "seed parameter; another spec"))
+    shas.append(
+        builder.commit(
+            {NEW_PATH: _spec(["a"], {"seed": {"type": "integer"}}), "specs/other.json": _spec(["z"])},
+            "seed parameter; another spec",
+        )
+    )
     return builder.root, shas
 
 
@@ -66,8 +70,9 @@ def test_the_reproduce_line_of_a_clone_step_runs(clone: tuple[Path, list[str]], 
     assert rc == 0 and again["fingerprint"] == step["fingerprint"]
 
 
-def test_history_from_the_github_api_matches_the_clone(clone: tuple[Path, list[str]], capsys: Any,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_history_from_the_github_api_matches_the_clone(
+    clone: tuple[Path, list[str]], capsys: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root, _ = clone
     _, local, _ = _run(["--history", NEW_PATH, "--repo", str(root)], capsys)
     with FakeGitHub(root, page_size=1).running() as fake:
@@ -79,8 +84,10 @@ def test_history_from_the_github_api_matches_the_clone(clone: tuple[Path, list[s
     assert [s["fingerprint"] for s in remote["steps"]] == [s["fingerprint"] for s in local["steps"]]
     paths = [p for p, _ in fake.seen]
     assert any("page=2" in p for p in paths), "the history spans two pages: the Link header was followed"
-    assert any(p.startswith("/repos/acme/docs/commits?path=specs%2Fv1%2Fchat.json") or "path=specs/v1/chat.json" in p
-               for p in paths), "the rename was followed to the old path"
+    assert any(
+        p.startswith("/repos/acme/docs/commits?path=specs%2Fv1%2Fchat.json") or "path=specs/v1/chat.json" in p
+        for p in paths
+    ), "the rename was followed to the old path"
     assert {auth for _, auth in fake.seen} == {f"Bearer {TOKEN}"}
     assert TOKEN not in text
 
@@ -98,8 +105,9 @@ def test_a_near_rate_limit_reset_is_waited_for(clone: tuple[Path, list[str]]) ->
     assert all(auth is None for _, auth in fake.seen), "no token set: none sent"
 
 
-def test_a_far_rate_limit_reset_is_a_clear_upstream_error(clone: tuple[Path, list[str]], capsys: Any,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_far_rate_limit_reset_is_a_clear_upstream_error(
+    clone: tuple[Path, list[str]], capsys: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root, _ = clone
     with FakeGitHub(root).running() as fake:
         fake.rate_limited = 100
@@ -127,7 +135,8 @@ def test_a_folder_that_is_not_a_clone_is_a_usage_error(tmp_path: Path, capsys: A
 
 
 def test_catalog_from_a_clone_has_a_section_per_spec_and_the_pair_fingerprints(
-        clone: tuple[Path, list[str]], capsys: Any) -> None:
+    clone: tuple[Path, list[str]], capsys: Any
+) -> None:
     root, shas = clone
     rc, payload, text = _run(["--catalog", str(root), "--since", shas[1], "--until", "main"], capsys)
     assert rc == 0, text
@@ -151,8 +160,9 @@ def test_catalog_markdown_has_a_summary_table(clone: tuple[Path, list[str]], cap
     assert f"### `{NEW_PATH}`" in out
 
 
-def test_catalog_through_the_github_api(clone: tuple[Path, list[str]], capsys: Any,
-                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_catalog_through_the_github_api(
+    clone: tuple[Path, list[str]], capsys: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root, shas = clone
     _, local, _ = _run(["--catalog", str(root), "--since", shas[2]], capsys)
     with FakeGitHub(root).running() as fake:
@@ -160,7 +170,8 @@ def test_catalog_through_the_github_api(clone: tuple[Path, list[str]], capsys: A
         rc, remote, text = _run(["--catalog", "acme/docs", "--since", shas[2], "--until", shas[3]], capsys)
     assert rc == 0, text
     assert [(s["path"], s["status"], s["fingerprint"]) for s in remote["specs"]] == [
-        (s["path"], s["status"], s["fingerprint"]) for s in local["specs"]]
+        (s["path"], s["status"], s["fingerprint"]) for s in local["specs"]
+    ]
 
 
 def test_catalog_usage_errors(capsys: Any, tmp_path: Path) -> None:
@@ -207,26 +218,37 @@ def _lock(project: Path, root: Path, commit: str, sha256: str | None = None) -> 
     import subprocess
 
     raw = subprocess.run(["git", "show", f"{commit}:{NEW_PATH}"], cwd=root, capture_output=True, check=True).stdout
-    (project / "spec" / "lock.json").write_text(json.dumps({
-        "repo": "acme/docs", "path": NEW_PATH, "commit": commit, "sha256": sha256 or hashlib.sha256(raw).hexdigest(),
-        "size": len(raw), "fetched_at": "2026-01-01T00:00:00+00:00"}))
+    (project / "spec" / "lock.json").write_text(
+        json.dumps(
+            {
+                "repo": "acme/docs",
+                "path": NEW_PATH,
+                "commit": commit,
+                "sha256": sha256 or hashlib.sha256(raw).hexdigest(),
+                "size": len(raw),
+                "fetched_at": "2026-01-01T00:00:00+00:00",
+            }
+        )
+    )
 
 
-def test_the_pin_against_the_head_of_a_local_clone(clone: tuple[Path, list[str]], project: Path,
-                                                   capsys: Any) -> None:
+def test_the_pin_against_the_head_of_a_local_clone(clone: tuple[Path, list[str]], project: Path, capsys: Any) -> None:
     root, shas = clone
     _lock(project, root, shas[2])
     rc, payload, text = _run(["--repo", str(root)], capsys)
     assert rc == 0, text
     assert payload["meta"]["mode"] == "pin-vs-clone"
     assert {(f["rule_id"], f["pointer"]) for f in payload["findings"]} == {
-        ("drift-request-property-added", "request.body.seed")}
-    assert payload["reproduce"] == (f"conformance drift --repo {root} commit:{shas[2]}:{NEW_PATH} "
-                                    f"commit:{shas[3]}:{NEW_PATH}")
+        ("drift-request-property-added", "request.body.seed")
+    }
+    assert payload["reproduce"] == (
+        f"conformance drift --repo {root} commit:{shas[2]}:{NEW_PATH} commit:{shas[3]}:{NEW_PATH}"
+    )
 
 
-def test_a_clone_whose_pinned_bytes_differ_from_the_lock_is_refused(clone: tuple[Path, list[str]], project: Path,
-                                                                    capsys: Any) -> None:
+def test_a_clone_whose_pinned_bytes_differ_from_the_lock_is_refused(
+    clone: tuple[Path, list[str]], project: Path, capsys: Any
+) -> None:
     root, shas = clone
     _lock(project, root, shas[2], sha256="0" * 64)
     assert main(["drift", "--repo", str(root)]) == 3
@@ -234,25 +256,34 @@ def test_a_clone_whose_pinned_bytes_differ_from_the_lock_is_refused(clone: tuple
     assert "the lock's sha256" in err and "Traceback" not in err
 
 
-def test_catalog_skips_files_that_are_not_openapi_and_reproduces_through_the_clone(tmp_path: Path,
-                                                                                 capsys: Any) -> None:
+def test_catalog_skips_files_that_are_not_openapi_and_reproduces_through_the_clone(tmp_path: Path, capsys: Any) -> None:
     builder = GitBuilder(tmp_path / "clone")
-    first = builder.commit({"api/chat.json": _spec(["a"]), "api/package.json": {"name": "x"},
-                            "api/list.json": [1, 2], "other/skip.json": _spec(["q"])}, "one")
+    first = builder.commit(
+        {
+            "api/chat.json": _spec(["a"]),
+            "api/package.json": {"name": "x"},
+            "api/list.json": [1, 2],
+            "other/skip.json": _spec(["q"]),
+        },
+        "one",
+    )
     builder.commit({"api/chat.json": _spec(["a", "b"])}, "two")
     rc, payload, text = _run(["--catalog", str(builder.root / "api"), "--since", first], capsys)
     assert rc == 0, text
     assert [(s["path"], s["status"]) for s in payload["specs"]] == [("api/chat.json", "changed")]
-    assert payload["skipped"] == [{"path": "api/list.json", "reason": "not an OpenAPI document"},
-                                  {"path": "api/package.json", "reason": "not an OpenAPI document"}]
+    assert payload["skipped"] == [
+        {"path": "api/list.json", "reason": "not an OpenAPI document"},
+        {"path": "api/package.json", "reason": "not an OpenAPI document"},
+    ]
     args = payload["specs"][0]["reproduce"].split()[2:]
     assert args[:2] == ["--repo", str(builder.root / "api")]
     rc, pair, _ = _run(args, capsys)
     assert rc == 0 and pair["fingerprint"] == payload["specs"][0]["fingerprint"]
 
 
-def test_a_truncated_tree_from_the_api_is_an_upstream_error(clone: tuple[Path, list[str]], capsys: Any,
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_truncated_tree_from_the_api_is_an_upstream_error(
+    clone: tuple[Path, list[str]], capsys: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root, shas = clone
     with FakeGitHub(root).running() as fake:
         fake.truncated = True

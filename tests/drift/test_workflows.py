@@ -60,7 +60,7 @@ def test_drift_workflow_is_scheduled_and_keys_issues_by_fingerprint() -> None:
     assert workflow["permissions"]["issues"] == "write"
     runs = _runs(workflow)
     assert "conformance drift" in runs and "--summary reports/drift.md" in runs
-    assert "drift-fingerprint" in runs and 'in:title' in runs and "gh issue create" in runs
+    assert "drift-fingerprint" in runs and "in:title" in runs and "gh issue create" in runs
 
 
 def test_drift_workflow_watches_the_family_with_one_issue_per_fingerprint() -> None:
@@ -79,13 +79,32 @@ def test_family_catalog_at_the_pin(mirror: Path, capsys: Any) -> None:
     from conformance.cli import main
 
     lock = json.loads((REPO / "spec" / "lock.json").read_text())
-    rc = main(["drift", "--catalog", lock["repo"], "--family", "--since", lock["commit"], "--mirror", str(mirror),
-               "--format", "json", "--fail-on", "never"])
+    rc = main(
+        [
+            "drift",
+            "--catalog",
+            lock["repo"],
+            "--family",
+            "--since",
+            lock["commit"],
+            "--mirror",
+            str(mirror),
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ]
+    )
     payload = json.loads(capsys.readouterr().out)
     assert rc == 0
     names = {s["path"].rsplit("/", 1)[-1]: s for s in payload["specs"]}
-    assert set(names) == {"gpt-5-2-openai.json", "gpt-5-2.json", "gpt-5-2-chat-latest.json", "gpt-5-2-pro.json",
-                          "gpt-5-2-codex.json"}
+    assert set(names) == {
+        "gpt-5-2-openai.json",
+        "gpt-5-2.json",
+        "gpt-5-2-chat-latest.json",
+        "gpt-5-2-pro.json",
+        "gpt-5-2-codex.json",
+    }
     assert names["gpt-5-2-openai.json"]["status"] == "unchanged"
     assert names["gpt-5-2.json"]["status"] == "changed"
     # reproduce lines name the mirror's version of each file, and give the same fingerprint

@@ -68,8 +68,9 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
         patch.setenv("CONFORMANCE_CACHE", str(base / "cache"))
         patch.setenv("SPEC_MIRROR", str(mirror))
         result = regenerate()
-    return SimpleNamespace(root=root, result=result, package=root / "generated" / PACKAGE,
-                           surface=root / "spec" / "client-surface.txt")
+    return SimpleNamespace(
+        root=root, result=result, package=root / "generated" / PACKAGE, surface=root / "spec" / "client-surface.txt"
+    )
 
 
 @pytest.fixture(scope="module")

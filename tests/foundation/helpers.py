@@ -244,8 +244,10 @@ def write_overlay(directory: Path, *actions: dict[str, Any]) -> Any:
 
     from conformance.overlay import load_overlay
 
-    full = [{"description": f"action {i}", "x-rule": "oas-invalid", "x-kind": "cosmetic", **a}
-            for i, a in enumerate(actions)]
+    full = [
+        {"description": f"action {i}", "x-rule": "oas-invalid", "x-kind": "cosmetic", **a}
+        for i, a in enumerate(actions)
+    ]
     path = directory / "overlay.yaml"
     path.write_text(yaml.safe_dump({"overlay": "1.0.0", "info": {"title": "t", "version": "1"}, "actions": full}))
     return load_overlay(path)

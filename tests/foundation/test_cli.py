@@ -33,39 +33,59 @@ def _usage_error(capsys: pytest.CaptureFixture[str], argv: list[str], expected: 
 
 def test_missing_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     err = _usage_error(capsys, ["lint", str(tmp_path / "nope.json")], "")
-    assert err == (f"conformance lint: error: {tmp_path / 'nope.json'}: no such file\n"
-                   "  hint: give the path of an OpenAPI JSON or YAML file\n")
+    assert err == (
+        f"conformance lint: error: {tmp_path / 'nope.json'}: no such file\n"
+        "  hint: give the path of an OpenAPI JSON or YAML file\n"
+    )
 
 
 def test_a_directory_is_not_a_spec(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    _usage_error(capsys, ["lint", str(tmp_path)], f"conformance lint: error: {tmp_path}: expected a file, found a "
-                                                  "directory\n")
+    _usage_error(
+        capsys, ["lint", str(tmp_path)], f"conformance lint: error: {tmp_path}: expected a file, found a directory\n"
+    )
 
 
-@pytest.mark.parametrize(("content", "expected"), [
-    ('{"openapi": "3.0.0",', "expected JSON, found a syntax error at line 1 column 21"),
-    ("openapi: [3.0\n", "expected JSON or YAML, found a syntax error at line 2 column 1"),
-    ('{"swagger": "2.0", "paths": {}}', "expected an OpenAPI 3.x document, found no 'openapi' key"),
-    ("just text\n", "expected a JSON object (an OpenAPI document), found str: 'just text\\n'"),
-], ids=["broken-json", "broken-yaml", "swagger-2", "text"])
-def test_a_file_that_is_not_a_spec(capsys: pytest.CaptureFixture[str], tmp_path: Path, content: str,
-                                   expected: str) -> None:
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ('{"openapi": "3.0.0",', "expected JSON, found a syntax error at line 1 column 21"),
+        ("openapi: [3.0\n", "expected JSON or YAML, found a syntax error at line 2 column 1"),
+        ('{"swagger": "2.0", "paths": {}}', "expected an OpenAPI 3.x document, found no 'openapi' key"),
+        ("just text\n", "expected a JSON object (an OpenAPI document), found str: 'just text\\n'"),
+    ],
+    ids=["broken-json", "broken-yaml", "swagger-2", "text"],
+)
+def test_a_file_that_is_not_a_spec(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, content: str, expected: str
+) -> None:
     path = tmp_path / "spec.json"
     path.write_text(content)
     _usage_error(capsys, ["lint", str(path)], f"conformance lint: error: {path}: {expected}")
 
 
-@pytest.mark.parametrize(("argv", "expected"), [
-    (["lint", FIXED, "--bogus"], "conformance: error: unrecognized arguments: --bogus\n"),
-    (["lint", FIXED, "--format", "xml"], "argument --format: invalid choice: 'xml'"),
-    (["lint", FIXED, "--fail-on", "sometimes"], "argument --fail-on: invalid choice: 'sometimes'"),
-    (["lint", FIXED, "--min-level"], "argument --min-level: expected one argument"),
-    (["rules", "--format", "yaml"], "argument --format: invalid choice: 'yaml'"),
-    (["fetch", "--update-lock", "--format", "csv"], "argument --format: invalid choice: 'csv'"),
-    (["lintt"], "argument COMMAND: invalid choice: 'lintt'"),
-    ([], "usage: conformance"),
-], ids=["unknown-flag", "bad-format", "bad-fail-on", "missing-value", "rules-format", "fetch-format",
-        "unknown-command", "no-command"])
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["lint", FIXED, "--bogus"], "conformance: error: unrecognized arguments: --bogus\n"),
+        (["lint", FIXED, "--format", "xml"], "argument --format: invalid choice: 'xml'"),
+        (["lint", FIXED, "--fail-on", "sometimes"], "argument --fail-on: invalid choice: 'sometimes'"),
+        (["lint", FIXED, "--min-level"], "argument --min-level: expected one argument"),
+        (["rules", "--format", "yaml"], "argument --format: invalid choice: 'yaml'"),
+        (["fetch", "--update-lock", "--format", "csv"], "argument --format: invalid choice: 'csv'"),
+        (["lintt"], "argument COMMAND: invalid choice: 'lintt'"),
+        ([], "usage: conformance"),
+    ],
+    ids=[
+        "unknown-flag",
+        "bad-format",
+        "bad-fail-on",
+        "missing-value",
+        "rules-format",
+        "fetch-format",
+        "unknown-command",
+        "no-command",
+    ],
+)
 def test_bad_flags_exit_2_without_raising(capsys: pytest.CaptureFixture[str], argv: list[str], expected: str) -> None:
     _usage_error(capsys, argv, expected)
 
@@ -94,43 +114,73 @@ def test_json_output_is_valid_and_complete(capsys: pytest.CaptureFixture[str], t
     assert data["summary"] == {"error": 5, "warning": 20, "info": 25}
     assert len(data["findings"]) == 50
     first = data["findings"][0]
-    assert set(first) == {"rule_id", "level", "source", "location", "pointer", "message", "expected", "found",
-                          "hint", "evidence", "kind", "fingerprint"}
+    assert set(first) == {
+        "rule_id",
+        "level",
+        "source",
+        "location",
+        "pointer",
+        "message",
+        "expected",
+        "found",
+        "hint",
+        "evidence",
+        "kind",
+        "fingerprint",
+    }
     assert (first["rule_id"], first["level"], first["source"], first["location"]) == (
-        "oas-code-sample-invalid", "error", "spec", DEFECTS)
-    assert [f["level"] for f in data["findings"]] == sorted((f["level"] for f in data["findings"]),
-                                                            key=["error", "warning", "info"].index)
+        "oas-code-sample-invalid",
+        "error",
+        "spec",
+        DEFECTS,
+    )
+    assert [f["level"] for f in data["findings"]] == sorted(
+        (f["level"] for f in data["findings"]), key=["error", "warning", "info"].index
+    )
     assert len({f["fingerprint"] for f in data["findings"]}) == 50
 
 
 def test_output_that_cannot_be_written_is_a_usage_error(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    _usage_error(capsys, ["lint", FIXED, "--output", str(tmp_path)],
-                 f"conformance lint: error: --output {tmp_path}: expected a file path, found a directory\n")
+    _usage_error(
+        capsys,
+        ["lint", FIXED, "--output", str(tmp_path)],
+        f"conformance lint: error: --output {tmp_path}: expected a file path, found a directory\n",
+    )
     blocker = tmp_path / "file"
     blocker.write_text("")
-    _usage_error(capsys, ["lint", FIXED, "-o", str(blocker / "report.txt")],
-                 f"conformance lint: error: --output {blocker / 'report.txt'}: cannot write the report (")
+    _usage_error(
+        capsys,
+        ["lint", FIXED, "-o", str(blocker / "report.txt")],
+        f"conformance lint: error: --output {blocker / 'report.txt'}: cannot write the report (",
+    )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
 
 
 def test_markdown_output(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["lint", DEFECTS, "--format", "markdown", "--min-level", "error"]) == 1
     lines = capsys.readouterr().out.splitlines()
-    assert lines[:5] == ["## lint " + DEFECTS, "", "5 finding(s): 5 error, 0 warning, 0 info", "",
-                         "| level | rule | where | message | expected | found |"]
+    assert lines[:5] == [
+        "## lint " + DEFECTS,
+        "",
+        "5 finding(s): 5 error, 0 warning, 0 info",
+        "",
+        "| level | rule | where | message | expected | found |",
+    ]
     assert len([line for line in lines if line.startswith("| error | ")]) == 5
 
 
-def test_a_bug_exits_4_without_traceback_unless_debug(capsys: pytest.CaptureFixture[str],
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_bug_exits_4_without_traceback_unless_debug(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     def broken(spec: object, location: str) -> list[object]:
         raise RuntimeError("boom")
 
     monkeypatch.setattr(conformance.lint, "lint", broken)
     assert main(["lint", FIXED]) == 4
     err = capsys.readouterr().err
-    assert err == ("conformance lint: internal error: RuntimeError: boom\n"
-                   "  this is a bug; rerun with --debug for the traceback\n")
+    assert err == (
+        "conformance lint: internal error: RuntimeError: boom\n  this is a bug; rerun with --debug for the traceback\n"
+    )
     assert main(["--debug", "lint", FIXED]) == 4
     err = capsys.readouterr().err
     assert err.startswith("Traceback (most recent call last):")
@@ -155,24 +205,54 @@ def test_module_and_console_script_both_work() -> None:
     for runner in (module, script):
         mistake = _run(*runner, "lint", "no-such-file.json")
         assert (mistake.returncode, mistake.stdout) == (2, "")
-        assert mistake.stderr == ("conformance lint: error: no-such-file.json: no such file\n"
-                                  "  hint: give the path of an OpenAPI JSON or YAML file\n")
+        assert mistake.stderr == (
+            "conformance lint: error: no-such-file.json: no such file\n"
+            "  hint: give the path of an OpenAPI JSON or YAML file\n"
+        )
     bad_flag = _run(*script, "lint", "--format", "xml", DEFECTS)
     assert bad_flag.returncode == 2
     assert "argument --format: invalid choice: 'xml'" in bad_flag.stderr and "Traceback" not in bad_flag.stderr
 
 
-_FLAGS = st.lists(st.sampled_from([
-    "--format", "text", "json", "markdown", "xml", "--fail-on", "never", "error", "warning", "breaking",
-    "--min-level", "info", "--output", "-o", "--spec", "normalised", "--debug", "--", "-x", "",
-    "fixed.json", "defects.json", "missing.json", "out/report.txt", ".",
-]), max_size=6)
+_FLAGS = st.lists(
+    st.sampled_from(
+        [
+            "--format",
+            "text",
+            "json",
+            "markdown",
+            "xml",
+            "--fail-on",
+            "never",
+            "error",
+            "warning",
+            "breaking",
+            "--min-level",
+            "info",
+            "--output",
+            "-o",
+            "--spec",
+            "normalised",
+            "--debug",
+            "--",
+            "-x",
+            "",
+            "fixed.json",
+            "defects.json",
+            "missing.json",
+            "out/report.txt",
+            ".",
+        ]
+    ),
+    max_size=6,
+)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(spec=st.sampled_from(["fixed.json", "defects.json", "missing.json"]), flags=_FLAGS)
-def test_random_flags_never_hit_the_bug_exit_code(capsys: pytest.CaptureFixture[str], tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch, spec: str, flags: list[str]) -> None:
+def test_random_flags_never_hit_the_bug_exit_code(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spec: str, flags: list[str]
+) -> None:
     """Relative names only, in a scratch directory: whatever --output gets, it writes there."""
     monkeypatch.chdir(tmp_path)
     Path("fixed.json").write_text(Path(FIXED).read_text())

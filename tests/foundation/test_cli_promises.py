@@ -17,8 +17,9 @@ from conformance.cli import main
 from .helpers import REPO
 
 
-def test_normalise_writes_each_of_the_three_forms(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_normalise_writes_each_of_the_three_forms(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from conformance.fetch import Fetcher, Lock
 
     monkeypatch.setenv("SPEC_MIRROR", str(pinned_mirror()))
@@ -37,19 +38,21 @@ def test_normalise_writes_each_of_the_three_forms(tmp_path: Path, monkeypatch: p
 
 def test_a_missing_dependency_gets_a_hint_not_a_bug_report() -> None:
     """A Python without the project's packages (here: one of them blocked) is told how to get them (exit 2)."""
-    code = ("import sys; sys.modules['jsonschema_rs'] = None; sys.modules['uvicorn'] = None\n"
-            "from conformance.cli import main\nraise SystemExit(main(['mock', '--port', '0']))\n")
+    code = (
+        "import sys; sys.modules['jsonschema_rs'] = None; sys.modules['uvicorn'] = None\n"
+        "from conformance.cli import main\nraise SystemExit(main(['mock', '--port', '0']))\n"
+    )
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True,
-                            timeout=120, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
     assert result.returncode == 2, result.stderr
     assert "lacks the package" in result.stderr and "bug" not in result.stderr
     assert "hint: run `make setup` and use .venv/bin/python" in result.stderr
 
 
 def test_make_mock_binds_a_free_loopback_port_as_the_readme_says() -> None:
-    result = subprocess.run(["make", "-n", "mock"], cwd=REPO, capture_output=True, text=True, check=False,
-                            timeout=60)
+    result = subprocess.run(["make", "-n", "mock"], cwd=REPO, capture_output=True, text=True, check=False, timeout=60)
     assert result.returncode == 0, result.stderr
     assert "conformance mock --port 0" in result.stdout
     readme = (REPO / "README.md").read_text()

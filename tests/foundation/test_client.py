@@ -26,18 +26,30 @@ pytestmark = pytest.mark.slow
 
 TOKEN = "sk-test-0123456789"
 JSON_HEADERS = (("Content-Type", "application/json"),)
-UNAUTHORISED = {"error": {"message": "Invalid API key provided", "type": "invalid_request_error", "param": None,
-                          "code": "invalid_api_key"}}
+UNAUTHORISED = {
+    "error": {
+        "message": "Invalid API key provided",
+        "type": "invalid_request_error",
+        "param": None,
+        "code": "invalid_api_key",
+    }
+}
 
 
 def completion(content: str | None, *, tool: bool = False) -> dict[str, Any]:
     message: dict[str, Any] = {"role": "assistant", "content": content, "refusal": None}
     if tool:
-        message["tool_calls"] = [{"id": "call_1", "type": "function",
-                                  "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'}}]
-    return {"id": "chatcmpl-123", "object": "chat.completion", "created": 1765494440, "model": "gpt-5.2-2025-12-11",
-            "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls" if tool else "stop"}],
-            "usage": {"prompt_tokens": 7, "completion_tokens": 13, "total_tokens": 20}}
+        message["tool_calls"] = [
+            {"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'}}
+        ]
+    return {
+        "id": "chatcmpl-123",
+        "object": "chat.completion",
+        "created": 1765494440,
+        "model": "gpt-5.2-2025-12-11",
+        "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls" if tool else "stop"}],
+        "usage": {"prompt_tokens": 7, "completion_tokens": 13, "total_tokens": 20},
+    }
 
 
 def chat_api(request: Request) -> Reply:
@@ -67,11 +79,16 @@ def api(gpt52: ModuleType, server: Loopback) -> SimpleNamespace:
 
     models = load("models")
     return SimpleNamespace(
-        client=gpt52, models=models, server=server,
-        create=load("api.chat.create_chat_completion"), alias=load("api.chat.create_chat_completion_unversioned"),
+        client=gpt52,
+        models=models,
+        server=server,
+        create=load("api.chat.create_chat_completion"),
+        alias=load("api.chat.create_chat_completion_unversioned"),
         request=lambda prompt: models.CreateChatCompletionRequest(
-            model="openai/gpt-5-2", messages=[models.ChatCompletionUserMessageParam(role="user", content=prompt)],
-            max_tokens=64),
+            model="openai/gpt-5-2",
+            messages=[models.ChatCompletionUserMessageParam(role="user", content=prompt)],
+            max_tokens=64,
+        ),
     )
 
 
@@ -80,8 +97,12 @@ def _sent(request: Request, path: str, prompt: str) -> None:
     assert request.headers["authorization"] == f"Bearer {TOKEN}"
     assert request.headers["content-type"] == "application/json"
     # `stream` has a documented default (false), which the client sends explicitly
-    assert json.loads(request.body) == {"model": "openai/gpt-5-2", "max_tokens": 64, "stream": False,
-                                        "messages": [{"role": "user", "content": prompt}]}
+    assert json.loads(request.body) == {
+        "model": "openai/gpt-5-2",
+        "max_tokens": 64,
+        "stream": False,
+        "messages": [{"role": "user", "content": prompt}],
+    }
 
 
 def test_sync_call_returns_a_typed_chat_completion(api: SimpleNamespace) -> None:
@@ -90,7 +111,11 @@ def test_sync_call_returns_a_typed_chat_completion(api: SimpleNamespace) -> None
     assert type(result) is api.models.ChatCompletion
     assert result.choices[0].message.content == "echo: Hello"
     assert (result.id, result.created, result.object_, result.model) == (
-        "chatcmpl-123", 1765494440, "chat.completion", "gpt-5.2-2025-12-11")
+        "chatcmpl-123",
+        1765494440,
+        "chat.completion",
+        "gpt-5.2-2025-12-11",
+    )
     assert type(result.usage) is api.models.CompletionUsage
     assert (result.usage.prompt_tokens, result.usage.completion_tokens, result.usage.total_tokens) == (7, 13, 20)
     assert result.choices[0].finish_reason == "stop"
@@ -128,8 +153,11 @@ def test_a_tool_call_has_null_content_and_typed_tool_calls(api: SimpleNamespace)
     assert message.content is None
     [call] = message.tool_calls
     assert type(call) is api.models.ChatCompletionMessageFunctionToolCall
-    assert (call.id, call.function.name, json.loads(call.function.arguments)) == ("call_1", "get_weather",
-                                                                                  {"city": "Paris"})
+    assert (call.id, call.function.name, json.loads(call.function.arguments)) == (
+        "call_1",
+        "get_weather",
+        {"city": "Paris"},
+    )
     assert result.choices[0].finish_reason == "tool_calls"
 
 
@@ -140,7 +168,11 @@ def test_unauthorised_call_returns_the_typed_error(api: SimpleNamespace) -> None
     error = detailed.parsed
     assert type(error) is api.models.ErrorResponse
     assert (error.error.message, error.error.type_, error.error.param, error.error.code) == (
-        "Invalid API key provided", "invalid_request_error", None, "invalid_api_key")
+        "Invalid API key provided",
+        "invalid_request_error",
+        None,
+        "invalid_api_key",
+    )
     assert api.server.requests[0].headers["authorization"] == "Bearer wrong"
     assert type(api.create.sync(client=client, body=api.request("Hello"))) is api.models.ErrorResponse
 
@@ -188,15 +220,29 @@ def test_quickstart_passes_mypy_strict(generated: SimpleNamespace, tmp_path: Pat
     env = {**os.environ, "PYTHONPATH": str(generated.package.parent)}
     env.pop("MYPYPATH", None)
     cache = REPO / ".cache" / "mypy-quickstart"  # git-ignored; a warm cache makes this a second, not ten
-    result = subprocess.run([str(REPO / ".venv" / "bin" / "mypy"), "--strict", "--cache-dir", str(cache),
-                             "--no-error-summary", "--hide-error-context", str(QUICKSTART), str(misuse)],
-                            cwd=REPO, env=env, capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [
+            str(REPO / ".venv" / "bin" / "mypy"),
+            "--strict",
+            "--cache-dir",
+            str(cache),
+            "--no-error-summary",
+            "--hide-error-context",
+            str(QUICKSTART),
+            str(misuse),
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     errors = [re.sub(r"^.*?misuse\.py", "misuse.py", line) for line in result.stdout.splitlines()]
     assert errors == [
         # `model` takes any string, the known ids stay visible to typing
         'misuse.py:6: error: Argument "model" to "CreateChatCompletionRequest" has incompatible type '
-        '"Literal[52]"; expected "Literal[\'openai/gpt-5-2\', \'openai/gpt-5-2-chat-latest\', '
-        '\'openai/gpt-5-2-pro\'] | str"  [arg-type]',
+        "\"Literal[52]\"; expected \"Literal['openai/gpt-5-2', 'openai/gpt-5-2-chat-latest', "
+        "'openai/gpt-5-2-pro'] | str\"  [arg-type]",
         'misuse.py:9: error: Incompatible types in assignment (expression has type "str | None", variable has type '
         '"str")  [assignment]',
         'misuse.py:10: error: Incompatible types in assignment (expression has type "int", variable has type '
@@ -207,19 +253,34 @@ def test_quickstart_passes_mypy_strict(generated: SimpleNamespace, tmp_path: Pat
 
 def test_quickstart_runs_against_a_loopback_server(generated: SimpleNamespace, server: Loopback) -> None:
     server.requests.clear()
-    env = {**os.environ, "PYTHONPATH": str(generated.package.parent), "AIMLAPI_KEY": TOKEN,
-           "AIMLAPI_BASE_URL": server.url}
-    result = subprocess.run([sys.executable, str(QUICKSTART), "Say", "hello"], env=env, capture_output=True,
-                            text=True, check=False, timeout=60)
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(generated.package.parent),
+        "AIMLAPI_KEY": TOKEN,
+        "AIMLAPI_BASE_URL": server.url,
+    }
+    result = subprocess.run(
+        [sys.executable, str(QUICKSTART), "Say", "hello"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
     assert (result.returncode, result.stdout, result.stderr) == (0, "echo: Say hello\necho: Say hello\n", "")
     assert [r.path for r in server.requests] == ["/v1/chat/completions"] * 2
-    assert json.loads(server.requests[0].body) == {"model": "openai/gpt-5-2", "max_tokens": 256, "stream": False,
-                                                   "messages": [{"role": "user", "content": "Say hello"}]}
+    assert json.loads(server.requests[0].body) == {
+        "model": "openai/gpt-5-2",
+        "max_tokens": 256,
+        "stream": False,
+        "messages": [{"role": "user", "content": "Say hello"}],
+    }
 
 
 def test_quickstart_without_a_key_says_so(generated: SimpleNamespace) -> None:
     env = {k: v for k, v in os.environ.items() if k != "AIMLAPI_KEY"}
     env["PYTHONPATH"] = str(generated.package.parent)
-    result = subprocess.run([sys.executable, str(QUICKSTART)], env=env, capture_output=True, text=True, check=False,
-                            timeout=60)
+    result = subprocess.run(
+        [sys.executable, str(QUICKSTART)], env=env, capture_output=True, text=True, check=False, timeout=60
+    )
     assert (result.returncode, result.stdout, result.stderr) == (2, "", "set AIMLAPI_KEY to your AI/ML API key\n")

@@ -48,8 +48,14 @@ def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sleep: SleepRecorder)
     """A project pinned to COMMIT_A (sha256 of SPEC_BYTES), a cache with an old `main` and a stale pin."""
     from .helpers import make_project
 
-    lock = {"repo": SPEC_REPO, "path": SPEC_PATH, "commit": COMMIT_A, "sha256": sha256(SPEC_BYTES),
-            "size": len(SPEC_BYTES), "fetched_at": "2026-01-01T00:00:00+00:00"}
+    lock = {
+        "repo": SPEC_REPO,
+        "path": SPEC_PATH,
+        "commit": COMMIT_A,
+        "sha256": sha256(SPEC_BYTES),
+        "size": len(SPEC_BYTES),
+        "fetched_at": "2026-01-01T00:00:00+00:00",
+    }
     root = make_project(tmp_path / "project", lock=lock)
     cache = tmp_path / "cache"
     monkeypatch.setenv("CONFORMANCE_ROOT", str(root))
@@ -119,9 +125,14 @@ def _assert_clean_failure(capsys: pytest.CaptureFixture[str], code: int, expecte
 
 @pytest.mark.parametrize("command", list(COMMANDS))
 @pytest.mark.parametrize("fault", list(FAULTS))
-def test_fault_exits_3_and_changes_nothing(state: SimpleNamespace, serve: Callable[[Handler], Loopback],
-                                           capsys: pytest.CaptureFixture[str], fault: str, command: str,
-                                           sleep: SleepRecorder) -> None:
+def test_fault_exits_3_and_changes_nothing(
+    state: SimpleNamespace,
+    serve: Callable[[Handler], Loopback],
+    capsys: pytest.CaptureFixture[str],
+    fault: str,
+    command: str,
+    sleep: SleepRecorder,
+) -> None:
     before = _files(state)
     serve(always(FAULTS[fault]))
     code = main(COMMANDS[command])
@@ -132,27 +143,39 @@ def test_fault_exits_3_and_changes_nothing(state: SimpleNamespace, serve: Callab
 
 
 @pytest.mark.parametrize("command", list(COMMANDS))
-def test_connection_refused_exits_3_and_changes_nothing(state: SimpleNamespace, monkeypatch: pytest.MonkeyPatch,
-                                                        capsys: pytest.CaptureFixture[str], command: str,
-                                                        sleep: SleepRecorder) -> None:
+def test_connection_refused_exits_3_and_changes_nothing(
+    state: SimpleNamespace,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    command: str,
+    sleep: SleepRecorder,
+) -> None:
     before = _files(state)
     monkeypatch.setenv("SPEC_BASE_URL", f"http://127.0.0.1:{free_port()}")
     code = main(COMMANDS[command])
-    err = _assert_clean_failure(capsys, code, "found a connection failure ([Errno 111] Connection refused) "
-                                              "after 4 attempt(s)")
-    assert ("  hint: retry later, or work offline with --mirror DIR or SPEC_MIRROR=DIR, a mirror laid out as "
-            "DIR/{repo}/{ref}/{path}") in err
+    err = _assert_clean_failure(
+        capsys, code, "found a connection failure ([Errno 111] Connection refused) after 4 attempt(s)"
+    )
+    assert (
+        "  hint: retry later, or work offline with --mirror DIR or SPEC_MIRROR=DIR, a mirror laid out as "
+        "DIR/{repo}/{ref}/{path}"
+    ) in err
     assert sleep.calls == [0.5, 1.0, 2.0]
     assert _files(state) == before
 
 
-def test_timeout_exits_3_and_changes_nothing(state: SimpleNamespace, serve: Callable[[Handler], Loopback],
-                                             monkeypatch: pytest.MonkeyPatch,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_timeout_exits_3_and_changes_nothing(
+    state: SimpleNamespace,
+    serve: Callable[[Handler], Loopback],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     # the CLI's 20 s default is too long for a test: the same fetcher, with a short timeout
-    monkeypatch.setattr(fetch_command, "fetcher",
-                        lambda args: Fetcher.from_env(mirror=args.mirror, timeout=0.2, retries=1,
-                                                      sleep=lambda s: None))
+    monkeypatch.setattr(
+        fetch_command,
+        "fetcher",
+        lambda args: Fetcher.from_env(mirror=args.mirror, timeout=0.2, retries=1, sleep=lambda s: None),
+    )
     before = _files(state)
     serve(always(Reply(200, SPEC_BYTES, delay=30)))
     code = main(["fetch"])
@@ -161,49 +184,64 @@ def test_timeout_exits_3_and_changes_nothing(state: SimpleNamespace, serve: Call
 
 
 def test_sha256_mismatch_of_the_pin_exits_3_and_changes_nothing(
-        state: SimpleNamespace, serve: Callable[[Handler], Loopback], capsys: pytest.CaptureFixture[str]) -> None:
+    state: SimpleNamespace, serve: Callable[[Handler], Loopback], capsys: pytest.CaptureFixture[str]
+) -> None:
     before = _files(state)
     server = serve(always(Reply(200, NEW_BYTES)))
     code = main(["fetch"])
     err = _assert_clean_failure(
-        capsys, code, f"sha256 mismatch: expected {sha256(SPEC_BYTES)} (spec/lock.json), found {sha256(NEW_BYTES)}")
+        capsys, code, f"sha256 mismatch: expected {sha256(SPEC_BYTES)} (spec/lock.json), found {sha256(NEW_BYTES)}"
+    )
     assert "  hint: upstream content for a pinned commit changed" in err
     assert [r.path for r in server.requests] == [f"/{SPEC_REPO}/{COMMIT_A}/{SPEC_PATH}"]
     assert _files(state) == before
 
 
-def test_pinned_fetch_verifies_and_caches(state: SimpleNamespace, serve: Callable[[Handler], Loopback],
-                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_pinned_fetch_verifies_and_caches(
+    state: SimpleNamespace, serve: Callable[[Handler], Loopback], capsys: pytest.CaptureFixture[str]
+) -> None:
     lock_before = state.lock.read_bytes()
     serve(always(Reply(200, SPEC_BYTES)))
     assert main(["fetch"]) == 0
     out, err = capsys.readouterr()
     assert err == ""
     pinned = cache_file(SPEC_REPO, COMMIT_A, SPEC_PATH)
-    assert out == (f"fetched {SPEC_REPO}@{COMMIT_A}:{SPEC_PATH}\n"
-                   f"  sha256 {sha256(SPEC_BYTES)} ({len(SPEC_BYTES)} bytes), same as the pin\n"
-                   f"  cached at {pinned}\n")
+    assert out == (
+        f"fetched {SPEC_REPO}@{COMMIT_A}:{SPEC_PATH}\n"
+        f"  sha256 {sha256(SPEC_BYTES)} ({len(SPEC_BYTES)} bytes), same as the pin\n"
+        f"  cached at {pinned}\n"
+    )
     assert pinned.read_bytes() == SPEC_BYTES
     assert state.lock.read_bytes() == lock_before
     assert cache_file(SPEC_REPO, "main", SPEC_PATH).read_bytes() == OLD_MAIN
 
 
 def test_fetch_another_ref_reports_the_difference_and_keeps_the_lock(
-        state: SimpleNamespace, serve: Callable[[Handler], Loopback], capsys: pytest.CaptureFixture[str]) -> None:
+    state: SimpleNamespace, serve: Callable[[Handler], Loopback], capsys: pytest.CaptureFixture[str]
+) -> None:
     lock_before = state.lock.read_bytes()
     server = serve(always(Reply(200, NEW_BYTES)))
     assert main(["fetch", "--ref", "main", "--format", "json"]) == 0
     info = json.loads(capsys.readouterr().out)
-    assert info == {"repo": SPEC_REPO, "ref": "main", "path": SPEC_PATH, "sha256": sha256(NEW_BYTES),
-                    "size": len(NEW_BYTES), "cached": str(cache_file(SPEC_REPO, "main", SPEC_PATH)),
-                    "matches_lock": False, "lock_updated": False, "lock_commit": COMMIT_A}
+    assert info == {
+        "repo": SPEC_REPO,
+        "ref": "main",
+        "path": SPEC_PATH,
+        "sha256": sha256(NEW_BYTES),
+        "size": len(NEW_BYTES),
+        "cached": str(cache_file(SPEC_REPO, "main", SPEC_PATH)),
+        "matches_lock": False,
+        "lock_updated": False,
+        "lock_commit": COMMIT_A,
+    }
     assert [r.path for r in server.requests] == [f"/{SPEC_REPO}/main/{SPEC_PATH}"]
     assert cache_file(SPEC_REPO, "main", SPEC_PATH).read_bytes() == NEW_BYTES
     assert state.lock.read_bytes() == lock_before
 
 
-def test_update_lock_accepts_a_commit(state: SimpleNamespace, serve: Callable[[Handler], Loopback],
-                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_update_lock_accepts_a_commit(
+    state: SimpleNamespace, serve: Callable[[Handler], Loopback], capsys: pytest.CaptureFixture[str]
+) -> None:
     serve(always(Reply(200, NEW_BYTES)))
     assert main(["fetch", "--ref", COMMIT_B, "--update-lock"]) == 0
     out = capsys.readouterr().out
@@ -211,8 +249,13 @@ def test_update_lock_accepts_a_commit(state: SimpleNamespace, serve: Callable[[H
     assert f"  lock updated: commit {COMMIT_B}\n" in out
     lock = json.loads(state.lock.read_text())
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", lock.pop("fetched_at"))
-    assert lock == {"repo": SPEC_REPO, "path": SPEC_PATH, "commit": COMMIT_B, "sha256": sha256(NEW_BYTES),
-                    "size": len(NEW_BYTES)}
+    assert lock == {
+        "repo": SPEC_REPO,
+        "path": SPEC_PATH,
+        "commit": COMMIT_B,
+        "sha256": sha256(NEW_BYTES),
+        "size": len(NEW_BYTES),
+    }
     assert cache_file(SPEC_REPO, COMMIT_B, SPEC_PATH).read_bytes() == NEW_BYTES
     assert not [p.name for p in state.lock.parent.iterdir() if p.name.startswith(".lock.json.")]
     # the new pin is then fetched (and verified) from the cache, without the network
@@ -220,8 +263,12 @@ def test_update_lock_accepts_a_commit(state: SimpleNamespace, serve: Callable[[H
     assert "same as the pin" in capsys.readouterr().out
 
 
-def test_retry_then_success_through_the_cli(state: SimpleNamespace, serve: Callable[[Handler], Loopback],
-                                            capsys: pytest.CaptureFixture[str], sleep: SleepRecorder) -> None:
+def test_retry_then_success_through_the_cli(
+    state: SimpleNamespace,
+    serve: Callable[[Handler], Loopback],
+    capsys: pytest.CaptureFixture[str],
+    sleep: SleepRecorder,
+) -> None:
     server = serve(sequence(Reply(500), Reply(200, SPEC_BYTES)))
     assert main(["fetch"]) == 0
     assert "same as the pin" in capsys.readouterr().out
@@ -233,18 +280,26 @@ def test_no_lock_is_an_input_error(state: SimpleNamespace, capsys: pytest.Captur
     state.lock.unlink()
     assert main(["fetch"]) == 2
     err = capsys.readouterr().err
-    assert err == (f"conformance fetch: error: {state.lock}: no lock to fetch from\n"
-                   "  hint: run `conformance fetch --ref main --update-lock`\n")
+    assert err == (
+        f"conformance fetch: error: {state.lock}: no lock to fetch from\n"
+        "  hint: run `conformance fetch --ref main --update-lock`\n"
+    )
 
 
-@pytest.mark.parametrize(("content", "expected"), [
-    ("{not json", "expected JSON, found a syntax error at line 1"),
-    ("null", "expected a JSON object (the lock), found a JSON NoneType"),
-    ('{"repo": "x"}', "expected keys ['path', 'commit', 'sha256', 'size', 'fetched_at'] in the lock, "
-                      "found only ['repo']"),
-])
-def test_a_broken_lock_is_an_input_error(state: SimpleNamespace, capsys: pytest.CaptureFixture[str],
-                                         content: str, expected: str) -> None:
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("{not json", "expected JSON, found a syntax error at line 1"),
+        ("null", "expected a JSON object (the lock), found a JSON NoneType"),
+        (
+            '{"repo": "x"}',
+            "expected keys ['path', 'commit', 'sha256', 'size', 'fetched_at'] in the lock, found only ['repo']",
+        ),
+    ],
+)
+def test_a_broken_lock_is_an_input_error(
+    state: SimpleNamespace, capsys: pytest.CaptureFixture[str], content: str, expected: str
+) -> None:
     state.lock.write_text(content)
     assert main(["fetch"]) == 2
     err = capsys.readouterr().err
@@ -259,21 +314,36 @@ def _github(commits: list[str] | None, body: bytes) -> Handler:
         if request.path.startswith(f"/repos/{SPEC_REPO}/commits?"):
             if commits is None:
                 return Reply(500, b"api down")
-            return Reply(200, json.dumps([{"sha": c, "commit": {"committer": {"date": "2026-01-02T03:04:05Z"},
-                                                                 "message": f"change {c[:7]}\n\nbody"}}
-                                          for c in commits]).encode())
+            return Reply(
+                200,
+                json.dumps(
+                    [
+                        {
+                            "sha": c,
+                            "commit": {
+                                "committer": {"date": "2026-01-02T03:04:05Z"},
+                                "message": f"change {c[:7]}\n\nbody",
+                            },
+                        }
+                        for c in commits
+                    ]
+                ).encode(),
+            )
         return Reply(200, body)
 
     return handler
 
 
 def test_update_lock_on_a_branch_resolves_the_commit_through_the_api(
-        state: SimpleNamespace, sleep: SleepRecorder) -> None:
+    state: SimpleNamespace, sleep: SleepRecorder
+) -> None:
     with loopback(_github([COMMIT_B, COMMIT_A], NEW_BYTES)) as server:
         fetcher = Fetcher(base_url=server.url, api_url=server.url, retries=0, sleep=sleep)
         result = fetch(fetcher, ref="main", update_lock=True)
-    assert [r.path for r in server.requests] == [f"/{SPEC_REPO}/main/{SPEC_PATH}",
-                                                 f"/repos/{SPEC_REPO}/commits?path={SPEC_PATH}&sha=main&per_page=100"]
+    assert [r.path for r in server.requests] == [
+        f"/{SPEC_REPO}/main/{SPEC_PATH}",
+        f"/repos/{SPEC_REPO}/commits?path={SPEC_PATH}&sha=main&per_page=100",
+    ]
     assert result.lock_updated and result.lock is not None
     assert (result.lock.commit, result.lock.sha256, result.lock.size) == (COMMIT_B, sha256(NEW_BYTES), len(NEW_BYTES))
     assert json.loads(state.lock.read_text())["commit"] == COMMIT_B
@@ -281,34 +351,49 @@ def test_update_lock_on_a_branch_resolves_the_commit_through_the_api(
 
 
 def test_update_lock_that_cannot_resolve_the_commit_changes_nothing(
-        state: SimpleNamespace, sleep: SleepRecorder) -> None:
+    state: SimpleNamespace, sleep: SleepRecorder
+) -> None:
     before = _files(state)
     with loopback(_github(None, NEW_BYTES)) as server, pytest.raises(FetchError) as caught:
         fetch(Fetcher(base_url=server.url, api_url=server.url, retries=1, sleep=sleep), ref="main", update_lock=True)
-    assert caught.value.message == (f"GET {server.url}/repos/{SPEC_REPO}/commits?path={SPEC_PATH}&sha=main"
-                                    "&per_page=100: expected 200, found 500 after 2 attempt(s)")
+    assert caught.value.message == (
+        f"GET {server.url}/repos/{SPEC_REPO}/commits?path={SPEC_PATH}&sha=main"
+        "&per_page=100: expected 200, found 500 after 2 attempt(s)"
+    )
     assert _files(state) == before  # not even the cached `main` was replaced
 
 
 def test_update_lock_on_another_branch_asks_for_that_branch_history(
-        state: SimpleNamespace, sleep: SleepRecorder) -> None:
+    state: SimpleNamespace, sleep: SleepRecorder
+) -> None:
     with loopback(_github([COMMIT_B], NEW_BYTES)) as server:
-        fetch(Fetcher(base_url=server.url, api_url=server.url, retries=0, sleep=sleep), ref="release/2.0",
-              update_lock=True)
+        fetch(
+            Fetcher(base_url=server.url, api_url=server.url, retries=0, sleep=sleep),
+            ref="release/2.0",
+            update_lock=True,
+        )
     assert [r.path for r in server.requests] == [
         f"/{SPEC_REPO}/release/2.0/{SPEC_PATH}",
-        f"/repos/{SPEC_REPO}/commits?path={SPEC_PATH}&sha=release/2.0&per_page=100"]
+        f"/repos/{SPEC_REPO}/commits?path={SPEC_PATH}&sha=release/2.0&per_page=100",
+    ]
     assert json.loads(state.lock.read_text())["commit"] == COMMIT_B
 
 
-@pytest.mark.parametrize(("body", "expected"), [
-    (b'{"message": "API rate limit exceeded"}', "expected a JSON list of commits, found dict"),
-    (b'[{"sha": "abc"}]',
-     'expected commits with sha, commit.committer.date and commit.message, found [{"sha": "abc"}]'),
-    (b"<html>", "expected a JSON list of commits, found something else"),
-], ids=["object", "incomplete-commit", "html"])
-def test_a_commits_api_answer_that_is_not_a_commit_list(state: SimpleNamespace, sleep: SleepRecorder,
-                                                        body: bytes, expected: str) -> None:
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (b'{"message": "API rate limit exceeded"}', "expected a JSON list of commits, found dict"),
+        (
+            b'[{"sha": "abc"}]',
+            'expected commits with sha, commit.committer.date and commit.message, found [{"sha": "abc"}]',
+        ),
+        (b"<html>", "expected a JSON list of commits, found something else"),
+    ],
+    ids=["object", "incomplete-commit", "html"],
+)
+def test_a_commits_api_answer_that_is_not_a_commit_list(
+    state: SimpleNamespace, sleep: SleepRecorder, body: bytes, expected: str
+) -> None:
     before = _files(state)
 
     def handler(request: Request) -> Reply:
@@ -316,6 +401,7 @@ def test_a_commits_api_answer_that_is_not_a_commit_list(state: SimpleNamespace, 
 
     with loopback(handler) as server, pytest.raises(FetchError) as caught:
         fetch(Fetcher(base_url=server.url, api_url=server.url, retries=0, sleep=sleep), ref="main", update_lock=True)
-    assert caught.value.message == (f"GET {server.url}/repos/{SPEC_REPO}/commits?path={SPEC_PATH}&sha=main"
-                                    f"&per_page=100: {expected}")
+    assert caught.value.message == (
+        f"GET {server.url}/repos/{SPEC_REPO}/commits?path={SPEC_PATH}&sha=main&per_page=100: {expected}"
+    )
     assert _files(state) == before

@@ -35,8 +35,15 @@ SPEC_BYTES = json.dumps(minimal_spec(), indent=2).encode()
 FILE = f"/{SPEC_REPO}/main/{SPEC_PATH}"
 
 
-def make(url: str, sleep: SleepRecorder, *, retries: int = 2, backoff: float = 0.25, timeout: float = 2.0,
-         max_bytes: int = 1_000_000) -> Fetcher:
+def make(
+    url: str,
+    sleep: SleepRecorder,
+    *,
+    retries: int = 2,
+    backoff: float = 0.25,
+    timeout: float = 2.0,
+    max_bytes: int = 1_000_000,
+) -> Fetcher:
     return Fetcher(base_url=url, retries=retries, backoff=backoff, sleep=sleep, timeout=timeout, max_bytes=max_bytes)
 
 
@@ -56,8 +63,10 @@ def test_connection_refused_is_retried_then_reported(sleep: SleepRecorder) -> No
     with pytest.raises(FetchError) as caught:
         make(url, sleep, retries=2, backoff=0.25).get(SPEC_REPO, "main", SPEC_PATH)
     assert caught.value.exit_code == EXIT_UPSTREAM
-    assert caught.value.message == (f"GET {url}{FILE}: expected an HTTP response, found a connection failure "
-                                    "([Errno 111] Connection refused) after 3 attempt(s)")
+    assert caught.value.message == (
+        f"GET {url}{FILE}: expected an HTTP response, found a connection failure "
+        "([Errno 111] Connection refused) after 3 attempt(s)"
+    )
     assert caught.value.hint is not None and "SPEC_MIRROR" in caught.value.hint
     assert sleep.calls == [0.25, 0.5]
 
@@ -65,8 +74,9 @@ def test_connection_refused_is_retried_then_reported(sleep: SleepRecorder) -> No
 def test_timeout_is_retried_then_reported(sleep: SleepRecorder) -> None:
     with loopback(always(Reply(200, SPEC_BYTES, delay=30))) as server, pytest.raises(FetchError) as caught:
         make(server.url, sleep, retries=1, backoff=0.5, timeout=0.2).get(SPEC_REPO, "main", SPEC_PATH)
-    assert caught.value.message == (f"GET {server.url}{FILE}: expected a response within 0.2s, "
-                                    "found none (timed out) after 2 attempt(s)")
+    assert caught.value.message == (
+        f"GET {server.url}{FILE}: expected a response within 0.2s, found none (timed out) after 2 attempt(s)"
+    )
     assert sleep.calls == [0.5]  # (not the server's count: a request given up on may never be read)
 
 
@@ -125,8 +135,9 @@ def test_truncated_body(sleep: SleepRecorder) -> None:
 def test_oversized_body_with_content_length(sleep: SleepRecorder) -> None:
     with loopback(always(Reply(200, SPEC_BYTES))) as server, pytest.raises(FetchError) as caught:
         make(server.url, sleep, max_bytes=64).get(SPEC_REPO, "main", SPEC_PATH)
-    assert caught.value.message == (f"GET {server.url}{FILE}: expected at most 64 bytes, "
-                                    f"found Content-Length {len(SPEC_BYTES)}")
+    assert caught.value.message == (
+        f"GET {server.url}{FILE}: expected at most 64 bytes, found Content-Length {len(SPEC_BYTES)}"
+    )
 
 
 def test_oversized_body_without_content_length(sleep: SleepRecorder) -> None:
@@ -145,8 +156,10 @@ def test_a_body_of_exactly_max_bytes_is_accepted(sleep: SleepRecorder) -> None:
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
-        (b"<html><body>rate limited</body></html>",
-         "expected a JSON object (an OpenAPI document), found str: '<html><body>rate limited</body></html>'"),
+        (
+            b"<html><body>rate limited</body></html>",
+            "expected a JSON object (an OpenAPI document), found str: '<html><body>rate limited</body></html>'",
+        ),
         (b'{"openapi": "3.0.0", "paths": ', "expected JSON, found a syntax error at line 1 column 31"),
         (b"\xff\xfe{}", "expected UTF-8 text, found undecodable byte at offset 0"),
         (b"[1, 2]", "expected a JSON object (an OpenAPI document), found a JSON list"),
@@ -163,8 +176,10 @@ def test_not_json(sleep: SleepRecorder, body: bytes, expected: str) -> None:
 @pytest.mark.parametrize(
     ("doc", "expected"),
     [
-        ({"swagger": "2.0", "paths": {}}, "expected an OpenAPI 3.x document, found no 'openapi' key "
-                                          "(keys: ['paths', 'swagger'])"),
+        (
+            {"swagger": "2.0", "paths": {}},
+            "expected an OpenAPI 3.x document, found no 'openapi' key (keys: ['paths', 'swagger'])",
+        ),
         ({"openapi": "2.0.0", "paths": {}}, "expected an OpenAPI 3.x document, found openapi='2.0.0'"),
         ({"openapi": 3.0, "paths": {}}, "expected an OpenAPI 3.x document, found openapi=3.0"),
         ({"openapi": "3.0.0", "info": {}}, "expected an OpenAPI 3.x document with a 'paths' object, found NoneType"),
@@ -182,20 +197,24 @@ def _lock(sha: str) -> Lock:
 
 
 def test_fetch_pinned_rejects_a_sha256_mismatch_and_caches_nothing(
-        sleep: SleepRecorder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    sleep: SleepRecorder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("CONFORMANCE_CACHE", str(tmp_path / "cache"))
     wrong = "0" * 64
     with loopback(always(Reply(200, SPEC_BYTES))) as server, pytest.raises(FetchError) as caught:
         fetch_pinned(make(server.url, sleep), _lock(wrong))
     assert [r.path for r in server.requests] == [f"/{SPEC_REPO}/{COMMIT_A}/{SPEC_PATH}"]
-    assert caught.value.message == (f"{server.url}/{SPEC_REPO}/{COMMIT_A}/{SPEC_PATH}: sha256 mismatch: "
-                                    f"expected {wrong} (spec/lock.json), found {sha256(SPEC_BYTES)}")
+    assert caught.value.message == (
+        f"{server.url}/{SPEC_REPO}/{COMMIT_A}/{SPEC_PATH}: sha256 mismatch: "
+        f"expected {wrong} (spec/lock.json), found {sha256(SPEC_BYTES)}"
+    )
     assert caught.value.exit_code == EXIT_UPSTREAM
     assert not (tmp_path / "cache").exists()
 
 
 def test_fetch_pinned_verifies_caches_and_then_reads_the_cache(
-        sleep: SleepRecorder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    sleep: SleepRecorder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("CONFORMANCE_CACHE", str(tmp_path / "cache"))
     lock = _lock(sha256(SPEC_BYTES))
     with loopback(always(Reply(200, SPEC_BYTES))) as server:
@@ -209,7 +228,8 @@ def test_fetch_pinned_verifies_caches_and_then_reads_the_cache(
 
 
 def test_fetch_pinned_refetches_over_a_corrupted_cache(
-        sleep: SleepRecorder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    sleep: SleepRecorder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("CONFORMANCE_CACHE", str(tmp_path / "cache"))
     stale = cache_file(SPEC_REPO, COMMIT_A, SPEC_PATH)
     stale.parent.mkdir(parents=True)
@@ -232,7 +252,9 @@ def test_a_gzipped_body_is_decoded_not_taken_for_truncated(sleep: SleepRecorder)
 def test_a_gzip_bomb_is_stopped_at_max_bytes(sleep: SleepRecorder) -> None:
     packed = gzip.compress(b" " * 1_000_000)
     assert len(packed) < 2000
-    with loopback(always(Reply(200, packed, (("Content-Encoding", "gzip"),)))) as server, \
-            pytest.raises(FetchError) as caught:
+    with (
+        loopback(always(Reply(200, packed, (("Content-Encoding", "gzip"),)))) as server,
+        pytest.raises(FetchError) as caught,
+    ):
         make(server.url, sleep, max_bytes=10_000).get(SPEC_REPO, "main", SPEC_PATH)
     assert caught.value.message.startswith(f"GET {server.url}{FILE}: expected at most 10000 bytes, found more (")

@@ -40,10 +40,24 @@ PAGE = b"# GPT-5.2\n\nA page.\n"
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    lock = {"repo": SPEC_REPO, "path": SPEC_PATH, "commit": COMMIT_A, "sha256": sha256(GOOD), "size": len(GOOD),
-            "fetched_at": "2026-01-01T00:00:00+00:00",
-            "doc_pages": [{"repo": SPEC_REPO, "path": PAGE_PATH, "commit": COMMIT_B, "sha256": sha256(PAGE),
-                           "size": len(PAGE), "fetched_at": "2026-01-01T00:00:00+00:00"}]}
+    lock = {
+        "repo": SPEC_REPO,
+        "path": SPEC_PATH,
+        "commit": COMMIT_A,
+        "sha256": sha256(GOOD),
+        "size": len(GOOD),
+        "fetched_at": "2026-01-01T00:00:00+00:00",
+        "doc_pages": [
+            {
+                "repo": SPEC_REPO,
+                "path": PAGE_PATH,
+                "commit": COMMIT_B,
+                "sha256": sha256(PAGE),
+                "size": len(PAGE),
+                "fetched_at": "2026-01-01T00:00:00+00:00",
+            }
+        ],
+    }
     root = make_project(tmp_path / "project", lock=lock)
     monkeypatch.setenv("CONFORMANCE_ROOT", str(root))
     monkeypatch.setenv("CONFORMANCE_CACHE", str(tmp_path / "cache"))
@@ -56,8 +70,9 @@ def _page(mirror: Path, content: bytes = PAGE) -> None:
     target.write_bytes(content)
 
 
-def test_a_tampered_source_keeps_the_verified_cache(project: Path, tmp_path: Path,
-                                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_tampered_source_keeps_the_verified_cache(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     good = make_mirror(tmp_path / "good", {COMMIT_A: GOOD, "main": GOOD}, [COMMIT_A])
     _page(good)
     assert main(["fetch", "--mirror", str(good)]) == 0
@@ -78,8 +93,9 @@ def test_a_tampered_source_keeps_the_verified_cache(project: Path, tmp_path: Pat
     assert Lock.load(project / "spec" / "lock.json").sha256 == sha256(GOOD)
 
 
-def test_update_lock_with_unchanged_content_keeps_fetched_at(project: Path, tmp_path: Path,
-                                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_update_lock_with_unchanged_content_keeps_fetched_at(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     mirror = make_mirror(tmp_path / "mirror", {COMMIT_A: GOOD, "main": GOOD}, [COMMIT_A])
     lock_file = project / "spec" / "lock.json"
     before = lock_file.read_bytes()
@@ -88,8 +104,9 @@ def test_update_lock_with_unchanged_content_keeps_fetched_at(project: Path, tmp_
     assert "lock unchanged" in capsys.readouterr().out
 
 
-def test_the_pinned_doc_pages_are_fetched_and_verified(project: Path, tmp_path: Path,
-                                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_pinned_doc_pages_are_fetched_and_verified(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     mirror = make_mirror(tmp_path / "mirror", {COMMIT_A: GOOD}, [COMMIT_A])
     _page(mirror)
     assert main(["fetch", "--mirror", str(mirror), "--format", "json"]) == 0
@@ -107,8 +124,9 @@ def test_the_pinned_doc_pages_are_fetched_and_verified(project: Path, tmp_path: 
 def test_the_lock_round_trips_its_doc_pages(project: Path) -> None:
     lock_file = project / "spec" / "lock.json"
     lock = Lock.load(lock_file)
-    assert lock.doc_pages == (Pin(SPEC_REPO, PAGE_PATH, COMMIT_B, sha256(PAGE), len(PAGE),
-                                  "2026-01-01T00:00:00+00:00"),)
+    assert lock.doc_pages == (
+        Pin(SPEC_REPO, PAGE_PATH, COMMIT_B, sha256(PAGE), len(PAGE), "2026-01-01T00:00:00+00:00"),
+    )
     lock.save(lock_file)
     assert Lock.load(lock_file) == lock
 
@@ -180,8 +198,10 @@ def test_a_slow_drip_hits_the_overall_deadline() -> None:
 def test_a_redirect_to_another_host_is_not_followed() -> None:
     with loopback(always(Reply(200, GOOD))) as other:
         target = other.url.replace("127.0.0.1", "localhost") + "/x"
-        with loopback(always(Reply(302, b"", headers=(("Location", target),)))) as server, \
-                pytest.raises(FetchError) as caught:
+        with (
+            loopback(always(Reply(302, b"", headers=(("Location", target),)))) as server,
+            pytest.raises(FetchError) as caught,
+        ):
             Fetcher(base_url=server.url, retries=0).get(SPEC_REPO, "main", SPEC_PATH)
         assert other.requests == []
     assert "redirects to another host are not followed" in caught.value.message
@@ -201,7 +221,9 @@ def test_a_redirect_within_the_host_is_followed() -> None:
 
 
 def test_a_redirect_loop_ends() -> None:
-    with loopback(always(Reply(302, b"", headers=(("Location", "/again"),)))) as server, \
-            pytest.raises(FetchError) as caught:
+    with (
+        loopback(always(Reply(302, b"", headers=(("Location", "/again"),)))) as server,
+        pytest.raises(FetchError) as caught,
+    ):
         Fetcher(base_url=server.url, retries=0).get(SPEC_REPO, "main", SPEC_PATH)
     assert "expected at most 5 redirects" in caught.value.message

@@ -25,9 +25,16 @@ def make_mirror(root: Path, files: dict[str, bytes], versions: list[str]) -> Pat
         target = root / SPEC_REPO / ref / SPEC_PATH
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(content)
-    index = {"files": {SPEC_PATH: {"versions_newest_first": [
-        {"commit": c, "date": f"2026-01-0{i + 1}T00:00:00Z", "subject": f"change {i}"}
-        for i, c in enumerate(versions)]}}}
+    index = {
+        "files": {
+            SPEC_PATH: {
+                "versions_newest_first": [
+                    {"commit": c, "date": f"2026-01-0{i + 1}T00:00:00Z", "subject": f"change {i}"}
+                    for i, c in enumerate(versions)
+                ]
+            }
+        }
+    }
     (root / SPEC_REPO / "INDEX.json").write_text(json.dumps(index))
     return root
 
@@ -40,8 +47,14 @@ def fake_mirror(tmp_path: Path) -> Path:
 @pytest.fixture
 def pinned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A project pinned to COMMIT_A (OLD); returns the lock file."""
-    lock = {"repo": SPEC_REPO, "path": SPEC_PATH, "commit": COMMIT_A, "sha256": sha256(OLD), "size": len(OLD),
-            "fetched_at": "2026-01-01T00:00:00+00:00"}
+    lock = {
+        "repo": SPEC_REPO,
+        "path": SPEC_PATH,
+        "commit": COMMIT_A,
+        "sha256": sha256(OLD),
+        "size": len(OLD),
+        "fetched_at": "2026-01-01T00:00:00+00:00",
+    }
     root = make_project(tmp_path / "project", lock=lock)
     monkeypatch.setenv("CONFORMANCE_ROOT", str(root))
     monkeypatch.setenv("CONFORMANCE_CACHE", str(tmp_path / "cache"))
@@ -61,22 +74,26 @@ def test_mirror_maps_repo_ref_path(fake_mirror: Path) -> None:
 def test_mirror_missing_file_names_what_was_expected(fake_mirror: Path) -> None:
     with pytest.raises(FetchError) as caught:
         Fetcher(mirror=fake_mirror).get(SPEC_REPO, "nope", SPEC_PATH)
-    assert caught.value.message == (f"mirror: expected {SPEC_REPO}/nope/{SPEC_PATH} under {fake_mirror}, "
-                                    "found no such file")
+    assert caught.value.message == (
+        f"mirror: expected {SPEC_REPO}/nope/{SPEC_PATH} under {fake_mirror}, found no such file"
+    )
     assert caught.value.exit_code == 3
 
 
 def test_mirror_oversized_file(fake_mirror: Path) -> None:
     with pytest.raises(FetchError) as caught:
         Fetcher(mirror=fake_mirror, max_bytes=10).get(SPEC_REPO, "main", SPEC_PATH)
-    assert caught.value.message == (f"{fake_mirror / SPEC_REPO / 'main' / SPEC_PATH}: expected at most 10 bytes, "
-                                    f"found {len(NEW)} bytes")
+    assert caught.value.message == (
+        f"{fake_mirror / SPEC_REPO / 'main' / SPEC_PATH}: expected at most 10 bytes, found {len(NEW)} bytes"
+    )
 
 
 def test_mirror_versions_come_from_its_index(fake_mirror: Path) -> None:
     fetcher = Fetcher(mirror=fake_mirror)
-    assert fetcher.versions(SPEC_REPO, SPEC_PATH) == [Version(COMMIT_B, "2026-01-01T00:00:00Z", "change 0"),
-                                                      Version(COMMIT_A, "2026-01-02T00:00:00Z", "change 1")]
+    assert fetcher.versions(SPEC_REPO, SPEC_PATH) == [
+        Version(COMMIT_B, "2026-01-01T00:00:00Z", "change 0"),
+        Version(COMMIT_A, "2026-01-02T00:00:00Z", "change 1"),
+    ]
     assert fetcher.resolve_commit(SPEC_REPO, "main", SPEC_PATH) == COMMIT_B
     assert fetcher.resolve_commit(SPEC_REPO, COMMIT_A, SPEC_PATH) == COMMIT_A
     with pytest.raises(FetchError) as caught:
@@ -91,8 +108,9 @@ def test_mirror_without_index(tmp_path: Path) -> None:
     assert caught.value.message == f"mirror: expected {tmp_path / SPEC_REPO / 'INDEX.json'}, found no such file"
 
 
-def test_from_env_reads_spec_mirror_and_the_argument_wins(fake_mirror: Path, tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_from_env_reads_spec_mirror_and_the_argument_wins(
+    fake_mirror: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     other = tmp_path / "other"
     other.mkdir()
     monkeypatch.setenv("CONFORMANCE_ROOT", str(tmp_path / "project"))
@@ -107,15 +125,18 @@ def test_from_env_reads_spec_mirror_and_the_argument_wins(fake_mirror: Path, tmp
 def test_from_env_rejects_a_mirror_that_is_not_a_directory(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
         Fetcher.from_env(mirror=tmp_path / "absent")
-    assert caught.value.message == (f"mirror {tmp_path / 'absent'}: expected a directory laid out as "
-                                    "<repo>/<ref>/<path>, i.e. DIR/{repo}/{ref}/{path} (e.g. "
-                                    "DIR/aimlapi/api-docs/main/docs/...), plus DIR/{repo}/INDEX.json for histories, "
-                                    "found nothing there")
+    assert caught.value.message == (
+        f"mirror {tmp_path / 'absent'}: expected a directory laid out as "
+        "<repo>/<ref>/<path>, i.e. DIR/{repo}/{ref}/{path} (e.g. "
+        "DIR/aimlapi/api-docs/main/docs/...), plus DIR/{repo}/INDEX.json for histories, "
+        "found nothing there"
+    )
     assert caught.value.exit_code == 2
 
 
-def test_cli_fetch_through_mirror_flag(pinned: Path, fake_mirror: Path, tmp_path: Path,
-                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_fetch_through_mirror_flag(
+    pinned: Path, fake_mirror: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["fetch", "--mirror", str(fake_mirror)]) == 0
     out = capsys.readouterr().out
     assert out.startswith(f"fetched {SPEC_REPO}@{COMMIT_A}:{SPEC_PATH}\n")
@@ -123,30 +144,35 @@ def test_cli_fetch_through_mirror_flag(pinned: Path, fake_mirror: Path, tmp_path
     assert cache_file(SPEC_REPO, COMMIT_A, SPEC_PATH).read_bytes() == OLD
 
 
-def test_cli_mirror_flag_beats_spec_mirror(pinned: Path, fake_mirror: Path, tmp_path: Path,
-                                           monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_mirror_flag_beats_spec_mirror(
+    pinned: Path, fake_mirror: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     empty = tmp_path / "empty-mirror"
     empty.mkdir()
     monkeypatch.setenv("SPEC_MIRROR", str(empty))
     assert main(["fetch"]) == 3
-    assert f"mirror: expected {SPEC_REPO}/{COMMIT_A}/{SPEC_PATH} under {empty}, found no such file" in \
-        capsys.readouterr().err
+    assert (
+        f"mirror: expected {SPEC_REPO}/{COMMIT_A}/{SPEC_PATH} under {empty}, found no such file"
+        in capsys.readouterr().err
+    )
     assert main(["fetch", "--mirror", str(fake_mirror)]) == 0
     monkeypatch.setenv("SPEC_MIRROR", str(fake_mirror))
     assert main(["fetch", "--ref", "main"]) == 0
     assert "DIFFERS from the pin" in capsys.readouterr().out
 
 
-def test_cli_missing_mirror_directory_is_a_usage_error(pinned: Path, tmp_path: Path,
-                                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_missing_mirror_directory_is_a_usage_error(
+    pinned: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["fetch", "--mirror", str(tmp_path / "nowhere")]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"conformance fetch: error: mirror {tmp_path / 'nowhere'}: expected a directory")
     assert "  hint: set SPEC_MIRROR or --mirror to e.g. ../shared/upstream\n" in err
 
 
-def test_cli_fetch_verifies_the_pinned_sha256(pinned: Path, fake_mirror: Path,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_fetch_verifies_the_pinned_sha256(
+    pinned: Path, fake_mirror: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (fake_mirror / SPEC_REPO / COMMIT_A / SPEC_PATH).write_bytes(NEW)  # the pinned commit's bytes changed
     before = pinned.read_bytes()
     assert main(["fetch", "--mirror", str(fake_mirror)]) == 3
@@ -156,18 +182,36 @@ def test_cli_fetch_verifies_the_pinned_sha256(pinned: Path, fake_mirror: Path,
     assert not cache_file(SPEC_REPO, COMMIT_A, SPEC_PATH).exists()
 
 
-def test_cli_update_lock_takes_the_newest_version(pinned: Path, fake_mirror: Path,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_update_lock_takes_the_newest_version(
+    pinned: Path, fake_mirror: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["fetch", "--update-lock", "--mirror", str(fake_mirror)]) == 0  # --ref defaults to main
     out = capsys.readouterr().out
     assert f"lock updated: commit {COMMIT_B}" in out
     lock = Lock.load(pinned)
-    assert (lock.repo, lock.path, lock.commit, lock.sha256, lock.size) == (SPEC_REPO, SPEC_PATH, COMMIT_B,
-                                                                          sha256(NEW), len(NEW))
+    assert (lock.repo, lock.path, lock.commit, lock.sha256, lock.size) == (
+        SPEC_REPO,
+        SPEC_PATH,
+        COMMIT_B,
+        sha256(NEW),
+        len(NEW),
+    )
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", lock.fetched_at)
-    assert pinned.read_text() == json.dumps({"repo": SPEC_REPO, "path": SPEC_PATH, "commit": COMMIT_B,
-                                             "sha256": sha256(NEW), "size": len(NEW),
-                                             "fetched_at": lock.fetched_at}, indent=2) + "\n"
+    assert (
+        pinned.read_text()
+        == json.dumps(
+            {
+                "repo": SPEC_REPO,
+                "path": SPEC_PATH,
+                "commit": COMMIT_B,
+                "sha256": sha256(NEW),
+                "size": len(NEW),
+                "fetched_at": lock.fetched_at,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     assert sorted(p.name for p in pinned.parent.iterdir()) == ["lock.json", "overlay.yaml"]  # no temp file left
     assert main(["fetch", "--mirror", str(fake_mirror)]) == 0
     assert "same as the pin" in capsys.readouterr().out
@@ -195,8 +239,12 @@ def test_real_mirror_serves_the_pinned_spec(mirror: Path, project: Path, capsys:
     assert main(["fetch", "--mirror", str(mirror), "--format", "json"]) == 0
     info = json.loads(capsys.readouterr().out)
     lock = Lock.load(REPO / "spec" / "lock.json")
-    assert (info["ref"], info["sha256"], info["size"], info["matches_lock"]) == (lock.commit, lock.sha256,
-                                                                                 lock.size, True)
+    assert (info["ref"], info["sha256"], info["size"], info["matches_lock"]) == (
+        lock.commit,
+        lock.sha256,
+        lock.size,
+        True,
+    )
     assert sha256(Path(info["cached"]).read_bytes()) == lock.sha256
     assert snapshot(project) == before
 

@@ -42,9 +42,16 @@ def _state(root: Path) -> dict[str, bytes]:
 def test_regenerate_builds_the_package(generated: SimpleNamespace) -> None:
     package = generated.package
     assert generated.result.package_dir == package
-    for part in ("__init__.py", "client.py", "py.typed", "api/chat/create_chat_completion.py",
-                 "api/chat/create_chat_completion_unversioned.py", "models/chat_completion.py",
-                 "models/create_chat_completion_request.py", "models/error_response.py"):
+    for part in (
+        "__init__.py",
+        "client.py",
+        "py.typed",
+        "api/chat/create_chat_completion.py",
+        "api/chat/create_chat_completion_unversioned.py",
+        "models/chat_completion.py",
+        "models/create_chat_completion_request.py",
+        "models/error_response.py",
+    ):
         assert (package / part).is_file(), part
     assert generated.surface.read_text() == generated.result.surface
     leftovers = [p.name for p in (generated.root / "generated").iterdir() if p.name.startswith((".staging", ".old"))]
@@ -57,21 +64,26 @@ def test_regenerate_builds_the_package(generated: SimpleNamespace) -> None:
 def test_the_committed_surface_summary_is_current(generated: SimpleNamespace) -> None:
     committed = (REPO / "spec" / "client-surface.txt").read_text()
     assert generated.result.surface == committed, (
-        "spec/client-surface.txt is stale: run `conformance generate` and commit the summary")
+        "spec/client-surface.txt is stale: run `conformance generate` and commit the summary"
+    )
 
 
-def test_two_runs_give_byte_identical_trees(copy_of_generated: Path, generated: SimpleNamespace,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_two_runs_give_byte_identical_trees(
+    copy_of_generated: Path, generated: SimpleNamespace, capsys: pytest.CaptureFixture[str]
+) -> None:
     """The second run (through `conformance generate`) rewrites the same bytes and says the surface is unchanged."""
     before = _state(copy_of_generated)
-    assert before == {**snapshot(generated.root / "generated"),
-                      "spec/client-surface.txt": generated.surface.read_bytes()}
+    assert before == {
+        **snapshot(generated.root / "generated"),
+        "spec/client-surface.txt": generated.surface.read_bytes(),
+    }
     assert main(["generate"]) == 0
     assert _state(copy_of_generated) == before
     package = copy_of_generated / "generated" / PACKAGE
     models = generated.result.surface.count("\nmodel ") + 1
-    assert capsys.readouterr().out == (f"generated {package} ({models} models)\n"
-                                       "client surface unchanged (spec/client-surface.txt)\n")
+    assert capsys.readouterr().out == (
+        f"generated {package} ({models} models)\nclient surface unchanged (spec/client-surface.txt)\n"
+    )
 
 
 def test_surface_lists_models_fields_and_operations(generated: SimpleNamespace) -> None:
@@ -81,9 +93,11 @@ def test_surface_lists_models_fields_and_operations(generated: SimpleNamespace) 
     assert "  field ChatCompletion.created: int" in lines
     assert "  field ChatCompletionMessage.content: None | str" in lines
     assert "  field CompletionUsage.total_tokens: int" in lines
-    assert ("operation api.chat.create_chat_completion.sync(client: AuthenticatedClient | Client, "
-            "body: CreateChatCompletionRequest) -> ChatCompletion | ErrorResponse | None  "
-            "[POST /v1/chat/completions]") in lines
+    assert (
+        "operation api.chat.create_chat_completion.sync(client: AuthenticatedClient | Client, "
+        "body: CreateChatCompletionRequest) -> ChatCompletion | ErrorResponse | None  "
+        "[POST /v1/chat/completions]"
+    ) in lines
     assert generated.result.surface.count("\nmodel ") + 1 >= 50
 
 
@@ -95,19 +109,22 @@ def test_no_generated_name_is_longer_than_40_characters(generated: SimpleNamespa
     for module in sorted((generated.package / "models").glob("*.py")):
         tree = ast.parse(module.read_text())
         defined = [node.name for node in tree.body if isinstance(node, ast.ClassDef)]
-        defined += [t.id for node in tree.body if isinstance(node, ast.Assign) for t in node.targets
-                    if isinstance(t, ast.Name)]
+        defined += [
+            t.id for node in tree.body if isinstance(node, ast.Assign) for t in node.targets if isinstance(t, ast.Name)
+        ]
         assert [n for n in defined if len(n) > MAX_NAME] == [], module.name
         assert len(module.stem) <= 60, module.name
     assert check_client(generated.package) == []
 
 
 def test_both_aliases_share_one_model_set(generated: SimpleNamespace) -> None:
-    returns = re.findall(r"^operation api\.chat\.(\w+)\.sync\(.*\) -> (.*?)  \[(POST [^\]]+)\]",
-                         generated.result.surface, re.M)
-    assert returns == [("create_chat_completion", "ChatCompletion | ErrorResponse | None", "POST /v1/chat/completions"),
-                       ("create_chat_completion_unversioned", "ChatCompletion | ErrorResponse | None",
-                        "POST /chat/completions")]
+    returns = re.findall(
+        r"^operation api\.chat\.(\w+)\.sync\(.*\) -> (.*?)  \[(POST [^\]]+)\]", generated.result.surface, re.M
+    )
+    assert returns == [
+        ("create_chat_completion", "ChatCompletion | ErrorResponse | None", "POST /v1/chat/completions"),
+        ("create_chat_completion_unversioned", "ChatCompletion | ErrorResponse | None", "POST /chat/completions"),
+    ]
     models = re.findall(r"^model (\w+)", generated.result.surface, re.M)
     assert len(models) == len(set(models))
     positional = [m for m in models if re.search(r"Type\d|Item\b|V1Chat|ChatCompletions", m)]
@@ -120,7 +137,9 @@ def _break_config(root: Path) -> None:
 
 def _drop_an_operation(root: Path) -> None:
     overlay = root / "spec" / "overlay.yaml"
-    overlay.write_text(overlay.read_text() + """
+    overlay.write_text(
+        overlay.read_text()
+        + """
 - target: $.paths['/chat/completions'].post.requestBody.content['application/json']
   description: (test) the alias accepts only a body the generator cannot read
   x-rule: oas-invalid
@@ -134,7 +153,8 @@ def _drop_an_operation(root: Path) -> None:
     application/xml:
       schema:
         type: string
-""")
+"""
+    )
 
 
 def _long_names(root: Path) -> None:
@@ -142,13 +162,21 @@ def _long_names(root: Path) -> None:
     config.write_text(config.read_text().split("class_overrides:")[0])
 
 
-@pytest.mark.parametrize(("breakage", "expected"), [
-    (_break_config, "openapi-python-client failed or warned (exit 2):"),
-    (_long_names, "the generated client is not acceptable:\n"
-                  "  name ChatCompletionContentPartRefusalParamType has 41 characters (at most 40)\n"),
-], ids=["invalid-config", "names-too-long"])
-def test_a_failed_generation_leaves_the_previous_client(copy_of_generated: Path, breakage: object,
-                                                        expected: str) -> None:
+@pytest.mark.parametrize(
+    ("breakage", "expected"),
+    [
+        (_break_config, "openapi-python-client failed or warned (exit 2):"),
+        (
+            _long_names,
+            "the generated client is not acceptable:\n"
+            "  name ChatCompletionContentPartRefusalParamType has 41 characters (at most 40)\n",
+        ),
+    ],
+    ids=["invalid-config", "names-too-long"],
+)
+def test_a_failed_generation_leaves_the_previous_client(
+    copy_of_generated: Path, breakage: object, expected: str
+) -> None:
     before = _state(copy_of_generated)
     breakage(copy_of_generated)  # type: ignore[operator]
     with pytest.raises(GenerateError) as caught:
@@ -158,17 +186,20 @@ def test_a_failed_generation_leaves_the_previous_client(copy_of_generated: Path,
     _assert_untouched(copy_of_generated, before)
 
 
-def test_a_dropped_operation_fails_the_cli_with_exit_3(copy_of_generated: Path,
-                                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_dropped_operation_fails_the_cli_with_exit_3(
+    copy_of_generated: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     before = _state(copy_of_generated)
     _drop_an_operation(copy_of_generated)
     assert main(["generate"]) == 3
     out, err = capsys.readouterr()
     assert out == ""
-    assert err == ("conformance generate: error: openapi-python-client failed or warned (exit 0):\n"
-                   "Warning(s) encountered while generating. Client was generated, but some pieces may be missing\n"
-                   "WARNING parsing POST /chat/completions within chat. Endpoint will not be generated.\n"
-                   "  hint: a warning means an operation or model was dropped; fix the overlay\n")
+    assert err == (
+        "conformance generate: error: openapi-python-client failed or warned (exit 0):\n"
+        "Warning(s) encountered while generating. Client was generated, but some pieces may be missing\n"
+        "WARNING parsing POST /chat/completions within chat. Endpoint will not be generated.\n"
+        "  hint: a warning means an operation or model was dropped; fix the overlay\n"
+    )
     _assert_untouched(copy_of_generated, before)
 
 

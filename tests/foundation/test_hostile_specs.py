@@ -31,9 +31,11 @@ from bench_lint import large_spec
 
 DEEP_MEMBER = json.dumps(fixed_spec())[:-1] + ', "x-deep": ' + '{"a": ' * 1000 + "{}" + "}" * 1000 + "}"
 DEEP_BRACKETS = '{"openapi": "3.0.0", "paths": {}, "x": ' + "[" * 100_000 + "]" * 100_000 + "}"
-ALIAS_BOMB = "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths: {}\nx-bomb:\n" + \
-    "  a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + \
-    "".join(f"  a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]\n" for i in range(1, 10))
+ALIAS_BOMB = (
+    "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths: {}\nx-bomb:\n"
+    + "  a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+    + "".join(f"  a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]\n" for i in range(1, 10))
+)
 
 
 def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -57,19 +59,35 @@ def _with_components(schemas: dict[str, Any], prop: dict[str, Any]) -> dict[str,
 
 def _chain(count: int = 31) -> dict[str, Any]:
     """``count`` components each referring twice to the next: 2**count nodes when inlined."""
-    chain: dict[str, Any] = {f"C{i}": {"type": "object", "required": ["l", "r"], "properties": {
-        "l": {"$ref": f"#/components/schemas/C{i + 1}"}, "r": {"$ref": f"#/components/schemas/C{i + 1}"}},
-        "example": {}} for i in range(count)}
+    chain: dict[str, Any] = {
+        f"C{i}": {
+            "type": "object",
+            "required": ["l", "r"],
+            "properties": {
+                "l": {"$ref": f"#/components/schemas/C{i + 1}"},
+                "r": {"$ref": f"#/components/schemas/C{i + 1}"},
+            },
+            "example": {},
+        }
+        for i in range(count)
+    }
     chain[f"C{count}"] = {"type": "string"}
     return chain
 
 
-NODE = {"type": "object", "required": ["name"], "properties": {
-    "name": {"type": "string"}, "children": {"type": "array", "items": {"$ref": "#/components/schemas/Node"}}},
-    "example": {"name": "root", "children": [{"name": "leaf", "children": []}, {"children": []}]}}
+NODE = {
+    "type": "object",
+    "required": ["name"],
+    "properties": {
+        "name": {"type": "string"},
+        "children": {"type": "array", "items": {"$ref": "#/components/schemas/Node"}},
+    },
+    "example": {"name": "root", "children": [{"name": "leaf", "children": []}, {"children": []}]},
+}
 
 
 # -- special files and sizes ---------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("command", ["lint", "normalise", "drift"])
 def test_dev_zero_is_refused_at_once(capsys: pytest.CaptureFixture[str], command: str) -> None:
@@ -80,8 +98,9 @@ def test_dev_zero_is_refused_at_once(capsys: pytest.CaptureFixture[str], command
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes need POSIX")
-def test_a_named_pipe_without_a_writer_is_refused_not_waited_on(tmp_path: Path,
-                                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_named_pipe_without_a_writer_is_refused_not_waited_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     fifo = tmp_path / "spec.json"
     os.mkfifo(fifo)
     code, _, err = _run(["lint", str(fifo)], capsys)
@@ -99,10 +118,10 @@ def test_the_size_limit_is_counted_while_reading(tmp_path: Path) -> None:
 
 # -- deep nesting and alias bombs ------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("command", ["lint", "normalise"])
 @pytest.mark.parametrize("content", [DEEP_MEMBER, DEEP_BRACKETS], ids=["1000-levels-in-a-member", "100000-brackets"])
-def test_deep_nesting_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str,
-                                content: str) -> None:
+def test_deep_nesting_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str, content: str) -> None:
     path = _write(tmp_path / "deep.json", content)
     code, _, err = _run([command, path], capsys)
     assert code == 2
@@ -122,13 +141,17 @@ def test_a_yaml_alias_bomb_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert len(ALIAS_BOMB) < 1500
     code, _, err = _run([command, path], capsys)
     assert code == 2
-    assert f"{path}: expected YAML aliases to add at most 100000 nodes, found aliases that expand 14 nodes to " \
-           "more than 100014" in err
+    assert (
+        f"{path}: expected YAML aliases to add at most 100000 nodes, found aliases that expand 14 nodes to "
+        "more than 100014" in err
+    )
 
 
 def test_a_few_yaml_aliases_are_fine(tmp_path: Path) -> None:
-    text = ("openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n"
-            "    A: &a {type: object, properties: {x: {type: string}}}\n    B: *a\n")
+    text = (
+        "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n"
+        "    A: &a {type: object, properties: {x: {type: string}}}\n    B: *a\n"
+    )
     spec = load_spec_file(Path(_write(tmp_path / "ok.yaml", text)))
     assert spec["components"]["schemas"]["B"] == {"type": "object", "properties": {"x": {"type": "string"}}}
 
@@ -140,6 +163,7 @@ def test_a_recursive_yaml_alias_is_refused() -> None:
 
 
 # -- reference graphs ----------------------------------------------------------------------------------------
+
 
 def test_inlined_size_is_computed_without_inlining() -> None:
     spec = _with_components(_chain(), {"$ref": "#/components/schemas/C0"})
@@ -174,7 +198,8 @@ def test_lint_on_references_that_explode_when_inlined(tmp_path: Path, capsys: py
     assert code == 1
     # every C<i> example ({}) misses l and r: reported per component, found without inlining 2**31 nodes
     assert sorted({f["pointer"] for f in findings if f["rule_id"] == "oas-example-invalid"}) == sorted(
-        f"/components/schemas/C{i}/example/{m}" for i in range(31) for m in "lr")
+        f"/components/schemas/C{i}/example/{m}" for i in range(31) for m in "lr"
+    )
     assert not [f for f in findings if f["rule_id"] == "oas-invalid"]
 
 
@@ -184,15 +209,19 @@ def test_lint_accepts_a_recursive_schema_and_checks_its_example() -> None:
 
 
 def test_lint_names_a_reference_cycle(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    spec = _with_components({"A": {"$ref": "#/components/schemas/B"}, "B": {"$ref": "#/components/schemas/A"}},
-                            {"$ref": "#/components/schemas/A"})
+    spec = _with_components(
+        {"A": {"$ref": "#/components/schemas/B"}, "B": {"$ref": "#/components/schemas/A"}},
+        {"$ref": "#/components/schemas/A"},
+    )
     code, out, _ = _run(["lint", _write(tmp_path / "cycle.json", spec), "--format", "json"], capsys)
     assert code == 1
     [finding] = json.loads(out)["findings"]
     assert finding["rule_id"] == "oas-invalid"
     assert finding["pointer"] == "/components/schemas/A/$ref"
-    assert finding["message"] == ("$ref '#/components/schemas/B' makes a $ref cycle with no schema in it: "
-                                  "#/components/schemas/A -> #/components/schemas/B -> #/components/schemas/A")
+    assert finding["message"] == (
+        "$ref '#/components/schemas/B' makes a $ref cycle with no schema in it: "
+        "#/components/schemas/A -> #/components/schemas/B -> #/components/schemas/A"
+    )
     assert "recursion" not in out
 
 
@@ -206,8 +235,10 @@ def test_lint_is_complete_on_a_reference_chain_longer_than_the_stack() -> None:
 
 # -- external references: never fetched, never read -----------------------------------------------------------
 
-def test_lint_never_fetches_or_reads_external_references(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                                         watched_host: tuple[str, list[str]]) -> None:
+
+def test_lint_never_fetches_or_reads_external_references(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], watched_host: tuple[str, list[str]]
+) -> None:
     url, seen = watched_host
     secret = tmp_path / "secret.json"
     secret.write_text('{"description": "AIMLAPI_KEY=sk-never-in-a-report"}')
@@ -222,11 +253,14 @@ def test_lint_never_fetches_or_reads_external_references(tmp_path: Path, capsys:
     assert "sk-never-in-a-report" not in out + err
     findings = json.loads(out)["findings"]
     external = sorted((f["pointer"], f["found"]) for f in findings if f["rule_id"] == "oas-external-ref")
-    assert external == sorted([
-        ("/components/schemas/Request/properties/local/$ref", secret.as_uri()),
-        ("/components/schemas/Request/properties/relative/$ref", "other.yaml#/Thing"),
-        ("/components/schemas/Request/properties/remote/$ref", f"{url}/schema.json"),
-        ("/paths/~1v1~1chat~1completions/post/responses/402/$ref", f"{url}/response.json")])
+    assert external == sorted(
+        [
+            ("/components/schemas/Request/properties/local/$ref", secret.as_uri()),
+            ("/components/schemas/Request/properties/relative/$ref", "other.yaml#/Thing"),
+            ("/components/schemas/Request/properties/remote/$ref", f"{url}/schema.json"),
+            ("/paths/~1v1~1chat~1completions/post/responses/402/$ref", f"{url}/response.json"),
+        ]
+    )
     assert all(f["level"] == "warning" for f in findings if f["rule_id"] == "oas-external-ref")
     assert not [f for f in findings if f["rule_id"] == "oas-invalid"]
     assert code == 0
@@ -234,14 +268,21 @@ def test_lint_never_fetches_or_reads_external_references(tmp_path: Path, capsys:
 
 # -- the pinned-spec pipeline: fetch, normalise, generate ------------------------------------------------------
 
+
 def _pinned_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, raw: bytes) -> Path:
     """A project pinned to ``raw`` (served by a mirror under tmp_path) with the real overlay."""
     commit = "c" * 40
     target = tmp_path / "mirror" / SPEC_REPO / commit / SPEC_PATH
     target.parent.mkdir(parents=True)
     target.write_bytes(raw)
-    lock = {"repo": SPEC_REPO, "path": SPEC_PATH, "commit": commit, "sha256": sha256(raw), "size": len(raw),
-            "fetched_at": "2026-01-01T00:00:00+00:00"}
+    lock = {
+        "repo": SPEC_REPO,
+        "path": SPEC_PATH,
+        "commit": commit,
+        "sha256": sha256(raw),
+        "size": len(raw),
+        "fetched_at": "2026-01-01T00:00:00+00:00",
+    }
     root = make_project(tmp_path / "project", lock=lock)
     monkeypatch.setenv("CONFORMANCE_ROOT", str(root))
     monkeypatch.setenv("CONFORMANCE_CACHE", str(tmp_path / "cache"))
@@ -262,8 +303,9 @@ def published_text() -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("command", [["fetch"], ["normalise"], ["generate"], ["lint"]])
-def test_a_pinned_spec_nested_too_deep_is_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                 capsys: pytest.CaptureFixture[str], command: list[str]) -> None:
+def test_a_pinned_spec_nested_too_deep_is_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
     _pinned_project(tmp_path, monkeypatch, DEEP_MEMBER.encode())
     code, _, err = _run(command, capsys)
     assert code == 2
@@ -271,8 +313,8 @@ def test_a_pinned_spec_nested_too_deep_is_exit_2(tmp_path: Path, monkeypatch: py
 
 
 def test_normalise_and_generate_handle_recursive_and_exploding_references(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-        published_text: dict[str, Any]) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], published_text: dict[str, Any]
+) -> None:
     """A recursive schema is legal OpenAPI; 31 components referring twice to the next must not be inlined.
     Both in the request body of both path aliases of the pinned spec: the overlay still applies, the client is
     generated with a recursive model."""
@@ -299,30 +341,71 @@ def test_normalise_and_generate_handle_recursive_and_exploding_references(
 # -- the pruned schema agrees with the full one ---------------------------------------------------------------
 
 _SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.sampled_from(["a", "b", ""]))
-_VALUES = st.recursive(_SCALARS, lambda inner: st.one_of(
-    st.lists(inner, max_size=3), st.dictionaries(st.sampled_from(["a", "b", "c"]), inner, max_size=3)), max_leaves=8)
+_VALUES = st.recursive(
+    _SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.sampled_from(["a", "b", "c"]), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
 _LEAF_SCHEMAS = st.one_of(
-    st.sampled_from([{}, {"type": "string"}, {"type": "integer", "minimum": 0}, {"type": "boolean"},
-                     {"type": "string", "nullable": True}, {"enum": ["a", 1]},
-                     {"$ref": "#/components/schemas/Node"}, {"$ref": "#/components/schemas/Leaf"}]))
-_SCHEMAS = st.recursive(_LEAF_SCHEMAS, lambda inner: st.one_of(
-    st.builds(lambda items, n: {"type": "array", "items": items, "minItems": n}, inner, st.integers(0, 2)),
-    st.builds(lambda props, req, extra: {"type": "object", "properties": props, "required": req,
-                                         **({"additionalProperties": extra} if extra is not None else {})},
-              st.dictionaries(st.sampled_from(["a", "b", "c"]), inner, max_size=3),
-              st.lists(st.sampled_from(["a", "b"]), max_size=2, unique=True), st.one_of(st.none(), inner)),
-    st.builds(lambda branches, kind: {kind: branches}, st.lists(inner, min_size=1, max_size=3),
-              st.sampled_from(["anyOf", "oneOf", "allOf"])),
-    st.builds(lambda sub: {"not": sub}, inner)), max_leaves=10)
+    st.sampled_from(
+        [
+            {},
+            {"type": "string"},
+            {"type": "integer", "minimum": 0},
+            {"type": "boolean"},
+            {"type": "string", "nullable": True},
+            {"enum": ["a", 1]},
+            {"$ref": "#/components/schemas/Node"},
+            {"$ref": "#/components/schemas/Leaf"},
+        ]
+    )
+)
+_SCHEMAS = st.recursive(
+    _LEAF_SCHEMAS,
+    lambda inner: st.one_of(
+        st.builds(lambda items, n: {"type": "array", "items": items, "minItems": n}, inner, st.integers(0, 2)),
+        st.builds(
+            lambda props, req, extra: {
+                "type": "object",
+                "properties": props,
+                "required": req,
+                **({"additionalProperties": extra} if extra is not None else {}),
+            },
+            st.dictionaries(st.sampled_from(["a", "b", "c"]), inner, max_size=3),
+            st.lists(st.sampled_from(["a", "b"]), max_size=2, unique=True),
+            st.one_of(st.none(), inner),
+        ),
+        st.builds(
+            lambda branches, kind: {kind: branches},
+            st.lists(inner, min_size=1, max_size=3),
+            st.sampled_from(["anyOf", "oneOf", "allOf"]),
+        ),
+        st.builds(lambda sub: {"not": sub}, inner),
+    ),
+    max_leaves=10,
+)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(schema=_SCHEMAS, instance=_VALUES)
-def test_the_schema_an_instance_reaches_validates_it_as_the_whole_schema_does(schema: dict[str, Any],
-                                                                              instance: Any) -> None:
-    spec = _with_components({"Node": {"type": "object", "properties": {
-        "a": {"$ref": "#/components/schemas/Node"}, "b": {"type": "array", "items": {
-            "$ref": "#/components/schemas/Leaf"}}}}, "Leaf": {"type": "integer", "maximum": 2}}, {})
+def test_the_schema_an_instance_reaches_validates_it_as_the_whole_schema_does(
+    schema: dict[str, Any], instance: Any
+) -> None:
+    spec = _with_components(
+        {
+            "Node": {
+                "type": "object",
+                "properties": {
+                    "a": {"$ref": "#/components/schemas/Node"},
+                    "b": {"type": "array", "items": {"$ref": "#/components/schemas/Leaf"}},
+                },
+            },
+            "Leaf": {"type": "integer", "maximum": 2},
+        },
+        {},
+    )
     whole = Validator(schema, spec)
     pruned = Validator(schema_for_instance(spec, schema, instance))
     assert pruned.is_valid(instance) == whole.is_valid(instance)

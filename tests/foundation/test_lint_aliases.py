@@ -16,11 +16,12 @@ INLINE_BODY = {"type": "object", "required": ["model"], "properties": {"model": 
 def _inline_aliases() -> dict:  # type: ignore[type-arg]
     spec = fixed_spec()
     for path in ("/v1/chat/completions", "/chat/completions"):
-        spec["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"] = copy.deepcopy(
-            INLINE_BODY)
+        spec["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"] = copy.deepcopy(INLINE_BODY)
         spec["paths"][path]["post"]["responses"]["200"]["description"] = "A completion."
-    spec["components"]["schemas"]["Request"]["example"] = {"model": "mini", "messages": [
-        {"role": "user", "content": "Hi"}]}
+    spec["components"]["schemas"]["Request"]["example"] = {
+        "model": "mini",
+        "messages": [{"role": "user", "content": "Hi"}],
+    }
     return spec
 
 
@@ -46,8 +47,9 @@ def test_names_descriptions_and_samples_do_not_make_operations_different() -> No
 
 def test_different_operations_are_not_aliases() -> None:
     spec = _inline_aliases()
-    spec["paths"]["/chat/completions"]["post"]["requestBody"]["content"]["application/json"]["schema"][
-        "properties"]["user"] = {"type": "string"}
+    spec["paths"]["/chat/completions"]["post"]["requestBody"]["content"]["application/json"]["schema"]["properties"][
+        "user"
+    ] = {"type": "string"}
     assert hits(spec, RULE) == []
 
 

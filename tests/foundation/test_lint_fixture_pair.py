@@ -30,26 +30,33 @@ def _expected() -> list[tuple[str, str]]:
         ("oas-integer-typed-as-number", "/responses/200" + JSON + "/properties/created"),
         ("oas-integer-typed-as-number", "/responses/200" + JSON + CHOICE + "/properties/index"),
         ("oas-integer-typed-as-number", "/responses/200" + JSON + "/properties/usage/properties/total_tokens"),
-        ("oas-nullable-without-type",
-         "/requestBody" + JSON + "/properties/response_format/properties/schema/additionalProperties"),
-        ("oas-message-content-not-nullable",
-         "/responses/200" + JSON + CHOICE + "/properties/message/properties/content"),
+        (
+            "oas-nullable-without-type",
+            "/requestBody" + JSON + "/properties/response_format/properties/schema/additionalProperties",
+        ),
+        (
+            "oas-message-content-not-nullable",
+            "/responses/200" + JSON + CHOICE + "/properties/message/properties/content",
+        ),
         ("oas-stream-chunk-unsatisfiable", "/responses/200" + STREAM + CHOICE + "/properties/finish_reason"),
         ("oas-stream-chunk-unsatisfiable", "/responses/200" + STREAM + CHOICE + "/properties/delta"),
-    ] + [("oas-inline-object-schema", suffix) for suffix in (
-        "/requestBody" + JSON,
-        "/requestBody" + JSON + "/properties/messages/items",
-        "/requestBody" + JSON + "/properties/response_format",
-        "/responses/200" + JSON,
-        "/responses/200" + JSON + CHOICE,
-        "/responses/200" + JSON + CHOICE + "/properties/message",
-        "/responses/200" + JSON + CHOICE + "/properties/message/properties/tool_calls/items",
-        "/responses/200" + JSON + CHOICE + "/properties/message/properties/tool_calls/items/properties/function",
-        "/responses/200" + JSON + "/properties/usage",
-        "/responses/200" + STREAM,
-        "/responses/200" + STREAM + CHOICE,
-        "/responses/200" + STREAM + CHOICE + "/properties/delta",
-    )]
+    ] + [
+        ("oas-inline-object-schema", suffix)
+        for suffix in (
+            "/requestBody" + JSON,
+            "/requestBody" + JSON + "/properties/messages/items",
+            "/requestBody" + JSON + "/properties/response_format",
+            "/responses/200" + JSON,
+            "/responses/200" + JSON + CHOICE,
+            "/responses/200" + JSON + CHOICE + "/properties/message",
+            "/responses/200" + JSON + CHOICE + "/properties/message/properties/tool_calls/items",
+            "/responses/200" + JSON + CHOICE + "/properties/message/properties/tool_calls/items/properties/function",
+            "/responses/200" + JSON + "/properties/usage",
+            "/responses/200" + STREAM,
+            "/responses/200" + STREAM + CHOICE,
+            "/responses/200" + STREAM + CHOICE + "/properties/delta",
+        )
+    ]
     expected = [(rule, op + suffix) for op in (V1, ALIAS) for rule, suffix in per_op]
     expected += [
         ("oas-security-scheme-unused", "/components/securitySchemes/access-token"),
@@ -69,8 +76,12 @@ def test_levels_of_the_defective_spec() -> None:
     assert Counter(f.level for f in findings) == {Level.ERROR: 5, Level.WARNING: 20, Level.INFO: 25}
     unreadable = [f for f in findings if f.pointer == V1 + "/x-codeSamples/1"]
     assert [(f.level, f.message) for f in unreadable] == [
-        (Level.WARNING, "Ruby sample: cannot read the request body (samples in 'Ruby' are not read "
-                        "(only Python, JavaScript, cURL, HTTP))")]
+        (
+            Level.WARNING,
+            "Ruby sample: cannot read the request body (samples in 'Ruby' are not read "
+            "(only Python, JavaScript, cURL, HTTP))",
+        )
+    ]
 
 
 def test_the_fixed_spec_is_clean() -> None:
@@ -91,6 +102,5 @@ def test_cli_exit_codes_on_the_pair(capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().out.endswith("50 finding(s): 5 error, 20 warning, 25 info\n")
     assert main(["lint", str(DATA / "chat_published_like.json"), "--fail-on", "never"]) == 0
     capsys.readouterr()
-    assert main(["lint", str(DATA / "chat_published_like.json"), "--min-level", "warning", "--fail-on",
-                 "warning"]) == 1
+    assert main(["lint", str(DATA / "chat_published_like.json"), "--min-level", "warning", "--fail-on", "warning"]) == 1
     assert capsys.readouterr().out.endswith("25 finding(s): 5 error, 20 warning, 0 info\n")

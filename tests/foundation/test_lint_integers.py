@@ -18,27 +18,45 @@ def test_silent_on_integers_and_on_real_numbers() -> None:
     assert hits(spec, RULE) == []
 
 
-@pytest.mark.parametrize(("schema", "prop"), [
-    ("Completion", "created"),
-    ("Choice", "index"),
-    ("ChunkChoice", "index"),
-    ("Usage", "prompt_tokens"),
-    ("Usage", "completion_tokens"),
-    ("Usage", "total_tokens"),
-    ("Request", "max_tokens"),
-])
+@pytest.mark.parametrize(
+    ("schema", "prop"),
+    [
+        ("Completion", "created"),
+        ("Choice", "index"),
+        ("ChunkChoice", "index"),
+        ("Usage", "prompt_tokens"),
+        ("Usage", "completion_tokens"),
+        ("Usage", "total_tokens"),
+        ("Request", "max_tokens"),
+    ],
+)
 def test_fires_on_each_integer_by_meaning(schema: str, prop: str) -> None:
     spec = fixed_spec()
     spec["components"]["schemas"][schema]["properties"][prop]["type"] = "number"
     [finding] = lint(spec, "spec.json")
-    assert (finding.rule_id, finding.pointer, finding.level) == (RULE, f"{SCHEMAS}/{schema}/properties/{prop}",
-                                                                 Level.WARNING)
+    assert (finding.rule_id, finding.pointer, finding.level) == (
+        RULE,
+        f"{SCHEMAS}/{schema}/properties/{prop}",
+        Level.WARNING,
+    )
     assert finding.message == f"{prop!r} is an integer by meaning but typed `number`"
     assert (finding.expected, finding.found) == ("type: integer", "type: number")
 
 
-@pytest.mark.parametrize("prop", ["n", "seed", "top_logprobs", "expires_at", "max_completion_tokens",
-                                  "reasoning_tokens", "start_index", "end_index", "timestamp"])
+@pytest.mark.parametrize(
+    "prop",
+    [
+        "n",
+        "seed",
+        "top_logprobs",
+        "expires_at",
+        "max_completion_tokens",
+        "reasoning_tokens",
+        "start_index",
+        "end_index",
+        "timestamp",
+    ],
+)
 def test_known_integer_names(prop: str) -> None:
     spec = fixed_spec()
     spec["components"]["schemas"]["Request"]["properties"][prop] = {"type": "number"}

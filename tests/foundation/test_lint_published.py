@@ -67,9 +67,13 @@ def test_four_nullable_without_type(found: dict[str, list[str]]) -> None:
 def test_integers_typed_number(found: dict[str, list[str]]) -> None:
     usage = [f"/properties/usage/properties/{n}" for n in ("prompt_tokens", "completion_tokens", "total_tokens")]
     assert found["oas-integer-typed-as-number"] == _both(
-        REQUEST + "/properties/max_tokens", REQUEST + "/properties/top_logprobs",
-        JSON + "/properties/created", JSON + CHOICE + "/properties/index", *(JSON + u for u in usage),
-        STREAM + "/properties/created", STREAM + CHOICE + "/properties/index",
+        REQUEST + "/properties/max_tokens",
+        REQUEST + "/properties/top_logprobs",
+        JSON + "/properties/created",
+        JSON + CHOICE + "/properties/index",
+        *(JSON + u for u in usage),
+        STREAM + "/properties/created",
+        STREAM + CHOICE + "/properties/index",
         STREAM + CHOICE + "/properties/delta/properties/tool_calls/items/properties/index",
         *(STREAM + u for u in usage),
     )
@@ -80,16 +84,22 @@ def test_path_alias(found: dict[str, list[str]]) -> None:
 
 
 def test_stream_chunks_and_message_content(found: dict[str, list[str]]) -> None:
-    assert found["oas-stream-chunk-unsatisfiable"] == _both(STREAM + CHOICE + "/properties/finish_reason",
-                                                            STREAM + CHOICE + "/properties/delta")
+    assert found["oas-stream-chunk-unsatisfiable"] == _both(
+        STREAM + CHOICE + "/properties/finish_reason", STREAM + CHOICE + "/properties/delta"
+    )
     assert found["oas-message-content-not-nullable"] == _both(JSON + CHOICE + "/properties/message/properties/content")
 
 
 def test_exact_counts_and_nothing_else(found: dict[str, list[str]], published: dict[str, Any]) -> None:
     assert {rule: len(p) for rule, p in found.items()} == {
-        "oas-response-description-missing": 2, "oas-security-scheme-unused": 1, "oas-error-response-missing": 2,
-        "oas-nullable-without-type": 4, "oas-integer-typed-as-number": 26, "oas-duplicate-path-alias": 1,
-        "oas-stream-chunk-unsatisfiable": 4, "oas-message-content-not-nullable": 2,
+        "oas-response-description-missing": 2,
+        "oas-security-scheme-unused": 1,
+        "oas-error-response-missing": 2,
+        "oas-nullable-without-type": 4,
+        "oas-integer-typed-as-number": 26,
+        "oas-duplicate-path-alias": 1,
+        "oas-stream-chunk-unsatisfiable": 4,
+        "oas-message-content-not-nullable": 2,
         "oas-inline-object-schema": 114,
     }
     for pointers in found.values():
@@ -110,36 +120,46 @@ def test_cli_lint_exits_1_on_the_published_spec(pinned: Path, capsys: pytest.Cap
     assert {f["rule_id"] for f in report["findings"] if f["level"] == "error"} == {"oas-response-description-missing"}
 
 
-def test_cli_lint_text_shows_rule_pointer_expected_found_and_fix(pinned: Path,
-                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_lint_text_shows_rule_pointer_expected_found_and_fix(
+    pinned: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["lint", "--min-level", "error"]) == 1
     out = capsys.readouterr().out
     assert out.startswith("lint gpt-5-2-openai.json\n")
-    assert ("ERROR   oas-response-description-missing  gpt-5-2-openai.json#/paths/~1v1~1chat~1completions/post/"
-            "responses/200\n"
-            "        POST /v1/chat/completions: response 200 has no `description`\n"
-            "        expected: a `description` string (required)\n"
-            "        found:    no `description` key\n"
-            "        fix:      add a `description` to the response\n") in out
+    assert (
+        "ERROR   oas-response-description-missing  gpt-5-2-openai.json#/paths/~1v1~1chat~1completions/post/"
+        "responses/200\n"
+        "        POST /v1/chat/completions: response 200 has no `description`\n"
+        "        expected: a `description` string (required)\n"
+        "        found:    no `description` key\n"
+        "        fix:      add a `description` to the response\n"
+    ) in out
     assert out.endswith("2 finding(s): 2 error, 0 warning, 0 info\n")
 
 
 def test_cli_lint_normalised_is_clean(pinned: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["lint", "--spec", "normalised", "--fail-on", "info"]) == 0
-    assert capsys.readouterr().out == ("lint gpt-5-2-openai.json (normalised)\n"
-                                       "0 finding(s): 0 error, 0 warning, 0 info\n")
+    assert capsys.readouterr().out == (
+        "lint gpt-5-2-openai.json (normalised)\n0 finding(s): 0 error, 0 warning, 0 info\n"
+    )
 
 
 def test_cosmetic_form_keeps_exactly_what_the_corrections_answer(pinned: Path) -> None:
     cosmetic = load_spec("cosmetic")
     findings = lint(cosmetic, "cosmetic")
     # corrections answering a lint rule (others answer what real traffic or a doc page showed: not lint's)
-    corrections = {a.rule_id for a in load_overlay(paths.overlay_path()).actions
-                   if a.kind == "correction" and a.rule_id.startswith("oas-")}
+    corrections = {
+        a.rule_id
+        for a in load_overlay(paths.overlay_path()).actions
+        if a.kind == "correction" and a.rule_id.startswith("oas-")
+    }
     assert {f.rule_id for f in findings} == corrections
     assert Counter(f.rule_id for f in findings) == {
-        "oas-error-response-missing": 2, "oas-integer-typed-as-number": 10,
-        "oas-message-content-not-nullable": 1, "oas-stream-chunk-unsatisfiable": 2}
+        "oas-error-response-missing": 2,
+        "oas-integer-typed-as-number": 10,
+        "oas-message-content-not-nullable": 1,
+        "oas-stream-chunk-unsatisfiable": 2,
+    }
     for finding in findings:
         resolve_pointer(cosmetic, finding.pointer)  # named components, not paths through a $ref
     assert sorted(f.pointer for f in findings if f.rule_id != "oas-integer-typed-as-number") == [

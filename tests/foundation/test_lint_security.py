@@ -33,8 +33,11 @@ def test_fires_when_applied_nowhere() -> None:
     spec = fixed_spec()
     del spec["security"]
     [finding] = lint(spec, "spec.json")
-    assert (finding.rule_id, finding.pointer, finding.level) == (RULE, "/components/securitySchemes/bearer",
-                                                                 Level.WARNING)
+    assert (finding.rule_id, finding.pointer, finding.level) == (
+        RULE,
+        "/components/securitySchemes/bearer",
+        Level.WARNING,
+    )
     assert finding.message == "security scheme 'bearer' is declared but applied to no operation"
     assert finding.expected == "`security: [{bearer: []}]` at the top level or on operations"
     assert finding.found == "no `security` requirement anywhere"

@@ -27,11 +27,17 @@ def test_finish_reason_required_and_not_nullable() -> None:
     finish["enum"] = ["stop", "length", "tool_calls"]
     [finding] = lint(spec, "spec.json")
     assert (finding.rule_id, finding.pointer, finding.level) == (
-        STREAM, SCHEMAS + "/ChunkChoice/properties/finish_reason", Level.WARNING)
-    assert finding.message == ("every chunk must carry a non-null finish_reason; real streams send null until "
-                               "the last chunk")
-    assert (finding.expected, finding.found) == ("finish_reason nullable (null until the last chunk)",
-                                                 "required, not nullable")
+        STREAM,
+        SCHEMAS + "/ChunkChoice/properties/finish_reason",
+        Level.WARNING,
+    )
+    assert finding.message == (
+        "every chunk must carry a non-null finish_reason; real streams send null until the last chunk"
+    )
+    assert (finding.expected, finding.found) == (
+        "finish_reason nullable (null until the last chunk)",
+        "required, not nullable",
+    )
 
 
 def test_finish_reason_that_may_be_absent_is_fine() -> None:
@@ -48,7 +54,9 @@ def test_finish_reason_nullable_through_a_reference() -> None:
     schemas = spec["components"]["schemas"]
     schemas["FinishReason"] = {"type": "string", "enum": ["stop", "length"]}
     schemas["ChunkChoice"]["properties"]["finish_reason"] = {
-        "allOf": [{"$ref": "#/components/schemas/FinishReason"}], "nullable": True}
+        "allOf": [{"$ref": "#/components/schemas/FinishReason"}],
+        "nullable": True,
+    }
     assert hits(spec, STREAM) == []
     schemas["ChunkChoice"]["properties"]["finish_reason"] = {"$ref": "#/components/schemas/FinishReason"}
     assert hits(spec, STREAM) == [(STREAM, SCHEMAS + "/ChunkChoice/properties/finish_reason")]
@@ -68,7 +76,9 @@ def test_delta_behind_a_nullable_reference() -> None:
     spec = fixed_spec()
     spec["components"]["schemas"]["Delta"]["required"] = ["role"]
     spec["components"]["schemas"]["ChunkChoice"]["properties"]["delta"] = {
-        "allOf": [{"$ref": "#/components/schemas/Delta"}], "nullable": True}
+        "allOf": [{"$ref": "#/components/schemas/Delta"}],
+        "nullable": True,
+    }
     assert hits(spec) == [(STREAM, SCHEMAS + "/Delta")]
 
 
@@ -82,8 +92,10 @@ def test_inline_chunk_schemas_are_reported_per_path() -> None:
     for path in ("/v1/chat/completions", "/chat/completions"):
         media = spec["paths"][path]["post"]["responses"]["200"]["content"]
         media["text/event-stream"]["schema"] = copy.deepcopy(inline)
-    assert hits(spec, STREAM) == [(STREAM, ALIAS + CHUNK_CHOICE + "/properties/delta"),
-                                  (STREAM, V1 + CHUNK_CHOICE + "/properties/delta")]
+    assert hits(spec, STREAM) == [
+        (STREAM, ALIAS + CHUNK_CHOICE + "/properties/delta"),
+        (STREAM, V1 + CHUNK_CHOICE + "/properties/delta"),
+    ]
 
 
 def test_message_content_required_and_not_nullable() -> None:
@@ -91,7 +103,10 @@ def test_message_content_required_and_not_nullable() -> None:
     del spec["components"]["schemas"]["AssistantMessage"]["properties"]["content"]["nullable"]
     [finding] = lint(spec, "spec.json")
     assert (finding.rule_id, finding.pointer, finding.level) == (
-        CONTENT, SCHEMAS + "/AssistantMessage/properties/content", Level.WARNING)
+        CONTENT,
+        SCHEMAS + "/AssistantMessage/properties/content",
+        Level.WARNING,
+    )
     assert finding.message == "a tool-calling message must have a string `content`, but real ones carry null"
     assert (finding.expected, finding.found) == ("content nullable", "type 'string', required, not nullable")
 
@@ -117,5 +132,7 @@ def test_inline_message_is_reported_per_path() -> None:
     for path in ("/v1/chat/completions", "/chat/completions"):
         media = spec["paths"][path]["post"]["responses"]["200"]["content"]
         media["application/json"]["schema"] = copy.deepcopy(inline)
-    assert hits(spec, CONTENT) == [(CONTENT, ALIAS + MESSAGE + "/properties/content"),
-                                   (CONTENT, V1 + MESSAGE + "/properties/content")]
+    assert hits(spec, CONTENT) == [
+        (CONTENT, ALIAS + MESSAGE + "/properties/content"),
+        (CONTENT, V1 + MESSAGE + "/properties/content"),
+    ]

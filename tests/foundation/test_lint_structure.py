@@ -43,8 +43,10 @@ def test_schema_errors_the_validator_cannot_place_are_reported_without_a_wrong_p
     spec = minimal_spec()
     spec["paths"]["/items"]["get"]["responses"]["200"]["content"]["application/json"]["schema"] = {"type": "strin"}
     findings = lint(spec, "spec.json")
-    assert sorted((f.rule_id, f.pointer) for f in findings) == [("oas-invalid", ""),
-                                                                 ("oas-invalid", "/paths/~1items/get/responses/200")]
+    assert sorted((f.rule_id, f.pointer) for f in findings) == [
+        ("oas-invalid", ""),
+        ("oas-invalid", "/paths/~1items/get/responses/200"),
+    ]
     unplaced = next(f for f in findings if f.pointer == "")
     assert unplaced.message.startswith("not valid OpenAPI 3.0: 'strin' is not one of ")
     assert unplaced.message.endswith("(in a schema; the validator does not say which)")
@@ -56,7 +58,10 @@ def test_response_without_description_has_its_own_rule() -> None:
     del spec["paths"]["/v1/chat/completions"]["post"]["responses"]["200"]["description"]
     [finding] = lint(spec, "spec.json")
     assert (finding.rule_id, finding.pointer, finding.level) == (
-        "oas-response-description-missing", V1 + "/responses/200", Level.ERROR)
+        "oas-response-description-missing",
+        V1 + "/responses/200",
+        Level.ERROR,
+    )
     assert finding.message == "POST /v1/chat/completions: response 200 has no `description`"
     assert (finding.expected, finding.found) == ("a `description` string (required)", "no `description` key")
 
@@ -65,8 +70,10 @@ def test_each_response_without_description_is_reported_once() -> None:
     spec = fixed_spec()
     for path in ("/v1/chat/completions", "/chat/completions"):
         del spec["paths"][path]["post"]["responses"]["200"]["description"]
-    assert hits(spec) == [("oas-response-description-missing", ALIAS + "/responses/200"),
-                          ("oas-response-description-missing", V1 + "/responses/200")]
+    assert hits(spec) == [
+        ("oas-response-description-missing", ALIAS + "/responses/200"),
+        ("oas-response-description-missing", V1 + "/responses/200"),
+    ]
 
 
 def test_a_named_response_without_description_is_structural() -> None:

@@ -47,8 +47,9 @@ def expected(_published_once: dict[str, Any]) -> OverlayResult:
 
 @SETTINGS
 @given(seed=st.integers(0, 2**32 - 1))
-def test_key_order_does_not_change_the_result(_published_once: dict[str, Any], expected: OverlayResult,
-                                              seed: int) -> None:
+def test_key_order_does_not_change_the_result(
+    _published_once: dict[str, Any], expected: OverlayResult, seed: int
+) -> None:
     shuffled = apply_overlay(reorder(_published_once, random.Random(seed)), real_overlay())
     assert shuffled.spec == expected.spec
     assert shuffled.findings == expected.findings
@@ -58,8 +59,10 @@ def test_key_order_does_not_change_the_result(_published_once: dict[str, Any], e
 def _forms(overlay: Overlay) -> list[tuple[tuple[str, ...], list[Action]]]:
     """The two forms the pipeline builds, each with the actions it runs (corrections alone would target
     schemas that the cosmetic lifts create)."""
-    return [(kinds, [a for a in overlay.actions if a.kind in kinds])
-            for kinds in (("cosmetic",), ("cosmetic", "correction"))]
+    return [
+        (kinds, [a for a in overlay.actions if a.kind in kinds])
+        for kinds in (("cosmetic",), ("cosmetic", "correction"))
+    ]
 
 
 def test_every_prefix_applied_twice_equals_applying_it_once(_published_once: dict[str, Any]) -> None:
@@ -76,7 +79,8 @@ def test_every_prefix_applied_twice_equals_applying_it_once(_published_once: dic
             assert twice.spec == state, f"{kinds}: re-applying the first {count} actions changed the spec"
             # the second time, every action has nothing left to do
             assert [(f.rule_id, f.pointer) for f in twice.findings] == [
-                ("overlay-action-unneeded", f"/actions/{a.index}") for a in active[:count]], (kinds, count)
+                ("overlay-action-unneeded", f"/actions/{a.index}") for a in active[:count]
+            ], (kinds, count)
 
 
 def test_the_whole_overlay_is_idempotent(_published_once: dict[str, Any]) -> None:
@@ -91,13 +95,32 @@ _SMALL_ACTIONS = ["update-info", "remove-nullable", "lift-both", "type-integer"]
 
 
 def _small_spec(rng: random.Random) -> dict[str, Any]:
-    body = {"type": "object", "required": ["id"], "properties": {
-        "id": {"type": "string"}, "created": {"type": "number"},
-        "meta": {"nullable": True, "description": "free-form"},
-    }}
-    spec = {"openapi": "3.0.0", "info": {"title": "t", "version": "1"}, "paths": {
-        p: {"post": {"responses": {"200": {"description": "ok", "content": {"application/json": {
-            "schema": {**body, "description": p}}}}}}} for p in ("/a", "/b")}}
+    body = {
+        "type": "object",
+        "required": ["id"],
+        "properties": {
+            "id": {"type": "string"},
+            "created": {"type": "number"},
+            "meta": {"nullable": True, "description": "free-form"},
+        },
+    }
+    spec = {
+        "openapi": "3.0.0",
+        "info": {"title": "t", "version": "1"},
+        "paths": {
+            p: {
+                "post": {
+                    "responses": {
+                        "200": {
+                            "description": "ok",
+                            "content": {"application/json": {"schema": {**body, "description": p}}},
+                        }
+                    }
+                }
+            }
+            for p in ("/a", "/b")
+        },
+    }
     return reorder(spec, rng)
 
 
@@ -107,8 +130,10 @@ def test_small_overlays_are_order_free_and_idempotent(seed: int, chosen: list[st
     catalogue = {
         "update-info": {"target": "$.info", "update": {"version": "2"}},
         "remove-nullable": {"target": "$..[?@.nullable == true && !@.type].nullable", "remove": True},
-        "lift-both": {"target": "$.paths['/a','/b'].post.responses['200'].content['application/json'].schema",
-                      "x-lift": "Thing"},
+        "lift-both": {
+            "target": "$.paths['/a','/b'].post.responses['200'].content['application/json'].schema",
+            "x-lift": "Thing",
+        },
         "type-integer": {"target": "$..properties.created", "update": {"type": "integer"}},
     }
     with tempfile.TemporaryDirectory() as tmp:

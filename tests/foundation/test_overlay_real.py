@@ -48,8 +48,10 @@ def variants(_published_once: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def validators(variants: dict[str, dict[str, Any]]) -> dict[str, tuple[Validator, Validator]]:
-    return {name: (Validator(_at(spec, JSON_BODY), spec), Validator(_at(spec, STREAM_BODY), spec))
-            for name, spec in variants.items()}
+    return {
+        name: (Validator(_at(spec, JSON_BODY), spec), Validator(_at(spec, STREAM_BODY), spec))
+        for name, spec in variants.items()
+    }
 
 
 def page_example() -> dict[str, Any]:
@@ -67,17 +69,44 @@ def _page_example_text() -> str:
 
 
 TOOL_CALL = {
-    "id": "chatcmpl-tool", "object": "chat.completion", "created": 1765494440, "model": "gpt-5.2-2025-12-11",
-    "choices": [{"index": 0, "finish_reason": "tool_calls", "message": {
-        "role": "assistant", "content": None, "refusal": None,
-        "tool_calls": [{"id": "call_1", "type": "function",
-                        "function": {"name": "get_weather", "arguments": "{\"city\": \"Paris\"}"}}]}}],
+    "id": "chatcmpl-tool",
+    "object": "chat.completion",
+    "created": 1765494440,
+    "model": "gpt-5.2-2025-12-11",
+    "choices": [
+        {
+            "index": 0,
+            "finish_reason": "tool_calls",
+            "message": {
+                "role": "assistant",
+                "content": None,
+                "refusal": None,
+                "tool_calls": [
+                    {
+                        "id": "call_1",
+                        "type": "function",
+                        "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'},
+                    }
+                ],
+            },
+        }
+    ],
     "usage": {"prompt_tokens": 40, "completion_tokens": 18, "total_tokens": 58},
 }
-FIRST_CHUNK = {"id": "chatcmpl-s", "object": "chat.completion.chunk", "created": 1765494440, "model": "gpt-5.2",
-               "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}]}
-LAST_CHUNK = {"id": "chatcmpl-s", "object": "chat.completion.chunk", "created": 1765494440, "model": "gpt-5.2",
-              "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+FIRST_CHUNK = {
+    "id": "chatcmpl-s",
+    "object": "chat.completion.chunk",
+    "created": 1765494440,
+    "model": "gpt-5.2",
+    "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}],
+}
+LAST_CHUNK = {
+    "id": "chatcmpl-s",
+    "object": "chat.completion.chunk",
+    "created": 1765494440,
+    "model": "gpt-5.2",
+    "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+}
 
 
 # what a correction may answer besides a lint rule: what the suite or `conformance traffic` reports when a real
@@ -104,8 +133,13 @@ def test_corrections_answer_only_rules_about_validity() -> None:
     kinds: dict[str, set[str]] = {}
     for action in load_overlay(OVERLAY).actions:
         kinds.setdefault(action.kind, set()).add(action.rule_id)
-    assert kinds["correction"] == {"oas-error-response-missing", "oas-integer-typed-as-number",
-                                   "oas-message-content-not-nullable", "oas-stream-chunk-unsatisfiable", *FINDINGS}
+    assert kinds["correction"] == {
+        "oas-error-response-missing",
+        "oas-integer-typed-as-number",
+        "oas-message-content-not-nullable",
+        "oas-stream-chunk-unsatisfiable",
+        *FINDINGS,
+    }
     assert not kinds["cosmetic"] & FINDINGS
 
 
@@ -120,16 +154,28 @@ def test_the_real_overlay_applies_cleanly(_published_once: dict[str, Any]) -> No
 def test_normalised_names_follow_the_openai_sdk(variants: dict[str, dict[str, Any]]) -> None:
     spec = variants["normalised"]
     schemas = spec["components"]["schemas"]
-    for name in ("ChatCompletion", "Choice", "ChatCompletionMessage", "CompletionUsage", "ChatCompletionChunk",
-                 "ChunkChoice", "ChoiceDelta", "CreateChatCompletionRequest", "ErrorResponse",
-                 "ChatCompletionUserMessageParam", "ResponseFormatJSONSchema"):
+    for name in (
+        "ChatCompletion",
+        "Choice",
+        "ChatCompletionMessage",
+        "CompletionUsage",
+        "ChatCompletionChunk",
+        "ChunkChoice",
+        "ChoiceDelta",
+        "CreateChatCompletionRequest",
+        "ErrorResponse",
+        "ChatCompletionUserMessageParam",
+        "ResponseFormatJSONSchema",
+    ):
         assert name in schemas, name
     for path in ("/v1/chat/completions", "/chat/completions"):
         post = spec["paths"][path]["post"]
         assert post["responses"]["200"]["content"]["application/json"]["schema"] == {
-            "$ref": "#/components/schemas/ChatCompletion"}
+            "$ref": "#/components/schemas/ChatCompletion"
+        }
         assert post["requestBody"]["content"]["application/json"]["schema"] == {
-            "$ref": "#/components/schemas/CreateChatCompletionRequest"}
+            "$ref": "#/components/schemas/CreateChatCompletionRequest"
+        }
         assert post["responses"]["401"] == {"$ref": "#/components/responses/Error"}
     assert spec["security"] == [{"access-token": []}]
     assert schemas["ErrorResponse"]["properties"]["error"] == {"$ref": "#/components/schemas/ErrorObject"}
@@ -166,17 +212,23 @@ def test_integer_token_counts_are_a_correction(validators: dict[str, tuple[Valid
     fractional["created"] = 1765494440.5
     for name in ("published", "cosmetic"):
         assert validators[name][0].violations(fractional) == [], name
-    assert {v.path for v in validators["normalised"][0].violations(fractional)} == {"/created",
-                                                                                    "/usage/total_tokens"}
+    assert {v.path for v in validators["normalised"][0].violations(fractional)} == {"/created", "/usage/total_tokens"}
 
 
 # A response a server might send: the page example with one member replaced, dropped or nulled.
 _MEMBERS = ["id", "object", "created", "model", "choices", "usage", "service_tier", "system_fingerprint"]
 _CHOICE_MEMBERS = ["index", "message", "finish_reason", "logprobs"]
 _MESSAGE_MEMBERS = ["role", "content", "refusal", "annotations", "tool_calls", "audio"]
-_VALUES = st.one_of(st.none(), st.booleans(), st.integers(-3, 10**10), st.floats(allow_nan=False, width=32),
-                    st.sampled_from(["", "stop", "assistant", "chat.completion", "tool_calls", "default"]),
-                    st.just([]), st.just({}), st.just({"type": "url_citation"}))
+_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 10**10),
+    st.floats(allow_nan=False, width=32),
+    st.sampled_from(["", "stop", "assistant", "chat.completion", "tool_calls", "default"]),
+    st.just([]),
+    st.just({}),
+    st.just({"type": "url_citation"}),
+)
 
 
 @st.composite
@@ -185,8 +237,11 @@ def responses(draw: st.DrawFn) -> dict[str, Any]:
     choice = body["choices"][0]
     # chosen before any change: a change to a replaced or dropped member is simply not part of the body
     targets: dict[str, tuple[dict[str, Any], list[str]]] = {
-        "top": (body, _MEMBERS), "choice": (choice, _CHOICE_MEMBERS), "message": (choice["message"], _MESSAGE_MEMBERS),
-        "usage": (body["usage"], ["prompt_tokens", "total_tokens", "prompt_tokens_details"])}
+        "top": (body, _MEMBERS),
+        "choice": (choice, _CHOICE_MEMBERS),
+        "message": (choice["message"], _MESSAGE_MEMBERS),
+        "usage": (body["usage"], ["prompt_tokens", "total_tokens", "prompt_tokens_details"]),
+    }
     for _ in range(draw(st.integers(1, 3))):
         node, members = targets[draw(st.sampled_from(sorted(targets)))]
         key = draw(st.sampled_from(members))
@@ -199,8 +254,9 @@ def responses(draw: st.DrawFn) -> dict[str, Any]:
 
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(body=responses())
-def test_cosmetic_actions_never_change_validity(validators: dict[str, tuple[Validator, Validator]],
-                                                body: dict[str, Any]) -> None:
+def test_cosmetic_actions_never_change_validity(
+    validators: dict[str, tuple[Validator, Validator]], body: dict[str, Any]
+) -> None:
     """The same responses are valid under the published and the cosmetic spec (violations may be worded or
     placed differently: a lifted schema is reached through a reference)."""
     assert validators["cosmetic"][0].is_valid(body) == validators["published"][0].is_valid(body)
@@ -223,35 +279,76 @@ def _with_choice(**choice: Any) -> dict[str, Any]:
 
 
 TOKEN = {"token": "Foo", "logprob": -0.0025, "bytes": [70, 111, 111], "top_logprobs": []}
-REFUSAL = _with_choice(finish_reason="stop", message={"role": "assistant", "content": None,
-                                                      "refusal": "I'm sorry, I can't help with that."},
-                       logprobs={"content": None, "refusal": [TOKEN]})
-ANSWER_LOGPROBS = _with_choice(finish_reason="stop", message={"role": "assistant", "content": "Foo",
-                                                              "refusal": None},
-                               logprobs={"content": [TOKEN], "refusal": None})
-FUNCTION_CALL = _with_choice(finish_reason="function_call", message={
-    "role": "assistant", "content": None, "function_call": {"name": "get_weather", "arguments": "{}"}})
-CHUNK_LOGPROBS = {**FIRST_CHUNK, "choices": [{"index": 0, "delta": {"content": "Foo"}, "finish_reason": None,
-                                              "logprobs": {"content": [TOKEN], "refusal": None}}]}
-FIRST_LOGPROBS_CHUNK = {**FIRST_CHUNK, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""},
-                                                    "finish_reason": None,
-                                                    "logprobs": {"content": [], "refusal": None}}]}
+REFUSAL = _with_choice(
+    finish_reason="stop",
+    message={"role": "assistant", "content": None, "refusal": "I'm sorry, I can't help with that."},
+    logprobs={"content": None, "refusal": [TOKEN]},
+)
+ANSWER_LOGPROBS = _with_choice(
+    finish_reason="stop",
+    message={"role": "assistant", "content": "Foo", "refusal": None},
+    logprobs={"content": [TOKEN], "refusal": None},
+)
+FUNCTION_CALL = _with_choice(
+    finish_reason="function_call",
+    message={"role": "assistant", "content": None, "function_call": {"name": "get_weather", "arguments": "{}"}},
+)
+CHUNK_LOGPROBS = {
+    **FIRST_CHUNK,
+    "choices": [
+        {
+            "index": 0,
+            "delta": {"content": "Foo"},
+            "finish_reason": None,
+            "logprobs": {"content": [TOKEN], "refusal": None},
+        }
+    ],
+}
+FIRST_LOGPROBS_CHUNK = {
+    **FIRST_CHUNK,
+    "choices": [
+        {
+            "index": 0,
+            "delta": {"role": "assistant", "content": ""},
+            "finish_reason": None,
+            "logprobs": {"content": [], "refusal": None},
+        }
+    ],
+}
 USAGE_CHUNK = {**LAST_CHUNK, "choices": [], "usage": {"prompt_tokens": 9, "completion_tokens": 3, "total_tokens": 12}}
-TOOL_LOOP = {"model": "openai/gpt-5-2", "messages": [
-    {"role": "user", "content": "Weather in Paris?"},
-    {"role": "assistant", "content": None, "refusal": None, "tool_calls": [
-        {"id": "call_1", "type": "function",
-         "function": {"name": "get_weather", "arguments": "{\"city\":\"Paris\"}"}}]},
-    {"role": "tool", "tool_call_id": "call_1", "content": "18 C, sunny"}]}
+TOOL_LOOP = {
+    "model": "openai/gpt-5-2",
+    "messages": [
+        {"role": "user", "content": "Weather in Paris?"},
+        {
+            "role": "assistant",
+            "content": None,
+            "refusal": None,
+            "tool_calls": [
+                {
+                    "id": "call_1",
+                    "type": "function",
+                    "function": {"name": "get_weather", "arguments": '{"city":"Paris"}'},
+                }
+            ],
+        },
+        {"role": "tool", "tool_call_id": "call_1", "content": "18 C, sunny"},
+    ],
+}
 
 
-@pytest.mark.parametrize(("body", "paths"), [
-    (REFUSAL, {"/choices/0/message/content", "/choices/0/logprobs"}),
-    (ANSWER_LOGPROBS, {"/choices/0/logprobs"}),
-    (FUNCTION_CALL, {"/choices/0/message/content", "/choices/0/finish_reason"}),
-], ids=["refusal", "logprobs", "function-call"])
-def test_openai_answers_are_a_correction(validators: dict[str, tuple[Validator, Validator]], body: dict[str, Any],
-                                         paths: set[str]) -> None:
+@pytest.mark.parametrize(
+    ("body", "paths"),
+    [
+        (REFUSAL, {"/choices/0/message/content", "/choices/0/logprobs"}),
+        (ANSWER_LOGPROBS, {"/choices/0/logprobs"}),
+        (FUNCTION_CALL, {"/choices/0/message/content", "/choices/0/finish_reason"}),
+    ],
+    ids=["refusal", "logprobs", "function-call"],
+)
+def test_openai_answers_are_a_correction(
+    validators: dict[str, tuple[Validator, Validator]], body: dict[str, Any], paths: set[str]
+) -> None:
     published = [v.path for v in validators["published"][0].violations(body)]
     for path in paths:  # at the member or inside it
         assert any(found.startswith(path) for found in published), (path, published)
@@ -273,15 +370,17 @@ def test_logprob_chunks_are_a_correction(validators: dict[str, tuple[Validator, 
 def test_the_function_call_member_is_declared(validators: dict[str, tuple[Validator, Validator]]) -> None:
     broken = json.loads(json.dumps(FUNCTION_CALL))
     broken["choices"][0]["message"]["function_call"] = {"name": "get_weather", "arguments": {"city": "Paris"}}
-    assert "/choices/0/message/function_call" in {
-        v.path for v in validators["normalised"][0].violations(broken)}
-    delta = {**FIRST_CHUNK, "choices": [{"index": 0, "finish_reason": None,
-                                         "delta": {"function_call": {"arguments": "{\"ci"}}}]}
+    assert "/choices/0/message/function_call" in {v.path for v in validators["normalised"][0].violations(broken)}
+    delta = {
+        **FIRST_CHUNK,
+        "choices": [{"index": 0, "finish_reason": None, "delta": {"function_call": {"arguments": '{"ci'}}}],
+    }
     assert validators["normalised"][1].violations(delta) == []
 
 
 def test_a_final_usage_chunk_without_choices_needs_no_correction(
-        validators: dict[str, tuple[Validator, Validator]]) -> None:
+    validators: dict[str, tuple[Validator, Validator]],
+) -> None:
     for name in ("published", "normalised"):
         assert validators[name][1].violations(USAGE_CHUNK) == [], name
 
@@ -307,10 +406,13 @@ def test_model_takes_the_family_ids_and_any_string(requests: dict[str, Validator
 def test_the_family_ids_stay_listed(variants: dict[str, dict[str, Any]]) -> None:
     normalised = variants["normalised"]
     schemas = normalised["components"]["schemas"]
-    assert schemas["ChatModel"] == {"type": "string", "enum": [
-        "openai/gpt-5-2", "openai/gpt-5-2-chat-latest", "openai/gpt-5-2-pro"]}
+    assert schemas["ChatModel"] == {
+        "type": "string",
+        "enum": ["openai/gpt-5-2", "openai/gpt-5-2-chat-latest", "openai/gpt-5-2-pro"],
+    }
     assert schemas["CreateChatCompletionRequest"]["properties"]["model"] == {
-        "anyOf": [{"$ref": "#/components/schemas/ChatModel"}, {"type": "string"}]}
+        "anyOf": [{"$ref": "#/components/schemas/ChatModel"}, {"type": "string"}]
+    }
     # the cosmetic form only names the published enum
     cosmetic = variants["cosmetic"]["components"]["schemas"]
     assert cosmetic["ChatModel"] == {"type": "string", "enum": ["openai/gpt-5-2"]}

@@ -26,10 +26,13 @@ OPERATION = ("paths", "/v1/chat/completions", "post")
 
 # (file, part, JSON pointer) -> why the exchange really deviates from OpenAI's API (not a spec defect)
 DEVIATIONS: dict[tuple[str, str, str], str] = {
-    ("azure-openai__ai__azure-model-router.1-stream.json", "chunk 0", "/object"):
-        "Azure OpenAI opens a stream with a prompt-filter chunk (`prompt_filter_results`) whose `object`, `id` and "
-        "`model` are empty strings and `created` is 0; OpenAI never sends it, and `object` can only be "
-        "`chat.completion.chunk` (OpenAI's SDK drops such chunks). An Azure deviation, not a spec defect.",
+    (
+        "azure-openai__ai__azure-model-router.1-stream.json",
+        "chunk 0",
+        "/object",
+    ): "Azure OpenAI opens a stream with a prompt-filter chunk (`prompt_filter_results`) whose `object`, `id` and "
+    "`model` are empty strings and `created` is 0; OpenAI never sends it, and `object` can only be "
+    "`chat.completion.chunk` (OpenAI's SDK drops such chunks). An Azure deviation, not a spec defect.",
 }
 
 
@@ -43,11 +46,11 @@ UNDECLARED: dict[tuple[str, str], str] = {
     ("completion", "/service_tier"): "declared on chunks only by the published spec",
     ("chunk", "/obfuscation"): "OpenAI's padding against length side channels, unknown to the published spec",
     ("request", "/moderation"): "OpenAI's moderated-completions option, which this gateway's GPT-5.2 endpoint does "
-                                "not offer (pydantic-ai's moderation tests)",
+    "not offer (pydantic-ai's moderation tests)",
     ("completion", "/moderation"): "the moderation results OpenAI adds when the request asked for them (above)",
     ("chunk", "/moderation"): "the moderation results OpenAI adds when the request asked for them (above)",
     ("request", "/web_search_options"): "an option of OpenAI's search-preview models only (gpt-4o-search-preview), "
-                                        "not of GPT-5.2 on this endpoint",
+    "not of GPT-5.2 on this endpoint",
 }
 
 
@@ -62,8 +65,10 @@ def _exchanges() -> list[str]:
 
 
 EXCHANGES = _exchanges()
-needs_traffic = pytest.mark.skipif(not EXCHANGES, reason=f"the recorded traffic {TRAFFIC} is not there "
-                                   "(../shared/real-traffic beside the clone; CI provides it)")
+needs_traffic = pytest.mark.skipif(
+    not EXCHANGES,
+    reason=f"the recorded traffic {TRAFFIC} is not there (../shared/real-traffic beside the clone; CI provides it)",
+)
 
 
 @functools.cache
@@ -79,8 +84,7 @@ def _validators(spec_json: str) -> dict[str, Validator]:
         "completion": Validator(ok["application/json"]["schema"], spec),
         "chunk": Validator(ok["text/event-stream"]["schema"], spec),
         # the published spec documents no error body: there, an error body is not checked
-        "error": Validator({"$ref": "#/components/schemas/ErrorResponse"} if "ErrorResponse" in schemas else {},
-                           spec),
+        "error": Validator({"$ref": "#/components/schemas/ErrorResponse"} if "ErrorResponse" in schemas else {}, spec),
     }
 
 
@@ -116,8 +120,10 @@ def test_the_normalised_spec_accepts_openai_exchanges(normalised: dict[str, Vali
     exchange = json.loads((TRAFFIC / name).read_text())
     found = rejections(exchange, normalised)
     unexplained = [r for r in found if (name, r[0], r[1]) not in DEVIATIONS]
-    assert unexplained == [], "the normalised spec rejects a real OpenAI exchange: correct spec/overlay.yaml, " \
-                              "or name the deviation in DEVIATIONS with why it is real"
+    assert unexplained == [], (
+        "the normalised spec rejects a real OpenAI exchange: correct spec/overlay.yaml, "
+        "or name the deviation in DEVIATIONS with why it is real"
+    )
     named = {(part, pointer) for (file, part, pointer) in DEVIATIONS if file == name}
     assert {(part, pointer) for part, pointer, _ in found} == named, "a named deviation is no longer seen"
 
@@ -140,14 +146,21 @@ def test_the_recordings_cover_what_the_corrections_answer(_published_once: dict[
         features.update(exchange.get("features") or ())
         rejected[name] = len(rejections(exchange, published))
     assert len(EXCHANGES) >= 20
-    assert {"logprobs", "refusal", "content_null", "tool_calls", "usage_chunk_empty_choices",
-            "finish:length"} <= features
-    for name in ("openai__openai-python__test_content_logprobs_events-stream.json",
-                 "openai__openai-python__test_refusal_logprobs_events-stream.json",
-                 "openai__openai-python__test_parse_pydantic_model_refusal.json",
-                 "openai__pydantic-ai__test_openai_native_output.json"):
+    assert {
+        "logprobs",
+        "refusal",
+        "content_null",
+        "tool_calls",
+        "usage_chunk_empty_choices",
+        "finish:length",
+    } <= features
+    for name in (
+        "openai__openai-python__test_content_logprobs_events-stream.json",
+        "openai__openai-python__test_refusal_logprobs_events-stream.json",
+        "openai__openai-python__test_parse_pydantic_model_refusal.json",
+        "openai__pydantic-ai__test_openai_native_output.json",
+    ):
         assert rejected[name] > 0, f"{name}: the published spec accepts it; the test checks nothing there"
-
 
 
 @needs_traffic
@@ -157,9 +170,11 @@ def test_undeclared_openai_members_are_the_known_ones(_published_once: dict[str,
     operation: Any = spec
     for key in OPERATION:
         operation = operation[key]
-    schemas = {"request": deref(spec, operation["requestBody"]["content"]["application/json"]["schema"]),
-               "completion": deref(spec, operation["responses"]["200"]["content"]["application/json"]["schema"]),
-               "chunk": deref(spec, operation["responses"]["200"]["content"]["text/event-stream"]["schema"])}
+    schemas = {
+        "request": deref(spec, operation["requestBody"]["content"]["application/json"]["schema"]),
+        "completion": deref(spec, operation["responses"]["200"]["content"]["application/json"]["schema"]),
+        "chunk": deref(spec, operation["responses"]["200"]["content"]["text/event-stream"]["schema"]),
+    }
     found: set[tuple[str, str]] = set()
     for name in EXCHANGES:
         exchange = json.loads((TRAFFIC / name).read_text())

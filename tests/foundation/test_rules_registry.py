@@ -16,9 +16,17 @@ from conformance.findings import RULES, Level, Rule, Source, rule
 KEBAB = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)+$")
 FOUNDATION = sorted(r.id for r in RULES.values() if r.id.startswith(("oas-", "overlay-")))
 ISSUE_RULES = [
-    "oas-invalid", "oas-response-description-missing", "oas-security-scheme-unused", "oas-error-response-missing",
-    "oas-nullable-without-type", "oas-integer-typed-as-number", "oas-duplicate-path-alias", "oas-example-invalid",
-    "oas-code-sample-invalid", "oas-inline-object-schema", "oas-stream-chunk-unsatisfiable",
+    "oas-invalid",
+    "oas-response-description-missing",
+    "oas-security-scheme-unused",
+    "oas-error-response-missing",
+    "oas-nullable-without-type",
+    "oas-integer-typed-as-number",
+    "oas-duplicate-path-alias",
+    "oas-example-invalid",
+    "oas-code-sample-invalid",
+    "oas-inline-object-schema",
+    "oas-stream-chunk-unsatisfiable",
     "oas-message-content-not-nullable",
 ]
 
@@ -50,7 +58,11 @@ def test_registering_an_id_twice_with_another_meaning_fails() -> None:
 def test_finding_defaults_to_the_rule_fix_as_hint() -> None:
     finding = RULES["oas-invalid"].finding("spec.json", "broken", pointer="/info")
     assert (finding.rule_id, finding.level, finding.where, finding.hint) == (
-        "oas-invalid", Level.ERROR, "spec.json#/info", RULES["oas-invalid"].fix)
+        "oas-invalid",
+        Level.ERROR,
+        "spec.json#/info",
+        RULES["oas-invalid"].fix,
+    )
 
 
 def test_conformance_rules_lists_every_registered_rule(capsys: pytest.CaptureFixture[str]) -> None:
@@ -68,8 +80,13 @@ def test_conformance_rules_lists_every_registered_rule(capsys: pytest.CaptureFix
     by_id = {r["id"]: r for r in listed}
     for rule_id in FOUNDATION:
         registered: Rule = RULES[rule_id]
-        assert by_id[rule_id] == {"id": rule_id, "level": registered.level.label, "source": "spec",
-                                  "summary": registered.summary, "fix": registered.fix}
+        assert by_id[rule_id] == {
+            "id": rule_id,
+            "level": registered.level.label,
+            "source": "spec",
+            "summary": registered.summary,
+            "fix": registered.fix,
+        }
 
 
 def test_conformance_rules_text_and_markdown(capsys: pytest.CaptureFixture[str]) -> None:

@@ -25,8 +25,16 @@ def body(**extra: Any) -> dict[str, Any]:
     return {"model": MODEL, "messages": [{"role": "user", "content": "Hello"}], **extra}
 
 
-def post(base_url: str, payload: Any = None, *, mode: str | None = None, path: str = PATH,
-         headers: dict[str, str] | None = None, timeout: float = 30.0, **kwargs: Any) -> httpx.Response:
+def post(
+    base_url: str,
+    payload: Any = None,
+    *,
+    mode: str | None = None,
+    path: str = PATH,
+    headers: dict[str, str] | None = None,
+    timeout: float = 30.0,
+    **kwargs: Any,
+) -> httpx.Response:
     sent = {**AUTH, **(headers or {})}
     if mode is not None:
         sent["X-Mock-Mode"] = mode
@@ -43,7 +51,7 @@ def events(response: httpx.Response) -> list[Any]:
         if not block:
             continue
         assert block.startswith("data: "), f"expected an SSE data line, found {block[:80]!r}"
-        data = block[len("data: "):]
+        data = block[len("data: ") :]
         out.append(data if data == "[DONE]" else json.loads(data))
     return out
 

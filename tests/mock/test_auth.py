@@ -12,22 +12,26 @@ def test_the_test_key_is_always_accepted() -> None:
     assert accepted_keys(["sk-a"], environ={}) == frozenset({DEFAULT_API_KEY.encode(), b"sk-a"})
 
 
-@pytest.mark.parametrize(("value", "added"), [("sk-env", True), ("  sk-env  ", True), ("", False), ("   ", False),
-                                              ("sk bad", False)])
+@pytest.mark.parametrize(
+    ("value", "added"), [("sk-env", True), ("  sk-env  ", True), ("", False), ("   ", False), ("sk bad", False)]
+)
 def test_aimlapi_key_is_accepted_when_it_is_a_usable_key(value: str, added: bool) -> None:
     keys = accepted_keys((), environ={"AIMLAPI_KEY": value})
     assert (b"sk-env" in keys) is added
     assert len(keys) == 1 + added
 
 
-@pytest.mark.parametrize(("header", "problem"), [
-    (None, MISSING),
-    (b"Bearer sk-other", INVALID),
-    (b"Bearer " + DEFAULT_API_KEY.encode(), None),
-    (b"BEARER " + DEFAULT_API_KEY.encode(), None),
-    (b"sk-other", "Malformed Authorization header: expected the scheme 'Bearer', found another scheme."),
-    (b"Bearer  ", "Malformed Authorization header: expected 'Bearer <key>' with one non-empty key, found none."),
-])
+@pytest.mark.parametrize(
+    ("header", "problem"),
+    [
+        (None, MISSING),
+        (b"Bearer sk-other", INVALID),
+        (b"Bearer " + DEFAULT_API_KEY.encode(), None),
+        (b"BEARER " + DEFAULT_API_KEY.encode(), None),
+        (b"sk-other", "Malformed Authorization header: expected the scheme 'Bearer', found another scheme."),
+        (b"Bearer  ", "Malformed Authorization header: expected 'Bearer <key>' with one non-empty key, found none."),
+    ],
+)
 def test_auth_problem(header: bytes | None, problem: str | None) -> None:
     assert auth_problem(header, accepted_keys((), environ={})) == problem
 

@@ -32,8 +32,14 @@ def test_list_modes_prints_one_mode_per_line_name_first(capsys: pytest.CaptureFi
 
 
 def test_list_modes_as_a_process() -> None:
-    result = subprocess.run([sys.executable, "-m", "conformance", "mock", "--list-modes"], capture_output=True,
-                            text=True, cwd=project_root(), env=server_env(), timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "conformance", "mock", "--list-modes"],
+        capture_output=True,
+        text=True,
+        cwd=project_root(),
+        env=server_env(),
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[0].split()[:2] == ["conformant", "conformant"]
 
@@ -53,14 +59,18 @@ def test_unknown_mode_and_bad_numbers_are_usage_errors(capsys: pytest.CaptureFix
     assert main(["mock", "--max-body", "0"]) == 2
 
 
-@pytest.mark.parametrize(("key", "problem"), [
-    ("", "expected a non-empty key, found an empty one"),
-    ("sk-secret with space", "expected printable ASCII without spaces"),
-    ("sk-secret\u00e9", "expected printable ASCII without spaces"),
-    ("sk-secret" + "x" * 600, "expected at most 512 characters, found 609"),
-])
-def test_a_malformed_api_key_is_a_usage_error_that_does_not_repeat_it(capsys: pytest.CaptureFixture[str],
-                                                                      key: str, problem: str) -> None:
+@pytest.mark.parametrize(
+    ("key", "problem"),
+    [
+        ("", "expected a non-empty key, found an empty one"),
+        ("sk-secret with space", "expected printable ASCII without spaces"),
+        ("sk-secret\u00e9", "expected printable ASCII without spaces"),
+        ("sk-secret" + "x" * 600, "expected at most 512 characters, found 609"),
+    ],
+)
+def test_a_malformed_api_key_is_a_usage_error_that_does_not_repeat_it(
+    capsys: pytest.CaptureFixture[str], key: str, problem: str
+) -> None:
     assert main(["mock", "--port", "0", "--api-key", "sk-good", "--api-key", key]) == 2
     err = capsys.readouterr().err
     assert f"--api-key (occurrence 2): {problem}" in err
@@ -91,8 +101,14 @@ def test_clean_shutdown_on_signal(sig: signal.Signals) -> None:
 
 
 def test_python_dash_m_conformance_mock_module() -> None:
-    result = subprocess.run([sys.executable, "-m", "conformance.mock", "--list-modes"], capture_output=True,
-                            text=True, cwd=project_root(), env=server_env(), timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "conformance.mock", "--list-modes"],
+        capture_output=True,
+        text=True,
+        cwd=project_root(),
+        env=server_env(),
+        timeout=60,
+    )
     assert result.returncode == 0 and result.stdout.startswith("conformant")
 
 
@@ -138,8 +154,11 @@ def test_normalised_spec_with_refs_in_components(tmp_path: Path) -> None:
     path = tmp_path / "refs.json"
     path.write_text(json.dumps(spec))
     with MockServer(spec=path, env={**server_env(), "SPEC_MIRROR": mirror()}) as server:
-        data = post(server.base_url, {"model": "m", "messages": [{"role": "user", "content": "x"}]},
-                    path="/api/chat/completions").json()
+        data = post(
+            server.base_url,
+            {"model": "m", "messages": [{"role": "user", "content": "x"}]},
+            path="/api/chat/completions",
+        ).json()
         assert post(server.base_url, {"model": 1, "messages": []}, path="/api/chat/completions").status_code == 400
     assert Schemas(spec).completion_violations(data) == []
     assert data["object"] == "chat.completion" and data["choices"][0]["message"]["role"] == "assistant"

@@ -26,7 +26,8 @@ def test_generated_api_function_parses_the_mock(default_server: MockServer) -> N
     api = _client_module("gpt52_client.api.chat.create_chat_completion")
     request_mod = _client_module("gpt52_client.models.create_chat_completion_request")
     request = request_mod.CreateChatCompletionRequest.from_dict(
-        {"model": MODEL, "messages": [{"role": "user", "content": "Hello"}], "n": 2})
+        {"model": MODEL, "messages": [{"role": "user", "content": "Hello"}], "n": 2}
+    )
     client = client_mod.AuthenticatedClient(base_url=default_server.base_url, token=DEFAULT_API_KEY)
     with client:
         response = api.sync_detailed(client=client, body=request)
@@ -45,12 +46,19 @@ def test_client_facade_calls_streams_and_tool_calls(default_server: MockServer) 
         completion = client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": "Hi"}])
         assert completion.choices[0].message.content
         assert completion.choices[0].finish_reason == "stop"
-        called = client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": "Hi"}],
-                                                tools=[WEATHER], tool_choice="required")
+        called = client.chat.completions.create(
+            model=MODEL, messages=[{"role": "user", "content": "Hi"}], tools=[WEATHER], tool_choice="required"
+        )
         [call] = called.choices[0].message.tool_calls
         assert call.function.name == "get_weather"
-        chunks = list(client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": "Hi"}],
-                                                     stream=True, stream_options={"include_usage": True}))
+        chunks = list(
+            client.chat.completions.create(
+                model=MODEL,
+                messages=[{"role": "user", "content": "Hi"}],
+                stream=True,
+                stream_options={"include_usage": True},
+            )
+        )
         assert chunks[0].choices[0].delta.role == "assistant"
         assert chunks[-1].usage.total_tokens > 0
 
@@ -60,9 +68,11 @@ def test_client_facade_sees_rate_limit_and_drop(default_server: MockServer) -> N
     exceptions = _client_module("gpt52_client.exceptions")
     with chat.Gpt52(api_key=DEFAULT_API_KEY, base_url=default_server.base_url, max_retries=0) as client:
         with pytest.raises(exceptions.APIError) as info:
-            client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": "Hi"}],
-                                           extra_headers={"X-Mock-Mode": "rate-limit"})
+            client.chat.completions.create(
+                model=MODEL, messages=[{"role": "user", "content": "Hi"}], extra_headers={"X-Mock-Mode": "rate-limit"}
+            )
         assert getattr(info.value, "status_code", 429) == 429
         with pytest.raises(exceptions.APIError):
-            client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": "Hi"}],
-                                           extra_headers={"X-Mock-Mode": "drop"})
+            client.chat.completions.create(
+                model=MODEL, messages=[{"role": "user", "content": "Hi"}], extra_headers={"X-Mock-Mode": "drop"}
+            )

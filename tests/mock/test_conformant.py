@@ -13,13 +13,22 @@ from conformance.mock.server import MockServer
 
 from .helpers import MODEL, Schemas, body, events, post
 
-WEATHER: dict[str, Any] = {"type": "function", "function": {
-    "name": "get_weather",
-    "parameters": {"type": "object", "properties": {"city": {"type": "string"}, "days": {"type": "integer",
-                                                                                          "minimum": 1}},
-                   "required": ["city", "days"], "additionalProperties": False}}}
-CLOCK: dict[str, Any] = {"type": "function",
-                         "function": {"name": "get_time", "parameters": {"type": "object", "properties": {}}}}
+WEATHER: dict[str, Any] = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "parameters": {
+            "type": "object",
+            "properties": {"city": {"type": "string"}, "days": {"type": "integer", "minimum": 1}},
+            "required": ["city", "days"],
+            "additionalProperties": False,
+        },
+    },
+}
+CLOCK: dict[str, Any] = {
+    "type": "function",
+    "function": {"name": "get_time", "parameters": {"type": "object", "properties": {}}},
+}
 
 
 def completion(server: MockServer, payload: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
@@ -76,10 +85,11 @@ def test_deterministic_for_seed_and_request(published_server: MockServer) -> Non
 
 
 @pytest.mark.parametrize("tool_choice", ["required", {"type": "function", "function": {"name": "get_weather"}}])
-def test_tool_call_when_tool_choice_asks(published_server: MockServer, published: Schemas,
-                                         tool_choice: Any) -> None:
-    data = completion(published_server, body(tools=[CLOCK, WEATHER] if tool_choice != "required" else [WEATHER],
-                                             tool_choice=tool_choice))
+def test_tool_call_when_tool_choice_asks(published_server: MockServer, published: Schemas, tool_choice: Any) -> None:
+    data = completion(
+        published_server,
+        body(tools=[CLOCK, WEATHER] if tool_choice != "required" else [WEATHER], tool_choice=tool_choice),
+    )
     assert published.completion_violations(data) == []
     choice = data["choices"][0]
     assert choice["finish_reason"] == "tool_calls"
@@ -99,22 +109,32 @@ def test_no_tool_call_when_tool_choice_is_auto_or_none(published_server: MockSer
         assert data["choices"][0]["finish_reason"] == "stop"
 
 
-def test_tool_call_content_stays_published_valid_on_the_normalised_spec(default_server: MockServer,
-                                                                       normalised: Schemas,
-                                                                       published: Schemas) -> None:
+def test_tool_call_content_stays_published_valid_on_the_normalised_spec(
+    default_server: MockServer, normalised: Schemas, published: Schemas
+) -> None:
     """Conformant answers are valid against the published spec even when the mock serves the normalised one;
     `content: null` beside tool calls (as OpenAI sends it) is the content-null-with-tool-calls drift mode."""
-    if not normalised.completion.is_valid({"id": "x", "object": "chat.completion", "created": 1, "model": MODEL,
-                                           "choices": [], "usage": {"prompt_tokens": 1, "completion_tokens": 1,
-                                                                    "total_tokens": 2}}):
+    if not normalised.completion.is_valid(
+        {
+            "id": "x",
+            "object": "chat.completion",
+            "created": 1,
+            "model": MODEL,
+            "choices": [],
+            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+        }
+    ):
         pytest.skip("the normalised 200 schema is not the one this test knows")
     data = completion(default_server, body(tools=[WEATHER], tool_choice="required"))
     assert normalised.completion_violations(data) == []
     assert published.completion_violations(data) == []
     assert data["choices"][0]["message"]["content"] == ""
     assert data["choices"][0]["finish_reason"] == "tool_calls"
-    drifted = completion(default_server, body(tools=[WEATHER], tool_choice="required"),
-                         headers={"X-Mock-Mode": "content-null-with-tool-calls"})
+    drifted = completion(
+        default_server,
+        body(tools=[WEATHER], tool_choice="required"),
+        headers={"X-Mock-Mode": "content-null-with-tool-calls"},
+    )
     assert drifted["choices"][0]["message"]["content"] is None
     assert normalised.completion_violations(drifted) == []
 
@@ -125,18 +145,30 @@ def test_json_object_response_format(published_server: MockServer, published: Sc
     assert isinstance(json.loads(data["choices"][0]["message"]["content"]), dict)
 
 
-@pytest.mark.parametrize("schema", [
-    {"type": "object", "properties": {"name": {"type": "string", "minLength": 3}, "age": {"type": "integer",
-                                                                                           "minimum": 18}},
-     "required": ["name", "age"], "additionalProperties": False},
-    {"type": "array", "items": {"type": "string", "enum": ["a", "b"]}, "minItems": 2, "uniqueItems": True},
-    {"type": "object", "properties": {"tags": {"type": "array", "items": {"$ref": "#/$defs/tag"}, "minItems": 1}},
-     "required": ["tags"], "$defs": {"tag": {"type": "object", "required": ["label"],
-                                             "properties": {"label": {"type": ["string", "null"]}}}}},
-    {"anyOf": [{"type": "null"}, {"type": "number", "exclusiveMinimum": 0, "maximum": 1}]},
-])
-def test_json_schema_response_format_content_satisfies_the_schema(published_server: MockServer,
-                                                                   schema: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {
+            "type": "object",
+            "properties": {"name": {"type": "string", "minLength": 3}, "age": {"type": "integer", "minimum": 18}},
+            "required": ["name", "age"],
+            "additionalProperties": False,
+        },
+        {"type": "array", "items": {"type": "string", "enum": ["a", "b"]}, "minItems": 2, "uniqueItems": True},
+        {
+            "type": "object",
+            "properties": {"tags": {"type": "array", "items": {"$ref": "#/$defs/tag"}, "minItems": 1}},
+            "required": ["tags"],
+            "$defs": {
+                "tag": {"type": "object", "required": ["label"], "properties": {"label": {"type": ["string", "null"]}}}
+            },
+        },
+        {"anyOf": [{"type": "null"}, {"type": "number", "exclusiveMinimum": 0, "maximum": 1}]},
+    ],
+)
+def test_json_schema_response_format_content_satisfies_the_schema(
+    published_server: MockServer, schema: dict[str, Any]
+) -> None:
     fmt = {"type": "json_schema", "json_schema": {"name": "answer", "schema": schema, "strict": True}}
     data = completion(published_server, body(response_format=fmt))
     jsonschema.validate(json.loads(data["choices"][0]["message"]["content"]), schema)
@@ -158,7 +190,8 @@ def test_logprobs_when_asked(published_server: MockServer, published: Schemas) -
 
 @pytest.mark.parametrize("stream", [False, True])
 def test_logprobs_stay_valid_against_the_published_spec_when_serving_the_normalised_one(
-        default_server: MockServer, published: Schemas, normalised: Schemas, stream: bool) -> None:
+    default_server: MockServer, published: Schemas, normalised: Schemas, stream: bool
+) -> None:
     """The normalised spec also accepts the `refusal: null` OpenAI sends; conformant answers send `[]`, which both
     specs accept (as they send `content: ""` beside tool calls)."""
     response = post(default_server.base_url, body(logprobs=True, top_logprobs=1, stream=stream))
@@ -182,17 +215,21 @@ def test_default_server_answers_valid_against_its_spec(default_server: MockServe
         assert normalised.completion_violations(data) == []
 
 
-@pytest.mark.parametrize("schema", [
-    {"type": "array", "minItems": 1_000_000_000},
-    {"type": "string", "minLength": 1_000_000_000},
-    {"type": "object", "minProperties": 1_000_000_000},
-    {"type": "integer", "minimum": 10**400, "multipleOf": 7},
-    {"type": "object", "properties": {"a": {"$ref": "#/nowhere"}}, "required": ["a"]},
-    {"$ref": "#"},
-    {"type": 5, "properties": [], "required": "a"},
-])
-def test_hostile_schemas_in_requests_get_a_bounded_best_effort_answer(published_server: MockServer,
-                                                                     schema: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {"type": "array", "minItems": 1_000_000_000},
+        {"type": "string", "minLength": 1_000_000_000},
+        {"type": "object", "minProperties": 1_000_000_000},
+        {"type": "integer", "minimum": 10**400, "multipleOf": 7},
+        {"type": "object", "properties": {"a": {"$ref": "#/nowhere"}}, "required": ["a"]},
+        {"$ref": "#"},
+        {"type": 5, "properties": [], "required": "a"},
+    ],
+)
+def test_hostile_schemas_in_requests_get_a_bounded_best_effort_answer(
+    published_server: MockServer, schema: dict[str, Any]
+) -> None:
     fmt = {"type": "json_schema", "json_schema": {"name": "x", "schema": schema}}
     response = post(published_server.base_url, body(response_format=fmt), timeout=20)
     assert response.status_code == 200, response.text
@@ -208,15 +245,27 @@ def test_the_named_tool_is_called_even_with_an_empty_name(published_server: Mock
         assert data["choices"][0]["message"]["tool_calls"][0]["function"]["name"] == ""
 
 
-TOOL_LOOP = [{"role": "user", "content": "Weather in Paris?"},
-             {"role": "assistant", "content": None, "refusal": None, "tool_calls": [
-                 {"id": "call_1", "type": "function",
-                  "function": {"name": "get_weather", "arguments": "{\"city\": \"Paris\", \"days\": 1}"}}]},
-             {"role": "tool", "tool_call_id": "call_1", "content": "{\"temp\": 18}"}]
+TOOL_LOOP = [
+    {"role": "user", "content": "Weather in Paris?"},
+    {
+        "role": "assistant",
+        "content": None,
+        "refusal": None,
+        "tool_calls": [
+            {
+                "id": "call_1",
+                "type": "function",
+                "function": {"name": "get_weather", "arguments": '{"city": "Paris", "days": 1}'},
+            }
+        ],
+    },
+    {"role": "tool", "tool_call_id": "call_1", "content": '{"temp": 18}'},
+]
 
 
-def test_the_standard_tool_loop_is_accepted(default_server: MockServer, published_server: MockServer,
-                                            normalised: Schemas) -> None:
+def test_the_standard_tool_loop_is_accepted(
+    default_server: MockServer, published_server: MockServer, normalised: Schemas
+) -> None:
     """The assistant's tool-calling answer goes back in `messages` with the `content: null` it came with; the
     normalised spec (the default) accepts it, as OpenAI does; the published spec refuses it."""
     data = completion(default_server, body(messages=TOOL_LOOP, tools=[WEATHER]))

@@ -14,8 +14,7 @@ from .conftest import server_env
 from .helpers import AUTH, MODEL, PATH, assert_error, body, post
 
 
-@pytest.mark.parametrize("header", [None, "", "Basic dXNlcjpwYXNz", "Bearer", "Bearer a b", "Token abc",
-                                    "bearer"])
+@pytest.mark.parametrize("header", [None, "", "Basic dXNlcjpwYXNz", "Bearer", "Bearer a b", "Token abc", "bearer"])
 def test_missing_or_malformed_bearer_gets_401(published_server: MockServer, header: str | None) -> None:
     headers = {} if header is None else {"Authorization": header}
     response = httpx.post(published_server.base_url + PATH, json=body(), headers=headers)
@@ -25,8 +24,16 @@ def test_missing_or_malformed_bearer_gets_401(published_server: MockServer, head
     assert response.headers["www-authenticate"].startswith("Bearer")
 
 
-@pytest.mark.parametrize("header", ["Basic sekret-value-123", "sekret-value-123", "Bearer sekret-value-123",
-                                    "Bearer sekret-value-123 more", "bearer sekret-value-123"])
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Basic sekret-value-123",
+        "sekret-value-123",
+        "Bearer sekret-value-123",
+        "Bearer sekret-value-123 more",
+        "bearer sekret-value-123",
+    ],
+)
 def test_the_key_is_never_echoed(published_server: MockServer, header: str) -> None:
     response = httpx.post(published_server.base_url + PATH, json=body(), headers={"Authorization": header})
     assert_error(response, 401, "invalid_api_key")
@@ -44,10 +51,10 @@ def test_an_invalid_key_gets_401(published_server: MockServer) -> None:
     assert response.headers["www-authenticate"].startswith("Bearer")
 
 
-@pytest.mark.parametrize("header", [f"Bearer {DEFAULT_API_KEY}", f"bearer {DEFAULT_API_KEY}",
-                                    f"Bearer  {DEFAULT_API_KEY}"])
-def test_the_default_test_key_is_accepted_in_any_case_of_the_scheme(published_server: MockServer,
-                                                                    header: str) -> None:
+@pytest.mark.parametrize(
+    "header", [f"Bearer {DEFAULT_API_KEY}", f"bearer {DEFAULT_API_KEY}", f"Bearer  {DEFAULT_API_KEY}"]
+)
+def test_the_default_test_key_is_accepted_in_any_case_of_the_scheme(published_server: MockServer, header: str) -> None:
     response = httpx.post(published_server.base_url + PATH, json=body(), headers={"Authorization": header})
     assert response.status_code == 200, response.text
 
@@ -55,13 +62,15 @@ def test_the_default_test_key_is_accepted_in_any_case_of_the_scheme(published_se
 @pytest.fixture(scope="module")
 def keyed_server() -> Iterator[MockServer]:
     env = {**server_env(), "AIMLAPI_KEY": "sk-from-the-environment", "OTHER_KEY": "sk-from-another-variable"}
-    with MockServer(spec="published", env=env, api_keys=["sk-first", "sk-second"],
-                    api_key_envs=["OTHER_KEY"]) as server:
+    with MockServer(
+        spec="published", env=env, api_keys=["sk-first", "sk-second"], api_key_envs=["OTHER_KEY"]
+    ) as server:
         yield server
 
 
-@pytest.mark.parametrize("key", [DEFAULT_API_KEY, "sk-first", "sk-second", "sk-from-the-environment",
-                                 "sk-from-another-variable"])
+@pytest.mark.parametrize(
+    "key", [DEFAULT_API_KEY, "sk-first", "sk-second", "sk-from-the-environment", "sk-from-another-variable"]
+)
 def test_api_key_options_and_the_environment_add_keys(keyed_server: MockServer, key: str) -> None:
     response = httpx.post(keyed_server.base_url + PATH, json=body(), headers={"Authorization": f"Bearer {key}"})
     assert response.status_code == 200, response.text
@@ -163,8 +172,15 @@ def test_body_under_the_limit_is_served(small_body_server: MockServer) -> None:
     assert post(small_body_server.base_url, body()).status_code == 200
 
 
-@pytest.mark.parametrize(("header", "value"), [("X-Mock-Mode", "no-such-mode"), ("X-Mock-Latency-Ms", "soon"),
-                                               ("X-Mock-Retry-After", "-1"), ("X-Mock-Status", "42")])
+@pytest.mark.parametrize(
+    ("header", "value"),
+    [
+        ("X-Mock-Mode", "no-such-mode"),
+        ("X-Mock-Latency-Ms", "soon"),
+        ("X-Mock-Retry-After", "-1"),
+        ("X-Mock-Status", "42"),
+    ],
+)
 def test_bad_mock_headers_get_400(published_server: MockServer, header: str, value: str) -> None:
     response = post(published_server.base_url, body(), headers={header: value})
     error = assert_error(response, 400, "invalid_mock_header")
@@ -174,8 +190,7 @@ def test_bad_mock_headers_get_400(published_server: MockServer, header: str, val
 def test_semantic_refusals(published_server: MockServer) -> None:
     tools = [{"type": "function", "function": {"name": "get_weather", "parameters": {}}}]
     named = {"type": "function", "function": {"name": "other"}}
-    error = assert_error(post(published_server.base_url, body(tools=tools, tool_choice=named)), 400,
-                         "invalid_value")
+    error = assert_error(post(published_server.base_url, body(tools=tools, tool_choice=named)), 400, "invalid_value")
     assert error["param"] == "tool_choice" and "'other'" in error["message"]
     error = assert_error(post(published_server.base_url, body(tool_choice="required")), 400, "invalid_value")
     assert error["param"] == "tool_choice"

@@ -19,19 +19,30 @@ from conformance.mock.generate import MISSING, Generator, allows, generate, is_n
 from conformance.schema import to_json_schema
 
 LEAVES = st.one_of(
-    st.builds(lambda lo, span: {"type": "string", "minLength": lo, "maxLength": lo + span},
-              st.integers(0, 5), st.integers(0, 20)),
+    st.builds(
+        lambda lo, span: {"type": "string", "minLength": lo, "maxLength": lo + span},
+        st.integers(0, 5),
+        st.integers(0, 20),
+    ),
     st.sampled_from(["uuid", "date-time", "date", "email", "uri", "ipv4", "ipv6", "hostname"]).map(
-        lambda fmt: {"type": "string", "format": fmt}),
-    st.builds(lambda lo, span: {"type": "integer", "minimum": lo, "maximum": lo + span},
-              st.integers(-1000, 1000), st.integers(0, 50)),
-    st.builds(lambda lo, ex: {"type": "number", "minimum": lo, "exclusiveMaximum": lo + ex},
-              st.floats(-100, 100), st.floats(0.01, 10)),
+        lambda fmt: {"type": "string", "format": fmt}
+    ),
+    st.builds(
+        lambda lo, span: {"type": "integer", "minimum": lo, "maximum": lo + span},
+        st.integers(-1000, 1000),
+        st.integers(0, 50),
+    ),
+    st.builds(
+        lambda lo, ex: {"type": "number", "minimum": lo, "exclusiveMaximum": lo + ex},
+        st.floats(-100, 100),
+        st.floats(0.01, 10),
+    ),
     st.builds(lambda m: {"type": "integer", "multipleOf": m, "minimum": 1}, st.integers(1, 9)),
     st.just({"type": "boolean"}),
     st.just({"type": "null"}),
     st.lists(st.one_of(st.text(max_size=5), st.integers()), min_size=1, max_size=4, unique=True).map(
-        lambda values: {"enum": values}),
+        lambda values: {"enum": values}
+    ),
     st.builds(lambda v: {"const": v}, st.one_of(st.text(max_size=5), st.integers(), st.booleans())),
     st.just({"type": ["string", "null"]}),
     st.just({}),
@@ -40,22 +51,40 @@ NAMES = st.text(alphabet="abcdefgh_", min_size=1, max_size=6)
 
 
 def _object(props: dict[str, Any], required: list[str], closed: bool) -> dict[str, Any]:
-    schema: dict[str, Any] = {"type": "object", "properties": props,
-                              "required": [name for name in required if name in props]}
+    schema: dict[str, Any] = {
+        "type": "object",
+        "properties": props,
+        "required": [name for name in required if name in props],
+    }
     if closed:
         schema["additionalProperties"] = False
     return schema
 
 
-SCHEMAS = st.recursive(LEAVES, lambda inner: st.one_of(
-    st.builds(lambda items, n, unique: {"type": "array", "items": items, "minItems": n,
-                                        **({"uniqueItems": True} if unique and items.get("type") == "string"
-                                           and items.get("maxLength") != 0 else {})},
-              inner, st.integers(0, 3), st.booleans()),
-    st.builds(_object, st.dictionaries(NAMES, inner, max_size=4), st.lists(NAMES, max_size=4), st.booleans()),
-    st.builds(lambda a, b: {"anyOf": [a, b]}, inner, inner),
-    st.builds(lambda a: {"allOf": [a, {"description": "x"}]}, inner),
-), max_leaves=8)
+SCHEMAS = st.recursive(
+    LEAVES,
+    lambda inner: st.one_of(
+        st.builds(
+            lambda items, n, unique: {
+                "type": "array",
+                "items": items,
+                "minItems": n,
+                **(
+                    {"uniqueItems": True}
+                    if unique and items.get("type") == "string" and items.get("maxLength") != 0
+                    else {}
+                ),
+            },
+            inner,
+            st.integers(0, 3),
+            st.booleans(),
+        ),
+        st.builds(_object, st.dictionaries(NAMES, inner, max_size=4), st.lists(NAMES, max_size=4), st.booleans()),
+        st.builds(lambda a, b: {"anyOf": [a, b]}, inner, inner),
+        st.builds(lambda a: {"allOf": [a, {"description": "x"}]}, inner),
+    ),
+    max_leaves=8,
+)
 
 
 @settings(max_examples=300, deadline=None, derandomize=True, database=None)
@@ -73,8 +102,11 @@ def test_generation_is_deterministic(schema: dict[str, Any], seed: int) -> None:
 
 def test_openapi_nullable_and_refs() -> None:
     tag: dict[str, Any] = {"type": "string", "enum": ["a", "b"]}
-    pet: dict[str, Any] = {"type": "object", "required": ["name", "tag"], "properties": {
-        "name": {"type": "string", "nullable": True}, "tag": {"$ref": "#/definitions/Tag"}}}
+    pet: dict[str, Any] = {
+        "type": "object",
+        "required": ["name", "tag"],
+        "properties": {"name": {"type": "string", "nullable": True}, "tag": {"$ref": "#/definitions/Tag"}},
+    }
     root = {"definitions": {"Pet": pet, "Tag": tag}}
     for seed in range(20):
         value = Generator(random.Random(seed), root=root).value({"$ref": "#/definitions/Pet"})
@@ -83,8 +115,9 @@ def test_openapi_nullable_and_refs() -> None:
 
 
 def test_recursive_schema_terminates() -> None:
-    root = {"$defs": {"node": {"type": "object", "required": ["child"],
-                               "properties": {"child": {"$ref": "#/$defs/node"}}}}}
+    root = {
+        "$defs": {"node": {"type": "object", "required": ["child"], "properties": {"child": {"$ref": "#/$defs/node"}}}}
+    }
     value = Generator(random.Random(1), root=root).value({"$ref": "#/$defs/node"})
     depth = 0
     while isinstance(value, dict):
@@ -93,13 +126,22 @@ def test_recursive_schema_terminates() -> None:
     assert value is None and depth > 5
 
 
-@pytest.mark.parametrize(("schema", "value", "expected"), [
-    ({"type": "string"}, "x", True), ({"type": "string"}, None, False),
-    ({"type": "string", "nullable": True}, None, True), ({"type": ["integer", "null"]}, None, True),
-    ({"type": "number"}, 3, True), ({"type": "integer"}, 3.0, True), ({"type": "integer"}, True, False),
-    ({"type": "string", "enum": ["a"]}, "b", False), ({"enum": ["a", None]}, None, True), ({}, None, True),
-    ({"const": 1}, 2, False),
-])
+@pytest.mark.parametrize(
+    ("schema", "value", "expected"),
+    [
+        ({"type": "string"}, "x", True),
+        ({"type": "string"}, None, False),
+        ({"type": "string", "nullable": True}, None, True),
+        ({"type": ["integer", "null"]}, None, True),
+        ({"type": "number"}, 3, True),
+        ({"type": "integer"}, 3.0, True),
+        ({"type": "integer"}, True, False),
+        ({"type": "string", "enum": ["a"]}, "b", False),
+        ({"enum": ["a", None]}, None, True),
+        ({}, None, True),
+        ({"const": 1}, 2, False),
+    ],
+)
 def test_allows(schema: dict[str, Any], value: Any, expected: bool) -> None:
     assert allows(schema, value) is expected
 
@@ -116,7 +158,9 @@ def test_compiler_providers_fit_the_schema_or_fall_back() -> None:
         return (lambda ctx: "chat.completion") if allows(schema, "chat.completion") else None
 
     providers: dict[tuple[str, ...], CProvider] = {
-        ("kind",): kind, ("extra",): lambda schema, path, comp: lambda ctx: MISSING}
+        ("kind",): kind,
+        ("extra",): lambda schema, path, comp: lambda ctx: MISSING,
+    }
     fits = {"type": "object", "required": ["kind"], "properties": {"kind": {"type": "string"}, "extra": {}}}
     drifted = {"type": "object", "required": ["kind"], "properties": {"kind": {"type": "integer"}, "extra": {}}}
     assert Compiler(providers).compile(fits)(Ctx(random.Random(0))) == {"kind": "chat.completion"}
@@ -124,9 +168,10 @@ def test_compiler_providers_fit_the_schema_or_fall_back() -> None:
     assert set(value) == {"kind"} and isinstance(value["kind"], int)
 
 
-@pytest.mark.parametrize(("pointer", "param"), [("", None), ("/model", "model"), ("/messages/0/role",
-                                                                                   "messages[0].role"),
-                                                ("/a~1b/2", "a/b[2]")])
+@pytest.mark.parametrize(
+    ("pointer", "param"),
+    [("", None), ("/model", "model"), ("/messages/0/role", "messages[0].role"), ("/a~1b/2", "a/b[2]")],
+)
 def test_pointer_to_param(pointer: str, param: str | None) -> None:
     assert pointer_to_param(pointer) == param
 

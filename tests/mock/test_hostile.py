@@ -38,28 +38,33 @@ def _tool(parameters: dict[str, Any]) -> list[dict[str, Any]]:
 
 HOSTILE = {
     "response-format-refers-to-itself-twice": body(response_format=_json_schema(SELF_TWICE)),
-    "response-format-64-items-of-itself": body(response_format=_json_schema(
-        {"type": "object", "required": ["x"], "properties": {"x": SELF_ITEMS}})),
+    "response-format-64-items-of-itself": body(
+        response_format=_json_schema({"type": "object", "required": ["x"], "properties": {"x": SELF_ITEMS}})
+    ),
     "tool-parameters-refer-to-themselves": body(tools=_tool(SELF_TWICE), tool_choice="required"),
 }
 
 
 @pytest.mark.parametrize("payload", list(HOSTILE.values()), ids=list(HOSTILE))
-def test_self_referencing_request_schemas_get_a_400_that_says_why(published_server: MockServer,
-                                                                  payload: dict[str, Any]) -> None:
+def test_self_referencing_request_schemas_get_a_400_that_says_why(
+    published_server: MockServer, payload: dict[str, Any]
+) -> None:
     error = assert_error(post(published_server.base_url, payload), 400, "schema_too_complex")
     assert error["param"] in ("response_format.json_schema.schema", "tools[0].function.parameters")
-    assert error["message"].startswith(f"Invalid schema in '{error['param']}': expected a schema the mock can "
-                                       "satisfy within its budget per answer")
+    assert error["message"].startswith(
+        f"Invalid schema in '{error['param']}': expected a schema the mock can satisfy within its budget per answer"
+    )
     assert "refers back to the schema itself" in error["message"]
 
 
 def test_other_clients_are_served_while_a_hostile_schema_is_answered(published_server: MockServer) -> None:
     """A tool schema that needs more than the budget (128,000 values) is answered on a worker thread: a plain
     request sent meanwhile is answered, and the hostile one ends (400) instead of freezing the server."""
-    wide = {"type": "object", "required": [f"k{i}" for i in range(2000)],
-            "properties": {f"k{i}": {"type": "array", "minItems": 64, "items": {"type": "string"}}
-                           for i in range(2000)}}
+    wide = {
+        "type": "object",
+        "required": [f"k{i}" for i in range(2000)],
+        "properties": {f"k{i}": {"type": "array", "minItems": 64, "items": {"type": "string"}} for i in range(2000)},
+    }
     hostile = body(tools=_tool(wide), tool_choice="required")
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
         slow = pool.submit(post, published_server.base_url, hostile, timeout=60)
@@ -70,11 +75,15 @@ def test_other_clients_are_served_while_a_hostile_schema_is_answered(published_s
 
 
 def test_sigterm_stops_the_server_in_the_middle_of_a_hostile_answer() -> None:
-    wide = {"type": "object", "required": [f"k{i}" for i in range(2000)],
-            "properties": {f"k{i}": {"type": "array", "minItems": 64, "items": {"type": "string"}}
-                           for i in range(2000)}}
-    with MockServer(spec="published", env=server_env()) as server, \
-            concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+    wide = {
+        "type": "object",
+        "required": [f"k{i}" for i in range(2000)],
+        "properties": {f"k{i}": {"type": "array", "minItems": 64, "items": {"type": "string"}} for i in range(2000)},
+    }
+    with (
+        MockServer(spec="published", env=server_env()) as server,
+        concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool,
+    ):
         pending = pool.submit(post, server.base_url, body(tools=_tool(wide), tool_choice="required"), timeout=60)
         server.send_signal(signal.SIGTERM)
         assert server.wait(timeout=15) == 0
@@ -117,24 +126,27 @@ def test_required_members_are_looked_up_in_a_set() -> None:
 
 
 def test_the_budget_is_shared_by_the_choices_of_one_answer() -> None:
-    schema = {"type": "array", "minItems": 64, "items": {"type": "array", "minItems": 64,
-                                                         "items": {"type": "integer"}}}
-    payload = body(n=40, response_format=_json_schema({"type": "object", "required": ["x"],
-                                                       "properties": {"x": schema}}))
+    schema = {"type": "array", "minItems": 64, "items": {"type": "array", "minItems": 64, "items": {"type": "integer"}}}
+    payload = body(
+        n=40, response_format=_json_schema({"type": "object", "required": ["x"], "properties": {"x": schema}})
+    )
     with pytest.raises(chat.RequestProblem) as caught:
         chat.plan(payload, Entropy(0, b"x"), now=0)
     assert caught.value.code == "schema_too_complex"
     assert "more than 100000 values" in caught.value.message
 
 
-def test_references_in_request_schemas_are_never_fetched_or_read(published_server: MockServer,
-                                                                 watched_host: tuple[str, list[str]],
-                                                                 tmp_path: Path) -> None:
+def test_references_in_request_schemas_are_never_fetched_or_read(
+    published_server: MockServer, watched_host: tuple[str, list[str]], tmp_path: Path
+) -> None:
     url, seen = watched_host
     secret = tmp_path / "secret.json"
     secret.write_text('{"const": "AIMLAPI_KEY=sk-should-never-leave"}')
-    schema = {"type": "object", "required": ["a", "b"],
-              "properties": {"a": {"$ref": f"{url}/schema.json"}, "b": {"$ref": secret.as_uri()}}}
+    schema = {
+        "type": "object",
+        "required": ["a", "b"],
+        "properties": {"a": {"$ref": f"{url}/schema.json"}, "b": {"$ref": secret.as_uri()}},
+    }
     for payload in (body(response_format=_json_schema(schema)), body(tools=_tool(schema), tool_choice="required")):
         response = post(published_server.base_url, payload)
         assert response.status_code == 200, response.text
@@ -142,12 +154,20 @@ def test_references_in_request_schemas_are_never_fetched_or_read(published_serve
     assert seen == []
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    (b"[" * 100_000 + b"]" * 100_000, "Invalid request body: expected a JSON object, found JSON nested deeper "
-                                      "than 64 levels."),
-    (b'{"model": ' + b"[" * 1000 + b"]" * 1000 + b"}", "Invalid request body: expected JSON nested at most 64 "
-                                                       "levels deep, found deeper nesting."),
-], ids=["100000-brackets", "1000-levels-in-a-member"])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (
+            b"[" * 100_000 + b"]" * 100_000,
+            "Invalid request body: expected a JSON object, found JSON nested deeper than 64 levels.",
+        ),
+        (
+            b'{"model": ' + b"[" * 1000 + b"]" * 1000 + b"}",
+            "Invalid request body: expected JSON nested at most 64 levels deep, found deeper nesting.",
+        ),
+    ],
+    ids=["100000-brackets", "1000-levels-in-a-member"],
+)
 def test_deep_nesting_gets_a_400(published_server: MockServer, raw: bytes, expected: str) -> None:
     response = post(published_server.base_url, content=raw, headers={"Content-Type": "application/json"})
     error = assert_error(response, 400)
@@ -155,14 +175,17 @@ def test_deep_nesting_gets_a_400(published_server: MockServer, raw: bytes, expec
     assert post(published_server.base_url, body()).status_code == 200  # and the server is fine
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    (b"\xff\xfe", "Invalid request body: expected a JSON object, found bytes that are not UTF-8 text (at byte 0)."),
-    (b"{", "Invalid request body: expected a JSON object, found a syntax error at line 1 column 2."),
-    (b"", "Invalid request body: expected a JSON object, found an empty body."),
-    (b'{"model": NaN}', "Invalid request body: expected a JSON object, found NaN is not valid JSON."),
-], ids=["not-utf8", "truncated", "empty", "nan"])
-def test_not_json_is_said_in_words_not_decoder_text(published_server: MockServer, raw: bytes,
-                                                     expected: str) -> None:
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (b"\xff\xfe", "Invalid request body: expected a JSON object, found bytes that are not UTF-8 text (at byte 0)."),
+        (b"{", "Invalid request body: expected a JSON object, found a syntax error at line 1 column 2."),
+        (b"", "Invalid request body: expected a JSON object, found an empty body."),
+        (b'{"model": NaN}', "Invalid request body: expected a JSON object, found NaN is not valid JSON."),
+    ],
+    ids=["not-utf8", "truncated", "empty", "nan"],
+)
+def test_not_json_is_said_in_words_not_decoder_text(published_server: MockServer, raw: bytes, expected: str) -> None:
     response = post(published_server.base_url, content=raw, headers={"Content-Type": "application/json"})
     assert assert_error(response, 400, "invalid_json")["message"] == expected
 
@@ -194,8 +217,9 @@ def test_tens_of_thousands_of_bad_items_are_refused_at_the_first(published_serve
     assert len(error["message"]) < 600
 
 
-def _spec_with(tmp_path: Path, name: str, schemas: dict[str, Any], prop: dict[str, Any],
-               required: bool = False) -> Path:
+def _spec_with(
+    tmp_path: Path, name: str, schemas: dict[str, Any], prop: dict[str, Any], required: bool = False
+) -> Path:
     """The small chat spec of the foundation tests, with extra components and a property using them in both the
     request and the answer."""
     spec = json.loads((Path(__file__).parents[1] / "foundation" / "data" / "chat_fixed.json").read_text())
@@ -211,48 +235,79 @@ def _spec_with(tmp_path: Path, name: str, schemas: dict[str, Any], prop: dict[st
 
 
 def test_mock_spec_serves_a_recursive_schema(tmp_path: Path) -> None:
-    node = {"type": "object", "required": ["name"], "properties": {
-        "name": {"type": "string"}, "children": {"type": "array", "items": {"$ref": "#/components/schemas/Node"}}}}
+    node = {
+        "type": "object",
+        "required": ["name"],
+        "properties": {
+            "name": {"type": "string"},
+            "children": {"type": "array", "items": {"$ref": "#/components/schemas/Node"}},
+        },
+    }
     spec = _spec_with(tmp_path, "recursive.json", {"Node": node}, {"$ref": "#/components/schemas/Node"}, True)
     tree = {"name": "a", "children": [{"name": "b", "children": [{"name": "c"}]}]}
     with MockServer(spec=spec, env=server_env()) as server:
-        answer = post(server.base_url, {"model": "mini", "messages": [{"role": "user", "content": "hi"}],
-                                        "extra": tree}).json()
+        answer = post(
+            server.base_url, {"model": "mini", "messages": [{"role": "user", "content": "hi"}], "extra": tree}
+        ).json()
         assert isinstance(answer["extra"]["name"], str)
-        bad = post(server.base_url, {"model": "mini", "messages": [{"role": "user", "content": "hi"}],
-                                     "extra": {"name": "a", "children": [{"children": []}]}})
+        bad = post(
+            server.base_url,
+            {
+                "model": "mini",
+                "messages": [{"role": "user", "content": "hi"}],
+                "extra": {"name": "a", "children": [{"children": []}]},
+            },
+        )
         assert assert_error(bad, 400, "invalid_value")["param"] == "extra.children[0].name"
 
 
 def test_mock_spec_with_references_that_explode_when_inlined(tmp_path: Path) -> None:
     """31 components, each requiring two members that refer to the next: 2**31 nodes inlined. The mock starts,
     validates requests and answers with a bounded value."""
-    chain = {f"C{i}": {"type": "object", "required": ["l", "r"], "properties": {
-        "l": {"$ref": f"#/components/schemas/C{i + 1}"}, "r": {"$ref": f"#/components/schemas/C{i + 1}"}}}
-        for i in range(31)}
+    chain = {
+        f"C{i}": {
+            "type": "object",
+            "required": ["l", "r"],
+            "properties": {
+                "l": {"$ref": f"#/components/schemas/C{i + 1}"},
+                "r": {"$ref": f"#/components/schemas/C{i + 1}"},
+            },
+        }
+        for i in range(31)
+    }
     chain["C31"] = {"type": "string"}
     spec = _spec_with(tmp_path, "chain.json", chain, {"$ref": "#/components/schemas/C0"}, True)
     with MockServer(spec=spec, env=server_env()) as server:
         for extra in ({}, {"stream": True}):
-            response = post(server.base_url, {"model": "mini", "messages": [{"role": "user", "content": "hi"}],
-                                              **extra})
+            response = post(
+                server.base_url, {"model": "mini", "messages": [{"role": "user", "content": "hi"}], **extra}
+            )
             assert response.status_code == 200
             assert len(response.content) < 5_000_000
-        bad = post(server.base_url, {"model": "mini", "messages": [{"role": "user", "content": "hi"}],
-                                     "extra": {"l": 1}})
+        bad = post(
+            server.base_url, {"model": "mini", "messages": [{"role": "user", "content": "hi"}], "extra": {"l": 1}}
+        )
         assert_error(bad, 400, "invalid_value")
     assert "the mock's answer breaks the served 200 schema" in server.log_text()  # said, not hidden
 
 
-@pytest.mark.parametrize(("content", "expected"), [
-    (b'{"openapi": "3.0.0", "paths": {}, "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
-     "expected a document nested at most 128 levels deep"),
-    ("openapi: 3.0.0\npaths: {}\n" + "a0: &a0 [x, x, x, x, x, x, x, x, x]\n" + "".join(
-        f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]\n" for i in range(1, 10)),
-     "expected YAML aliases to add at most 100000 nodes"),
-], ids=["deep-nesting", "alias-bomb"])
-def test_mock_spec_refuses_hostile_documents_with_exit_2(tmp_path: Path, content: bytes | str,
-                                                         expected: str) -> None:
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (
+            b'{"openapi": "3.0.0", "paths": {}, "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+            "expected a document nested at most 128 levels deep",
+        ),
+        (
+            "openapi: 3.0.0\npaths: {}\n"
+            + "a0: &a0 [x, x, x, x, x, x, x, x, x]\n"
+            + "".join(f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]\n" for i in range(1, 10)),
+            "expected YAML aliases to add at most 100000 nodes",
+        ),
+    ],
+    ids=["deep-nesting", "alias-bomb"],
+)
+def test_mock_spec_refuses_hostile_documents_with_exit_2(tmp_path: Path, content: bytes | str, expected: str) -> None:
     path = tmp_path / "hostile.yaml"
     path.write_bytes(content if isinstance(content, bytes) else content.encode())
     server = MockServer(spec=path, env=server_env())

@@ -17,8 +17,13 @@ from .helpers import AUTH, PATH, body
 
 CLIENTS = 64
 PER_CLIENT = 8
-PAYLOADS = [body(), body(n=2, logprobs=True, top_logprobs=2), body(max_tokens=3),
-            body(response_format={"type": "json_object"}), body(stream=True)]
+PAYLOADS = [
+    body(),
+    body(n=2, logprobs=True, top_logprobs=2),
+    body(max_tokens=3),
+    body(response_format={"type": "json_object"}),
+    body(stream=True),
+]
 
 
 def rss_kib(pid: int) -> int:

@@ -28,11 +28,25 @@ def test_registry() -> None:
     assert len(names) == len(set(names))
     assert names[0] == "conformant"
     assert {m.kind for m in MODES} == set(KINDS)
-    assert [m.name for m in list_modes("fault")] == ["latency", "rate-limit", "error-500", "error-502",
-                                                     "error-503", "drop", "stream-cut"]
-    assert {m.name for m in DRIFTS} == {"missing-required", "wrong-type", "enum-outside",
-                                        "content-null-with-tool-calls", "extra-field", "wrong-object",
-                                        "wrong-content-type", "undocumented-status"}
+    assert [m.name for m in list_modes("fault")] == [
+        "latency",
+        "rate-limit",
+        "error-500",
+        "error-502",
+        "error-503",
+        "drop",
+        "stream-cut",
+    ]
+    assert {m.name for m in DRIFTS} == {
+        "missing-required",
+        "wrong-type",
+        "enum-outside",
+        "content-null-with-tool-calls",
+        "extra-field",
+        "wrong-object",
+        "wrong-content-type",
+        "undocumented-status",
+    }
     for mode in MODES:
         assert mode.description and mode.expects
         assert get_mode(mode.name) is mode
@@ -56,8 +70,9 @@ def test_drift_deviates_at_the_documented_path(published_server: MockServer, pub
 
 
 @pytest.mark.parametrize("mode", BODY_DRIFTS, ids=lambda m: m.name)
-def test_streamed_drift_deviates_at_the_documented_path(published_server: MockServer, published: Schemas,
-                                                        mode: Any) -> None:
+def test_streamed_drift_deviates_at_the_documented_path(
+    published_server: MockServer, published: Schemas, mode: Any
+) -> None:
     response = post(published_server.base_url, request_for(mode, stream=True), mode=mode.name)
     assert response.status_code == 200
     chunks = events(response)[:-1]
@@ -66,7 +81,8 @@ def test_streamed_drift_deviates_at_the_documented_path(published_server: MockSe
 
 
 def test_content_null_with_tool_calls_is_accepted_by_the_normalised_spec(
-        published_server: MockServer, normalised: Schemas) -> None:
+    published_server: MockServer, normalised: Schemas
+) -> None:
     data = post(published_server.base_url, body(tools=[WEATHER]), mode="content-null-with-tool-calls").json()
     message = data["choices"][0]["message"]
     assert message["content"] is None
@@ -76,8 +92,7 @@ def test_content_null_with_tool_calls_is_accepted_by_the_normalised_spec(
 
 
 @pytest.mark.parametrize("stream", [False, True])
-def test_content_null_with_tool_calls_sends_exactly_that_deviation(published_server: MockServer,
-                                                                   stream: bool) -> None:
+def test_content_null_with_tool_calls_sends_exactly_that_deviation(published_server: MockServer, stream: bool) -> None:
     """The same request answered conformantly differs only by `content: null` (streams: `delta.content`)."""
     payload = body(tools=[WEATHER], tool_choice="required", stream=stream)
     drifted = post(published_server.base_url, payload, mode="content-null-with-tool-calls")
@@ -96,11 +111,12 @@ def test_content_null_with_tool_calls_sends_exactly_that_deviation(published_ser
     assert [{**c, "created": 0} for c in got_chunks] == [{**c, "created": 0} for c in want_chunks]
 
 
-@pytest.mark.parametrize("extra", [{}, {"tools": [WEATHER], "tool_choice": "none"}],
-                         ids=["no-tools", "tool-choice-none"])
-def test_content_null_with_tool_calls_never_calls_an_undeclared_or_refused_tool(published_server: MockServer,
-                                                                                published: Schemas,
-                                                                                extra: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    "extra", [{}, {"tools": [WEATHER], "tool_choice": "none"}], ids=["no-tools", "tool-choice-none"]
+)
+def test_content_null_with_tool_calls_never_calls_an_undeclared_or_refused_tool(
+    published_server: MockServer, published: Schemas, extra: dict[str, Any]
+) -> None:
     """Without a tool it may call, the mode answers as the conformant mode does (the deviation needs a tool)."""
     drifted = post(published_server.base_url, body(**extra), mode="content-null-with-tool-calls").json()
     conformant = post(published_server.base_url, body(**extra)).json()
@@ -122,8 +138,9 @@ def test_extra_field_is_undocumented_not_invalid(published_server: MockServer, p
 def test_extra_field_mirrors_the_sibling_spec_meta(published_server: MockServer) -> None:
     from upstream_data import history_mirror
 
-    sibling = json.loads((history_mirror() / "aimlapi/api-docs/main/docs/api-references/"
-                          "text-models-llm/OpenAI/gpt-5-2.json").read_text())
+    sibling = json.loads(
+        (history_mirror() / "aimlapi/api-docs/main/docs/api-references/text-models-llm/OpenAI/gpt-5-2.json").read_text()
+    )
     schema = sibling["paths"]["/v1/chat/completions"]["post"]["responses"]["200"]["content"]["application/json"]
     meta_schema = schema["schema"]["properties"]["meta"]
     data = post(published_server.base_url, body(), mode="extra-field").json()
@@ -146,8 +163,12 @@ def test_undocumented_status(published_server: MockServer, published: Schemas) -
     assert response.status_code == 202
     assert "202" not in published.op.documented_statuses
     assert published.completion_violations(response.json()) == []
-    assert post(published_server.base_url, body(), mode="undocumented-status",
-                headers={"X-Mock-Status": "299"}).status_code == 299
+    assert (
+        post(
+            published_server.base_url, body(), mode="undocumented-status", headers={"X-Mock-Status": "299"}
+        ).status_code
+        == 299
+    )
 
 
 def test_documented_replays_the_seed_page_example(published_server: MockServer) -> None:
@@ -163,8 +184,7 @@ def test_documented_with_another_page() -> None:
     from .conftest import server_env
 
     page = DATA / "page_with_example.md"
-    with MockServer(mode="documented", spec="published", extra_args=["--page", str(page)],
-                    env=server_env()) as server:
+    with MockServer(mode="documented", spec="published", extra_args=["--page", str(page)], env=server_env()) as server:
         data = post(server.base_url, body()).json()
     assert data == parse_example(page)
     assert data["object"] == "chat.completion" and data["choices"][0]["message"]["content"] == "Hi there!"
@@ -202,9 +222,10 @@ def test_drop_closes_the_connection_mid_body(published_server: MockServer) -> No
         post(published_server.base_url, body(stream=True), mode="drop")
     # at the socket: a status line, headers and part of the body, then EOF
     payload = json.dumps(body()).encode()
-    request = (f"POST {PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: {AUTH['Authorization']}\r\n"
-               f"X-Mock-Mode: drop\r\nContent-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n"
-               ).encode() + payload
+    request = (
+        f"POST {PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: {AUTH['Authorization']}\r\n"
+        f"X-Mock-Mode: drop\r\nContent-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n"
+    ).encode() + payload
     with socket.create_connection(("127.0.0.1", published_server.port), timeout=10) as sock:
         sock.sendall(request)
         received = b""
@@ -230,8 +251,7 @@ def test_stream_cut_ends_before_done(published_server: MockServer) -> None:
 def test_mode_per_server_and_header_override() -> None:
     from .conftest import server_env
 
-    with MockServer(mode="rate-limit", spec="published", extra_args=["--retry-after", "3"],
-                    env=server_env()) as server:
+    with MockServer(mode="rate-limit", spec="published", extra_args=["--retry-after", "3"], env=server_env()) as server:
         response = post(server.base_url, body())
         assert_error(response, 429)
         assert response.headers["retry-after"] == "3"

@@ -60,7 +60,8 @@ def test_n_choices_stream(published_server: MockServer) -> None:
 
 
 def test_conformant_stream_breaks_the_published_chunk_schema_only_where_it_is_defective(
-        published_server: MockServer, published: Schemas) -> None:
+    published_server: MockServer, published: Schemas
+) -> None:
     """The published chunk schema demands finish_reason and role+content in every delta: a spec defect."""
     chunks = stream(published_server, body(stream=True))[:-1]
     problems = {(v.path, v.schema_path.rsplit("/", 1)[-1]) for c in chunks for v in published.chunk_violations(c)}
@@ -69,20 +70,34 @@ def test_conformant_stream_breaks_the_published_chunk_schema_only_where_it_is_de
     assert {path for path, _ in problems} <= allowed
 
 
-def test_conformant_stream_is_valid_against_the_normalised_chunk_schema(default_server: MockServer,
-                                                                        normalised: Schemas) -> None:
-    for extra in ({}, {"stream_options": {"include_usage": True}}, {"tools": [WEATHER], "tool_choice": "required"},
-                  {"logprobs": True, "top_logprobs": 2}):
+def test_conformant_stream_is_valid_against_the_normalised_chunk_schema(
+    default_server: MockServer, normalised: Schemas
+) -> None:
+    for extra in (
+        {},
+        {"stream_options": {"include_usage": True}},
+        {"tools": [WEATHER], "tool_choice": "required"},
+        {"logprobs": True, "top_logprobs": 2},
+    ):
         chunks = stream(default_server, body(stream=True, **extra))[:-1]
         for chunk in chunks:
             assert normalised.chunk_violations(chunk) == [], chunk
 
 
-@pytest.mark.parametrize("extra", [{}, {"stream_options": {"include_usage": True}}, {"n": 2},
-                                   {"tools": [WEATHER], "tool_choice": "required"},
-                                   {"logprobs": True, "top_logprobs": 1}, {"max_tokens": 1}])
-def test_strict_spec_stream_satisfies_the_published_chunk_schema(published_server: MockServer,
-                                                                 published: Schemas, extra: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {},
+        {"stream_options": {"include_usage": True}},
+        {"n": 2},
+        {"tools": [WEATHER], "tool_choice": "required"},
+        {"logprobs": True, "top_logprobs": 1},
+        {"max_tokens": 1},
+    ],
+)
+def test_strict_spec_stream_satisfies_the_published_chunk_schema(
+    published_server: MockServer, published: Schemas, extra: dict[str, Any]
+) -> None:
     out = stream(published_server, body(stream=True, **extra), mode="strict-spec")
     assert out[-1] == "[DONE]"
     for chunk in out[:-1]:

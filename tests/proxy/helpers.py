@@ -26,6 +26,8 @@ def mirror_or_skip() -> Path:
     global MIRROR
     MIRROR = pinned_mirror()
     return MIRROR
+
+
 KEY = "sk-proxy-test-NEVER-WRITTEN-0123456789"
 _LISTENING = re.compile(r"^listening on (http://[^\s]+)$", re.M)
 
@@ -47,11 +49,23 @@ class Proxy:
     def start(self) -> Proxy:
         env = dict(os.environ, SPEC_MIRROR=str(MIRROR))
         env["PYTHONPATH"] = str(paths.project_root())
-        cmd = [sys.executable, "-m", "conformance", "proxy", "--upstream", self.upstream, "--port", "0",
-               "--report-dir", str(self.report_dir), *self.args]
+        cmd = [
+            sys.executable,
+            "-m",
+            "conformance",
+            "proxy",
+            "--upstream",
+            self.upstream,
+            "--port",
+            "0",
+            "--report-dir",
+            str(self.report_dir),
+            *self.args,
+        ]
         with self.stdout_path.open("wb") as out, self.stderr_path.open("wb") as err:
-            self.proc = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
-                                         cwd=paths.project_root(), env=env)
+            self.proc = subprocess.Popen(
+                cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, cwd=paths.project_root(), env=env
+            )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             match = _LISTENING.search(self.stdout())
@@ -96,8 +110,9 @@ class Proxy:
     def __enter__(self) -> Proxy:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
 
@@ -157,8 +172,10 @@ def read_request(conn: socket.socket) -> bytes:
 
 
 def sse_head() -> bytes:
-    return (b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n"
-            b"cache-control: no-cache\r\n\r\n")
+    return (
+        b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n"
+        b"cache-control: no-cache\r\n\r\n"
+    )
 
 
 def chunk(data: bytes) -> bytes:
@@ -166,5 +183,6 @@ def chunk(data: bytes) -> bytes:
 
 
 def files_text(folders: Sequence[Path]) -> str:
-    return "".join(p.read_text(errors="replace") for folder in folders if folder.exists()
-                   for p in folder.rglob("*") if p.is_file())
+    return "".join(
+        p.read_text(errors="replace") for folder in folders if folder.exists() for p in folder.rglob("*") if p.is_file()
+    )

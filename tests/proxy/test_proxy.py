@@ -41,6 +41,7 @@ def mock() -> Iterator[MockServer]:
 
 # -- a session through the proxy: the official SDK, our client, a drifting upstream ---------------------------
 
+
 @pytest.fixture(scope="module")
 def session(mock: MockServer, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     import openai
@@ -53,19 +54,18 @@ def session(mock: MockServer, tmp_path_factory: pytest.TempPathFactory) -> dict[
         sdk = openai.OpenAI(base_url=proxy.base_url + "/v1", api_key=KEY, max_retries=0)
         completion = sdk.chat.completions.create(model="openai/gpt-5-2", messages=MESSAGES)
         seen["sdk_content"] = completion.choices[0].message.content
-        seen["sdk_chunks"] = list(sdk.chat.completions.create(model="openai/gpt-5-2", messages=MESSAGES,
-                                                              stream=True))
+        seen["sdk_chunks"] = list(sdk.chat.completions.create(model="openai/gpt-5-2", messages=MESSAGES, stream=True))
         with Gpt52(api_key=KEY, base_url=proxy.base_url, max_retries=0) as ours:
             seen["ours_content"] = ours.create(model="openai/gpt-5-2", messages=MESSAGES).choices[0].message.content
             with ours.create(model="openai/gpt-5-2", messages=MESSAGES, stream=True) as stream:
                 seen["ours_chunks"] = list(stream)
         drifted = sdk.chat.completions.with_raw_response.create(
-            model="openai/gpt-5-2", messages=MESSAGES, extra_headers={"X-Mock-Mode": "wrong-type"})
+            model="openai/gpt-5-2", messages=MESSAGES, extra_headers={"X-Mock-Mode": "wrong-type"}
+        )
         seen["drift_status"] = drifted.http_response.status_code
         seen["live_output"] = proxy.wait_for_output(lambda text: "#/created" in text)
         proxy.stop(signal.SIGTERM)
-        seen.update(proxy=proxy, record=record, stdout=proxy.stdout(), stderr=proxy.stderr(),
-                    code=proxy.returncode)
+        seen.update(proxy=proxy, record=record, stdout=proxy.stdout(), stderr=proxy.stderr(), code=proxy.returncode)
     return seen
 
 
@@ -103,8 +103,12 @@ def test_the_key_is_never_written(session: dict[str, Any]) -> None:
 
 
 def test_the_recording_is_read_by_conformance_traffic(session: dict[str, Any], tmp_path: Path) -> None:
-    done = subprocess.run([sys.executable, "-m", "conformance", "traffic", str(session["record"]), "--report-dir",
-                           str(tmp_path)], capture_output=True, text=True, env=_env())
+    done = subprocess.run(
+        [sys.executable, "-m", "conformance", "traffic", str(session["record"]), "--report-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env=_env(),
+    )
     assert "5 recorded exchange(s): 5 chat completion(s) checked (2 streamed)" in done.stdout, done.stderr
     assert done.returncode == 1
     assert any(f["pointer"] == "/created" for f in json.loads((tmp_path / "findings.json").read_text())["findings"])
@@ -118,13 +122,17 @@ def _env() -> dict[str, str]:
 
 # -- forwarding ----------------------------------------------------------------------------------------------
 
+
 def test_request_and_answer_pass_unchanged(tmp_path: Path) -> None:
     received: list[bytes] = []
     answer = b'{"id":"x","object":"chat.completion","created":1,"model":"m","choices":[]}'
 
     def script(conn: socket.socket) -> None:
-        conn.sendall(b"HTTP/1.1 201 Created\r\ncontent-type: application/json\r\nx-upstream: yes\r\n"
-                     + f"content-length: {len(answer)}\r\n\r\n".encode() + answer)
+        conn.sendall(
+            b"HTTP/1.1 201 Created\r\ncontent-type: application/json\r\nx-upstream: yes\r\n"
+            + f"content-length: {len(answer)}\r\n\r\n".encode()
+            + answer
+        )
 
     def record(conn: socket.socket) -> None:
         received.append(read_request(conn))
@@ -134,9 +142,11 @@ def test_request_and_answer_pass_unchanged(tmp_path: Path) -> None:
     upstream._one = lambda conn: (record(conn), conn.close())  # type: ignore[method-assign]
     body = b'{"model": "openai/gpt-5-2",  "messages": [{"role": "user", "content": "Hi"}]}'
     with upstream, Proxy(upstream.url + "/base", tmp_path, "--no-baseline") as proxy:
-        response = httpx.post(proxy.base_url + "/v1/chat/completions?api-version=1", content=body,
-                              headers={"Authorization": f"Bearer {KEY}", "Content-Type": "application/json",
-                                       "X-Custom": "kept"})
+        response = httpx.post(
+            proxy.base_url + "/v1/chat/completions?api-version=1",
+            content=body,
+            headers={"Authorization": f"Bearer {KEY}", "Content-Type": "application/json", "X-Custom": "kept"},
+        )
     assert (response.status_code, response.content, response.headers["x-upstream"]) == (201, answer, "yes")
     head, _, sent = received[0].partition(b"\r\n\r\n")
     lines = head.split(b"\r\n")
@@ -158,9 +168,17 @@ def test_stream_events_reach_the_client_before_the_upstream_finishes(tmp_path: P
         upstream_saw.append(release.wait(timeout=20))
         conn.sendall(chunk(b"data: [DONE]\n\n") + b"0\r\n\r\n")
 
-    with ScriptedUpstream(script) as upstream, Proxy(upstream.url, tmp_path) as proxy, \
-            httpx.stream("POST", proxy.base_url + "/v1/chat/completions", json={"stream": True},
-                         headers={"Authorization": f"Bearer {KEY}"}, timeout=120) as response:
+    with (
+        ScriptedUpstream(script) as upstream,
+        Proxy(upstream.url, tmp_path) as proxy,
+        httpx.stream(
+            "POST",
+            proxy.base_url + "/v1/chat/completions",
+            json={"stream": True},
+            headers={"Authorization": f"Bearer {KEY}"},
+            timeout=120,
+        ) as response,
+    ):
         lines = response.iter_lines()
         got_first = next(lines)
         released_before_first_event = release.is_set()
@@ -201,7 +219,7 @@ def test_upstream_timeout_is_a_504(tmp_path: Path) -> None:
 
 def test_an_answer_cut_by_the_upstream_is_cut_for_the_client_too(tmp_path: Path) -> None:
     def cut(conn: socket.socket) -> None:
-        conn.sendall(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{\"id\":")
+        conn.sendall(b'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"id":')
 
     with ScriptedUpstream(cut) as upstream, Proxy(upstream.url, tmp_path) as proxy:
         with pytest.raises(httpx.RemoteProtocolError) as direct:
@@ -215,8 +233,12 @@ def test_two_workers_share_the_port_and_one_report(mock: MockServer, tmp_path: P
     with Proxy(mock.base_url, tmp_path, "--workers", "2") as proxy:
         with httpx.Client(base_url=proxy.base_url, headers={"Authorization": f"Bearer {KEY}"}) as client:
             for _ in range(6):
-                assert client.post("/v1/chat/completions", json={"model": "openai/gpt-5-2",
-                                                                 "messages": MESSAGES}).status_code == 200
+                assert (
+                    client.post(
+                        "/v1/chat/completions", json={"model": "openai/gpt-5-2", "messages": MESSAGES}
+                    ).status_code
+                    == 200
+                )
         proxy.stop()
     assert json.loads((proxy.report_dir / "findings.json").read_text())["meta"]["proxy"]["exchanges"] == 6
     assert proxy.stdout().count("listening on") == 1
@@ -225,25 +247,38 @@ def test_two_workers_share_the_port_and_one_report(mock: MockServer, tmp_path: P
 def test_mock_with_two_workers_answers_and_stops_cleanly() -> None:
     import os
 
-    with MockServer(spec="normalised", extra_args=["--workers", "2", "--quiet"],
-                    env=dict(os.environ, SPEC_MIRROR=str(helpers.MIRROR))) as server:
+    with MockServer(
+        spec="normalised",
+        extra_args=["--workers", "2", "--quiet"],
+        env=dict(os.environ, SPEC_MIRROR=str(helpers.MIRROR)),
+    ) as server:
         for _ in range(4):
-            response = httpx.post(server.base_url + "/v1/chat/completions", json={"model": "openai/gpt-5-2",
-                                                                                  "messages": MESSAGES},
-                                  headers={"Authorization": f"Bearer {MOCK_KEY}"})
+            response = httpx.post(
+                server.base_url + "/v1/chat/completions",
+                json={"model": "openai/gpt-5-2", "messages": MESSAGES},
+                headers={"Authorization": f"Bearer {MOCK_KEY}"},
+            )
             assert response.status_code == 200
         assert server.stop() == 0
 
 
-@pytest.mark.parametrize(("args", "expected"), [
-    (["--upstream", "ftp://example.com"], "expected an http(s) URL"),
-    (["--upstream", "http://api.example.com"], "refusing to forward API keys over plain http"),
-    (["--upstream", "http://127.0.0.1:1", "--workers", "0"], "--workers 0: expected 1 to 64"),
-    (["--upstream", "http://127.0.0.1:1", "--host", "0.0.0.0"], "expected a loopback address"),
-])
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--upstream", "ftp://example.com"], "expected an http(s) URL"),
+        (["--upstream", "http://api.example.com"], "refusing to forward API keys over plain http"),
+        (["--upstream", "http://127.0.0.1:1", "--workers", "0"], "--workers 0: expected 1 to 64"),
+        (["--upstream", "http://127.0.0.1:1", "--host", "0.0.0.0"], "expected a loopback address"),
+    ],
+)
 def test_bad_options_exit_2(args: list[str], expected: str, tmp_path: Path) -> None:
-    done = subprocess.run([sys.executable, "-m", "conformance", "proxy", "--port", "0", "--report-dir",
-                           str(tmp_path), *args], capture_output=True, text=True, env=_env(), timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "conformance", "proxy", "--port", "0", "--report-dir", str(tmp_path), *args],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=120,
+    )
     assert done.returncode == 2 and expected in done.stderr and "Traceback" not in done.stderr
 
 
@@ -251,11 +286,17 @@ def test_kept_alive_connections_the_upstream_closed_are_replaced(tmp_path: Path)
     answer = b'{"error": {"message": "no", "type": "x", "param": null, "code": null}}'
 
     def once_per_connection(conn: socket.socket) -> None:  # answers, then closes without saying so
-        conn.sendall(b"HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\n"
-                     + f"content-length: {len(answer)}\r\n\r\n".encode() + answer)
+        conn.sendall(
+            b"HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\n"
+            + f"content-length: {len(answer)}\r\n\r\n".encode()
+            + answer
+        )
 
-    with ScriptedUpstream(once_per_connection) as upstream, Proxy(upstream.url, tmp_path) as proxy, \
-            httpx.Client(base_url=proxy.base_url) as client:
+    with (
+        ScriptedUpstream(once_per_connection) as upstream,
+        Proxy(upstream.url, tmp_path) as proxy,
+        httpx.Client(base_url=proxy.base_url) as client,
+    ):
         statuses = [client.post("/v1/chat/completions", json={}).status_code for _ in range(5)]
     assert statuses == [400] * 5
 
@@ -272,8 +313,9 @@ def test_a_client_leaving_a_stream_closes_the_upstream_request(tmp_path: Path) -
             closed.set()
 
     with ScriptedUpstream(endless) as upstream, Proxy(upstream.url, tmp_path) as proxy:
-        with httpx.stream("POST", proxy.base_url + "/v1/chat/completions", json={"stream": True},
-                          timeout=60) as response:
+        with httpx.stream(
+            "POST", proxy.base_url + "/v1/chat/completions", json={"stream": True}, timeout=60
+        ) as response:
             assert next(response.iter_lines()) == 'data: {"n": 1}'
         # the client has gone: the proxy abandons the upstream request instead of reading it to its end
         assert closed.wait(timeout=30)

@@ -13,8 +13,9 @@ from conformance.proxy.upstream import Broken, ConnectFailed, UpstreamClient, Up
 from tests.proxy.helpers import ScriptedUpstream, chunk
 
 
-def _exchange(script: Callable[[socket.socket], None], method: str = "POST", requests: int = 1,
-              **client_options: float) -> list[tuple[int, bytes]]:
+def _exchange(
+    script: Callable[[socket.socket], None], method: str = "POST", requests: int = 1, **client_options: float
+) -> list[tuple[int, bytes]]:
     async def main(url: str) -> list[tuple[int, bytes]]:
         client = UpstreamClient(url, **client_options)
         out = []
@@ -32,20 +33,26 @@ def _exchange(script: Callable[[socket.socket], None], method: str = "POST", req
         return asyncio.run(main(upstream.url))
 
 
-@pytest.mark.parametrize(("raw", "body"), [
-    (b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nhello", b"hello"),
-    (b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n" + chunk(b"hel") + chunk(b"lo") + b"0\r\n\r\n",
-     b"hello"),
-    (b"HTTP/1.1 200 OK\r\nconnection: close\r\n\r\nhello", b"hello"),  # ends with the connection
-    (b"HTTP/1.1 204 No Content\r\n\r\n", b""),
-])
+@pytest.mark.parametrize(
+    ("raw", "body"),
+    [
+        (b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nhello", b"hello"),
+        (
+            b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n" + chunk(b"hel") + chunk(b"lo") + b"0\r\n\r\n",
+            b"hello",
+        ),
+        (b"HTTP/1.1 200 OK\r\nconnection: close\r\n\r\nhello", b"hello"),  # ends with the connection
+        (b"HTTP/1.1 204 No Content\r\n\r\n", b""),
+    ],
+)
 def test_each_body_framing_is_read_to_its_end(raw: bytes, body: bytes) -> None:
     assert _exchange(lambda conn: conn.sendall(raw)) == [(int(raw[9:12]), body)]
 
 
 def test_a_head_answer_has_no_body_whatever_its_length() -> None:
-    assert _exchange(lambda conn: conn.sendall(b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\n"), method="HEAD") \
-        == [(200, b"")]
+    assert _exchange(lambda conn: conn.sendall(b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\n"), method="HEAD") == [
+        (200, b"")
+    ]
 
 
 def test_connections_are_reused_and_replaced_when_the_upstream_closed_them() -> None:
@@ -81,11 +88,14 @@ def test_silence_is_a_timeout() -> None:
         _exchange(silent, read_timeout=0.3)
 
 
-@pytest.mark.parametrize("raw", [
-    b"HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nhel",  # cut short
-    b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n" + chunk(b"hel"),  # no last chunk
-    b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nzz\r\nhel",  # not chunked after all
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nhel",  # cut short
+        b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n" + chunk(b"hel"),  # no last chunk
+        b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nzz\r\nhel",  # not chunked after all
+    ],
+)
 def test_an_answer_that_breaks_off_raises_broken(raw: bytes) -> None:
     with pytest.raises(Broken):
         _exchange(lambda conn: conn.sendall(raw))

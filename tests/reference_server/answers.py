@@ -21,12 +21,22 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-DATED = {"openai/gpt-5-2": "gpt-5.2-2025-12-11", "gpt-5.2": "gpt-5.2-2025-12-11",
-         "openai/gpt-5-2-pro": "gpt-5.2-pro-2025-12-11", "openai/gpt-5-2-chat-latest": "gpt-5.2-chat-latest",
-         "gpt-4o": "gpt-4o-2024-08-06", "gpt-5": "gpt-5-2025-08-07", "gpt-5-mini": "gpt-5-mini-2025-08-07"}
+DATED = {
+    "openai/gpt-5-2": "gpt-5.2-2025-12-11",
+    "gpt-5.2": "gpt-5.2-2025-12-11",
+    "openai/gpt-5-2-pro": "gpt-5.2-pro-2025-12-11",
+    "openai/gpt-5-2-chat-latest": "gpt-5.2-chat-latest",
+    "gpt-4o": "gpt-4o-2024-08-06",
+    "gpt-5": "gpt-5-2025-08-07",
+    "gpt-5-mini": "gpt-5-mini-2025-08-07",
+}
 REFUSAL = "I'm sorry, but I can't assist with that request."
-GREETINGS = ("Hello! How can I help you today?", "Hi there! What can I do for you?",
-             "Hello! Ask me anything.", "Hey! How may I assist?")
+GREETINGS = (
+    "Hello! How can I help you today?",
+    "Hi there! What can I do for you?",
+    "Hello! Ask me anything.",
+    "Hey! How may I assist?",
+)
 _ALNUM = string.ascii_letters + string.digits
 _TOKEN = re.compile(r"\s*[A-Za-z0-9]+|\s*[^A-Za-z0-9\s]|\s+")
 MAX_NODES = 200  # bound on the value built from a request-supplied schema
@@ -128,8 +138,11 @@ def _wants_tool(request: dict[str, Any]) -> bool:
         return False
     last = request["messages"][-1]
     # the standard tool loop: after a tool result the model answers in words (unless a call is forced)
-    return request.get("tool_choice") in ("required",) or isinstance(request.get("tool_choice"), dict) or (
-        last.get("role") not in ("tool", "function"))
+    return (
+        request.get("tool_choice") in ("required",)
+        or isinstance(request.get("tool_choice"), dict)
+        or (last.get("role") not in ("tool", "function"))
+    )
 
 
 def _json_content(request: dict[str, Any], rng: random.Random) -> str:
@@ -151,8 +164,7 @@ def plan(request: dict[str, Any], rng: random.Random, quirks: bool) -> list[Choi
         choice = Choice(index)
         if request.get("functions") and request.get("function_call") != "none":
             function = request["functions"][0]
-            arguments = instance(function.get("parameters") or {"type": "object"}, function.get("parameters"),
-                                 Budget())
+            arguments = instance(function.get("parameters") or {"type": "object"}, function.get("parameters"), Budget())
             choice.function_call = ToolCall("", function["name"], json.dumps(arguments))
             choice.finish_reason = "function_call"
         elif _wants_tool(request):
@@ -173,7 +185,7 @@ def plan(request: dict[str, Any], rng: random.Random, quirks: bool) -> list[Choi
             choice.content = _json_content(request, rng) if json_mode else GREETINGS[index % len(GREETINGS)]
             choice.pieces = tokens(choice.content)
             if isinstance(limit, int | float) and len(choice.pieces) > limit and (quirks or not json_mode):
-                choice.pieces = choice.pieces[:int(limit)]
+                choice.pieces = choice.pieces[: int(limit)]
                 choice.content = "".join(choice.pieces)
                 choice.finish_reason = "length"
             elif isinstance(limit, int | float) and len(choice.pieces) > limit:
@@ -192,10 +204,18 @@ def usage(request: dict[str, Any], choices: list[Choice], quirks: bool) -> dict[
     prompt = sum(len(tokens(_text(m.get("content")))) + 4 for m in request["messages"] if isinstance(m, dict)) + 3
     reasoning = 64 if quirks and str(request.get("model", "")).startswith(("openai/gpt-5", "gpt-5")) else 0
     completion = sum(c.completion_tokens for c in choices) + reasoning
-    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion,
-            "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
-            "completion_tokens_details": {"reasoning_tokens": reasoning, "audio_tokens": 0,
-                                          "accepted_prediction_tokens": 0, "rejected_prediction_tokens": 0}}
+    return {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
+        "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+        "completion_tokens_details": {
+            "reasoning_tokens": reasoning,
+            "audio_tokens": 0,
+            "accepted_prediction_tokens": 0,
+            "rejected_prediction_tokens": 0,
+        },
+    }
 
 
 def _logprob_entries(pieces: list[str], top: int, rng: random.Random) -> list[dict[str, Any]]:
@@ -203,10 +223,13 @@ def _logprob_entries(pieces: list[str], top: int, rng: random.Random) -> list[di
     for piece in pieces:
         logprob = round(-rng.random() * 0.5, 6)
         alternatives = [{"token": piece, "logprob": logprob, "bytes": list(piece.encode())}]
-        alternatives += [{"token": f"{piece}{k}", "logprob": round(logprob - 1 - k, 6),
-                          "bytes": list(f"{piece}{k}".encode())} for k in range(max(0, top - 1))]
-        entries.append({"token": piece, "logprob": logprob, "bytes": list(piece.encode()),
-                        "top_logprobs": alternatives[:top]})
+        alternatives += [
+            {"token": f"{piece}{k}", "logprob": round(logprob - 1 - k, 6), "bytes": list(f"{piece}{k}".encode())}
+            for k in range(max(0, top - 1))
+        ]
+        entries.append(
+            {"token": piece, "logprob": logprob, "bytes": list(piece.encode()), "top_logprobs": alternatives[:top]}
+        )
     return entries
 
 
@@ -234,39 +257,60 @@ class Envelope:
     @classmethod
     def new(cls, request: dict[str, Any], rng: random.Random, quirks: bool) -> Envelope:
         tier = request.get("service_tier")
-        return cls(random_id("chatcmpl-", 29, rng), int(time.time()), resolved_model(request["model"], quirks),
-                   "fp_" + "".join(rng.choice("0123456789abcdef") for _ in range(10)),
-                   tier if tier in ("flex", "priority", "scale") else "default")
+        return cls(
+            random_id("chatcmpl-", 29, rng),
+            int(time.time()),
+            resolved_model(request["model"], quirks),
+            "fp_" + "".join(rng.choice("0123456789abcdef") for _ in range(10)),
+            tier if tier in ("flex", "priority", "scale") else "default",
+        )
 
 
-def completion(request: dict[str, Any], choices: list[Choice], env: Envelope, rng: random.Random,
-               quirks: bool) -> dict[str, Any]:
+def completion(
+    request: dict[str, Any], choices: list[Choice], env: Envelope, rng: random.Random, quirks: bool
+) -> dict[str, Any]:
     rendered = []
     for choice in choices:
-        message: dict[str, Any] = {"role": "assistant", "content": choice.content, "refusal": choice.refusal,
-                                   "annotations": []}
+        message: dict[str, Any] = {
+            "role": "assistant",
+            "content": choice.content,
+            "refusal": choice.refusal,
+            "annotations": [],
+        }
         if choice.tool_calls:
-            message["tool_calls"] = [{"id": c.id, "type": "function",
-                                      "function": {"name": c.name, "arguments": c.arguments}}
-                                     for c in choice.tool_calls]
+            message["tool_calls"] = [
+                {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+                for c in choice.tool_calls
+            ]
         if choice.function_call:
-            message["function_call"] = {"name": choice.function_call.name,
-                                        "arguments": choice.function_call.arguments}
-        rendered.append({"index": choice.index, "message": message,
-                         "logprobs": _logprobs(request, choice, rng, quirks), "finish_reason": choice.finish_reason})
-    return {"id": env.id, "object": "chat.completion", "created": env.created, "model": env.model,
-            "choices": rendered, "usage": usage(request, choices, quirks), "service_tier": env.service_tier,
-            "system_fingerprint": env.system_fingerprint}
+            message["function_call"] = {"name": choice.function_call.name, "arguments": choice.function_call.arguments}
+        rendered.append(
+            {
+                "index": choice.index,
+                "message": message,
+                "logprobs": _logprobs(request, choice, rng, quirks),
+                "finish_reason": choice.finish_reason,
+            }
+        )
+    return {
+        "id": env.id,
+        "object": "chat.completion",
+        "created": env.created,
+        "model": env.model,
+        "choices": rendered,
+        "usage": usage(request, choices, quirks),
+        "service_tier": env.service_tier,
+        "system_fingerprint": env.system_fingerprint,
+    }
 
 
 def _groups(pieces: list[str], most: int = 12) -> list[str]:
     """At most ``most`` deltas: long answers send several tokens per delta."""
     size = max(1, math.ceil(len(pieces) / most))
-    return ["".join(pieces[i:i + size]) for i in range(0, len(pieces), size)]
+    return ["".join(pieces[i : i + size]) for i in range(0, len(pieces), size)]
 
 
-def _choice_deltas(request: dict[str, Any], choice: Choice, rng: random.Random,
-                   quirks: bool) -> list[dict[str, Any]]:
+def _choice_deltas(request: dict[str, Any], choice: Choice, rng: random.Random, quirks: bool) -> list[dict[str, Any]]:
     """The choice entries of the chunks of one choice, in order (role first, finish last)."""
     wants_logprobs = bool(request.get("logprobs"))
     top = int(request.get("top_logprobs") or 0)
@@ -302,15 +346,17 @@ def _choice_deltas(request: dict[str, Any], choice: Choice, rng: random.Random,
             logprobs = None
             if wants_logprobs:
                 entries = _logprob_entries(tokens(piece), top, rng)
-                logprobs = {"content": None, "refusal": entries} if is_refusal else {"content": entries,
-                                                                                      "refusal": None}
+                logprobs = (
+                    {"content": None, "refusal": entries} if is_refusal else {"content": entries, "refusal": None}
+                )
             entry({member: piece}, logprobs)
     entry({}, None, choice.finish_reason)
     return out
 
 
-def chunks(request: dict[str, Any], choices: list[Choice], env: Envelope, rng: random.Random,
-           quirks: bool) -> list[dict[str, Any]]:
+def chunks(
+    request: dict[str, Any], choices: list[Choice], env: Envelope, rng: random.Random, quirks: bool
+) -> list[dict[str, Any]]:
     """Every chunk of the stream, choices interleaved, the usage chunk last when asked for."""
     include_usage = bool((request.get("stream_options") or {}).get("include_usage"))
     per_choice = [_choice_deltas(request, choice, rng, quirks) for choice in choices]
@@ -326,11 +372,18 @@ def chunks(request: dict[str, Any], choices: list[Choice], env: Envelope, rng: r
     return out
 
 
-def _chunk(env: Envelope, choices: list[dict[str, Any]], include_usage: bool, rng: random.Random,
-           quirks: bool) -> dict[str, Any]:
-    chunk: dict[str, Any] = {"id": env.id, "object": "chat.completion.chunk", "created": env.created,
-                             "model": env.model, "service_tier": env.service_tier,
-                             "system_fingerprint": env.system_fingerprint, "choices": choices}
+def _chunk(
+    env: Envelope, choices: list[dict[str, Any]], include_usage: bool, rng: random.Random, quirks: bool
+) -> dict[str, Any]:
+    chunk: dict[str, Any] = {
+        "id": env.id,
+        "object": "chat.completion.chunk",
+        "created": env.created,
+        "model": env.model,
+        "service_tier": env.service_tier,
+        "system_fingerprint": env.system_fingerprint,
+        "choices": choices,
+    }
     if include_usage:
         chunk["usage"] = None
     if quirks:

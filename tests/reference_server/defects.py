@@ -68,9 +68,11 @@ def damage_completion(mode: str, body: dict[str, Any]) -> dict[str, Any]:
     elif mode == "error-in-200":
         return {"error": {"message": SERVER_ERROR, "type": "server_error", "param": None, "code": None}}
     elif mode == "image-body":
-        return {"created": body["created"], "object": "image",
-                "data": [{"url": "https://images.example.com/generated/0.png",
-                          "revised_prompt": "A friendly greeting"}]}
+        return {
+            "created": body["created"],
+            "object": "image",
+            "data": [{"url": "https://images.example.com/generated/0.png", "revised_prompt": "A friendly greeting"}],
+        }
     return body
 
 
@@ -78,8 +80,9 @@ def _deltas(chunk: dict[str, Any]) -> list[dict[str, Any]]:
     return [c for c in chunk.get("choices") or [] if isinstance(c, dict)]
 
 
-def damage_chunks(mode: str, chunks: list[dict[str, Any]], usage: dict[str, Any],
-                  rng: random.Random) -> list[dict[str, Any]]:
+def damage_chunks(
+    mode: str, chunks: list[dict[str, Any]], usage: dict[str, Any], rng: random.Random
+) -> list[dict[str, Any]]:
     if mode == "unrequested-usage" and not any(c.get("usage") for c in chunks):
         last = {k: v for k, v in chunks[-1].items() if k != "usage"}
         chunks.append({**last, "choices": [], "usage": usage})

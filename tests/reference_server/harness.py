@@ -1,7 +1,7 @@
 """Start the reference server as a real process on a free loopback port, and stop it.
 
-    with ReferenceServer(mode="no-done") as server:
-        httpx.post(server.base_url + "/v1/chat/completions", headers=server.auth, json={...})
+with ReferenceServer(mode="no-done") as server:
+    httpx.post(server.base_url + "/v1/chat/completions", headers=server.auth, json={...})
 """
 
 from __future__ import annotations
@@ -28,8 +28,13 @@ class ServerStartError(RuntimeError):
 class ReferenceServer:
     """The server in a subprocess; ``base_url`` once entered. SIGTERM on exit, SIGKILL if it does not stop."""
 
-    def __init__(self, mode: str = "conformant", keys: tuple[str, ...] = (TEST_KEY, OTHER_KEY),
-                 stall_seconds: float | None = None, seed: int = 0) -> None:
+    def __init__(
+        self,
+        mode: str = "conformant",
+        keys: tuple[str, ...] = (TEST_KEY, OTHER_KEY),
+        stall_seconds: float | None = None,
+        seed: int = 0,
+    ) -> None:
         self.mode = mode
         self.keys = keys
         self.stall_seconds = stall_seconds
@@ -63,8 +68,10 @@ class ReferenceServer:
         line = self.process.stdout.readline() if ready else ""
         if not line.startswith("listening on "):
             self.stop()
-            raise ServerStartError(f"the reference server did not start (mode {self.mode}): expected "
-                                   f"'listening on URL' on stdout, found {line!r}; stderr: {self.stderr()[-2000:]}")
+            raise ServerStartError(
+                f"the reference server did not start (mode {self.mode}): expected "
+                f"'listening on URL' on stdout, found {line!r}; stderr: {self.stderr()[-2000:]}"
+            )
         self.base_url = line.split("listening on ", 1)[1].strip()
         return self
 
@@ -90,8 +97,9 @@ class ReferenceServer:
     def __enter__(self) -> ReferenceServer:
         return self.start()
 
-    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
-                 traceback: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, value: BaseException | None, traceback: TracebackType | None
+    ) -> None:
         self.stop()
         if self.process is not None and self.process.stdout is not None:
             self.process.stdout.close()

@@ -65,9 +65,14 @@ class Outcome:
 
     def _matching(self, source: str | None) -> list[dict[str, Any]]:
         exp = self.expectation
-        return [f for f in self.findings
-                if (source is None or f.get("source") == source) and f.get("level") == exp.level
-                and re.fullmatch(exp.rule, str(f.get("rule_id"))) and re.search(exp.pointer, str(f.get("pointer")))]
+        return [
+            f
+            for f in self.findings
+            if (source is None or f.get("source") == source)
+            and f.get("level") == exp.level
+            and re.fullmatch(exp.rule, str(f.get("rule_id")))
+            and re.search(exp.pointer, str(f.get("pointer")))
+        ]
 
     @property
     def caught(self) -> dict[str, Any] | None:
@@ -89,7 +94,8 @@ class Outcome:
             return f"not run: {self.not_run}"
         if self.exit_code is None:
             return f"timeout (stopped after {self.expectation.timeout:.0f} s)" + (
-                "" if self.passed or self.expectation.conformant else "; missed")
+                "" if self.passed or self.expectation.conformant else "; missed"
+            )
         if self.expectation.conformant:
             if self.passed:
                 return "clean"
@@ -100,9 +106,13 @@ class Outcome:
         elsewhere = [f for f in self._matching(None) if f.get("source") != "server"]
         if elsewhere:
             return f"missed: a {elsewhere[0].get('source')}-fault finding has that rule and place"
-        near = [f for f in self.findings if f.get("source") == "server" and re.fullmatch(
-            self.expectation.rule, str(f.get("rule_id"))) and re.search(self.expectation.pointer,
-                                                                       str(f.get("pointer")))]
+        near = [
+            f
+            for f in self.findings
+            if f.get("source") == "server"
+            and re.fullmatch(self.expectation.rule, str(f.get("rule_id")))
+            and re.search(self.expectation.pointer, str(f.get("pointer")))
+        ]
         if near:
             return f"missed: reported at level {near[0].get('level')}"
         return "missed"
@@ -115,8 +125,14 @@ def where(finding: dict[str, Any]) -> str:
 
 @functools.lru_cache(maxsize=1)
 def run_help() -> str:
-    done = subprocess.run([sys.executable, "-m", "conformance", "run", "--help"], cwd=ROOT, capture_output=True,
-                          text=True, timeout=60, env=_env(None))
+    done = subprocess.run(
+        [sys.executable, "-m", "conformance", "run", "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=_env(None),
+    )
     return done.stdout
 
 
@@ -129,8 +145,7 @@ def _env(key: str | None) -> dict[str, str]:
     return env
 
 
-def run_mode(mode: str, expectation: Expectation, report_dir: Path | None = None,
-             extra: Sequence[str] = ()) -> Outcome:
+def run_mode(mode: str, expectation: Expectation, report_dir: Path | None = None, extra: Sequence[str] = ()) -> Outcome:
     """Start the server in ``mode``, run the suite against it, read ``findings.json``."""
     if mode not in MODES:
         raise ValueError(f"unknown reference-server mode {mode!r}; expected one of {', '.join(MODES)}")
@@ -139,14 +154,33 @@ def run_mode(mode: str, expectation: Expectation, report_dir: Path | None = None
         return Outcome(mode, expectation, None, 0.0, not_run=f"`conformance run` has no {', '.join(missing)} yet")
     with tempfile.TemporaryDirectory(prefix=f"kill-{mode}-") as scratch, ReferenceServer(mode=mode) as server:
         reports = report_dir or Path(scratch)
-        command = [sys.executable, "-m", "conformance", "run", "--target", server.base_url, "--report-dir",
-                   str(reports), "--no-baseline", "--max-examples", str(expectation.max_examples),
-                   *expectation.flags, *extra]
+        command = [
+            sys.executable,
+            "-m",
+            "conformance",
+            "run",
+            "--target",
+            server.base_url,
+            "--report-dir",
+            str(reports),
+            "--no-baseline",
+            "--max-examples",
+            str(expectation.max_examples),
+            *expectation.flags,
+            *extra,
+        ]
         if expectation.select:
             command += ["-k", expectation.select]
         started = time.monotonic()
-        process = subprocess.Popen(command, cwd=ROOT, env=_env(server.key), stdout=subprocess.PIPE,
-                                   stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=_env(server.key),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
         try:
             output, _ = process.communicate(timeout=expectation.timeout)
             code: int | None = process.returncode
@@ -156,8 +190,9 @@ def run_mode(mode: str, expectation: Expectation, report_dir: Path | None = None
             code = None
         seconds = time.monotonic() - started
         findings_file = reports / "findings.json"
-        findings = json.loads(findings_file.read_text())["findings"] if code is not None and findings_file.is_file() \
-            else []
+        findings = (
+            json.loads(findings_file.read_text())["findings"] if code is not None and findings_file.is_file() else []
+        )
         return Outcome(mode, expectation, code, seconds, findings, output[-4000:])
 
 
@@ -168,13 +203,18 @@ def _cell(text: str) -> str:
 
 def markdown(outcomes: Sequence[Outcome], command: str) -> str:
     """``docs/kill-matrix.md``: one row per mode."""
-    lines = ["# Kill matrix: the suite against the reference server", "",
-             "Each row starts `tests/reference_server/server.py` in one mode (a realistic defect, or one of the two "
-             "conformant flavours) and runs the suite against it; see `tests/reference_server/modes.py` for what "
-             "each mode damages and `tests/suite/test_kill_matrix.py` for the expected rule and place.", "",
-             f"Regenerate with `{command}`.", "",
-             "| mode | expected rule | expected place | caught as | location | exit | seconds | verdict |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "# Kill matrix: the suite against the reference server",
+        "",
+        "Each row starts `tests/reference_server/server.py` in one mode (a realistic defect, or one of the two "
+        "conformant flavours) and runs the suite against it; see `tests/reference_server/modes.py` for what "
+        "each mode damages and `tests/suite/test_kill_matrix.py` for the expected rule and place.",
+        "",
+        f"Regenerate with `{command}`.",
+        "",
+        "| mode | expected rule | expected place | caught as | location | exit | seconds | verdict |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for o in outcomes:
         exp = o.expectation
         hit = o.caught
@@ -193,15 +233,24 @@ def markdown(outcomes: Sequence[Outcome], command: str) -> str:
     killed = sum(o.passed for o in outcomes if not o.expectation.conformant)
     defects = sum(not o.expectation.conformant for o in outcomes)
     clean = sum(o.passed for o in outcomes if o.expectation.conformant)
-    lines += ["", f"{killed} of {defects} defect modes caught; {clean} of {len(outcomes) - defects} conformant "
-              "modes clean (no server-fault error, exit 0).", ""]
+    lines += [
+        "",
+        f"{killed} of {defects} defect modes caught; {clean} of {len(outcomes) - defects} conformant "
+        "modes clean (no server-fault error, exit 0).",
+        "",
+    ]
     false_alarms = [(o.mode, f) for o in outcomes if o.expectation.conformant for f in o.server_errors]
     if false_alarms:
-        lines += ["## False alarms on conformant modes", "", "| mode | rule | location | message |",
-                  "|---|---|---|---|"]
+        lines += [
+            "## False alarms on conformant modes",
+            "",
+            "| mode | rule | location | message |",
+            "|---|---|---|---|",
+        ]
         for mode, f in false_alarms:
             message = str(f.get("message", ""))[:160].replace("\n", " ")
-            lines.append("| " + " | ".join(_cell(c) for c in (f"`{mode}`", f"`{f['rule_id']}`", where(f), message))
-                         + " |")
+            lines.append(
+                "| " + " | ".join(_cell(c) for c in (f"`{mode}`", f"`{f['rule_id']}`", where(f), message)) + " |"
+            )
         lines.append("")
     return "\n".join(lines)

@@ -102,21 +102,27 @@ class Handler(BaseHTTPRequestHandler):
                     return b"".join(parts)
                 total += size
                 if total > MAX_BODY:
-                    raise ApiError(413, f"Request body too large: more than {MAX_BODY} bytes.", None,
-                                   "request_too_large")
+                    raise ApiError(
+                        413, f"Request body too large: more than {MAX_BODY} bytes.", None, "request_too_large"
+                    )
                 parts.append(self.rfile.read(size))
                 self.rfile.readline(8)
         length = int(self.headers.get("Content-Length") or 0)
         if length > MAX_BODY:
-            raise ApiError(413, f"Request body too large: {length} bytes, at most {MAX_BODY}.", None,
-                           "request_too_large")
+            raise ApiError(
+                413, f"Request body too large: {length} bytes, at most {MAX_BODY}.", None, "request_too_large"
+            )
         return self.rfile.read(length) if length > 0 else b""
 
     def _mode(self) -> str:
         mode = self.headers.get(MODE_HEADER) or self.settings.mode
         if mode not in MODES:
-            raise ApiError(400, f"Unknown {MODE_HEADER} {mode[:40]!r}; expected one of {', '.join(MODES)}.",
-                           MODE_HEADER, "invalid_value")
+            raise ApiError(
+                400,
+                f"Unknown {MODE_HEADER} {mode[:40]!r}; expected one of {', '.join(MODES)}.",
+                MODE_HEADER,
+                "invalid_value",
+            )
         return mode
 
     def _authorise(self, mode: str) -> None:
@@ -126,11 +132,19 @@ class Handler(BaseHTTPRequestHandler):
         if not key:
             if mode == "no-auth":
                 return
-            raise ApiError(401, "You didn't provide an API key. You need to provide your API key in an "
-                           "Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).")
+            raise ApiError(
+                401,
+                "You didn't provide an API key. You need to provide your API key in an "
+                "Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+            )
         if key not in self.settings.keys and mode != "any-key":
-            raise ApiError(401, "Incorrect API key provided. You can find your API key at "
-                           "https://platform.openai.com/account/api-keys.", None, "invalid_api_key")
+            raise ApiError(
+                401,
+                "Incorrect API key provided. You can find your API key at "
+                "https://platform.openai.com/account/api-keys.",
+                None,
+                "invalid_api_key",
+            )
 
     def _parse(self, raw: bytes) -> Any:
         media = (self.headers.get("Content-Type") or "application/json").split(";")[0].strip().lower()
@@ -139,9 +153,12 @@ class Handler(BaseHTTPRequestHandler):
         try:
             return json.loads(raw)
         except (ValueError, UnicodeDecodeError, RecursionError):
-            raise ApiError(400, "We could not parse the JSON body of your request. (HINT: This likely means you "
-                           "aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but "
-                           "what was sent was not valid JSON.)") from None
+            raise ApiError(
+                400,
+                "We could not parse the JSON body of your request. (HINT: This likely means you "
+                "aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but "
+                "what was sent was not valid JSON.)",
+            ) from None
 
     # -- dispatch -----------------------------------------------------------------------------------------------
     def _handle(self) -> None:
@@ -153,8 +170,9 @@ class Handler(BaseHTTPRequestHandler):
             if path not in PATHS:
                 raise ApiError(404, f"Invalid URL ({self.command} {path[:200]})")
             if self.command != "POST":
-                raise ApiError(405, f"Method {self.command} is not allowed for {path}; use POST.", None,
-                               "method_not_allowed")
+                raise ApiError(
+                    405, f"Method {self.command} is not allowed for {path}; use POST.", None, "method_not_allowed"
+                )
             self._authorise(mode)
             try:
                 request = validate(self._parse(raw))
@@ -197,8 +215,9 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("x-request-id", f"req_{random.getrandbits(128):032x}")
         self.send_header("openai-processing-ms", "1")
 
-    def _send_json(self, status: int, body: Any, content_type: str = "application/json",
-                   extra: dict[str, str] | None = None) -> None:
+    def _send_json(
+        self, status: int, body: Any, content_type: str = "application/json", extra: dict[str, str] | None = None
+    ) -> None:
         data = json.dumps(body, indent=2).encode()  # OpenAI's JSON answers are indented, its stream events compact
         self.send_response(status)
         self.send_header("Content-Type", content_type)
@@ -252,8 +271,7 @@ def _lenient(raw: bytes) -> dict[str, Any]:
         parsed = {}
     parsed = parsed if isinstance(parsed, dict) else {}
     model = parsed.get("model") if isinstance(parsed.get("model"), str) else "gpt-5.2"
-    return {"model": model, "messages": [{"role": "user", "content": "Hello"}],
-            "stream": parsed.get("stream") is True}
+    return {"model": model, "messages": [{"role": "user", "content": "Hello"}], "stream": parsed.get("stream") is True}
 
 
 def make_server(host: str, port: int, settings: Settings) -> ThreadingHTTPServer:
@@ -269,8 +287,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0: any free port (printed)")
     parser.add_argument("--mode", default="conformant", help=f"one of: {', '.join(MODES)}")
-    parser.add_argument("--key", action="append", default=[], help=f"an accepted API key (repeatable; default "
-                        f"{DEFAULT_KEY})")
+    parser.add_argument(
+        "--key", action="append", default=[], help=f"an accepted API key (repeatable; default {DEFAULT_KEY})"
+    )
     parser.add_argument("--stall-seconds", type=float, default=20.0, help="how long the stall mode waits")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)

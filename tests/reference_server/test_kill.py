@@ -9,10 +9,20 @@ from .kill import Expectation, Outcome, markdown
 END_TURN = Expectation("resp-schema-violation", r"/choices/\d+/finish_reason$")
 
 
-def _finding(source: str = "server", level: str = "error", rule: str = "resp-schema-violation",
-             pointer: str = "/choices/0/finish_reason") -> dict[str, Any]:
-    return {"source": source, "level": level, "rule_id": rule, "pointer": pointer,
-            "location": "POST /v1/chat/completions [stream]", "message": "finish_reason 'end_turn' | not allowed"}
+def _finding(
+    source: str = "server",
+    level: str = "error",
+    rule: str = "resp-schema-violation",
+    pointer: str = "/choices/0/finish_reason",
+) -> dict[str, Any]:
+    return {
+        "source": source,
+        "level": level,
+        "rule_id": rule,
+        "pointer": pointer,
+        "location": "POST /v1/chat/completions [stream]",
+        "message": "finish_reason 'end_turn' | not allowed",
+    }
 
 
 def test_a_server_error_with_the_rule_at_the_place_catches_the_mode() -> None:
@@ -50,8 +60,10 @@ def test_a_stopped_or_skipped_run_never_passes() -> None:
 
 
 def test_the_markdown_has_a_row_per_mode_and_keeps_regex_bars_inside_cells() -> None:
-    outcomes = [Outcome("end-turn", Expectation("a|b", r"^/x|/y$"), 1, 2.0, [_finding(rule="a", pointer="/y")]),
-                Outcome("conformant", Expectation(), 1, 3.0, [_finding()])]
+    outcomes = [
+        Outcome("end-turn", Expectation("a|b", r"^/x|/y$"), 1, 2.0, [_finding(rule="a", pointer="/y")]),
+        Outcome("conformant", Expectation(), 1, 3.0, [_finding()]),
+    ]
     text = markdown(outcomes, "python scripts/kill_matrix.py")
     rows = [line for line in text.splitlines() if line.startswith("| `")]
     assert len(rows) == 3  # two modes, one false alarm

@@ -44,8 +44,10 @@ def validators() -> dict[str, Any]:
     spec = yaml.load(REFERENCE.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     # YAML reads some examples as dates: a JSON round trip makes them strings
     components = json.loads(json.dumps(_json_schema({"schemas": spec["components"]["schemas"]}), default=str))
-    return {name: jsonschema_rs.validator_for({"$ref": f"#/components/schemas/{name}", "components": components})
-            for name in ("CreateChatCompletionResponse", "CreateChatCompletionStreamResponse", "ErrorResponse")}
+    return {
+        name: jsonschema_rs.validator_for({"$ref": f"#/components/schemas/{name}", "components": components})
+        for name in ("CreateChatCompletionResponse", "CreateChatCompletionStreamResponse", "ErrorResponse")
+    }
 
 
 def _violations(validator: Any, instance: Any) -> list[str]:
@@ -55,18 +57,27 @@ def _violations(validator: Any, instance: Any) -> list[str]:
 @st.composite
 def requests(draw: st.DrawFn) -> dict[str, Any]:
     words = draw(st.sampled_from(["Say hello.", "Please refuse this.", "Weather in Paris?"]))
-    body: dict[str, Any] = {"model": draw(st.sampled_from(["openai/gpt-5-2", "gpt-5.2", "gpt-4o"])),
-                            "messages": [{"role": "user", "content": words}], "n": draw(st.integers(1, 3))}
+    body: dict[str, Any] = {
+        "model": draw(st.sampled_from(["openai/gpt-5-2", "gpt-5.2", "gpt-4o"])),
+        "messages": [{"role": "user", "content": words}],
+        "n": draw(st.integers(1, 3)),
+    }
     kind = draw(st.sampled_from(["text", "tools", "json_object", "json_schema", "functions"]))
     if kind == "tools":
         body["tools"] = [WEATHER]
-        body["tool_choice"] = draw(st.sampled_from([None, "auto", "required", "none", {
-            "type": "function", "function": {"name": "get_weather"}}]))
+        body["tool_choice"] = draw(
+            st.sampled_from(
+                [None, "auto", "required", "none", {"type": "function", "function": {"name": "get_weather"}}]
+            )
+        )
     elif kind == "functions":
         body["functions"] = [WEATHER["function"]]
     elif kind != "text":
-        body["response_format"] = {"type": kind} if kind == "json_object" else {
-            "type": "json_schema", "json_schema": {"name": "out", "schema": SCHEMA, "strict": True}}
+        body["response_format"] = (
+            {"type": kind}
+            if kind == "json_object"
+            else {"type": "json_schema", "json_schema": {"name": "out", "schema": SCHEMA, "strict": True}}
+        )
     if draw(st.booleans()):
         body["logprobs"] = True
         body["top_logprobs"] = draw(st.integers(0, 3))
@@ -80,10 +91,12 @@ def requests(draw: st.DrawFn) -> dict[str, Any]:
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(body=requests(), mode=st.sampled_from(["conformant", "openai-quirks"]))
-def test_conformant_answers_follow_the_openai_reference(server: ReferenceServer, validators: dict[str, Any],
-                                                       body: dict[str, Any], mode: str) -> None:
-    response = httpx.post(server.base_url + "/v1/chat/completions", json=body, timeout=30,
-                          headers={**server.auth, "X-Test-Mode": mode})
+def test_conformant_answers_follow_the_openai_reference(
+    server: ReferenceServer, validators: dict[str, Any], body: dict[str, Any], mode: str
+) -> None:
+    response = httpx.post(
+        server.base_url + "/v1/chat/completions", json=body, timeout=30, headers={**server.auth, "X-Test-Mode": mode}
+    )
     assert response.status_code == 200, response.text
     if not body.get("stream"):
         completion = response.json()
@@ -99,9 +112,11 @@ def test_conformant_answers_follow_the_openai_reference(server: ReferenceServer,
 
 
 def test_error_bodies_follow_the_openai_reference(server: ReferenceServer, validators: dict[str, Any]) -> None:
-    for response in (httpx.post(server.base_url + "/v1/chat/completions", content=b"{", headers=server.auth),
-                     httpx.post(server.base_url + "/v1/chat/completions", json={}),
-                     httpx.get(server.base_url + "/v1/chat/completions", headers=server.auth),
-                     httpx.post(server.base_url + "/v1/other", json={}, headers=server.auth)):
+    for response in (
+        httpx.post(server.base_url + "/v1/chat/completions", content=b"{", headers=server.auth),
+        httpx.post(server.base_url + "/v1/chat/completions", json={}),
+        httpx.get(server.base_url + "/v1/chat/completions", headers=server.auth),
+        httpx.post(server.base_url + "/v1/other", json={}, headers=server.auth),
+    ):
         assert response.status_code >= 400
         assert not _violations(validators["ErrorResponse"], response.json()), response.text

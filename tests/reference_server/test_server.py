@@ -21,21 +21,44 @@ from .modes import CONFORMANT_MODES, DEFECT_MODES, MODES
 pytestmark = pytest.mark.slow
 
 MODEL = "openai/gpt-5-2"
-WEATHER = {"type": "function", "function": {
-    "name": "get_weather", "description": "Current weather for a city",
-    "parameters": {"type": "object", "properties": {"city": {"type": "string"}, "days": {"type": "integer"}},
-                   "required": ["city", "days"], "additionalProperties": False}}}
-SCHEMA = {"type": "object", "properties": {"answer": {"type": "string"}, "score": {"type": "number", "minimum": 3},
-                                           "tags": {"type": "array", "items": {"enum": ["a", "b"]}, "minItems": 2}},
-          "required": ["answer", "score", "tags"], "additionalProperties": False}
+WEATHER = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Current weather for a city",
+        "parameters": {
+            "type": "object",
+            "properties": {"city": {"type": "string"}, "days": {"type": "integer"}},
+            "required": ["city", "days"],
+            "additionalProperties": False,
+        },
+    },
+}
+SCHEMA = {
+    "type": "object",
+    "properties": {
+        "answer": {"type": "string"},
+        "score": {"type": "number", "minimum": 3},
+        "tags": {"type": "array", "items": {"enum": ["a", "b"]}, "minItems": 2},
+    },
+    "required": ["answer", "score", "tags"],
+    "additionalProperties": False,
+}
 
 
 def _body(**extra: Any) -> dict[str, Any]:
     return {"model": MODEL, "messages": [{"role": "user", "content": "Say hello."}], **extra}
 
 
-def post(server: ReferenceServer, body: Any = None, *, mode: str | None = None, path: str = "/v1/chat/completions",
-         headers: dict[str, str] | None = None, content: bytes | None = None) -> httpx.Response:
+def post(
+    server: ReferenceServer,
+    body: Any = None,
+    *,
+    mode: str | None = None,
+    path: str = "/v1/chat/completions",
+    headers: dict[str, str] | None = None,
+    content: bytes | None = None,
+) -> httpx.Response:
     sent = {**server.auth, **({"X-Test-Mode": mode} if mode else {}), **(headers or {})}
     if content is None:
         content = json.dumps(body if body is not None else _body()).encode()
@@ -51,7 +74,7 @@ def events(response: httpx.Response) -> tuple[list[dict[str, Any]], bool]:
         if not block.strip():
             continue
         assert block.startswith("data: "), block
-        payload = block[len("data: "):]
+        payload = block[len("data: ") :]
         assert not done, "an event after [DONE]"
         if payload == "[DONE]":
             done = True
@@ -98,10 +121,21 @@ def test_tool_choice_none_answers_in_words(server: ReferenceServer) -> None:
 
 
 def test_the_standard_tool_loop_is_accepted(server: ReferenceServer) -> None:
-    messages = [{"role": "user", "content": "Weather in Paris?"},
-                {"role": "assistant", "content": None, "tool_calls": [{"id": "call_1", "type": "function", "function": {
-                    "name": "get_weather", "arguments": "{\"city\": \"Paris\", \"days\": 1}"}}]},
-                {"role": "tool", "tool_call_id": "call_1", "content": "{\"temp\": 18}"}]
+    messages = [
+        {"role": "user", "content": "Weather in Paris?"},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {
+                    "id": "call_1",
+                    "type": "function",
+                    "function": {"name": "get_weather", "arguments": '{"city": "Paris", "days": 1}'},
+                }
+            ],
+        },
+        {"role": "tool", "tool_call_id": "call_1", "content": '{"temp": 18}'},
+    ]
     response = post(server, {"model": MODEL, "messages": messages, "tools": [WEATHER]})
     assert response.status_code == 200, response.text
     assert response.json()["choices"][0]["finish_reason"] == "stop"
@@ -166,12 +200,16 @@ def test_stream_tool_call_deltas(server: ReferenceServer) -> None:
 
 
 # -- auth and errors ------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize(("headers", "code"), [({"Authorization": ""}, None),
-                                               ({"Authorization": "Bearer sk-wrong"}, "invalid_api_key"),
-                                               ({"Authorization": "Basic sk-reference-test"}, None),
-                                               ({"Authorization": "Bearer"}, None)])
-def test_auth_refused_with_an_openai_error(server: ReferenceServer, headers: dict[str, str],
-                                           code: str | None) -> None:
+@pytest.mark.parametrize(
+    ("headers", "code"),
+    [
+        ({"Authorization": ""}, None),
+        ({"Authorization": "Bearer sk-wrong"}, "invalid_api_key"),
+        ({"Authorization": "Basic sk-reference-test"}, None),
+        ({"Authorization": "Bearer"}, None),
+    ],
+)
+def test_auth_refused_with_an_openai_error(server: ReferenceServer, headers: dict[str, str], code: str | None) -> None:
     response = post(server, headers=headers)
     assert response.status_code == 401
     assert response.json()["error"]["type"] == "invalid_request_error" and response.json()["error"]["code"] == code
@@ -182,18 +220,22 @@ def test_every_accepted_key_works(server: ReferenceServer) -> None:
     assert post(server, headers={"Authorization": f"Bearer {OTHER_KEY}"}).status_code == 200
 
 
-@pytest.mark.parametrize(("content", "status", "param"), [
-    (b'{"model": ', 400, None),
-    (json.dumps({"model": MODEL}).encode(), 400, "messages"),
-    (json.dumps({"model": MODEL, "messages": []}).encode(), 400, "messages"),
-    (json.dumps(_body(messages=[{"role": "robot", "content": "hi"}])).encode(), 400, "messages[0].role"),
-    (json.dumps(_body(temperature=3)).encode(), 400, "temperature"),
-    (json.dumps(_body(n="2")).encode(), 400, "n"),
-    (json.dumps(_body(unknown_parameter=1)).encode(), 400, "unknown_parameter"),
-    (json.dumps(_body(model="no-such-model")).encode(), 404, None),
-])
-def test_invalid_requests_get_error_bodies(server: ReferenceServer, content: bytes, status: int,
-                                           param: str | None) -> None:
+@pytest.mark.parametrize(
+    ("content", "status", "param"),
+    [
+        (b'{"model": ', 400, None),
+        (json.dumps({"model": MODEL}).encode(), 400, "messages"),
+        (json.dumps({"model": MODEL, "messages": []}).encode(), 400, "messages"),
+        (json.dumps(_body(messages=[{"role": "robot", "content": "hi"}])).encode(), 400, "messages[0].role"),
+        (json.dumps(_body(temperature=3)).encode(), 400, "temperature"),
+        (json.dumps(_body(n="2")).encode(), 400, "n"),
+        (json.dumps(_body(unknown_parameter=1)).encode(), 400, "unknown_parameter"),
+        (json.dumps(_body(model="no-such-model")).encode(), 404, None),
+    ],
+)
+def test_invalid_requests_get_error_bodies(
+    server: ReferenceServer, content: bytes, status: int, param: str | None
+) -> None:
     response = post(server, content=content, headers={"Content-Type": "application/json"})
     assert response.status_code == status
     error = response.json()["error"]
@@ -216,8 +258,9 @@ def test_unknown_path_and_unknown_mode(server: ReferenceServer) -> None:
 
 
 def test_a_body_over_the_limit_is_refused(server: ReferenceServer) -> None:
-    response = post(server, content=b"[" + b"1," * (3 * 1024 * 1024) + b"1]",
-                    headers={"Content-Type": "application/json"})
+    response = post(
+        server, content=b"[" + b"1," * (3 * 1024 * 1024) + b"1]", headers={"Content-Type": "application/json"}
+    )
     assert response.status_code == 413 and response.json()["error"]["code"] == "request_too_large"
 
 
@@ -243,8 +286,9 @@ def test_concurrent_requests_are_all_answered(server: ReferenceServer) -> None:
     url = httpx.URL(server.base_url)
     idle = socket.create_connection((url.host, url.port))
     idle.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nContent-Length: 100\r\n\r\n{")
-    threads = [threading.Thread(target=lambda: statuses.append(post(server, _body(stream=True)).status_code))
-               for _ in range(8)]
+    threads = [
+        threading.Thread(target=lambda: statuses.append(post(server, _body(stream=True)).status_code)) for _ in range(8)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -263,20 +307,31 @@ def test_sigterm_stops_the_server_cleanly() -> None:
 def test_the_official_sdk_reads_conformant_answers(server: ReferenceServer, mode: str) -> None:
     import openai
 
-    client = openai.OpenAI(api_key=server.key, base_url=server.base_url + "/v1",
-                           default_headers={"X-Test-Mode": mode}, max_retries=0)
+    client = openai.OpenAI(
+        api_key=server.key, base_url=server.base_url + "/v1", default_headers={"X-Test-Mode": mode}, max_retries=0
+    )
     completion = client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": "Hi"}], n=2)
     assert [c.message.content for c in completion.choices] and completion.usage is not None
-    called = client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": "Weather?"}],
-                                            tools=[WEATHER], tool_choice="required")  # type: ignore[list-item]
+    called = client.chat.completions.create(
+        model=MODEL, messages=[{"role": "user", "content": "Weather?"}], tools=[WEATHER], tool_choice="required"
+    )  # type: ignore[list-item]
     calls = called.choices[0].message.tool_calls or []
     assert called.choices[0].finish_reason == "tool_calls" and json.loads(calls[0].function.arguments)["city"]
-    text = "".join(chunk.choices[0].delta.content or "" for chunk in client.chat.completions.create(
-        model=MODEL, messages=[{"role": "user", "content": "Hi"}], stream=True) if chunk.choices)
+    text = "".join(
+        chunk.choices[0].delta.content or ""
+        for chunk in client.chat.completions.create(
+            model=MODEL, messages=[{"role": "user", "content": "Hi"}], stream=True
+        )
+        if chunk.choices
+    )
     assert text == "Hello! How can I help you today?"
-    with client.chat.completions.stream(model=MODEL, messages=[{"role": "user", "content": "Weather?"}],
-                                        tools=[WEATHER], tool_choice="required",  # type: ignore[list-item]
-                                        stream_options={"include_usage": True}) as stream:
+    with client.chat.completions.stream(
+        model=MODEL,
+        messages=[{"role": "user", "content": "Weather?"}],
+        tools=[WEATHER],
+        tool_choice="required",  # type: ignore[list-item]
+        stream_options={"include_usage": True},
+    ) as stream:
         final = stream.get_final_completion()
     streamed_calls = final.choices[0].message.tool_calls or []
     assert json.loads(streamed_calls[0].function.arguments)["city"] and final.usage is not None
@@ -290,8 +345,11 @@ def test_the_mode_table_is_complete() -> None:
 
 def test_quirks_are_openai_behaviour(server: ReferenceServer) -> None:
     fmt = {"type": "json_schema", "json_schema": {"name": "out", "schema": SCHEMA}}
-    refused = post(server, _body(response_format=fmt, messages=[{"role": "user", "content": "Please refuse."}]),
-                   mode="openai-quirks").json()
+    refused = post(
+        server,
+        _body(response_format=fmt, messages=[{"role": "user", "content": "Please refuse."}]),
+        mode="openai-quirks",
+    ).json()
     assert refused["choices"][0]["message"]["content"] is None and refused["choices"][0]["message"]["refusal"]
     assert refused["model"] == "gpt-5.2-2025-12-11"
     cut = post(server, _body(response_format=fmt, max_tokens=3), mode="openai-quirks").json()["choices"][0]
@@ -323,7 +381,8 @@ DAMAGE: dict[str, Callable[[ReferenceServer, str], bool]] = {
     "no-auth": lambda s, m: post(s, mode=m, headers={"Authorization": ""}).status_code == 200,
     "any-key": lambda s, m: post(s, mode=m, headers={"Authorization": "Bearer nope"}).status_code == 200,
     "usage-arithmetic": lambda s, m: (lambda u: u["total_tokens"] != u["prompt_tokens"] + u["completion_tokens"])(
-        _completion(s, m)["usage"]),
+        _completion(s, m)["usage"]
+    ),
     "created-string": lambda s, m: isinstance(_completion(s, m)["created"], str),
     "missing-id": lambda s, m: "id" not in _completion(s, m) and "id" not in _stream(s, m)[0][0],
     "no-done": lambda s, m: not _stream(s, m)[1],
@@ -331,34 +390,43 @@ DAMAGE: dict[str, Callable[[ReferenceServer, str], bool]] = {
     "wrong-content-type": lambda s, m: post(s, mode=m).headers["content-type"].startswith("text/plain"),
     "error-in-200": lambda s, m: "error" in _completion(s, m) and "choices" not in _completion(s, m),
     "image-body": lambda s, m: _completion(s, m)["object"] == "image",
-    "end-turn": lambda s, m: _entries(_stream(s, m)[0])[-1]["finish_reason"] == "end_turn"
-    and _completion(s, m)["choices"][0]["finish_reason"] == "stop",
-    "tool-args-not-json": lambda s, m: _not_json(_completion(s, m, **TOOLS)["choices"][0]["message"]["tool_calls"][0]
-                                                 ["function"]["arguments"]),
+    "end-turn": lambda s, m: (
+        _entries(_stream(s, m)[0])[-1]["finish_reason"] == "end_turn"
+        and _completion(s, m)["choices"][0]["finish_reason"] == "stop"
+    ),
+    "tool-args-not-json": lambda s, m: _not_json(
+        _completion(s, m, **TOOLS)["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"]
+    ),
     "changing-chunk-ids": lambda s, m: len({c["id"] for c in _stream(s, m)[0]}) > 1,
     "unrequested-usage": lambda s, m: _stream(s, m)[0][-1]["choices"] == [] and bool(_stream(s, m)[0][-1]["usage"]),
     "stall": lambda s, m: all(post(s, mode=m).status_code == 200 for _ in range(3)),
     "role-every-delta": lambda s, m: all(e["delta"].get("role") == "assistant" for e in _entries(_stream(s, m)[0])),
     "stream-as-json": lambda s, m: post(s, _body(stream=True), mode=m).headers["content-type"] == "application/json",
     "json-as-stream": lambda s, m: post(s, mode=m).headers["content-type"].startswith("text/event-stream"),
-    "stream-choice-count": lambda s, m: not _entries(_stream(s, m, n=3)[0], 2) and len(_completion(s, m, n=3)[
-        "choices"]) == 3,
+    "stream-choice-count": lambda s, m: (
+        not _entries(_stream(s, m, n=3)[0], 2) and len(_completion(s, m, n=3)["choices"]) == 3
+    ),
     "model-unrelated": lambda s, m: _completion(s, m)["model"] == "llama-3-8b",
     "early-finish": lambda s, m: _entries(_stream(s, m)[0])[1]["finish_reason"] == "stop",
     "server-error": lambda s, m: sorted(post(s, mode=m).status_code for _ in range(2)) == [200, 500],
     "role-not-assistant": lambda s, m: _completion(s, m)["choices"][0]["message"]["role"] == "user",
-    "content-null-no-tools": lambda s, m: (lambda msg: msg["content"] is None and not msg.get("tool_calls")
-                                           and msg["refusal"] is None)(_completion(s, m)["choices"][0]["message"]),
-    "undeclared-tool": lambda s, m: _completion(s, m)["choices"][0]["message"]["tool_calls"][0]["function"][
-        "name"] == "lookup_account",
+    "content-null-no-tools": lambda s, m: (
+        lambda msg: msg["content"] is None and not msg.get("tool_calls") and msg["refusal"] is None
+    )(_completion(s, m)["choices"][0]["message"]),
+    "undeclared-tool": lambda s, m: (
+        _completion(s, m)["choices"][0]["message"]["tool_calls"][0]["function"]["name"] == "lookup_account"
+    ),
     "tool-calls-finish-stop": lambda s, m: _completion(s, m, **TOOLS)["choices"][0]["finish_reason"] == "stop",
-    "json-mode-prose": lambda s, m: _not_json(_completion(s, m, response_format={"type": "json_object"})[
-        "choices"][0]["message"]["content"]),
+    "json-mode-prose": lambda s, m: _not_json(
+        _completion(s, m, response_format={"type": "json_object"})["choices"][0]["message"]["content"]
+    ),
     "choice-count": lambda s, m: len(_completion(s, m, n=3)["choices"]) == 1,
-    "no-validation": lambda s, m: post(s, mode=m, content=b"{", headers={"Content-Type": "application/json"})
-    .status_code == 200,
-    "bare-error": lambda s, m: post(s, mode=m, path="/v1/nothing").json() == {"message": "Invalid URL (POST "
-                                                                                       "/v1/nothing)"},
+    "no-validation": lambda s, m: (
+        post(s, mode=m, content=b"{", headers={"Content-Type": "application/json"}).status_code == 200
+    ),
+    "bare-error": lambda s, m: (
+        post(s, mode=m, path="/v1/nothing").json() == {"message": "Invalid URL (POST /v1/nothing)"}
+    ),
 }
 
 

@@ -32,10 +32,21 @@ class Target:
 
 
 def completion(content: str = "hello", model: str = "openai/gpt-5-2") -> dict[str, Any]:
-    return {"id": "chatcmpl-t1", "object": "chat.completion", "created": int(time.time()), "model": model,
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": content, "refusal": None},
-                         "finish_reason": "stop", "logprobs": None}],
-            "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4}}
+    return {
+        "id": "chatcmpl-t1",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": content, "refusal": None},
+                "finish_reason": "stop",
+                "logprobs": None,
+            }
+        ],
+        "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4},
+    }
 
 
 @contextmanager
@@ -60,9 +71,17 @@ def serve(behaviour: str) -> Iterator[Target]:
             if behaviour.startswith("stall") and self.command == "POST" and len(received) % 3 == 0:
                 time.sleep(float(behaviour.split(":", 1)[1]))  # "stall:SECONDS" on every third POST
             if behaviour == "refuse" or (behaviour == "echo" and not auth):
-                status, payload = 401, {"error": {"message": f"Incorrect API key provided: {auth}",
-                                                  "type": "invalid_request_error", "param": None,
-                                                  "code": "invalid_api_key"}}
+                status, payload = (
+                    401,
+                    {
+                        "error": {
+                            "message": f"Incorrect API key provided: {auth}",
+                            "type": "invalid_request_error",
+                            "param": None,
+                            "code": "invalid_api_key",
+                        }
+                    },
+                )
             elif behaviour == "echo":
                 status, payload = 200, completion(content=f"you sent {auth}")
             else:

@@ -18,8 +18,11 @@ from conformance.suite.plugin import BACKOFF_RETRIES, MAX_WAIT, Suite, SuiteConf
 from .helpers import completion, normalised_spec, published_spec
 
 
-@given(status=st.integers(100, 599), retry_after=st.one_of(st.none(), st.integers(0, 10_000).map(str),
-                                                            st.text(max_size=8)), attempt=st.integers(0, 5))
+@given(
+    status=st.integers(100, 599),
+    retry_after=st.one_of(st.none(), st.integers(0, 10_000).map(str), st.text(max_size=8)),
+    attempt=st.integers(0, 5),
+)
 def test_backoff_delay_property(status: int, retry_after: str | None, attempt: int) -> None:
     headers = {} if retry_after is None else {"Retry-After": retry_after}
     wait = backoff_delay(status, headers, attempt)
@@ -66,16 +69,23 @@ def _suite(tmp_path: Path, base_url: str, target: str, max_requests: int | None 
     tmp_path.mkdir(parents=True, exist_ok=True)
     (tmp_path / "p.json").write_text(json.dumps(published_spec()))
     (tmp_path / "n.json").write_text(json.dumps(normalised_spec()))
-    config = SuiteConfig(base_url=base_url, target=target, spec="published", published_path=str(tmp_path / "p.json"),
-                         normalised_path=str(tmp_path / "n.json"), report_dir=str(tmp_path / "r"),
-                         max_requests=max_requests)
+    config = SuiteConfig(
+        base_url=base_url,
+        target=target,
+        spec="published",
+        published_path=str(tmp_path / "p.json"),
+        normalised_path=str(tmp_path / "n.json"),
+        report_dir=str(tmp_path / "r"),
+        max_requests=max_requests,
+    )
     suite = Suite(config, "test")
     suite.ctx.client_parse = False
     return suite
 
 
-def test_a_real_target_is_retried_after_its_retry_after(tmp_path: Path, flaky: str,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_real_target_is_retried_after_its_retry_after(
+    tmp_path: Path, flaky: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("AIMLAPI_KEY", "sk-test")
     _Flaky.answers = [(429, {"Retry-After": "7"}), (503, {})]
     _Flaky.seen = []
@@ -105,8 +115,9 @@ def test_retries_stop_at_the_budget_and_the_mock_is_not_retried(tmp_path: Path, 
     mock_suite.close()
 
 
-def test_a_5xx_is_a_finding_even_when_the_retry_succeeds(tmp_path: Path, flaky: str,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_5xx_is_a_finding_even_when_the_retry_succeeds(
+    tmp_path: Path, flaky: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("AIMLAPI_KEY", "sk-test")
     _Flaky.answers = [(429, {"Retry-After": "1"}), (500, {})]
     suite = _suite(tmp_path, flaky, "url")

@@ -40,9 +40,19 @@ def test_missing_member_is_reported_at_its_own_path(ctx: CheckContext) -> None:
 
 
 def test_null_content_with_tool_calls_blames_the_spec(ctx: CheckContext) -> None:
-    body = completion(choices=[{"index": 0, "finish_reason": "tool_calls", "message": {
-        "role": "assistant", "content": None,
-        "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}]}}])
+    body = completion(
+        choices=[
+            {
+                "index": 0,
+                "finish_reason": "tool_calls",
+                "message": {
+                    "role": "assistant",
+                    "content": None,
+                    "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}],
+                },
+            }
+        ]
+    )
     request = {"model": "m", "messages": [], "tools": [{"type": "function", "function": {"name": "f"}}]}
     findings = check_exchange(exchange(body, request=request), ctx)
     assert ids(findings) == {("resp-schema-violation", "/choices/0/message/content")}
@@ -70,11 +80,15 @@ def test_undocumented_member_is_a_warning_or_an_error_when_strict(ctx: CheckCont
 
 
 def test_status_not_documented_blames_spec_when_normalised_documents_it(ctx: CheckContext) -> None:
-    (finding,) = [f for f in check_exchange(exchange({"error": {"message": "bad"}}, status=400), ctx)
-                  if f.rule_id == "resp-status-undocumented"]
+    (finding,) = [
+        f
+        for f in check_exchange(exchange({"error": {"message": "bad"}}, status=400), ctx)
+        if f.rule_id == "resp-status-undocumented"
+    ]
     assert finding.source is Source.SPEC and finding.pointer == "/responses/400"
-    (finding,) = [f for f in check_exchange(exchange(completion(), status=202), ctx)
-                  if f.rule_id == "resp-status-undocumented"]
+    (finding,) = [
+        f for f in check_exchange(exchange(completion(), status=202), ctx) if f.rule_id == "resp-status-undocumented"
+    ]
     assert finding.source is Source.SERVER and finding.found == "202"
 
 
@@ -97,8 +111,11 @@ def test_transport_error(ctx: CheckContext) -> None:
 @settings(max_examples=60, deadline=None)
 def test_usage_arithmetic_property(prompt: int, completion_tokens: int, delta: int) -> None:
     context = make_ctx()
-    usage = {"prompt_tokens": prompt, "completion_tokens": completion_tokens,
-             "total_tokens": prompt + completion_tokens + delta}
+    usage = {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion_tokens,
+        "total_tokens": prompt + completion_tokens + delta,
+    }
     findings = check_exchange(exchange(completion(usage=usage)), context)
     assert ({f.rule_id for f in findings} == {"resp-usage-arithmetic"}) == (delta != 0)
     assert findings == [] if delta == 0 else findings[0].pointer == "/usage/total_tokens"
@@ -106,63 +123,90 @@ def test_usage_arithmetic_property(prompt: int, completion_tokens: int, delta: i
 
 @pytest.mark.parametrize("n,returned", [(1, 2), (3, 1), (2, 2)])
 def test_choice_count(ctx: CheckContext, n: int, returned: int) -> None:
-    choices = [{"index": i, "message": {"role": "assistant", "content": "x"}, "finish_reason": "stop"}
-               for i in range(returned)]
-    findings = check_exchange(exchange(completion(choices=choices), request={"model": "m", "messages": [], "n": n}),
-                              ctx)
+    choices = [
+        {"index": i, "message": {"role": "assistant", "content": "x"}, "finish_reason": "stop"} for i in range(returned)
+    ]
+    findings = check_exchange(
+        exchange(completion(choices=choices), request={"model": "m", "messages": [], "n": n}), ctx
+    )
     assert ({f.rule_id for f in findings} == {"resp-choice-count"}) == (n != returned)
 
 
 def _tool_body(calls: list[dict[str, Any]], finish: str, content: str = "") -> dict[str, Any]:
-    return completion(choices=[{"index": 0, "finish_reason": finish, "message": {
-        "role": "assistant", "content": content, "tool_calls": calls}}])
+    return completion(
+        choices=[
+            {
+                "index": 0,
+                "finish_reason": finish,
+                "message": {"role": "assistant", "content": content, "tool_calls": calls},
+            }
+        ]
+    )
 
 
 TOOLS = {"model": "m", "messages": [], "tools": [{"type": "function", "function": {"name": "get_weather"}}]}
-CALL = {"id": "c1", "type": "function", "function": {"name": "get_weather", "arguments": "{\"city\": \"Oslo\"}"}}
+CALL = {"id": "c1", "type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Oslo"}'}}
 
 
 def test_tool_calls_and_finish_reason(ctx: CheckContext) -> None:
     assert check_exchange(exchange(_tool_body([CALL], "tool_calls"), request=TOOLS), ctx) == []
     assert ids(check_exchange(exchange(_tool_body([CALL], "stop"), request=TOOLS), ctx)) == {
-        ("resp-tool-calls-finish-reason", "/choices/0/finish_reason")}
+        ("resp-tool-calls-finish-reason", "/choices/0/finish_reason")
+    }
     assert ids(check_exchange(exchange(_tool_body([], "tool_calls"), request=TOOLS), ctx)) == {
-        ("resp-tool-calls-finish-reason", "/choices/0/finish_reason")}
+        ("resp-tool-calls-finish-reason", "/choices/0/finish_reason")
+    }
 
 
 def test_undeclared_tool_and_bad_arguments(ctx: CheckContext) -> None:
     call = {"id": "c1", "type": "function", "function": {"name": "launch", "arguments": "not json"}}
     assert ids(check_exchange(exchange(_tool_body([call], "tool_calls"), request=TOOLS), ctx)) == {
         ("resp-tool-call-undeclared", "/choices/0/message/tool_calls/0/function/name"),
-        ("resp-tool-arguments-not-json", "/choices/0/message/tool_calls/0/function/arguments")}
+        ("resp-tool-arguments-not-json", "/choices/0/message/tool_calls/0/function/arguments"),
+    }
 
 
 def test_tool_choice_required_ignored(ctx: CheckContext) -> None:
     request = {**TOOLS, "tool_choice": "required"}
     assert ids(check_exchange(exchange(completion(), request=request), ctx)) == {
-        ("resp-tool-choice-ignored", "/choices/0/message/tool_calls")}
+        ("resp-tool-choice-ignored", "/choices/0/message/tool_calls")
+    }
 
 
-@pytest.mark.parametrize("fmt,content,ok", [
-    ({"type": "json_object"}, "{\"a\": 1}", True),
-    ({"type": "json_object"}, "plain text", False),
-    ({"type": "json_object"}, "[1, 2]", False),
-    ({"type": "json_schema", "json_schema": {"name": "x", "schema": {"type": "object", "required": ["answer"]}}},
-     "{\"answer\": \"yes\"}", True),
-    ({"type": "json_schema", "json_schema": {"name": "x", "schema": {"type": "object", "required": ["answer"]}}},
-     "{\"other\": 1}", False),
-])
+@pytest.mark.parametrize(
+    "fmt,content,ok",
+    [
+        ({"type": "json_object"}, '{"a": 1}', True),
+        ({"type": "json_object"}, "plain text", False),
+        ({"type": "json_object"}, "[1, 2]", False),
+        (
+            {"type": "json_schema", "json_schema": {"name": "x", "schema": {"type": "object", "required": ["answer"]}}},
+            '{"answer": "yes"}',
+            True,
+        ),
+        (
+            {"type": "json_schema", "json_schema": {"name": "x", "schema": {"type": "object", "required": ["answer"]}}},
+            '{"other": 1}',
+            False,
+        ),
+    ],
+)
 def test_json_modes(ctx: CheckContext, fmt: dict[str, Any], content: str, ok: bool) -> None:
-    body = completion(choices=[{"index": 0, "finish_reason": "stop", "message": {"role": "assistant",
-                                                                                "content": content}}])
+    body = completion(
+        choices=[{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}]
+    )
     findings = check_exchange(exchange(body, request={"model": "m", "messages": [], "response_format": fmt}), ctx)
     assert (findings == []) == ok
     assert all(f.rule_id == "resp-json-mode-content" for f in findings)
 
 
 def test_error_shape(ctx: CheckContext) -> None:
-    ok = check_exchange(exchange({"error": {"message": "bad", "type": "invalid_request_error", "param": None,
-                                            "code": None}}, status=400), ctx)
+    ok = check_exchange(
+        exchange(
+            {"error": {"message": "bad", "type": "invalid_request_error", "param": None, "code": None}}, status=400
+        ),
+        ctx,
+    )
     assert "resp-error-shape" not in {f.rule_id for f in ok}
     bad = check_exchange(exchange({"detail": "bad"}, status=400), ctx)
     assert ("resp-error-shape", "/error") in ids(bad)
@@ -171,19 +215,25 @@ def test_error_shape(ctx: CheckContext) -> None:
 def test_probe_requires_a_json_error(ctx: CheckContext) -> None:
     assert check_probe(exchange({"error": {"message": "no such path"}}, status=404), ctx) == []
     assert [f.rule_id for f in check_probe(exchange(None, raw=b"<h1>404</h1>", status=404), ctx)] == [
-        "resp-body-not-json"]
+        "resp-body-not-json"
+    ]
     assert [f.rule_id for f in check_probe(exchange(completion(), status=200), ctx)] == ["resp-status-undocumented"]
 
 
-def _chunk(content: str | None = None, role: str | None = None, finish: str | None = None, index: int = 0,
-           **extra: Any) -> dict[str, Any]:
+def _chunk(
+    content: str | None = None, role: str | None = None, finish: str | None = None, index: int = 0, **extra: Any
+) -> dict[str, Any]:
     delta: dict[str, Any] = {}
     if role:
         delta["role"] = role
     if content is not None:
         delta["content"] = content
-    return {"id": "chatcmpl-1", "object": "chat.completion.chunk",
-            "choices": [{"index": index, "delta": delta, "finish_reason": finish}], **extra}
+    return {
+        "id": "chatcmpl-1",
+        "object": "chat.completion.chunk",
+        "choices": [{"index": index, "delta": delta, "finish_reason": finish}],
+        **extra,
+    }
 
 
 def _stream_ex(body: bytes, request: dict[str, Any] | None = None) -> Exchange:
@@ -212,9 +262,15 @@ def test_stream_protocol(ctx: CheckContext) -> None:
     assert ("resp-stream-chunk-shape", "/events/0/choices/0/delta") in ids(check_exchange(_stream_ex(no_role), ctx))
     early = sse(_chunk("", role="assistant"), _chunk("a", finish="stop"), _chunk("b"), _chunk(finish="stop"))
     assert ("resp-stream-chunk-shape", "/events/1/choices/0/finish_reason") in ids(
-        check_exchange(_stream_ex(early), ctx))
-    two_choices = sse(_chunk("", role="assistant", index=0), _chunk("", role="assistant", index=1),
-                      _chunk(finish="stop", index=0), _chunk("x", index=1), _chunk(finish="stop", index=1))
+        check_exchange(_stream_ex(early), ctx)
+    )
+    two_choices = sse(
+        _chunk("", role="assistant", index=0),
+        _chunk("", role="assistant", index=1),
+        _chunk(finish="stop", index=0),
+        _chunk("x", index=1),
+        _chunk(finish="stop", index=1),
+    )
     assert check_exchange(_stream_ex(two_choices, {"stream": True, "n": 2}), ctx) == []
 
 
@@ -223,15 +279,25 @@ def test_stream_usage_when_asked(ctx: CheckContext) -> None:
     request = {"stream": True, "stream_options": {"include_usage": True}}
     without = sse(_chunk("", role="assistant"), _chunk(finish="stop"))
     assert ("resp-stream-chunk-shape", "/events/-1/usage") in ids(check_exchange(_stream_ex(without, request), ctx))
-    wrong = sse(_chunk("", role="assistant"), _chunk(finish="stop"),
-                {"id": "chatcmpl-1", "object": "chat.completion.chunk", "choices": [],
-                 "usage": {"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 4}})
+    wrong = sse(
+        _chunk("", role="assistant"),
+        _chunk(finish="stop"),
+        {
+            "id": "chatcmpl-1",
+            "object": "chat.completion.chunk",
+            "choices": [],
+            "usage": {"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 4},
+        },
+    )
     assert ("resp-usage-arithmetic", "/events/-1/usage/total_tokens") in ids(
-        check_exchange(_stream_ex(wrong, request), ctx))
+        check_exchange(_stream_ex(wrong, request), ctx)
+    )
 
 
-@given(st.lists(st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\r\n"), max_size=20), max_size=8),
-       st.booleans())
+@given(
+    st.lists(st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\r\n"), max_size=20), max_size=8),
+    st.booleans(),
+)
 @settings(max_examples=80, deadline=None)
 def test_parse_sse_roundtrip(payloads: list[str], done: bool) -> None:
     payloads = [p for p in payloads if p.strip() and p.strip() != "[DONE]"]
@@ -255,8 +321,9 @@ def test_client_parse_flags_what_the_generated_client_cannot_read(ctx: CheckCont
     ctx.client_parse = True
     good = check_exchange(exchange(completion()), ctx)
     assert "resp-client-parse" not in {f.rule_id for f in good}
-    unknown = completion(choices=[{"index": 0, "finish_reason": "stopped", "message": {"role": "assistant",
-                                                                                       "content": "x"}}])
+    unknown = completion(
+        choices=[{"index": 0, "finish_reason": "stopped", "message": {"role": "assistant", "content": "x"}}]
+    )
     # an unknown value is kept by the client's default decoding, as the official SDK does (the schema check says it)
     assert "resp-client-parse" not in {f.rule_id for f in check_exchange(exchange(unknown), ctx)}
     unreadable = completion(choices="none")

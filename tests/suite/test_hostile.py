@@ -19,24 +19,45 @@ def server_errors(findings: list[Any]) -> set[tuple[str, str]]:
 
 
 def _fields(ex: Exchange) -> dict[str, Any]:
-    return {"operation": ex.operation, "method": ex.method, "url": ex.url, "request_headers": ex.request_headers,
-            "request_body": ex.request_body, "status": ex.status, "response_headers": ex.response_headers,
-            "response_body": ex.response_body}
+    return {
+        "operation": ex.operation,
+        "method": ex.method,
+        "url": ex.url,
+        "request_headers": ex.request_headers,
+        "request_body": ex.request_body,
+        "status": ex.status,
+        "response_headers": ex.response_headers,
+        "response_body": ex.response_body,
+    }
 
 
 def test_a_target_with_a_path_prefix_keeps_its_schema_checks(ctx: CheckContext) -> None:
     ctx.target_base = "/gateway"
-    drifted = Exchange.build(**{**_fields(exchange(completion(created="yesterday"))),
-                                "url": "http://127.0.0.1:9/gateway/v1/chat/completions"})
+    drifted = Exchange.build(
+        **{
+            **_fields(exchange(completion(created="yesterday"))),
+            "url": "http://127.0.0.1:9/gateway/v1/chat/completions",
+        }
+    )
     assert ("resp-schema-violation", "/created") in server_errors(check_exchange(drifted, ctx))
 
 
 def test_a_requested_json_schema_is_never_fetched(ctx: CheckContext, watched_host: tuple[str, list[str]]) -> None:
     host, seen = watched_host
-    request = {"model": "m", "messages": [], "response_format": {"type": "json_schema", "json_schema": {
-        "name": "a", "schema": {"type": "object", "properties": {"x": {"$ref": f"{host}/schema.json"}}}}}}
-    body = completion(choices=[{"index": 0, "message": {"role": "assistant", "content": '{"x": "a"}'},
-                                "finish_reason": "stop"}])
+    request = {
+        "model": "m",
+        "messages": [],
+        "response_format": {
+            "type": "json_schema",
+            "json_schema": {
+                "name": "a",
+                "schema": {"type": "object", "properties": {"x": {"$ref": f"{host}/schema.json"}}},
+            },
+        },
+    }
+    body = completion(
+        choices=[{"index": 0, "message": {"role": "assistant", "content": '{"x": "a"}'}, "finish_reason": "stop"}]
+    )
     check_exchange(exchange(body, request=request), ctx)
     assert seen == []
 
@@ -47,6 +68,10 @@ def test_a_hostile_answer_nested_too_deep_is_a_finding_not_a_crash(ctx: CheckCon
         findings = check_exchange(exchange(None, raw=raw), ctx)
         assert [(f.rule_id, f.source) for f in findings] == [("resp-body-not-json", Source.SERVER)]
         assert "nested" in findings[0].message
-        stream = exchange(None, raw=b"data: " + raw + b"\n\ndata: [DONE]\n\n", content_type="text/event-stream",
-                          request={"model": "m", "messages": [], "stream": True})
+        stream = exchange(
+            None,
+            raw=b"data: " + raw + b"\n\ndata: [DONE]\n\n",
+            content_type="text/event-stream",
+            request={"model": "m", "messages": [], "stream": True},
+        )
         assert ("resp-stream-chunk-shape", "/events/0") in {(f.rule_id, f.pointer) for f in check_exchange(stream, ctx)}

@@ -29,12 +29,16 @@ EXPECTED: dict[str, Expectation] = {
     "no-done": Expectation("resp-stream-not-terminated", r"^/events$"),
     "chunk-object": Expectation("resp-schema-violation", r"^/object$"),
     "wrong-content-type": Expectation("resp-content-type-undocumented", r"^/responses/200/content$"),
-    "error-in-200": Expectation("resp-error-in-success|resp-schema-violation", r"^/(choices|id|object|created|"
-                                r"model|error)?$"),
+    "error-in-200": Expectation(
+        "resp-error-in-success|resp-schema-violation",
+        r"^/(choices|id|object|created|"
+        r"model|error)?$",
+    ),
     "image-body": Expectation("resp-schema-violation", r"^/(object|choices|data|id|model)$"),
     "end-turn": Expectation("resp-schema-violation", r"/choices/\d+/finish_reason$"),
-    "tool-args-not-json": Expectation("resp-tool-arguments-not-json|resp-tool-call-undeclared",
-                                      r"/tool_calls/\d+/function/arguments$"),
+    "tool-args-not-json": Expectation(
+        "resp-tool-arguments-not-json|resp-tool-call-undeclared", r"/tool_calls/\d+/function/arguments$"
+    ),
     "changing-chunk-ids": Expectation("resp-stream-chunk-shape", r"/id$"),
     "unrequested-usage": Expectation("resp-stream-chunk-shape", r"/usage$"),
     "stall": Expectation("resp-slow", r"", flags=("--max-response-time=5", "--max-run-time=60"), timeout=90),
@@ -85,6 +89,7 @@ def test_kill_matrix(mode: str) -> None:
         assert outcome.exit_code == 0, f"{mode}: exit {outcome.exit_code}\n{outcome.output[-1500:]}"
     else:
         seen = sorted({f"{f['source']}/{f['level']} {f['rule_id']} #{f['pointer']}" for f in outcome.findings})
-        assert outcome.caught is not None, (f"{mode}: expected a server {expectation.level} {expectation.rule} at "
-                                            f"{expectation.pointer!r}; {outcome.verdict()}; the run reported:\n"
-                                            + "\n".join(seen[:25]))
+        assert outcome.caught is not None, (
+            f"{mode}: expected a server {expectation.level} {expectation.rule} at "
+            f"{expectation.pointer!r}; {outcome.verdict()}; the run reported:\n" + "\n".join(seen[:25])
+        )

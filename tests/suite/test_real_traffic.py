@@ -25,10 +25,14 @@ PROVIDERS = {"openai", "azure-openai"}
 #: file -> {(rule, kind)}: real deviations of the recorded exchange, each with why it is real
 REAL_DEVIATIONS: dict[str, dict[tuple[str, str], str]] = {
     "azure-openai__ai__azure-model-router.1-stream.json": {
-        ("resp-schema-violation", "enum:string"):
-            "Azure's first chunk carries only prompt_filter_results, with `object: \"\"`: not a chat.completion.chunk",
-        ("resp-stream-chunk-shape", "id-changes"):
-            "that first chunk has `id: \"\"` while the others carry the completion's id",
+        (
+            "resp-schema-violation",
+            "enum:string",
+        ): 'Azure\'s first chunk carries only prompt_filter_results, with `object: ""`: not a chat.completion.chunk',
+        (
+            "resp-stream-chunk-shape",
+            "id-changes",
+        ): 'that first chunk has `id: ""` while the others carry the completion\'s id',
     },
 }
 
@@ -42,16 +46,24 @@ def _recordings() -> list[Path]:
 def _exchange(record: dict[str, Any]) -> Exchange:
     if record["kind"] == "stream":
         text = "".join(f"data: {json.dumps(chunk)}\n\n" for chunk in record["chunks"])
-        raw, media = (text + ("" if record["done_marker"] is False else "data: [DONE]\n\n")).encode(), \
-            "text/event-stream"
+        raw, media = (
+            (text + ("" if record["done_marker"] is False else "data: [DONE]\n\n")).encode(),
+            "text/event-stream",
+        )
     else:
         raw, media = json.dumps(record["body"]).encode(), "application/json"
     request = record.get("request")
-    return Exchange.build(operation="POST /v1/chat/completions", method="POST",
-                          url="https://api.openai.com/v1/chat/completions", request_headers={},
-                          request_body=request, status=record.get("http_status") or 200,
-                          response_headers={"content-type": media}, response_body=raw,
-                          request_complete=isinstance(request, dict) and not record.get("request_partial"))
+    return Exchange.build(
+        operation="POST /v1/chat/completions",
+        method="POST",
+        url="https://api.openai.com/v1/chat/completions",
+        request_headers={},
+        request_body=request,
+        status=record.get("http_status") or 200,
+        response_headers={"content-type": media},
+        response_body=raw,
+        request_complete=isinstance(request, dict) and not record.get("request_partial"),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +100,8 @@ def test_recorded_openai_exchanges_raise_only_their_real_deviations(path: Path, 
     findings = check_exchange(_exchange(record), context)
     errors = {(f.rule_id, f.kind) for f in findings if f.source is Source.SERVER and f.level is Level.ERROR}
     assert errors == set(REAL_DEVIATIONS.get(path.name, {})), [
-        (f.rule_id, f.kind, f.pointer, f.message[:120]) for f in findings if (f.rule_id, f.kind) in errors]
+        (f.rule_id, f.kind, f.pointer, f.message[:120]) for f in findings if (f.rule_id, f.kind) in errors
+    ]
 
 
 def test_unrecorded_requests_get_no_request_dependent_check(context: CheckContext) -> None:
@@ -98,6 +111,15 @@ def test_unrecorded_requests_get_no_request_dependent_check(context: CheckContex
     for record in partial:
         exchange = _exchange(record)
         assert not exchange.request_complete
-        assert not [f for f in check_exchange(exchange, context)
-                    if f.rule_id in ("resp-choice-count", "resp-json-mode-content", "resp-tool-call-undeclared",
-                                     "resp-model-mismatch", "resp-stream-mode-mismatch")]
+        assert not [
+            f
+            for f in check_exchange(exchange, context)
+            if f.rule_id
+            in (
+                "resp-choice-count",
+                "resp-json-mode-content",
+                "resp-tool-call-undeclared",
+                "resp-model-mismatch",
+                "resp-stream-mode-mismatch",
+            )
+        ]

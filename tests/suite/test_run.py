@@ -44,9 +44,14 @@ SPEC_ONLY: dict[str, tuple[str, str]] = {
 def run(args: list[str], report_dir: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, **(env or {})}
     full_env.setdefault("SPEC_MIRROR", str(pinned_mirror()))
-    return subprocess.run([sys.executable, "-m", "conformance", "run", "--max-examples", "2",
-                           "--report-dir", str(report_dir), *args],
-                          cwd=ROOT, capture_output=True, text=True, env=full_env, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "conformance", "run", "--max-examples", "2", "--report-dir", str(report_dir), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=600,
+    )
 
 
 def new_findings(result: subprocess.CompletedProcess[str]) -> list[dict[str, Any]]:
@@ -85,29 +90,35 @@ def test_conformant_mode_passes(mode_run: Callable[[str], subprocess.CompletedPr
 
 
 @pytest.mark.parametrize("mode", sorted(EXPECTED))
-def test_drift_mode_is_caught(mode: str, mode_run: Callable[[str], subprocess.CompletedProcess[str]],
-                              drift_table: list[tuple[str, str, str, str]]) -> None:
+def test_drift_mode_is_caught(
+    mode: str, mode_run: Callable[[str], subprocess.CompletedProcess[str]], drift_table: list[tuple[str, str, str, str]]
+) -> None:
     result = mode_run(mode)
     rule_id, pointer = EXPECTED[mode]
     findings = new_findings(result) if result.stdout.strip().startswith("{") else []
-    caught = any(f["rule_id"] == rule_id and f["pointer"] == pointer and "[stream]" not in f["location"]
-                 and f["source"] == "server" for f in findings)
+    caught = any(
+        f["rule_id"] == rule_id
+        and f["pointer"] == pointer
+        and "[stream]" not in f["location"]
+        and f["source"] == "server"
+        for f in findings
+    )
     drift_table.append((mode, f"`{rule_id}` at `{pointer}`", "yes" if caught else "NO", str(result.returncode)))
     assert result.returncode == 1, result.stderr[-3000:]
     assert caught, f"{mode}: expected {rule_id} at {pointer}; new findings: " + json.dumps(
-        [(f["rule_id"], f["location"], f["pointer"], f["source"]) for f in findings])
+        [(f["rule_id"], f["location"], f["pointer"], f["source"]) for f in findings]
+    )
 
 
 @pytest.mark.parametrize("mode", sorted(SPEC_ONLY))
 def test_a_mode_that_breaks_only_the_published_spec_blames_the_spec(
-        mode: str, mode_run: Callable[[str], subprocess.CompletedProcess[str]],
-        drift_table: list[tuple[str, str, str, str]]) -> None:
+    mode: str, mode_run: Callable[[str], subprocess.CompletedProcess[str]], drift_table: list[tuple[str, str, str, str]]
+) -> None:
     result = mode_run(mode)
     rule_id, pointer = SPEC_ONLY[mode]
     findings = new_findings(result)
     caught = [f for f in findings if f["rule_id"] == rule_id and f["pointer"] == pointer]
-    drift_table.append((mode, f"`{rule_id}` at `{pointer}` (spec)", "yes" if caught else "NO",
-                        str(result.returncode)))
+    drift_table.append((mode, f"`{rule_id}` at `{pointer}` (spec)", "yes" if caught else "NO", str(result.returncode)))
     assert caught and all(f["source"] == "spec" for f in caught), json.dumps(findings)[:3000]
     assert result.returncode == 0, result.stdout[-3000:]
 
@@ -115,8 +126,11 @@ def test_a_mode_that_breaks_only_the_published_spec_blames_the_spec(
 def test_documented_mode_names_the_image_shape(mode_run: Callable[[str], subprocess.CompletedProcess[str]]) -> None:
     findings = new_findings(mode_run("documented"))
     got = {(f["rule_id"], f["pointer"]) for f in findings if "[stream]" not in f["location"]}
-    assert {("resp-schema-violation", "/object"), ("resp-schema-violation", "/choices"),
-            ("resp-undocumented-field", "/data")} <= got
+    assert {
+        ("resp-schema-violation", "/object"),
+        ("resp-schema-violation", "/choices"),
+        ("resp-undocumented-field", "/data"),
+    } <= got
     (obj,) = [f for f in findings if f["pointer"] == "/object" and "[stream]" not in f["location"]][:1]
     assert obj["found"] == '"image"' and "chat.completion" in obj["expected"]
 
@@ -125,8 +139,11 @@ def test_reports_are_written(tmp_path: Path) -> None:
     result = run(["--no-baseline", "-k", "scenario", "--fail-on-source", "all"], tmp_path)
     assert result.returncode == 1  # the published spec's defects, with no baseline to acknowledge them
     data = json.loads((tmp_path / "findings.json").read_text())
-    assert data["findings"] and all(f["rule_id"] and f["evidence"] for f in data["findings"]
-                                    if f["source"] in ("server", "spec") and f["rule_id"].startswith("resp-"))
+    assert data["findings"] and all(
+        f["rule_id"] and f["evidence"]
+        for f in data["findings"]
+        if f["source"] in ("server", "spec") and f["rule_id"].startswith("resp-")
+    )
     suite = ET.parse(tmp_path / "junit.xml").getroot()
     assert suite.tag == "testsuite" and int(suite.get("failures", "0")) >= 1
     summary = (tmp_path / "summary.md").read_text()
@@ -160,13 +177,22 @@ def test_key_is_never_written_anywhere(tmp_path: Path) -> None:
         assert CANARY not in path.read_text(errors="replace"), path
 
 
-@pytest.mark.parametrize("target,env,message", [
-    ("http://example.com", {"AIMLAPI_KEY": CANARY}, "plain http"),
-    ("live", {"AIMLAPI_KEY": ""}, "AIMLAPI_KEY"),
-    ("ftp://127.0.0.1", {}, "expected an http(s) URL"),
-])
-def test_target_policy(tmp_path: Path, target: str, env: dict[str, str], message: str,
-                       monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    "target,env,message",
+    [
+        ("http://example.com", {"AIMLAPI_KEY": CANARY}, "plain http"),
+        ("live", {"AIMLAPI_KEY": ""}, "AIMLAPI_KEY"),
+        ("ftp://127.0.0.1", {}, "expected an http(s) URL"),
+    ],
+)
+def test_target_policy(
+    tmp_path: Path,
+    target: str,
+    env: dict[str, str],
+    message: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     from conformance.cli import main
 
     for name, value in env.items():
@@ -180,8 +206,9 @@ def test_target_policy(tmp_path: Path, target: str, env: dict[str, str], message
 
 def test_record_then_replay_offline(tmp_path: Path) -> None:
     live = run(["--record", "--no-baseline", "-k", "scenario", "--format", "json"], tmp_path / "rec")
-    replayed = run(["--replay", str(tmp_path / "rec" / "raw"), "--no-baseline", "--format", "json"],
-                   tmp_path / "replay")
+    replayed = run(
+        ["--replay", str(tmp_path / "rec" / "raw"), "--no-baseline", "--format", "json"], tmp_path / "replay"
+    )
     key = lambda r: {(f["rule_id"], f["location"], f["pointer"]) for f in new_findings(r)}  # noqa: E731
     assert key(live) and key(live) == key(replayed)
 
@@ -190,15 +217,26 @@ def test_shards_merge_into_one_report(tmp_path: Path) -> None:
     whole = run(["--no-baseline", "-k", "scenario", "--format", "json"], tmp_path / "whole")
     for index in (0, 1):
         run(["--no-baseline", "-k", "scenario", "--shard", f"{index}/2"], tmp_path / f"s{index}")
-    merged = run(["--no-baseline", "--merge-from", str(tmp_path / "s0"), "--merge-from", str(tmp_path / "s1"),
-                  "--format", "json"], tmp_path / "merged")
+    merged = run(
+        [
+            "--no-baseline",
+            "--merge-from",
+            str(tmp_path / "s0"),
+            "--merge-from",
+            str(tmp_path / "s1"),
+            "--format",
+            "json",
+        ],
+        tmp_path / "merged",
+    )
     key = lambda r: {(f["rule_id"], f["location"], f["pointer"]) for f in new_findings(r)}  # noqa: E731
     assert key(merged) == key(whole)
 
 
 def test_parallel_workers_share_one_mock(tmp_path: Path) -> None:
-    result = run(["--no-baseline", "-k", "scenario", "--format", "json", "-n", "2", "--fail-on-source", "all"],
-                 tmp_path)
+    result = run(
+        ["--no-baseline", "-k", "scenario", "--format", "json", "-n", "2", "--fail-on-source", "all"], tmp_path
+    )
     assert result.returncode == 1, result.stderr[-2000:]
     workers = {p.name for p in (tmp_path / "raw").glob("findings-gw*.jsonl")}
     assert len(workers) == 2

@@ -34,13 +34,17 @@ def _unchanged(directory: Path) -> bool:
     return all((directory / n).read_text() == f"previous {n}\n" for n in ("findings.json", "junit.xml", "summary.md"))
 
 
-@pytest.mark.parametrize("argv", [
-    ["--no-basline"],
-    ["--max-exampels", "3"],
-    ["--target", "mock", "--surprise", "--", "-k", "scenario"],
-])
-def test_unknown_options_are_usage_errors_and_keep_the_reports(argv: list[str], reports: Path,
-                                                               capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--no-basline"],
+        ["--max-exampels", "3"],
+        ["--target", "mock", "--surprise", "--", "-k", "scenario"],
+    ],
+)
+def test_unknown_options_are_usage_errors_and_keep_the_reports(
+    argv: list[str], reports: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["run", "--report-dir", str(reports), *argv]) == 2
     err = capsys.readouterr().err
     assert "unrecognized arguments:" in err and "pytest options go after `--`" in err
@@ -65,8 +69,9 @@ def _closed_port() -> int:
     return port
 
 
-def test_an_unreachable_target_exits_3_before_anything_runs(reports: Path, capsys: pytest.CaptureFixture[str],
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unreachable_target_exits_3_before_anything_runs(
+    reports: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("AIMLAPI_KEY", "sk-test-preflight")  # plain http with a key: loopback only, as here
     target = f"http://127.0.0.1:{_closed_port()}"
     started = time.monotonic()
@@ -79,8 +84,9 @@ def test_an_unreachable_target_exits_3_before_anything_runs(reports: Path, capsy
     assert elapsed < 60  # bounds the test, not a speed claim: before the fix this ran the whole suite
 
 
-def test_an_unwritable_report_dir_is_a_usage_error_with_a_hint(tmp_path: Path,
-                                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_unwritable_report_dir_is_a_usage_error_with_a_hint(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
     assert main(["run", "--report-dir", str(blocker / "reports")]) == 2
@@ -103,10 +109,12 @@ def test_the_run_says_which_pages_were_checked_or_why_none_was(tmp_path: Path) -
     page.write_text("# a page\n")
     local = resolve([str(page)], pinned=False, mirror=None)
     assert local.pages == (DocPage(str(page.resolve()), "--doc-page"),)
-    assert local.describe() == ("doc pages checked: page.md (--doc-page); "
-                                "pinned doc pages turned off (--no-pinned-doc-pages)")
+    assert local.describe() == (
+        "doc pages checked: page.md (--doc-page); pinned doc pages turned off (--no-pinned-doc-pages)"
+    )
     assert DocPages(why_not=("no doc page was asked for",)).describe() == (
-        "no doc page checked; no doc page was asked for")
+        "no doc page checked; no doc page was asked for"
+    )
 
 
 def test_an_unreachable_pinned_page_is_said_not_hidden(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -115,8 +123,9 @@ def test_an_unreachable_pinned_page_is_said_not_hidden(tmp_path: Path, monkeypat
     monkeypatch.setenv("CONFORMANCE_CACHE", str(tmp_path / "cache"))
     pages = resolve([], pinned=True, mirror=str(empty))
     assert pages.pages == ()
-    assert pages.describe().startswith("no doc page checked; the pinned doc page could not be fetched: mirror: "
-                                       "expected aimlapi/api-docs/")
+    assert pages.describe().startswith(
+        "no doc page checked; the pinned doc page could not be fetched: mirror: expected aimlapi/api-docs/"
+    )
 
 
 def test_the_pinned_page_resolves_through_the_fetcher(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -29,9 +29,14 @@ def run(args: list[str], report_dir: Path, env: dict[str, str | None]) -> subpro
             full_env.pop(name, None)
         else:
             full_env[name] = value
-    return subprocess.run([sys.executable, "-m", "conformance", "run", "--max-examples", "1",
-                           "--report-dir", str(report_dir), *args],
-                          cwd=ROOT, capture_output=True, text=True, env=full_env, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "conformance", "run", "--max-examples", "1", "--report-dir", str(report_dir), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=300,
+    )
 
 
 def test_a_url_target_without_a_key_is_a_usage_error_that_says_how_to_give_one(tmp_path: Path) -> None:
@@ -42,8 +47,9 @@ def test_a_url_target_without_a_key_is_a_usage_error_that_says_how_to_give_one(t
             assert "AIMLAPI_KEY" in result.stderr and "--no-auth" in result.stderr
             assert "Traceback" not in result.stderr
         assert target.received == [], "nothing may be sent before the key question is settled"
-        other = run(["--target", target.base_url, "--api-key-env", "GATEWAY_KEY"], tmp_path / "r2",
-                    {"AIMLAPI_KEY": KEY})
+        other = run(
+            ["--target", target.base_url, "--api-key-env", "GATEWAY_KEY"], tmp_path / "r2", {"AIMLAPI_KEY": KEY}
+        )
         assert other.returncode == 2 and "GATEWAY_KEY" in other.stderr
 
 
@@ -67,8 +73,11 @@ def test_a_target_that_refuses_every_request_stops_early_without_a_verdict(tmp_p
 
 def test_every_request_goes_through_the_budget(tmp_path: Path) -> None:
     with serve("ok") as target:
-        result = run(["--target", target.base_url, "--max-requests", "2", "-k", "test_errors"], tmp_path / "r",
-                     {"AIMLAPI_KEY": KEY})
+        result = run(
+            ["--target", target.base_url, "--max-requests", "2", "-k", "test_errors"],
+            tmp_path / "r",
+            {"AIMLAPI_KEY": KEY},
+        )
         sent = len(target.received)
     assert sent == 2, f"--max-requests 2 sent {sent}"
     report = json.loads((tmp_path / "r" / "findings.json").read_text())
@@ -79,8 +88,9 @@ def test_every_request_goes_through_the_budget(tmp_path: Path) -> None:
 
 def test_a_key_the_target_echoes_never_reaches_a_report(tmp_path: Path) -> None:
     with serve("echo") as target:
-        result = run(["--target", target.base_url, "--record", "--max-requests", "60"], tmp_path / "r",
-                     {"AIMLAPI_KEY": KEY})
+        result = run(
+            ["--target", target.base_url, "--record", "--max-requests", "60"], tmp_path / "r", {"AIMLAPI_KEY": KEY}
+        )
         assert any(KEY in r.headers.get("Authorization", "") for r in target.received), "the key was sent"
     assert KEY not in result.stdout + result.stderr
     for file in (tmp_path / "r").rglob("*"):
@@ -90,8 +100,11 @@ def test_a_key_the_target_echoes_never_reaches_a_report(tmp_path: Path) -> None:
 
 def test_cases_are_sent_exactly_as_generated_and_reproduce_lines_are_exact(tmp_path: Path) -> None:
     with serve("ok") as target:
-        result = run(["--target", target.base_url, "-k", "test_generated", "--max-requests", "400"],
-                     tmp_path / "r", {"AIMLAPI_KEY": KEY})
+        result = run(
+            ["--target", target.base_url, "-k", "test_generated", "--max-requests", "400"],
+            tmp_path / "r",
+            {"AIMLAPI_KEY": KEY},
+        )
         received = list(target.received)
     assert result.returncode in (0, 1), result.stderr[-2000:]
     methods = {r.method for r in received}
@@ -114,8 +127,11 @@ def test_a_target_that_stalls_on_some_requests_cannot_stretch_the_run(tmp_path: 
     # every third request stalls 1.5 s; the limit (2 s) is above that, so only the adapted timeout (1 s, half the
     # limit) can cut them
     with serve("stall:1.5") as target:
-        result = run(["--target", target.base_url, "-k", "test_scenario", "--max-response-time", "2"],
-                     tmp_path / "r", {"AIMLAPI_KEY": KEY})
+        result = run(
+            ["--target", target.base_url, "-k", "test_scenario", "--max-response-time", "2"],
+            tmp_path / "r",
+            {"AIMLAPI_KEY": KEY},
+        )
         posts = sum(r.method == "POST" for r in target.received)
     assert result.returncode == 1, result.stdout[-2000:] + result.stderr[-2000:]
     report = json.loads((tmp_path / "r" / "findings.json").read_text())
@@ -138,10 +154,26 @@ def test_an_interrupted_run_still_writes_its_report(tmp_path: Path) -> None:
     with serve("stall:30") as target:
         # a shell without job control starts background jobs with SIGINT ignored, and Python keeps it so:
         # give the run the default disposition, as a terminal would
-        process = subprocess.Popen([sys.executable, "-m", "conformance", "run", "--target", target.base_url,
-                                    "--max-examples", "1", "--report-dir", str(tmp_path / "r")],
-                                   cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                   preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "conformance",
+                "run",
+                "--target",
+                target.base_url,
+                "--max-examples",
+                "1",
+                "--report-dir",
+                str(tmp_path / "r"),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        )
         deadline = time.monotonic() + 120
         while len(target.received) < 3 and time.monotonic() < deadline and process.poll() is None:
             time.sleep(0.1)  # wait until requests flow (the third one stalls)

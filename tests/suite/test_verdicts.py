@@ -26,25 +26,37 @@ def server_errors(findings: list[Any]) -> set[tuple[str, str]]:
 
 
 def _chunk(delta: dict[str, Any], finish: str | None = None, index: int = 0, **extra: Any) -> dict[str, Any]:
-    return {"id": "chatcmpl-1", "object": "chat.completion.chunk",
-            "choices": [{"index": index, "delta": delta, "finish_reason": finish}], **extra}
+    return {
+        "id": "chatcmpl-1",
+        "object": "chat.completion.chunk",
+        "choices": [{"index": index, "delta": delta, "finish_reason": finish}],
+        **extra,
+    }
 
 
 def _stream(*chunks: dict[str, Any], request: dict[str, Any] | None = None, done: bool = True) -> Exchange:
-    return exchange(None, raw=sse(*chunks, done=done), content_type="text/event-stream",
-                    request=request if request is not None else {"model": "m", "messages": [], "stream": True})
+    return exchange(
+        None,
+        raw=sse(*chunks, done=done),
+        content_type="text/event-stream",
+        request=request if request is not None else {"model": "m", "messages": [], "stream": True},
+    )
 
 
 # -- fault per violation ---------------------------------------------------------------------------------------------
 def test_a_server_defect_does_not_turn_the_spec_defects_of_the_same_body_into_server_findings(
-        ctx: CheckContext) -> None:
-    message = {"role": "assistant", "content": None, "tool_calls": [
-        {"id": "c", "type": "function", "function": {"name": "f", "arguments": "{}"}}]}
-    body = completion(object="chat.completion.banana",
-                      choices=[{"index": 0, "message": message, "finish_reason": "tool_calls"}])
+    ctx: CheckContext,
+) -> None:
+    message = {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [{"id": "c", "type": "function", "function": {"name": "f", "arguments": "{}"}}],
+    }
+    body = completion(
+        object="chat.completion.banana", choices=[{"index": 0, "message": message, "finish_reason": "tool_calls"}]
+    )
     request = {"model": "m", "messages": [], "tools": [{"type": "function", "function": {"name": "f"}}]}
-    findings = [f for f in check_exchange(exchange(body, request=request), ctx)
-                if f.rule_id == "resp-schema-violation"]
+    findings = [f for f in check_exchange(exchange(body, request=request), ctx) if f.rule_id == "resp-schema-violation"]
     by_pointer = {f.pointer: f.source for f in findings}
     assert by_pointer == {"/object": Source.SERVER, "/choices/0/message/content": Source.SPEC}
 
@@ -70,8 +82,9 @@ def test_kind_separates_a_server_defect_from_a_spec_defect_at_the_same_place(fin
     ctx = make_ctx()
     body = completion(**{damaged: ["not", "scalar"]})
     findings = check_exchange(exchange(body), ctx)
-    assert any(f.source is Source.SERVER and f.pointer == f"/{damaged}" and f.kind.startswith("type:")
-               for f in findings)
+    assert any(
+        f.source is Source.SERVER and f.pointer == f"/{damaged}" and f.kind.startswith("type:") for f in findings
+    )
     stream = check_exchange(_stream(_chunk({"role": "assistant", "content": ""}), _chunk({}, finish)), ctx)
     kinds = {f.kind for f in stream if f.pointer == "/choices/0/finish_reason" and f.source is Source.SERVER}
     assert kinds and all(kind.endswith(":string") for kind in kinds)
@@ -84,7 +97,8 @@ def test_a_5xx_is_the_servers_fault_even_where_the_normalised_spec_documents_it(
     assert server_errors(findings) == {("resp-server-error", "/responses/500")}
     ctx.checked_against = "normalised"
     assert server_errors(check_exchange(exchange({"error": {"message": "boom"}}, status=500), ctx)) == {
-        ("resp-server-error", "/responses/500")}
+        ("resp-server-error", "/responses/500")
+    }
 
 
 # -- what OpenAI documents ------------------------------------------------------------------------------------------
@@ -94,41 +108,83 @@ def test_openai_documented_answers_raise_no_server_error(ctx: CheckContext) -> N
     call = {"id": "c1", "type": "function", "function": {"name": "get_weather", "arguments": '{"city":"Paris"}'}}
     cases: list[tuple[dict[str, Any], dict[str, Any]]] = [
         # content null beside tool calls
-        ({"model": "m", "messages": [], "tools": tools},
-         {"index": 0, "message": {"role": "assistant", "content": None, "tool_calls": [call]},
-          "finish_reason": "tool_calls"}),
+        (
+            {"model": "m", "messages": [], "tools": tools},
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": None, "tool_calls": [call]},
+                "finish_reason": "tool_calls",
+            },
+        ),
         # a named tool_choice is answered with finish_reason "stop"
-        ({"model": "m", "messages": [], "tools": tools,
-          "tool_choice": {"type": "function", "function": {"name": "get_weather"}}},
-         {"index": 0, "message": {"role": "assistant", "content": "", "tool_calls": [call]}, "finish_reason": "stop"}),
+        (
+            {
+                "model": "m",
+                "messages": [],
+                "tools": tools,
+                "tool_choice": {"type": "function", "function": {"name": "get_weather"}},
+            },
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": "", "tool_calls": [call]},
+                "finish_reason": "stop",
+            },
+        ),
         # JSON mode cut by max_tokens
-        ({"model": "m", "messages": [], "response_format": {"type": "json_object"}, "max_tokens": 3},
-         {"index": 0, "message": {"role": "assistant", "content": '{"ans'}, "finish_reason": "length"}),
+        (
+            {"model": "m", "messages": [], "response_format": {"type": "json_object"}, "max_tokens": 3},
+            {"index": 0, "message": {"role": "assistant", "content": '{"ans'}, "finish_reason": "length"},
+        ),
         # structured output replaced by a refusal
-        ({"model": "m", "messages": [], "response_format": {"type": "json_schema", "json_schema": {
-            "name": "a", "schema": {"type": "object"}}}},
-         {"index": 0, "message": {"role": "assistant", "content": "", "refusal": "I can't"}, "finish_reason": "stop"}),
+        (
+            {
+                "model": "m",
+                "messages": [],
+                "response_format": {"type": "json_schema", "json_schema": {"name": "a", "schema": {"type": "object"}}},
+            },
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": "", "refusal": "I can't"},
+                "finish_reason": "stop",
+            },
+        ),
         # the legacy function_call
-        ({"model": "m", "messages": [], "functions": [{"name": "get_weather"}]},
-         {"index": 0, "message": {"role": "assistant", "content": "", "function_call": {
-             "name": "get_weather", "arguments": "{}"}}, "finish_reason": "function_call"}),
+        (
+            {"model": "m", "messages": [], "functions": [{"name": "get_weather"}]},
+            {
+                "index": 0,
+                "message": {
+                    "role": "assistant",
+                    "content": "",
+                    "function_call": {"name": "get_weather", "arguments": "{}"},
+                },
+                "finish_reason": "function_call",
+            },
+        ),
     ]
     for request, choice in cases:
         body = completion(choices=[choice], model="m-2025-01-01")
         findings = check_exchange(exchange(body, request=request), ctx)
         # the schema side of these answers is the overlay's (tested on the real spec); here: the semantic checks
-        assert not [f for f in findings if f.source is Source.SERVER and f.level is Level.ERROR
-                    and f.rule_id not in ("resp-undocumented-field", "resp-schema-violation")], (
-            request, [(f.rule_id, f.pointer) for f in findings])
+        assert not [
+            f
+            for f in findings
+            if f.source is Source.SERVER
+            and f.level is Level.ERROR
+            and f.rule_id not in ("resp-undocumented-field", "resp-schema-violation")
+        ], (request, [(f.rule_id, f.pointer) for f in findings])
 
 
 def test_a_final_usage_chunk_with_no_choices_is_fine(ctx: CheckContext) -> None:
     ctx.checked_against = "normalised"
     request = {"model": "m", "messages": [], "stream": True, "stream_options": {"include_usage": True}}
     usage = {"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 3}
-    ex = _stream(_chunk({"role": "assistant", "content": "hi"}), _chunk({}, "stop"),
-                 {"id": "chatcmpl-1", "object": "chat.completion.chunk", "choices": [], "usage": usage},
-                 request=request)
+    ex = _stream(
+        _chunk({"role": "assistant", "content": "hi"}),
+        _chunk({}, "stop"),
+        {"id": "chatcmpl-1", "object": "chat.completion.chunk", "choices": [], "usage": usage},
+        request=request,
+    )
     assert server_errors(check_exchange(ex, ctx)) == set()
 
 
@@ -136,10 +192,10 @@ def test_a_final_usage_chunk_with_no_choices_is_fine(ctx: CheckContext) -> None:
 def test_role_must_be_assistant_and_given_once(ctx: CheckContext) -> None:
     body = completion(choices=[{"index": 0, "message": {"role": "user", "content": "hi"}, "finish_reason": "stop"}])
     assert ("resp-message-role", "/choices/0/message/role") in server_errors(check_exchange(exchange(body), ctx))
-    repeated = _stream(_chunk({"role": "assistant", "content": "a"}), _chunk({"role": "assistant", "content": "b"}),
-                       _chunk({}, "stop"))
-    assert ("resp-stream-chunk-shape", "/events/1/choices/0/delta/role") in server_errors(
-        check_exchange(repeated, ctx))
+    repeated = _stream(
+        _chunk({"role": "assistant", "content": "a"}), _chunk({"role": "assistant", "content": "b"}), _chunk({}, "stop")
+    )
+    assert ("resp-stream-chunk-shape", "/events/1/choices/0/delta/role") in server_errors(check_exchange(repeated, ctx))
 
 
 def test_stream_choice_count_equals_n(ctx: CheckContext) -> None:
@@ -151,22 +207,24 @@ def test_stream_choice_count_equals_n(ctx: CheckContext) -> None:
 def test_stream_requested_but_json_sent_and_the_other_way_round(ctx: CheckContext) -> None:
     wanted_stream = exchange(completion(), request={"model": "m", "messages": [], "stream": True})
     assert server_errors(check_exchange(wanted_stream, ctx)) == {("resp-stream-mode-mismatch", "/stream")}
-    wanted_json = _stream(_chunk({"role": "assistant", "content": "a"}), _chunk({}, "stop"),
-                          request={"model": "m", "messages": []})
+    wanted_json = _stream(
+        _chunk({"role": "assistant", "content": "a"}), _chunk({}, "stop"), request={"model": "m", "messages": []}
+    )
     assert ("resp-stream-mode-mismatch", "/stream") in server_errors(check_exchange(wanted_json, ctx))
 
 
 def test_early_finish_reason_is_an_error(ctx: CheckContext) -> None:
-    ex = _stream(_chunk({"role": "assistant", "content": "a"}, "stop"), _chunk({"content": "b"}),
-                 _chunk({}, "stop"))
+    ex = _stream(_chunk({"role": "assistant", "content": "a"}, "stop"), _chunk({"content": "b"}), _chunk({}, "stop"))
     assert ("resp-stream-chunk-shape", "/events/0/choices/0/finish_reason") in server_errors(check_exchange(ex, ctx))
 
 
 def test_unrequested_usage_and_changing_ids(ctx: CheckContext) -> None:
     usage = {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}
     ex = _stream(_chunk({"role": "assistant", "content": "a"}), {**_chunk({}, "stop"), "id": "other", "usage": usage})
-    assert {("resp-stream-chunk-shape", "/events/1/usage"), ("resp-stream-chunk-shape", "/events/*/id")} <= \
-        server_errors(check_exchange(ex, ctx))
+    assert {
+        ("resp-stream-chunk-shape", "/events/1/usage"),
+        ("resp-stream-chunk-shape", "/events/*/id"),
+    } <= server_errors(check_exchange(ex, ctx))
 
 
 def test_streamed_tool_arguments_are_assembled_before_they_are_judged(ctx: CheckContext) -> None:
@@ -178,30 +236,48 @@ def test_streamed_tool_arguments_are_assembled_before_they_are_judged(ctx: Check
             part.update(id="c1", type="function", function={"name": "f", "arguments": arguments})
         return {"tool_calls": [part]}
 
-    good = _stream(_chunk({"role": "assistant", "content": None, **call('{"ci', True)}),
-                   _chunk(call('ty": 1}', False)), _chunk({}, "tool_calls"), request=request)
+    good = _stream(
+        _chunk({"role": "assistant", "content": None, **call('{"ci', True)}),
+        _chunk(call('ty": 1}', False)),
+        _chunk({}, "tool_calls"),
+        request=request,
+    )
     assert server_errors(check_exchange(good, ctx)) == set()
-    bad = _stream(_chunk({"role": "assistant", "content": None, **call("city=", True)}),
-                  _chunk(call("Paris", False)), _chunk({}, "tool_calls"), request=request)
-    assert ("resp-tool-arguments-not-json", "/assembled/choices/0/message/tool_calls/0/function/arguments") in \
-        server_errors(check_exchange(bad, ctx))
+    bad = _stream(
+        _chunk({"role": "assistant", "content": None, **call("city=", True)}),
+        _chunk(call("Paris", False)),
+        _chunk({}, "tool_calls"),
+        request=request,
+    )
+    assert (
+        "resp-tool-arguments-not-json",
+        "/assembled/choices/0/message/tool_calls/0/function/arguments",
+    ) in server_errors(check_exchange(bad, ctx))
 
 
 def test_model_unrelated_is_a_warning_and_dated_names_are_fine(ctx: CheckContext) -> None:
     assert models_related("openai/gpt-5-2", "gpt-5.2-2025-12-11")
     assert models_related("gpt-4o", "gpt-4o-2024-08-06")
     assert not models_related("openai/gpt-5-2", "llama-3-8b")
-    findings = check_exchange(exchange(completion(model="llama-3-8b"),
-                                       request={"model": "openai/gpt-5-2", "messages": []}), ctx)
+    findings = check_exchange(
+        exchange(completion(model="llama-3-8b"), request={"model": "openai/gpt-5-2", "messages": []}), ctx
+    )
     assert [(f.rule_id, f.level) for f in findings] == [("resp-model-mismatch", Level.WARNING)]
 
 
 def test_slow_answers_are_reported_with_their_time(ctx: CheckContext) -> None:
     ctx.max_response_ms = 1000
-    slow = Exchange.build(operation="POST /v1/chat/completions", method="POST", url="http://h/v1/chat/completions",
-                          request_headers={}, request_body={"model": "m", "messages": []}, status=200,
-                          response_headers={"content-type": "application/json"},
-                          response_body=exchange(completion()).response_body, elapsed_ms=2500)
+    slow = Exchange.build(
+        operation="POST /v1/chat/completions",
+        method="POST",
+        url="http://h/v1/chat/completions",
+        request_headers={},
+        request_body={"model": "m", "messages": []},
+        status=200,
+        response_headers={"content-type": "application/json"},
+        response_body=exchange(completion()).response_body,
+        elapsed_ms=2500,
+    )
     findings = [f for f in check_exchange(slow, ctx) if f.rule_id == "resp-slow"]
     assert len(findings) == 1 and "2.5 s" in findings[0].message
 
@@ -215,25 +291,44 @@ def test_request_dependent_checks_are_skipped_when_the_request_was_not_recorded(
 
 
 def _fields(ex: Exchange) -> dict[str, Any]:
-    return {"operation": ex.operation, "method": ex.method, "url": ex.url, "request_headers": ex.request_headers,
-            "request_body": ex.request_body, "status": ex.status, "response_headers": ex.response_headers,
-            "response_body": ex.response_body}
+    return {
+        "operation": ex.operation,
+        "method": ex.method,
+        "url": ex.url,
+        "request_headers": ex.request_headers,
+        "request_body": ex.request_body,
+        "status": ex.status,
+        "response_headers": ex.response_headers,
+        "response_body": ex.response_body,
+    }
 
 
 # -- constraints and secrets ----------------------------------------------------------------------------------------
 def test_documented_request_constraints() -> None:
-    assert broken_constraint({"tools": [], "tool_choice": {"type": "function", "function": {"name": "x"}}}) == \
-        "tool_choice:unknown-function"
+    assert (
+        broken_constraint({"tools": [], "tool_choice": {"type": "function", "function": {"name": "x"}}})
+        == "tool_choice:unknown-function"
+    )
     assert broken_constraint({"top_logprobs": 2}) == "top_logprobs:without-logprobs"
     assert broken_constraint({"model": "m", "messages": []}) == "messages:empty"
     assert broken_constraint({"stream_options": {"include_usage": True}}) == "stream_options:without-stream"
-    assert broken_constraint({"messages": [{"role": "tool", "tool_call_id": "c", "content": "x"}]}) == \
-        "messages:tool-without-call"
-    loop = {"messages": [{"role": "user", "content": "w?"},
-                         {"role": "assistant", "content": None, "tool_calls": [
-                             {"id": "c", "type": "function", "function": {"name": "f", "arguments": "{}"}}]},
-                         {"role": "tool", "tool_call_id": "c", "content": "18"}],
-            "tools": [{"type": "function", "function": {"name": "f"}}], "tool_choice": "auto"}
+    assert (
+        broken_constraint({"messages": [{"role": "tool", "tool_call_id": "c", "content": "x"}]})
+        == "messages:tool-without-call"
+    )
+    loop = {
+        "messages": [
+            {"role": "user", "content": "w?"},
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [{"id": "c", "type": "function", "function": {"name": "f", "arguments": "{}"}}],
+            },
+            {"role": "tool", "tool_call_id": "c", "content": "18"},
+        ],
+        "tools": [{"type": "function", "function": {"name": "f"}}],
+        "tool_choice": "auto",
+    }
     assert broken_constraint(loop) is None
 
 

@@ -17,10 +17,14 @@ from conformance.traffic.formats import read_file
 from conformance.traffic.model import to_exchange
 
 JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**53), 2**53) | st.floats(allow_nan=False, allow_infinity=False)
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**53), 2**53)
+    | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(max_size=20),
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
-    max_leaves=20)
+    max_leaves=20,
+)
 BODIES = st.dictionaries(st.text(min_size=1, max_size=8), JSON_VALUES, min_size=1, max_size=5)
 URL = "https://api.example.com/v1/chat/completions"
 
@@ -38,17 +42,44 @@ def _vcr(style: str, request: dict[str, Any], response: dict[str, Any]) -> str:
         resp["body"] = {"base64_string": base64.b64encode(text.encode()).decode()}
     else:
         resp["parsed_body"] = response
-    return yaml.safe_dump({"interactions": [{"request": {"method": "POST", "uri": URL, "headers": {},
-                                                         "body": json.dumps(request)}, "response": resp}]})
+    return yaml.safe_dump(
+        {
+            "interactions": [
+                {
+                    "request": {"method": "POST", "uri": URL, "headers": {}, "body": json.dumps(request)},
+                    "response": resp,
+                }
+            ]
+        }
+    )
 
 
 def _har(request: dict[str, Any], response: dict[str, Any]) -> str:
-    return json.dumps({"log": {"entries": [{"request": {
-        "method": "POST", "url": URL, "headers": [], "postData": {"mimeType": "application/json",
-                                                                  "text": json.dumps(request)}},
-        "response": {"status": 200, "headers": [], "content": {
-            "mimeType": "application/json", "encoding": "base64",
-            "text": base64.b64encode(json.dumps(response).encode()).decode()}}}]}})
+    return json.dumps(
+        {
+            "log": {
+                "entries": [
+                    {
+                        "request": {
+                            "method": "POST",
+                            "url": URL,
+                            "headers": [],
+                            "postData": {"mimeType": "application/json", "text": json.dumps(request)},
+                        },
+                        "response": {
+                            "status": 200,
+                            "headers": [],
+                            "content": {
+                                "mimeType": "application/json",
+                                "encoding": "base64",
+                                "text": base64.b64encode(json.dumps(response).encode()).decode(),
+                            },
+                        },
+                    }
+                ]
+            }
+        }
+    )
 
 
 def _jsonl(request: dict[str, Any], response: dict[str, Any]) -> str:

@@ -67,8 +67,12 @@ def test_har_entries_base64_content_and_unrecorded_request(tmp_path: Path) -> No
 def test_jsonl_pairs_in_each_accepted_shape(tmp_path: Path) -> None:
     exs = [to_exchange(r) for r in _read(tmp_path, "x.jsonl", samples.pairs_jsonl())]
     assert [e.request_complete for e in exs] == [True, False, True, False]
-    assert [e.content_type for e in exs] == ["application/json", "application/json", "text/event-stream",
-                                             "text/event-stream"]
+    assert [e.content_type for e in exs] == [
+        "application/json",
+        "application/json",
+        "text/event-stream",
+        "text/event-stream",
+    ]
     assert all(e.status == 200 for e in exs)
     payloads, done = parse_sse(exs[2].response_body)
     assert len(payloads) == 2 and done
@@ -79,39 +83,59 @@ def test_project_recordings_round_trip(tmp_path: Path) -> None:
     original = [to_exchange(r) for r in _read(tmp_path, "c.yaml", samples.vcr_yaml())[:2]]
     text = "".join(json.dumps(e.to_dict()) + "\n" for e in original)
     again = [to_exchange(r) for r in _read(tmp_path, "exchanges-1.jsonl", text)]
-    assert [json.loads(e.response_body) if e.content_type == "application/json" else e.response_body
-            for e in again] == [samples.COMPLETION, original[1].response_body]
+    assert [
+        json.loads(e.response_body) if e.content_type == "application/json" else e.response_body for e in again
+    ] == [samples.COMPLETION, original[1].response_body]
     assert [e.request_body for e in again] == [e.request_body for e in original]
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("", "found an empty file"),
-    ("just: [a, mapping]\n", "found a dict with keys ['just']"),
-    ("interactions: {a: 1}\n", "expected `interactions` to be a list"),
-    ("interactions:\n- request: {method: POST}\n", "expected request.uri and request.method"),
-    ("{\"log\": {\"entries\": 3}}", "expected log.entries to be a list"),
-    ("{\"request\": {}, \"response\": 3}\n", "expected `response` to be an object"),
-    ("{\"request\": {}, \"response\": {}}\nnot json\n", ":2: expected one JSON object per line"),
-    ("interactions: [\n  - {\n", "not valid YAML or JSON"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", "found an empty file"),
+        ("just: [a, mapping]\n", "found a dict with keys ['just']"),
+        ("interactions: {a: 1}\n", "expected `interactions` to be a list"),
+        ("interactions:\n- request: {method: POST}\n", "expected request.uri and request.method"),
+        ('{"log": {"entries": 3}}', "expected log.entries to be a list"),
+        ('{"request": {}, "response": 3}\n', "expected `response` to be an object"),
+        ('{"request": {}, "response": {}}\nnot json\n', ":2: expected one JSON object per line"),
+        ("interactions: [\n  - {\n", "not valid YAML or JSON"),
+    ],
+)
 def test_bad_files_are_input_errors_naming_what_was_expected(tmp_path: Path, text: str, expected: str) -> None:
     with pytest.raises(InputError) as caught:
         _read(tmp_path, "bad.yaml", text)
     assert expected in caught.value.message
 
 
-@pytest.mark.parametrize(("name", "secret"), [
-    ("Authorization", True), ("api-key", True), ("X-Api-Key", True), ("Cookie", True), ("set-cookie", True),
-    ("x-goog-api-key", True), ("Proxy-Authorization", True), ("x-session-token", True),
-    ("content-type", False), ("x-ratelimit-remaining-tokens", False), ("openai-processing-ms", False),
-])
+@pytest.mark.parametrize(
+    ("name", "secret"),
+    [
+        ("Authorization", True),
+        ("api-key", True),
+        ("X-Api-Key", True),
+        ("Cookie", True),
+        ("set-cookie", True),
+        ("x-goog-api-key", True),
+        ("Proxy-Authorization", True),
+        ("x-session-token", True),
+        ("content-type", False),
+        ("x-ratelimit-remaining-tokens", False),
+        ("openai-processing-ms", False),
+    ],
+)
 def test_secret_header_names(name: str, secret: bool) -> None:
     assert (redact_headers({name: "v4lue"})[name] != "v4lue") is secret
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.text(alphabet=st.characters(min_codepoint=33, max_codepoint=126, exclude_characters="&=#%+/?@:[]"),
-               min_size=8, max_size=40))
+@given(
+    st.text(
+        alphabet=st.characters(min_codepoint=33, max_codepoint=126, exclude_characters="&=#%+/?@:[]"),
+        min_size=8,
+        max_size=40,
+    )
+)
 def test_a_key_in_a_query_or_userinfo_never_survives(secret: str) -> None:
     url = redact_url(f"https://user:{secret}@api.example.com/v1/chat/completions?key={secret}&model=x")
     assert secret not in url.split("model=")[0] and url.endswith("model=x")

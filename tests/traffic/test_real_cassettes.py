@@ -81,8 +81,9 @@ def test_every_extracted_exchange_is_read_as_recorded(read: dict[str, Exchange |
             assert ex.json_body() == data["body"], _origin(data)
 
 
-def test_every_openai_chat_exchange_in_the_cassettes_is_read(read: dict[str, Exchange | None],
-                                                             cassettes_dir: Path) -> None:
+def test_every_openai_chat_exchange_in_the_cassettes_is_read(
+    read: dict[str, Exchange | None], cassettes_dir: Path
+) -> None:
     import yaml
 
     expected = set()

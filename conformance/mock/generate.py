@@ -13,7 +13,9 @@ realistic values in at such paths. :data:`MISSING` is how a provider says
 
 from __future__ import annotations
 
+import datetime
 import hashlib
+import ipaddress
 import math
 import random
 import time
@@ -24,6 +26,9 @@ from conformance.schema import resolve_pointer
 
 JSON = Any
 Path = tuple[str, ...]
+
+
+_EPOCH = datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
 
 
 class _Missing:
@@ -395,7 +400,14 @@ class Generator:
             attempts = 0
             while value in seen and attempts < 8:
                 value = self.value(item_schema, (*path, "*"))
-                if isinstance(value, str) and value in seen:
+                if (
+                    isinstance(value, str)
+                    and value in seen
+                    and isinstance(item_schema, dict)
+                    and item_schema.get("format")
+                ):
+                    value = self._string(item_schema, variant=len(seen) + attempts)  # another value of the format
+                elif isinstance(value, str) and value in seen:
                     value = f"{value}{len(seen)}"
                 elif isinstance(value, int | float) and not isinstance(value, bool) and value in seen:
                     value = value + len(seen)
@@ -403,27 +415,29 @@ class Generator:
             seen.append(value)
         return seen
 
-    def _string(self, schema: dict[str, Any]) -> str:
+    def _string(self, schema: dict[str, Any], variant: int = 0) -> str:
+        """A string for ``schema``; ``variant`` > 0 gives another value of the same format (for ``uniqueItems``)."""
         fmt = schema.get("format")
+        tag = str(variant) if variant else ""
         text: str
         if fmt == "date-time":
-            text = "2025-01-01T00:00:00Z"
+            text = (_EPOCH + datetime.timedelta(days=variant)).strftime("%Y-%m-%dT%H:%M:%SZ")
         elif fmt == "date":
-            text = "2025-01-01"
+            text = (_EPOCH + datetime.timedelta(days=variant)).strftime("%Y-%m-%d")
         elif fmt == "time":
-            text = "00:00:00Z"
+            text = (_EPOCH + datetime.timedelta(seconds=variant)).strftime("%H:%M:%SZ")
         elif fmt in ("uri", "url", "iri"):
-            text = f"https://example.com/{self.word()}"
+            text = f"https://example.com/{self.word()}{tag}"
         elif fmt in ("email", "idn-email"):
-            text = f"{self.word()}@example.com"
+            text = f"{self.word()}{tag}@example.com"
         elif fmt == "uuid":
             text = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
         elif fmt in ("hostname", "idn-hostname"):
-            text = "example.com"
+            text = f"h{tag}.example.com" if tag else "example.com"
         elif fmt == "ipv4":
-            text = "192.0.2.1"
+            text = str(ipaddress.IPv4Address(0xC0000201 + variant))  # 192.0.2.1, ...
         elif fmt == "ipv6":
-            text = "2001:db8::1"
+            text = str(ipaddress.IPv6Address(0x20010DB8 << 96 | (variant + 1)))  # 2001:db8::1, ...
         else:
             text = " ".join(self.word() for _ in range(self.rng.randint(1, 3)))
         low = schema.get("minLength")

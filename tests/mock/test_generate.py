@@ -189,3 +189,13 @@ def test_parse_example_errors(tmp_path: Path) -> None:
         parse_example(page)
     with pytest.raises(InputError, match="no such doc page"):
         parse_example(tmp_path / "missing.md")
+
+
+@pytest.mark.parametrize("fmt", ["date-time", "date", "uuid", "email", "uri", "hostname", "ipv4", "ipv6"])
+def test_unique_items_of_a_format_stay_in_the_format(fmt: str) -> None:
+    # found by test_generated_values_satisfy_the_schema: distinct date-times were made by a suffix ("...Z1")
+    schema = {"type": "array", "items": {"type": "string", "format": fmt}, "minItems": 4, "uniqueItems": True}
+    for seed in range(20):
+        value = generate(schema, random.Random(seed))
+        assert len(set(value)) == 4
+        jsonschema.validate(value, schema, format_checker=jsonschema.FormatChecker())

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from conformance.docs.samples import SampleError, extract_request, normalise_language
+from conformance.codesamples import SampleError, extract_request, normalise_language
 from conformance.errors import SpecError
 from conformance.findings import Finding, Level, Source, describe, rule
 from conformance.lint_structure import EXTERNAL_REF as EXTERNAL_REF

@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from conformance.codesamples import SampleError, extract_request
+from conformance.codesamples.lenient_json import ExampleSyntaxError, loads
 from conformance.docs import rules
 from conformance.docs.catalog import CatalogResult, check_catalog, discover_pages
 from conformance.docs.check import PageResult, check_page, check_text
-from conformance.docs.lenient_json import ExampleSyntaxError, loads
 from conformance.docs.page import Page, PageReadError, parse_page, read_page
-from conformance.docs.samples import SampleError, extract_request
 from conformance.errors import InputError
 
 __all__ = [

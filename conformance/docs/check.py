@@ -21,10 +21,10 @@ from urllib.parse import urlsplit
 
 import attrs
 
+from conformance.codesamples import ExtractedRequest, SampleError, extract_request, normalise_language
+from conformance.codesamples.lenient_json import ExampleSyntaxError, loads, loads_with_lines
 from conformance.docs import rules
-from conformance.docs.lenient_json import ExampleSyntaxError, loads, loads_with_lines
 from conformance.docs.page import CodeBlock, Page, PageReadError, SpecRef, parse_page, read_page
-from conformance.docs.samples import ExtractedRequest, SampleError, extract_request, normalise_language
 from conformance.docs.shapes import known_shape
 from conformance.docs.specs import (
     LoadedSpec,

@@ -15,8 +15,8 @@ from typing import Any
 
 import attrs
 
+from conformance.codesamples import normalise_language
 from conformance.docs.detect import detect_language
-from conformance.docs.samples import normalise_language
 from conformance.docs.stream import looks_like_sse
 from conformance.docs.tags import Block, TagProblem, scan_tags
 from conformance.safeload import UnsafeInput, read_regular_file

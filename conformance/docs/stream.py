@@ -21,7 +21,7 @@ from typing import Any
 
 import attrs
 
-from conformance.docs.lenient_json import ExampleSyntaxError, loads
+from conformance.codesamples.lenient_json import ExampleSyntaxError, loads
 from conformance.schema import join_pointer
 
 __all__ = ["Event", "StreamParse", "looks_like_sse", "parse_events", "stream_schema"]

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conformance.codesamples import SampleError, extract_request
 from conformance.docs import check_page
 from conformance.docs.check import PageResult
 from conformance.docs.detect import detect_language
-from conformance.docs.samples import SampleError, extract_request
 from conformance.docs.stream import looks_like_sse, parse_events
 
 from .conftest import DATA

@@ -10,7 +10,7 @@
 
 The URL is the client's base URL (the SDK's default ``https://api.openai.com/v1`` when
 none is given) followed by the resource's path. :func:`read_sdk` returns None when
-the code calls no SDK resource, and raises :class:`~conformance.docs.samples.SampleError`
+the code calls no SDK resource, and raises :class:`~conformance.codesamples.SampleError`
 when it does but the call cannot be read.
 """
 
@@ -41,7 +41,7 @@ _CLIENTS = {"OpenAI", "AsyncOpenAI", "AzureOpenAI"}
 
 
 def read_sdk(language: str, code: str) -> Any:
-    """The :class:`~conformance.docs.samples.ExtractedRequest` of the first SDK call, or None."""
+    """The :class:`~conformance.codesamples.ExtractedRequest` of the first SDK call, or None."""
     if language == "python":
         return _python(code)
     if language == "javascript":
@@ -70,7 +70,8 @@ def _chain_of_call(node: ast.Call, names: list[str]) -> tuple[str, list[str]] | 
 
 
 def _python(code: str) -> Any:
-    from conformance.docs.samples import ExtractedRequest, SampleError, _py_literal, _py_string
+    from conformance.codesamples.base import ExtractedRequest, SampleError
+    from conformance.codesamples.python import _py_literal, _py_string
 
     try:
         tree = ast.parse(code)
@@ -168,7 +169,8 @@ _JS_CALL = re.compile(r"(?<![\w$.])([A-Za-z_$][\w$]*)((?:\.[A-Za-z_$][\w$]*)+)\s
 
 
 def _javascript(code: str) -> Any:
-    from conformance.docs.samples import ExtractedRequest, SampleError, _Js, _js_match, _js_split, _parse_body_text
+    from conformance.codesamples.base import ExtractedRequest, SampleError, _parse_body_text
+    from conformance.codesamples.javascript import _Js, _js_match, _js_split
 
     js = _Js(code)
     clients: dict[str, str] = {}

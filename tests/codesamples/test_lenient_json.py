@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conformance.docs.lenient_json import ExampleSyntaxError, loads, loads_with_lines
+from conformance.codesamples.lenient_json import ExampleSyntaxError, loads, loads_with_lines
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.docs.samples import ExtractedRequest, SampleError, extract_request, normalise_language
+from conformance.codesamples import ExtractedRequest, SampleError, extract_request, normalise_language
 
 BODY = {"model": "m", "messages": [{"role": "user", "content": "Hello"}]}
 

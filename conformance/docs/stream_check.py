@@ -16,14 +16,15 @@ from conformance.docs.stream import STREAM_MEDIA, parse_events, stream_schema
 from conformance.schema import undocumented_fields
 
 if TYPE_CHECKING:
-    from conformance.docs.check import _Checker, _Slot
+    from conformance.docs.checker import _Checker, _Slot
     from conformance.docs.page import CodeBlock
 
 __all__ = ["check_stream"]
 
 
 def check_stream(checker: _Checker, block: CodeBlock, slot: _Slot | None) -> None:
-    from conformance.docs.check import _explain, _get, _show
+    from conformance.docs.checker import _show
+    from conformance.docs.explain import _explain, _get
 
     parsed = parse_events(block.code)
     for line, what in parsed.problems:

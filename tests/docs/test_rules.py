@@ -259,10 +259,10 @@ def test_unreadable_page(tmp_path: Path) -> None:
 def test_a_checker_bug_is_a_finding_not_a_crash(monkeypatch: pytest.MonkeyPatch) -> None:
     from conformance.docs import check
 
-    def boom(self: object) -> None:
+    def boom(checker: object) -> None:
         raise ZeroDivisionError("simulated")
 
-    monkeypatch.setattr(check._Checker, "_check_models", boom)
+    monkeypatch.setattr(check, "check_models", boom)
     result = run("clean.md")
     assert triples(result) == [("doc-check-internal-error", 1, "")]
     assert result.findings[0].message == "checking the page failed: ZeroDivisionError: simulated"

@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+GENERATED_INIT := generated/gpt52-client/gpt52_client/__init__.py
+GENERATED_STAMP := $(VENV)/.generated-installed
 CONFORMANCE := $(PY) -m conformance
 # Offline through the mirror when ../shared/upstream exists and nothing else was said.
 export SPEC_MIRROR ?= $(shell [ -d ../shared/upstream ] && cd ../shared/upstream && pwd)
@@ -13,31 +15,39 @@ DOC_PAGE_ARGS := $(if $(SEED_PAGE),--doc-page $(SEED_PAGE))
 # `make mock` binds a free loopback port (printed first); `make mock MOCK_PORT=4010` for a fixed one.
 MOCK_PORT ?= 0
 
-.PHONY: setup spec lint generate test conform mock bench docs drift clean help
+.PHONY: setup spec lint generate test conform mock bench docs drift wheels clean help
 
 help:
 	@echo "make conform  - fetch, lint, generate, start the mock, run the suite, print the findings"
 	@echo "make test     - the project's tests (installs what it needs)"
-	@echo "make setup | spec | lint | generate | mock | docs | drift | bench | clean"
+	@echo "make setup | spec | lint | generate | mock | docs | drift | bench | wheels | clean"
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade "pip>=24"
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
-	@# the generated client (build output) is importable as gpt52_client
-	@echo "$(CURDIR)/generated" > $$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/gpt52-generated.pth
+	@# the hand-written client (package gpt52; `conformance` reads event streams with gpt52.sse); its dependency,
+	@# the generated gpt52-client, is installed once generated (below)
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e client
+	@# checkouts set up before the generated client became a package had it on a .pth file: gone
+	@rm -f $$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/gpt52-generated.pth
 	@touch $(STAMP)
 
-setup: $(STAMP) generated/gpt52_client/__init__.py
+setup: $(STAMP) $(GENERATED_STAMP)
 
-generated/gpt52_client/__init__.py: $(STAMP) spec/lock.json spec/overlay.yaml generated/config.yaml
+$(GENERATED_INIT): $(STAMP) spec/lock.json spec/overlay.yaml generated/config.yaml $(wildcard generated/templates/*)
 	$(CONFORMANCE) generate
+
+# the generated project (pyproject.toml + gpt52_client), installed as a normal package; regenerating rewrites it in place
+$(GENERATED_STAMP): $(GENERATED_INIT) client/pyproject.toml
+	$(PY) -m pip install --quiet --disable-pip-version-check -e generated/gpt52-client -e client
+	@touch $(GENERATED_STAMP)
 
 spec: $(STAMP)
 	$(CONFORMANCE) fetch
 
 lint: setup
-	$(VENV)/bin/ruff check conformance scripts tests
+	$(VENV)/bin/ruff check conformance client scripts tests
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(PY) scripts/lint_workflows.py
@@ -66,5 +76,10 @@ drift: setup
 bench: setup
 	$(PY) scripts/bench.py
 
+# the two packages as wheels in dist/: gpt52_client (generated) and gpt52 (hand-written), what CI publishes
+wheels: setup
+	rm -rf dist
+	$(PY) -m pip wheel --quiet --disable-pip-version-check --no-deps --wheel-dir dist generated/gpt52-client client
+
 clean:
-	rm -rf $(VENV) .cache generated/gpt52_client reports
+	rm -rf $(VENV) .cache generated/gpt52-client reports dist

@@ -1,10 +1,14 @@
 """Regenerate the typed client (openapi-python-client) from the normalised spec.
 
-Steps: normalise -> write the spec to the cache -> run the generator into a
-staging directory -> format it -> copy our hand-written runtime modules in ->
-check it (names, shared models, warnings) -> swap it into ``generated/`` ->
-write the client surface summary. A failure at any step leaves the previous
-client and summary untouched; two runs on the same input give identical bytes.
+Steps: normalise -> write the spec to the cache -> run the generator (with the custom
+templates of ``generated/templates/``) into a staging directory -> format it -> check it
+(names, shared models, warnings) -> swap it into ``generated/`` -> write the client surface
+summary. A failure at any step leaves the previous client and summary untouched; two runs on
+the same input give identical bytes.
+
+The output is an installable project (``generated/gpt52-client/``: ``pyproject.toml`` and the
+package ``gpt52_client``), installed into the venv by ``make setup`` (``pip install -e``). The
+hand-written client lives apart, in ``client/`` (package ``gpt52``), and imports it by name.
 """
 
 from __future__ import annotations
@@ -27,6 +31,11 @@ from conformance.overlay import dumps
 from conformance.report import atomic_write
 
 PACKAGE = "gpt52_client"
+#: the generated project's folder under ``generated/`` (``pyproject.toml`` + the package)
+PROJECT = "gpt52-client"
+#: the generator's project metadata: pdm-backend writes a standard ``[project]`` table, installable with pip
+META = "pdm"
+TEMPLATES = "templates"
 MAX_NAME = 40
 # generator output lines that mean something was dropped or could not be generated
 _BAD_OUTPUT = re.compile(r"(?i)(warning|unable to|could not|cannot|skipping|error)")
@@ -56,10 +65,21 @@ def _format(package_dir: Path) -> None:
             return
 
 
+def package_dir(project: Path) -> Path:
+    """The importable package inside a generated project folder."""
+    return project / PACKAGE
+
+
 def generate_into(spec: dict[str, Any], staging: Path, config: Path) -> Path:
+    """Generate the project into ``staging/gpt52-client``; returns its package folder (``.../gpt52_client``).
+
+    Templates in ``templates/`` beside ``config`` replace the generator's own of the same name.
+    """
     spec_file = staging / "normalised.json"
     spec_file.write_text(dumps(spec))
-    out = staging / PACKAGE
+    project = staging / PROJECT
+    templates = config.parent / TEMPLATES
+    custom = ["--custom-template-path", str(templates)] if templates.is_dir() else []
     result = _run(
         [
             sys.executable,
@@ -71,12 +91,14 @@ def generate_into(spec: dict[str, Any], staging: Path, config: Path) -> Path:
             "--config",
             str(config),
             "--meta",
-            "none",
+            META,
+            *custom,
             "--output-path",
-            str(out),
+            str(project),
         ],
         staging,
     )
+    out = package_dir(project)
     output = (result.stdout + result.stderr).strip()
     # the generator names its output directory ("Generating <dir>"): a path is not a warning
     problems = [
@@ -91,10 +113,6 @@ def generate_into(spec: dict[str, Any], staging: Path, config: Path) -> Path:
             hint="a warning means an operation or model was dropped; fix the overlay",
         )
     _format(out)
-    runtime = paths.generated_dir() / "runtime"
-    if runtime.is_dir():
-        for source in sorted(runtime.glob("*.py")):
-            shutil.copyfile(source, out / source.name)
     (out / "py.typed").write_text("# Marker file for PEP 561\n")
     return out
 
@@ -120,7 +138,7 @@ def surface(package_dir: Path) -> str:
                         and not item.target.id.startswith("_")
                     ):
                         lines.append(f"  field {node.name}.{item.target.id}: {_annotation(item.annotation)}")
-            elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Subscript):
+            elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Subscript | ast.BinOp):
                 text = ast.unparse(node.value)
                 if text.startswith("Literal["):
                     for target in node.targets:
@@ -165,13 +183,14 @@ def regenerate(*, mirror: str | None = None, check: bool = True) -> GenerateResu
     config = target_root / "config.yaml"
     if not config.is_file():
         raise GenerateError(f"{config}: no generator configuration")
-    final = target_root / PACKAGE
+    final = target_root / PROJECT
     surface_file = paths.surface_path()
     previous = surface_file.read_text() if surface_file.is_file() else ""
     target_root.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=target_root))
     try:
         built = generate_into(spec, staging, config)
+        project = built.parent
         if check:
             problems = check_client(built)
             if problems:
@@ -181,9 +200,9 @@ def regenerate(*, mirror: str | None = None, check: bool = True) -> GenerateResu
         backup = target_root / f".old-{os.getpid()}"
         if final.exists():
             os.replace(final, backup)
-        os.replace(built, final)
+        os.replace(project, final)
         shutil.rmtree(backup, ignore_errors=True)
         atomic_write(surface_file, summary)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return GenerateResult(final, summary, summary != previous, previous)
+    return GenerateResult(package_dir(final), summary, summary != previous, previous)

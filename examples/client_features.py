@@ -17,9 +17,9 @@ import asyncio
 import logging
 
 import httpx
-from gpt52_client.chat import AsyncGpt52, Gpt52
-from gpt52_client.decode import completion_issues, decode_completion
-from gpt52_client.exceptions import (
+from gpt52.chat import AsyncGpt52, Gpt52
+from gpt52.decode import completion_issues, decode_completion
+from gpt52.exceptions import (
     APIConnectionError,
     APIError,
     APIStatusError,
@@ -29,11 +29,11 @@ from gpt52_client.exceptions import (
     RateLimitError,
     StreamIncompleteError,
 )
+from gpt52.retries import RetryPolicy
+from gpt52.streaming import MessageAccumulator
 from gpt52_client.models.chat_completion import ChatCompletion
 from gpt52_client.models.chat_completion_user_message_param import ChatCompletionUserMessageParam
 from gpt52_client.models.choice_delta import ChoiceDelta
-from gpt52_client.retries import RetryPolicy
-from gpt52_client.streaming import MessageAccumulator
 
 MODEL = "openai/gpt-5-2"
 
@@ -156,7 +156,7 @@ async def stream_async() -> str:
 
 def main() -> int:
     logging.basicConfig(format="%(name)s: %(message)s")
-    logging.getLogger("gpt52_client").setLevel(logging.INFO)  # one line per retry: why, and the wait
+    logging.getLogger("gpt52").setLevel(logging.INFO)  # one line per retry: why, and the wait
     with Gpt52() as client:
         complete(client)
         stream(client)

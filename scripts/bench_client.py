@@ -1,4 +1,4 @@
-"""Benchmark: our client (gpt52_client.chat) against the official ``openai`` package, same server, one run.
+"""Benchmark: our client (gpt52.chat) against the official ``openai`` package, same server, one run.
 
 Two measures, both clients pointed at the same loopback server:
 
@@ -157,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     import openai
-    from gpt52_client.chat import Gpt52
+    from gpt52.chat import Gpt52
     from openai.types.chat import ChatCompletionMessageParam
 
     their_messages: list[ChatCompletionMessageParam] = [{"role": "user", "content": MESSAGES[0]["content"]}]
@@ -219,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     per_call = {name: statistics.median(times) * 1e6 for name, times in call_times.items()}
     overhead = {name: per_call[name] - per_call["bare"] for name in ("ours", "openai")}
     command = "python scripts/bench_client.py " + " ".join(argv if argv is not None else sys.argv[1:])
-    print("## Client: streaming and per-request overhead (gpt52_client.chat vs openai)\n")
+    print("## Client: streaming and per-request overhead (gpt52.chat vs openai)\n")
     print(f"- command: `{command.strip()}`")
     print(
         f"- machine: {os.cpu_count()} CPU(s) (nproc), {platform.machine()}, Python {platform.python_version()}, "
@@ -229,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
         f"- server: fixed loopback HTTP/1.1 server (pre-rendered bytes); streams: {args.chunks} chunks, median of "
         f"{args.rounds} alternating rounds; calls: median of {args.requests} calls per client, interleaved\n"
     )
-    print("| measure | gpt52_client | openai | ratio (ours / openai) |")
+    print("| measure | gpt52 | openai | ratio (ours / openai) |")
     print("|---|---:|---:|---:|")
     print(
         f"| streamed chunks per second (higher is better) | {rate['ours']:,.0f} | {rate['openai']:,.0f} | "

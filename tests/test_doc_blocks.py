@@ -100,9 +100,7 @@ def scratch(tmp_path: Path) -> Path:
     shutil.copytree(ROOT / "spec", root / "spec")
     (root / "generated").mkdir()
     shutil.copyfile(ROOT / "generated" / "config.yaml", root / "generated" / "config.yaml")
-    shutil.copytree(
-        ROOT / "generated" / "runtime", root / "generated" / "runtime", ignore=shutil.ignore_patterns("__pycache__")
-    )
+    shutil.copytree(ROOT / "generated" / "templates", root / "generated" / "templates")
     if SHARED.is_dir():
         (root.parent / "shared").symlink_to(SHARED)
     return root

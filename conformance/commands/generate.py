@@ -6,7 +6,7 @@ import argparse
 import difflib
 import sys
 
-HELP = "normalise the pinned spec and regenerate the typed client (generated/gpt52_client)"
+HELP = "normalise the pinned spec and regenerate the typed client (generated/gpt52-client)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -415,7 +415,7 @@ def error_shape(ex: Exchange, body: Any, where: str = "") -> Iterator[Finding]:
 def _client_models() -> dict[str, Callable[[Any], Any]] | None:
     """What a user of the client reads: its default (lenient) decoding, as ``Gpt52`` does for every answer."""
     try:
-        from gpt52_client.decode import decode_chunk, decode_completion
+        from gpt52.decode import decode_chunk, decode_completion
         from gpt52_client.models import ErrorResponse
     except ImportError:
         return None
@@ -435,7 +435,7 @@ def client_parse(ex: Exchange, body: Any, kind: str | None = None, where: str = 
         yield finding(
             CLIENT_PARSE,
             ex,
-            f"gpt52_client cannot read the {kind} even leniently: {type(exc).__name__}: {exc}",
+            f"gpt52 cannot read the {kind} even leniently: {type(exc).__name__}: {exc}",
             pointer="/",
             expected=f"a body the client's {kind} decoding reads",
             found=json.dumps(body)[:120],

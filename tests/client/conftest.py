@@ -23,10 +23,10 @@ from typing import Any
 
 import httpx
 import pytest
-from gpt52_client.chat import AsyncGpt52, Gpt52
+from gpt52.chat import AsyncGpt52, Gpt52
+from gpt52.retries import RetryPolicy
 from gpt52_client.models.chat_completion import ChatCompletion
 from gpt52_client.models.chat_completion_chunk import ChatCompletionChunk
-from gpt52_client.retries import RetryPolicy
 
 MODEL = "openai/gpt-5-2"
 MESSAGES = [{"role": "user", "content": "Tell me something."}]

@@ -13,8 +13,8 @@ import itertools
 import json
 from typing import Any
 
-from gpt52_client.decode import decode_chunk
-from gpt52_client.streaming import AccumulatedToolCall, MessageAccumulator
+from gpt52.decode import decode_chunk
+from gpt52.streaming import AccumulatedToolCall, MessageAccumulator
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from openai._models import construct_type

@@ -1,4 +1,4 @@
-"""``gpt52_client.decode``: lenient by default, exact with ``strict=True``, the same result wherever the spec's
+"""``gpt52.decode``: lenient by default, exact with ``strict=True``, the same result wherever the spec's
 model reads the answer."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ import json
 from typing import Any
 
 import pytest
-from gpt52_client.decode import completion_issues, decode_chunk, decode_completion
-from gpt52_client.exceptions import APIResponseValidationError
+from gpt52.decode import completion_issues, decode_chunk, decode_completion
+from gpt52.exceptions import APIResponseValidationError
 from gpt52_client.models.chat_completion_message_function_tool_call import ChatCompletionMessageFunctionToolCall
 from gpt52_client.types import Unset
 from hypothesis import given, settings

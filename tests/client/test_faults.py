@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from gpt52_client.exceptions import (
+from gpt52.exceptions import (
     APIConnectionError,
     APITimeoutError,
     AuthenticationError,
@@ -20,7 +20,7 @@ from gpt52_client.exceptions import (
     RateLimitError,
     StreamIncompleteError,
 )
-from gpt52_client.streaming import MessageAccumulator
+from gpt52.streaming import MessageAccumulator
 
 from .conftest import Api
 

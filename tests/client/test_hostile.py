@@ -21,8 +21,8 @@ from typing import Any
 
 import httpx
 import pytest
-from gpt52_client.chat import AsyncGpt52, Gpt52
-from gpt52_client.exceptions import (
+from gpt52.chat import AsyncGpt52, Gpt52
+from gpt52.exceptions import (
     APIError,
     APIResponseValidationError,
     APIStreamError,
@@ -31,8 +31,8 @@ from gpt52_client.exceptions import (
     InternalServerError,
     StreamDecodeError,
 )
-from gpt52_client.retries import RetryPolicy
-from gpt52_client.sse import SSEDecoder, SSELimits
+from gpt52.retries import RetryPolicy
+from gpt52.sse import SSEDecoder, SSELimits
 
 KEY = "sk-hostile-0123456789abcdefSECRET"
 MESSAGES = [{"role": "user", "content": "hi"}]
@@ -281,7 +281,7 @@ def test_a_key_echoed_by_a_retried_answer_stays_out_of_the_log(
 ) -> None:
     policy = RetryPolicy(max_retries=1, sleep=lambda _: None)
     gpt = client(hostile, "echo-503", retry=policy, max_retries=None)
-    with caplog.at_level(logging.INFO, logger="gpt52_client"), gpt, pytest.raises(InternalServerError) as caught:
+    with caplog.at_level(logging.INFO, logger="gpt52"), gpt, pytest.raises(InternalServerError) as caught:
         gpt.create(model="openai/gpt-5-2", messages=MESSAGES)
     assert caught.value.attempts == 2 and "retrying" in caplog.text
     assert KEY not in caplog.text

@@ -8,9 +8,9 @@ from typing import Any
 
 import httpx
 import pytest
-from gpt52_client.chat import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, AsyncGpt52, Gpt52, build_request
-from gpt52_client.decode import decode_chunk, decode_completion
-from gpt52_client.exceptions import (
+from gpt52.chat import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, AsyncGpt52, Gpt52, build_request
+from gpt52.decode import decode_chunk, decode_completion
+from gpt52.exceptions import (
     APIConnectionError,
     APIResponseValidationError,
     APIStatusError,
@@ -28,9 +28,9 @@ from gpt52_client.exceptions import (
     connection_error,
     status_error,
 )
+from gpt52.retries import RetryPolicy, parse_retry_after
+from gpt52.streaming import ServerSentEvent, SSEDecoder
 from gpt52_client.models.chat_completion_user_message_param import ChatCompletionUserMessageParam
-from gpt52_client.retries import RetryPolicy, parse_retry_after
-from gpt52_client.streaming import ServerSentEvent, SSEDecoder
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -434,9 +434,9 @@ def test_a_null_in_a_required_member_is_kept_by_default_and_rejected_when_strict
 
 
 def test_named_events_other_than_message_and_error_carry_no_chunk() -> None:
-    from gpt52_client._decode import decode_chunk as decode
-    from gpt52_client.exceptions import APIStreamError
-    from gpt52_client.streaming import Stream
+    from gpt52._decode import decode_chunk as decode
+    from gpt52.exceptions import APIStreamError
+    from gpt52.streaming import Stream
 
     raw = (
         b"event: ping\ndata: {}\n\n"

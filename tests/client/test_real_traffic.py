@@ -14,10 +14,10 @@ from typing import Any
 
 import openai
 import pytest
-from gpt52_client.chat import Gpt52
-from gpt52_client.decode import chunk_issues, completion_issues, decode_chunk, decode_completion
-from gpt52_client.exceptions import APIResponseValidationError
-from gpt52_client.streaming import MessageAccumulator
+from gpt52.chat import Gpt52
+from gpt52.decode import chunk_issues, completion_issues, decode_chunk, decode_completion
+from gpt52.exceptions import APIResponseValidationError
+from gpt52.streaming import MessageAccumulator
 from gpt52_client.types import Unset
 from openai.lib.streaming.chat import ChatCompletionStreamState
 

@@ -27,9 +27,9 @@ VARIANTS = {
 }
 SCRIPT = r"""
 import json
-from gpt52_client.chat import Gpt52, build_request
-from gpt52_client.decode import decode_chunk, decode_completion
-from gpt52_client.exceptions import APIResponseValidationError
+from gpt52.chat import Gpt52, build_request
+from gpt52.decode import decode_chunk, decode_completion
+from gpt52.exceptions import APIResponseValidationError
 
 sent = [build_request(m, [{"role": "user", "content": "x"}], False, {}).to_dict()["model"]
         for m in ("openai/gpt-5-2-pro", "openai/gpt-5-2-chat-latest", "vendor/other")]

@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from gpt52_client.exceptions import APIResponseValidationError, APIStreamError
-from gpt52_client.streaming import MessageAccumulator
+from gpt52.exceptions import APIResponseValidationError, APIStreamError
+from gpt52.streaming import MessageAccumulator
 from gpt52_client.types import Unset
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -60,7 +60,7 @@ def test_stopping_early_closes_the_connection(make_api: MakeApi, loopback: Loopb
 
 
 def test_close_is_idempotent_and_ends_iteration(loopback: LoopbackServer) -> None:
-    from gpt52_client.chat import Gpt52
+    from gpt52.chat import Gpt52
 
     with Gpt52(api_key="sk-test", base_url=loopback.base_url) as client:
         stream = client.create(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gpt52_client.streaming import MessageAccumulator
+from gpt52.streaming import MessageAccumulator
 from gpt52_client.types import Unset
 
 

@@ -55,7 +55,7 @@ def published(_published_once: dict[str, Any]) -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
     """One `regenerate()` for the session, in a copy of the project layout (the real generated/ is untouched)."""
-    from conformance.generate import PACKAGE, regenerate
+    from conformance.generate import regenerate
 
     mirror = pinned_mirror()
     # a name that looks like generator warnings: a path in the generator's output is not a warning
@@ -69,7 +69,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
         patch.setenv("SPEC_MIRROR", str(mirror))
         result = regenerate()
     return SimpleNamespace(
-        root=root, result=result, package=root / "generated" / PACKAGE, surface=root / "spec" / "client-surface.txt"
+        root=root, result=result, package=result.package_dir, surface=root / "spec" / "client-surface.txt"
     )
 
 

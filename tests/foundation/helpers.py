@@ -185,9 +185,9 @@ def make_project(root: Path, *, lock: dict[str, Any] | None = None) -> Path:
         (root / "spec" / "lock.json").write_text(json.dumps(lock, indent=2) + "\n")
     shutil.copyfile(REPO / "spec" / "overlay.yaml", root / "spec" / "overlay.yaml")
     shutil.copyfile(REPO / "generated" / "config.yaml", root / "generated" / "config.yaml")
-    runtime = REPO / "generated" / "runtime"
-    if runtime.is_dir():  # hand-written modules `conformance generate` copies into the package
-        shutil.copytree(runtime, root / "generated" / "runtime", ignore=shutil.ignore_patterns("__pycache__"))
+    templates = REPO / "generated" / "templates"
+    if templates.is_dir():  # the generator's custom templates (open enums)
+        shutil.copytree(templates, root / "generated" / "templates")
     return root
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from conformance.cli import main
 from conformance.errors import EXIT_UPSTREAM, GenerateError
-from conformance.generate import MAX_NAME, PACKAGE, check_client, regenerate
+from conformance.generate import MAX_NAME, PACKAGE, PROJECT, check_client, regenerate
 
 from .helpers import MIRROR, REPO, make_project, snapshot
 
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.slow
 def copy_of_generated(generated: SimpleNamespace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A project whose generated/ already holds the session's client and summary (the 'previous' state)."""
     root = make_project(tmp_path / "project")
-    shutil.copytree(generated.package, root / "generated" / PACKAGE)
+    shutil.copytree(generated.package.parent, root / "generated" / PROJECT)
     shutil.copyfile(generated.surface, root / "spec" / "client-surface.txt")
     monkeypatch.setenv("CONFORMANCE_ROOT", str(root))
     monkeypatch.setenv("CONFORMANCE_CACHE", str(tmp_path / "cache"))
@@ -79,7 +79,7 @@ def test_two_runs_give_byte_identical_trees(
     }
     assert main(["generate"]) == 0
     assert _state(copy_of_generated) == before
-    package = copy_of_generated / "generated" / PACKAGE
+    package = copy_of_generated / "generated" / PROJECT / PACKAGE
     models = generated.result.surface.count("\nmodel ") + 1
     assert capsys.readouterr().out == (
         f"generated {package} ({models} models)\nclient surface unchanged (spec/client-surface.txt)\n"

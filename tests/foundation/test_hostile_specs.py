@@ -334,7 +334,7 @@ def test_normalise_and_generate_handle_recursive_and_exploding_references(
     assert request["properties"]["tree"] == {"$ref": "#/components/schemas/Node"}
     code, _, err = _run(["generate"], capsys)
     assert code == 0, err
-    node_model = (root / "generated" / "gpt52_client" / "models" / "node.py").read_text()
+    node_model = (root / "generated" / "gpt52-client" / "gpt52_client" / "models" / "node.py").read_text()
     assert "children" in node_model and "list[Node]" in node_model
 
 

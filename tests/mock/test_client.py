@@ -41,7 +41,7 @@ def test_generated_api_function_parses_the_mock(default_server: MockServer) -> N
 
 
 def test_client_facade_calls_streams_and_tool_calls(default_server: MockServer) -> None:
-    chat = _client_module("gpt52_client.chat")
+    chat = _client_module("gpt52.chat")
     with chat.Gpt52(api_key=DEFAULT_API_KEY, base_url=default_server.base_url, max_retries=0) as client:
         completion = client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": "Hi"}])
         assert completion.choices[0].message.content
@@ -64,8 +64,8 @@ def test_client_facade_calls_streams_and_tool_calls(default_server: MockServer) 
 
 
 def test_client_facade_sees_rate_limit_and_drop(default_server: MockServer) -> None:
-    chat = _client_module("gpt52_client.chat")
-    exceptions = _client_module("gpt52_client.exceptions")
+    chat = _client_module("gpt52.chat")
+    exceptions = _client_module("gpt52.exceptions")
     with chat.Gpt52(api_key=DEFAULT_API_KEY, base_url=default_server.base_url, max_retries=0) as client:
         with pytest.raises(exceptions.APIError) as info:
             client.chat.completions.create(

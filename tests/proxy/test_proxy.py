@@ -45,7 +45,7 @@ def mock() -> Iterator[MockServer]:
 @pytest.fixture(scope="module")
 def session(mock: MockServer, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     import openai
-    from gpt52_client.chat import Gpt52
+    from gpt52.chat import Gpt52
 
     workdir = tmp_path_factory.mktemp("proxy-session")
     record = workdir / "recorded"

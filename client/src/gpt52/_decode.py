@@ -44,12 +44,11 @@ from collections.abc import Callable
 from typing import Any, Literal, TypeGuard, TypeVar, Union, cast
 
 import attrs
+from gpt52_client import models
+from gpt52_client.models import ChatCompletion, ChatCompletionChunk
+from gpt52_client.types import UNSET, Unset
 
-from . import models
 from .exceptions import APIResponseValidationError
-from .models.chat_completion import ChatCompletion
-from .models.chat_completion_chunk import ChatCompletionChunk
-from .types import UNSET, Unset
 
 __all__ = [
     "DecodeIssue",
@@ -186,10 +185,17 @@ def _describe(tp: object) -> str:
 
 
 def _members(tp: object) -> tuple[list[object], bool]:
-    """(the union's members other than None/Unset, whether None is one of them)."""
+    """(the union's members other than None/Unset, whether None is one of them).
+
+    An open enum, ``Literal[...] | str``, counts as its ``Literal``: the spec's values are what an answer is
+    checked against (an issue names any other), and any other string is kept as sent all the same.
+    """
     if typing.get_origin(tp) in (Union, types.UnionType):
         args = typing.get_args(tp)
-        return [a for a in args if a not in (type(None), Unset)], type(None) in args
+        options = [a for a in args if a not in (type(None), Unset)]
+        if str in options and any(typing.get_origin(a) is Literal for a in options):
+            options.remove(str)
+        return options, type(None) in args
     return [tp], False
 
 

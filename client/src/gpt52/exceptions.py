@@ -33,9 +33,6 @@ from typing import Any
 import attrs
 import httpx
 
-from .models.error_response import ErrorResponse
-from .types import Unset
-
 __all__ = [
     "APIConnectionError",
     "APIError",
@@ -359,6 +356,8 @@ def request_id_of(headers: Mapping[str, str]) -> str | None:
 
 
 def _text(value: object) -> str | None:
+    from gpt52_client.types import Unset  # the generated package is imported when an answer is read
+
     if value is None or isinstance(value, Unset):
         return None
     return str(value)
@@ -370,6 +369,8 @@ def error_fields(body: object) -> tuple[str | None, str | None, str | None, str 
         return None, None, None, None
     inner = body.get("error")
     if isinstance(inner, Mapping) and isinstance(inner.get("message"), str):
+        from gpt52_client.models import ErrorResponse
+
         try:
             parsed = ErrorResponse.from_dict(body).error
         except (KeyError, TypeError, ValueError, AttributeError):

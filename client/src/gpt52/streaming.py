@@ -26,6 +26,7 @@ from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 
 import httpx
+from gpt52_client.models import ChatCompletionChunk
 
 from ._decode import decode_chunk
 from .accumulate import AccumulatedToolCall, MessageAccumulator
@@ -39,7 +40,6 @@ from .exceptions import (
     error_fields,
     request_id_of,
 )
-from .models.chat_completion_chunk import ChatCompletionChunk
 from .sse import DEFAULT_SSE_LIMITS, ServerSentEvent, SSEDecoder, SSELimits
 
 __all__ = [

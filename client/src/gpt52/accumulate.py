@@ -21,9 +21,8 @@ from collections.abc import Mapping
 from typing import Any
 
 import attrs
-
-from .models.chat_completion_chunk import ChatCompletionChunk
-from .types import Unset
+from gpt52_client.models import ChatCompletionChunk
+from gpt52_client.types import Unset
 
 __all__ = ["AccumulatedToolCall", "MessageAccumulator"]
 

@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import attrs
+from gpt52.sse import decode_stream
 
 from conformance.findings import Finding, Level, Source
 from conformance.oaswalk import operations
@@ -45,7 +46,6 @@ from conformance.suite.rules import (
     TRANSPORT,
     UNDOCUMENTED,
 )
-from conformance.suite.sse import parse_sse
 
 __all__ = [
     "AUTH_NOT_ENFORCED",
@@ -58,6 +58,12 @@ __all__ = [
     "check_probe",
     "parse_sse",
 ]
+
+
+def parse_sse(raw: bytes) -> tuple[list[str], bool]:
+    """The ``data`` of an event stream's events before ``data: [DONE]``, and whether it came (``gpt52.sse``)."""
+    stream = decode_stream(raw)
+    return [event.data for event in stream.events], stream.done
 
 
 def _documented(statuses: set[str], status: int) -> bool:

@@ -14,6 +14,8 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from gpt52.sse import decode_stream
+
 from conformance.findings import Finding
 from conformance.suite.checks import CheckContext, client_parse, error_shape, finding, schema_findings
 from conformance.suite.exchange import Exchange, parse_json
@@ -24,7 +26,6 @@ from conformance.suite.rules import (
     STREAM_TERMINATION,
 )
 from conformance.suite.semantics import choice_count, model_check, request_of, semantic_checks, usage_checks
-from conformance.suite.sse import decode
 
 WHERE = " [stream]"
 
@@ -32,7 +33,7 @@ WHERE = " [stream]"
 def stream_checks(ex: Exchange, ctx: CheckContext) -> Iterator[Finding]:
     if ex.status != 200 or ex.content_type != "text/event-stream":
         return
-    stream = decode(ex.response_body)
+    stream = decode_stream(ex.response_body)
     chunks: list[dict[str, Any]] = []
     for index, event in enumerate(stream.events):
         try:

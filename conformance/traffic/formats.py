@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from gpt52.sse import ServerSentEvent, encode_event
 
 from conformance.errors import InputError
 from conformance.traffic.model import Recorded, json_bytes, parse_body_text
@@ -512,8 +513,9 @@ def _from_pair(item: dict[str, Any], origin: str, where: str) -> Recorded:
 
 
 def _sse(events: list[Any]) -> bytes:
+    """The event-stream body of recorded ``data`` payloads (a line end inside one becomes its next ``data:`` line)."""
     parts = []
     for event in events:
         data = event if isinstance(event, str) else json.dumps(event, ensure_ascii=False, separators=(",", ":"))
-        parts.append(f"data: {data}\n\n")
+        parts.append(encode_event(ServerSentEvent(data.replace("\r\n", "\n").replace("\r", "\n"))))
     return "".join(parts).encode()

@@ -40,7 +40,7 @@ from .exceptions import (
     error_fields,
     request_id_of,
 )
-from .sse import DEFAULT_SSE_LIMITS, ServerSentEvent, SSEDecoder, SSELimits
+from .sse import DEFAULT_SSE_LIMITS, ServerSentEvent, SSEDecoder, SSELimits, is_done
 
 __all__ = [
     "AccumulatedToolCall",
@@ -53,7 +53,6 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-DONE = "[DONE]"
 
 
 def _stream_error(payload: object, event: ServerSentEvent, response: httpx.Response) -> APIStreamError:
@@ -88,10 +87,10 @@ class _Core(Generic[T]):
         for event in events:
             if self.done:
                 break
-            data = event.data
-            if data == DONE:
+            if is_done(event):
                 self.done = True
                 break
+            data = event.data
             if event.event not in (None, "message", "error"):
                 continue  # other named events (keep-alive pings, vendor extensions) carry no chunk
             try:

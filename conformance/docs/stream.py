@@ -7,9 +7,10 @@ A page that documents ``stream: true`` shows the response as SSE lines::
 
     data: [DONE]
 
-:func:`looks_like_sse` tells such a block from JSON; :func:`parse_events` reads it
-(``data:`` lines of one event joined, ``event:``/``id:``/``retry:`` fields and
-``:`` comments understood, ``[DONE]`` as the end marker); :func:`stream_schema`
+:func:`looks_like_sse` tells such a block from JSON; :func:`parse_events` reads it with
+the project's one SSE decoder (``gpt52.sse``: ``data:`` lines of one event joined,
+``event:``/``id:``/``retry:`` fields and ``:`` comments understood, ``[DONE]`` as the end
+marker), after making the page's lenient layout a well-formed stream; :func:`stream_schema`
 finds the operation's ``text/event-stream`` schema (the schema of one chunk).
 The checker validates every chunk and merges identical violations with counts.
 """
@@ -20,6 +21,7 @@ import re
 from typing import Any
 
 import attrs
+from gpt52.sse import DONE, SSEDecoder, SSELimits, is_done
 
 from conformance.codesamples.lenient_json import ExampleSyntaxError, loads
 from conformance.schema import join_pointer
@@ -27,7 +29,6 @@ from conformance.schema import join_pointer
 __all__ = ["Event", "StreamParse", "looks_like_sse", "parse_events", "stream_schema"]
 
 STREAM_MEDIA = "text/event-stream"
-DONE = "[DONE]"
 _FIELD = re.compile(r"^(data|event|id|retry)(?::\s?(.*))?$")
 
 
@@ -63,56 +64,72 @@ def looks_like_sse(code: str) -> bool:
     return False
 
 
-def parse_events(code: str) -> StreamParse:
-    """Read an SSE block (lines are 1-based within the block)."""
-    events: list[Event] = []
-    problems: list[tuple[int, str]] = []
-    data: list[str] = []
-    start = 0
-    name: str | None = None
-    done = False
+def _as_stream(code: str) -> tuple[str, list[int]]:
+    """The block as a well-formed event stream, and the block line of each of its lines.
 
-    def flush() -> None:
-        nonlocal data, name, start, done
-        if data:
-            text = "\n".join(data)
-            if text.strip() == DONE:
-                done = True
-                events.append(Event(start, text, name))
-            else:
-                try:
-                    events.append(Event(start, text, name, loads(text)))
-                except ExampleSyntaxError as exc:
-                    events.append(Event(start, text, name, None, exc))
-        data, name, start = [], None, 0
+    A page is not a server: its lines may be indented, a pretty-printed chunk runs over several lines
+    (they continue the ``data``), and ``event:`` or ``data: [DONE]`` may follow a chunk without an empty
+    line. Those are made into the stream a server would have sent; the SSE grammar itself (fields,
+    ``data`` joining, comments, what is not a field) is left to the one decoder, ``gpt52.sse``.
+    """
+    out: list[str] = []
+    where: list[int] = []
+    pending = False  # a data line was read and no empty line followed yet
+
+    def emit(text: str, number: int) -> None:
+        out.append(text)
+        where.append(number)
 
     for number, raw in enumerate(code.splitlines(), start=1):
         text = raw.strip()
         if not text:
-            flush()
+            emit("", number)
+            pending = False
             continue
         if text.startswith(":"):
-            continue  # a comment (keep-alive)
+            emit(text, number)
+            continue
         match = _FIELD.match(text)
         if match is None:
-            if data:  # a JSON chunk pretty-printed over several lines: part of the data
-                data.append(raw)
-                continue
-            problems.append((number, f"expected an SSE field (data:, event:, id:, retry:), found {text[:60]!r}"))
+            # a JSON chunk pretty-printed over several lines is part of the data; anything else is left
+            # to the decoder, which reports it as a line that is no SSE field
+            emit("data: " + raw if pending else text, number)
             continue
         field, value = match.group(1), match.group(2) or ""
-        if field == "data":
-            if data and value.strip() == DONE:
-                flush()
-            if not data:
-                start = number
-            data.append(value)
-        elif field == "event":
-            if data:
-                flush()
-            name = value.strip() or None
-    flush()
-    return StreamParse(tuple(events), done, tuple(problems))
+        if pending and (field == "event" or (field == "data" and value.strip() == DONE)):
+            emit("", number)  # the previous event ends here
+            pending = False
+        if field == "event":
+            text = f"event: {value.strip()}"
+        emit(text, number)
+        pending = pending or field == "data"
+    return "\n".join(out) + "\n", where
+
+
+def parse_events(code: str) -> StreamParse:
+    """Read an SSE block (lines are 1-based within the block)."""
+    text, where = _as_stream(code)
+    decoder = SSEDecoder(SSELimits(max_line_bytes=len(text) + 1, max_event_bytes=len(text) + 1))
+    read = decoder.feed(text.encode("utf-8", "surrogateescape")) + decoder.close()
+
+    def line_of(line: int) -> int:
+        return where[line - 1] if 0 < line <= len(where) else line
+
+    events: list[Event] = []
+    done = False
+    for event in read:
+        start = line_of(event.line)
+        name = event.event or None
+        if is_done(event):
+            done = True
+            events.append(Event(start, event.data, name))
+            continue
+        try:
+            events.append(Event(start, event.data, name, loads(event.data)))
+        except ExampleSyntaxError as exc:
+            events.append(Event(start, event.data, name, None, exc))
+    problems = tuple((line_of(p.line), p.message) for p in decoder.problems if p.kind in ("field", "retry"))
+    return StreamParse(tuple(events), done, problems)
 
 
 def stream_schema(op: Any) -> tuple[str, str, Any] | None:

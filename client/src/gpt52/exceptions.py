@@ -323,11 +323,14 @@ class StreamDecodeError(APIResponseValidationError):
         kind: str,
         request: httpx.Request | None = None,
         request_id: str | None = None,
+        line: int = 0,
     ) -> None:
         super().__init__(message, request=request, request_id=request_id)
         #: the limit that was passed, in bytes, and which one ("line" or "event")
         self.limit = limit
         self.kind = kind
+        #: the 1-based line of the stream where it was passed
+        self.line = line
         #: how many bytes the line or event had reached when it was refused
         self.size = size
 

@@ -49,7 +49,6 @@ __all__ = [
 
 #: the ``data`` of the chat completions stream's last event
 DONE = "[DONE]"
-_PIECE = 64 * 1024
 
 
 @attrs.frozen
@@ -117,6 +116,7 @@ def _too_large(kind: str, size: int, limit: int, line: int) -> StreamDecodeError
         limit=limit,
         size=size,
         kind=kind,
+        line=line,
     )
 
 
@@ -169,19 +169,26 @@ class SSEDecoder:
         self.comments: list[SSEComment] = []
 
     def feed(self, chunk: bytes) -> list[ServerSentEvent]:
+        """The events completed by ``chunk``; ``StreamDecodeError`` when a line or an event passes the limits."""
+        events: list[ServerSentEvent] = []
+        self._feed(chunk, events)
+        return events
+
+    def _feed(self, chunk: bytes, events: list[ServerSentEvent]) -> None:
+        """``feed``, adding to ``events`` (which keeps what came before a limit was passed)."""
         if self._skip_lf and chunk:
             if chunk[:1] == b"\n":
                 chunk = chunk[1:]
             self._skip_lf = False
         if not chunk:
-            return []
+            return
         end = max(chunk.rfind(b"\n"), chunk.rfind(b"\r"))
         if end < 0:
             self._pending.append(chunk)
             self._pending_size += len(chunk)
             if self._pending_size > self._max_line:
                 raise _too_large("line", self._pending_size, self._max_line, self.line + 1)
-            return []
+            return
         if self._pending:
             self._pending.append(chunk[: end + 1])
             complete = b"".join(self._pending)
@@ -194,7 +201,6 @@ class SSEDecoder:
             # a CR ending this feed may be the first half of a CRLF split across feeds
             self._skip_lf = complete.endswith(b"\r") and not rest
             complete = complete.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-        events: list[ServerSentEvent] = []
         lines = complete.split(b"\n")
         lines.pop()  # after the last terminator
         for raw in lines:
@@ -204,7 +210,6 @@ class SSEDecoder:
             self._line(raw, events)
         if self._pending_size > self._max_line:
             raise _too_large("line", self._pending_size, self._max_line, self.line + 1)
-        return events
 
     def close(self) -> list[ServerSentEvent]:
         """End of input: dispatch what complete lines left pending; a partial last line is dropped."""
@@ -310,12 +315,10 @@ def decode_stream(body: bytes | str, limits: SSELimits = DEFAULT_SSE_LIMITS) -> 
     decoder = SSEDecoder(limits, keep_comments=True)
     read: list[ServerSentEvent] = []
     try:
-        # in pieces, so that the events before a line or an event that passes the limits are kept
-        for start in range(0, len(raw), _PIECE):
-            read += decoder.feed(raw[start : start + _PIECE])
+        decoder._feed(raw, read)  # the events before a line or an event that passes the limits are kept
         read += decoder.close()
     except StreamDecodeError as exc:
-        decoder.problems.append(SSEProblem(decoder.line + 1, "limit", exc.message))
+        decoder.problems.append(SSEProblem(exc.line, "limit", exc.message))
     events: list[ServerSentEvent] = []
     done = False
     after = 0

@@ -34,6 +34,19 @@ def stream_checks(ex: Exchange, ctx: CheckContext) -> Iterator[Finding]:
     if ex.status != 200 or ex.content_type != "text/event-stream":
         return
     stream = decode_stream(ex.response_body)
+    for problem in stream.problems:
+        # what the decoder read past (a line that is no field, a cut last line, a line over the size limits):
+        # a client reads the stream as the decoder does, so each is reported where it is
+        yield finding(
+            STREAM_SHAPE,
+            ex,
+            f"the event stream departs from the SSE grammar at line {problem.line}: {problem.message}",
+            pointer="/events",
+            expected="an event stream (WHATWG HTML, server-sent events)",
+            found=f"line {problem.line}",
+            where=WHERE,
+            detail=f"sse-{problem.kind}",
+        )
     chunks: list[dict[str, Any]] = []
     for index, event in enumerate(stream.events):
         try:

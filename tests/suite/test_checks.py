@@ -274,6 +274,20 @@ def test_stream_protocol(ctx: CheckContext) -> None:
     assert check_exchange(_stream_ex(two_choices, {"stream": True, "n": 2}), ctx) == []
 
 
+def test_a_stream_that_departs_from_the_sse_grammar_is_reported_at_its_line(ctx: CheckContext) -> None:
+    """The suite reads a stream with the client's decoder (gpt52.sse) and reports what it read past."""
+    ctx.checked_against = "normalised"
+    body = sse(_chunk("", role="assistant"), _chunk(finish="stop"))
+    broken = body.replace(b"\n\n", b"\nvendor: x\n\n", 1) + b"data: {"
+    found = [f for f in check_exchange(_stream_ex(broken), ctx) if f.rule_id == "resp-stream-chunk-shape"]
+    assert [f.message.split(": ", 1)[0] for f in found] == [
+        "the event stream departs from the SSE grammar at line 2",
+        "the event stream departs from the SSE grammar at line 8",
+    ]
+    assert "'vendor: x'" in found[0].message and "middle of a line" in found[1].message
+    assert check_exchange(_stream_ex(body), ctx) == []
+
+
 def test_stream_usage_when_asked(ctx: CheckContext) -> None:
     ctx.checked_against = "normalised"
     request = {"stream": True, "stream_options": {"include_usage": True}}

@@ -79,7 +79,7 @@ bench: setup
 # the two packages as wheels in dist/: gpt52_client (generated) and gpt52 (hand-written), what CI publishes
 wheels: setup
 	rm -rf dist
-	$(PY) -m pip wheel --quiet --disable-pip-version-check --no-deps --wheel-dir dist generated/gpt52-client client
+	$(PY) -m pip wheel --quiet --disable-pip-version-check --no-deps --wheel-dir dist ./generated/gpt52-client ./client
 
 clean:
 	rm -rf $(VENV) .cache generated/gpt52-client reports dist

@@ -28,7 +28,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@# the hand-written client (package gpt52; `conformance` reads event streams with gpt52.sse); its dependency,
 	@# the generated gpt52-client, is installed once generated (below)
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e client
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e ./client
 	@# checkouts set up before the generated client became a package had it on a .pth file: gone
 	@rm -f $$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/gpt52-generated.pth
 	@touch $(STAMP)
@@ -40,7 +40,7 @@ $(GENERATED_INIT): $(STAMP) spec/lock.json spec/overlay.yaml generated/config.ya
 
 # the generated project (pyproject.toml + gpt52_client), installed as a normal package; regenerating rewrites it in place
 $(GENERATED_STAMP): $(GENERATED_INIT) client/pyproject.toml
-	$(PY) -m pip install --quiet --disable-pip-version-check -e generated/gpt52-client -e client
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ./generated/gpt52-client -e ./client
 	@touch $(GENERATED_STAMP)
 
 spec: $(STAMP)

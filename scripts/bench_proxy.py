@@ -9,7 +9,7 @@ In one run, on one machine, one load at a time:
   written (``CLOCK_MONOTONIC``, shared by the processes of one machine); the client notes when each
   arrives, straight and through the proxy; the difference of the medians (and p99s) is the proxy's delay;
 * **throughput** (``wrk``, 32 connections): the upstream alone, the proxy (1 and 2 workers) and
-  ``prism proxy`` (Stoplight Prism 5.16, npm, installed by ``scripts/bench_mock.py``'s helper into the
+  ``prism proxy`` (Stoplight Prism 5.16, npm, installed by ``scripts/benchlib.py`` into the
   git-ignored ``.cache/prism``; log level warn, which still reports every violation) in front of the same
   upstream.
 
@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 import httpx  # noqa: E402
-from bench_mock import (  # noqa: E402  (the mock benchmark's helpers: servers, wrk, Prism)
+from benchlib import (  # noqa: E402  (the server benchmarks' helpers: servers, wrk, Prism)
     BODY,
     HEADERS,
     PATH,
@@ -234,8 +234,8 @@ def shutdown_counters(log: Path) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--duration", type=float, default=8.0, help="seconds of load per server")
-    parser.add_argument("--latency-seconds", type=float, default=5.0, help="seconds of sequential requests")
+    parser.add_argument("--duration", type=float, default=5.0, help="seconds of load per server")
+    parser.add_argument("--latency-seconds", type=float, default=3.0, help="seconds of sequential requests")
     parser.add_argument("--streams", type=int, default=10, help="streams of 40 events, straight and proxied")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--no-prism", action="store_true", help="skip Prism (no npm here)")
@@ -275,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
         latency = {name: sequential(servers[name], args.latency_seconds) for name in ("direct", "proxy-1w")}
         for name, url in servers.items():
             sys.stderr.write(f"wrk: {name}...\n")
-            run_wrk(url, 2, args.connections, 1, workdir)  # warm-up
+            run_wrk(url, 1, args.connections, 1, workdir)  # warm-up
             rows[name] = run_wrk(url, args.duration, args.connections, 1, workdir)
         # streams: a timestamping upstream, straight and through a proxy in front of it
         port = free_port()
@@ -320,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
         f"writing an event to the client reading it: straight p50 {s50:.2f} ms / p99 {s99:.2f} ms, "
         f"through the proxy p50 {p50:.2f} ms / p99 {p99:.2f} ms.",
         "",
-        f"Throughput (wrk, 1 thread, {args.connections} connections, {args.duration:g} s after a 2 s warm-up, "
+        f"Throughput (wrk, 1 thread, {args.connections} connections, {args.duration:g} s after a 1 s warm-up, "
         "the mock benchmark's request with a different body each time):",
         "",
         "| path | requests/s | p50 ms | p99 ms | non-2xx + socket errors |",

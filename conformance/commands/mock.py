@@ -146,7 +146,7 @@ def run(args: argparse.Namespace) -> int:
     from conformance.mock.app import MockApp, MockOptions, self_check
     from conformance.mock.documented import example_response
     from conformance.mock.operations import load_served_spec
-    from conformance.mock.serve import bind, serve
+    from conformance.serve import Limits, bind, serve, serve_workers
 
     sock = bind(args.host, args.port, allow_non_loopback=args.allow_non_loopback)
     try:
@@ -191,8 +191,10 @@ def run(args: argparse.Namespace) -> int:
     # collector's reach, or every full collection walks them all (tens of ms: the p99 of a mock)
     gc.collect()
     gc.freeze()
+    # the front end's own body limit stays above the mock's, so that the mock answers its OpenAI-style 413
+    limits = Limits(max_body=max(Limits().max_body, args.max_body + 1))
     if args.workers > 1:
-        from conformance.mock.prefork import serve_workers
-
-        return serve_workers(app, sock, args.workers, log=None if args.quiet else sys.stderr)
-    return serve(app, sock, log=sys.stderr)
+        return serve_workers(
+            app, sock, args.workers, log=None if args.quiet else sys.stderr, limits=limits, name="mock"
+        )
+    return serve(app, sock, log=sys.stderr, limits=limits, name="mock")

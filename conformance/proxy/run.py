@@ -19,9 +19,9 @@ import attrs
 
 from conformance.errors import UsageError
 from conformance.findings import Finding, Level, Source
-from conformance.mock.serve import bind, is_loopback, serve
 from conformance.proxy.app import ProxyApp, ProxyOptions
 from conformance.proxy.sink import Sink
+from conformance.serve import Limits, bind, is_loopback, serve, serve_workers
 from conformance.traffic.adapter import Outcome, load_checker, merge_counted, report, terminal
 
 
@@ -111,13 +111,11 @@ def run_proxy(options: ProxyRunOptions, *, out: TextIO | None = None) -> tuple[O
         + (f", {options.workers} workers" if options.workers > 1 else "")
         + "\n"
     )
-    # uvicorn writes its own Date header; the upstream's is relayed instead
-    config: dict[str, Any] = {"date_header": False, "timeout_graceful_shutdown": 5}
+    # no Date header of the front end's own: the upstream's is relayed instead
+    config: dict[str, Any] = {"limits": Limits(date_header=False), "graceful": 5.0, "name": "proxy"}
     gc.collect()
     gc.freeze()
     if options.workers > 1:
-        from conformance.mock.prefork import serve_workers
-
         serve_workers(app, sock, options.workers, announce=stdout, before=sink.start, after=sink.close, **config)
     else:
         sink.start()

@@ -1,7 +1,8 @@
 """Several server processes on one listening socket (pre-fork), for ``--workers N`` of the mock and the proxy.
 
 The parent binds the socket, announces ``listening on http://HOST:PORT`` once, and forks N children that
-each run the same application under uvicorn on that socket (the kernel spreads the connections). SIGINT
+each run the same application under the front end (:func:`conformance.serve.runner.serve`) on that
+socket (the kernel spreads the connections). SIGINT
 and SIGTERM to the parent are passed on to the children, which stop gracefully; the parent returns once
 all of them have exited. Each child runs ``before()`` first (start its own threads: none may exist before
 ``fork``) and ``after()`` once its server has stopped.
@@ -18,7 +19,7 @@ import sys
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from conformance.mock.serve import serve
+from conformance.serve.runner import announce_line, serve
 
 
 def serve_workers(
@@ -29,12 +30,12 @@ def serve_workers(
     announce: TextIO | None = None,
     before: Callable[[], object] | None = None,
     after: Callable[[], object] | None = None,
+    log: TextIO | None = None,
     **config: Any,
 ) -> int:
     """Serve ``app`` from ``workers`` forked processes; 0 when every child exited cleanly, else 1."""
-    host, port = sock.getsockname()[:2]
     out = announce or sys.stdout
-    out.write(f"listening on http://{f'[{host}]' if ':' in host else host}:{port}\n")
+    out.write(announce_line(sock))
     out.flush()
     children: list[int] = []
     for _ in range(workers):
@@ -44,7 +45,7 @@ def serve_workers(
             try:
                 if before is not None:
                     before()
-                code = serve(app, sock, announce=io.StringIO(), **config)
+                code = serve(app, sock, announce=io.StringIO(), log=log, **config)
                 if after is not None:
                     after()
             except BaseException as exc:

@@ -256,6 +256,7 @@ class HttpProtocol(asyncio.Protocol):
         self._name = b""
         self._timer: asyncio.TimerHandle | None = None
         self._deadline = 0.0
+        self._timer_at = 0.0
         self._peers: tuple[Any, Any] = (None, None)
         self._in_head = False
 
@@ -489,7 +490,11 @@ class HttpProtocol(asyncio.Protocol):
     def _arm(self, seconds: float) -> None:
         # one timer per connection, moved by a plain assignment: re-arming happens several times per request
         self._deadline = self.loop.time() + seconds
+        if self._timer is not None and self._deadline < self._timer_at:
+            self._timer.cancel()  # an earlier deadline than the one the timer waits for
+            self._timer = None
         if self._timer is None:
+            self._timer_at = self._deadline
             self._timer = self.loop.call_at(self._deadline, self._expired)
 
     def _disarm(self) -> None:
@@ -503,6 +508,7 @@ class HttpProtocol(asyncio.Protocol):
             return
         now = self.loop.time()
         if now < self._deadline:
+            self._timer_at = self._deadline
             self._timer = self.loop.call_at(self._deadline, self._expired)
             return
         if self.read_paused or (self.task is not None and self.current is None):

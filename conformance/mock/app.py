@@ -11,7 +11,9 @@ One log line per request (``method path status mode ms``).
 
 It is a plain ASGI callable rather than a framework app because the point of a
 mock is to be cheap: routing is one dict lookup and the body is validated by a
-compiled (Rust) validator prepared at startup.
+compiled (Rust) validator prepared at startup. The HTTP plumbing (reading bodies, JSON, error objects,
+the request log) is in :mod:`conformance.mock.wire`; the deviations of the drift modes in
+:mod:`conformance.mock.deviations`.
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ import os
 import random
 import time
 import traceback
-from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any, TextIO
 
 import attrs
@@ -33,85 +34,37 @@ import orjson
 from conformance.mock import chat
 from conformance.mock.auth import DEFAULT_API_KEY, auth_problem
 from conformance.mock.compiler import Maker
+from conformance.mock.deviations import drift_chunk, drift_completion
 from conformance.mock.generate import Entropy
 from conformance.mock.modes import DEFAULT_MODE, MODES_BY_NAME
 from conformance.mock.operations import ChatOperation, chat_operations
-from conformance.schema import Validator, Violation
-
-JSON = Any
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-
-DEFAULT_MAX_BODY = 1024 * 1024
-# deepest request body accepted: real requests are about ten levels deep (a tool's JSON Schema a few dozen);
-# every walker of a body (validator messages, the generator) must stay far from Python's recursion limit
-MAX_NESTING = 64
-MAX_LATENCY_MS = 60_000
-_JSON_CT = b"application/json"
-_SSE_CT = b"text/event-stream; charset=utf-8"
-_TEXT_CT = b"text/plain; charset=utf-8"
-_std_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-
-
-def _reject_constant(token: str) -> None:
-    raise ValueError(f"{token} is not valid JSON")
-
-
-_std_loads = json.JSONDecoder(parse_constant=_reject_constant).decode
-
-
-def _dumps(value: JSON) -> bytes:
-    """Compact JSON bytes (orjson; the standard library for what orjson refuses: integers over 64 bits)."""
-    try:
-        return orjson.dumps(value)
-    except TypeError:
-        return _std_dumps(value).encode()
-
-
-class _NotJson(ValueError):
-    """A body that is not JSON; the message says why in words, not the decoder's."""
-
-
-def _loads(raw: bytes) -> JSON:
-    """Strict JSON (no NaN/Infinity); :class:`_NotJson` with the reason when it is not JSON."""
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        pass
-    # the standard library parses integers over 64 bits, and says where the text stops being JSON
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise _NotJson(f"bytes that are not UTF-8 text (at byte {exc.start})") from None
-    try:
-        return _std_loads(text)
-    except RecursionError:
-        raise _NotJson(f"JSON nested deeper than {MAX_NESTING} levels") from None
-    except json.JSONDecodeError as exc:
-        what = "an empty body" if not text.strip() else f"a syntax error at line {exc.lineno} column {exc.colno}"
-        raise _NotJson(what) from None
-    except ValueError as exc:  # NaN, Infinity
-        raise _NotJson(str(exc)) from None
-
-
-def _too_deep(value: JSON, limit: int) -> bool:
-    """Whether ``value`` nests containers deeper than ``limit`` (iterative: it may be deeper than the stack)."""
-    stack: list[tuple[JSON, int]] = [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > limit:
-            return True
-        if isinstance(node, dict):
-            stack.extend((v, depth + 1) for v in node.values() if isinstance(v, dict | list))
-        elif isinstance(node, list):
-            stack.extend((v, depth + 1) for v in node if isinstance(v, dict | list))
-    return False
-
-
-class _Disconnected(Exception):
-    """The client went away before sending the whole body."""
+from conformance.mock.wire import (
+    DEFAULT_MAX_BODY,
+    JSON,
+    JSON_CT,
+    MAX_LATENCY_MS,
+    MAX_NESTING,
+    SSE_CT,
+    TEXT_CT,
+    Disconnected,
+    NotJson,
+    Receive,
+    RequestLog,
+    Scope,
+    Send,
+    dumps,
+    error_body,
+    int_header,
+    lifespan,
+    loads,
+    pointer_to_param,
+    read_body,
+    respond,
+    too_deep,
+    too_large,
+    violation_message,
+)
+from conformance.schema import Validator
 
 
 @attrs.define
@@ -133,32 +86,6 @@ class MockOptions:
     retry_after: int = 1
     #: the bearer keys accepted (``conformance mock`` adds ``--api-key`` and ``$AIMLAPI_KEY``: see mock/auth.py)
     api_keys: frozenset[bytes] = frozenset({DEFAULT_API_KEY.encode()})
-
-
-def error_body(message: str, type_: str, param: str | None = None, code: str | None = None) -> bytes:
-    """The OpenAI-style error object every error response carries."""
-    return _dumps({"error": {"message": message, "type": type_, "param": param, "code": code}})
-
-
-def pointer_to_param(pointer: str) -> str | None:
-    """``/messages/0/role`` -> ``messages[0].role`` (OpenAI's ``param`` style); the root is ``None``."""
-    if not pointer:
-        return None
-    out = ""
-    for token in pointer.split("/")[1:]:
-        token = token.replace("~1", "/").replace("~0", "~")
-        out += f"[{token}]" if token.isdigit() else (f".{token}" if out else token)
-    return out
-
-
-def _violation_message(violations: list[Violation]) -> str:
-    first = violations[0]
-    where = first.path or "/ (the body)"
-    more = (
-        f" (and {len(violations) - 1} more problem{'s' if len(violations) > 2 else ''})" if len(violations) > 1 else ""
-    )
-    detail = first.message if len(first.message) <= 300 else first.message[:299] + "…"
-    return f"Invalid request body at {where}: expected {first.expected}, found {first.found}: {detail}{more}"
 
 
 class MockApp:
@@ -208,13 +135,13 @@ class MockApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             if scope["type"] == "lifespan":
-                await _lifespan(receive, send)
+                await lifespan(receive, send)
             return
         start = time.perf_counter()
         state = _State(self.options.mode)
         try:
             await self._handle(scope, receive, send, state)
-        except _Disconnected:
+        except Disconnected:
             state.status = 499
         except Exception as exc:  # a bug in the mock: answer with a JSON 500, log one line
             state.status = 500
@@ -223,9 +150,9 @@ class MockApp:
                     traceback.format_exc() if os.environ.get("CONFORMANCE_DEBUG") else f"{type(exc).__name__}: {exc}\n"
                 )
                 self._write(f"mock internal error: {detail}")
-            # if the response had already started this fails, and uvicorn closes the connection
+            # if the response had already started this fails, and the front end closes the connection
             with contextlib.suppress(Exception):
-                await _respond(
+                await respond(
                     send,
                     500,
                     error_body(
@@ -246,7 +173,7 @@ class MockApp:
         method = scope["method"]
         if route is None:
             state.status = 404
-            await _respond(
+            await respond(
                 send,
                 404,
                 error_body(
@@ -260,7 +187,7 @@ class MockApp:
             return
         if method != "POST":
             state.status = 405
-            await _respond(
+            await respond(
                 send,
                 405,
                 error_body(
@@ -285,7 +212,7 @@ class MockApp:
         problem = auth_problem(auth, self.options.api_keys)
         if problem is not None:
             state.status = 401
-            await _respond(
+            await respond(
                 send,
                 401,
                 error_body(problem, "invalid_request_error", None, "invalid_api_key"),
@@ -296,7 +223,7 @@ class MockApp:
             settings = self._settings(mock_headers, state)
         except ValueError as exc:  # (message, header name): the message is sent, never the tuple
             state.status = 400
-            await _respond(
+            await respond(
                 send,
                 400,
                 error_body(
@@ -310,18 +237,18 @@ class MockApp:
         limit = self.options.max_body
         if length is not None and length.isdigit() and int(length) > limit:
             state.status = 413
-            await _respond(send, 413, _too_large(int(length), limit), headers=[(b"connection", b"close")])
+            await respond(send, 413, too_large(int(length), limit), headers=[(b"connection", b"close")])
             return
-        body = await _read_body(receive, limit)
+        body = await read_body(receive, limit)
         if body is None:
             state.status = 413
-            await _respond(send, 413, _too_large(None, limit), headers=[(b"connection", b"close")])
+            await respond(send, 413, too_large(None, limit), headers=[(b"connection", b"close")])
             return
         try:
-            payload = _loads(body)
-        except _NotJson as exc:
+            payload = loads(body)
+        except NotJson as exc:
             state.status = 400
-            await _respond(
+            await respond(
                 send,
                 400,
                 error_body(
@@ -332,9 +259,9 @@ class MockApp:
                 ),
             )
             return
-        if isinstance(payload, dict | list) and _too_deep(payload, MAX_NESTING):
+        if isinstance(payload, dict | list) and too_deep(payload, MAX_NESTING):
             state.status = 400
-            await _respond(
+            await respond(
                 send,
                 400,
                 error_body(
@@ -349,11 +276,11 @@ class MockApp:
         if not route.validator.is_valid(payload):
             violations = route.validator.violations(payload, limit=1)  # the first: all of them can take seconds
             state.status = 400
-            await _respond(
+            await respond(
                 send,
                 400,
                 error_body(
-                    _violation_message(violations),
+                    violation_message(violations),
                     "invalid_request_error",
                     pointer_to_param(violations[0].path),
                     "invalid_value",
@@ -377,12 +304,12 @@ class MockApp:
                     "X-Mock-Mode",
                 )
             state.mode = mode
-        latency = _int_header(headers, b"x-mock-latency-ms", 0, MAX_LATENCY_MS)
+        latency = int_header(headers, b"x-mock-latency-ms", 0, MAX_LATENCY_MS)
         if latency is None:
             latency = self.options.latency_ms if mode == "latency" else 0
-        retry_after = _int_header(headers, b"x-mock-retry-after", 0, 86_400)
-        status = _int_header(headers, b"x-mock-status", 100, 599)
-        seed = _int_header(headers, b"x-mock-seed", 0, 2**63 - 1)
+        retry_after = int_header(headers, b"x-mock-retry-after", 0, 86_400)
+        status = int_header(headers, b"x-mock-status", 100, 599)
+        seed = int_header(headers, b"x-mock-seed", 0, 2**63 - 1)
         return _Settings(
             mode=mode,
             latency_ms=latency,
@@ -398,7 +325,7 @@ class MockApp:
         mode = settings.mode
         if mode == "rate-limit":
             state.status = 429
-            await _respond(
+            await respond(
                 send,
                 429,
                 error_body(
@@ -419,17 +346,17 @@ class MockApp:
             }[status]
             extra = [(b"retry-after", str(settings.retry_after).encode())] if status == 503 else []
             state.status = status
-            await _respond(send, status, error_body(text, "server_error", None, None), headers=extra)
+            await respond(send, status, error_body(text, "server_error", None, None), headers=extra)
             return
         if mode == "documented":
             if self.documented is None:
                 state.status = 500
-                await _respond(
+                await respond(
                     send, 500, error_body(self.documented_error, "server_error", None, "documented_example_unavailable")
                 )
                 return
             state.status = 200
-            await _respond(send, 200, _dumps(self.documented))
+            await respond(send, 200, dumps(self.documented))
             return
         make_plan = functools.partial(
             chat.plan,
@@ -448,25 +375,25 @@ class MockApp:
                 the_plan = make_plan()
         except chat.RequestProblem as exc:
             state.status = 400
-            await _respond(send, 400, error_body(exc.message, "invalid_request_error", exc.param, exc.code))
+            await respond(send, 400, error_body(exc.message, "invalid_request_error", exc.param, exc.code))
             return
         status = route.op.success_status
         if mode == "undocumented-status":
             status = settings.status
-        content_type = _TEXT_CT if mode == "wrong-content-type" else None
+        content_type = TEXT_CT if mode == "wrong-content-type" else None
         if the_plan.stream:
             await self._stream(route, the_plan, mode, status, content_type, send, state)
             return
         body = chat.completion(route.completion, the_plan)
-        _drift_completion(mode, body, the_plan)
-        data = _dumps(body)
+        drift_completion(mode, body, the_plan)
+        data = dumps(body)
         state.status = status
         if mode == "drop":
-            head = [(b"content-type", _JSON_CT), (b"content-length", str(len(data)).encode())]
+            head = [(b"content-type", JSON_CT), (b"content-length", str(len(data)).encode())]
             await send({"type": "http.response.start", "status": status, "headers": head})
             await send({"type": "http.response.body", "body": data[: max(1, len(data) // 2)], "more_body": True})
             return  # returning with the body incomplete makes the server close the connection
-        await _respond(send, status, data, content_type=content_type or route.op.json_media.encode())
+        await respond(send, status, data, content_type=content_type or route.op.json_media.encode())
 
     async def _stream(
         self,
@@ -486,7 +413,7 @@ class MockApp:
             {
                 "type": "http.response.start",
                 "status": status,
-                "headers": [(b"content-type", content_type or _SSE_CT), (b"cache-control", b"no-cache")],
+                "headers": [(b"content-type", content_type or SSE_CT), (b"cache-control", b"no-cache")],
             }
         )
         groups = list(chat.chunk_choices(the_plan, strict=strict, stream_schema=schema))
@@ -496,8 +423,8 @@ class MockApp:
             groups = groups[: max(1, len(groups) // 2)]
         for position, choices in enumerate(groups):
             event = chat.chunk(maker, the_plan, choices)
-            _drift_chunk(mode, event, the_plan, last=position == len(groups) - 1)
-            await send({"type": "http.response.body", "body": b"data: " + _dumps(event) + b"\n\n", "more_body": True})
+            drift_chunk(mode, event, the_plan, last=position == len(groups) - 1)
+            await send({"type": "http.response.body", "body": b"data: " + dumps(event) + b"\n\n", "more_body": True})
         if mode == "drop":
             return  # the chunked body never ends: the server closes the connection mid-stream
         if mode == "stream-cut":
@@ -505,8 +432,8 @@ class MockApp:
             return
         if the_plan.include_usage:
             event = chat.chunk(maker, the_plan, [], usage=True)
-            _drift_chunk(mode, event, the_plan, last=False)
-            await send({"type": "http.response.body", "body": b"data: " + _dumps(event) + b"\n\n", "more_body": True})
+            drift_chunk(mode, event, the_plan, last=False)
+            await send({"type": "http.response.body", "body": b"data: " + dumps(event) + b"\n\n", "more_body": True})
         await send({"type": "http.response.body", "body": b"data: [DONE]\n\n", "more_body": False})
 
 
@@ -514,37 +441,6 @@ def _generates_from_request(payload: dict[str, Any]) -> bool:
     """Whether answering builds values from schemas the request carries (JSON schema output or tools)."""
     fmt = payload.get("response_format")
     return bool(payload.get("tools")) or (isinstance(fmt, dict) and fmt.get("type") == "json_schema")
-
-
-class RequestLog:
-    """The request log, written in batches: a line per request costs an append, not a system call.
-
-    Lines are written out at most ``interval`` seconds after the first one
-    pending (so ``tail -f`` and tests see them promptly) and on :meth:`flush`.
-    """
-
-    def __init__(self, stream: TextIO, interval: float = 0.2) -> None:
-        self._stream = stream
-        self._interval = interval
-        self._lines: list[str] = []
-        self._scheduled = False
-
-    def write(self, line: str) -> None:
-        self._lines.append(line)
-        if not self._scheduled:
-            try:
-                asyncio.get_running_loop().call_later(self._interval, self.flush)
-                self._scheduled = True
-            except RuntimeError:  # no event loop (called outside the server): write now
-                self.flush()
-
-    def flush(self) -> None:
-        self._scheduled = False
-        if self._lines:
-            data = "".join(self._lines)
-            self._lines.clear()
-            self._stream.write(data)
-            self._stream.flush()
 
 
 class _State:
@@ -568,112 +464,6 @@ class _Settings:
         self.retry_after = retry_after
         self.status = status
         self.seed = seed
-
-
-def _int_header(headers: dict[bytes, bytes], name: bytes, low: int, high: int) -> int | None:
-    raw = headers.get(name)
-    if raw is None:
-        return None
-    text = raw.decode("latin-1").strip()
-    title = "-".join(part.capitalize() for part in name.decode().split("-"))
-    if not text.isdigit() or not low <= int(text) <= high:
-        raise ValueError(f"Invalid {title} header: expected an integer from {low} to {high}, found {text!r}.", title)
-    return int(text)
-
-
-def _too_large(size: int | None, limit: int) -> bytes:
-    found = f"{size} bytes" if size is not None else "more"
-    return error_body(
-        f"Request body too large: expected at most {limit} bytes, found {found}.",
-        "invalid_request_error",
-        None,
-        "request_too_large",
-    )
-
-
-async def _read_body(receive: Receive, limit: int) -> bytes | None:
-    message = await receive()
-    if message["type"] == "http.disconnect":
-        raise _Disconnected
-    body: bytes = message.get("body", b"")
-    if not message.get("more_body", False):
-        return body if len(body) <= limit else None
-    parts = [body]
-    size = len(body)
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise _Disconnected
-        chunk_: bytes = message.get("body", b"")
-        size += len(chunk_)
-        if size > limit:
-            return None
-        parts.append(chunk_)
-        if not message.get("more_body", False):
-            return b"".join(parts)
-
-
-async def _respond(
-    send: Send,
-    status: int,
-    body: bytes,
-    *,
-    content_type: bytes = _JSON_CT,
-    headers: list[tuple[bytes, bytes]] | None = None,
-) -> None:
-    head = [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]
-    if headers:
-        head.extend(headers)
-    await send({"type": "http.response.start", "status": status, "headers": head})
-    await send({"type": "http.response.body", "body": body})
-
-
-async def _lifespan(receive: Receive, send: Send) -> None:
-    while True:
-        message = await receive()
-        if message["type"] == "lifespan.startup":
-            await send({"type": "lifespan.startup.complete"})
-        elif message["type"] == "lifespan.shutdown":
-            await send({"type": "lifespan.shutdown.complete"})
-            return
-
-
-# -- drift: one deviation per mode, applied to an otherwise conformant answer -------------------------
-
-
-def _meta(the_plan: chat.Plan) -> dict[str, Any]:
-    total = the_plan.total_tokens
-    return {"usage": {"credits_used": total * 21, "usd_spent": round(total * 1e-5, 6)}}
-
-
-def _drift_completion(mode: str, body: dict[str, Any], the_plan: chat.Plan) -> None:
-    if mode == "missing-required":
-        body.pop("usage", None)
-    elif mode == "wrong-type":
-        body["created"] = str(body.get("created", the_plan.created))
-    elif mode == "enum-outside":
-        for choice in body.get("choices") or []:
-            if isinstance(choice, dict):
-                choice["finish_reason"] = "stopped"
-    elif mode == "extra-field":
-        body["meta"] = _meta(the_plan)
-    elif mode == "wrong-object":
-        body["object"] = "chat.completions"
-
-
-def _drift_chunk(mode: str, event: dict[str, Any], the_plan: chat.Plan, *, last: bool) -> None:
-    if mode == "missing-required":
-        event.pop("model", None)
-    elif mode == "wrong-type":
-        event["created"] = str(event.get("created", the_plan.created))
-    elif mode == "enum-outside":
-        for choice in event.get("choices") or []:
-            if isinstance(choice, dict) and choice.get("finish_reason") is not None:
-                choice["finish_reason"] = "stopped"
-    elif mode == "extra-field" and last:
-        event["meta"] = _meta(the_plan)
-    elif mode == "wrong-object":
-        event["object"] = "chat.completion"
 
 
 def self_check(app: MockApp) -> list[str]:
@@ -736,3 +526,6 @@ def _answer_key(payload: dict[str, Any]) -> bytes:
         return orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)
     except TypeError:  # integers over 64 bits
         return json.dumps(payload, sort_keys=True).encode()
+
+
+__all__ = ["DEFAULT_MAX_BODY", "MockApp", "MockOptions", "build_app", "error_body", "pointer_to_param", "self_check"]

@@ -200,7 +200,7 @@ class ProxyApp:
                 else:
                     captured.truncated = True
         except UpstreamError as exc:
-            # the upstream broke the answer: end the client's connection here too (uvicorn closes it when
+            # the upstream broke the answer: end the client's connection here too (the front end closes it when
             # the application returns without completing the response)
             captured.transport_error = f"upstream failed during the body ({exc})"
             return False

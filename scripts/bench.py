@@ -3,6 +3,9 @@
 
 Each bench script prints one Markdown section (what it measured, how, on what machine, ratios from one run).
 A script that fails is reported in the file with its exit code; the others still run.
+
+    python scripts/bench.py              # every script: BENCHMARKS.md rewritten
+    python scripts/bench.py mock proxy   # these only: their sections replaced, the others kept
 """
 
 from __future__ import annotations
@@ -45,29 +48,60 @@ def main(argv: list[str]) -> int:
         "Each section compares side by side within one run and reports ratios; rerun `make bench` to reproduce.",
     ]
     worst = 0
+    blocks: list[str] = []
     for script in scripts:
         print(f"== {script.name}", file=sys.stderr, flush=True)
         result = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True, text=True)
         sys.stderr.write(result.stderr[-4000:])
         if result.returncode != 0:
             worst = max(worst, result.returncode)
-            sections += [
-                "",
-                f"## {script.stem}",
-                "",
-                f"failed with exit code {result.returncode}:",
-                "",
-                "```",
-                result.stderr[-2000:],
-                "```",
-            ]
+            blocks.append(
+                "\n".join(
+                    [
+                        f"## {script.stem}",
+                        "",
+                        f"failed with exit code {result.returncode}:",
+                        "",
+                        "```",
+                        result.stderr[-2000:],
+                        "```",
+                    ]
+                )
+            )
         else:
-            sections += ["", result.stdout.strip()]
+            blocks.append(result.stdout.strip())
+    for block in blocks:
+        sections += ["", block]
     from conformance.report import atomic_write
 
-    atomic_write(ROOT / "BENCHMARKS.md", "\n".join(sections) + "\n")
-    print("\n".join(sections))
+    target = ROOT / "BENCHMARKS.md"
+    if only and target.exists():
+        text = splice(target.read_text(), blocks, [p.name for p in scripts])
+    else:
+        text = "\n".join(sections) + "\n"
+    atomic_write(target, text)
+    print(text)
     return worst
+
+
+def splice(old: str, blocks: list[str], names: list[str]) -> str:
+    """``old`` with the section of each script in ``names`` replaced by its block (appended when absent).
+
+    A section is a ``## `` heading and what follows up to the next one; a script's section is the one whose
+    heading names it (``scripts/bench_mock.py``) or the ``## bench_mock`` of a failed run.
+    """
+    parts = old.rstrip("\n").split("\n## ")
+    head, sections = parts[0].rstrip("\n"), ["## " + part.rstrip("\n") for part in parts[1:]]
+    for name, block in zip(names, blocks, strict=True):
+        stem = name.removesuffix(".py")
+        for index, section in enumerate(sections):
+            heading = section.split("\n", 1)[0]
+            if name in heading or heading == f"## {stem}":
+                sections[index] = block
+                break
+        else:
+            sections.append(block)
+    return "\n\n".join([head, *sections]) + "\n"
 
 
 if __name__ == "__main__":

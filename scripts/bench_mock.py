@@ -276,6 +276,24 @@ def render(
                 f"{median(name, 'rps'):,.0f} | {rps_ratio:.2f} | {median(name, 'p50'):.2f} | "
                 f"{median(name, 'p99'):.2f} | {median(name, 'cpu_us'):,.0f} | {cpu_ratio:.2f} |"
             )
+        if all(f"mock-{fe}" in results for fe in ("lean", "uvicorn")):
+            best = min(
+                (fe for fe in FRONTENDS if f"mock-{fe}" in results), key=lambda fe: median(f"mock-{fe}", "cpu_us")
+            )
+            lines += [
+                "",
+                f"With the mock handler, `conformance.serve` answered "
+                f"{median('mock-lean', 'rps') / median('mock-uvicorn', 'rps'):.2f}× uvicorn's requests/s for "
+                f"{median('mock-lean', 'cpu_us') / median('mock-uvicorn', 'cpu_us'):.2f}× its CPU per request"
+                + (
+                    f", granian {median('mock-granian', 'rps') / median('mock-uvicorn', 'rps'):.2f}× for "
+                    f"{median('mock-granian', 'cpu_us') / median('mock-uvicorn', 'cpu_us'):.2f}×"
+                    if "mock-granian" in results
+                    else ""
+                )
+                + f"; least CPU per request in this run: {FRONTENDS[best]}. The mock and the proxy run on "
+                "`conformance.serve`.",
+            ]
     lines += [
         "",
         "Per round (requests/s): "

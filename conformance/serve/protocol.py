@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import sys
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from email.utils import formatdate
@@ -256,6 +257,7 @@ class HttpProtocol(asyncio.Protocol):
         self._name = b""
         self._timer: asyncio.TimerHandle | None = None
         self._deadline = 0.0
+        self._refusal: tuple[int, str] | None = None  # a refusal waiting for the earlier answers to go out
         self._timer_at = 0.0
         self._peers: tuple[Any, Any] = (None, None)
         self._in_head = False
@@ -283,7 +285,7 @@ class HttpProtocol(asyncio.Protocol):
             self._drain.set_result(None)
 
     def data_received(self, data: bytes) -> None:
-        if self.closed:
+        if self.closed or self._refusal is not None:
             return
         if not self._in_head and self.current is None and not self.queue:
             # the first byte of a new request: the head must be complete in time, however slowly it comes
@@ -407,14 +409,18 @@ class HttpProtocol(asyncio.Protocol):
     async def run(self, cycle: Cycle) -> None:
         try:
             await self.shared.app(cycle.scope, cycle.receive, cycle.send)
-        except BaseException as exc:
+        except (asyncio.CancelledError, KeyboardInterrupt, SystemExit):
+            if not cycle.started and not self.closed:
+                self.simple(cycle, 503, "the server is stopping")
+            elif not cycle.response_complete:
+                self.close()
+            raise
+        except Exception as exc:  # a bug of the application: a line on stderr, a 500 (or a cut answer)
+            sys.stderr.write(f"{cycle.scope['method']} {cycle.scope['path']}: {type(exc).__name__}: {exc}\n")
             if not cycle.started and not self.closed:
                 self.simple(cycle, 500, "internal server error")
-                return
-            if not cycle.response_complete:
+            elif not cycle.response_complete:
                 self.close()
-            if isinstance(exc, asyncio.CancelledError | KeyboardInterrupt | SystemExit):
-                raise
             return
         if not cycle.response_complete:
             if not cycle.started and not self.closed:
@@ -453,6 +459,9 @@ class HttpProtocol(asyncio.Protocol):
             self.task = self.loop.create_task(self.run(following))
         else:
             self.task = None
+            if self._refusal is not None:
+                self.refuse(*self._refusal)
+                return
             self._arm(self.limits.keepalive_timeout)
         self.resume()
 
@@ -470,12 +479,23 @@ class HttpProtocol(asyncio.Protocol):
                 self.transport.resume_reading()
 
     def refuse(self, status: int, message: str) -> None:
-        """Answer a request the server cannot take, then close (only when no answer is under way)."""
+        """Answer a request the server cannot take, then close: at once when no other answer comes first,
+        after the earlier answers when requests were pipelined, never (the connection is cut) when the
+        refused request's own answer has started."""
         if self.closed:
             return
-        busy = any(c.started and not c.response_complete for c in self.queue)
-        if busy or (self.queue and self.queue[0].started):
-            self.close()
+        answerable = not self.queue or (
+            len(self.queue) == 1 and self.queue[0] is self.current and not self.queue[0].started
+        )
+        if not answerable:
+            if any(c.started and not c.response_complete for c in self.queue) and self.queue[0] is self.current:
+                self.close()  # the answer to this very request is under way: it can only be cut
+            else:  # earlier requests are answered first, then this refusal (in place of the refused request)
+                if self.current is not None and self.current in self.queue:
+                    self.queue.remove(self.current)
+                    self.current = None
+                self._refusal = (status, message)
+                self.pause()
             return
         body = f"{status} {_REASONS.get(status, '')}: {message}\n".encode()
         self.transport.write(

@@ -196,3 +196,24 @@ def test_two_workers_serve_the_same_port() -> None:
             assert reader.chunk() == b"done\n"
         code, err = stop(server)
         assert code == 0 and "Traceback" not in err
+
+
+def test_a_malformed_request_after_pipelined_ones_is_refused_after_their_answers(server) -> None:  # type: ignore[no-untyped-def]
+    with server.connect() as sock:
+        sock.sendall(request("GET", "/slow") + request("POST", "/echo?n=1", b"a") + b"NOT HTTP AT ALL\r\n\r\n")
+        reader = Reader(sock)
+        assert reader.response()[0] == 200
+        status, _, body = reader.response()
+        assert status == 200 and json.loads(body)["query"] == {"n": "1"}
+        assert reader.response()[0] == 400
+        assert reader.closed()
+
+
+def test_a_pipelined_request_with_a_body_over_the_limit_is_refused_after_the_earlier_answer(server) -> None:  # type: ignore[no-untyped-def]
+    with server.connect() as sock:
+        big = b"%x\r\n%s\r\n" % (60000, b"z" * 60000)
+        sock.sendall(request("GET", "/slow") + request("POST", "/echo", big * 2, {"Transfer-Encoding": "chunked"}))
+        reader = Reader(sock)
+        assert reader.response()[0] == 200
+        assert reader.response()[0] == 413
+        assert reader.closed()

@@ -243,7 +243,6 @@ class HttpProtocol(asyncio.Protocol):
         self.transport: asyncio.Transport = None  # type: ignore[assignment]
         self.parser = httptools.HttpRequestParser(self)
         self.closed = False
-        self.closed_event = asyncio.Event()
         self.head = b""
         self.queue: collections.deque[Cycle] = collections.deque()  # the cycle answered first is queue[0]
         self.current: Cycle | None = None  # the cycle whose request is being read
@@ -254,7 +253,6 @@ class HttpProtocol(asyncio.Protocol):
         self._url = b""
         self._headers: list[tuple[bytes, bytes]] = []
         self._header_bytes = 0
-        self._name = b""
         self._timer: asyncio.TimerHandle | None = None
         self._deadline = 0.0
         self._refusal: tuple[int, str] | None = None  # a refusal waiting for the earlier answers to go out
@@ -276,7 +274,6 @@ class HttpProtocol(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
-        self.closed_event.set()
         self.shared.connections.discard(self)
         self._disarm()
         for cycle in self.queue:
@@ -548,7 +545,6 @@ class HttpProtocol(asyncio.Protocol):
         if not self.closed:
             self.closed = True
             self.transport.close()
-            self.closed_event.set()
             for cycle in self.queue:
                 cycle.more.set()
             if self._drain is not None and not self._drain.done():

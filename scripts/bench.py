@@ -15,6 +15,7 @@ import os
 import platform
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,8 +52,10 @@ def main(argv: list[str]) -> int:
     blocks: list[str] = []
     for script in scripts:
         print(f"== {script.name}", file=sys.stderr, flush=True)
+        started = time.monotonic()
         result = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True, text=True)
         sys.stderr.write(result.stderr[-4000:])
+        print(f"== {script.name}: exit {result.returncode} after {time.monotonic() - started:.0f} s", file=sys.stderr)
         if result.returncode != 0:
             worst = max(worst, result.returncode)
             blocks.append(

@@ -16,7 +16,7 @@ In one run, on one machine, one load at a time:
 The proxy checks every exchange in its background thread during the load (as in use); its shutdown report
 says how many it checked and how many it had to leave unchecked. Prints a Markdown section.
 
-    .venv/bin/python scripts/bench_proxy.py [--duration 8] [--connections 32] [--no-prism]
+    .venv/bin/python scripts/bench_proxy.py [--duration 4] [--connections 32] [--no-prism]
 """
 
 from __future__ import annotations
@@ -234,7 +234,7 @@ def shutdown_counters(log: Path) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--duration", type=float, default=5.0, help="seconds of load per server")
+    parser.add_argument("--duration", type=float, default=4.0, help="seconds of load per server")
     parser.add_argument("--latency-seconds", type=float, default=3.0, help="seconds of sequential requests")
     parser.add_argument("--streams", type=int, default=10, help="streams of 40 events, straight and proxied")
     parser.add_argument("--connections", type=int, default=32)

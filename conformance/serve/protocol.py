@@ -256,6 +256,7 @@ class HttpProtocol(asyncio.Protocol):
         self._timer: asyncio.TimerHandle | None = None
         self._deadline = 0.0
         self._refusal: tuple[int, str] | None = None  # a refusal waiting for the earlier answers to go out
+        self._eof = False  # the client half-closed: no request will follow the ones queued
         self._timer_at = 0.0
         self._peers: tuple[Any, Any] = (None, None)
         self._in_head = False
@@ -304,6 +305,13 @@ class HttpProtocol(asyncio.Protocol):
                 self.refuse(413, "request body larger than the server accepts")
             else:
                 self.refuse(400, f"malformed HTTP/1.1 request: {message}")
+
+    def eof_received(self) -> bool | None:
+        """The client has sent all it will: answer the whole requests it sent, then close."""
+        if self.queue and self.current is None and self._refusal is None:
+            self._eof = True
+            return True  # keep the transport open for the answers
+        return None  # nothing (whole) to answer: close
 
     def pause_writing(self) -> None:
         self.write_paused = True
@@ -456,6 +464,9 @@ class HttpProtocol(asyncio.Protocol):
             self.task = self.loop.create_task(self.run(following))
         else:
             self.task = None
+            if self._eof:
+                self.close()
+                return
             if self._refusal is not None:
                 self.refuse(*self._refusal)
                 return

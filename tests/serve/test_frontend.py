@@ -5,12 +5,15 @@ No timings are asserted: a deadline only turns a hang into a failure (socket tim
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from .helpers import Reader, request, served, stop
 
@@ -216,4 +219,50 @@ def test_a_pipelined_request_with_a_body_over_the_limit_is_refused_after_the_ear
         reader = Reader(sock)
         assert reader.response()[0] == 200
         assert reader.response()[0] == 413
+        assert reader.closed()
+
+
+_TOKENS = st.sampled_from(
+    [
+        b"GET /echo HTTP/1.1\r\n",
+        b"POST /echo HTTP/1.1\r\n",
+        b"Host: x\r\n",
+        b"Content-Length: 3\r\n",
+        b"Content-Length: -1\r\n",
+        b"Transfer-Encoding: chunked\r\n",
+        b"\r\n",
+        b"abc",
+        b"3\r\nabc\r\n",
+        b"0\r\n\r\n",
+        b"zz\r\n",
+        b" HTTP/1.0",
+        b"\x00",
+        b":",
+    ]
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(pieces=st.lists(_TOKENS | st.binary(max_size=40), min_size=1, max_size=12))
+def test_any_bytes_get_an_answer_or_a_close_and_the_server_keeps_serving(server, pieces: list[bytes]) -> None:  # type: ignore[no-untyped-def]
+    """Whatever a client sends, the connection ends in answers, a refusal or a close: never a crash, never a
+    connection held open once the client said all it had to (its write side shut)."""
+    with server.connect() as sock:
+        sock.sendall(b"".join(pieces))
+        sock.shutdown(socket.SHUT_WR)
+        received = b""
+        with contextlib.suppress(ConnectionResetError):
+            while data := sock.recv(65536):  # ends when the server closes (socket timeout: 10 s, then a failure)
+                received += data
+    assert received == b"" or received.startswith(b"HTTP/1.1 ")
+    assert httpx.post(server.url + "/echo", content=b"ok", timeout=10).json()["size"] == 2
+
+
+def test_a_request_followed_by_a_half_close_gets_its_answer(server) -> None:  # type: ignore[no-untyped-def]
+    with server.connect() as sock:
+        sock.sendall(request("POST", "/echo", b"abc") + request("GET", "/slow"))
+        sock.shutdown(socket.SHUT_WR)
+        reader = Reader(sock)
+        assert json.loads(reader.response()[2])["size"] == 3
+        assert json.loads(reader.response()[2]) == {"slow": True}
         assert reader.closed()

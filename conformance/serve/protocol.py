@@ -122,6 +122,7 @@ class Cycle:
         "head_only",
         "keep_alive",
         "more",
+        "received",
         "response_complete",
         "scope",
         "started",
@@ -134,7 +135,8 @@ class Cycle:
         self.expect_continue = expect_continue
         self.continue_sent = False
         self.body: collections.deque[bytes] = collections.deque()
-        self.buffered = 0
+        self.buffered = 0  # body bytes waiting for the application
+        self.received = 0  # body bytes so far
         self.complete = False  # the whole request body arrived
         self.delivered = False  # ... and was handed to the application
         self.more = asyncio.Event()
@@ -390,7 +392,8 @@ class HttpProtocol(asyncio.Protocol):
         if cycle is None:
             return
         cycle.buffered += len(body)
-        if cycle.buffered > self.limits.max_body:
+        cycle.received += len(body)
+        if cycle.received > self.limits.max_body:
             raise _Refused(413, f"request body larger than {self.limits.max_body} bytes")
         if cycle.response_complete:
             return  # answered already without reading the body: dropped, the connection closes after

@@ -266,3 +266,16 @@ def test_a_request_followed_by_a_half_close_gets_its_answer(server) -> None:  # 
         assert json.loads(reader.response()[2])["size"] == 3
         assert json.loads(reader.response()[2]) == {"slow": True}
         assert reader.closed()
+
+
+def test_the_body_limit_counts_what_the_application_already_took(server) -> None:  # type: ignore[no-untyped-def]
+    """A chunked body sent in pieces, each taken by the application before the next: 413 all the same."""
+    with server.connect() as sock:
+        sock.sendall(request("POST", "/echo", headers={"Transfer-Encoding": "chunked"}))
+        piece = b"%x\r\n%s\r\n" % (30000, b"p" * 30000)
+        with contextlib.suppress(OSError):  # the server may close while pieces are still being sent
+            for _ in range(5):
+                sock.sendall(piece)
+                threading.Event().wait(0.05)  # pacing only: lets the application take each piece
+            sock.sendall(b"0\r\n\r\n")
+        assert Reader(sock).response()[0] == 413

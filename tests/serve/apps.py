@@ -118,6 +118,7 @@ def main() -> int:
     parser.add_argument("--max-headers", type=int, default=Limits().max_headers)
     parser.add_argument("--max-header-count", type=int, default=Limits().max_header_count)
     parser.add_argument("--head-timeout", type=float, default=Limits().head_timeout)
+    parser.add_argument("--body-timeout", type=float, default=Limits().body_timeout)
     parser.add_argument("--max-connections", type=int, default=Limits().max_connections)
     args = parser.parse_args()
     limits = Limits(
@@ -125,6 +126,7 @@ def main() -> int:
         max_headers=args.max_headers,
         max_header_count=args.max_header_count,
         head_timeout=args.head_timeout,
+        body_timeout=args.body_timeout,
         max_connections=args.max_connections,
     )
     sock = bind("127.0.0.1", 0)

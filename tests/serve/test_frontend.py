@@ -23,7 +23,16 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def server():  # type: ignore[no-untyped-def]
     with served(
-        "--max-body", "100000", "--max-headers", "4096", "--max-header-count", "50", "--head-timeout", "1"
+        "--max-body",
+        "100000",
+        "--max-headers",
+        "4096",
+        "--max-header-count",
+        "50",
+        "--head-timeout",
+        "1",
+        "--body-timeout",
+        "1",
     ) as s:
         yield s
 
@@ -279,3 +288,10 @@ def test_the_body_limit_counts_what_the_application_already_took(server) -> None
                 threading.Event().wait(0.05)  # pacing only: lets the application take each piece
             sock.sendall(b"0\r\n\r\n")
         assert Reader(sock).response()[0] == 413
+
+
+def test_a_body_that_stops_coming_ends_the_connection(server) -> None:  # type: ignore[no-untyped-def]
+    with server.connect() as sock:
+        sock.sendall(request("POST", "/echo", headers={"Content-Length": "10"}) + b"abc")
+        assert Reader(sock).closed()  # would hang (then fail at the socket timeout) without the body timeout
+    assert httpx.get(server.url + "/echo", timeout=10).status_code == 200

@@ -17,7 +17,7 @@ concurrency, one server at a time, every server running for the whole benchmark:
 Prints a Markdown section (machine, command, tables, ratios against the targets: the mock at least 5x
 Prism's requests/s, p99 under 20 ms at 32 connections, memory flat).
 
-    .venv/bin/python scripts/bench_mock.py [--duration 3] [--rounds 2] [--connections 32] [--no-prism]
+    .venv/bin/python scripts/bench_mock.py [--duration 2] [--rounds 4] [--connections 32] [--no-prism]
         [--no-frontends]
 """
 
@@ -211,8 +211,9 @@ def render(
         f"Load: {tool}"
         + (f" ({args.threads} thread{'s' if args.threads != 1 else ''})" if tool == "wrk" else "")
         + f", {args.connections} connections, POST {PATH} with a valid body that differs on every request; "
-        f"{args.rounds} round(s), each server in turn for {args.duration:g} s after a {args.warmup:g} s "
-        "warm-up; every server runs for the whole benchmark. Figures are medians over the rounds. The machine's "
+        f"{args.rounds} round(s), each server in turn for {args.duration:g} s (after a {args.warmup:g} s "
+        "warm-up in the first round); every server runs for the whole benchmark. Figures are medians over the "
+        "rounds, ratios the medians of the per-round ratios. The machine's "
         "cores are shared with other work, and wrk runs on them too: the servers are measured side by side, "
         "in turn, in one run, so read the ratios within the run; CPU µs per request (the server's own user + "
         "system time, its workers included) is what other load inflates least.",
@@ -232,8 +233,16 @@ def render(
     lines.append("")
 
     def ratio(one: str, other: str) -> tuple[float, list[float]]:
+        """The median of the per-round ratios: the two were measured a few seconds apart in each round, so
+        a round's ratio compares them under about the same outside load."""
         per_round = [m["rps"] / o["rps"] for m, o in zip(results[one], results[other], strict=False)]
-        return median(one, "rps") / median(other, "rps"), per_round
+        return float(statistics.median(per_round)), per_round
+
+    def cpu(one: str, other: str) -> float:
+        """The median of the per-round ratios of CPU time per request."""
+        pairs = zip(results[one], results[other], strict=False)
+        values = [m["cpu_us"] / o["cpu_us"] for m, o in pairs if m.get("cpu_us") and o.get("cpu_us")]
+        return float(statistics.median(values)) if values else float("nan")
 
     verdicts = []
     if "prism" in results:
@@ -242,7 +251,7 @@ def render(
             verdicts.append(
                 f"{name}/Prism = **{value:.1f}×** requests/s (target ≥ 5×: {'met' if value >= 5 else 'missed'}; "
                 f"per round {', '.join(f'{r:.1f}' for r in rounds)}), Prism spending "
-                f"{median('prism', 'cpu_us') / median(name, 'cpu_us'):.1f}× its CPU per request"
+                f"{cpu('prism', name):.1f}× its CPU per request"
             )
     p99 = median("mock", "p99")
     verdicts.append(
@@ -270,8 +279,8 @@ def render(
         for app, fe in fronts:
             name = f"{app}-{fe}"
             base = f"{app}-uvicorn"
-            rps_ratio = median(name, "rps") / median(base, "rps") if base in results else float("nan")
-            cpu_ratio = median(name, "cpu_us") / median(base, "cpu_us") if base in results else float("nan")
+            rps_ratio = ratio(name, base)[0] if base in results else float("nan")
+            cpu_ratio = cpu(name, base) if base in results else float("nan")
             lines.append(
                 f"| {'fixed answer' if app == 'fixed' else 'mock handler'} | {FRONTENDS[fe]} | "
                 f"{median(name, 'rps'):,.0f} | {rps_ratio:.2f} | {median(name, 'p50'):.2f} | "
@@ -284,11 +293,11 @@ def render(
             lines += [
                 "",
                 f"With the mock handler, `conformance.serve` answered "
-                f"{median('mock-lean', 'rps') / median('mock-uvicorn', 'rps'):.2f}× uvicorn's requests/s for "
-                f"{median('mock-lean', 'cpu_us') / median('mock-uvicorn', 'cpu_us'):.2f}× its CPU per request"
+                f"{ratio('mock-lean', 'mock-uvicorn')[0]:.2f}× uvicorn's requests/s for "
+                f"{cpu('mock-lean', 'mock-uvicorn'):.2f}× its CPU per request"
                 + (
-                    f", granian {median('mock-granian', 'rps') / median('mock-uvicorn', 'rps'):.2f}× for "
-                    f"{median('mock-granian', 'cpu_us') / median('mock-uvicorn', 'cpu_us'):.2f}×"
+                    f", granian {ratio('mock-granian', 'mock-uvicorn')[0]:.2f}× for "
+                    f"{cpu('mock-granian', 'mock-uvicorn'):.2f}×"
                     if "mock-granian" in results
                     else ""
                 )
@@ -309,12 +318,18 @@ def render(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--duration", type=float, default=3.0, help="seconds of load per server per round")
-    parser.add_argument("--warmup", type=float, default=1.0, help="seconds of warm-up load before each measure")
+    parser.add_argument(
+        "--duration", type=int, default=2, help="seconds of load per server per round (wrk takes whole seconds)"
+    )
+    parser.add_argument("--warmup", type=int, default=1, help="seconds of warm-up load per server, first round")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=1, help="wrk threads (default: 1)")
     parser.add_argument(
-        "--rounds", type=int, default=2, help="measure each server this many times, in turn; the table shows medians"
+        "--rounds",
+        type=int,
+        default=4,
+        help="measure each server this many times, in turn (short rounds: each sees the outside load of its "
+        "neighbours); the table shows medians",
     )
     parser.add_argument("--tool", choices=("auto", "wrk", "asyncio"), default="auto", help="load tool")
     parser.add_argument("--no-prism", action="store_true", help="skip Prism (no npm here)")
@@ -357,7 +372,15 @@ def main(argv: list[str] | None = None) -> int:
             for name, server in servers.items():
                 sys.stderr.write(f"round {round_ + 1}/{args.rounds}: {name}...\n")
                 results.setdefault(name, []).append(
-                    measure(server, tool, args.duration, args.warmup, args.connections, args.threads, workdir)
+                    measure(
+                        server,
+                        tool,
+                        args.duration,
+                        args.warmup if round_ == 0 else 0,
+                        args.connections,
+                        args.threads,
+                        workdir,
+                    )
                 )
     text = render(results, labels, checks, args, tool, command)
     sys.stdout.write(text)

@@ -286,23 +286,28 @@ def render(
                 f"{median(name, 'rps'):,.0f} | {rps_ratio:.2f} | {median(name, 'p50'):.2f} | "
                 f"{median(name, 'p99'):.2f} | {median(name, 'cpu_us'):,.0f} | {cpu_ratio:.2f} |"
             )
-        if all(f"mock-{fe}" in results for fe in ("lean", "uvicorn")):
-            best = min(
-                (fe for fe in FRONTENDS if f"mock-{fe}" in results), key=lambda fe: median(f"mock-{fe}", "cpu_us")
-            )
+        if all(f"{app}-{fe}" in results for app in ("fixed", "mock") for fe in ("lean", "uvicorn")):
+            fixed = [fe for fe in FRONTENDS if f"fixed-{fe}" in results]
+            best = min(fixed, key=lambda fe: median(f"fixed-{fe}", "cpu_us"))
+            granian = "fixed-granian" in results and "mock-granian" in results
             lines += [
                 "",
-                f"With the mock handler, `conformance.serve` answered "
-                f"{ratio('mock-lean', 'mock-uvicorn')[0]:.2f}× uvicorn's requests/s for "
-                f"{cpu('mock-lean', 'mock-uvicorn'):.2f}× its CPU per request"
+                "The front end's own cost is the fixed-answer rows: `conformance.serve` spent "
+                f"{cpu('fixed-lean', 'fixed-uvicorn'):.2f}× uvicorn's CPU per request"
+                + (f" (granian {cpu('fixed-granian', 'fixed-uvicorn'):.2f}×)" if granian else "")
+                + f" and answered {ratio('fixed-lean', 'fixed-uvicorn')[0]:.2f}× its requests/s. With the mock "
+                "handler, whose own cost is the same under each, the front end's share shrinks: "
+                f"`conformance.serve` answered {ratio('mock-lean', 'mock-uvicorn')[0]:.2f}× uvicorn's requests/s "
+                f"for {cpu('mock-lean', 'mock-uvicorn'):.2f}× its CPU per request"
                 + (
-                    f", granian {ratio('mock-granian', 'mock-uvicorn')[0]:.2f}× for "
-                    f"{cpu('mock-granian', 'mock-uvicorn'):.2f}×"
-                    if "mock-granian" in results
+                    f" (granian {ratio('mock-granian', 'mock-uvicorn')[0]:.2f}× for "
+                    f"{cpu('mock-granian', 'mock-uvicorn'):.2f}×)"
+                    if granian
                     else ""
                 )
-                + f"; least CPU per request in this run: {FRONTENDS[best]}. The mock and the proxy run on "
-                "`conformance.serve`.",
+                + f". Least front-end CPU per request in this run: {FRONTENDS[best]}. The mock and the proxy run "
+                "on `conformance.serve`: the least front-end cost in these measurements, and limits of its own "
+                "(400/408/413/414/431, bounded buffers; see docs/mock.md).",
             ]
     lines += [
         "",

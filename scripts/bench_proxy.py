@@ -331,11 +331,12 @@ def main(argv: list[str] | None = None) -> int:
             f"| {labels[name]} | {row['rps']:,.0f} | {row['p50']:.2f} | {row['p99']:.2f} | "
             f"{int(row['non2xx']) + int(row['socket_errors'])} |"
         )
+    noise = "within noise (the straight path's was the higher one in this run)"
     verdicts = [
-        f"added p50 **{added50:.2f} ms** (goal ≤ 1 ms: {'met' if added50 <= 1 else 'missed'}), "
-        f"added p99 {added99:.2f} ms",
-        f"stream events delayed **{p50 - s50:.2f} ms** at p50, {p99 - s99:.2f} ms at p99 "
-        f"(goal ≤ 1 ms: {'met' if p50 - s50 <= 1 else 'missed'})",
+        f"added p50 **{added50:.2f} ms** (goal ≤ 1 ms: {'met' if added50 <= 1 else 'missed'}), added p99 "
+        + (f"{added99:.2f} ms" if added99 >= 0 else noise),
+        f"stream events delayed **{p50 - s50:.2f} ms** at p50 (goal ≤ 1 ms: "
+        f"{'met' if p50 - s50 <= 1 else 'missed'}), at p99 " + (f"{p99 - s99:.2f} ms" if p99 >= s99 else noise),
     ]
     for name in ("proxy-1w", "proxy-2w"):
         verdicts.append(f"{name} reaches {rows[name]['rps'] / rows['direct']['rps']:.2f} of the upstream alone")

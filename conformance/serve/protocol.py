@@ -162,7 +162,7 @@ class Cycle:
             if self.complete and not self.delivered:
                 self.delivered = True
                 return {"type": "http.request", "body": b"", "more_body": False}
-            if conn.closed or self.response_complete:
+            if conn.closed or self.response_complete or conn.eof:
                 return {"type": "http.disconnect"}
             self.more.clear()
             conn.resume()
@@ -258,7 +258,7 @@ class HttpProtocol(asyncio.Protocol):
         self._timer: asyncio.TimerHandle | None = None
         self._deadline = 0.0
         self._refusal: tuple[int, str] | None = None  # a refusal waiting for the earlier answers to go out
-        self._eof = False  # the client half-closed: no request will follow the ones queued
+        self.eof = False  # the client closed its side: no request will follow the ones queued
         self._timer_at = 0.0
         self._peers: tuple[Any, Any] = (None, None)
         self._in_head = False
@@ -309,9 +309,14 @@ class HttpProtocol(asyncio.Protocol):
                 self.refuse(400, f"malformed HTTP/1.1 request: {message}")
 
     def eof_received(self) -> bool | None:
-        """The client has sent all it will: answer the whole requests it sent, then close."""
+        """The client has sent all it will: answer the whole requests it sent, then close.
+
+        An application waiting in ``receive`` learns it (``http.disconnect``): a client that closed its
+        connection looks the same, and a stream relayed for it must stop."""
         if self.queue and self.current is None and self._refusal is None:
-            self._eof = True
+            self.eof = True
+            for cycle in self.queue:
+                cycle.more.set()
             return True  # keep the transport open for the answers
         return None  # nothing (whole) to answer: close
 
@@ -467,7 +472,7 @@ class HttpProtocol(asyncio.Protocol):
             self.task = self.loop.create_task(self.run(following))
         else:
             self.task = None
-            if self._eof:
+            if self.eof:
                 self.close()
                 return
             if self._refusal is not None:

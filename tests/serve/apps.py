@@ -8,6 +8,7 @@ Routes (any method):
 * ``/stream?n=N``: N server-sent events; event i+1 is produced only once ``/ack?i=I`` arrived for event i
   (on another connection), so a client that gets every event proves that none was held back;
 * ``/forever``: one event every 10 ms until the client leaves (``/stats`` counts the streams still running);
+* ``/quiet``: one event, then nothing until the client leaves (counted in ``/stats`` too);
 * ``/block``: one chunk, then the whole process sleeps 2 s (its event loop blocked), then the end;
 * ``/raise``: the application raises before answering; ``/nothing``: it returns without answering;
 * ``/slow``: answers after 1 s (to stop the server in the middle of an answer).
@@ -63,6 +64,8 @@ class TestApp:
             await self.stream(int(query.get("n", "3")), send)
         elif path == "/forever":
             await self.forever(receive, send)
+        elif path == "/quiet":
+            await self.quiet(receive, send)
         elif path == "/block":
             await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
             await send({"type": "http.response.body", "body": b"blocking %d\n" % os.getpid(), "more_body": True})
@@ -101,6 +104,19 @@ class TestApp:
                 await asyncio.sleep(0.01)
         finally:
             gone.cancel()
+            self.running -= 1
+
+    async def quiet(self, receive: Any, send: Any) -> None:
+        """One event, then nothing until the client leaves (as an upstream that thinks for minutes)."""
+        self.running += 1
+        try:
+            await send(
+                {"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/event-stream")]}
+            )
+            await send({"type": "http.response.body", "body": b"data: one\n\n", "more_body": True})
+            while (await receive())["type"] != "http.disconnect":
+                pass
+        finally:
             self.running -= 1
 
 

@@ -89,6 +89,10 @@ class Exchange:
     ) -> Exchange:
         """``redact=False`` keeps the request headers as they are (a generated, non-secret Authorization value)."""
         headers = redact_headers(dict(request_headers)) if redact else dict(request_headers)
+        if isinstance(request_body, (bytes, bytearray)):
+            # a generated body that is not JSON (a negative case, another media type): kept as text, so the
+            # exchange can be recorded and replayed
+            request_body = bytes(request_body).decode("utf-8", "replace")
         return cls(
             operation,
             method.upper(),

@@ -342,3 +342,25 @@ def test_client_parse_flags_what_the_generated_client_cannot_read(ctx: CheckCont
     assert "resp-client-parse" not in {f.rule_id for f in check_exchange(exchange(unknown), ctx)}
     unreadable = completion(choices="none")
     assert ("resp-client-parse", "/") in ids(check_exchange(exchange(unreadable), ctx))
+
+
+@given(st.binary(max_size=64))
+@settings(max_examples=30)
+def test_a_body_sent_as_bytes_is_recorded_and_replayed_as_text(raw: bytes) -> None:
+    """A generated negative case can carry a bytes body; recording it must not fail (``--record`` crashed)."""
+    import json
+
+    ex = Exchange.build(
+        operation="POST /v1/chat/completions",
+        method="post",
+        url="http://127.0.0.1:1/v1/chat/completions",
+        request_headers={"content-type": "application/octet-stream"},
+        request_body=raw,
+        status=400,
+        response_headers={"content-type": "application/json"},
+        response_body=b'{"error": {"message": "bad"}}',
+    )
+    line = json.dumps(ex.to_dict())
+    again = Exchange.from_dict(json.loads(line))
+    assert again.request_body == raw.decode("utf-8", "replace")
+    assert again.status == 400

@@ -58,6 +58,7 @@ def serve(behaviour: str) -> Iterator[Target]:
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body go out as separate writes: no 40 ms delayed-ACK stall
 
         def log_message(self, format: str, *args: Any) -> None:
             pass
@@ -94,6 +95,18 @@ def serve(behaviour: str) -> Iterator[Target]:
             self.wfile.write(data)
 
         do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _answer
+
+        def _no_such_method(self) -> None:
+            # as a web server answers a method it does not serve (http.server's default is a 501, a server
+            # error that the suite rightly retries after a back-off)
+            with lock:
+                received.append(Received(self.command, self.path, dict(self.headers.items()), None))
+            self.send_response(405)
+            self.send_header("Allow", "GET, POST, PUT, DELETE, PATCH, OPTIONS")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        do_HEAD = do_TRACE = do_CONNECT = _no_such_method
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True

@@ -8,6 +8,7 @@ reports no server-fault error and exits 0. Used by ``tests/suite/test_kill_matri
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -24,6 +25,7 @@ from typing import Any
 
 from .harness import ReferenceServer
 from .modes import MODES
+from .server import MODE_PREFIX
 
 ROOT = Path(__file__).resolve().parents[2]
 MIRROR = ROOT.parent / "shared" / "upstream"
@@ -145,14 +147,33 @@ def _env(key: str | None) -> dict[str, str]:
     return env
 
 
-def run_mode(mode: str, expectation: Expectation, report_dir: Path | None = None, extra: Sequence[str] = ()) -> Outcome:
-    """Start the server in ``mode``, run the suite against it, read ``findings.json``."""
+def run_mode(
+    mode: str,
+    expectation: Expectation,
+    report_dir: Path | None = None,
+    extra: Sequence[str] = (),
+    *,
+    in_process: bool = False,
+    server: ReferenceServer | None = None,
+) -> Outcome:
+    """Start the server in ``mode``, run the suite against it, read ``findings.json``.
+
+    ``in_process``: the run is ``conformance.cli.main`` in this process (``tests/inprocess.py``), bounded by
+    ``--max-run-time`` instead of a kill at the timeout; the server is a process either way.
+    ``server``: a running server to use instead of starting one; the run's target is its ``/mode/MODE`` prefix,
+    which gives every answer the damage of ``mode`` (one server process for a whole matrix)."""
     if mode not in MODES:
         raise ValueError(f"unknown reference-server mode {mode!r}; expected one of {', '.join(MODES)}")
     missing = [f.split("=", 1)[0] for f in expectation.flags if f.split("=", 1)[0] not in run_help()]
     if missing:
         return Outcome(mode, expectation, None, 0.0, not_run=f"`conformance run` has no {', '.join(missing)} yet")
-    with tempfile.TemporaryDirectory(prefix=f"kill-{mode}-") as scratch, ReferenceServer(mode=mode) as server:
+    with contextlib.ExitStack() as stack:
+        scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix=f"kill-{mode}-"))
+        if server is None:
+            server = stack.enter_context(ReferenceServer(mode=mode))
+            target = server.base_url
+        else:
+            target = f"{server.base_url}{MODE_PREFIX}{mode}"
         reports = report_dir or Path(scratch)
         command = [
             sys.executable,
@@ -160,7 +181,7 @@ def run_mode(mode: str, expectation: Expectation, report_dir: Path | None = None
             "conformance",
             "run",
             "--target",
-            server.base_url,
+            target,
             "--report-dir",
             str(reports),
             "--no-baseline",
@@ -172,6 +193,8 @@ def run_mode(mode: str, expectation: Expectation, report_dir: Path | None = None
         if expectation.select:
             command += ["-k", expectation.select]
         started = time.monotonic()
+        if in_process:
+            return _run_in_process(mode, expectation, command[3:], server.key, reports, started)
         process = subprocess.Popen(
             command,
             cwd=ROOT,
@@ -194,6 +217,23 @@ def run_mode(mode: str, expectation: Expectation, report_dir: Path | None = None
             json.loads(findings_file.read_text())["findings"] if code is not None and findings_file.is_file() else []
         )
         return Outcome(mode, expectation, code, seconds, findings, output[-4000:])
+
+
+def _run_in_process(
+    mode: str, expectation: Expectation, argv: list[str], key: str, reports: Path, started: float
+) -> Outcome:
+    from inprocess import run_cli  # tests/ is on the path (pytest's rootdir, scripts/kill_matrix.py)
+
+    if not any(a.startswith("--max-run-time") for a in argv):
+        argv = [*argv, f"--max-run-time={expectation.timeout:g}"]  # what the subprocess' timeout bounds
+    env: dict[str, str | None] = {KEY_ENV: key}
+    if "SPEC_MIRROR" not in os.environ and MIRROR.is_dir():
+        env["SPEC_MIRROR"] = str(MIRROR)
+    done = run_cli(argv, env=env)
+    findings_file = reports / "findings.json"
+    findings = json.loads(findings_file.read_text())["findings"] if findings_file.is_file() else []
+    output = done.stdout + done.stderr
+    return Outcome(mode, expectation, done.returncode, time.monotonic() - started, findings, output[-4000:])
 
 
 def _cell(text: str) -> str:

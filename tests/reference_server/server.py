@@ -9,7 +9,8 @@ traffic, with the standard library only; it shares no code with the project's mo
 * Auth: ``Authorization: Bearer <key>`` with one of the ``--key`` values (default :data:`DEFAULT_KEY`), else 401.
 * Errors: OpenAI's ``{"error": {"message", "type", "param", "code"}}`` for 400 (bad JSON, invalid request),
   401, 404 (unknown path, unknown model), 405 (wrong method), 413 (body over 4 MiB), 500.
-* Modes (``--mode``, or per request the header ``X-Test-Mode``): see ``modes.py``.
+* Modes (``--mode``, or per request the header ``X-Test-Mode`` or a path prefix ``/mode/NAME``, so that one
+  server serves a client at ``http://127.0.0.1:PORT/mode/NAME`` in mode NAME): see ``modes.py``.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ except ImportError:  # run as a script
 DEFAULT_KEY = "sk-reference-test"
 PATHS = ("/v1/chat/completions", "/chat/completions")
 MODE_HEADER = "X-Test-Mode"
+MODE_PREFIX = "/mode/"
 MAX_BODY = 4 * 1024 * 1024
 SERVER_ERROR = ApiError(500, defects.SERVER_ERROR, None, None, "server_error")
 
@@ -161,12 +163,22 @@ class Handler(BaseHTTPRequestHandler):
             ) from None
 
     # -- dispatch -----------------------------------------------------------------------------------------------
-    def _handle(self) -> None:
+    def _route(self) -> tuple[str, str | None]:
+        """The path, and the mode a ``/mode/NAME`` prefix chooses (None without one; an unknown NAME is no
+        prefix, so the whole path is unknown: 404)."""
         path = self.path.split("?", 1)[0]
-        mode = self.settings.mode
+        if path.startswith(MODE_PREFIX):
+            name, _, rest = path[len(MODE_PREFIX) :].partition("/")
+            if name in MODES:
+                return "/" + rest, name
+        return path, None
+
+    def _handle(self) -> None:
+        path, chosen = self._route()
+        mode = chosen or self.settings.mode
         try:
             raw = self._read_body()
-            mode = self._mode()
+            mode = chosen or self._mode()
             if path not in PATHS:
                 raise ApiError(404, f"Invalid URL ({self.command} {path[:200]})")
             if self.command != "POST":

@@ -257,6 +257,16 @@ def test_unknown_path_and_unknown_mode(server: ReferenceServer) -> None:
     assert unknown.status_code == 400 and "X-Test-Mode" in unknown.json()["error"]["message"]
 
 
+def test_a_mode_prefix_chooses_the_mode_of_every_answer(server: ReferenceServer) -> None:
+    """``/mode/NAME`` in front of the path (one server for the kill matrix): that mode for answers and errors."""
+    assert post(server, path="/mode/created-string/v1/chat/completions").json()["created"].isdigit()
+    assert isinstance(post(server, path="/mode/conformant/chat/completions").json()["created"], int)
+    bare = post(server, path="/mode/bare-error/v1/chat/completions", body={"model": MODEL})
+    assert bare.status_code == 400 and set(bare.json()) == {"message"}
+    assert post(server, path="/mode/bare-error/v1/nothing").status_code == 404
+    assert post(server, path="/mode/no-such-mode/v1/chat/completions").status_code == 404
+
+
 def test_a_body_over_the_limit_is_refused(server: ReferenceServer) -> None:
     response = post(
         server, content=b"[" + b"1," * (3 * 1024 * 1024) + b"1]", headers={"Content-Type": "application/json"}

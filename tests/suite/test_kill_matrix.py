@@ -1,7 +1,9 @@
 """The kill matrix: the suite must catch every defect of the reference server, and only those.
 
 Per mode of ``tests/reference_server`` (a server written from the OpenAI reference, sharing no code with the
-mock), ``conformance run --target URL --no-baseline`` runs against a real server process. A defect mode must give
+mock), ``conformance run --target URL --no-baseline`` runs against a real server process: here one process per
+test worker, each run at its ``/mode/MODE`` prefix, the run itself in the test process (``tests/inprocess.py``);
+``scripts/kill_matrix.py`` starts a server in each mode and runs ``python -m conformance``. A defect mode must give
 at least one finding of source ``server`` at the expected level, with the expected rule id at the damaged place;
 a conformant mode must give no server-fault error and exit 0. ``scripts/kill_matrix.py`` runs the same table and
 writes ``docs/kill-matrix.md``.
@@ -12,8 +14,10 @@ EXPECTED: mode -> (rule id regex, pointer regex[, level, pytest -k selection, ex
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
+from reference_server.harness import ReferenceServer
 from reference_server.kill import MIRROR, Expectation, run_mode
 from reference_server.modes import MODES
 
@@ -41,14 +45,16 @@ EXPECTED: dict[str, Expectation] = {
     ),
     "changing-chunk-ids": Expectation("resp-stream-chunk-shape", r"/id$"),
     "unrequested-usage": Expectation("resp-stream-chunk-shape", r"/usage$"),
-    "stall": Expectation("resp-slow", r"", flags=("--max-response-time=5", "--max-run-time=60"), timeout=90),
+    # a stall of 20 s against a 1 s limit: the run stops waiting at the limit (and at half of it after two stalls)
+    "stall": Expectation("resp-slow", r"", flags=("--max-response-time=1", "--max-run-time=60"), timeout=90),
     "role-every-delta": Expectation("resp-stream-chunk-shape", r"/delta/role$"),
     "stream-as-json": Expectation("resp-stream-mode-mismatch", r"^/stream$"),
     "json-as-stream": Expectation("resp-stream-mode-mismatch", r"^/stream$"),
     "stream-choice-count": Expectation("resp-choice-count", r"/choices$"),
     "model-unrelated": Expectation("resp-model-mismatch", r"^/model$", level="warning"),
     "early-finish": Expectation("resp-stream-chunk-shape", r"/finish_reason$"),
-    "server-error": Expectation("resp-server-error", r"^/responses/5\d\d$"),
+    # the basic scenarios only: each 500 is retried after a back-off of a second (tests/suite/test_backoff.py)
+    "server-error": Expectation("resp-server-error", r"^/responses/5\d\d$", select="basic"),
     "role-not-assistant": Expectation("resp-message-role", r"^/choices/\d+/message/role$"),
     "content-null-no-tools": Expectation("resp-message-empty", r"^/choices/\d+/message/content$"),
     "undeclared-tool": Expectation("resp-tool-call-undeclared", r"/tool_calls/\d+/function/name$"),
@@ -77,11 +83,17 @@ def test_every_mode_has_an_expectation() -> None:
     assert {m for m, e in EXPECTED.items() if e.conformant} == {m for m, mode in MODES.items() if mode.conformant}
 
 
+@pytest.fixture(scope="module")
+def reference() -> Iterator[ReferenceServer]:
+    with ReferenceServer() as server:
+        yield server
+
+
 @pytest.mark.parametrize("mode", [_param(m) for m in EXPECTED])
-def test_kill_matrix(mode: str) -> None:
+def test_kill_matrix(mode: str, reference: ReferenceServer) -> None:
     if not MIRROR.is_dir() and not os.environ.get("SPEC_MIRROR"):
         pytest.skip(f"the upstream mirror {MIRROR} is not there: the run cannot load the pinned spec offline")
-    outcome = run_mode(mode, EXPECTED[mode])
+    outcome = run_mode(mode, EXPECTED[mode], in_process=True, server=reference)
     expectation = EXPECTED[mode]
     if expectation.conformant:
         alarms = [f"{f['rule_id']} {f['location']}#{f['pointer']}: {f['message'][:120]}" for f in outcome.server_errors]

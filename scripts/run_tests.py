@@ -2,9 +2,12 @@
 """The project's tests, as `make test` and CI run them.
 
 Runs on two workers (pytest-xdist) unless the arguments choose (`-n N`, `-n 0`, `-p no:xdist`); the tests are
-parallel-safe: servers take free loopback ports, files go to per-test temporary directories.
+parallel-safe: servers take free loopback ports, files go to per-test temporary directories. The workers start
+with a half of the tests each, in file order, and take over tests from each other's queue when theirs runs out
+(`--dist worksteal`): the tests of one module mostly stay in one worker, so a server its module starts once is
+started once, and a worker left with the long tests is helped out.
 pytest's exit code 5 (no test collected) fails the run instead of passing silently.
-Extra arguments go to pytest, e.g. `-m "not slow"` for the fast loop.
+Extra arguments go to pytest, e.g. `-m "not slow"` for the fast loop (docs/testing.md).
 """
 
 import os
@@ -18,6 +21,8 @@ WORKERS = os.environ.get("TEST_WORKERS", "2")
 def pytest_command(argv: list[str]) -> list[str]:
     chooses = any(a in ("-n", "--numprocesses", "no:xdist") or a.startswith(("-n", "--numprocesses=")) for a in argv)
     workers = [] if chooses else ["-n", WORKERS]
+    if not chooses and not any(a == "--dist" or a.startswith("--dist=") for a in argv):
+        workers += ["--dist", "worksteal"]
     return [sys.executable, "-m", "pytest", "tests", *workers, *argv]
 
 

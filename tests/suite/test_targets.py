@@ -1,6 +1,8 @@
 """`conformance run` against URL targets: keys, refusing targets, budgets, exact requests, echoed keys.
 
-Each target is a real HTTP server on loopback (``targets.serve``) that records what it received.
+Each target is a real HTTP server on loopback (``targets.serve``) that records what it received. The runs are made
+in the test process (``tests/inprocess.py``), except two that need a process: the one whose output is searched for
+an echoed key, and the one interrupted with SIGINT.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from inprocess import run_cli
 from upstream_data import pinned_mirror
 
 from .targets import serve
@@ -22,6 +25,16 @@ KEY = "sk-target-test-4c1d9e2f7a0b3c5d"
 
 
 def run(args: list[str], report_dir: Path, env: dict[str, str | None]) -> subprocess.CompletedProcess[str]:
+    """``conformance run ARGS`` in this process, with no key but those of ``env``."""
+    mirror = os.environ.get("SPEC_MIRROR") or str(pinned_mirror())
+    return run_cli(
+        ["run", "--max-examples", "1", "--report-dir", str(report_dir), *args],
+        env={"AIMLAPI_KEY": None, "GATEWAY_KEY": None, "SPEC_MIRROR": mirror, **env},
+    )
+
+
+def run_process(args: list[str], report_dir: Path, env: dict[str, str | None]) -> subprocess.CompletedProcess[str]:
+    """``python -m conformance run ARGS`` as a process of its own, with no key but those of ``env``."""
     full_env = {k: v for k, v in os.environ.items() if k not in ("AIMLAPI_KEY", "GATEWAY_KEY")}
     full_env.setdefault("SPEC_MIRROR", str(pinned_mirror()))
     for name, value in env.items():
@@ -88,7 +101,7 @@ def test_every_request_goes_through_the_budget(tmp_path: Path) -> None:
 
 def test_a_key_the_target_echoes_never_reaches_a_report(tmp_path: Path) -> None:
     with serve("echo") as target:
-        result = run(
+        result = run_process(
             ["--target", target.base_url, "--record", "--max-requests", "60"], tmp_path / "r", {"AIMLAPI_KEY": KEY}
         )
         assert any(KEY in r.headers.get("Authorization", "") for r in target.received), "the key was sent"
@@ -101,7 +114,7 @@ def test_a_key_the_target_echoes_never_reaches_a_report(tmp_path: Path) -> None:
 def test_cases_are_sent_exactly_as_generated_and_reproduce_lines_are_exact(tmp_path: Path) -> None:
     with serve("ok") as target:
         result = run(
-            ["--target", target.base_url, "-k", "test_generated", "--max-requests", "400"],
+            ["--target", target.base_url, "-k", "test_generated", "--max-requests", "150"],
             tmp_path / "r",
             {"AIMLAPI_KEY": KEY},
         )
@@ -112,6 +125,7 @@ def test_cases_are_sent_exactly_as_generated_and_reproduce_lines_are_exact(tmp_p
     assert all(b"NotSet" not in (r.body or b"") for r in received)
     assert any(r.body is None for r in received), "a body-less case went out with a body"
     report = json.loads((tmp_path / "r" / "findings.json").read_text())
+    assert any("--data-binary" in (f.get("evidence") or "") for f in report["findings"]), "no reproduce line"
     for finding in report["findings"]:
         evidence = finding.get("evidence") or ""
         if "--data-binary" in evidence:

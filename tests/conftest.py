@@ -19,6 +19,7 @@ from typing import Any
 
 import hypothesis
 import pytest
+import slowlist
 from hypothesis import settings
 from upstream_data import history_mirror, pinned_mirror
 
@@ -47,28 +48,15 @@ def pytest_configure(config: pytest.Config) -> None:
     _restore_hypothesis_printer()
 
 
-SLOW_LIST = Path(__file__).with_name("slow_tests.txt")
-
-
-def slow_entries(text: str) -> frozenset[str]:
-    """The entries of ``tests/slow_tests.txt``: one test id, test function (all its parameters) or file a line;
-    ``#`` starts a comment."""
-    return frozenset(line.split("#", 1)[0].strip() for line in text.splitlines()) - {""}
-
-
-def is_listed_slow(nodeid: str, entries: frozenset[str]) -> bool:
-    return nodeid in entries or nodeid.split("[", 1)[0] in entries or nodeid.split("::", 1)[0] in entries
-
-
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Every hypothesis test gets the `property` marker (the nightly job selects them with `-m property`); under
     the nightly profile each runs ten times its examples with random seeds. The tests listed in
     ``tests/slow_tests.txt`` get the `slow` marker (the fast loop, `-m "not slow"`, leaves them out;
     docs/testing.md)."""
     _restore_hypothesis_printer()  # again: a test module may have imported schemathesis during collection
-    slow = slow_entries(SLOW_LIST.read_text()) if SLOW_LIST.is_file() else frozenset()
+    slow = slowlist.listed()
     for item in items:
-        if is_listed_slow(item.nodeid, slow):
+        if slowlist.is_listed(item.nodeid, slow):
             item.add_marker(pytest.mark.slow)
         test = getattr(item, "obj", None)
         current = getattr(test, "_hypothesis_internal_use_settings", None)

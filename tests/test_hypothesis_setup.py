@@ -62,6 +62,7 @@ def test_no_example_database_is_written(tmp_path: Path) -> None:
     conftest = (ROOT / "tests" / "conftest.py").read_text()
     (tmp_path / "conftest.py").write_text(conftest)
     (tmp_path / "upstream_data.py").write_text((ROOT / "tests" / "upstream_data.py").read_text())
+    (tmp_path / "slowlist.py").write_text((ROOT / "tests" / "slowlist.py").read_text())
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(test)],
         cwd=tmp_path,
@@ -79,6 +80,7 @@ def test_the_nightly_profile_runs_more_examples_with_random_seeds(tmp_path: Path
     """The same test file: 3 examples by default, 30 under HYPOTHESIS_PROFILE=nightly, selected by `-m property`."""
     (tmp_path / "conftest.py").write_text((ROOT / "tests" / "conftest.py").read_text())
     (tmp_path / "upstream_data.py").write_text((ROOT / "tests" / "upstream_data.py").read_text())
+    (tmp_path / "slowlist.py").write_text((ROOT / "tests" / "slowlist.py").read_text())
     (tmp_path / "pytest.ini").write_text("[pytest]\nmarkers =\n    property: hypothesis\n    slow: slow\n")
     count = tmp_path / "count.txt"
     (tmp_path / "test_prop.py").write_text(

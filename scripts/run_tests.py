@@ -6,6 +6,7 @@ parallel-safe: servers take free loopback ports, files go to per-test temporary 
 with a half of the tests each, in file order, and take over tests from each other's queue when theirs runs out
 (`--dist worksteal`): the tests of one module mostly stay in one worker, so a server its module starts once is
 started once, and a worker left with the long tests is helped out.
+Paths given (`tests/suite`, `tests/x.py::test_y`) are run instead of the whole of `tests`.
 pytest's exit code 5 (no test collected) fails the run instead of passing silently.
 Extra arguments go to pytest, e.g. `-m "not slow"` for the fast loop (docs/testing.md).
 """
@@ -13,6 +14,7 @@ Extra arguments go to pytest, e.g. `-m "not slow"` for the fast loop (docs/testi
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 NO_TESTS = 5
 WORKERS = os.environ.get("TEST_WORKERS", "2")
@@ -23,7 +25,8 @@ def pytest_command(argv: list[str]) -> list[str]:
     workers = [] if chooses else ["-n", WORKERS]
     if not chooses and not any(a == "--dist" or a.startswith("--dist=") for a in argv):
         workers += ["--dist", "worksteal"]
-    return [sys.executable, "-m", "pytest", "tests", *workers, *argv]
+    names_tests = any(not a.startswith("-") and Path(a.split("::", 1)[0]).exists() for a in argv)
+    return [sys.executable, "-m", "pytest", *([] if names_tests else ["tests"]), *workers, *argv]
 
 
 def main(argv: list[str]) -> int:

@@ -1,0 +1,40 @@
+"""scripts/run_tests.py: two workers that steal work by default, the arguments' choice otherwise, and paths given
+run instead of the whole of tests/ (a path named besides `tests` ran every test)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _script() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("run_tests_script", ROOT / "scripts" / "run_tests.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_default_is_every_test_on_two_stealing_workers() -> None:
+    command = _script().pytest_command(["-m", "not slow"])
+    assert command[:3] == [sys.executable, "-m", "pytest"]
+    assert command[3:] == ["tests", "-n", "2", "--dist", "worksteal", "-m", "not slow"]
+
+
+def test_the_arguments_choose_workers_and_distribution() -> None:
+    script = _script()
+    assert script.pytest_command(["-n", "0"])[3:] == ["tests", "-n", "0"]
+    assert script.pytest_command(["-p", "no:xdist"])[3:] == ["tests", "-p", "no:xdist"]
+    assert script.pytest_command(["--dist", "load"])[3:] == ["tests", "-n", "2", "--dist", "load"]
+
+
+def test_paths_given_replace_the_whole_of_tests() -> None:
+    script = _script()
+    one = "tests/test_run_tests.py::test_paths_given_replace_the_whole_of_tests"
+    assert "tests" not in script.pytest_command(["tests/suite", "-q"])
+    assert script.pytest_command([one])[3:] == ["-n", "2", "--dist", "worksteal", one]
+    assert script.pytest_command(["-k", "no such path"])[3] == "tests"

@@ -138,11 +138,11 @@ def test_cases_are_sent_exactly_as_generated_and_reproduce_lines_are_exact(tmp_p
 
 
 def test_a_target_that_stalls_on_some_requests_cannot_stretch_the_run(tmp_path: Path) -> None:
-    # every third request stalls 0.75 s; the limit (1 s) is above that, so only the adapted timeout (0.5 s, half
+    # every third request stalls 0.5 s; the limit (0.6 s) is above that, so only the adapted timeout (0.3 s, half
     # the limit) can cut them
-    with serve("stall:0.75") as target:
+    with serve("stall:0.5") as target:
         result = run(
-            ["--target", target.base_url, "-k", "test_scenario", "--max-response-time", "1"],
+            ["--target", target.base_url, "-k", "test_scenario", "--max-response-time", "0.6"],
             tmp_path / "r",
             {"AIMLAPI_KEY": KEY},
         )

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import enum
 import hashlib
-import json
 import re
 from collections.abc import Iterable
 from typing import Any
 
 import attrs
+
+from conformance.oas.describe import short_json
 
 
 class Level(enum.IntEnum):
@@ -111,8 +112,7 @@ def rule(id: str, level: Level, source: Source, summary: str, fix: str = "") -> 
 
 
 def _short(value: Any, limit: int = 200) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return short_json(value, limit, raw_strings=True)
 
 
 @attrs.frozen

@@ -17,8 +17,16 @@ from conformance.findings import Finding, Level, Source, describe, rule
 from conformance.lint_structure import EXTERNAL_REF as EXTERNAL_REF
 from conformance.lint_structure import INVALID as INVALID
 from conformance.lint_structure import check_structure, responses_without_description
-from conformance.oaswalk import all_schemas, operations
-from conformance.schema import Validator, join_pointer, resolve_pointer, schema_for_instance
+from conformance.oas import (
+    Resolver,
+    Validator,
+    all_schemas,
+    is_nullable_ref,
+    join_pointer,
+    operations,
+    schema_for_instance,
+    wrapped_ref,
+)
 
 RESPONSE_DESCRIPTION = rule(
     "oas-response-description-missing",
@@ -152,15 +160,9 @@ def check_error_responses(spec: dict[str, Any], location: str) -> Iterator[Findi
             )
 
 
-def _nullable_ref(schema: dict[str, Any]) -> bool:
-    """`{allOf: [{$ref}], nullable: true}`: the OpenAPI 3.0 idiom for a nullable reference (not a defect)."""
-    wrapped = schema.get("allOf")
-    return isinstance(wrapped, list) and len(wrapped) == 1 and isinstance(wrapped[0], dict) and "$ref" in wrapped[0]
-
-
 def check_nullable(spec: dict[str, Any], location: str) -> Iterator[Finding]:
     for node in all_schemas(spec):
-        if node.schema.get("nullable") is True and "type" not in node.schema and not _nullable_ref(node.schema):
+        if node.schema.get("nullable") is True and "type" not in node.schema and not is_nullable_ref(node.schema):
             yield NULLABLE_NO_TYPE.finding(
                 location,
                 "`nullable: true` without `type`",
@@ -320,19 +322,18 @@ def check_inline_objects(spec: dict[str, Any], location: str) -> Iterator[Findin
 def _follow(spec: dict[str, Any], node: Any, pointer: str) -> tuple[dict[str, Any], str]:
     """Follow local ``$ref`` (and ``allOf: [$ref]`` wrappers) from ``node`` at ``pointer`` to the schema that
     really holds the keywords, and the pointer where it lives; ``({}, "")`` when a reference points nowhere."""
-    seen: set[str] = set()
-    while isinstance(node, dict):
-        ref = node.get("$ref")
-        if ref is None and _nullable_ref(node):
-            ref = node["allOf"][0]["$ref"]
-        if not isinstance(ref, str) or not ref.startswith("#/") or ref in seen:
-            break
-        seen.add(ref)
-        try:
-            node = resolve_pointer(spec, ref)
-        except KeyError:
+    resolver = Resolver(spec)
+    for _ in range(64):
+        wrapped = wrapped_ref(node) if isinstance(node, dict) and "$ref" not in node else None
+        step = {"$ref": wrapped} if wrapped is not None else node
+        res = resolver.resolve(step, pointer)
+        if res.problem is not None:
+            if res.problem.kind != "missing":
+                break  # an external reference or a loop: the schema at hand is as far as it goes
             return {}, ""
-        pointer = ref[1:]
+        if res.node is step:
+            break
+        node, pointer = res.node, res.pointer
     return (node, pointer) if isinstance(node, dict) else ({}, "")
 
 

@@ -19,8 +19,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from conformance.findings import Finding, Level, Source, describe, rule
-from conformance.oaswalk import operations, schema_roots
-from conformance.schema import join_pointer, resolve_pointer
+from conformance.oas import Resolver, join_pointer, operations, resolve_pointer, schema_roots
 
 INVALID = rule(
     "oas-invalid",
@@ -69,33 +68,24 @@ def _ref_problems(spec: dict[str, Any], refs: list[tuple[str, str]]) -> Iterator
     that refers to itself from inside ``properties`` or ``items``) is fine.
     """
     reported: set[str] = set()
+    resolver = Resolver(spec)
     for pointer, ref in refs:
         if not ref.startswith("#"):
             continue
-        chain = [ref]
-        current = ref
-        while True:
-            try:
-                node = resolve_pointer(spec, current)
-            except KeyError:
-                if current == ref:
-                    yield pointer, ref, "points nowhere in this document"
-                break
-            nxt = node.get("$ref") if isinstance(node, dict) else None
-            if not isinstance(nxt, str) or not nxt.startswith("#"):
-                break
-            if nxt in chain:
-                loop = chain[chain.index(nxt) :]
-                holder = "#" + pointer[: -len("/$ref")]
-                if holder in loop:  # start where the reported reference sits
-                    at = loop.index(holder)
-                    loop = loop[at:] + loop[:at]
-                if min(loop) not in reported:
-                    reported.add(min(loop))
-                    yield pointer, ref, "makes a $ref cycle with no schema in it: " + " -> ".join([*loop, loop[0]])
-                break
-            chain.append(nxt)
-            current = nxt
+        problem = resolver.resolve({"$ref": ref}, pointer).problem
+        if problem is None:
+            continue
+        if problem.kind == "missing" and problem.ref == ref:
+            yield pointer, ref, "points nowhere in this document"
+        elif problem.kind == "cycle":
+            loop = list(problem.chain[problem.chain.index(problem.ref) :])
+            holder = "#" + pointer[: -len("/$ref")]
+            if holder in loop:  # start where the reported reference sits
+                at = loop.index(holder)
+                loop = loop[at:] + loop[:at]
+            if min(loop) not in reported:
+                reported.add(min(loop))
+                yield pointer, ref, "makes a $ref cycle with no schema in it: " + " -> ".join([*loop, loop[0]])
 
 
 def _headline(message: str, limit: int = 300) -> str:

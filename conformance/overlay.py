@@ -43,7 +43,8 @@ from jsonpath.segments import JSONPathRecursiveDescentSegment
 
 from conformance.errors import OverlayError
 from conformance.findings import Finding, Level, Source, rule
-from conformance.schema import deref, join_pointer, pointer_unescape, resolve_pointer
+from conformance.oas import deref, join_pointer, pointer_unescape, resolve_pointer
+from conformance.oas.nullable import is_nullable_ref, nullable_ref, unwrap_single
 
 UNNEEDED = rule(
     "overlay-action-unneeded",
@@ -172,7 +173,7 @@ def contract(schema: Any, memo: dict[int, Any] | None = None) -> Any:
     """A schema with descriptions and examples removed and ``required`` sorted: what a client depends on.
 
     ``memo`` (by object identity) makes a shared subschema (a ``$ref`` target
-    that :func:`~conformance.schema.deref` inlined once for every place using
+    that :func:`~conformance.oas.refs.deref` inlined once for every place using
     it) cost once, and gives equal parts the same object, so comparing two
     contracts stops at shared parts: linear however the references branch.
     """
@@ -182,10 +183,8 @@ def contract(schema: Any, memo: dict[int, Any] | None = None) -> Any:
     key = id(schema)
     out: Any
     if isinstance(schema, dict):
-        wrapped = schema.get("allOf")
-        if isinstance(wrapped, list) and len(wrapped) == 1 and isinstance(wrapped[0], dict):
-            # `allOf: [X]` beside `nullable` is how a lifted nullable schema is referenced: same contract as X
-            schema = {**wrapped[0], **{k: v for k, v in schema.items() if k != "allOf"}}
+        # `allOf: [X]` beside `nullable` is how a lifted nullable schema is referenced: same contract as X
+        schema = unwrap_single(schema)
         out = {k: contract(v, memo) for k, v in schema.items() if k not in _CONTRACT_NOISE}
         if isinstance(out.get("required"), list):
             out["required"] = sorted(out["required"], key=str)
@@ -209,18 +208,13 @@ def _lift(spec: dict[str, Any], pointer: str, name: str, action: Action) -> bool
     node = parent[key]
     if not isinstance(node, dict):
         raise OverlayError(f"{action.label}: expected a schema object at {pointer}, found {type(node).__name__}")
-    wrapped = node.get("allOf")
-    if (
-        "$ref" in node
-        or (isinstance(wrapped, list) and len(wrapped) == 1 and isinstance(wrapped[0], dict) and "$ref" in wrapped[0])
-        or _refers_to(node, name)
-    ):
+    if "$ref" in node or is_nullable_ref(node) or _refers_to(node, name):
         return False  # already a reference (or a later correction wrapped the reference): nothing to lift
     schemas = spec.setdefault("components", {}).setdefault("schemas", {})
     nullable = node.get("nullable") is True
     # nullability (and a null example) belongs to the place that refers to the schema, not to the schema
     body = {k: v for k, v in node.items() if not (nullable and (k == "nullable" or (k == "example" and v is None)))}
-    ref = {"$ref": f"#/components/schemas/{name}"}
+    target = f"#/components/schemas/{name}"
     if name in schemas:
         # one deref and one memo for both: parts they share are the same objects, compared at once
         existing, lifted = deref(spec, [schemas[name], body], keep_cycles=True)
@@ -236,12 +230,9 @@ def _lift(spec: dict[str, Any], pointer: str, name: str, action: Action) -> bool
     if nullable:
         # `allOf: [$ref]` beside `nullable` (no `type`): the OpenAPI 3.0 idiom for a nullable reference,
         # the one openapi-python-client turns into `Model | None`
-        site: dict[str, Any] = {"allOf": [ref], "nullable": True}
-        if "description" in node:
-            site["description"] = node["description"]
-        parent[key] = site
+        parent[key] = nullable_ref(target, {k: node[k] for k in ("description",) if k in node})
     else:
-        parent[key] = ref
+        parent[key] = {"$ref": target}
     return True
 
 

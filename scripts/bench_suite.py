@@ -28,8 +28,8 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("SPEC_MIRROR", str(ROOT.parent / "shared" / "upstream"))
 
 from conformance.mock.server import MockServer  # noqa: E402
+from conformance.oas import Validator  # noqa: E402
 from conformance.pipeline import load_spec  # noqa: E402
-from conformance.schema import Validator  # noqa: E402
 
 EXAMPLES = 20
 

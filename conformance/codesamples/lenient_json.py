@@ -22,7 +22,7 @@ import math
 import re
 from typing import Any
 
-from conformance.schema import pointer_escape
+from conformance.oas import pointer_escape
 
 __all__ = ["ExampleSyntaxError", "loads", "loads_with_lines"]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,7 @@ from conformance.docs.page import Page, SpecRef
 from conformance.docs.specs import LoadedSpec, OperationRef, SpecFailure, SpecStore
 from conformance.docs.stale import Stale
 from conformance.findings import Finding, Rule
-from conformance.schema import Validator
+from conformance.oas import Validator, short_json
 
 
 @attrs.define
@@ -85,5 +84,4 @@ class _Checker:
 
 def _show(value: Any, limit: int = 120) -> str:
     """A JSON rendering for messages: strings keep their quotes, long values are cut."""
-    text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return short_json(value, limit)

@@ -13,7 +13,7 @@ from conformance.docs.page import CodeBlock
 from conformance.docs.shapes import known_shape
 from conformance.docs.specs import OperationRef, SpecFailure
 from conformance.docs.stale import Stale, find_stale
-from conformance.schema import Validator, undocumented_fields
+from conformance.oas import Validator, undocumented_fields
 
 
 def check_example(checker: _Checker, block: CodeBlock, slot: _Slot | None) -> None:

@@ -14,7 +14,7 @@ from conformance.docs.explain import _explain, _get
 from conformance.docs.page import CodeBlock
 from conformance.docs.specs import OperationRef
 from conformance.findings import describe
-from conformance.schema import pointer_escape, undocumented_fields
+from conformance.oas import path_ends_with, pointer_escape, undocumented_fields
 
 LANGUAGE_NAMES = {"python": "Python", "javascript": "JavaScript", "curl": "cURL", "http": "HTTP"}
 MAX_DIFFS = 5
@@ -73,11 +73,6 @@ def _compare_requests(page: ExtractedRequest, spec: ExtractedRequest) -> list[st
     return diffs
 
 
-def _path_ends_with(url_path: str, spec_path: str) -> bool:
-    regex = re.sub(r"\\\{[^}/]*\\\}", "[^/]+", re.escape(spec_path.rstrip("/")))
-    return re.search(regex + r"/?\Z", url_path) is not None
-
-
 def _slot_for(checker: _Checker, request: ExtractedRequest) -> tuple[_Slot | None, str | None]:
     """The block whose operation the request calls, and the spec path it matched (if a spec is loaded)."""
     url_path = urlsplit(request.url).path or "/"
@@ -90,7 +85,7 @@ def _slot_for(checker: _Checker, request: ExtractedRequest) -> tuple[_Slot | Non
                 same = called == slot.ref.path
                 ranked.append((0 if same and slot.ref.method == method else 1 if same else 2, order, slot, called))
                 continue
-        if slot.ref.path and _path_ends_with(url_path, slot.ref.path):
+        if slot.ref.path and path_ends_with(url_path, slot.ref.path):
             ranked.append((0 if slot.ref.method == method else 1, order, slot, None))
     if not ranked:
         return None, None

@@ -6,7 +6,7 @@ from conformance.docs import rules
 from conformance.docs.checker import _Checker
 from conformance.docs.page import SpecRef
 from conformance.docs.specs import OperationRef, SpecFailure, parse_link
-from conformance.schema import join_pointer
+from conformance.oas import join_pointer
 
 
 def resolve_operation(checker: _Checker, ref: SpecRef) -> OperationRef | None:

@@ -22,7 +22,6 @@ once; failures are values (:class:`SpecFailure`) that the checks turn into findi
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,8 +32,8 @@ import attrs
 from conformance.docs import rules
 from conformance.errors import ToolError
 from conformance.findings import Rule
+from conformance.oas import OperationIndex, Resolver, Validator, join_pointer
 from conformance.safeload import UnsafeInput, read_regular_file
-from conformance.schema import Validator, join_pointer, resolve_pointer
 from conformance.specload import MAX_SPEC_BYTES, Spec, parse_spec
 
 if TYPE_CHECKING:
@@ -51,8 +50,6 @@ class Version:
 
 
 __all__ = ["LoadedSpec", "OperationRef", "SpecFailure", "SpecSource", "SpecStore", "Version", "parse_link"]
-
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
 @attrs.frozen
@@ -182,44 +179,26 @@ class LoadedSpec:
         tail = (source.path or source.local or where).replace("\\", "/").split("/")
         self.short = "/".join(tail[-2:])
         self._validators: dict[str, Validator | SpecFailure] = {}
-        self._templates: list[tuple[re.Pattern[str], str]] | None = None
+        self.index = OperationIndex(spec)
 
     # -- operations ---------------------------------------------------------------------------------
     def path_item(self, path: str) -> dict[str, Any] | None:
-        paths = self.spec.get("paths")
-        item = paths.get(path) if isinstance(paths, dict) else None
-        item = self.follow(item)
-        return item if isinstance(item, dict) else None
+        return self.index.path_item(path)
 
     def operation(self, path: str, method: str) -> OperationRef | None:
-        item = self.path_item(path)
-        if item is None or not isinstance(item.get(method), dict):
+        if self.index.get(method, path) is None:
             return None
         return OperationRef(self, path, method)
 
     def methods(self, path: str) -> list[str]:
-        item = self.path_item(path) or {}
-        return [m for m in HTTP_METHODS if isinstance(item.get(m), dict)]
+        return self.index.methods(path)
 
     def match_path(self, path: str) -> str | None:
         """The spec path (template) that ``path`` instantiates, exact matches first."""
-        if self.path_item(path) is not None:
-            return path
-        if self._templates is None:
-            self._templates = []
-            for template in self.spec.get("paths") or {}:
-                if "{" in template:
-                    regex = re.escape(template)
-                    regex = re.sub(r"\\\{[^}/]*\\\}", "[^/]+", regex)
-                    self._templates.append((re.compile(regex + r"\Z"), template))
-        for regex, template in self._templates:
-            if regex.match(path):
-                return template
-        return None
+        return self.index.match_path(path)
 
     def paths(self) -> list[str]:
-        paths = self.spec.get("paths")
-        return list(paths) if isinstance(paths, dict) else []
+        return self.index.paths()
 
     def servers(self, op: OperationRef | None = None) -> list[str]:
         """Server URLs in effect for ``op`` (operation, path item, then document level), variables expanded."""
@@ -242,67 +221,21 @@ class LoadedSpec:
         return ["/"]
 
     def follow(self, node: Any) -> Any:
-        """Follow a chain of local ``$ref`` (a requestBody or response may be one)."""
-        seen: set[str] = set()
-        while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#"):
-            ref = node["$ref"]
-            if ref in seen:
-                return None
-            seen.add(ref)
-            try:
-                node = resolve_pointer(self.spec, ref)
-            except KeyError:
-                return None
-        return node
+        """Follow a chain of local ``$ref`` (a requestBody or response may be one); ``None`` when it breaks."""
+        return self.index.resolver.follow_or(node)
 
     # -- schemas ------------------------------------------------------------------------------------
-    @staticmethod
-    def _json_media(content: Any) -> tuple[str, Any] | None:
-        if not isinstance(content, dict):
-            return None
-        order = sorted(content, key=lambda m: (m.split(";", 1)[0].strip().lower() != "application/json", m))
-        for media in order:
-            base = media.split(";", 1)[0].strip().lower()
-            entry = content[media]
-            if (base == "application/json" or base.endswith("+json")) and isinstance(entry, dict) and "schema" in entry:
-                return media, entry["schema"]
-        return None
-
     def request_schema(self, op: OperationRef) -> tuple[str, Any, bool] | None:
         """(pointer, schema, required) of the JSON request body, if any."""
-        body = self.follow(op.node.get("requestBody"))
-        if not isinstance(body, dict):
-            return None
-        found = self._json_media(body.get("content"))
-        if found is None:
-            return None
-        media, schema = found
-        return (
-            join_pointer("paths", op.path, op.method, "requestBody", "content", media, "schema"),
-            schema,
-            bool(body.get("required")),
-        )
+        operation = self.index.get(op.method, op.path)
+        found = self.index.request_json(operation) if operation is not None else None
+        return None if found is None else (found[1], found[2], found[3])
 
     def response_schema(self, op: OperationRef) -> tuple[str, str, Any] | None:
-        """(status, pointer, schema) of the 200 (else first 2xx) application/json response."""
-        responses = op.node.get("responses")
-        if not isinstance(responses, dict):
-            return None
-        by_status = {str(key): value for key, value in responses.items()}
-        statuses = ["200", *sorted(s for s in by_status if s != "200" and s[:1] == "2")]
-        for status in statuses:
-            response = self.follow(by_status.get(status))
-            if not isinstance(response, dict):
-                continue
-            found = self._json_media(response.get("content"))
-            if found is not None:
-                media, schema = found
-                return (
-                    status,
-                    join_pointer("paths", op.path, op.method, "responses", status, "content", media, "schema"),
-                    schema,
-                )
-        return None
+        """(status, pointer, schema) of the 200 (else first 2xx) JSON response."""
+        operation = self.index.get(op.method, op.path)
+        found = self.index.success_json(operation) if operation is not None else None
+        return None if found is None else (found[0], found[2], found[3])
 
     def validator(self, pointer: str, schema: Any) -> Validator | SpecFailure:
         """The compiled validator for the schema at ``pointer`` (compiled once)."""
@@ -522,14 +455,10 @@ def model_enum(schema: Any, spec: Spec, limit: int = 8) -> tuple[list[str], bool
     ``None`` when the schema says nothing about ``model`` values (no enum/const anywhere).
     """
 
-    def follow(node: Any, depth: int = 0) -> Any:
-        while isinstance(node, dict) and isinstance(node.get("$ref"), str) and depth < limit:
-            try:
-                node = resolve_pointer(spec, node["$ref"])
-            except KeyError:
-                return None
-            depth += 1
-        return node
+    resolver = Resolver(spec)
+
+    def follow(node: Any) -> Any:
+        return resolver.follow_or(node)
 
     def model_schemas(node: Any, depth: int = 0) -> list[Any]:
         node = follow(node)

@@ -24,7 +24,7 @@ import attrs
 from gpt52.sse import DONE, SSEDecoder, SSELimits, is_done
 
 from conformance.codesamples.lenient_json import ExampleSyntaxError, loads
-from conformance.schema import join_pointer
+from conformance.oas import join_pointer
 
 __all__ = ["Event", "StreamParse", "looks_like_sse", "parse_events", "stream_schema"]
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from conformance.docs import rules
 from conformance.docs.stream import STREAM_MEDIA, parse_events, stream_schema
-from conformance.schema import undocumented_fields
+from conformance.oas import undocumented_fields
 
 if TYPE_CHECKING:
     from conformance.docs.checker import _Checker, _Slot

@@ -21,7 +21,9 @@ from typing import Any
 
 import attrs
 
-from conformance.schema import pointer_escape, pointer_unescape
+from conformance.oas import merge_all_of, pointer_escape, pointer_unescape
+from conformance.oas.refs import MISSING, Resolved, Resolver
+from conformance.oas.refs import RefProblem as RefProblem
 
 JSON = Any
 
@@ -61,31 +63,6 @@ def is_doc_key(key: str) -> bool:
     return key in DOC_KEYS or key in ANNOTATIONS or key.startswith("x-")
 
 
-@attrs.frozen
-class RefProblem:
-    """A ``$ref`` that cannot be followed: where it is, what it says and why it fails."""
-
-    ref: str
-    pointer: str  # JSON pointer of the node holding the $ref
-    kind: str  # "missing" | "cycle" | "external"
-    detail: str
-    hint: str = ""
-    #: where the reference sits, independent of the order of set-like lists (``oneOf``, ``parameters``...):
-    #: positions there are replaced by the element's content, so a reordered spec has the same sites
-    site: str = ""
-
-
-@attrs.frozen
-class Resolved:
-    node: JSON  # the target (or the unresolved ref node when ``problem`` is set)
-    pointer: str  # JSON pointer of the target
-    problem: RefProblem | None = None
-    name: str | None = None  # components/schemas name when reached through such a ref
-
-
-_MISSING = object()
-
-
 def _data_hash(value: JSON) -> int:
     if isinstance(value, dict):
         return hash(frozenset((k, _data_hash(v)) for k, v in value.items()))
@@ -106,7 +83,7 @@ class SpecIndex:
     def __init__(self, spec: dict[str, Any], label: str = "spec") -> None:
         self.spec = spec
         self.label = label
-        self._targets: dict[str, tuple[JSON, str | None]] = {}
+        self.resolver = Resolver(spec)
         self._memo: dict[int, tuple[int, int]] = {}
         self._keep: list[JSON] = []  # objects made here (merged allOf) stay alive so their ids stay unique
         self._active: set[int] = set()
@@ -119,55 +96,20 @@ class SpecIndex:
 
     # -- references ------------------------------------------------------------------------
     def _target(self, ref: str) -> tuple[JSON, str | None]:
-        cached = self._targets.get(ref)
-        if cached is not None:
-            return cached
-        if not ref.startswith("#"):
-            result: tuple[JSON, str | None] = (_MISSING, "external")
-        else:
-            node: JSON = self.spec
-            text = ref[1:]
-            error: str | None = None
-            walked = "#"
-            for raw in text.split("/")[1:] if text else []:
-                token = pointer_unescape(raw)
-                if isinstance(node, dict) and token in node:
-                    node = node[token]
-                elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-                    node = node[int(token)]
-                else:
-                    error = f"no key {token!r} under {walked}"
-                    break
-                walked += "/" + raw
-            result = (_MISSING, error) if error else (node, None)
-        self._targets[ref] = result
-        return result
+        return self.resolver.target(ref)
 
     def resolve(self, node: JSON, pointer: str, *, record: bool = True) -> Resolved:
         """Follow ``$ref`` (chains too) from ``node``; never raises. Problems are recorded when ``record``."""
-        name: str | None = None
-        seen: list[str] = []
-        here = pointer
-        while isinstance(node, dict) and isinstance(node.get("$ref"), str):
-            ref: str = node["$ref"]
-            if ref in seen:
-                chain = " -> ".join([*seen, ref])
-                problem = RefProblem(ref, pointer, "cycle", f"$ref cycle: {chain}")
-                return Resolved(node, here, self._problem(problem) if record else problem)
-            seen.append(ref)
-            target, error = self._target(ref)
-            if target is _MISSING:
-                if error == "external":
-                    detail = f"$ref {ref!r} is external; only '#/...' references are supported"
-                    problem = RefProblem(ref, here, "external", detail)
-                else:
-                    detail = f"$ref {ref!r} points nowhere ({error})"
-                    problem = RefProblem(ref, here, "missing", detail, self._relative_hint(ref, here))
-                return Resolved(node, here, self._problem(problem) if record else problem)
-            if ref.startswith("#/components/schemas/") and ref.count("/") == 3:
-                name = pointer_unescape(ref.rsplit("/", 1)[1])
-            node, here = target, ref[1:]
-        return Resolved(node, here, None, name)
+        res = self.resolver.resolve(node, pointer)
+        problem = res.problem
+        if problem is None:
+            return res
+        if problem.kind == "external":
+            detail = f"$ref {problem.ref!r} is external; only '#/...' references are supported"
+            problem = attrs.evolve(problem, detail=detail)
+        elif problem.kind == "missing":
+            problem = attrs.evolve(problem, hint=self._relative_hint(problem.ref, problem.pointer))
+        return attrs.evolve(res, problem=self._problem(problem) if record else problem)
 
     def _problem(self, problem: RefProblem) -> RefProblem:
         return self.problems.setdefault(f"{problem.kind}\x1f{problem.ref}\x1f{problem.pointer}", problem)
@@ -179,7 +121,7 @@ class SpecIndex:
         while cut != -1:
             base = pointer[: cut + len(marker) - 1]
             target, error = self._target("#" + base + ref[1:])
-            if target is not _MISSING and error is None:
+            if target is not MISSING and error is None:
                 return (
                     f"it resolves if read relative to the enclosing schema at {base} (a JSON Schema "
                     "document-relative reference); OpenAPI resolves '#' against the whole document"
@@ -243,33 +185,18 @@ class SpecIndex:
 
     # -- allOf -----------------------------------------------------------------------------
     def merged(self, node: dict[str, Any], pointer: str) -> dict[str, Any]:
-        """``node`` with ``allOf`` parts folded in (properties and required united); cached by identity."""
+        """``node`` with ``allOf`` parts folded in (:func:`conformance.oas.merge_all_of`); cached by identity."""
         cached = self._merged.get(id(node))
         if cached is not None:
             return cached
-        parts = node.get("allOf")
-        if not isinstance(parts, list):
+        if not isinstance(node.get("allOf"), list):
             return node
-        out: dict[str, Any] = {k: v for k, v in node.items() if k != "allOf"}
-        props: dict[str, Any] = dict(out.get("properties") or {})
-        required: list[Any] = list(out.get("required") or [])
-        for index, part in enumerate(parts):
-            res = self.resolve(part, f"{pointer}/allOf/{index}", record=False)
-            sub = res.node
-            if res.problem is not None or not isinstance(sub, dict):
-                continue
-            sub = self.merged(sub, res.pointer)
-            for key, value in sub.items():
-                if key == "properties" and isinstance(value, dict):
-                    props.update(value)
-                elif key == "required" and isinstance(value, list):
-                    required += [r for r in value if r not in required]
-                elif key not in out:
-                    out[key] = value
-        if props:
-            out["properties"] = props
-        if required:
-            out["required"] = required
+
+        def follow(part: JSON) -> JSON:
+            res = self.resolve(part, pointer + "/allOf", record=False)
+            return None if res.problem is not None else res.node
+
+        out = merge_all_of(node, follow)
         self._merged[id(node)] = out
         self._keep.append(out)
         return out

@@ -19,13 +19,13 @@ import attrs
 
 from conformance.drift.canon import NAME_MAPS, SET_KEYS, is_doc_key
 from conformance.findings import Finding
+from conformance.oas.describe import short_json
 
 __all__ = ["OPENED_GROUP", "group_opened", "raw_changes"]
 
 
 def _show(value: Any, limit: int = 120) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return short_json(value, limit, raw_strings=True)
 
 
 #: this many objects or more losing ``additionalProperties: false`` in one change are reported as one finding

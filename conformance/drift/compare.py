@@ -21,7 +21,7 @@ from conformance.drift.keywords import (
     compare_types,
 )
 from conformance.drift.variants import compare_variants, variants_of
-from conformance.schema import join_pointer
+from conformance.oas import join_pointer
 
 
 def compare_schemas(ctx: Context, o_raw: JSON, n_raw: JSON, at: At) -> None:

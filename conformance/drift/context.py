@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -13,10 +12,9 @@ import attrs
 from conformance.drift import rules as R
 from conformance.drift.canon import ANNOTATIONS, RefProblem, SpecIndex
 from conformance.findings import Finding, Level, Rule
-from conformance.schema import join_pointer
+from conformance.oas import join_pointer, short_json
 
 JSON = Any
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 JSON_TYPE = "application/json"
 _VERSION_PREFIX = re.compile(r"^/v\d+(?=/)")
 _PARAM = re.compile(r"\{[^}/]*\}")
@@ -32,8 +30,7 @@ def _opt(value: Any) -> str:
 
 
 def _show(value: Any, limit: int = 120) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return short_json(value, limit, raw_strings=True)
 
 
 def _values(values: Iterable[Any]) -> str:

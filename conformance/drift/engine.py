@@ -42,7 +42,7 @@ from conformance.drift.context import HTTP_METHODS, JSON, At, Change, Context, _
 from conformance.drift.keywords import schema_shape
 from conformance.drift.walk import compare_document, compare_operation, operations, removed_operation
 from conformance.findings import Finding, Level, Rule, sort_findings
-from conformance.schema import join_pointer
+from conformance.oas import join_pointer
 
 
 class Differ(Context):

@@ -12,6 +12,7 @@ from conformance.drift import rules as R
 from conformance.drift.canon import SpecIndex, _data_hash
 from conformance.drift.context import JSON, At, Context, _dict, _opt, _show, _values
 from conformance.drift.variants import variants_of
+from conformance.oas import value_class
 
 LOWER_BOUNDS = ("minimum", "minLength", "minItems", "minProperties")
 UPPER_BOUNDS = ("maximum", "maxLength", "maxItems", "maxProperties")
@@ -45,8 +46,6 @@ HANDLED = frozenset(
 
 
 def _json_type(value: Any) -> str:
-    from conformance.schema import value_class
-
     return value_class(value)
 
 

@@ -12,7 +12,7 @@ import attrs
 from conformance.drift import rules as R
 from conformance.drift.canon import SpecIndex
 from conformance.drift.context import JSON, At, Context, _show
-from conformance.schema import join_pointer
+from conformance.oas import join_pointer
 
 
 def variants_of(node: dict[str, Any]) -> tuple[str, list[Any]] | None:

@@ -10,9 +10,9 @@ import attrs
 
 from conformance.drift import rules as R
 from conformance.drift.canon import SpecIndex, _data_hash, is_doc_key
-from conformance.drift.context import HTTP_METHODS, JSON_TYPE, At, Change, Context, _dict, _values, alias_family
+from conformance.drift.context import JSON_TYPE, At, Change, Context, _dict, _values, alias_family
 from conformance.findings import Level
-from conformance.schema import join_pointer
+from conformance.oas import OperationIndex, join_pointer
 
 
 def compare_document(ctx: Context) -> list[Change]:
@@ -32,18 +32,8 @@ def compare_document(ctx: Context) -> list[Change]:
 
 
 def operations(spec: dict[str, Any]) -> dict[tuple[str, str], tuple[dict[str, Any], str, Any]]:
-    out: dict[tuple[str, str], tuple[dict[str, Any], str, Any]] = {}
-    paths = spec.get("paths")
-    if not isinstance(paths, dict):
-        return out
-    for path, item in paths.items():
-        if not isinstance(item, dict):
-            continue
-        for method in HTTP_METHODS:
-            op = item.get(method)
-            if isinstance(op, dict):
-                out[(method, path)] = (op, join_pointer("paths", path, method), item)
-    return out
+    index = OperationIndex(spec)
+    return {(o.method, o.path): (o.op, o.pointer, index.path_item(o.path)) for o in index.operations}
 
 
 def removed_operation(key: tuple[str, str], old_ops: dict[Any, Any], new_ops: dict[Any, Any]) -> list[Change]:

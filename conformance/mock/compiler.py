@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from conformance.mock.generate import MISSING, Budget, Generator, Path, schema_types
+from conformance.oas import merge_all_of
 
 JSON = Any
 # what the served spec's own schemas may cost per answer or event (beyond the providers' values): a spec whose
@@ -154,16 +155,8 @@ def _choose(schema: dict[str, Any]) -> dict[str, Any]:
     of an ``allOf`` (such as ``allOf: [$ref]`` beside ``nullable``, the OpenAPI 3.0 nullable reference) merged."""
     members = schema.get("allOf")
     if isinstance(members, list) and members and all(isinstance(m, dict) for m in members):
-        merged: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
-        for member in members:
-            for key, value in member.items():
-                if key == "properties" and isinstance(merged.get("properties"), dict):
-                    merged["properties"] = {**merged["properties"], **value}
-                elif key == "required" and isinstance(merged.get("required"), list):
-                    merged["required"] = [*merged["required"], *value]
-                else:
-                    merged[key] = value
-        return _choose(merged)
+        # the generator's merge (conformance.oas.merge): both readers see one schema the same way
+        return _choose(merge_all_of(schema))
     for combo in ("oneOf", "anyOf"):
         branches = schema.get(combo)
         if isinstance(branches, list) and branches:

@@ -22,7 +22,7 @@ import time
 import uuid
 from typing import Any
 
-from conformance.schema import resolve_pointer
+from conformance.oas import Resolver, merge_all_of
 
 JSON = Any
 Path = tuple[str, ...]
@@ -200,6 +200,7 @@ class Generator:
         # otherwise the member is cut to null and generation goes on
         self.strict_depth = strict_depth
         self.truncated = False  # a value was cut at the depth limit
+        self._resolver: Resolver | None = None
         self._depth = 0
 
     def value(self, schema: JSON, path: Path = ()) -> JSON:
@@ -238,19 +239,17 @@ class Generator:
 
     # -- the walk --------------------------------------------------------------------
     def _resolve(self, schema: JSON) -> JSON:
-        seen = 0
-        while isinstance(schema, dict) and isinstance(schema.get("$ref"), str) and seen < 16:
-            ref = schema["$ref"]
-            if not ref.startswith("#") or self.root is None:
-                return {}
-            try:
-                target = resolve_pointer(self.root, ref)
-            except KeyError:
-                return {}
-            siblings = {k: v for k, v in schema.items() if k != "$ref"}
-            schema = {**target, **siblings} if siblings and isinstance(target, dict) else target
-            seen += 1
-        return schema
+        """``schema``'s chain of references followed (keywords beside a ``$ref`` laid over its target);
+        anything accepted (``{}``) where a reference cannot be followed."""
+        if not (isinstance(schema, dict) and isinstance(schema.get("$ref"), str)):
+            return schema
+        if self.root is None:
+            return {}
+        resolver = self._resolver
+        if resolver is None or resolver.spec is not self.root:
+            resolver = self._resolver = Resolver(self.root)
+        res = resolver.resolve(schema)
+        return {} if res.problem is not None else res.with_siblings()
 
     def _generate(self, schema: JSON, path: Path) -> JSON:
         schema = self._resolve(schema)
@@ -318,33 +317,7 @@ class Generator:
         return self._resolve(branches[0])
 
     def _merge_all_of(self, schema: dict[str, Any]) -> dict[str, Any]:
-        merged: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
-        properties: dict[str, Any] = dict(merged.get("properties") or {})
-        required: list[Any] = list(merged.get("required") or [])
-        for part in schema.get("allOf") or []:
-            if not self.budget.spend():
-                break
-            part = self._resolve(part)
-            if not isinstance(part, dict):
-                continue
-            if isinstance(part.get("allOf"), list):
-                part = self._merge_all_of(part)
-            for key, value in part.items():
-                if key == "properties" and isinstance(value, dict):
-                    properties.update(value)  # in place: merging thousands of parts stays linear
-                elif key == "required" and isinstance(value, list):
-                    required.extend(value)
-                elif key in ("minimum", "minLength", "minItems", "minProperties"):
-                    merged[key] = max(merged.get(key, value), value)
-                elif key in ("maximum", "maxLength", "maxItems", "maxProperties"):
-                    merged[key] = min(merged.get(key, value), value)
-                else:
-                    merged.setdefault(key, value)
-        if properties:
-            merged["properties"] = properties
-        if required:
-            merged["required"] = required
-        return merged
+        return merge_all_of(schema, self._resolve, spend=self.budget.spend)
 
     def _object(self, schema: dict[str, Any], path: Path) -> dict[str, Any]:
         props = schema.get("properties")

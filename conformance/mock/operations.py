@@ -6,7 +6,7 @@ way: the request schema, the success status and its JSON and event-stream
 schemas are taken from each operation, and each schema is kept twice: as
 written (``*_raw``, references and all, for validators built with the spec,
 which keep references as references when inlining would explode) and with its
-references inlined (:func:`conformance.schema.deref`, each target shared, a
+references inlined (:func:`conformance.oas.refs.deref`, each target shared, a
 recursive schema keeping its back reference as ``$ref``: a recursive schema is
 legal OpenAPI) for the answer compiler and the generator, which resolve what
 is left against :attr:`ChatOperation.root`. A chat completions operation is a
@@ -20,10 +20,9 @@ from typing import Any
 import attrs
 
 from conformance.errors import SpecError
-from conformance.schema import deref, join_pointer, resolve_pointer
+from conformance.oas import OperationIndex, Resolver, deref, join_pointer, json_media
 
 JSON = Any
-_JSON_MEDIA = ("application/json", "application/json; charset=utf-8")
 
 
 @attrs.frozen
@@ -49,37 +48,16 @@ class ChatOperation:
         return f"{self.method} {self.path}"
 
 
-def _json_media(content: JSON) -> str | None:
-    if not isinstance(content, dict):
-        return None
-    for media in content:
-        if media.split(";")[0].strip().lower() in ("application/json",) or media.endswith("+json"):
-            return str(media)
-    return None
-
-
-def _follow(spec: JSON, node: JSON, where: str) -> JSON:
-    """An object (path item, request body, response, media type) with its own ``$ref`` chain followed."""
-    seen: set[str] = set()
-    while isinstance(node, dict) and isinstance(node.get("$ref"), str):
-        ref = node["$ref"]
-        if ref in seen:
-            raise SpecError(f"{where}: $ref cycle at {ref!r}")
-        seen.add(ref)
-        if not ref.startswith("#"):
-            raise SpecError(
-                f"{where}: external $ref {ref!r} is not supported (expected '#/...')",
-                hint="the mock reads nothing beyond the spec it was given: bundle the spec first",
-            )
-        node = _pointer(spec, ref, where)
-    return node
-
-
-def _pointer(spec: JSON, ref: str, where: str) -> JSON:
-    try:
-        return resolve_pointer(spec, ref)
-    except KeyError as exc:
-        raise SpecError(f"{where}: $ref {ref!r} points nowhere ({exc.args[0]})") from None
+def _follow(resolver: Resolver, node: JSON, where: str) -> JSON:
+    """An object (path item, request body, response, media type) with its own ``$ref`` chain followed; a
+    :class:`SpecError` for one that points nowhere, outside the spec, or back to itself."""
+    res = resolver.resolve(node, where)
+    if res.problem is not None:
+        error = res.problem.error(where)
+        if res.problem.kind == "external":
+            error.hint = "the mock reads nothing beyond the spec it was given: bundle the spec first"
+        raise error
+    return res.node
 
 
 def chat_operations(spec: JSON) -> list[ChatOperation]:
@@ -88,28 +66,26 @@ def chat_operations(spec: JSON) -> list[ChatOperation]:
     if not isinstance(paths, dict):
         raise SpecError("spec: expected a 'paths' object, found none")
     found: list[ChatOperation] = []
+    resolver = Resolver(spec)
     for path, item in paths.items():
-        where_item = join_pointer("paths", path)
-        item = _follow(spec, item, where_item)
-        if not isinstance(item, dict):
+        _follow(resolver, item, join_pointer("paths", path))  # a broken path item is an error, not a skip
+    for operation in OperationIndex(spec, resolver=resolver).operations:
+        if operation.method != "post":
             continue
-        for method, op in item.items():
-            if method.lower() != "post" or not isinstance(op, dict):
-                continue
-            where = join_pointer("paths", path, method)
-            body = _follow(spec, op.get("requestBody"), where + "/requestBody")
-            content = body.get("content") if isinstance(body, dict) else None
-            media = _json_media(content)
-            if media is None:
-                continue
-            assert isinstance(content, dict)
-            holder = _follow(spec, content[media], where + "/requestBody/content")
-            raw = holder.get("schema") if isinstance(holder, dict) else None
-            request = _schema(spec, raw, where + "/requestBody")
-            props = request.get("properties") if isinstance(request, dict) else None
-            if not isinstance(props, dict) or "messages" not in props:
-                continue
-            found.append(_operation(spec, str(path), op, request, raw, where))
+        path, op, where = operation.path, operation.op, operation.pointer
+        body = _follow(resolver, op.get("requestBody"), where + "/requestBody")
+        content = body.get("content") if isinstance(body, dict) else None
+        media = json_media(content)
+        if media is None:
+            continue
+        assert isinstance(content, dict)
+        holder = _follow(resolver, content[media], where + "/requestBody/content")
+        raw = holder.get("schema") if isinstance(holder, dict) else None
+        request = _schema(spec, raw, where + "/requestBody")
+        props = request.get("properties") if isinstance(request, dict) else None
+        if not isinstance(props, dict) or "messages" not in props:
+            continue
+        found.append(_operation(spec, resolver, str(path), op, request, raw, where))
     if not found:
         raise SpecError(
             "spec: expected a POST operation whose JSON request body declares 'messages' "
@@ -130,28 +106,28 @@ def _schema(spec: JSON, raw: JSON, where: str) -> JSON:
 
 
 def _operation(
-    spec: JSON, path: str, op: dict[str, Any], request: JSON, request_raw: JSON, where: str
+    spec: JSON, resolver: Resolver, path: str, op: dict[str, Any], request: JSON, request_raw: JSON, where: str
 ) -> ChatOperation:
-    responses = _follow(spec, op.get("responses"), where + "/responses")
+    responses = _follow(resolver, op.get("responses"), where + "/responses")
     responses = responses if isinstance(responses, dict) else {}
     statuses = tuple(str(code) for code in responses)
     success = sorted(code for code in statuses if code.isdigit() and code.startswith("2"))
     status = 200
-    json_media = "application/json"
+    success_media = "application/json"
     json_raw: JSON | None = None
     stream_raw: JSON | None = None
     for code in success:
         at = where + join_pointer("responses", code)
-        response = _follow(spec, responses[code], at)
+        response = _follow(resolver, responses[code], at)
         content = response.get("content") if isinstance(response, dict) else None
-        media = _json_media(content)
+        media = json_media(content)
         if media is None or not isinstance(content, dict):
             continue
         status = int(code)
-        json_media = media
-        json_raw = (_follow(spec, content[media], at) or {}).get("schema")
+        success_media = media
+        json_raw = (_follow(resolver, content[media], at) or {}).get("schema")
         for other, body in content.items():
-            body = _follow(spec, body, at)
+            body = _follow(resolver, body, at)
             if other.split(";")[0].strip().lower() == "text/event-stream" and isinstance(body, dict):
                 stream_raw = body.get("schema")
         break
@@ -161,7 +137,7 @@ def _operation(
         operation_id=op.get("operationId"),
         request_schema=request,
         success_status=status,
-        json_media=json_media,
+        json_media=success_media,
         json_schema=_schema(spec, json_raw, where + "/responses"),
         stream_schema=_schema(spec, stream_raw, where + "/responses"),
         documented_statuses=statuses,

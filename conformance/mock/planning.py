@@ -23,7 +23,7 @@ from conformance.mock.generate import (
     Entropy,
     Generator,
 )
-from conformance.schema import compile_offline
+from conformance.oas import compile_offline
 
 JSON = Any
 MAX_CHOICES = 128

@@ -10,7 +10,7 @@ from typing import Any, TextIO
 
 import orjson
 
-from conformance.schema import Violation
+from conformance.oas import Violation
 
 JSON = Any
 Scope = MutableMapping[str, Any]

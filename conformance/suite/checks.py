@@ -25,8 +25,7 @@ import attrs
 from gpt52.sse import decode_stream
 
 from conformance.findings import Finding, Level, Source
-from conformance.oaswalk import operations
-from conformance.schema import Validator, Violation, deref, undocumented_fields
+from conformance.oas import OperationIndex, Validator, Violation, deref, undocumented_fields
 from conformance.suite.exchange import Exchange
 from conformance.suite.rules import (
     AUTH_NOT_ENFORCED,
@@ -90,30 +89,18 @@ class SpecView:
     def __init__(self, spec: dict[str, Any], name: str) -> None:
         self.spec = spec
         self.name = name
-        self.base_paths = sorted(
-            {urlsplit(s.get("url", "")).path.rstrip("/") for s in spec.get("servers") or [] if isinstance(s, dict)}
-            | {""},
-            key=len,
-            reverse=True,
-        )
+        self.index = OperationIndex(spec)
+        self.base_paths = self.index.base_paths
         self.ops: dict[tuple[str, str], OperationSpec] = {}
-        for op in operations(spec):
+        for op in self.index.operations:
             responses = {str(k): deref(spec, v, where=name) for k, v in (op.op.get("responses") or {}).items()}
             self.ops[(op.method.upper(), op.path)] = OperationSpec(op.label, responses)
         self._validators: dict[tuple[str, str, int, str], Validator | None] = {}
 
     def find(self, method: str, url: str, target_base: str = "") -> OperationSpec | None:
         """The operation a request went to; ``target_base`` is the path prefix of the target's base URL."""
-        path = urlsplit(url).path
-        prefix = target_base.rstrip("/")
-        if prefix and path.startswith(prefix + "/"):
-            path = path[len(prefix) :]
-        for base in self.base_paths:
-            candidate = (path[len(base) :] or "/") if base and path.startswith(base) else path
-            found = self.ops.get((method.upper(), candidate))
-            if found:
-                return found
-        return None
+        found = self.index.find(method, url, target_base)
+        return self.ops.get((found.method.upper(), found.path)) if found is not None else None
 
     def validator(self, op: OperationSpec, status: int, media_type: str) -> Validator | None:
         key = (op.label, media_type, status, self.name)
@@ -361,7 +348,7 @@ def schema_findings(
         yield finding(
             SCHEMA,
             ex,
-            f"{ctx.primary.name} schema for {ex.status} {media_type}: {v.message} at {v.path or '/'}",
+            f"{ctx.primary.name} schema for {ex.status} {media_type}: {v.text}",
             pointer=prefix + (v.path or "/"),
             expected=v.expected,
             found=v.found,

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.findings import Finding
-from conformance.schema import Validator, undocumented_fields
+from conformance.oas import Validator, undocumented_fields
 
 OPERATION = ("/v1/chat/completions", "post")
 

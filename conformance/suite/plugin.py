@@ -24,7 +24,7 @@ import httpx
 import pytest
 
 from conformance.findings import Finding
-from conformance.schema import Validator
+from conformance.oas import Validator
 from conformance.suite.checks import CheckContext, SpecView, check_exchange, check_probe
 from conformance.suite.exchange import Exchange, scrub
 from conformance.suite.rules import BUDGET, STALLED, TARGET_REFUSED, WALL_TIME

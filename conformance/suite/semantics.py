@@ -313,7 +313,7 @@ def _json_mode(
     schema = raw_schema.get("schema") if isinstance(raw_schema, dict) and fmt["type"] == "json_schema" else None
     if isinstance(schema, dict):
         try:
-            from conformance.schema import compile_offline
+            from conformance.oas import compile_offline
 
             # a schema from the request: never fetched, whatever $ref it holds
             errors = list(itertools.islice(compile_offline(schema).iter_errors(value), 5))

@@ -13,8 +13,7 @@ from typing import Any
 import attrs
 
 from conformance.findings import Finding, Level, Source, rule
-from conformance.oaswalk import operations
-from conformance.schema import Validator, deref
+from conformance.oas import Validator, deref, operations
 from conformance.suite.checks import CheckContext, SpecView
 from conformance.suite.exchange import Exchange
 

@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 
 from conformance.cli import main
 from conformance.errors import SpecError
+from conformance.oas import Validator, deref, inlined_size, schema_for_instance
 from conformance.safeload import expanded_size, read_regular_file
-from conformance.schema import Validator, deref, inlined_size, schema_for_instance
 from conformance.specload import load_spec_file
 
 from .helpers import DATA, MIRROR, REPO, SPEC_PATH, SPEC_REPO, fixed_spec, hits, make_project, sha256

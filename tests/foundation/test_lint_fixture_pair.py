@@ -12,7 +12,7 @@ import pytest
 from conformance.cli import main
 from conformance.findings import Level
 from conformance.lint import lint
-from conformance.schema import resolve_pointer
+from conformance.oas import resolve_pointer
 
 from .helpers import ALIAS, DATA, V1, fixed_spec, hits, load_json
 

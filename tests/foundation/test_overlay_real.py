@@ -17,8 +17,8 @@ import conformance.docs.rules
 import conformance.suite.checks
 from conformance.findings import RULES
 from conformance.lint import CHECKS, check_structure, lint
+from conformance.oas import Validator
 from conformance.overlay import OverlayResult, apply_overlay, load_overlay
-from conformance.schema import Validator
 
 from .helpers import DOC_PAGE, REPO
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
+from conformance.oas import Validator, deref, undocumented_fields
 from conformance.overlay import apply_overlay, load_overlay
-from conformance.schema import Validator, deref, undocumented_fields
 
 from .helpers import REPO
 

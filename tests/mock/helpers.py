@@ -11,7 +11,7 @@ from upstream_data import LazyPath, seed_page
 
 from conformance.mock.auth import DEFAULT_API_KEY
 from conformance.mock.operations import ChatOperation, chat_operations
-from conformance.schema import Validator, Violation
+from conformance.oas import Validator, Violation
 
 SEED_PAGE = LazyPath(seed_page)  # skips the test that reads it when ../shared/seeds is absent
 DATA = Path(__file__).parent / "data"

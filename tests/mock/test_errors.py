@@ -101,10 +101,12 @@ def test_missing_required_member_names_it(published_server: MockServer) -> None:
 
 
 def test_nested_violation_param_is_openai_style(published_server: MockServer) -> None:
+    """The 400 names the member that is wrong (the closest ``oneOf`` branch), not the whole message."""
     response = post(published_server.base_url, body(messages=[{"role": "martian", "content": "hi"}]))
     error = assert_error(response, 400, "invalid_value")
-    assert error["param"] == "messages[0]"
-    assert "/messages/0" in error["message"]
+    assert error["param"] == "messages[0].role"
+    expected = 'Invalid request body at /messages/0/role: expected enum: ["user"], found "martian"'
+    assert error["message"].startswith(expected)
 
 
 def test_wrong_model_is_a_schema_violation(published_server: MockServer) -> None:

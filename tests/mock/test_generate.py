@@ -16,7 +16,7 @@ from conformance.mock.app import pointer_to_param
 from conformance.mock.compiler import Compiler, CProvider, Ctx
 from conformance.mock.documented import parse_example
 from conformance.mock.generate import MISSING, Generator, allows, generate, is_nullable
-from conformance.schema import to_json_schema
+from conformance.oas import to_json_schema
 
 LEAVES = st.one_of(
     st.builds(

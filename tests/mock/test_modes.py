@@ -14,7 +14,7 @@ from conformance.mock import MODES, get_mode, list_modes
 from conformance.mock.documented import parse_example
 from conformance.mock.modes import KINDS
 from conformance.mock.server import MockServer
-from conformance.schema import undocumented_fields
+from conformance.oas import undocumented_fields
 
 from .helpers import AUTH, DATA, PATH, SEED_PAGE, Schemas, assert_error, body, events, post
 from .test_conformant import WEATHER

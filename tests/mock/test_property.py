@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from conformance.mock.auth import DEFAULT_API_KEY
 from conformance.mock.server import MockServer
-from conformance.schema import Validator
+from conformance.oas import Validator
 
 from .helpers import AUTH, PATH, Schemas, events
 

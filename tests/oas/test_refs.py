@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import pytest
+
+from conformance.errors import SpecError
+from conformance.oas import Resolver, deref, inlined_size
+
+from .fixtures import PETS
+
+
+def test_a_chain_of_references_ends_at_its_target_with_its_name() -> None:
+    res = Resolver(PETS).resolve({"$ref": "#/components/schemas/Pet"}, "/here")
+    assert res.ok and res.name == "Pet" and res.pointer == "/components/schemas/Pet"
+    assert res.node is PETS["components"]["schemas"]["Pet"]
+
+
+def test_a_node_without_a_reference_is_its_own_target() -> None:
+    node = {"type": "string"}
+    res = Resolver(PETS).resolve(node, "/x")
+    assert res.node is node and res.ok
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "detail"),
+    [
+        ("Loop", "cycle", "$ref cycle: #/components/schemas/Loop2 -> #/components/schemas/Loop"),
+        ("Broken", "missing", "points nowhere (no key 'Nowhere' under #/components/schemas)"),
+        ("Remote", "external", "external $ref 'other.yaml#/Pet' is not supported"),
+    ],
+)
+def test_broken_references_come_back_as_values(name: str, kind: str, detail: str) -> None:
+    resolver = Resolver(PETS)
+    res = resolver.resolve(PETS["components"]["schemas"][name], f"/components/schemas/{name}")
+    assert res.problem is not None
+    assert res.problem.kind == kind
+    assert detail in res.problem.detail
+    assert resolver.follow_or(PETS["components"]["schemas"][name], "fallback") == "fallback"
+    with pytest.raises(SpecError, match=kind if kind != "missing" else "points nowhere"):
+        resolver.follow(PETS["components"]["schemas"][name], "/here")
+
+
+def test_keywords_beside_a_reference_are_kept_for_readers_that_honour_them() -> None:
+    res = Resolver(PETS).resolve({"$ref": "#/components/schemas/Kind", "description": "what"}, "")
+    assert res.with_siblings() == {"type": "string", "enum": ["cat", "dog"], "description": "what"}
+
+
+def test_deref_inlines_shares_targets_and_keeps_or_refuses_cycles() -> None:
+    pet = deref(PETS, {"$ref": "#/components/schemas/Pet"})
+    assert pet["properties"]["kind"] == {"type": "string", "enum": ["cat", "dog"]}
+    tree = deref(PETS, {"$ref": "#/components/schemas/Tree"}, keep_cycles=True)
+    assert tree["properties"]["children"]["items"] == {"$ref": "#/components/schemas/Tree"}
+    with pytest.raises(SpecError, match="cycle"):
+        deref(PETS, {"$ref": "#/components/schemas/Tree"})
+    with pytest.raises(SpecError, match="points nowhere"):
+        deref(PETS, {"$ref": "#/components/schemas/Broken"})
+
+
+def test_inlined_size_counts_and_spots_recursion() -> None:
+    assert inlined_size(PETS, {"$ref": "#/components/schemas/Tree"}) is None
+    size = inlined_size(PETS, {"$ref": "#/components/schemas/Pet"})
+    assert size is not None and size > 3

@@ -12,6 +12,7 @@ import attrs
 from conformance.drift import rules as R
 from conformance.drift.canon import ANNOTATIONS, RefProblem, SpecIndex
 from conformance.findings import Finding, Level, Rule
+from conformance.oas import HTTP_METHODS as HTTP_METHODS
 from conformance.oas import join_pointer, short_json
 
 JSON = Any

@@ -32,7 +32,7 @@ import attrs
 from conformance.docs import rules
 from conformance.errors import ToolError
 from conformance.findings import Rule
-from conformance.oas import OperationIndex, Resolver, Validator, join_pointer
+from conformance.oas import Operation, OperationIndex, Resolver, Validator, join_pointer
 from conformance.safeload import UnsafeInput, read_regular_file
 from conformance.specload import MAX_SPEC_BYTES, Spec, parse_spec
 
@@ -139,10 +139,13 @@ class OperationRef:
         return f"{self.method.upper()} {self.path}"
 
     @property
+    def operation(self) -> Operation | None:
+        return self.spec.index.get(self.method, self.path)
+
+    @property
     def node(self) -> dict[str, Any]:
-        item = self.spec.path_item(self.path) or {}
-        op = item.get(self.method)
-        return op if isinstance(op, dict) else {}
+        found = self.operation
+        return found.op if found is not None else {}
 
     @property
     def pointer(self) -> str:

@@ -58,19 +58,23 @@ class Pointer:
 
     def resolve(self, doc: JSON) -> JSON:
         """The value the pointer names in ``doc``; a :class:`KeyError` naming the missing part."""
-        node = doc
-        for depth, token in enumerate(self.tokens):
-            if isinstance(node, list):
-                if not token.isdigit() or int(token) >= len(node):
-                    raise KeyError(f"{self}: no item {token!r}")
-                node = node[int(token)]
-            elif isinstance(node, dict):
-                if token not in node:
-                    raise KeyError(f"{self}: no key {token!r}")
-                node = node[token]
-            else:
-                raise KeyError(f"{self}: {token!r} inside a {type(node).__name__} at {Pointer(self.tokens[:depth])}")
-        return node
+        return _walk(doc, self.tokens, str(self))
+
+
+def _walk(doc: JSON, tokens: tuple[str, ...], label: str) -> JSON:
+    node = doc
+    for token in tokens:
+        if isinstance(node, list):
+            if not token.isdigit() or int(token) >= len(node):
+                raise KeyError(f"{label}: no item {token!r}")
+            node = node[int(token)]
+        elif isinstance(node, dict):
+            if token not in node:
+                raise KeyError(f"{label}: no key {token!r}")
+            node = node[token]
+        else:
+            raise KeyError(f"{label}: {token!r} inside a {type(node).__name__}")
+    return node
 
 
 def join_pointer(*tokens: str | int) -> str:
@@ -93,16 +97,4 @@ def resolve_pointer(doc: JSON, pointer: str) -> JSON:
         parsed = Pointer.parse(pointer)
     except ValueError as exc:
         raise KeyError(str(exc)) from None
-    node = doc
-    for token in parsed.tokens:
-        if isinstance(node, list):
-            if not token.isdigit() or int(token) >= len(node):
-                raise KeyError(f"{pointer}: no item {token!r}")
-            node = node[int(token)]
-        elif isinstance(node, dict):
-            if token not in node:
-                raise KeyError(f"{pointer}: no key {token!r}")
-            node = node[token]
-        else:
-            raise KeyError(f"{pointer}: {token!r} inside a {type(node).__name__}")
-    return node
+    return _walk(doc, parsed.tokens, pointer)

@@ -13,7 +13,7 @@ from typing import Any
 import attrs
 
 from conformance.findings import Finding, Level, Source, rule
-from conformance.oas import Validator, deref, operations
+from conformance.oas import Validator
 from conformance.suite.checks import CheckContext, SpecView
 from conformance.suite.exchange import Exchange
 
@@ -38,13 +38,10 @@ class _Requests:
     def __init__(self, view: SpecView) -> None:
         self.view = view
         self.schemas: dict[str, Any] = {}
-        for op in operations(view.spec):
-            body = deref(view.spec, op.op.get("requestBody"), where=view.name) if op.op.get("requestBody") else None
-            content = body.get("content") if isinstance(body, dict) else None
-            media = (content or {}).get("application/json") if isinstance(content, dict) else None
-            schema = media.get("schema") if isinstance(media, dict) else None
-            if isinstance(schema, dict):
-                self.schemas[f"{op.method.upper()} {op.path}"] = schema
+        for op in view.index.operations:
+            found = view.index.request_json(op)
+            if found is not None and isinstance(found[2], dict):
+                self.schemas[op.label] = found[2]
         self._validators: dict[str, Validator] = {}
 
     def validator(self, method: str, url: str) -> tuple[str, Validator] | None:

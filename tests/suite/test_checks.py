@@ -364,3 +364,11 @@ def test_a_body_sent_as_bytes_is_recorded_and_replayed_as_text(raw: bytes) -> No
     again = Exchange.from_dict(json.loads(line))
     assert again.request_body == raw.decode("utf-8", "replace")
     assert again.status == 400
+
+
+def test_schema_messages_say_what_was_found_and_what_the_schema_expects(ctx: CheckContext) -> None:
+    body = completion()
+    body["usage"]["total_tokens"] = "many"
+    (finding,) = check_exchange(exchange(body), ctx)
+    assert finding.pointer == "/usage/total_tokens"
+    assert finding.message.endswith('has /usage/total_tokens = "many" (string); the schema expects integer')

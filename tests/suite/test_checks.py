@@ -371,4 +371,4 @@ def test_schema_messages_say_what_was_found_and_what_the_schema_expects(ctx: Che
     body["usage"]["total_tokens"] = "many"
     (finding,) = check_exchange(exchange(body), ctx)
     assert finding.pointer == "/usage/total_tokens"
-    assert finding.message.endswith('has /usage/total_tokens = "many" (string); the schema expects integer')
+    assert finding.message.endswith('has /usage/total_tokens = "many" (string); the schema expects number')

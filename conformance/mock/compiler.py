@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from conformance.mock.generate import MISSING, Budget, Generator, Path, schema_types
-from conformance.oas import merge_all_of
+from conformance.oas import Resolver, merge_all_of
 
 JSON = Any
 # what the served spec's own schemas may cost per answer or event (beyond the providers' values): a spec whose
@@ -69,6 +69,7 @@ class Compiler:
     def __init__(self, providers: Mapping[Path, CProvider], *, root: JSON = None) -> None:
         self.providers = providers
         self.root = root  # what a ``$ref`` left in the schema (a recursive one) points into
+        self._resolver = Resolver(root) if root is not None else None
         self._below = {path[:i] for path in providers for i in range(len(path))}
 
     def compile(self, schema: JSON, path: Path = (), *, own: bool = True) -> Maker:
@@ -81,13 +82,19 @@ class Compiler:
                     return _or_fallback(made, self.generic(schema, path))
         if path not in self._below or not isinstance(schema, dict):
             return self.generic(schema, path)
-        schema = _choose(schema)
+        schema = _choose(schema, self._follow)
         kind = _kind(schema)
         if kind == "object":
             return self._object(schema, path)
         if kind == "array" and isinstance(schema.get("items"), dict):
             return self._array(schema, path)
         return self.generic(schema, path)
+
+    def _follow(self, part: JSON) -> JSON:
+        """An ``allOf`` member with its reference followed (against :attr:`root`); ``None`` when it cannot be."""
+        if self._resolver is None:
+            return part
+        return self._resolver.follow_or(part)
 
     def optional(self, schema: JSON, path: Path) -> Maker | None:
         provider = self.providers.get(path)
@@ -150,20 +157,20 @@ def _or_fallback(made: Maker, fallback: Maker) -> Maker:
     return make
 
 
-def _choose(schema: dict[str, Any]) -> dict[str, Any]:
+def _choose(schema: dict[str, Any], follow: Callable[[JSON], JSON] | None = None) -> dict[str, Any]:
     """The branch of a ``oneOf``/``anyOf`` the generator would take (first that is not just null); the members
     of an ``allOf`` (such as ``allOf: [$ref]`` beside ``nullable``, the OpenAPI 3.0 nullable reference) merged."""
     members = schema.get("allOf")
     if isinstance(members, list) and members and all(isinstance(m, dict) for m in members):
         # the generator's merge (conformance.oas.merge): both readers see one schema the same way
-        return _choose(merge_all_of(schema))
+        return _choose(merge_all_of(schema, follow), follow)
     for combo in ("oneOf", "anyOf"):
         branches = schema.get(combo)
         if isinstance(branches, list) and branches:
             for branch in branches:
                 if isinstance(branch, dict) and schema_types(branch) != ("null",):
                     rest = {k: v for k, v in schema.items() if k not in (combo, "nullable")}
-                    return _choose({**rest, **branch})
+                    return _choose({**rest, **branch}, follow)
     return schema
 
 

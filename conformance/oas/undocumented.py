@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from conformance.oas.jsonschema import compile_draft7, to_json_schema
+from conformance.oas.merge import merge_all_of
 from conformance.oas.pointer import join_pointer
 
 JSON = Any
@@ -29,10 +30,8 @@ def undocumented_fields(schema: JSON, instance: JSON, path: str = "") -> Iterato
             yield from undocumented_fields(chosen, instance, path)
         return
     if isinstance(instance, dict):
-        props: dict[str, Any] = dict(schema.get("properties") or {})
-        for sub in schema.get("allOf", []) or []:
-            if isinstance(sub, dict):
-                props.update(sub.get("properties") or {})
+        merged = merge_all_of(schema) if isinstance(schema.get("allOf"), list) else schema
+        props: dict[str, Any] = dict(merged.get("properties") or {})
         declares = bool(props) and "additionalProperties" not in schema
         for key, value in instance.items():
             child = join_pointer(key)

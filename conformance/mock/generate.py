@@ -23,6 +23,7 @@ import uuid
 from typing import Any
 
 from conformance.oas import Resolver, merge_all_of
+from conformance.oas.refs import shared_resolver
 
 JSON = Any
 Path = tuple[str, ...]
@@ -247,7 +248,7 @@ class Generator:
             return {}
         resolver = self._resolver
         if resolver is None or resolver.spec is not self.root:
-            resolver = self._resolver = Resolver(self.root)
+            resolver = self._resolver = shared_resolver(self.root)
         res = resolver.resolve(schema)
         return {} if res.problem is not None else res.with_siblings()
 

@@ -89,6 +89,7 @@ class Resolver:
     def __init__(self, spec: JSON) -> None:
         self.spec = spec
         self._targets: dict[str, tuple[JSON, str | None]] = {}
+        self._ends: dict[str, Resolved] = {}
 
     def target(self, ref: str) -> tuple[JSON, str | None]:
         """``(node, None)`` for a reference that resolves, else ``(MISSING, why)`` (``"external"`` for one
@@ -122,6 +123,17 @@ class Resolver:
         """Follow ``$ref`` (chains too) from ``node`` at ``pointer``; never raises."""
         if not (isinstance(node, dict) and isinstance(node.get("$ref"), str)):
             return Resolved(node, pointer)
+        bare = len(node) == 1  # a reference alone ends where its target's chain ends, wherever it is written
+        if bare:
+            known = self._ends.get(node["$ref"])
+            if known is not None:
+                return known
+        found = self._follow_chain(node, pointer)
+        if bare and found.problem is None:
+            self._ends[node["$ref"]] = found
+        return found
+
+    def _follow_chain(self, node: dict[str, Any], pointer: str) -> Resolved:
         name: str | None = None
         seen: list[str] = []
         here = pointer
@@ -195,6 +207,22 @@ class Resolver:
             return item
 
         return walk(node, ())
+
+
+_SHARED: dict[int, Resolver] = {}
+_SHARED_MAX = 8
+
+
+def shared_resolver(spec: JSON) -> Resolver:
+    """A :class:`Resolver` for ``spec`` that lives on between calls (its lookups cached), for readers that are
+    made anew for each value, such as the mock's generator; the last few specs are kept."""
+    found = _SHARED.get(id(spec))
+    if found is not None and found.spec is spec:
+        return found
+    if len(_SHARED) >= _SHARED_MAX:
+        _SHARED.pop(next(iter(_SHARED)))
+    made = _SHARED[id(spec)] = Resolver(spec)
+    return made
 
 
 def deref(spec: JSON, node: JSON, *, where: str = "", keep_cycles: bool = False) -> JSON:

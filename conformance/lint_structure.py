@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from conformance.findings import Finding, Level, Source, describe, rule
-from conformance.oas import Resolver, join_pointer, operations, resolve_pointer, schema_roots
+from conformance.oas import Resolver, join_pointer, operations, pointer_unescape, resolve_pointer, schema_roots
 
 INVALID = rule(
     "oas-invalid",
@@ -193,7 +193,7 @@ def _remove_external(spec: dict[str, Any], refs: list[tuple[str, str]], patch: _
             continue
         parent_pointer, _, key = where.rpartition("/")
         parent = resolve_pointer(spec, parent_pointer) if parent_pointer else spec
-        token = key.replace("~1", "/").replace("~0", "~")
+        token = pointer_unescape(key)
         patch.replace(parent, int(token) if isinstance(parent, list) else token, {})
     return external
 

@@ -42,7 +42,7 @@ from conformance.drift.context import HTTP_METHODS, JSON, At, Change, Context, _
 from conformance.drift.keywords import schema_shape
 from conformance.drift.walk import compare_document, compare_operation, operations, removed_operation
 from conformance.findings import Finding, Level, Rule, sort_findings
-from conformance.oas import join_pointer
+from conformance.oas import join_pointer, pointer_unescape
 
 
 class Differ(Context):
@@ -191,7 +191,7 @@ def _split_pointer(pointer: str) -> tuple[str, str]:
     """``/paths/~1v1~1x/post/responses/...`` -> (``POST /v1/x``, ``/responses/...``); else (``spec``, pointer)."""
     parts = pointer.split("/")
     if len(parts) >= 4 and parts[1] == "paths" and parts[3] in HTTP_METHODS:
-        path = parts[2].replace("~1", "/").replace("~0", "~")
+        path = pointer_unescape(parts[2])
         return f"{parts[3].upper()} {path}", "/" + "/".join(parts[4:]) if len(parts) > 4 else ""
     return "spec", pointer
 

@@ -10,7 +10,7 @@ from typing import Any, TextIO
 
 import orjson
 
-from conformance.oas import Violation
+from conformance.oas import Violation, pointer_unescape
 
 JSON = Any
 Scope = MutableMapping[str, Any]
@@ -99,7 +99,7 @@ def pointer_to_param(pointer: str) -> str | None:
         return None
     out = ""
     for token in pointer.split("/")[1:]:
-        token = token.replace("~1", "/").replace("~0", "~")
+        token = pointer_unescape(token)
         out += f"[{token}]" if token.isdigit() else (f".{token}" if out else token)
     return out
 

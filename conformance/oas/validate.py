@@ -16,7 +16,7 @@ import jsonschema_rs
 
 from conformance.oas.describe import short_json, value_class
 from conformance.oas.jsonschema import compile_draft7, linked_json_schema, to_json_schema
-from conformance.oas.pointer import join_pointer, resolve_pointer
+from conformance.oas.pointer import join_pointer, pointer_unescape, resolve_pointer
 from conformance.oas.refs import MAX_INLINE_NODES, deref, inlined_size
 
 JSON = Any
@@ -36,12 +36,20 @@ class Violation:
     expected: str
     found: str
     found_class: str = ""  # JSON type of the offending value ("missing" for a missing member)
-    #: the violation as a sentence for a person: place, value found, what the schema allows
-    text: str = ""
+    #: the value of the failing keyword in the schema (for ``enum``, ``const`` and ``type``), for :attr:`text`
+    allowed: JSON = attrs.field(default=None, eq=False, repr=False)
 
     @property
     def keyword(self) -> str:
         return self.schema_path.rsplit("/", 1)[-1]
+
+    @property
+    def text(self) -> str:
+        """The violation as a sentence for a person: place, value found, what the schema allows."""
+        if self.found_class == "missing":
+            parent, _, member = self.path.rpartition("/")
+            return f'lacks the required property "{pointer_unescape(member)}"' + (f" in {parent}" if parent else "")
+        return sentence(self.keyword, self.path, self.message, self.found, self.found_class, self.allowed)
 
 
 class Validator:
@@ -67,7 +75,7 @@ class Validator:
                 self._oas = None
                 self.json_schema = linked_json_schema(oas_schema, spec, where=where)
         self._compiled = compile_draft7(self.json_schema)
-        self._expected: dict[tuple[Any, ...], tuple[str, str, str]] = {}
+        self._expected: dict[tuple[Any, ...], tuple[str, str, str, JSON]] = {}
 
     @property
     def oas_schema(self) -> JSON:
@@ -168,8 +176,9 @@ class Validator:
                 join_pointer(*schema_path),
                 keyword,
                 _expected_text(keyword, fragment),
+                fragment if keyword in ("enum", "const", "type") else None,
             )
-        spath, keyword, expected = cached
+        spath, keyword, expected, fragment = cached
         missing = getattr(error.kind, "property", None) if keyword == "required" else None
         if isinstance(missing, str):
             # a missing member is reported where it should be, not at its parent
@@ -180,21 +189,9 @@ class Validator:
                 f"required member {missing!r}",
                 "missing",
                 "missing",
-                f'lacks the required property "{missing}"' + (f" in {ipath}" if ipath else ""),
             )
-        found = _shown(error.instance)
-        fragment = (
-            _schema_fragment(self.json_schema, list(schema_path)) if keyword in ("enum", "const", "type") else None
-        )
-        return Violation(
-            ipath,
-            spath,
-            str(error.message),
-            expected,
-            found,
-            value_class(error.instance),
-            sentence(keyword, ipath, str(error.message), error.instance, fragment),
-        )
+        instance = error.instance
+        return Violation(ipath, spath, str(error.message), expected, _shown(instance), value_class(instance), fragment)
 
 
 def _schema_fragment(schema: JSON, path: list[Any]) -> JSON:
@@ -229,27 +226,26 @@ def _expected_text(keyword: str, fragment: JSON) -> str:
     return keyword
 
 
+_REQUIRED = jsonschema_rs.ValidationErrorKind.Required
+
+
 def _depth(error: Any) -> int:
     """How deep in the instance an error lies; a missing member lies where the member should be."""
-    schema_path = error.schema_path
-    missing = bool(schema_path) and schema_path[-1] == "required"
-    return len(error.instance_path) + (1 if missing else 0)
+    return len(error.instance_path) + (1 if isinstance(error.kind, _REQUIRED) else 0)
 
 
-def sentence(keyword: str, path: str, message: str, value: Any, fragment: JSON) -> str:
+def sentence(keyword: str, path: str, message: str, found: str, kind: str, fragment: JSON) -> str:
     """A violation in words: ``has /p = "x"; the schema allows only "a", "b"``, ``has /p = 1 (integer); the
-    schema expects string``, else ``at /p: <the validator's message>``."""
+    schema expects string``, else ``at /p: <the validator's message>`` (``found`` is the value as shown,
+    ``kind`` its JSON type, ``fragment`` the schema keyword's value)."""
     at = f" {path}" if path else ""
     if keyword in ("enum", "const") and fragment is not None:
         allowed = fragment if isinstance(fragment, list) else [fragment]
         shown = ", ".join(short_json(v, 1000) for v in allowed[:8]) + (", …" if len(allowed) > 8 else "")
-        return f"has{at} = {_shown(value)}; the schema allows only {shown}"
+        return f"has{at} = {found}; the schema allows only {shown}"
     if keyword == "type" and fragment is not None:
         expected_types = fragment if isinstance(fragment, list) else [fragment]
-        return (
-            f"has{at} = {_shown(value)} ({value_class(value)}); the schema expects "
-            f"{' or '.join(map(str, expected_types))}"
-        )
+        return f"has{at} = {found} ({kind}); the schema expects {' or '.join(map(str, expected_types))}"
     return f"at{at or ' /'}: {message}"
 
 

@@ -178,13 +178,7 @@ class OperationIndex:
 
     def response(self, op: Operation, status: int | str) -> dict[str, Any] | None:
         """The response documented for ``status``: the exact code, else its range (``2XX``), else ``default``."""
-        responses = self.responses(op)
-        code = str(status)
-        for key in (code, f"{code[:1]}XX", f"{code[:1]}xx", "default"):
-            found = responses.get(key)
-            if isinstance(found, dict):
-                return found
-        return None
+        return response_for(self.responses(op), status)
 
     def success_statuses(self, op: Operation) -> list[str]:
         """The documented 2xx codes, ``200`` first."""
@@ -218,6 +212,21 @@ class OperationIndex:
             pointer = op.pointer + join_pointer("responses", status, "content", media, "schema")
             return status, media, pointer, entry.get("schema") if isinstance(entry, dict) else None
         return None
+
+
+def status_keys(status: int | str) -> tuple[str, ...]:
+    """The ``responses`` keys that document ``status``, most precise first: the code, its range, ``default``."""
+    code = str(status)
+    return (code, f"{code[:1]}XX", f"{code[:1]}xx", "default")
+
+
+def response_for(responses: dict[str, Any], status: int | str) -> dict[str, Any] | None:
+    """The response object that documents ``status`` in a ``responses`` map (see :func:`status_keys`)."""
+    for key in status_keys(status):
+        found = responses.get(key)
+        if isinstance(found, dict):
+            return found
+    return None
 
 
 def operations(spec: JSON) -> Iterator[Operation]:

@@ -26,6 +26,7 @@ from gpt52.sse import decode_stream
 
 from conformance.findings import Finding, Level, Source
 from conformance.oas import OperationIndex, Validator, Violation, deref, undocumented_fields
+from conformance.oas.operations import response_for, status_keys
 from conformance.suite.exchange import Exchange
 from conformance.suite.rules import (
     AUTH_NOT_ENFORCED,
@@ -66,7 +67,7 @@ def parse_sse(raw: bytes) -> tuple[list[str], bool]:
 
 
 def _documented(statuses: set[str], status: int) -> bool:
-    return str(status) in statuses or f"{str(status)[0]}XX" in statuses or "default" in statuses
+    return any(key in statuses for key in status_keys(status))
 
 
 @attrs.frozen
@@ -77,10 +78,8 @@ class OperationSpec:
     responses: dict[str, dict[str, Any]]  # status -> response object (refs inlined)
 
     def media(self, status: int) -> dict[str, Any]:
-        for key in (str(status), f"{str(status)[0]}XX", "default"):
-            if key in self.responses:
-                return dict(self.responses[key].get("content") or {})
-        return {}
+        response = response_for(self.responses, status)
+        return dict(response.get("content") or {}) if response is not None else {}
 
 
 class SpecView:

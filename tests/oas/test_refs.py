@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conformance.errors import SpecError
-from conformance.oas import Resolver, deref, inlined_size
+from conformance.oas import Resolver, deref, inlined_size, pointer_escape
 
 from .fixtures import PETS
 
@@ -59,3 +61,39 @@ def test_inlined_size_counts_and_spots_recursion() -> None:
     assert inlined_size(PETS, {"$ref": "#/components/schemas/Tree"}) is None
     size = inlined_size(PETS, {"$ref": "#/components/schemas/Pet"})
     assert size is not None and size > 3
+
+
+NAMES = st.sampled_from(["A", "B", "C", "D", "a/b", "t~"])
+
+
+@given(st.dictionaries(NAMES, st.one_of(NAMES, st.none(), st.just("http://x/y")), min_size=1))
+def test_resolve_never_raises_and_says_why_a_chain_stops(links: dict[str, str | None]) -> None:
+    """Each schema is a reference to another name (maybe absent), to another document, or a plain schema."""
+
+    def ref(name: str) -> str:
+        return name if name.startswith("http") else "#/components/schemas/" + pointer_escape(name)
+
+    schemas = {n: ({"$ref": ref(t)} if t is not None else {"type": "string"}) for n, t in links.items()}
+    spec = {"components": {"schemas": schemas}}
+    resolver = Resolver(spec)
+    for name in schemas:
+        visited, current, expected = [name], name, "ok"
+        while True:
+            target = links[current]
+            if target is None:
+                break
+            if target.startswith("http"):
+                expected = "external"
+                break
+            if target not in links:
+                expected = "missing"
+                break
+            if target in visited:
+                expected = "cycle"
+                break
+            visited.append(target)
+            current = target
+        res = resolver.resolve(schemas[name], "/components/schemas/" + pointer_escape(name))
+        assert (res.problem.kind if res.problem else "ok") == expected
+        if res.problem is None:
+            assert res.node == {"type": "string"}

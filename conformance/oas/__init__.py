@@ -16,8 +16,33 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from conformance.oas.describe import short_json, value_class
+from conformance.oas.merge import merge_all_of
+from conformance.oas.nullable import is_nullable_ref, nullable_ref, wrapped_ref
+from conformance.oas.operations import (
+    HTTP_METHODS,
+    Operation,
+    OperationIndex,
+    SchemaNode,
+    all_schemas,
+    json_media,
+    operations,
+    path_ends_with,
+    schema_roots,
+    walk_schema,
+)
+from conformance.oas.pointer import Pointer, join_pointer, pointer_escape, pointer_unescape, resolve_pointer
+from conformance.oas.refs import (
+    MAX_INLINE_NODES,
+    MAX_INLINE_REF_DEPTH,
+    RefProblem,
+    Resolved,
+    Resolver,
+    deref,
+    inlined_size,
+)
+
 if TYPE_CHECKING:
-    from conformance.oas.describe import short_json, value_class
     from conformance.oas.jsonschema import (
         DRAFT7,
         compile_draft7,
@@ -26,73 +51,21 @@ if TYPE_CHECKING:
         schema_for_instance,
         to_json_schema,
     )
-    from conformance.oas.merge import merge_all_of
-    from conformance.oas.nullable import is_nullable_ref, nullable_ref, wrapped_ref
-    from conformance.oas.operations import (
-        HTTP_METHODS,
-        Operation,
-        OperationIndex,
-        SchemaNode,
-        all_schemas,
-        json_media,
-        operations,
-        path_ends_with,
-        schema_roots,
-        walk_schema,
-    )
-    from conformance.oas.pointer import Pointer, join_pointer, pointer_escape, pointer_unescape, resolve_pointer
-    from conformance.oas.refs import (
-        MAX_INLINE_NODES,
-        MAX_INLINE_REF_DEPTH,
-        RefProblem,
-        Resolved,
-        Resolver,
-        deref,
-        inlined_size,
-    )
     from conformance.oas.undocumented import undocumented_fields
     from conformance.oas.validate import Validator, Violation
 
-# submodules load on first use: a module that needs only pointers or value descriptions (findings does)
-# does not pay for the validator's compiled-schema library
+# the modules built on jsonschema-rs load on first use: a module that needs only pointers, references or value
+# descriptions (findings does) does not pay for the compiled-schema library
 _WHERE = {
     "DRAFT7": "conformance.oas.jsonschema",
-    "HTTP_METHODS": "conformance.oas.operations",
-    "MAX_INLINE_NODES": "conformance.oas.refs",
-    "MAX_INLINE_REF_DEPTH": "conformance.oas.refs",
-    "Operation": "conformance.oas.operations",
-    "OperationIndex": "conformance.oas.operations",
-    "Pointer": "conformance.oas.pointer",
-    "RefProblem": "conformance.oas.refs",
-    "Resolved": "conformance.oas.refs",
-    "Resolver": "conformance.oas.refs",
-    "SchemaNode": "conformance.oas.operations",
     "Validator": "conformance.oas.validate",
     "Violation": "conformance.oas.validate",
-    "all_schemas": "conformance.oas.operations",
     "compile_draft7": "conformance.oas.jsonschema",
     "compile_offline": "conformance.oas.jsonschema",
-    "deref": "conformance.oas.refs",
-    "inlined_size": "conformance.oas.refs",
-    "is_nullable_ref": "conformance.oas.nullable",
-    "join_pointer": "conformance.oas.pointer",
-    "json_media": "conformance.oas.operations",
     "linked_json_schema": "conformance.oas.jsonschema",
-    "merge_all_of": "conformance.oas.merge",
-    "nullable_ref": "conformance.oas.nullable",
-    "operations": "conformance.oas.operations",
-    "path_ends_with": "conformance.oas.operations",
-    "pointer_escape": "conformance.oas.pointer",
-    "pointer_unescape": "conformance.oas.pointer",
-    "resolve_pointer": "conformance.oas.pointer",
     "schema_for_instance": "conformance.oas.jsonschema",
-    "schema_roots": "conformance.oas.operations",
-    "short_json": "conformance.oas.describe",
     "to_json_schema": "conformance.oas.jsonschema",
     "undocumented_fields": "conformance.oas.undocumented",
-    "value_class": "conformance.oas.describe",
-    "walk_schema": "conformance.oas.operations",
-    "wrapped_ref": "conformance.oas.nullable",
 }
 
 

@@ -30,11 +30,11 @@ def documented_example_findings(page: str, published: dict[str, Any], normalised
     validator = Validator(_schema(published), published)
     normalised_ok = Validator(_schema(normalised), normalised).is_valid(example)
     findings: list[Finding] = []
-    for v in validator.violations(example):
+    for v in validator.explain(example):
         findings.append(
             EXAMPLE_SCHEMA.finding(
                 location,
-                f"example response vs published 200 schema: {v.message} at {v.path or '/'}",
+                f"example response vs published 200 schema: {v.text}",
                 pointer=v.path or "/",
                 expected=v.expected,
                 found=v.found,

@@ -80,7 +80,7 @@ class RequestChecker:
                 evidence=ex.curl(),
             )
             return
-        violations = validator.violations(ex.request_body)
+        violations = validator.explain(ex.request_body)
         if not violations:
             return
         normalised_accepts = False
@@ -91,7 +91,7 @@ class RequestChecker:
         for v in violations:
             finding = REQUEST_SCHEMA.finding(
                 location,
-                f"{self.ctx.primary.name} request schema of {label}: {v.message} at {v.path or '/'}",
+                f"{self.ctx.primary.name} request schema of {label}: {v.text}",
                 pointer=v.path or "/",
                 expected=v.expected,
                 found=v.found,

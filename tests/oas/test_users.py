@@ -24,3 +24,27 @@ def test_drift_compares_operations_of_referenced_path_items() -> None:
     assert ("get", "/pets/{id}") in ops
     op, pointer, item = ops[("get", "/pets/{id}")]
     assert op["operationId"] == "getPet" and pointer == "/paths/~1pets~1{id}/get" and "get" in item
+
+
+def test_a_recorded_request_is_explained_in_words() -> None:
+    from conformance.suite.checks import CheckContext
+    from conformance.suite.exchange import Exchange
+    from conformance.traffic.requests import RequestChecker
+
+    ctx = CheckContext(SpecView(PETS, "published"), SpecView(PETS, "normalised"), client_parse=False)
+    ex = Exchange.build(
+        operation="POST /pets",
+        method="POST",
+        url="http://127.0.0.1:9/v1/pets",
+        request_headers={"Content-Type": "application/json"},
+        request_body={"name": "Tom", "kind": "cow"},
+        status=201,
+        response_headers={"Content-Type": "application/json"},
+        response_body=b'{"name": "Tom", "kind": "cat"}',
+    )
+    [finding] = RequestChecker(ctx).check(ex)
+    assert finding.pointer == "/kind"
+    assert (
+        finding.message
+        == 'published request schema of POST /pets: has /kind = "cow"; the schema allows only "cat", "dog"'
+    )

@@ -84,7 +84,8 @@ def schema_name(ref: str) -> str | None:
 
 
 class Resolver:
-    """Follows the local references of one document; targets are looked up once each."""
+    """Follows the local references of one document; targets (and where a bare reference's chain ends) are
+    looked up once each, so the document must not change while the resolver is in use."""
 
     def __init__(self, spec: JSON) -> None:
         self.spec = spec

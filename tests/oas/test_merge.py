@@ -3,6 +3,9 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from conformance.mock.compiler import Compiler, Ctx, _choose
 from conformance.mock.generate import Generator
 from conformance.oas import Resolver, Validator, merge_all_of
@@ -84,3 +87,12 @@ def test_a_compiled_answer_meets_the_merged_schema() -> None:
     made = compiler.compile(DISAGREEING)(Ctx(random.Random(1)))
     assert len(made["items"]) == 3
     assert Validator(DISAGREEING).is_valid(made)
+
+
+@given(st.lists(st.tuples(st.sampled_from(["minLength", "maxLength"]), st.integers(0, 50)), min_size=1, max_size=6))
+def test_bounds_narrow_to_the_range_every_member_allows(bounds: list[tuple[str, int]]) -> None:
+    merged = merge_all_of({"type": "string", "allOf": [{key: value} for key, value in bounds]})
+    lows = [v for k, v in bounds if k == "minLength"]
+    highs = [v for k, v in bounds if k == "maxLength"]
+    assert merged.get("minLength") == (max(lows) if lows else None)
+    assert merged.get("maxLength") == (min(highs) if highs else None)

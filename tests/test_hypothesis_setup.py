@@ -4,6 +4,7 @@ example database, and the nightly profile explores more."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -53,25 +54,26 @@ def test_the_default_profile_is_derandomised_without_a_database() -> None:
 @pytest.mark.slow
 def test_no_example_database_is_written(tmp_path: Path) -> None:
     """A ci-profile run stores no example in .hypothesis/ (hypothesis may still cache the code's constants there),
-    so the next run in the same checkout cannot replay anything."""
+    so the next run in the same checkout cannot replay anything. The property fails, because hypothesis only saves
+    failing examples; without the project's conftest the same run does write one (the control), so the check can
+    fail."""
     test = tmp_path / "test_prop.py"
     test.write_text(
-        "from hypothesis import given, strategies as st\n\n@given(st.integers())\ndef test_p(x):\n    assert x == x\n"
+        "from hypothesis import given, strategies as st\n\n@given(st.integers())\ndef test_p(x):\n    assert x < 10\n"
     )
     env = {**os.environ, "HYPOTHESIS_PROFILE": "ci"}
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", str(test)]
+    control = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
+    assert control.returncode == 1, control.stdout + control.stderr
+    assert (tmp_path / ".hypothesis" / "examples").exists(), "control: hypothesis' default keeps failing examples"
+    shutil.rmtree(tmp_path / ".hypothesis")
     conftest = (ROOT / "tests" / "conftest.py").read_text()
     (tmp_path / "conftest.py").write_text(conftest)
     (tmp_path / "upstream_data.py").write_text((ROOT / "tests" / "upstream_data.py").read_text())
     (tmp_path / "slowlist.py").write_text((ROOT / "tests" / "slowlist.py").read_text())
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(test)],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "assert x < 10" in result.stdout or "x < 10" in result.stdout
     assert not (tmp_path / ".hypothesis" / "examples").exists()
 
 

@@ -43,7 +43,10 @@ def add_common(parser: argparse.ArgumentParser, *, fail_on: str | None = "error"
         )
     parser.add_argument("--output", "-o", default=None, help="also write the report to this file (atomically)")
     parser.add_argument(
-        "--mirror", default=None, help="read upstream files from this mirror directory (default: $SPEC_MIRROR)"
+        "--mirror",
+        default=None,
+        help="read upstream files from this mirror directory (default: $SPEC_MIRROR, else ../shared/upstream "
+        "when it exists, else the network)",
     )
 
 
@@ -109,6 +112,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.extra = extra
     debug = args.debug or bool(os.environ.get("CONFORMANCE_DEBUG"))
     try:
+        from conformance.load.context import Context
+
+        # built once, from the flags and the environment; commands read settings from it, never from os.environ
+        args.context = Context.from_sources(args, os.environ)
         return int(module.run(args))
     except ToolError as exc:
         sys.stderr.write(f"conformance {args.command}: error: {exc.message}\n")

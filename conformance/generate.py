@@ -175,10 +175,8 @@ def check_client(package_dir: Path) -> list[str]:
     return problems
 
 
-def regenerate(*, mirror: str | None = None, check: bool = True) -> GenerateResult:
-    from conformance.pipeline import load_spec
-
-    spec = load_spec("normalised", mirror=mirror)
+def regenerate(spec: dict[str, Any], *, check: bool = True) -> GenerateResult:
+    """Generate the client from ``spec`` (the normalised spec, handed over by the CLI)."""
     target_root = paths.generated_dir()
     config = target_root / "config.yaml"
     if not config.is_file():

@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from conformance.drift import SpecIndex, diff_specs  # noqa: E402  (after the path tweak, for running from a clone)
 from conformance.findings import Finding, Level  # noqa: E402
-from conformance.specload import parse_spec  # noqa: E402
+from conformance.load.parse import parse_spec  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 REPO = "aimlapi/api-docs"
@@ -244,7 +244,7 @@ def catalog_section(mirror: Path) -> list[str]:
     """The whole catalog of the mirror's main against its oldest commit, one process; then linearity."""
     from conformance.drift.catalog import compare_catalog
     from conformance.drift.history import MirrorRepo
-    from conformance.fetch import Fetcher
+    from conformance.load.fetch import Fetcher
 
     history = MirrorRepo(Fetcher(mirror=mirror.resolve()), REPO)
     oldest = history.commits()[0]

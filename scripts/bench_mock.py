@@ -133,7 +133,7 @@ def frontend_server(workdir: Path, frontend: str, app: str, body: Path) -> Itera
 
 @contextmanager
 def prism_server(workdir: Path, level: str) -> Iterator[Server]:
-    from conformance.pipeline import load_spec
+    from conformance.load.specs import load_spec
 
     binary = prism_binary()
     spec_path = workdir / "prism-spec.json"

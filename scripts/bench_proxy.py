@@ -156,7 +156,7 @@ def proxy(workdir: Path, upstream: str, workers: int, name: str) -> Any:
 
 
 def prism_proxy(workdir: Path, upstream: str) -> Any:
-    from conformance.pipeline import load_spec
+    from conformance.load.specs import load_spec
 
     spec_path = workdir / "prism-spec.json"
     spec_path.write_text(json.dumps(prism_spec(load_spec("published"))))

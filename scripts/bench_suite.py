@@ -27,9 +27,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("SPEC_MIRROR", str(ROOT.parent / "shared" / "upstream"))
 
+from conformance.load.specs import load_spec  # noqa: E402
 from conformance.mock.server import MockServer  # noqa: E402
+from conformance.load.specs import load_spec  # noqa: E402
 from conformance.oas import Validator  # noqa: E402
-from conformance.pipeline import load_spec  # noqa: E402
 
 EXAMPLES = 20
 

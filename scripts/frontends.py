@@ -49,10 +49,10 @@ class FixedApp:
 def build(kind: str, body: str | None, log: str | None) -> Any:
     if kind == "fixed":
         return FixedApp(Path(body or "").read_bytes())
+    from conformance.load.specs import served_spec
     from conformance.mock.app import MockApp, MockOptions
-    from conformance.mock.operations import load_served_spec
 
-    spec, _, _ = load_served_spec(None)
+    spec, _, _ = served_spec(None)
     stream = open(log or os.devnull, "a")  # noqa: SIM115 (lives as long as the server)
     return MockApp(spec, MockOptions(), log=stream)
 

@@ -23,7 +23,7 @@ import slowlist
 from hypothesis import settings
 from upstream_data import history_mirror, pinned_mirror
 
-from conformance import pipeline
+from conformance.load import specs
 
 NIGHTLY_FACTOR = 10
 settings.register_profile("ci", derandomize=True, database=None, print_blob=False)
@@ -87,11 +87,11 @@ _ENVIRONMENT = (
 @pytest.fixture
 def clean_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """No test inherits a mirror, a base URL, a project root, a cache, debug mode or a step summary from the
-    shell that runs pytest; the pinned spec cached by the pipeline is forgotten afterwards."""
+    shell that runs pytest; the pinned spec cached by the load layer is forgotten afterwards."""
     for name in _ENVIRONMENT:
         monkeypatch.delenv(name, raising=False)
     yield
-    pipeline._published.cache_clear()
+    specs.forget()
 
 
 @pytest.fixture

@@ -70,7 +70,7 @@ def configured_mirror() -> Path | None:
 def _network_root() -> Path | None:
     """Fetch every pinned file over the network into .cache/upstream (the mirror layout); None when unreachable."""
     from conformance.errors import ToolError
-    from conformance.fetch import Fetcher, Lock
+    from conformance.load.fetch import Fetcher, Lock
 
     lock = Lock.load(ROOT / "spec" / "lock.json")
     fetcher = Fetcher(timeout=10.0, retries=1, deadline=30.0)
@@ -125,7 +125,7 @@ def history_mirror() -> Path:
 
 def pinned_doc_page() -> Path:
     """The doc page pinned in spec/lock.json, as a file."""
-    from conformance.fetch import Lock
+    from conformance.load.fetch import Lock
 
     pin = Lock.load(ROOT / "spec" / "lock.json").doc_pages[0]
     return pinned_mirror() / pin.repo / pin.commit / pin.path

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 from conformance.errors import UsageError
 
 if TYPE_CHECKING:
-    from conformance.fetch import Fetcher
+    from conformance.load.context import Context
+    from conformance.load.fetch import Fetcher
 
 from conformance.findings import Finding, Level, Source, exit_code_for
 from conformance.report import atomic_write, render
@@ -38,9 +39,9 @@ def parse_fail_sources(text: str) -> frozenset[Source]:
 
 
 def fetcher(args: argparse.Namespace) -> Fetcher:
-    from conformance.fetch import Fetcher  # httpx is imported only by commands that fetch
-
-    return Fetcher.from_env(mirror=getattr(args, "mirror", None))
+    """The fetcher of the command's context (``--mirror`` > ``$SPEC_MIRROR`` > default; see load.context)."""
+    context: Context = args.context
+    return context.fetcher()
 
 
 def write_report(path: Path, body: str) -> None:

@@ -41,7 +41,6 @@ def run(args: argparse.Namespace) -> int:
     from conformance.docs.catalog import CatalogResult, check_catalog, check_pages
     from conformance.docs.render import render_docs
     from conformance.errors import InputError, UsageError
-    from conformance.fetch import Fetcher
 
     if args.jobs is not None and args.jobs < 1:
         raise UsageError(f"--jobs: expected a positive number, found {args.jobs}")
@@ -52,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
             hint="conformance docs ../shared/seeds/000_01b4fc7a9c1f02a6.txt  or  "
             "conformance docs --catalog ../shared/upstream/aimlapi/api-docs/main",
         )
-    fetcher = Fetcher.from_env(mirror=args.mirror)  # a bad --mirror is a usage error, before any work
+    fetcher = args.context.fetcher()
     progress = not args.no_progress and sys.stderr.isatty()
     if args.catalog:
         root = Path(args.catalog)

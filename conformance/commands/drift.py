@@ -149,7 +149,7 @@ def _diff(old: Any, new: Any, reproduce: str) -> list[Any]:
 
 
 def _lock_and_repo(args: argparse.Namespace) -> tuple[Any, str]:
-    from conformance.fetch import DEFAULT_REPO, Lock
+    from conformance.load.fetch import DEFAULT_REPO, Lock
 
     lock = Lock.load()
     return lock, args.repo or lock.repo or DEFAULT_REPO
@@ -158,7 +158,7 @@ def _lock_and_repo(args: argparse.Namespace) -> tuple[Any, str]:
 def _pinned(args: argparse.Namespace, fetch: Any, *, sibling: str | None) -> tuple[list[Any], str, dict[str, Any]]:
     from conformance.drift.report import Step
     from conformance.drift.sources import Source, load
-    from conformance.fetch import fetch_pinned
+    from conformance.load.fetch import fetch_pinned
 
     if args.repo and Path(args.repo).is_dir():
         return _pinned_from_clone(args, sibling=sibling)
@@ -187,8 +187,8 @@ def _pinned_from_clone(args: argparse.Namespace, *, sibling: str | None) -> tupl
     from conformance.drift.history import GitRepo
     from conformance.drift.report import Step
     from conformance.errors import FetchError
-    from conformance.fetch import Lock
-    from conformance.specload import parse_spec
+    from conformance.load.fetch import Lock
+    from conformance.load.parse import parse_spec
 
     lock = Lock.load()
     repo = GitRepo(args.repo)
@@ -226,7 +226,7 @@ def _pinned_from_clone(args: argparse.Namespace, *, sibling: str | None) -> tupl
 def _pair(args: argparse.Namespace, fetch: Any) -> tuple[list[Any], str, dict[str, Any]]:
     from conformance.drift.report import Step
     from conformance.drift.sources import load, parse_source
-    from conformance.fetch import DEFAULT_PATH, DEFAULT_REPO, Lock
+    from conformance.load.fetch import DEFAULT_PATH, DEFAULT_REPO, Lock
 
     repo, path = args.repo or DEFAULT_REPO, DEFAULT_PATH
     if paths_lock_exists():
@@ -253,8 +253,8 @@ def _from_clone(folder: str, source: Any) -> Any:
     """A ref:/commit: version read from a local git clone (a file is read as a file)."""
     from conformance.drift.history import GitRepo
     from conformance.drift.sources import load
-    from conformance.fetch import Fetcher
-    from conformance.specload import parse_spec
+    from conformance.load.fetch import Fetcher
+    from conformance.load.parse import parse_spec
 
     if source.kind == "file":
         return load(source, Fetcher()).spec
@@ -277,8 +277,8 @@ def _history(args: argparse.Namespace, fetch: Any) -> tuple[list[Any], str, dict
     from conformance.drift.history import open_history
     from conformance.drift.report import Step
     from conformance.errors import ToolError
-    from conformance.fetch import DEFAULT_REPO, Lock
-    from conformance.specload import parse_spec
+    from conformance.load.fetch import DEFAULT_REPO, Lock
+    from conformance.load.parse import parse_spec
 
     default_repo = Lock.load().repo if paths_lock_exists() else DEFAULT_REPO
     history = open_history(args.repo, fetch, default_repo)
@@ -327,8 +327,8 @@ def _catalog(args: argparse.Namespace, fetch: Any) -> int:
     from conformance.drift.catalog import GPT52_FAMILY, compare_catalog, render
     from conformance.drift.history import GitRepo, MirrorRepo, open_history
     from conformance.errors import UsageError
-    from conformance.fetch import Fetcher
     from conformance.findings import exit_code_for
+    from conformance.load.fetch import Fetcher
 
     where = Path(args.catalog)
     folder = args.folder or ""
@@ -376,10 +376,9 @@ def _emit(args: argparse.Namespace, body: str, markdown: str) -> None:
 # -- accepting the new version -----------------------------------------------------------------
 def _update_lock(args: argparse.Namespace, fetch: Any, meta: dict[str, Any]) -> None:
     """New lock + regenerated client + surface, or nothing: on any failure the previous lock is restored."""
-    import importlib
 
     from conformance import paths
-    from conformance.fetch import fetch as do_fetch
+    from conformance.load.fetch import fetch as do_fetch
     from conformance.report import atomic_write
 
     lock_file = paths.lock_path()
@@ -388,19 +387,11 @@ def _update_lock(args: argparse.Namespace, fetch: Any, meta: dict[str, Any]) -> 
     saved_surface = surface_file.read_bytes() if surface_file.is_file() else None
     try:
         result = do_fetch(fetch, ref="main", update_lock=True, lock_file=lock_file, repo=args.repo)
-        try:
-            generate = importlib.import_module("conformance.generate")
-        except ModuleNotFoundError as exc:
-            if exc.name != "conformance.generate":
-                raise
-            generate = None
-        regenerated = None
-        if generate is not None:
-            pipeline = sys.modules.get("conformance.pipeline")
-            cached = getattr(pipeline, "_published", None)
-            if cached is not None and hasattr(cached, "cache_clear"):
-                cached.cache_clear()  # the pinned spec changed under the same lock path
-            regenerated = generate.regenerate(mirror=getattr(args, "mirror", None))
+        from conformance import generate
+        from conformance.load import specs
+
+        specs.forget()  # the pinned spec changed under the same lock path
+        regenerated = generate.regenerate(args.context.spec("normalised"))
     except BaseException:
         if saved_lock is not None:
             atomic_write(lock_file, saved_lock)
@@ -417,19 +408,16 @@ def _update_lock(args: argparse.Namespace, fetch: Any, meta: dict[str, Any]) -> 
         f"  {result.fetched.path}: {str(old_commit)[:12]} -> {new_lock.commit[:12] if new_lock else '?'}"
         f" (sha256 {result.fetched.sha256[:16]}…)"
     )
-    if regenerated is None:
-        lines.append("  client: not regenerated (conformance.generate is not available); run `conformance generate`")
-    else:
-        before = set((getattr(regenerated, "previous_surface", "") or "").splitlines())
-        after = set((getattr(regenerated, "surface", "") or "").splitlines())
-        removed = sorted(before - after)
-        added = sorted(after - before)
-        lines.append(
-            f"  client regenerated at {getattr(regenerated, 'package_dir', '?')}; surface: "
-            f"{len(added)} line(s) added, {len(removed)} removed"
-        )
-        lines += [f"    - {line.strip()}" for line in removed[:40]]
-        lines += [f"    + {line.strip()}" for line in added[:40]]
-        if len(removed) > 40 or len(added) > 40:
-            lines.append("    … (see `git diff spec/client-surface.txt`)")
+    before = set(regenerated.previous_surface.splitlines())
+    after = set(regenerated.surface.splitlines())
+    removed = sorted(before - after)
+    added = sorted(after - before)
+    lines.append(
+        f"  client regenerated at {regenerated.package_dir}; surface: "
+        f"{len(added)} line(s) added, {len(removed)} removed"
+    )
+    lines += [f"    - {line.strip()}" for line in removed[:40]]
+    lines += [f"    + {line.strip()}" for line in added[:40]]
+    if len(removed) > 40 or len(added) > 40:
+        lines.append("    … (see `git diff spec/client-surface.txt`)")
     sys.stdout.write("\n".join(lines) + "\n")

@@ -21,7 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from conformance.fetch import fetch
+    from conformance.load.fetch import fetch
 
     if args.update_lock and args.ref is None:
         args.ref = "main"

@@ -18,7 +18,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from conformance.generate import regenerate
 
-    result = regenerate(mirror=args.mirror, check=not args.no_check)
+    result = regenerate(args.context.spec("normalised"), check=not args.no_check)
     models = result.surface.count("\nmodel ") + result.surface.startswith("model ")
     diff_lines = list(
         difflib.unified_diff(

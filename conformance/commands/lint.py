@@ -28,16 +28,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from conformance.findings import Level
     from conformance.lint import lint
-    from conformance.specload import load_spec_file
+    from conformance.load.parse import load_spec_file
 
     if args.file:
         spec = load_spec_file(Path(args.file))
         location = args.file
     else:
-        from conformance.fetch import Lock
-        from conformance.pipeline import load_spec
+        from conformance.load.fetch import Lock
 
-        spec = load_spec(args.spec, mirror=args.mirror)
+        spec = args.context.spec(args.spec)
         location = Path(Lock.load().path).name + ("" if args.spec == "published" else f" ({args.spec})")
     findings = [f for f in lint(spec, location) if f.level >= Level.parse(args.min_level)]
     return emit(args, findings, title=f"lint {location}")

@@ -142,15 +142,15 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from conformance import paths
+    from conformance.docs import example_response
     from conformance.errors import ToolError
+    from conformance.load.specs import served_spec
     from conformance.mock.app import MockApp, MockOptions, self_check
-    from conformance.mock.documented import example_response
-    from conformance.mock.operations import load_served_spec
     from conformance.serve import Limits, bind, serve, serve_workers
 
     sock = bind(args.host, args.port, allow_non_loopback=args.allow_non_loopback)
     try:
-        spec, label, note = load_served_spec(args.spec, mirror=args.mirror)
+        spec, label, note = served_spec(args.spec, args.context.fetcher())
         if note:
             sys.stderr.write(f"mock: {note}\n")
         page = Path(args.page) if args.page else paths.default_seed_page()

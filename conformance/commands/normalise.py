@@ -30,12 +30,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from conformance import paths
     from conformance.commands._common import emit
+    from conformance.load.parse import load_spec_file
+    from conformance.load.specs import published_spec
     from conformance.overlay import apply_overlay_file, dumps
-    from conformance.pipeline import published_spec
     from conformance.report import atomic_write
-    from conformance.specload import load_spec_file
 
-    spec = load_spec_file(Path(args.file)) if args.file else published_spec(mirror=args.mirror)
+    spec = load_spec_file(Path(args.file)) if args.file else published_spec(args.context.fetcher())
     overlay = Path(args.overlay) if args.overlay else paths.overlay_path()
     target = Path(args.write) if args.write else paths.cache_dir() / f"{args.kind}.json"
     if args.kind == "published":

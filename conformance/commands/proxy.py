@@ -62,10 +62,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from conformance.commands._common import fail_on
+    from conformance.commands._common import fail_on, parse_fail_sources
     from conformance.errors import UsageError
     from conformance.proxy.run import ProxyRunOptions, run_proxy
-    from conformance.traffic.adapter import fail_sources
 
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port {args.port}: expected 0 to 65535")
@@ -82,8 +81,8 @@ def run(args: argparse.Namespace) -> int:
         strict=args.strict,
         baseline=not args.no_baseline,
         fail_on=fail_on(args),
-        fail_sources=fail_sources(args.fail_on_source),
-        mirror=args.mirror,
+        fail_sources=parse_fail_sources(args.fail_on_source),
+        specs=args.context.specs(),
         check_requests=not args.no_request_checks,
         timeout=args.timeout,
         connect_timeout=args.connect_timeout,

@@ -8,14 +8,20 @@ that does not accept a connection within a few seconds ends the run at once (exi
 from __future__ import annotations
 
 import argparse
+import contextlib
 import socket
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from conformance.cli import add_common
 from conformance.errors import EXIT_UPSTREAM, ToolError, UsageError
+
+if TYPE_CHECKING:
+    from conformance.suite.runner import RunOptions
 
 HELP = "run the conformance suite (schemathesis + hypothesis) against the mock, the live API or a URL"
 ACCEPTS_EXTRA = True  # only what follows `--` goes to pytest; anything else unknown is a usage error
@@ -134,9 +140,11 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"{flag}: expected a positive number of seconds, found {value}")
     fail_sources = parse_fail_sources(args.fail_on_source)
     pytest_args = preflight(args)
-    from conformance.suite.docpages import resolve
+    from conformance.docs.run_pages import doc_page_findings
 
-    pages = resolve(args.doc_page, pinned=not args.no_pinned_doc_pages, mirror=args.mirror)
+    context = args.context
+    pages = context.doc_pages(args.doc_page, pinned=not args.no_pinned_doc_pages)
+    specs = context.specs()
     options = RunOptions(
         target=args.target,
         mock_mode=args.mock_mode,
@@ -150,13 +158,16 @@ def run(args: argparse.Namespace) -> int:
         record=args.record,
         replay=Path(args.replay) if args.replay else None,
         doc_pages=pages,
+        specs=specs,
+        doc_findings=tuple(doc_page_findings(pages, specs)),
+        start_mock=start_mock,
         fail_on=fail_on(args),
         fmt=args.format,
-        mirror=args.mirror,
         pytest_args=tuple(pytest_args),
         shard=args.shard,
         merge_from=tuple(Path(d) for d in args.merge_from),
         api_key_env=args.api_key_env,
+        api_key=context.api_key,
         no_auth=args.no_auth,
         max_response_time=args.max_response_time,
         max_run_time=args.max_run_time,
@@ -181,6 +192,17 @@ def run(args: argparse.Namespace) -> int:
         atomic_write(Path(args.output), body)
     sys.stdout.write(body)
     return result.exit_code
+
+
+@contextlib.contextmanager
+def start_mock(options: RunOptions) -> Iterator[str]:
+    """``--target mock``: the mock in its own process on a free loopback port, for the length of the run."""
+    from conformance.mock.server import MockServer
+
+    with MockServer(
+        mode=options.mock_mode, seed=options.seed, spec="normalised", api_key_envs=[options.api_key_env]
+    ) as server:
+        yield server.base_url
 
 
 def pytest_arguments(args: argparse.Namespace) -> list[str]:
@@ -252,7 +274,11 @@ def preflight(args: argparse.Namespace) -> list[str]:
 
         if args.target != "live":
             check_key_policy(args.target, None)  # an http(s) URL, before anything about its key
-        key = target_key(RunOptions(target=args.target, api_key_env=args.api_key_env, no_auth=args.no_auth))
+        key = target_key(
+            RunOptions(
+                target=args.target, api_key_env=args.api_key_env, api_key=args.context.api_key, no_auth=args.no_auth
+            )
+        )
         if args.target == "live":
             check_reachable(LIVE_URL)
         else:

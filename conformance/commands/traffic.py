@@ -38,9 +38,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from conformance.commands._common import fail_on, write_report
+    from conformance.commands._common import fail_on, parse_fail_sources, write_report
     from conformance.report import render_json
-    from conformance.traffic.adapter import fail_sources
     from conformance.traffic.run import TrafficOptions, check_traffic
 
     options = TrafficOptions(
@@ -49,9 +48,9 @@ def run(args: argparse.Namespace) -> int:
         report_dir=Path(args.report_dir),
         baseline=not args.no_baseline,
         fail_on=fail_on(args),
-        fail_sources=fail_sources(args.fail_on_source),
+        fail_sources=parse_fail_sources(args.fail_on_source),
         fmt=args.format,
-        mirror=args.mirror,
+        specs=args.context.specs,
         check_requests=not args.no_request_checks,
     )
     outcome, stats, text = check_traffic([Path(f) for f in args.files], options)

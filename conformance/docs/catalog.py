@@ -23,7 +23,7 @@ from conformance.docs.specs import SpecStore
 from conformance.findings import Finding, Level
 
 if TYPE_CHECKING:
-    from conformance.fetch import Fetcher
+    from conformance.load.fetch import Fetcher
 
 __all__ = ["CatalogResult", "check_catalog", "check_pages", "discover_pages"]
 
@@ -106,9 +106,9 @@ _STORE: SpecStore | None = None
 
 def _make_store(catalog_root: str | None, mirror: str | None, fetcher: Fetcher | None = None) -> SpecStore:
     def factory() -> Fetcher:
-        from conformance.fetch import Fetcher
+        from conformance.load.context import Context
 
-        return Fetcher.from_env(mirror=mirror)
+        return Context.from_sources({"mirror": mirror}).fetcher()
 
     return SpecStore(
         catalog_root=Path(catalog_root) if catalog_root else None, fetcher=fetcher, fetcher_factory=factory

@@ -105,11 +105,11 @@ def check_page(
     page_path = Path(path)
     shown = display or str(path)
     if store is None:
-        from conformance.fetch import Fetcher
+        from conformance.load.context import Context
 
         store = SpecStore(
             catalog_root=Path(catalog_root) if catalog_root else None,
-            fetcher_factory=lambda: Fetcher.from_env(mirror=mirror),
+            fetcher_factory=lambda: Context.from_sources({"mirror": mirror}).fetcher(),
         )
     try:
         text = read_page(page_path)

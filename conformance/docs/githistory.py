@@ -34,7 +34,7 @@ class CloneHistory:
     spec_paths: tuple[str, ...]  # the spec's path at each of its versions (it may have been renamed)
 
     def load(self, source: SpecSource, commit: str) -> LoadedSpec | None:
-        from conformance.specload import parse_spec
+        from conformance.load.parse import parse_spec
 
         index = next((i for i, v in enumerate(self.spec_versions) if v.commit == commit), None)
         if index is None:

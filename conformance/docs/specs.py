@@ -8,7 +8,7 @@ path is followed as written). Resolution, first that applies:
 1. a catalog root laid out as ``<owner>/<repo>/<ref>`` (a mirror) whose owner and
    repo match the link: ``ROOT/../<ref>/<path>`` (the same ref is ROOT itself);
    a catalog root named like the repo (a checkout): ``ROOT/<path>``;
-2. otherwise the :class:`~conformance.fetch.Fetcher`: the mirror with
+2. otherwise the :class:`~conformance.load.fetch.Fetcher`: the mirror with
    ``--mirror``/``SPEC_MIRROR``, the raw URL otherwise;
 3. a relative link (``./chatgpt-4o.json``) is a file next to the page, and only
    inside the page's root (see :func:`link_root`): a link that leads out of it
@@ -32,12 +32,12 @@ import attrs
 from conformance.docs import rules
 from conformance.errors import ToolError
 from conformance.findings import Rule
+from conformance.load.parse import MAX_SPEC_BYTES, Spec, parse_spec
 from conformance.oas import Operation, OperationIndex, Resolver, Validator, join_pointer
 from conformance.safeload import UnsafeInput, read_regular_file
-from conformance.specload import MAX_SPEC_BYTES, Spec, parse_spec
 
 if TYPE_CHECKING:
-    from conformance.fetch import Fetcher
+    from conformance.load.fetch import Fetcher
 
 
 @attrs.frozen
@@ -375,16 +375,16 @@ class SpecStore:
             return None
         if not isinstance(pinned, dict) or (pinned.get("repo"), pinned.get("path")) != (source.repo, source.path):
             return None
-        from conformance.fetch import Lock, cache_file
+        from conformance.load.fetch import Lock, cache_file
 
         try:
             lock = Lock.load()
             mirror = self.fetcher().mirror
             if mirror is None and not cache_file(lock.repo, lock.commit, lock.path).is_file():
                 return None  # never reach the network for this
-            from conformance.pipeline import load_spec
+            from conformance.load.specs import load_spec
 
-            spec = load_spec("normalised", mirror=str(mirror) if mirror else None)
+            spec = load_spec("normalised", self.fetcher())
         except (ToolError, ImportError, OSError, ValueError, KeyError):
             return None
         normalised = SpecSource(
@@ -397,9 +397,9 @@ class SpecStore:
             if self._factory is not None:
                 self._fetcher = self._factory()
             else:
-                from conformance.fetch import Fetcher
+                from conformance.load.context import Context
 
-                self._fetcher = Fetcher.from_env()
+                self._fetcher = Context.from_sources().fetcher()
         return self._fetcher
 
     def load(self, source: SpecSource) -> LoadedSpec | SpecFailure:

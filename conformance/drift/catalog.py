@@ -29,7 +29,7 @@ from conformance.drift.report import LABELS, Step, counts, fingerprint
 from conformance.drift.rules import DOC_RULES
 from conformance.errors import FetchError, InputError, ToolError
 from conformance.findings import Finding, sort_findings
-from conformance.specload import parse_spec
+from conformance.load.parse import parse_spec
 
 SPEC_SUFFIXES = (".json", ".yaml", ".yml")
 NOT_OPENAPI = "not an OpenAPI document"

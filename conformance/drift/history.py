@@ -12,7 +12,7 @@ under a folder at a ref, for the catalog comparison.
   https or to a loopback host, never printed); rate limits are waited out when
   the reset is near and reported clearly otherwise;
 * :class:`MirrorRepo` reads the mirror's ``INDEX.json`` layout
-  (``{repo}/{ref}/{path}``) through the :class:`~conformance.fetch.Fetcher`.
+  (``{repo}/{ref}/{path}``) through the :class:`~conformance.load.fetch.Fetcher`.
 
 Every failure is a :class:`~conformance.errors.ToolError` that says what was
 expected, what was found and where.

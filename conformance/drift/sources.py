@@ -1,6 +1,6 @@
 """Name a spec version on the command line and load it: a file, ``ref:<ref>[:<path>]``, ``commit:<sha>[:<path>]``.
 
-Refs and commits are read through the :class:`~conformance.fetch.Fetcher`
+Refs and commits are read through the :class:`~conformance.load.fetch.Fetcher`
 (the mirror when ``SPEC_MIRROR``/``--mirror`` is set, else the network). Every
 failure is a :class:`~conformance.errors.ToolError` saying what was expected,
 what was found and where; nothing here prints a traceback.
@@ -14,8 +14,8 @@ from typing import Any
 import attrs
 
 from conformance.errors import InputError, SpecError, ToolError, UsageError
-from conformance.fetch import SHA_RE, Fetcher
-from conformance.specload import load_spec_file, parse_spec
+from conformance.load.fetch import SHA_RE, Fetcher
+from conformance.load.parse import load_spec_file, parse_spec
 
 
 @attrs.frozen

@@ -146,32 +146,3 @@ def _operation(
         json_raw=json_raw,
         stream_raw=stream_raw,
     )
-
-
-def load_served_spec(choice: str | None, *, mirror: str | None = None) -> tuple[JSON, str, str | None]:
-    """The spec the mock serves: ``(spec, label, note)``.
-
-    ``choice`` is ``published``, ``normalised`` or a file path; ``None`` means
-    the normalised spec, falling back to the published one (with a ``note``
-    saying why) while the normalised spec cannot be built.
-    """
-    from pathlib import Path
-
-    from conformance.pipeline import load_spec
-    from conformance.specload import load_spec_file
-
-    if choice == "published":
-        return load_spec("published", mirror), "published", None
-    if choice == "normalised":
-        return load_spec("normalised", mirror), "normalised", None
-    if choice is not None:
-        return load_spec_file(Path(choice)), choice, None
-    try:
-        return load_spec("normalised", mirror), "normalised", None
-    except Exception as exc:  # the overlay may be missing or broken: serve what upstream published
-        reason = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
-        return (
-            load_spec("published", mirror),
-            "published",
-            f"normalised spec unavailable ({reason}); serving the published spec",
-        )

@@ -19,6 +19,7 @@ import attrs
 
 from conformance.errors import UsageError
 from conformance.findings import Finding, Level, Source
+from conformance.inputs import SpecPair
 from conformance.proxy.app import ProxyApp, ProxyOptions
 from conformance.proxy.sink import Sink
 from conformance.serve import Limits, bind, is_loopback, serve, serve_workers
@@ -38,7 +39,7 @@ class ProxyRunOptions:
     baseline: bool = True
     fail_on: Level | None = Level.ERROR
     fail_sources: frozenset[Source] = frozenset({Source.SERVER})
-    mirror: str | None = None
+    specs: SpecPair | None = None  # the pair the exchanges are checked against, from the load layer
     check_requests: bool = True
     timeout: float = 600.0
     connect_timeout: float = 10.0
@@ -93,8 +94,10 @@ def run_proxy(options: ProxyRunOptions, *, out: TextIO | None = None) -> tuple[O
     upstream = check_upstream(options.upstream)
     if not 1 <= options.workers <= 64:
         raise UsageError(f"--workers {options.workers}: expected 1 to 64")
+    if options.specs is None:
+        raise ValueError("ProxyRunOptions.specs is needed: the pair the exchanges are checked against")
     checker = load_checker(
-        spec=options.spec, strict=options.strict, mirror=options.mirror, check_requests=options.check_requests
+        options.specs, spec=options.spec, strict=options.strict, check_requests=options.check_requests
     )
     report_dir = options.report_dir
     raw_dir = report_dir / "raw"

@@ -47,7 +47,6 @@ class SuiteConfig:
     strict: bool = False
     max_requests: int | None = None
     record: bool = False
-    doc_page: str | None = None
     mock_mode: str | None = None
     live: bool = False
     api_key_env: str = KEY_ENV

@@ -1,4 +1,7 @@
-"""``conformance run``: pick the target, start the mock if asked, run the pytest suite, report.
+"""``conformance run``: pick the target, run the pytest suite against it, report.
+
+The runner is handed its values by the CLI: the spec pair, the doc pages' findings and, for ``--target mock``,
+a function that starts the mock (the suite never imports the mock or the load layer).
 
 Reports (written before the exit code is decided): ``findings.json``,
 ``junit.xml`` and ``summary.md`` in ``--report-dir``, plus a terminal summary.
@@ -12,7 +15,7 @@ import ipaddress
 import json
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit
@@ -23,8 +26,8 @@ from conformance import paths
 from conformance.baseline import Baseline, Entry
 from conformance.errors import EXIT_BUG, EXIT_UPSTREAM, UsageError
 from conformance.findings import Finding, Level, Source, exit_code_for, sort_findings
+from conformance.inputs import DocPages, SpecPair
 from conformance.report import atomic_write, counts_line, render_json, render_junit, render_markdown, render_text
-from conformance.suite.docpages import DocPages, load_findings
 from conformance.suite.exchange import scrub
 from conformance.suite.plugin import CONFIG_ENV, KEY_ENV
 
@@ -51,12 +54,18 @@ class RunOptions:
     doc_pages: DocPages = attrs.field(factory=lambda: DocPages(why_not=("no doc page was asked for",)))
     fail_on: Level | None = Level.ERROR
     fmt: str = "text"
-    mirror: str | None = None
+    # the published/normalised pair the run checks against, from the load layer
+    specs: SpecPair | None = None
+    # the doc pages' findings (checked against the same pair by the docs stage), added to the report
+    doc_findings: tuple[Finding, ...] = ()
+    # for --target mock: starts the mock for these options and yields its base URL
+    start_mock: Callable[[RunOptions], contextlib.AbstractContextManager[str]] | None = None
     pytest_args: tuple[str, ...] = ()
     quiet: bool = False
     shard: str | None = None
     merge_from: tuple[Path, ...] = ()
     api_key_env: str = KEY_ENV
+    api_key: str | None = attrs.field(default=None, repr=False)  # never printed, logged or written
     no_auth: bool = False
     max_response_time: float = 30.0
     max_run_time: float | None = 600.0
@@ -100,30 +109,27 @@ def check_key_policy(url: str, key: str | None) -> None:
 
 
 def target_key(options: RunOptions) -> str | None:
-    """The key for a URL or live target, from ``$api_key_env``; a usage error when there is none (unless --no-auth)."""
+    """The key for a URL or live target (``options.api_key``, read by the CLI's context from ``$api_key_env``);
+    a usage error when there is none (unless --no-auth)."""
     if options.no_auth:
         return None
-    key = os.environ.get(options.api_key_env, "").strip()
-    if not key:
-        found = "is empty (whitespace only)" if os.environ.get(options.api_key_env) else "is not set"
+    if not options.api_key:
         raise UsageError(
-            f"--target {options.target}: the API key ${options.api_key_env} {found}; without a key "
+            f"--target {options.target}: the API key ${options.api_key_env} is not set (or empty); without a key "
             "every request is refused and the run says nothing about conformance",
             hint=f"export {options.api_key_env}=..., name another variable with --api-key-env NAME, "
             "or pass --no-auth to test an open server on purpose",
         )
-    return key
+    return options.api_key
 
 
 @contextlib.contextmanager
 def _target(options: RunOptions) -> Iterator[tuple[str, str]]:
     if options.target == "mock":
-        from conformance.mock.server import MockServer
-
-        with MockServer(
-            mode=options.mock_mode, seed=options.seed, spec="normalised", api_key_envs=[options.api_key_env]
-        ) as server:
-            yield server.base_url, "mock"
+        if options.start_mock is None:
+            raise ValueError("RunOptions.start_mock is needed for --target mock")
+        with options.start_mock(options) as base_url:
+            yield base_url, "mock"
         return
     if options.target == "live":
         target_key(options)
@@ -161,13 +167,14 @@ def aggregate(findings: Sequence[Finding]) -> list[Finding]:
 
 
 def _prepare_specs(options: RunOptions, report_dir: Path) -> tuple[Path, Path]:
-    from conformance.pipeline import load_spec
-
+    """The pair, written where the suite's pytest process reads it."""
+    if options.specs is None:
+        raise ValueError("RunOptions.specs is needed: the pair the run checks against")
     spec_dir = report_dir / "specs"
     published = spec_dir / "published.json"
     normalised = spec_dir / "normalised.json"
-    atomic_write(published, json.dumps(load_spec("published", mirror=options.mirror)))
-    atomic_write(normalised, json.dumps(load_spec("normalised", mirror=options.mirror)))
+    atomic_write(published, json.dumps(options.specs.published))
+    atomic_write(normalised, json.dumps(options.specs.normalised))
     return published, normalised
 
 
@@ -281,7 +288,6 @@ def run_suite(options: RunOptions) -> RunResult:
                 "strict": options.strict,
                 "max_requests": options.max_requests if options.max_requests is not None else DEFAULT_BUDGET.get(kind),
                 "record": options.record,
-                "doc_page": None,
                 "mock_mode": options.mock_mode,
                 "live": kind == "live",
                 "api_key_env": options.api_key_env,
@@ -302,7 +308,7 @@ def run_suite(options: RunOptions) -> RunResult:
                     f"pytest refused the options given after `--`: {' '.join(options.pytest_args)}",
                     hint="see the pytest message above; no report was written",
                 )
-    findings = aggregate([*_collect(raw_dir), *load_findings(options.doc_pages, published, normalised)])
+    findings = aggregate([*_collect(raw_dir), *options.doc_findings])
     stopped, exercised = _state(raw_dir)
     exercised |= options.doc_pages.names()  # the doc pages checked (outside the suite's pytest)
     if pytest_exit == PYTEST_INTERRUPTED:

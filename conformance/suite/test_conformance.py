@@ -7,8 +7,9 @@
   (n choices, tool calls, JSON modes, logprobs, streaming with usage, both aliases);
 * ``test_semantics_property``: hypothesis-generated structured requests, checked for
   what a schema cannot state;
-* ``test_errors``: missing key, malformed JSON, invalid body, wrong method, unknown path;
-* ``test_documented_example``: the doc page's example response against the spec.
+* ``test_errors``: missing key, malformed JSON, invalid body, wrong method, unknown path.
+
+The doc pages' example responses are checked outside this suite (``conformance.docs.run_pages``).
 
 Tests record findings rather than fail: the runner applies the baseline and decides.
 """
@@ -16,7 +17,6 @@ Tests record findings rather than fail: the runner applies the baseline and deci
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 from typing import Any
 
 import attrs
@@ -363,13 +363,3 @@ def test_errors(suite: Suite) -> None:
     if not suite.config.live:
         suite.send("/v1/chat/completions", None, method="GET", raw=b"", probe=True)
         suite.send("/v1/no-such-path", body, probe=True)
-
-
-# -- documented example ---------------------------------------------------------------------------------------------
-def test_documented_example(suite: Suite) -> None:
-    if not suite.config.doc_page:
-        pytest.skip("no doc page configured")
-    from conformance.suite.docexample import documented_example_findings
-
-    suite.record_findings(documented_example_findings(suite.config.doc_page, suite.published, suite.normalised))
-    suite.exercised.add(Path(suite.config.doc_page).name)

@@ -17,6 +17,7 @@ import attrs
 from conformance import paths
 from conformance.baseline import Baseline
 from conformance.findings import Finding, Level, Source, exit_code_for
+from conformance.inputs import SpecPair
 from conformance.report import atomic_write
 from conformance.suite.checks import CheckContext, SpecView, check_exchange
 from conformance.suite.exchange import Exchange
@@ -38,21 +39,14 @@ class Checker:
 
 
 def load_checker(
-    *,
-    spec: str = "published",
-    strict: bool = False,
-    mirror: str | None = None,
-    check_requests: bool = True,
-    published: dict[str, Any] | None = None,
-    normalised: dict[str, Any] | None = None,
+    specs: SpecPair, *, spec: str = "published", strict: bool = False, check_requests: bool = True
 ) -> Checker:
-    """Both specs from the pipeline (the same loader as ``conformance run``), ready to check."""
-    from conformance.pipeline import load_spec
-
-    published = published if published is not None else load_spec("published", mirror=mirror)
-    normalised = normalised if normalised is not None else load_spec("normalised", mirror=mirror)
+    """A checker of exchanges against the pair (handed over by the CLI, as to ``conformance run``)."""
     ctx = CheckContext(
-        SpecView(published, "published"), SpecView(normalised, "normalised"), strict=strict, checked_against=spec
+        SpecView(specs.published, "published"),
+        SpecView(specs.normalised, "normalised"),
+        strict=strict,
+        checked_against=spec,
     )
     return Checker(ctx, RequestChecker(ctx) if check_requests else None)
 
@@ -69,13 +63,6 @@ def merge_counted(findings: Sequence[Finding]) -> list[Finding]:
 
 
 DEFAULT_SOURCES = frozenset({Source.SERVER})
-
-
-def fail_sources(text: str) -> frozenset[Source]:
-    """``--fail-on-source``, parsed as ``conformance run`` parses it."""
-    from conformance.commands._common import parse_fail_sources
-
-    return parse_fail_sources(text)
 
 
 @attrs.frozen

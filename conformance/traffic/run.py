@@ -15,6 +15,7 @@ from pathlib import Path
 import attrs
 
 from conformance.findings import Finding, Level, Source
+from conformance.inputs import SpecPair
 from conformance.traffic.adapter import Checker, Outcome, aggregate, load_checker, report, terminal
 from conformance.traffic.formats import expand, read_file
 from conformance.traffic.model import is_chat, to_exchange
@@ -77,7 +78,9 @@ class TrafficOptions:
     fail_on: Level | None = Level.ERROR
     fail_sources: frozenset[Source] = frozenset({Source.SERVER})
     fmt: str = "text"
-    mirror: str | None = None
+    # the published/normalised pair, asked for at the first chat completion (a file that is not traffic is
+    # reported before any spec is fetched)
+    specs: Callable[[], SpecPair] | None = None
     check_requests: bool = True
 
 
@@ -139,13 +142,19 @@ def _merge(found: list[Finding], batch: list[Finding]) -> list[Finding]:
     return merge_counted([*found, *aggregate(batch)])
 
 
+def _specs(options: TrafficOptions) -> SpecPair:
+    if options.specs is None:
+        raise ValueError("TrafficOptions.specs is needed: the pair the exchanges are checked against")
+    return options.specs()
+
+
 def check_traffic(paths: Sequence[Path], options: TrafficOptions) -> tuple[Outcome, Stats, str]:
     files = expand(list(paths))
     stats = Stats()
     findings = check_files(
         files,
         lambda: load_checker(
-            spec=options.spec, strict=options.strict, mirror=options.mirror, check_requests=options.check_requests
+            _specs(options), spec=options.spec, strict=options.strict, check_requests=options.check_requests
         ),
         stats,
     )

@@ -54,10 +54,10 @@ def _normalised() -> dict[str, Any]:
         return data
     from upstream_data import pinned_mirror
 
-    from conformance.pipeline import load_spec
+    from conformance.load.fetch import Fetcher
+    from conformance.load.specs import load_spec
 
-    mirror = str(pinned_mirror())
-    return dict(load_spec("normalised", mirror=mirror))
+    return dict(load_spec("normalised", Fetcher(mirror=pinned_mirror())))
 
 
 @pytest.mark.slow

@@ -23,7 +23,7 @@ def _isolated(clean_env: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
 @pytest.fixture
 def offline(monkeypatch: pytest.MonkeyPatch) -> None:
     """Any attempt to fetch from the network fails the test, saying why."""
-    from conformance.fetch import Fetcher
+    from conformance.load.fetch import Fetcher
 
     def refuse(self: Fetcher, url: str, accept: str = "*/*") -> bytes:
         raise AssertionError(f"a doc-check test tried to reach the network: GET {url}")

@@ -22,10 +22,12 @@ def _isolated(clean_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A project root in tmp with a copy of spec/lock.json (and the surface summary), the cache in tmp."""
+    """A project root in tmp with a copy of spec/lock.json and the overlay (and the surface summary), the cache in
+    tmp."""
     root = tmp_path / "project"
     (root / "spec").mkdir(parents=True)
     shutil.copy(REPO / "spec" / "lock.json", root / "spec" / "lock.json")
+    shutil.copy(REPO / "spec" / "overlay.yaml", root / "spec" / "overlay.yaml")
     surface = REPO / "spec" / "client-surface.txt"
     if surface.is_file():
         shutil.copy(surface, root / "spec" / "client-surface.txt")

@@ -156,7 +156,7 @@ def test_update_lock_accepts_main_and_regenerates(
     fake = _mirror(project.parent, mirror, lock, changed)
     calls: list[str] = []
 
-    def regenerate(*, mirror: str | None = None, check: bool = True) -> FakeResult:
+    def regenerate(spec: object, *, check: bool = True) -> FakeResult:
         calls.append(json.loads(lock_file.read_text())["commit"])
         return FakeResult(
             project / "generated",
@@ -184,7 +184,7 @@ def test_update_lock_failure_restores_the_previous_lock(
     lock = json.loads(before)
     fake = _mirror(project.parent, mirror, lock, _changed(mirror, lock))
 
-    def regenerate(*, mirror: str | None = None, check: bool = True) -> FakeResult:
+    def regenerate(spec: object, *, check: bool = True) -> FakeResult:
         raise GenerateError("the generator dropped a model")
 
     monkeypatch.setattr("conformance.generate.regenerate", regenerate)

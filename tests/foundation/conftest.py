@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from upstream_data import SpecDict, pinned_mirror
 
-from conformance.fetch import Fetcher, Lock
+from conformance.load.fetch import Fetcher, Lock
 
 from .helpers import REPO, SleepRecorder, make_project
 
@@ -56,6 +56,7 @@ def published(_published_once: dict[str, Any]) -> dict[str, Any]:
 def generated(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
     """One `regenerate()` for the session, in a copy of the project layout (the real generated/ is untouched)."""
     from conformance.generate import regenerate
+    from conformance.load.specs import load_spec
 
     mirror = pinned_mirror()
     # a name that looks like generator warnings: a path in the generator's output is not a warning
@@ -67,7 +68,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
         patch.setenv("CONFORMANCE_ROOT", str(root))
         patch.setenv("CONFORMANCE_CACHE", str(base / "cache"))
         patch.setenv("SPEC_MIRROR", str(mirror))
-        result = regenerate()
+        result = regenerate(load_spec("normalised"))
     return SimpleNamespace(
         root=root, result=result, package=result.package_dir, surface=root / "spec" / "client-surface.txt"
     )

@@ -20,7 +20,7 @@ from .helpers import REPO
 def test_normalise_writes_each_of_the_three_forms(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from conformance.fetch import Fetcher, Lock
+    from conformance.load.fetch import Fetcher, Lock
 
     monkeypatch.setenv("SPEC_MIRROR", str(pinned_mirror()))
     monkeypatch.setenv("CONFORMANCE_CACHE", str(tmp_path / "cache"))

@@ -10,11 +10,11 @@ from types import SimpleNamespace
 
 import pytest
 
-import conformance.fetch
+import conformance.load.fetch
 from conformance.cli import main
 from conformance.commands import fetch as fetch_command
 from conformance.errors import FetchError
-from conformance.fetch import Fetcher, cache_file, fetch
+from conformance.load.fetch import Fetcher, cache_file, fetch
 
 from .helpers import (
     COMMIT_A,
@@ -65,7 +65,7 @@ def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sleep: SleepRecorder)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(content)
     # the default backoff sleeps for real; record it instead
-    monkeypatch.setattr(conformance.fetch, "time", SimpleNamespace(sleep=sleep))
+    monkeypatch.setattr(conformance.load.fetch, "time", SimpleNamespace(sleep=sleep))
     return SimpleNamespace(root=root, cache=cache, lock=root / "spec" / "lock.json")
 
 
@@ -174,7 +174,7 @@ def test_timeout_exits_3_and_changes_nothing(
     monkeypatch.setattr(
         fetch_command,
         "fetcher",
-        lambda args: Fetcher.from_env(mirror=args.mirror, timeout=0.2, retries=1, sleep=lambda s: None),
+        lambda args: args.context.fetcher(timeout=0.2, retries=1, sleep=lambda s: None),
     )
     before = _files(state)
     serve(always(Reply(200, SPEC_BYTES, delay=30)))

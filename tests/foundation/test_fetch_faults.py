@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conformance.errors import EXIT_UPSTREAM, FetchError
-from conformance.fetch import Fetcher, Lock, cache_file, fetch_pinned
+from conformance.load.fetch import Fetcher, Lock, cache_file, fetch_pinned
 
 from .helpers import (
     COMMIT_A,

@@ -14,7 +14,7 @@ import pytest
 
 from conformance.cli import main
 from conformance.errors import EXIT_UPSTREAM, FetchError
-from conformance.fetch import Fetcher, Lock, Pin, cache_file, fetch_doc_pages
+from conformance.load.fetch import Fetcher, Lock, Pin, cache_file, fetch_doc_pages
 
 from .helpers import (
     COMMIT_A,

@@ -12,7 +12,8 @@ import pytest
 
 from conformance.cli import main
 from conformance.errors import FetchError, InputError
-from conformance.fetch import Fetcher, Lock, Version, cache_file
+from conformance.load.context import Context
+from conformance.load.fetch import Fetcher, Lock, Version, cache_file
 
 from .helpers import COMMIT_A, COMMIT_B, REPO, SPEC_PATH, SPEC_REPO, make_project, minimal_spec, sha256, snapshot
 
@@ -108,23 +109,23 @@ def test_mirror_without_index(tmp_path: Path) -> None:
     assert caught.value.message == f"mirror: expected {tmp_path / SPEC_REPO / 'INDEX.json'}, found no such file"
 
 
-def test_from_env_reads_spec_mirror_and_the_argument_wins(
+def test_the_context_reads_spec_mirror_and_the_argument_wins(
     fake_mirror: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     other = tmp_path / "other"
     other.mkdir()
     monkeypatch.setenv("CONFORMANCE_ROOT", str(tmp_path / "project"))
-    assert Fetcher.from_env().mirror is None  # nothing beside the project: the network
+    assert Context.from_sources().mirror is None  # nothing beside the project: the network
     monkeypatch.setenv("SPEC_MIRROR", str(other))
-    assert Fetcher.from_env().mirror == other
-    assert Fetcher.from_env(mirror=fake_mirror).mirror == fake_mirror
+    assert Context.from_sources().mirror == other
+    assert Context.from_sources({"mirror": fake_mirror}).mirror == fake_mirror
     monkeypatch.setenv("SPEC_MIRROR", "")
-    assert Fetcher.from_env().mirror is None
+    assert Context.from_sources().mirror is None
 
 
-def test_from_env_rejects_a_mirror_that_is_not_a_directory(tmp_path: Path) -> None:
+def test_the_context_rejects_a_mirror_that_is_not_a_directory(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
-        Fetcher.from_env(mirror=tmp_path / "absent")
+        Context.from_sources({"mirror": tmp_path / "absent"})
     assert caught.value.message == (
         f"mirror {tmp_path / 'absent'}: expected a directory laid out as "
         "<repo>/<ref>/<path>, i.e. DIR/{repo}/{ref}/{path} (e.g. "
@@ -254,22 +255,22 @@ def test_the_mirror_beside_the_project_is_the_default(tmp_path: Path, monkeypatc
     beside = tmp_path / "shared" / "upstream"
     beside.mkdir(parents=True)
     monkeypatch.setenv("CONFORMANCE_ROOT", str(tmp_path / "project"))
-    assert Fetcher.from_env().mirror == beside
+    assert Context.from_sources().mirror == beside
     monkeypatch.setenv("SPEC_BASE_URL", "http://127.0.0.1:9")  # an explicit source wins over the default
-    assert Fetcher.from_env().mirror is None
+    assert Context.from_sources().mirror is None
     monkeypatch.delenv("SPEC_BASE_URL")
     monkeypatch.setenv("GITHUB_API_URL", "http://127.0.0.1:9")
-    assert Fetcher.from_env().mirror is None
+    assert Context.from_sources().mirror is None
     monkeypatch.delenv("GITHUB_API_URL")
     monkeypatch.setenv("SPEC_MIRROR", "")  # set but empty: no mirror
-    assert Fetcher.from_env().mirror is None
+    assert Context.from_sources().mirror is None
 
 
 def test_a_special_file_in_the_mirror_is_refused_at_once(tmp_path: Path) -> None:
     import os
 
     from conformance.errors import FetchError
-    from conformance.fetch import Fetcher
+    from conformance.load.fetch import Fetcher
 
     folder = tmp_path / "mirror" / "owner" / "repo" / "main"
     folder.mkdir(parents=True)

@@ -16,6 +16,7 @@ import pytest
 from conformance.cli import main
 from conformance.errors import EXIT_UPSTREAM, GenerateError
 from conformance.generate import MAX_NAME, PACKAGE, PROJECT, check_client, regenerate
+from conformance.load.specs import load_spec
 
 from .helpers import MIRROR, REPO, make_project, snapshot
 
@@ -180,7 +181,7 @@ def test_a_failed_generation_leaves_the_previous_client(
     before = _state(copy_of_generated)
     breakage(copy_of_generated)  # type: ignore[operator]
     with pytest.raises(GenerateError) as caught:
-        regenerate()
+        regenerate(load_spec("normalised"))
     assert caught.value.message.startswith(expected)
     assert caught.value.exit_code == EXIT_UPSTREAM
     _assert_untouched(copy_of_generated, before)

@@ -20,9 +20,9 @@ from hypothesis import strategies as st
 
 from conformance.cli import main
 from conformance.errors import SpecError
+from conformance.load.parse import load_spec_file
 from conformance.oas import Validator, deref, inlined_size, schema_for_instance
 from conformance.safeload import expanded_size, read_regular_file
-from conformance.specload import load_spec_file
 
 from .helpers import DATA, MIRROR, REPO, SPEC_PATH, SPEC_REPO, fixed_spec, hits, make_project, sha256
 
@@ -292,7 +292,7 @@ def _pinned_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, raw: bytes)
 
 @pytest.fixture
 def published_text() -> dict[str, Any]:
-    from conformance.fetch import Lock
+    from conformance.load.fetch import Lock
 
     lock = Lock.load(REPO / "spec" / "lock.json")
     path = MIRROR / lock.repo / lock.commit / lock.path

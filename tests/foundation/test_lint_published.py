@@ -14,9 +14,9 @@ import pytest
 from conformance import paths
 from conformance.cli import main
 from conformance.lint import lint
+from conformance.load.specs import load_spec
 from conformance.oas import resolve_pointer
 from conformance.overlay import load_overlay
-from conformance.pipeline import load_spec
 
 from .helpers import ALIAS, V1
 

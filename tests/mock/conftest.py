@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from upstream_data import pinned_mirror
@@ -38,17 +39,19 @@ def default_server() -> Iterator[MockServer]:
 
 @pytest.fixture(scope="session")
 def published() -> Schemas:
-    from conformance.pipeline import load_spec
+    from conformance.load.fetch import Fetcher
+    from conformance.load.specs import load_spec
 
-    return Schemas(load_spec("published", mirror()))
+    return Schemas(load_spec("published", Fetcher(mirror=Path(mirror()))))
 
 
 @pytest.fixture(scope="session")
 def normalised() -> Schemas:
-    from conformance.pipeline import load_spec
+    from conformance.load.fetch import Fetcher
+    from conformance.load.specs import load_spec
 
     try:
-        spec = load_spec("normalised", mirror())
+        spec = load_spec("normalised", Fetcher(mirror=Path(mirror())))
     except Exception as exc:  # the overlay may be missing or broken while it is being written
         pytest.skip(f"the normalised spec cannot be built: {exc}")
     return Schemas(spec)

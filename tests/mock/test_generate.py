@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -11,10 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conformance.errors import InputError
 from conformance.mock.app import pointer_to_param
 from conformance.mock.compiler import Compiler, CProvider, Ctx
-from conformance.mock.documented import parse_example
 from conformance.mock.generate import MISSING, Generator, allows, generate, is_nullable
 from conformance.oas import to_json_schema
 
@@ -174,21 +171,6 @@ def test_compiler_providers_fit_the_schema_or_fall_back() -> None:
 )
 def test_pointer_to_param(pointer: str, param: str | None) -> None:
     assert pointer_to_param(pointer) == param
-
-
-def test_parse_example_errors(tmp_path: Path) -> None:
-    page = tmp_path / "page.md"
-    page.write_text("# Title\n\nno response here\n")
-    with pytest.raises(InputError, match="expected a 'Response' section"):
-        parse_example(page)
-    page.write_text("## Response\n\n```json5\n{'a': }\n```\n")
-    with pytest.raises(InputError, match=r"page.md:3: expected a JSON5 response example, found a syntax error"):
-        parse_example(page)
-    page.write_text("## Response\n\n```json\n[1, 2]\n```\n")
-    with pytest.raises(InputError, match="expected the response example to be a JSON object, found list"):
-        parse_example(page)
-    with pytest.raises(InputError, match="no such doc page"):
-        parse_example(tmp_path / "missing.md")
 
 
 @pytest.mark.parametrize("fmt", ["date-time", "date", "uuid", "email", "uri", "hostname", "ipv4", "ipv6"])

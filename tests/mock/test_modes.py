@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
+from conformance.docs import example_response
 from conformance.mock import MODES, get_mode, list_modes
-from conformance.mock.documented import parse_example
 from conformance.mock.modes import KINDS
 from conformance.mock.server import MockServer
 from conformance.oas import undocumented_fields
@@ -172,7 +172,7 @@ def test_undocumented_status(published_server: MockServer, published: Schemas) -
 
 
 def test_documented_replays_the_seed_page_example(published_server: MockServer) -> None:
-    expected = parse_example(SEED_PAGE)  # the mock's default page: skips when ../shared/seeds is absent
+    expected = example_response(SEED_PAGE)  # the mock's default page: skips when ../shared/seeds is absent
     response = post(published_server.base_url, body(), mode="documented")
     assert response.status_code == 200
     data = response.json()
@@ -186,7 +186,7 @@ def test_documented_with_another_page() -> None:
     page = DATA / "page_with_example.md"
     with MockServer(mode="documented", spec="published", extra_args=["--page", str(page)], env=server_env()) as server:
         data = post(server.base_url, body()).json()
-    assert data == parse_example(page)
+    assert data == example_response(page)
     assert data["object"] == "chat.completion" and data["choices"][0]["message"]["content"] == "Hi there!"
 
 

@@ -78,7 +78,7 @@ def context(request: pytest.FixtureRequest) -> CheckContext:
 @pytest.fixture(scope="module")
 def real_specs() -> tuple[dict[str, Any], dict[str, Any]]:
     from conformance.errors import ToolError
-    from conformance.pipeline import load_spec
+    from conformance.load.specs import load_spec
 
     try:
         return load_spec("published"), load_spec("normalised")

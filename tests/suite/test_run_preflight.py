@@ -12,7 +12,6 @@ import pytest
 
 from conformance.cli import main
 from conformance.commands.run import pytest_arguments
-from conformance.suite.docpages import DocPage, DocPages, resolve
 
 
 @pytest.fixture(autouse=True)
@@ -95,44 +94,3 @@ def test_an_unwritable_report_dir_is_a_usage_error_with_a_hint(
     assert "hint: choose a writable --report-dir" in err
     assert main(["run", "--report-dir", str(blocker)]) == 2
     assert "expected a directory, found a file" in capsys.readouterr().err
-
-
-def test_a_missing_local_doc_page_is_a_usage_error(tmp_path: Path) -> None:
-    from conformance.errors import UsageError
-
-    with pytest.raises(UsageError, match="no such file"):
-        resolve([str(tmp_path / "absent.md")], pinned=False, mirror=None)
-
-
-def test_the_run_says_which_pages_were_checked_or_why_none_was(tmp_path: Path) -> None:
-    page = tmp_path / "page.md"
-    page.write_text("# a page\n")
-    local = resolve([str(page)], pinned=False, mirror=None)
-    assert local.pages == (DocPage(str(page.resolve()), "--doc-page"),)
-    assert local.describe() == (
-        "doc pages checked: page.md (--doc-page); pinned doc pages turned off (--no-pinned-doc-pages)"
-    )
-    assert DocPages(why_not=("no doc page was asked for",)).describe() == (
-        "no doc page checked; no doc page was asked for"
-    )
-
-
-def test_an_unreachable_pinned_page_is_said_not_hidden(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    empty = tmp_path / "mirror"
-    empty.mkdir()
-    monkeypatch.setenv("CONFORMANCE_CACHE", str(tmp_path / "cache"))
-    pages = resolve([], pinned=True, mirror=str(empty))
-    assert pages.pages == ()
-    assert pages.describe().startswith(
-        "no doc page checked; the pinned doc page could not be fetched: mirror: expected aimlapi/api-docs/"
-    )
-
-
-def test_the_pinned_page_resolves_through_the_fetcher(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from upstream_data import pinned_mirror
-
-    monkeypatch.setenv("CONFORMANCE_CACHE", str(tmp_path / "cache"))
-    pages = resolve([], pinned=True, mirror=str(pinned_mirror()))
-    assert [p.name for p in pages.pages] == ["gpt-5.2.md"]
-    assert pages.pages[0].origin.startswith("pinned aimlapi/api-docs@d37e2e6f9ad4")
-    assert Path(pages.pages[0].path).is_relative_to(tmp_path / "cache")

@@ -4,7 +4,7 @@ The lock (``spec/lock.json``) names repo, path, commit, sha256, size and when it
 was fetched, for the spec and (``doc_pages``) for each pinned doc page. Fetched
 files go to a git-ignored cache (``.cache/upstream``); a pinned commit's file is
 written there only when its sha256 matches the lock, so a tampered source never
-replaces a verified copy. A mirror directory (``--mirror DIR`` or ``SPEC_MIRROR``)
+replaces a verified copy. A mirror directory (chosen by :class:`~conformance.load.context.Context`)
 maps a request for ``{repo}/{ref}/{path}`` to ``DIR/{repo}/{ref}/{path}`` and its
 ``INDEX.json`` tells which commits touched a path.
 
@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import re
 import time
 import urllib.parse
@@ -30,11 +29,10 @@ import httpx
 
 from conformance import paths
 from conformance.errors import FetchError, InputError
+from conformance.load.context import API_BASE, MIRROR_LAYOUT, RAW_BASE
+from conformance.load.parse import Spec, parse_spec
 from conformance.report import atomic_write
-from conformance.specload import Spec, parse_spec
 
-RAW_BASE = "https://raw.githubusercontent.com"
-API_BASE = "https://api.github.com"
 DEFAULT_REPO = "aimlapi/api-docs"
 DEFAULT_PATH = "docs/api-references/text-models-llm/OpenAI/gpt-5-2-openai.json"
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
@@ -44,10 +42,6 @@ SHA_RE = re.compile(r"^[0-9a-f]{40}$")
 OFFLINE_HINT = (
     "retry later, or work offline with --mirror DIR or SPEC_MIRROR=DIR, a mirror laid out as "
     "DIR/{repo}/{ref}/{path} (e.g. DIR/aimlapi/api-docs/<commit>/docs/...)"
-)
-MIRROR_LAYOUT = (
-    "<repo>/<ref>/<path>, i.e. DIR/{repo}/{ref}/{path} (e.g. DIR/aimlapi/api-docs/main/docs/...), "
-    "plus DIR/{repo}/INDEX.json for histories"
 )
 
 
@@ -170,31 +164,6 @@ class Fetcher:
     sleep: Callable[[float], None] = _sleep
     deadline: float = DEFAULT_DEADLINE  # seconds for one file, every attempt and redirect included
     clock: Callable[[], float] = time.monotonic
-
-    @classmethod
-    def from_env(cls, mirror: str | Path | None = None, **kwargs: Any) -> Fetcher:
-        """``--mirror``, else ``$SPEC_MIRROR`` (set but empty: no mirror), else the mirror beside the project
-        (``../shared/upstream``, as the Makefile uses) when it exists and no network source is named
-        (``$SPEC_BASE_URL``, ``$GITHUB_API_URL``), else the network (``$SPEC_BASE_URL`` or the raw GitHub URL)."""
-        base = os.environ.get("SPEC_BASE_URL") or RAW_BASE
-        if mirror is not None:
-            chosen: str | Path | None = mirror
-        elif "SPEC_MIRROR" in os.environ:
-            chosen = os.environ["SPEC_MIRROR"] or None
-        elif (
-            not (os.environ.get("SPEC_BASE_URL") or os.environ.get("GITHUB_API_URL"))
-            and paths.default_mirror().is_dir()
-        ):
-            chosen = paths.default_mirror()
-        else:
-            chosen = None
-        mirror_path = Path(chosen).resolve() if chosen else None
-        if mirror_path is not None and not mirror_path.is_dir():
-            raise InputError(
-                f"mirror {mirror_path}: expected a directory laid out as {MIRROR_LAYOUT}, found nothing there",
-                hint="set SPEC_MIRROR or --mirror to e.g. ../shared/upstream",
-            )
-        return cls(mirror=mirror_path, base_url=kwargs.pop("base_url", base), **kwargs)
 
     # -- reading ---------------------------------------------------------------
     def get(self, repo: str, ref: str, path: str) -> Fetched:

@@ -1,11 +1,17 @@
-"""The doc page's example response, validated against the pinned spec (published and normalised)."""
+"""The example response of doc pages, validated against the pinned spec pair (published and normalised).
+
+``conformance run`` hands the pages it checks (:class:`~conformance.inputs.DocPages`) and its specs here and
+adds the findings to the run's report.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+from conformance.docs.rules import EXAMPLE_SCHEMA, EXAMPLE_UNDOCUMENTED, EXAMPLE_UNPARSABLE
 from conformance.findings import Finding
+from conformance.inputs import DocPages, SpecPair
 from conformance.oas import Validator, undocumented_fields
 
 OPERATION = ("/v1/chat/completions", "post")
@@ -18,7 +24,6 @@ def _schema(spec: dict[str, Any]) -> Any:
 
 def documented_example_findings(page: str, published: dict[str, Any], normalised: dict[str, Any]) -> list[Finding]:
     from conformance.docs import example_response
-    from conformance.docs.rules import EXAMPLE_SCHEMA, EXAMPLE_UNDOCUMENTED, EXAMPLE_UNPARSABLE
 
     location = Path(page).name
     try:
@@ -52,3 +57,11 @@ def documented_example_findings(page: str, published: dict[str, Any], normalised
             )
         )
     return findings
+
+
+def doc_page_findings(pages: DocPages, specs: SpecPair) -> list[Finding]:
+    """The findings of every page's example response against the pair."""
+    out: list[Finding] = []
+    for page in pages.pages:
+        out.extend(documented_example_findings(page.path, specs.published, specs.normalised))
+    return out

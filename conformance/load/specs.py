@@ -1,0 +1,84 @@
+"""The published spec and its normalised forms, built once per process and handed to the stages.
+
+* ``published``: the pinned upstream file, byte for byte (sha256 verified);
+* ``cosmetic``: published plus the overlay's cosmetic actions only (names,
+  descriptions, auth, error responses: nothing that changes which responses are valid);
+* ``normalised``: published plus every overlay action (the corrections too).
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Literal
+
+from conformance import paths
+from conformance.inputs import Spec, SpecPair
+from conformance.load.fetch import Fetcher, Lock, fetch_pinned
+
+Variant = Literal["published", "cosmetic", "normalised"]
+VARIANTS: tuple[Variant, ...] = ("published", "cosmetic", "normalised")
+
+_CACHE: dict[tuple[Path, Path | None, str], Spec] = {}
+
+
+def forget() -> None:
+    """Drop the specs read so far (tests that change the lock or the mirror between cases)."""
+    _CACHE.clear()
+
+
+def _fetcher(fetcher: Fetcher | None) -> Fetcher:
+    if fetcher is not None:
+        return fetcher
+    from conformance.load.context import Context
+
+    return Context.from_sources().fetcher()
+
+
+def published_spec(fetcher: Fetcher | None = None) -> Spec:
+    """A fresh copy of the pinned published spec (fetched once per process and source, then cached)."""
+    fetcher = _fetcher(fetcher)
+    key = (paths.lock_path(), fetcher.mirror, fetcher.base_url)
+    if key not in _CACHE:
+        _CACHE[key] = fetch_pinned(fetcher, Lock.load(key[0]))[1]
+    return copy.deepcopy(_CACHE[key])
+
+
+def load_spec(variant: Variant = "normalised", fetcher: Fetcher | None = None) -> Spec:
+    spec = published_spec(fetcher)
+    if variant == "published":
+        return spec
+    from conformance.overlay import apply_overlay_file
+
+    kinds = {"cosmetic"} if variant == "cosmetic" else {"cosmetic", "correction"}
+    return apply_overlay_file(spec, paths.overlay_path(), kinds=kinds).spec
+
+
+def spec_pair(fetcher: Fetcher | None = None) -> SpecPair:
+    return SpecPair(load_spec("published", fetcher), load_spec("normalised", fetcher))
+
+
+def served_spec(choice: str | None, fetcher: Fetcher | None = None) -> tuple[Spec, str, str | None]:
+    """The spec the mock serves: ``(spec, label, note)``.
+
+    ``choice`` is ``published``, ``normalised`` or a file path; ``None`` means
+    the normalised spec, falling back to the published one (with a ``note``
+    saying why) while the normalised spec cannot be built.
+    """
+    from conformance.load.parse import load_spec_file
+
+    if choice == "published":
+        return load_spec("published", fetcher), "published", None
+    if choice == "normalised":
+        return load_spec("normalised", fetcher), "normalised", None
+    if choice is not None:
+        return load_spec_file(Path(choice)), choice, None
+    try:
+        return load_spec("normalised", fetcher), "normalised", None
+    except Exception as exc:  # the overlay may be missing or broken: serve what upstream published
+        reason = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
+        return (
+            load_spec("published", fetcher),
+            "published",
+            f"normalised spec unavailable ({reason}); serving the published spec",
+        )

@@ -27,7 +27,7 @@ import attrs
 
 from conformance import paths
 from conformance.errors import GenerateError
-from conformance.overlay import dumps
+from conformance.inputs import dumps_spec
 from conformance.report import atomic_write
 
 PACKAGE = "gpt52_client"
@@ -76,7 +76,7 @@ def generate_into(spec: dict[str, Any], staging: Path, config: Path) -> Path:
     Templates in ``templates/`` beside ``config`` replace the generator's own of the same name.
     """
     spec_file = staging / "normalised.json"
-    spec_file.write_text(dumps(spec))
+    spec_file.write_text(dumps_spec(spec))
     project = staging / PROJECT
     templates = config.parent / TEMPLATES
     custom = ["--custom-template-path", str(templates)] if templates.is_dir() else []

@@ -6,12 +6,18 @@ the stages (lint, mock, suite, docs, drift, traffic, proxy) read them without kn
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import attrs
 
 Spec = dict[str, Any]
+
+
+def dumps_spec(spec: Spec) -> str:
+    """Deterministic JSON for a spec (same input, same bytes), as the normalised spec is written."""
+    return json.dumps(spec, indent=2, sort_keys=False, ensure_ascii=False) + "\n"
 
 
 @attrs.frozen

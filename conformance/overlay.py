@@ -31,7 +31,6 @@ compound schema, first add the compound beside the ``$ref`` (``update``), then
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -337,11 +336,6 @@ def apply_overlay(
 
 def apply_overlay_file(spec: dict[str, Any], path: Path, *, kinds: Iterable[str] = KINDS) -> OverlayResult:
     return apply_overlay(spec, load_overlay(path), kinds=kinds, location=str(path.name))
-
-
-def dumps(spec: dict[str, Any]) -> str:
-    """Deterministic JSON for a normalised spec (same input, same bytes)."""
-    return json.dumps(spec, indent=2, sort_keys=False, ensure_ascii=False) + "\n"
 
 
 __all__ = [

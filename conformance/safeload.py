@@ -22,6 +22,8 @@ import stat
 from pathlib import Path
 from typing import Any
 
+from conformance.errors import SpecError
+
 # the deepest JSON/YAML nesting accepted in a spec (the pinned spec is 26 levels deep)
 MAX_DEPTH = 128
 # how many nodes YAML aliases may add to a document when expanded
@@ -164,3 +166,34 @@ def expanded_size(doc: Any, budget: int) -> tuple[int, int] | None:
         state[node] = 2
         size[node] = min(cap + 1, 1 + sum(size[c] for c in kids))
     return len(order), size[0]
+
+
+def spec_too_deep(where: str, at: str | None = None) -> SpecError:
+    place = f" (nested too deep at {at})" if at else ""
+    return SpecError(
+        f"{where}: expected a document nested at most {MAX_DEPTH} levels deep, found nesting too deep to read{place}",
+        hint="a real OpenAPI spec is a few dozen levels deep; this one is malformed or hostile",
+    )
+
+
+def check_shape(doc: Any, where: str, *, yaml_aliases: bool = False) -> None:
+    """Refuse a parsed document that is nested too deep, or whose YAML aliases expand it too far (exit 2)."""
+    if yaml_aliases and isinstance(doc, dict | list):
+        counted = expanded_size(doc, ALIAS_BUDGET)
+        if counted is not None:
+            distinct, expanded = counted
+            if expanded < 0:
+                raise SpecError(
+                    f"{where}: expected a document without recursive YAML aliases, found an alias "
+                    "that contains itself (it expands without end)"
+                )
+            if expanded > distinct + ALIAS_BUDGET:
+                raise SpecError(
+                    f"{where}: expected YAML aliases to add at most {ALIAS_BUDGET} nodes, found "
+                    f"aliases that expand {distinct} nodes to more than {distinct + ALIAS_BUDGET}",
+                    hint="an alias bomb: write the document without nested aliases",
+                )
+    if isinstance(doc, dict | list):
+        at = too_deep(doc)
+        if at is not None:
+            raise spec_too_deep(where, at)

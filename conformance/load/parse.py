@@ -12,41 +12,10 @@ from typing import Any
 import yaml
 
 from conformance.errors import FetchError, SpecError, ToolError
-from conformance.safeload import ALIAS_BUDGET, MAX_DEPTH, UnsafeInput, expanded_size, read_regular_file, too_deep
+from conformance.safeload import UnsafeInput, check_shape, read_regular_file, spec_too_deep
 
 Spec = dict[str, Any]
 MAX_SPEC_BYTES = 64 * 1024 * 1024
-
-
-def _too_deep(where: str, at: str | None = None) -> SpecError:
-    place = f" (nested too deep at {at})" if at else ""
-    return SpecError(
-        f"{where}: expected a document nested at most {MAX_DEPTH} levels deep, found nesting too deep to read{place}",
-        hint="a real OpenAPI spec is a few dozen levels deep; this one is malformed or hostile",
-    )
-
-
-def check_shape(doc: Any, where: str, *, yaml_aliases: bool = False) -> None:
-    """Refuse a parsed document that is nested too deep, or whose YAML aliases expand it too far (exit 2)."""
-    if yaml_aliases and isinstance(doc, dict | list):
-        counted = expanded_size(doc, ALIAS_BUDGET)
-        if counted is not None:
-            distinct, expanded = counted
-            if expanded < 0:
-                raise SpecError(
-                    f"{where}: expected a document without recursive YAML aliases, found an alias "
-                    "that contains itself (it expands without end)"
-                )
-            if expanded > distinct + ALIAS_BUDGET:
-                raise SpecError(
-                    f"{where}: expected YAML aliases to add at most {ALIAS_BUDGET} nodes, found "
-                    f"aliases that expand {distinct} nodes to more than {distinct + ALIAS_BUDGET}",
-                    hint="an alias bomb: write the document without nested aliases",
-                )
-    if isinstance(doc, dict | list):
-        at = too_deep(doc)
-        if at is not None:
-            raise _too_deep(where, at)
 
 
 _YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -69,7 +38,7 @@ def parse_spec(raw: bytes, where: str, *, upstream: bool = False) -> Spec:
         try:
             doc = json.loads(text)
         except RecursionError:
-            raise _too_deep(where) from None
+            raise spec_too_deep(where) from None
         except json.JSONDecodeError as exc:
             raise error(
                 f"{where}: expected JSON, found a syntax error at line {exc.lineno} column {exc.colno}: {exc.msg}",
@@ -79,10 +48,10 @@ def parse_spec(raw: bytes, where: str, *, upstream: bool = False) -> Spec:
         try:
             doc = yaml.load(text, Loader=_YAML_LOADER)  # CSafeLoader or SafeLoader: safe
         except RecursionError:
-            raise _too_deep(where) from None
+            raise spec_too_deep(where) from None
         except yaml.YAMLError as exc:
             if "nesting depth" in str(exc):
-                raise _too_deep(where) from None
+                raise spec_too_deep(where) from None
             mark = getattr(exc, "problem_mark", None)
             at = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
             raise error(f"{where}: expected JSON or YAML, found a syntax error{at}") from None

@@ -116,8 +116,7 @@ def read_file(path: Path) -> Iterator[Recorded]:
             f"{path}: {size} bytes; expected at most {MAX_FILE_BYTES} for a YAML or HAR file",
             hint="split it, or record JSON Lines (read line by line, any size)",
         )
-    from conformance.load.parse import check_shape
-    from conformance.safeload import UnsafeInput, read_regular_file
+    from conformance.safeload import UnsafeInput, check_shape, read_regular_file
 
     try:
         raw = read_regular_file(path, MAX_FILE_BYTES)
@@ -389,7 +388,7 @@ def _read_har(path: Path, log: dict[str, Any]) -> Iterator[Recorded]:
 
 
 def _read_jsonl(path: Path) -> Iterator[Recorded]:
-    from conformance.load.parse import check_shape
+    from conformance.safeload import check_shape
 
     with path.open("rb") as handle:
         for number, line in enumerate(_lines(handle, path), 1):

@@ -50,13 +50,8 @@ def add_common(parser: argparse.ArgumentParser, *, fail_on: str | None = "error"
     )
 
 
-def _load(name: str) -> ModuleType | None:
-    try:
-        return importlib.import_module(f"conformance.commands.{name}")
-    except ModuleNotFoundError as exc:
-        if exc.name == f"conformance.commands.{name}":
-            return None
-        raise
+def _load(name: str) -> ModuleType:
+    return importlib.import_module(f"conformance.commands.{name}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -68,8 +63,6 @@ def build_parser() -> argparse.ArgumentParser:
     subs = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMANDS:
         module = _load(name)
-        if module is None:
-            continue
         sub = subs.add_parser(name, help=module.HELP, description=module.HELP)
         module.add_arguments(sub)
         sub.set_defaults(_module=module)

@@ -33,6 +33,16 @@ class SpecPair:
 
 
 @attrs.frozen
+class Commit:
+    """A commit that changed a file: its sha, ISO date and subject line (from git, the GitHub API or a mirror's
+    ``INDEX.json``)."""
+
+    commit: str
+    date: str
+    subject: str
+
+
+@attrs.frozen
 class DocPage:
     path: str
     origin: str  # "pinned aimlapi/api-docs@d37e2e6f9ad4" or "--doc-page"

@@ -243,15 +243,15 @@ class _Copies:
 def catalog_section(mirror: Path) -> list[str]:
     """The whole catalog of the mirror's main against its oldest commit, one process; then linearity."""
     from conformance.drift.catalog import compare_catalog
-    from conformance.drift.history import MirrorRepo
     from conformance.load.fetch import Fetcher
+    from conformance.load.history import MirrorRepo, Snapshots
 
     history = MirrorRepo(Fetcher(mirror=mirror.resolve()), REPO)
     oldest = history.commits()[0]
     runs = []
     for _ in range(3):
         start = time.perf_counter()
-        result = compare_catalog(history, "", oldest.commit, "main")
+        result = compare_catalog(Snapshots(history), "", oldest.commit, "main")
         runs.append((time.perf_counter() - start, result))
     seconds, result = min(runs, key=lambda r: r[0])
     by_status: dict[str, int] = {}
@@ -276,7 +276,7 @@ def catalog_section(mirror: Path) -> list[str]:
         best = float("inf")
         for _ in range(3):
             start = time.process_time()  # CPU time: other work on the shared machine does not inflate it
-            scaled = compare_catalog(fake, "", "old", "new", family=())
+            scaled = compare_catalog(Snapshots(fake), "", "old", "new", family=())
             best = min(best, time.process_time() - start)
         specs = len(scaled.specs)
         changed = sum(1 for s in scaled.specs if s.status == "changed")

@@ -157,8 +157,8 @@ def _lock_and_repo(args: argparse.Namespace) -> tuple[Any, str]:
 
 def _pinned(args: argparse.Namespace, fetch: Any, *, sibling: str | None) -> tuple[list[Any], str, dict[str, Any]]:
     from conformance.drift.report import Step
-    from conformance.drift.sources import Source, load
     from conformance.load.fetch import fetch_pinned
+    from conformance.load.sources import Source, load
 
     if args.repo and Path(args.repo).is_dir():
         return _pinned_from_clone(args, sibling=sibling)
@@ -184,10 +184,10 @@ def _pinned_from_clone(args: argparse.Namespace, *, sibling: str | None) -> tupl
     """The pin and the clone's HEAD, both read from a local git clone (the pin's bytes checked against the lock)."""
     import hashlib
 
-    from conformance.drift.history import GitRepo
     from conformance.drift.report import Step
     from conformance.errors import FetchError
     from conformance.load.fetch import Lock
+    from conformance.load.history import GitRepo
     from conformance.load.parse import parse_spec
 
     lock = Lock.load()
@@ -225,8 +225,8 @@ def _pinned_from_clone(args: argparse.Namespace, *, sibling: str | None) -> tupl
 
 def _pair(args: argparse.Namespace, fetch: Any) -> tuple[list[Any], str, dict[str, Any]]:
     from conformance.drift.report import Step
-    from conformance.drift.sources import load, parse_source
     from conformance.load.fetch import DEFAULT_PATH, DEFAULT_REPO, Lock
+    from conformance.load.sources import load, parse_source
 
     repo, path = args.repo or DEFAULT_REPO, DEFAULT_PATH
     if paths_lock_exists():
@@ -251,10 +251,10 @@ def _pair(args: argparse.Namespace, fetch: Any) -> tuple[list[Any], str, dict[st
 
 def _from_clone(folder: str, source: Any) -> Any:
     """A ref:/commit: version read from a local git clone (a file is read as a file)."""
-    from conformance.drift.history import GitRepo
-    from conformance.drift.sources import load
     from conformance.load.fetch import Fetcher
+    from conformance.load.history import GitRepo
     from conformance.load.parse import parse_spec
+    from conformance.load.sources import load
 
     if source.kind == "file":
         return load(source, Fetcher()).spec
@@ -274,10 +274,10 @@ def paths_lock_exists() -> bool:
 def _history(args: argparse.Namespace, fetch: Any) -> tuple[list[Any], str, dict[str, Any]]:
     from conformance.drift import rules as R
     from conformance.drift.canon import SpecIndex
-    from conformance.drift.history import open_history
     from conformance.drift.report import Step
     from conformance.errors import ToolError
     from conformance.load.fetch import DEFAULT_REPO, Lock
+    from conformance.load.history import open_history
     from conformance.load.parse import parse_spec
 
     default_repo = Lock.load().repo if paths_lock_exists() else DEFAULT_REPO
@@ -325,10 +325,10 @@ def _history(args: argparse.Namespace, fetch: Any) -> tuple[list[Any], str, dict
 def _catalog(args: argparse.Namespace, fetch: Any) -> int:
     from conformance.commands._common import fail_on
     from conformance.drift.catalog import GPT52_FAMILY, compare_catalog, render
-    from conformance.drift.history import GitRepo, MirrorRepo, open_history
     from conformance.errors import UsageError
     from conformance.findings import exit_code_for
     from conformance.load.fetch import Fetcher
+    from conformance.load.history import GitRepo, MirrorRepo, Snapshots, open_history
 
     where = Path(args.catalog)
     folder = args.folder or ""
@@ -345,7 +345,9 @@ def _catalog(args: argparse.Namespace, fetch: Any) -> int:
     else:
         history = open_history(args.catalog, fetch, args.catalog)
     try:
-        result = compare_catalog(history, folder, args.since, args.until, only=GPT52_FAMILY if args.family else None)
+        result = compare_catalog(
+            Snapshots(history), folder, args.since, args.until, only=GPT52_FAMILY if args.family else None
+        )
     finally:
         if isinstance(history, GitRepo):
             history.close()

@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from conformance.docs.specs import LoadedSpec, SpecSource, Version
+from conformance.docs.specs import LoadedSpec, SpecSource
 from conformance.errors import ToolError
+from conformance.inputs import Commit
 
 if TYPE_CHECKING:
-    from conformance.drift.history import Change, GitRepo
+    from conformance.load.history import Change, GitRepo
 
 __all__ = ["CloneHistory", "clone_history"]
 
@@ -29,8 +30,8 @@ class CloneHistory:
     """The page's and the spec's versions (newest first) in the clone that holds the page."""
 
     root: Path
-    page_versions: tuple[Version, ...]
-    spec_versions: tuple[Version, ...]
+    page_versions: tuple[Commit, ...]
+    spec_versions: tuple[Commit, ...]
     spec_paths: tuple[str, ...]  # the spec's path at each of its versions (it may have been renamed)
 
     def load(self, source: SpecSource, commit: str) -> LoadedSpec | None:
@@ -54,7 +55,7 @@ class CloneHistory:
 
 @lru_cache(maxsize=8)
 def _repo(root: str) -> GitRepo | None:
-    from conformance.drift.history import GitRepo
+    from conformance.load.history import GitRepo
 
     try:
         return GitRepo(root)
@@ -99,7 +100,7 @@ def clone_history(page: Path, spec_path: str) -> CloneHistory | None:
         return None
     return CloneHistory(
         Path(root),
-        tuple(Version(c.commit, c.date, c.subject) for c in page_changes),
-        tuple(Version(c.commit, c.date, c.subject) for c in spec_changes),
+        tuple(Commit(c.commit, c.date, c.subject) for c in page_changes),
+        tuple(Commit(c.commit, c.date, c.subject) for c in spec_changes),
         tuple(c.path for c in spec_changes),
     )

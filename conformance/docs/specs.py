@@ -32,6 +32,7 @@ import attrs
 from conformance.docs import rules
 from conformance.errors import ToolError
 from conformance.findings import Rule
+from conformance.inputs import Commit
 from conformance.load.parse import MAX_SPEC_BYTES, Spec, parse_spec
 from conformance.oas import Operation, OperationIndex, Resolver, Validator, join_pointer
 from conformance.safeload import UnsafeInput, read_regular_file
@@ -40,16 +41,7 @@ if TYPE_CHECKING:
     from conformance.load.fetch import Fetcher
 
 
-@attrs.frozen
-class Version:
-    """A commit that changed a file (as a mirror's INDEX.json records it)."""
-
-    commit: str
-    date: str
-    subject: str
-
-
-__all__ = ["LoadedSpec", "OperationRef", "SpecFailure", "SpecSource", "SpecStore", "Version", "parse_link"]
+__all__ = ["LoadedSpec", "OperationRef", "SpecFailure", "SpecSource", "SpecStore", "parse_link"]
 
 
 @attrs.frozen
@@ -300,30 +292,29 @@ class SpecStore:
     def _index(self, repo: str) -> dict[str, Any] | None:
         if repo in self._indexes:
             return self._indexes[repo]
-        owner, _, name = repo.partition("/")
-        candidates: list[Path] = []
+        from conformance.load.fetch import read_index
+
+        mirrors: list[Path] = []
         mirrored = self._mirror_repo(repo)
         if mirrored is not None:
-            candidates.append(mirrored / "INDEX.json")
+            mirrors.append(mirrored.parent.parent)
         try:
             mirror = self.fetcher().mirror
         except ToolError:
             mirror = None
         if mirror is not None:
-            candidates.append(mirror / owner / name / "INDEX.json")
+            mirrors.append(mirror)
         index: dict[str, Any] | None = None
-        for candidate in candidates:
+        for candidate in mirrors:
             try:
-                data = json.loads(candidate.read_text())
-            except (OSError, ValueError):
+                index = read_index(candidate, repo)
+            except ToolError:
                 continue
-            if isinstance(data, dict) and isinstance(data.get("files"), dict):
-                index = data
-                break
+            break
         self._indexes[repo] = index
         return index
 
-    def history(self, repo: str, path: str) -> list[Version] | None:
+    def history(self, repo: str, path: str) -> list[Commit] | None:
         """Commits that changed ``path``, newest first, from a mirror's INDEX.json; None when unknown."""
         index = self._index(repo)
         entry = index["files"].get(path) if index else None
@@ -333,7 +324,7 @@ class SpecStore:
         if not isinstance(versions, list):
             return None
         return [
-            Version(str(v.get("commit", "")), str(v.get("date", "")), str(v.get("subject", "")))
+            Commit(str(v.get("commit", "")), str(v.get("date", "")), str(v.get("subject", "")))
             for v in versions
             if isinstance(v, dict)
         ]

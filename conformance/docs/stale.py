@@ -12,7 +12,8 @@ from pathlib import Path
 
 import attrs
 
-from conformance.docs.specs import LoadedSpec, OperationRef, SpecFailure, SpecStore, Version
+from conformance.docs.specs import LoadedSpec, OperationRef, SpecFailure, SpecStore
+from conformance.inputs import Commit
 
 __all__ = ["Stale", "find_stale", "version_time"]
 
@@ -21,9 +22,9 @@ __all__ = ["Stale", "find_stale", "version_time"]
 class Stale:
     """The spec as it was when the page was last edited, and the spec changes since."""
 
-    page_version: Version
+    page_version: Commit
     then: LoadedSpec
-    since: tuple[Version, ...]
+    since: tuple[Commit, ...]
 
     def explain(self) -> str:
         changes = "; ".join(f'{v.commit[:7]} ({v.date[:10]}, "{v.subject}")' for v in self.since[:3])
@@ -34,7 +35,7 @@ class Stale:
         )
 
 
-def version_time(version: Version) -> datetime.datetime | None:
+def version_time(version: Commit) -> datetime.datetime | None:
     try:
         value = datetime.datetime.fromisoformat(version.date)
     except ValueError:
@@ -54,7 +55,7 @@ def find_stale(store: SpecStore, page: Path, repo: str, ref: str, spec_path: str
         return _find_stale_in_clone(page, ref, spec_path, op)
     main = store.main_commit(repo)
 
-    def at(versions: list[Version], wanted: str) -> int | None:
+    def at(versions: list[Commit], wanted: str) -> int | None:
         if wanted in ("main", main):
             return 0
         return next((i for i, v in enumerate(versions) if v.commit == wanted), None)
@@ -66,8 +67,8 @@ def find_stale(store: SpecStore, page: Path, repo: str, ref: str, spec_path: str
     edited = version_time(page_version)
     if edited is None:
         return None
-    since: list[Version] = []
-    then: Version | None = None
+    since: list[Commit] = []
+    then: Commit | None = None
     for version in spec_versions[spec_index:]:
         when = version_time(version)
         if when is None:
@@ -102,7 +103,7 @@ def _find_stale_in_clone(page: Path, ref: str, spec_path: str, op: OperationRef)
     edited = version_time(page_version)
     if edited is None:
         return None
-    since: list[Version] = []
+    since: list[Commit] = []
     for version in history.spec_versions[start:]:
         when = version_time(version)
         if when is None:

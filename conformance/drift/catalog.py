@@ -2,7 +2,7 @@
 
 A gateway publishes one spec per model and they drift together. :func:`compare_catalog`
 reads every spec under a folder at ``since`` and at ``until`` through one
-:class:`~conformance.drift.history.History` (a git clone, the GitHub API or the
+:class:`Snapshots` reader the load layer hands over (a git clone, the GitHub API or the
 mirror) and diffs each pair with :func:`~conformance.drift.engine.diff_specs`:
 one :class:`SpecDrift` per spec, with the same fingerprint ``conformance drift``
 gives for that pair. Unchanged bytes are not parsed twice; work is linear in the
@@ -18,18 +18,16 @@ import json
 import time
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import attrs
 
 from conformance.drift.canon import SpecIndex
 from conformance.drift.engine import diff_specs
-from conformance.drift.history import GitRepo, History, MirrorRepo, when
 from conformance.drift.report import LABELS, Step, counts, fingerprint
 from conformance.drift.rules import DOC_RULES
-from conformance.errors import FetchError, InputError, ToolError
+from conformance.errors import InputError, ToolError
 from conformance.findings import Finding, sort_findings
-from conformance.load.parse import parse_spec
 
 SPEC_SUFFIXES = (".json", ".yaml", ".yml")
 NOT_OPENAPI = "not an OpenAPI document"
@@ -89,68 +87,41 @@ class CatalogDrift:
 
 
 # -- reading at a ref -------------------------------------------------------------------------------
-class _Reader:
-    """What a file holds at a ref, for any history; the mirror maps a commit to each file's version then."""
+class Snapshots(Protocol):
+    """The files of a repository at a ref, as the load layer reads them (``conformance.load.history.Snapshots``
+    over a git clone, the GitHub API or the mirror)."""
 
-    def __init__(self, history: History) -> None:
-        self.history = history
-        self._dates: dict[str, Any] | None = None
+    @property
+    def label(self) -> str: ...
 
-    def _mirror_ref(self, mirror: MirrorRepo, ref: str, path: str) -> str | None:
-        if ref == "main":
-            return "main"
-        if self._dates is None:
-            self._dates = {c.commit: when(c.date) for c in mirror.commits()}
-        at = self._dates.get(ref)
-        if at is None:
-            raise InputError(
-                f"{mirror.label}: expected a commit the mirror records (or main), found {ref!r}",
-                hint="list them with `conformance drift --history PATH`, or use a git clone (--repo)",
-            )
-        entry = mirror.index().get("files", {}).get(path, {})
-        for version in entry.get("versions_newest_first", []):
-            if version["commit"] == ref or when(version.get("date", "")) <= at:
-                return str(version["commit"])
-        return None  # the file did not exist yet
+    @property
+    def repo_flag(self) -> str:
+        """How ``conformance drift`` names this repository again (``--repo DIR `` for a clone, else nothing)."""
+        ...
 
-    def resolved(self, ref: str, path: str) -> str:
-        """The ref to name this file's version with (the mirror: the commit of its version at ``ref``)."""
-        if isinstance(self.history, MirrorRepo):
-            return self._mirror_ref(self.history, ref, path) or ref
-        return ref
+    def files(self, ref: str, folder: str) -> list[str]: ...
 
     def read(self, ref: str, path: str) -> bytes | None:
         """The bytes at ``ref``, or None when the file does not exist there."""
-        history = self.history
-        if isinstance(history, MirrorRepo):
-            at = self._mirror_ref(history, ref, path)
-            if at is None:
-                return None
-            try:
-                return history.read(at, path)
-            except FetchError:
-                if at == "main":
-                    return None
-                raise
-        try:
-            return history.read(ref, path)
-        except (FetchError, InputError) as exc:
-            if "no such file" in exc.message or "404" in exc.message:
-                return None
-            raise
+        ...
 
-    def files(self, ref: str, folder: str) -> list[str]:
-        return self.history.files(ref, folder)
+    def resolved(self, ref: str, path: str) -> str:
+        """The ref to name this file's version with in a reproduce line."""
+        ...
+
+    def parse(self, raw: bytes, where: str) -> dict[str, Any]:
+        """The OpenAPI document in ``raw`` (a :class:`~conformance.errors.ToolError` when it is not one)."""
+        ...
 
 
 def _is_spec_name(path: str) -> bool:
     return path.endswith(SPEC_SUFFIXES)
 
 
-def _parse(raw: bytes, where: str) -> dict[str, Any] | str:
+def _parse(reader: Snapshots, raw: bytes, where: str) -> dict[str, Any] | str:
     """The spec, or why the file is not one."""
     try:
-        spec = parse_spec(raw, where, upstream=True)
+        spec = reader.parse(raw, where)
     except ToolError as exc:
         if (
             "no 'openapi' key" in exc.message and "swagger" not in exc.message
@@ -165,7 +136,7 @@ def _parse(raw: bytes, where: str) -> dict[str, Any] | str:
 
 
 def compare_catalog(
-    history: History,
+    reader: Snapshots,
     folder: str,
     since: str,
     until: str = "main",
@@ -179,8 +150,7 @@ def compare_catalog(
     ``only`` keeps just those paths (the family, for the nightly watch).
     """
     started = clock()
-    reader = _Reader(history)
-    repo_flag = f"--repo {history.label} " if isinstance(history, GitRepo) else ""
+    repo_flag = reader.repo_flag
     names = sorted(
         {
             p
@@ -191,7 +161,7 @@ def compare_catalog(
     )
     if not names:
         raise InputError(
-            f"{history.label}: expected OpenAPI specs (*.json, *.yaml) under {folder or '/'} at "
+            f"{reader.label}: expected OpenAPI specs (*.json, *.yaml) under {folder or '/'} at "
             f"{since} or {until}, found none"
         )
     specs: list[SpecDrift] = []
@@ -203,8 +173,8 @@ def compare_catalog(
         old_label, new_label = f"{_short(since)}:{path}", f"{_short(until)}:{path}"
         old_ref, new_ref = reader.resolved(since, path), reader.resolved(until, path)
         reproduce = f"conformance drift {repo_flag}ref:{old_ref}:{path} ref:{new_ref}:{path}"
-        old = _parse(old_raw, old_label) if old_raw is not None else None
-        new = _parse(new_raw, new_label) if new_raw is not None else None
+        old = _parse(reader, old_raw, old_label) if old_raw is not None else None
+        new = _parse(reader, new_raw, new_label) if new_raw is not None else None
         if (
             (old is None or isinstance(old, str))
             and (new is None or isinstance(new, str))
@@ -218,7 +188,7 @@ def compare_catalog(
         step = Step(old_label, new_label, tuple(findings), reproduce if status == "changed" else "")
         specs.append(SpecDrift(path, status, step, clock() - t0, note))
     view = family_view(until_specs, family, until) if family else None
-    return CatalogDrift(history.label, folder, since, until, tuple(specs), view, tuple(skipped), clock() - started)
+    return CatalogDrift(reader.label, folder, since, until, tuple(specs), view, tuple(skipped), clock() - started)
 
 
 def _pair(

@@ -29,6 +29,7 @@ import httpx
 
 from conformance import paths
 from conformance.errors import FetchError, InputError
+from conformance.inputs import Commit
 from conformance.load.context import API_BASE, MIRROR_LAYOUT, RAW_BASE
 from conformance.load.parse import Spec, parse_spec
 from conformance.report import atomic_write
@@ -127,13 +128,6 @@ class Fetched:
     @property
     def sha256(self) -> str:
         return hashlib.sha256(self.content).hexdigest()
-
-
-@attrs.frozen
-class Version:
-    commit: str
-    date: str
-    subject: str
 
 
 def _sleep(seconds: float) -> None:
@@ -298,18 +292,18 @@ class Fetcher:
         return body
 
     # -- history ---------------------------------------------------------------
-    def versions(self, repo: str, path: str, ref: str | None = None) -> list[Version]:
+    def versions(self, repo: str, path: str, ref: str | None = None) -> list[Commit]:
         """Every commit that changed ``path`` (as of ``ref``, default branch when None), newest first.
 
         The mirror records the history of its ``main`` snapshot only.
         """
         if self.mirror is not None:
-            index = self._index(repo)
+            index = self.index(repo)
             entry = index.get("files", {}).get(path)
             if entry is None:
                 raise FetchError(f"mirror INDEX.json: expected an entry for {path}, found none")
             return [
-                Version(v["commit"], v.get("date", ""), v.get("subject", ""))
+                Commit(v["commit"], v.get("date", ""), v.get("subject", ""))
                 for v in entry.get("versions_newest_first", [])
             ]
         query = {"path": path, **({"sha": ref} if ref else {}), "per_page": "100"}
@@ -322,7 +316,7 @@ class Fetcher:
             raise FetchError(f"GET {url}: expected a JSON list of commits, found {type(data).__name__}")
         try:
             return [
-                Version(c["sha"], c["commit"]["committer"]["date"], (c["commit"]["message"].splitlines() or [""])[0])
+                Commit(c["sha"], c["commit"]["committer"]["date"], (c["commit"]["message"].splitlines() or [""])[0])
                 for c in data
             ]
         except (KeyError, TypeError, AttributeError, IndexError):
@@ -340,16 +334,26 @@ class Fetcher:
             raise FetchError(f"cannot resolve {ref} for {path}: no recorded versions")
         return versions[0].commit
 
-    def _index(self, repo: str) -> dict[str, Any]:
+    def index(self, repo: str) -> dict[str, Any]:
+        """The mirror's ``INDEX.json`` for ``repo`` (which commits touched which file)."""
         assert self.mirror is not None
-        index_path = self.mirror / repo / "INDEX.json"
-        try:
-            data: dict[str, Any] = json.loads(index_path.read_text())
-        except FileNotFoundError:
-            raise FetchError(f"mirror: expected {index_path}, found no such file") from None
-        except json.JSONDecodeError as exc:
-            raise FetchError(f"{index_path}: expected JSON, found a syntax error at line {exc.lineno}") from None
-        return data
+        return read_index(self.mirror, repo)
+
+
+def read_index(mirror: Path, repo: str) -> dict[str, Any]:
+    """``DIR/{repo}/INDEX.json`` of a mirror: the one reader of that file (the fetcher, histories, doc staleness)."""
+    index_path = mirror / repo / "INDEX.json"
+    try:
+        data = json.loads(index_path.read_text())
+    except FileNotFoundError:
+        raise FetchError(f"mirror: expected {index_path}, found no such file") from None
+    except json.JSONDecodeError as exc:
+        raise FetchError(f"{index_path}: expected JSON, found a syntax error at line {exc.lineno}") from None
+    except OSError as exc:
+        raise FetchError(f"{index_path}: cannot read ({exc.strerror or exc})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("files"), dict):
+        raise FetchError(f"{index_path}: expected an object with 'files', found {type(data).__name__}")
+    return data
 
 
 def cache_file(repo: str, ref: str, path: str) -> Path:

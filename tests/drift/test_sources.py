@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from conformance.cli import main
-from conformance.drift.history import GitHubApi, GitRepo
+from conformance.load.history import GitHubApi, GitRepo
 
 from .gitfake import FakeGitHub, GitBuilder
 from .specs import obj, request
@@ -121,7 +121,7 @@ def test_a_far_rate_limit_reset_is_a_clear_upstream_error(
 
 
 def test_the_token_is_not_sent_over_plain_http_to_another_host() -> None:
-    from conformance.drift.history import _may_send_token
+    from conformance.load.history import _may_send_token
 
     assert _may_send_token("https://api.github.com/repos/a/b/commits")
     assert _may_send_token("http://127.0.0.1:8080/repos/a/b/commits")

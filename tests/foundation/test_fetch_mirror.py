@@ -12,8 +12,9 @@ import pytest
 
 from conformance.cli import main
 from conformance.errors import FetchError, InputError
+from conformance.inputs import Commit
 from conformance.load.context import Context
-from conformance.load.fetch import Fetcher, Lock, Version, cache_file
+from conformance.load.fetch import Fetcher, Lock, cache_file
 
 from .helpers import COMMIT_A, COMMIT_B, REPO, SPEC_PATH, SPEC_REPO, make_project, minimal_spec, sha256, snapshot
 
@@ -92,8 +93,8 @@ def test_mirror_oversized_file(fake_mirror: Path) -> None:
 def test_mirror_versions_come_from_its_index(fake_mirror: Path) -> None:
     fetcher = Fetcher(mirror=fake_mirror)
     assert fetcher.versions(SPEC_REPO, SPEC_PATH) == [
-        Version(COMMIT_B, "2026-01-01T00:00:00Z", "change 0"),
-        Version(COMMIT_A, "2026-01-02T00:00:00Z", "change 1"),
+        Commit(COMMIT_B, "2026-01-01T00:00:00Z", "change 0"),
+        Commit(COMMIT_A, "2026-01-02T00:00:00Z", "change 1"),
     ]
     assert fetcher.resolve_commit(SPEC_REPO, "main", SPEC_PATH) == COMMIT_B
     assert fetcher.resolve_commit(SPEC_REPO, COMMIT_A, SPEC_PATH) == COMMIT_A

@@ -13,7 +13,7 @@ from typing import Any
 
 import attrs
 
-from conformance.errors import InputError, SpecError, ToolError, UsageError
+from conformance.errors import InputError, SpecError, UsageError
 from conformance.load.fetch import SHA_RE, Fetcher
 from conformance.load.parse import load_spec_file, parse_spec
 
@@ -43,7 +43,7 @@ class Source:
 
 
 @attrs.frozen
-class Version:
+class SpecVersion:
     source: Source
     spec: dict[str, Any]
     origin: str
@@ -76,21 +76,14 @@ def parse_source(text: str, *, repo: str, default_path: str) -> Source:
     return Source("file", text)
 
 
-def load(source: Source, fetcher: Fetcher) -> Version:
+def load(source: Source, fetcher: Fetcher) -> SpecVersion:
     """Read and parse one version; a clear :class:`ToolError` on any failure."""
     try:
         if source.kind == "file":
-            return Version(source, load_spec_file(Path(source.path)), source.path)
+            return SpecVersion(source, load_spec_file(Path(source.path)), source.path)
         fetched = fetcher.get(source.repo, source.ref, source.path)
-        return Version(source, parse_spec(fetched.content, fetched.origin, upstream=True), fetched.origin)
+        return SpecVersion(source, parse_spec(fetched.content, fetched.origin, upstream=True), fetched.origin)
     except RecursionError:
         raise SpecError(
             f"{source.label}: expected a JSON document of reasonable depth, found nesting too deep to read"
         ) from None
-
-
-def try_load(source: Source, fetcher: Fetcher) -> Version | ToolError:
-    try:
-        return load(source, fetcher)
-    except ToolError as exc:
-        return exc

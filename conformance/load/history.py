@@ -448,7 +448,7 @@ class MirrorRepo:
 
     def index(self) -> dict[str, Any]:
         if self._index is None:
-            self._index = self.fetcher._index(self.repo)
+            self._index = self.fetcher.index(self.repo)
         return self._index
 
     def changes(self, path: str, ref: str | None = None) -> list[Change]:
@@ -499,3 +499,73 @@ def open_history(repo: str | None, fetcher: Any, default_repo: str) -> History:
     if getattr(fetcher, "mirror", None) is not None:
         return MirrorRepo(fetcher, name)
     return GitHubApi(name)
+
+
+# -- a repository's files at a ref (drift --catalog) -----------------------------------------------
+class Snapshots:
+    """What a file holds at a ref, for any history; the mirror maps a commit to each file's version then.
+
+    Handed to :func:`conformance.drift.catalog.compare_catalog` (its ``Snapshots`` protocol)."""
+
+    def __init__(self, history: History) -> None:
+        self.history = history
+        self._dates: dict[str, Any] | None = None
+
+    def _mirror_ref(self, mirror: MirrorRepo, ref: str, path: str) -> str | None:
+        if ref == "main":
+            return "main"
+        if self._dates is None:
+            self._dates = {c.commit: when(c.date) for c in mirror.commits()}
+        at = self._dates.get(ref)
+        if at is None:
+            raise InputError(
+                f"{mirror.label}: expected a commit the mirror records (or main), found {ref!r}",
+                hint="list them with `conformance drift --history PATH`, or use a git clone (--repo)",
+            )
+        entry = mirror.index().get("files", {}).get(path, {})
+        for version in entry.get("versions_newest_first", []):
+            if version["commit"] == ref or when(version.get("date", "")) <= at:
+                return str(version["commit"])
+        return None  # the file did not exist yet
+
+    def resolved(self, ref: str, path: str) -> str:
+        """The ref to name this file's version with (the mirror: the commit of its version at ``ref``)."""
+        if isinstance(self.history, MirrorRepo):
+            return self._mirror_ref(self.history, ref, path) or ref
+        return ref
+
+    def read(self, ref: str, path: str) -> bytes | None:
+        """The bytes at ``ref``, or None when the file does not exist there."""
+        history = self.history
+        if isinstance(history, MirrorRepo):
+            at = self._mirror_ref(history, ref, path)
+            if at is None:
+                return None
+            try:
+                return history.read(at, path)
+            except FetchError:
+                if at == "main":
+                    return None
+                raise
+        try:
+            return history.read(ref, path)
+        except (FetchError, InputError) as exc:
+            if "no such file" in exc.message or "404" in exc.message:
+                return None
+            raise
+
+    def files(self, ref: str, folder: str) -> list[str]:
+        return self.history.files(ref, folder)
+
+    @property
+    def label(self) -> str:
+        return self.history.label
+
+    @property
+    def repo_flag(self) -> str:
+        return f"--repo {self.history.label} " if isinstance(self.history, GitRepo) else ""
+
+    def parse(self, raw: bytes, where: str) -> dict[str, Any]:
+        from conformance.load.parse import parse_spec
+
+        return parse_spec(raw, where, upstream=True)

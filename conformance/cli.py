@@ -84,6 +84,13 @@ def _missing_dependency(command: str, exc: ModuleNotFoundError) -> int | None:
     return EXIT_USAGE
 
 
+def _report(command: str, exc: ToolError) -> int:
+    sys.stderr.write(f"conformance {command}: error: {exc.message}\n")
+    if exc.hint:
+        sys.stderr.write(f"  hint: {exc.hint}\n")
+    return exc.exit_code
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         parser = build_parser()
@@ -103,18 +110,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse already printed the usage error (2) or the help (0): return, not raise
         return exc.code if isinstance(exc.code, int) else (EXIT_USAGE if exc.code else 0)
     args.extra = extra
-    debug = args.debug or bool(os.environ.get("CONFORMANCE_DEBUG"))
-    try:
-        from conformance.load.context import Context
+    from conformance.load.context import Context
 
+    try:
         # built once, from the flags and the environment; commands read settings from it, never from os.environ
         args.context = Context.from_sources(args, os.environ)
+    except ToolError as exc:
+        return _report(args.command, exc)
+    debug = args.context.debug
+    try:
         return int(module.run(args))
     except ToolError as exc:
-        sys.stderr.write(f"conformance {args.command}: error: {exc.message}\n")
-        if exc.hint:
-            sys.stderr.write(f"  hint: {exc.hint}\n")
-        return exc.exit_code
+        return _report(args.command, exc)
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         return 130

@@ -281,7 +281,7 @@ def _history(args: argparse.Namespace, fetch: Any) -> tuple[list[Any], str, dict
     from conformance.load.parse import parse_spec
 
     default_repo = Lock.load().repo if paths_lock_exists() else DEFAULT_REPO
-    history = open_history(args.repo, fetch, default_repo)
+    history = open_history(args.repo, fetch, default_repo, token=args.context.github_token)
     path = args.history
     changes = list(reversed(history.changes(path)))
     if not changes:
@@ -343,7 +343,7 @@ def _catalog(args: argparse.Namespace, fetch: Any) -> int:
             raise UsageError("--folder goes with --catalog owner/name; with a directory, name the folder itself")
         history = GitRepo(where)
     else:
-        history = open_history(args.catalog, fetch, args.catalog)
+        history = open_history(args.catalog, fetch, args.catalog, token=args.context.github_token)
     try:
         result = compare_catalog(
             Snapshots(history), folder, args.since, args.until, only=GPT52_FAMILY if args.family else None

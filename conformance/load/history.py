@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import datetime
 import json
-import os
 import shutil
 import subprocess
 import time
@@ -231,11 +230,12 @@ def _may_send_token(url: str) -> bool:
 
 @attrs.define
 class GitHubApi:
-    """``owner/name`` read through the GitHub REST API (``$GITHUB_API_URL``; ``$GITHUB_TOKEN`` when set)."""
+    """``owner/name`` read through the GitHub REST API (the URL and token from the context: ``$GITHUB_API_URL``,
+    ``$GITHUB_TOKEN``)."""
 
     repo: str
-    api_url: str = attrs.field(factory=lambda: os.environ.get("GITHUB_API_URL") or API_BASE)
-    token: str | None = attrs.field(factory=lambda: (os.environ.get("GITHUB_TOKEN") or "").strip() or None, repr=False)
+    api_url: str = API_BASE
+    token: str | None = attrs.field(default=None, repr=False)
     timeout: float = 20.0
     retries: int = 3
     client: httpx.Client | None = None
@@ -489,7 +489,7 @@ def when(date: str) -> datetime.datetime:
     return _when(date)
 
 
-def open_history(repo: str | None, fetcher: Any, default_repo: str) -> History:
+def open_history(repo: str | None, fetcher: Any, default_repo: str, *, token: str | None = None) -> History:
     """``--repo``: a local clone (a directory), else ``owner/name`` via the mirror when set, else the API."""
     if repo and (Path(repo).is_dir() or repo.startswith((".", "/", "~"))):
         return GitRepo(Path(repo).expanduser())
@@ -498,7 +498,7 @@ def open_history(repo: str | None, fetcher: Any, default_repo: str) -> History:
         raise InputError(f"--repo {name}: expected a local git clone (a directory) or owner/name, found neither")
     if getattr(fetcher, "mirror", None) is not None:
         return MirrorRepo(fetcher, name)
-    return GitHubApi(name)
+    return GitHubApi(name, api_url=getattr(fetcher, "api_url", API_BASE), token=token)
 
 
 # -- a repository's files at a ref (drift --catalog) -----------------------------------------------

@@ -51,9 +51,9 @@ def test_a_missing_dependency_gets_a_hint_not_a_bug_report() -> None:
     assert "hint: run `make setup` and use .venv/bin/python" in result.stderr
 
 
-def test_make_mock_binds_a_free_loopback_port_as_the_readme_says() -> None:
+def test_make_mock_binds_a_free_loopback_port_as_contributing_says() -> None:
     result = subprocess.run(["make", "-n", "mock"], cwd=REPO, capture_output=True, text=True, check=False, timeout=60)
     assert result.returncode == 0, result.stderr
     assert "conformance mock --port 0" in result.stdout
-    readme = (REPO / "README.md").read_text()
-    assert "make mock    # the mock on a free loopback port" in readme
+    contributing = (REPO / "CONTRIBUTING.md").read_text()
+    assert "make mock    # the mock on a free loopback port" in contributing

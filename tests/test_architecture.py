@@ -49,7 +49,6 @@ ALLOWED = {
 }
 #: (importing module, imported module) edges that exist today, each with the reason it is still there
 KNOWN = {
-    ("conformance.lint", "conformance.docs.samples"): "code-sample extraction is moving out of docs (splits branch)",
     ("conformance.proxy.run", "conformance.mock.serve"): "the one HTTP front end of mock and proxy (frontend branch)",
     ("conformance.proxy.run", "conformance.mock.prefork"): "the one HTTP front end of mock and proxy (frontend branch)",
     ("conformance.docs.check", "conformance.load.context"): "the docs stage still builds its own spec store",

@@ -60,8 +60,6 @@ KNOWN = {
     ("conformance.docs.specs", "conformance.load.specs"): "the docs stage still builds its own spec store",
     ("conformance.docs.githistory", "conformance.load.history"): "the docs stage still builds its own spec store",
     ("conformance.docs.githistory", "conformance.load.parse"): "the docs stage still builds its own spec store",
-    ("conformance.load.sources", "conformance.load.fetch"): "drift still names and reads its own spec versions",
-    ("conformance.load.sources", "conformance.load.parse"): "drift still names and reads its own spec versions",
 }
 
 

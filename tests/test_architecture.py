@@ -51,15 +51,6 @@ ALLOWED = {
 KNOWN = {
     ("conformance.proxy.run", "conformance.mock.serve"): "the one HTTP front end of mock and proxy (frontend branch)",
     ("conformance.proxy.run", "conformance.mock.prefork"): "the one HTTP front end of mock and proxy (frontend branch)",
-    ("conformance.docs.check", "conformance.load.context"): "the docs stage still builds its own spec store",
-    ("conformance.docs.catalog", "conformance.load.context"): "the docs stage still builds its own spec store",
-    ("conformance.docs.catalog", "conformance.load.fetch"): "the docs stage still builds its own spec store",
-    ("conformance.docs.specs", "conformance.load.context"): "the docs stage still builds its own spec store",
-    ("conformance.docs.specs", "conformance.load.fetch"): "the docs stage still builds its own spec store",
-    ("conformance.docs.specs", "conformance.load.parse"): "the docs stage still builds its own spec store",
-    ("conformance.docs.specs", "conformance.load.specs"): "the docs stage still builds its own spec store",
-    ("conformance.docs.githistory", "conformance.load.history"): "the docs stage still builds its own spec store",
-    ("conformance.docs.githistory", "conformance.load.parse"): "the docs stage still builds its own spec store",
 }
 
 

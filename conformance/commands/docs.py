@@ -51,7 +51,9 @@ def run(args: argparse.Namespace) -> int:
             hint="conformance docs ../shared/seeds/000_01b4fc7a9c1f02a6.txt  or  "
             "conformance docs --catalog ../shared/upstream/aimlapi/api-docs/main",
         )
-    fetcher = args.context.fetcher()
+    from conformance.load.upstream import UpstreamFiles
+
+    upstream = UpstreamFiles(args.context)
     progress = not args.no_progress and sys.stderr.isatty()
     if args.catalog:
         root = Path(args.catalog)
@@ -60,13 +62,7 @@ def run(args: argparse.Namespace) -> int:
                 f"--catalog {root}: expected a directory of doc pages, found "
                 + ("a file" if root.exists() else "nothing")
             )
-        result = check_catalog(
-            root,
-            jobs=args.jobs,
-            mirror=str(fetcher.mirror) if fetcher.mirror else None,
-            progress=progress,
-            fetcher=fetcher,
-        )
+        result = check_catalog(root, upstream=upstream, jobs=args.jobs, progress=progress)
         title = f"Doc checks: {args.catalog}"
     else:
         for page in args.pages:
@@ -83,12 +79,7 @@ def run(args: argparse.Namespace) -> int:
                     hint="use --catalog DIR for a directory of pages",
                 )
         tasks = [(page, page) for page in args.pages]
-        results, used = check_pages(
-            tasks,
-            mirror=str(fetcher.mirror) if fetcher.mirror else None,
-            jobs=args.jobs if args.jobs else min(len(tasks), 2),
-            fetcher=fetcher,
-        )
+        results, used = check_pages(tasks, upstream=upstream, jobs=args.jobs if args.jobs else min(len(tasks), 2))
         result = CatalogResult(root=None, pages=tuple(results), jobs=used)
         title = "Doc checks: " + (args.pages[0] if len(args.pages) == 1 else f"{len(args.pages)} pages")
     body = render_docs(result, args.format, title)

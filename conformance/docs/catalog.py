@@ -14,16 +14,13 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 
 from conformance.docs.check import PageResult, check_page
-from conformance.docs.specs import SpecStore
+from conformance.docs.specs import SpecStore, Upstream
 from conformance.findings import Finding, Level
-
-if TYPE_CHECKING:
-    from conformance.load.fetch import Fetcher
 
 __all__ = ["CatalogResult", "check_catalog", "check_pages", "discover_pages"]
 
@@ -104,20 +101,13 @@ def discover_pages(root: Path) -> list[Path]:
 _STORE: SpecStore | None = None
 
 
-def _make_store(catalog_root: str | None, mirror: str | None, fetcher: Fetcher | None = None) -> SpecStore:
-    def factory() -> Fetcher:
-        from conformance.load.context import Context
-
-        return Context.from_sources({"mirror": mirror}).fetcher()
-
-    return SpecStore(
-        catalog_root=Path(catalog_root) if catalog_root else None, fetcher=fetcher, fetcher_factory=factory
-    )
+def _make_store(catalog_root: str | None, upstream: Upstream) -> SpecStore:
+    return SpecStore(upstream, catalog_root=Path(catalog_root) if catalog_root else None)
 
 
-def _init_worker(catalog_root: str | None, mirror: str | None) -> None:
+def _init_worker(catalog_root: str | None, upstream: Upstream) -> None:
     global _STORE
-    _STORE = _make_store(catalog_root, mirror)
+    _STORE = _make_store(catalog_root, upstream)
 
 
 def _work(task: tuple[str, str]) -> PageResult:
@@ -129,10 +119,9 @@ def _work(task: tuple[str, str]) -> PageResult:
 def check_pages(
     tasks: Sequence[tuple[str, str]],
     *,
+    upstream: Upstream,
     catalog_root: str | None = None,
-    mirror: str | None = None,
     jobs: int | None = None,
-    fetcher: Fetcher | None = None,
     on_result: Callable[[PageResult], None] | None = None,
 ) -> tuple[list[PageResult], int]:
     """Check ``(path, display)`` pages with ``jobs`` processes (default: CPU count); results sorted by display."""
@@ -140,7 +129,7 @@ def check_pages(
     jobs = min(jobs, len(tasks)) if tasks else 1
     results: list[PageResult] = []
     if jobs == 1 or "fork" not in multiprocessing.get_all_start_methods():
-        store = _make_store(catalog_root, mirror, fetcher)
+        store = _make_store(catalog_root, upstream)
         for path, display in tasks:
             result = check_page(path, store=store, display=display)
             results.append(result)
@@ -154,7 +143,7 @@ def check_pages(
         chunk = max(1, len(ordered) // (jobs * 8))
         sys.stdout.flush()
         sys.stderr.flush()
-        with context.Pool(jobs, initializer=_init_worker, initargs=(catalog_root, mirror)) as pool:
+        with context.Pool(jobs, initializer=_init_worker, initargs=(catalog_root, upstream)) as pool:
             for result in pool.imap_unordered(_work, ordered, chunksize=chunk):
                 results.append(result)
                 if on_result:
@@ -173,10 +162,9 @@ def _size(path: str) -> int:
 def check_catalog(
     root: str | Path,
     *,
+    upstream: Upstream,
     jobs: int | None = None,
-    mirror: str | None = None,
     progress: bool = False,
-    fetcher: Fetcher | None = None,
 ) -> CatalogResult:
     """Check every page under ``root``; a tqdm progress bar on stderr when ``progress``."""
     base = Path(root).resolve()
@@ -194,9 +182,7 @@ def check_catalog(
             bar.update(1)
 
     try:
-        results, used = check_pages(
-            tasks, catalog_root=str(base), mirror=mirror, jobs=jobs, fetcher=fetcher, on_result=tick
-        )
+        results, used = check_pages(tasks, upstream=upstream, catalog_root=str(base), jobs=jobs, on_result=tick)
     finally:
         if bar is not None:
             bar.close()

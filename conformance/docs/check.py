@@ -25,7 +25,7 @@ from conformance.docs.model_check import check_models
 from conformance.docs.page import CodeBlock, PageReadError, parse_page, read_page
 from conformance.docs.sample_check import check_sample
 from conformance.docs.spec_refs import resolve_operation
-from conformance.docs.specs import SpecStore
+from conformance.docs.specs import SpecStore, Upstream
 from conformance.findings import Finding, Level
 
 __all__ = ["PageResult", "check_page", "check_text"]
@@ -93,24 +93,21 @@ def check_page(
     path: str | Path,
     *,
     store: SpecStore | None = None,
+    upstream: Upstream | None = None,
     catalog_root: str | Path | None = None,
-    mirror: str | None = None,
     display: str | None = None,
 ) -> PageResult:
     """Check the page file at ``path``; ``display`` is how locations name it (default: the path as given).
 
-    Specs are loaded through ``store`` (made here when not given: catalog root, then
-    the fetcher with ``mirror``/``SPEC_MIRROR``, raw URL otherwise).
+    Specs are loaded through ``store``, or a store made here from ``upstream`` (the load layer's
+    ``UpstreamFiles``, handed over by the CLI) and the catalog root.
     """
     page_path = Path(path)
     shown = display or str(path)
     if store is None:
-        from conformance.load.context import Context
-
-        store = SpecStore(
-            catalog_root=Path(catalog_root) if catalog_root else None,
-            fetcher_factory=lambda: Context.from_sources({"mirror": mirror}).fetcher(),
-        )
+        if upstream is None:
+            raise ValueError("check_page needs a store or an upstream to read linked specs through")
+        store = SpecStore(upstream, catalog_root=Path(catalog_root) if catalog_root else None)
     try:
         text = read_page(page_path)
     except PageReadError as exc:

@@ -8,8 +8,8 @@ path is followed as written). Resolution, first that applies:
 1. a catalog root laid out as ``<owner>/<repo>/<ref>`` (a mirror) whose owner and
    repo match the link: ``ROOT/../<ref>/<path>`` (the same ref is ROOT itself);
    a catalog root named like the repo (a checkout): ``ROOT/<path>``;
-2. otherwise the :class:`~conformance.load.fetch.Fetcher`: the mirror with
-   ``--mirror``/``SPEC_MIRROR``, the raw URL otherwise;
+2. otherwise the store's :class:`Upstream` (the CLI hands over the load layer's
+   ``UpstreamFiles``: the mirror with ``--mirror``/``SPEC_MIRROR``, the raw URL otherwise);
 3. a relative link (``./chatgpt-4o.json``) is a file next to the page, and only
    inside the page's root (see :func:`link_root`): a link that leads out of it
    (``../../tmp/secret.env``, or a symlink pointing outside) names no spec, and
@@ -21,10 +21,8 @@ once; failures are values (:class:`SpecFailure`) that the checks turn into findi
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
 import attrs
@@ -32,13 +30,47 @@ import attrs
 from conformance.docs import rules
 from conformance.errors import ToolError
 from conformance.findings import Rule
-from conformance.inputs import Commit
-from conformance.load.parse import MAX_SPEC_BYTES, Spec, parse_spec
+from conformance.inputs import Commit, Spec
 from conformance.oas import Operation, OperationIndex, Resolver, Validator, join_pointer
 from conformance.safeload import UnsafeInput, read_regular_file
 
-if TYPE_CHECKING:
-    from conformance.load.fetch import Fetcher
+MAX_SPEC_BYTES = 64 * 1024 * 1024
+
+
+class CloneHistory(Protocol):
+    """A page's and its spec's versions (newest first) in the git clone that holds them."""
+
+    @property
+    def root(self) -> Path: ...
+
+    @property
+    def page_versions(self) -> tuple[Commit, ...]: ...
+
+    @property
+    def spec_versions(self) -> tuple[Commit, ...]: ...
+
+    def spec_at(self, commit: str) -> tuple[Spec, str, str] | None:
+        """``(spec, where, path)`` as it was at ``commit``."""
+        ...
+
+
+class Upstream(Protocol):
+    """What the docs stage asks the load layer for while it reads pages (``conformance.load.upstream``)."""
+
+    @property
+    def mirror(self) -> Path | None: ...
+
+    def get(self, repo: str, ref: str, path: str) -> tuple[bytes, str]:
+        """``(content, origin)``; a :class:`~conformance.errors.ToolError` when it cannot be had."""
+        ...
+
+    def parse(self, raw: bytes, where: str) -> Spec: ...
+
+    def index(self, mirror: Path, repo: str) -> dict[str, Any] | None: ...
+
+    def pinned_normalised(self, repo: str, path: str) -> tuple[Spec, str] | None: ...
+
+    def clone_history(self, page: Path, spec_path: str) -> CloneHistory | None: ...
 
 
 __all__ = ["LoadedSpec", "OperationRef", "SpecFailure", "SpecSource", "SpecStore", "parse_link"]
@@ -249,18 +281,11 @@ class LoadedSpec:
 
 
 class SpecStore:
-    """Loads linked specs once per process; knows the catalog root and makes a fetcher only when needed."""
+    """Loads linked specs once per process: local files itself, upstream ones through its :class:`Upstream`."""
 
-    def __init__(
-        self,
-        *,
-        catalog_root: Path | None = None,
-        fetcher: Fetcher | None = None,
-        fetcher_factory: Callable[[], Fetcher] | None = None,
-    ) -> None:
+    def __init__(self, upstream: Upstream, *, catalog_root: Path | None = None) -> None:
         self.catalog_root = catalog_root.resolve() if catalog_root else None
-        self._fetcher = fetcher
-        self._factory = fetcher_factory
+        self.upstream = upstream
         self._cache: dict[str, LoadedSpec | SpecFailure] = {}
         self._indexes: dict[str, dict[str, Any] | None] = {}
         self._normalised: dict[tuple[str, str], LoadedSpec | None] = {}
@@ -292,25 +317,13 @@ class SpecStore:
     def _index(self, repo: str) -> dict[str, Any] | None:
         if repo in self._indexes:
             return self._indexes[repo]
-        from conformance.load.fetch import read_index
-
         mirrors: list[Path] = []
         mirrored = self._mirror_repo(repo)
         if mirrored is not None:
             mirrors.append(mirrored.parent.parent)
-        try:
-            mirror = self.fetcher().mirror
-        except ToolError:
-            mirror = None
-        if mirror is not None:
-            mirrors.append(mirror)
-        index: dict[str, Any] | None = None
-        for candidate in mirrors:
-            try:
-                index = read_index(candidate, repo)
-            except ToolError:
-                continue
-            break
+        if self.upstream.mirror is not None:
+            mirrors.append(self.upstream.mirror)
+        index = next((i for i in (self.upstream.index(m, repo) for m in mirrors) if i is not None), None)
         self._indexes[repo] = index
         return index
 
@@ -358,40 +371,19 @@ class SpecStore:
         return self._normalised[key]
 
     def _load_normalised(self, source: SpecSource) -> LoadedSpec | None:
-        from conformance import paths
-
-        try:  # a cheap look at the lock first: most pages link other specs
-            pinned = json.loads(paths.lock_path().read_text())
-        except (OSError, ValueError):
+        if source.repo is None or source.path is None:
             return None
-        if not isinstance(pinned, dict) or (pinned.get("repo"), pinned.get("path")) != (source.repo, source.path):
+        found = self.upstream.pinned_normalised(source.repo, source.path)
+        if found is None:
             return None
-        from conformance.load.fetch import Lock, cache_file
-
-        try:
-            lock = Lock.load()
-            mirror = self.fetcher().mirror
-            if mirror is None and not cache_file(lock.repo, lock.commit, lock.path).is_file():
-                return None  # never reach the network for this
-            from conformance.load.specs import load_spec
-
-            spec = load_spec("normalised", self.fetcher())
-        except (ToolError, ImportError, OSError, ValueError, KeyError):
-            return None
+        spec, commit = found
         normalised = SpecSource(
-            display=f"normalised {lock.repo}@{lock.commit}:{lock.path}", repo=lock.repo, ref=lock.commit, path=lock.path
+            display=f"normalised {source.repo}@{commit}:{source.path}", repo=source.repo, ref=commit, path=source.path
         )
         return LoadedSpec(normalised, "normalised", spec)
 
-    def fetcher(self) -> Fetcher:
-        if self._fetcher is None:
-            if self._factory is not None:
-                self._fetcher = self._factory()
-            else:
-                from conformance.load.context import Context
-
-                self._fetcher = Context.from_sources().fetcher()
-        return self._fetcher
+    def clone_history(self, page: Path, spec_path: str) -> CloneHistory | None:
+        return self.upstream.clone_history(page, spec_path)
 
     def load(self, source: SpecSource) -> LoadedSpec | SpecFailure:
         key = source.local or source.display
@@ -424,16 +416,15 @@ class SpecStore:
         else:
             assert source.repo is not None and source.ref is not None and source.path is not None
             try:
-                fetched = self.fetcher().get(source.repo, source.ref, source.path)
+                raw, where = self.upstream.get(source.repo, source.ref, source.path)
             except ToolError as exc:
                 return SpecFailure(
                     rules.SPEC_UNAVAILABLE,
                     f"the linked spec {source.display} cannot be fetched: {exc.message}",
                     exc.hint or rules.SPEC_UNAVAILABLE.fix,
                 )
-            raw, where = fetched.content, fetched.origin
         try:
-            spec = parse_spec(raw, where)
+            spec = self.upstream.parse(raw, where)
         except ToolError as exc:
             return SpecFailure(
                 rules.SPEC_INVALID, f"the linked spec is unusable: {exc.message}", exc.hint or rules.SPEC_INVALID.fix

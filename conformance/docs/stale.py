@@ -52,7 +52,7 @@ def find_stale(store: SpecStore, page: Path, repo: str, ref: str, spec_path: str
         page_versions = store.history(repo, page_path)
         spec_versions = store.history(repo, spec_path)
     if not page_versions or not spec_versions:
-        return _find_stale_in_clone(page, ref, spec_path, op)
+        return _find_stale_in_clone(store, page, ref, spec_path, op)
     main = store.main_commit(repo)
 
     def at(versions: list[Commit], wanted: str) -> int | None:
@@ -86,11 +86,9 @@ def find_stale(store: SpecStore, page: Path, repo: str, ref: str, spec_path: str
     return Stale(page_version, loaded, tuple(since))
 
 
-def _find_stale_in_clone(page: Path, ref: str, spec_path: str, op: OperationRef) -> Stale | None:
+def _find_stale_in_clone(store: SpecStore, page: Path, ref: str, spec_path: str, op: OperationRef) -> Stale | None:
     """The same rule with the history of the git clone the page is in (the working tree is ``main``)."""
-    from conformance.docs.githistory import clone_history
-
-    history = clone_history(page, spec_path)
+    history = store.clone_history(page, spec_path)
     if history is None:
         return None
     start = 0
@@ -111,7 +109,14 @@ def _find_stale_in_clone(page: Path, ref: str, spec_path: str, op: OperationRef)
         if when <= edited:
             if not since:
                 return None
-            loaded = history.load(op.spec.source, version.commit)
-            return Stale(page_version, loaded, tuple(since)) if loaded is not None else None
+            at = history.spec_at(version.commit)
+            if at is None:
+                return None
+            spec, where, path = at
+            source = op.spec.source
+            then = attrs.evolve(
+                source, ref=version.commit, path=path, display=f"{source.repo or history.root}@{version.commit}:{path}"
+            )
+            return Stale(page_version, LoadedSpec(then, where, spec), tuple(since))
         since.append(version)
     return None

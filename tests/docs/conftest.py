@@ -7,6 +7,9 @@ from pathlib import Path
 import pytest
 from upstream_data import LazyPath, history_mirror, seed_page
 
+from conformance.load.context import Context
+from conformance.load.upstream import UpstreamFiles
+
 DATA = Path(__file__).resolve().parent / "data"
 # found when a test first uses them; each skips that test with one reason when its data is not there
 CATALOG = LazyPath(lambda: history_mirror() / "aimlapi" / "api-docs" / "main")
@@ -29,6 +32,11 @@ def offline(monkeypatch: pytest.MonkeyPatch) -> None:
         raise AssertionError(f"a doc-check test tried to reach the network: GET {url}")
 
     monkeypatch.setattr(Fetcher, "_http_get", refuse)
+
+
+def upstream() -> UpstreamFiles:
+    """What the CLI hands the docs stage: upstream files through the context of the current environment."""
+    return UpstreamFiles(Context.from_sources())
 
 
 def line_of(path: Path, needle: str, occurrence: int = 1) -> int:

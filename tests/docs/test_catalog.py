@@ -13,7 +13,7 @@ from conformance.docs import check_catalog, check_page
 from conformance.docs.render import render_docs
 from conformance.findings import Level
 
-from .conftest import DATA
+from .conftest import DATA, upstream
 
 NEW, OLD, PAGE_COMMIT, MAIN = "a" * 40, "b" * 40, "c" * 40, "d" * 40
 LINK = "https://raw.githubusercontent.com/acme/docs/refs/heads/main/specs/chat.json"
@@ -94,8 +94,8 @@ def _digest(result: Any) -> list[tuple[str, str | None, list[tuple[str, str, str
 
 
 def test_parallel_and_sequential_runs_agree(catalog: Path, offline: None) -> None:
-    one = check_catalog(catalog, jobs=1)
-    two = check_catalog(catalog, jobs=2)
+    one = check_catalog(catalog, upstream=upstream(), jobs=1)
+    two = check_catalog(catalog, upstream=upstream(), jobs=2)
     assert (one.jobs, two.jobs) == (1, 2)
     assert _digest(one) == _digest(two)
     assert [p.page for p in one.pages] == [
@@ -110,7 +110,7 @@ def test_parallel_and_sequential_runs_agree(catalog: Path, offline: None) -> Non
 
 
 def test_summary_figures(catalog: Path, offline: None) -> None:
-    result = check_catalog(catalog, jobs=2)
+    result = check_catalog(catalog, upstream=upstream(), jobs=2)
     summary = result.summary()
     assert {
         k: summary[k] for k in ("pages", "validated", "unresolved", "skipped", "pages_with_errors", "pages_clean")
@@ -138,7 +138,9 @@ def test_summary_figures(catalog: Path, offline: None) -> None:
 
 
 def test_stale_example_is_a_warning_naming_the_spec_change(catalog: Path) -> None:
-    result = check_page(catalog / "docs" / "pages" / "stale.md", catalog_root=catalog, display="stale.md")
+    result = check_page(
+        catalog / "docs" / "pages" / "stale.md", upstream=upstream(), catalog_root=catalog, display="stale.md"
+    )
     by_rule = {f.rule_id: f for f in result.findings}
     assert sorted(by_rule) == ["doc-example-schema", "doc-example-stale"]
     stale = by_rule["doc-example-stale"]
@@ -155,14 +157,16 @@ def test_stale_example_is_a_warning_naming_the_spec_change(catalog: Path) -> Non
 
 
 def test_missing_spec_hints_at_the_case_of_the_folder(catalog: Path) -> None:
-    result = check_page(catalog / "docs" / "pages" / "missing.md", catalog_root=catalog, display="missing.md")
+    result = check_page(
+        catalog / "docs" / "pages" / "missing.md", upstream=upstream(), catalog_root=catalog, display="missing.md"
+    )
     (finding,) = result.findings
     assert finding.rule_id == "doc-spec-unavailable"
     assert finding.hint == f"{catalog / 'specs' / 'chat.json'} exists: the folder's case differs"
 
 
 def test_reports_in_three_formats(catalog: Path, offline: None) -> None:
-    result = check_catalog(catalog, jobs=1)
+    result = check_catalog(catalog, upstream=upstream(), jobs=1)
     text = render_docs(result, "text", "Doc checks: x")
     assert text.startswith("Doc checks: x\n\ndocs/pages/latin1.md: 1 error (skipped: the page cannot be read ")
     assert (
@@ -186,12 +190,12 @@ def test_reports_in_three_formats(catalog: Path, offline: None) -> None:
     assert data["summary"] == {"error": 8, "warning": 6, "info": 1}
     assert data["catalog"]["pages"] == 7 and len(data["pages"]) == 7 and len(data["findings"]) == 15
     assert render_docs(result, "json", "Doc checks: x") == render_docs(
-        check_catalog(catalog, jobs=2), "json", "Doc checks: x"
+        check_catalog(catalog, upstream=upstream(), jobs=2), "json", "Doc checks: x"
     )
 
 
 def test_progress_bar_goes_to_stderr(catalog: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    check_catalog(catalog, jobs=1, progress=True)
+    check_catalog(catalog, upstream=upstream(), jobs=1, progress=True)
     out, err = capsys.readouterr()
     assert out == ""
     assert "doc checks:" in err and "0/7" in err
@@ -200,10 +204,10 @@ def test_progress_bar_goes_to_stderr(catalog: Path, capsys: pytest.CaptureFixtur
 def test_a_sub_folder_of_a_mirror_is_a_catalog_too(catalog: Path, offline: None) -> None:
     whole = {
         p.page.removeprefix("docs/"): p.findings
-        for p in check_catalog(catalog, jobs=1).pages
+        for p in check_catalog(catalog, upstream=upstream(), jobs=1).pages
         if p.page.startswith("docs/")
     }
-    part = check_catalog(catalog / "docs", jobs=1)
+    part = check_catalog(catalog / "docs", upstream=upstream(), jobs=1)
     assert [p.page for p in part.pages] == [
         f"pages/{n}"
         for n in ("clean.md", "latin1.md", "missing.md", "models.md", "overview.md", "sample_body.md", "stale.md")

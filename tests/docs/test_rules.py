@@ -13,11 +13,11 @@ from conformance.docs.check import SKIP_EMPTY, SKIP_NO_SPEC, PageResult
 from conformance.docs.specs import SpecStore
 from conformance.findings import RULES, Level, Source
 
-from .conftest import DATA, line_of
+from .conftest import DATA, line_of, upstream
 
 
 def run(name: str) -> PageResult:
-    return check_page(DATA / name, display=name)
+    return check_page(DATA / name, upstream=upstream(), display=name)
 
 
 def triples(result: PageResult) -> list[tuple[str, int, str]]:
@@ -249,7 +249,7 @@ def test_operation_missing_lists_what_the_spec_has() -> None:
 def test_unreadable_page(tmp_path: Path) -> None:
     page = tmp_path / "latin1.md"
     page.write_bytes("# caf\xe9\n".encode("latin-1"))
-    result = check_page(page, display="latin1.md")
+    result = check_page(page, upstream=upstream(), display="latin1.md")
     assert triples(result) == [("doc-page-unreadable", 1, "")]
     assert result.findings[0].message == (
         "latin1.md: expected UTF-8 text, found an undecodable byte at line 1 (offset 5)"
@@ -322,5 +322,5 @@ def test_damaged_pages_never_crash_the_checker(name: str, data: st.DataObject) -
         "dup": text[:end] + text[start:end] + text[end:],
         "splice": text[:start] + splice + text[end:],
     }[mode]
-    result = check_text(damaged, path=DATA / name, display=name, store=SpecStore())
+    result = check_text(damaged, path=DATA / name, display=name, store=SpecStore(upstream()))
     assert not [f for f in result.findings if f.rule_id == "doc-check-internal-error"], result.findings

@@ -13,6 +13,7 @@ import pytest
 from conformance.docs import check_page
 from conformance.findings import Level
 
+from .conftest import upstream
 from .test_catalog import STALE_PAGE, _spec
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs the git command")
@@ -56,7 +57,7 @@ def clone(tmp_path: Path) -> Path:
 
 
 def test_stale_example_from_the_git_history_of_a_clone(clone: Path, offline: None) -> None:
-    result = check_page(clone / "pages" / "stale.md", catalog_root=clone, display="stale.md")
+    result = check_page(clone / "pages" / "stale.md", upstream=upstream(), catalog_root=clone, display="stale.md")
     by_rule = {f.rule_id: f for f in result.findings}
     assert sorted(by_rule) == ["doc-example-schema", "doc-example-stale"]
     stale = by_rule["doc-example-stale"]
@@ -73,7 +74,7 @@ def test_stale_example_from_the_git_history_of_a_clone(clone: Path, offline: Non
 def test_a_page_edited_after_the_spec_change_is_not_stale(clone: Path, offline: None) -> None:
     _write(clone, "pages/stale.md", STALE_PAGE + "\nEdited.\n")
     _git(clone, "commit", "-q", "-m", "docs: touch", date="2026-05-01T10:00:00+00:00")
-    result = check_page(clone / "pages" / "stale.md", catalog_root=clone, display="stale.md")
+    result = check_page(clone / "pages" / "stale.md", upstream=upstream(), catalog_root=clone, display="stale.md")
     assert "doc-example-stale" not in {f.rule_id for f in result.findings}
     assert "/usage" in {f.pointer for f in result.findings if f.rule_id == "doc-example-schema"}
 
@@ -81,5 +82,5 @@ def test_a_page_edited_after_the_spec_change_is_not_stale(clone: Path, offline: 
 def test_outside_a_clone_there_is_no_stale_verdict(clone: Path, tmp_path: Path, offline: None) -> None:
     plain = tmp_path / "plain" / "docs"
     shutil.copytree(clone, plain, ignore=shutil.ignore_patterns(".git"))
-    result = check_page(plain / "pages" / "stale.md", catalog_root=plain, display="stale.md")
+    result = check_page(plain / "pages" / "stale.md", upstream=upstream(), catalog_root=plain, display="stale.md")
     assert {f.rule_id for f in result.findings} == {"doc-example-schema"}

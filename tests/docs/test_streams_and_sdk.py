@@ -16,7 +16,7 @@ from conformance.docs.check import PageResult
 from conformance.docs.detect import detect_language
 from conformance.docs.stream import looks_like_sse, parse_events
 
-from .conftest import DATA
+from .conftest import DATA, upstream
 
 CHUNK = {
     "type": "object",
@@ -59,7 +59,7 @@ def _page(tmp_path: Path, body: str, *, stream: bool = True) -> PageResult:
         '# Chat\n\n{% openapi-operation spec="chat" path="/v1/chat/completions" method="post" %}\n'
         "[OpenAPI chat](./chat.json)\n{% endopenapi-operation %}\n\n" + body
     )
-    return check_page(page, display="page.md")
+    return check_page(page, upstream=upstream(), display="page.md")
 
 
 def _line(result: PageResult, needle: str) -> int:

@@ -21,14 +21,14 @@ from conformance.cli import main
 from conformance.docs import check_catalog, check_page
 from conformance.findings import Level
 
-from .conftest import CATALOG, LLM, SEED
+from .conftest import CATALOG, LLM, SEED, upstream
 
 
 def test_seed_page_reports_the_image_response_and_the_two_unknown_models(
     mirror: Path, monkeypatch: pytest.MonkeyPatch, offline: None
 ) -> None:
     monkeypatch.setenv("SPEC_MIRROR", str(mirror))
-    result = check_page(SEED, display="seed.txt")
+    result = check_page(SEED, upstream=upstream(), display="seed.txt")
     assert sorted((f.rule_id, f.level.label, f.location, f.pointer) for f in result.findings) == [
         ("doc-example-schema", "error", "seed.txt:134", "/choices"),
         ("doc-example-schema", "error", "seed.txt:136", "/object"),
@@ -68,7 +68,7 @@ def test_gpt_5_2_page_real_example_passes(mirror: Path, capsys: pytest.CaptureFi
     page = CATALOG / LLM / "openai" / "gpt-5.2.md"
     assert main(["docs", str(page), "--mirror", str(mirror), "--fail-on", "error"]) == 0
     capsys.readouterr()
-    result = check_page(page, catalog_root=CATALOG, display="gpt-5.2.md")
+    result = check_page(page, upstream=upstream(), catalog_root=CATALOG, display="gpt-5.2.md")
     assert not result.has_errors
     assert sorted((f.rule_id, f.location, f.pointer) for f in result.findings) == [
         ("doc-example-stale", "gpt-5.2.md:165", "/meta/usage/usd_spent"),
@@ -83,7 +83,7 @@ def test_gpt_5_2_page_real_example_passes(mirror: Path, capsys: pytest.CaptureFi
 
 
 def test_whole_catalog_at_main(mirror: Path, offline: None) -> None:
-    result = check_catalog(CATALOG, jobs=2)
+    result = check_catalog(CATALOG, upstream=upstream(), jobs=2)
     summary = result.summary()
     assert {
         k: summary[k] for k in ("pages", "validated", "unresolved", "skipped", "pages_with_errors", "pages_clean")

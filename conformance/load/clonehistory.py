@@ -1,10 +1,11 @@
-"""Example freshness from a git clone: the history of a page and of the spec it links, read with ``git``.
+"""A page's and a spec's history from the git clone they live in, read with ``git``.
 
 The stale-example rule needs to know when the page was last edited and how the spec
 changed since. A mirror records that in ``INDEX.json``; a user has a clone of the
 docs repository instead. :func:`clone_history` answers the same questions from the
-clone the page lives in (``git log --follow``, renames followed), and loads the spec
-as it was at a commit. Nothing here reaches the network.
+clone the page lives in (``git log --follow``, renames followed), and reads the spec
+as it was at a commit. Nothing here reaches the network. The docs stage asks for it
+through :class:`conformance.load.upstream.UpstreamFiles`.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from conformance.docs.specs import LoadedSpec, SpecSource
 from conformance.errors import ToolError
-from conformance.inputs import Commit
+from conformance.inputs import Commit, Spec
+from conformance.load.parse import parse_spec
 
 if TYPE_CHECKING:
     from conformance.load.history import Change, GitRepo
@@ -34,9 +35,8 @@ class CloneHistory:
     spec_versions: tuple[Commit, ...]
     spec_paths: tuple[str, ...]  # the spec's path at each of its versions (it may have been renamed)
 
-    def load(self, source: SpecSource, commit: str) -> LoadedSpec | None:
-        from conformance.load.parse import parse_spec
-
+    def spec_at(self, commit: str) -> tuple[Spec, str, str] | None:
+        """``(spec, where, path)``: the spec as it was at ``commit`` (``path``: its name then); None when unknown."""
         index = next((i for i, v in enumerate(self.spec_versions) if v.commit == commit), None)
         if index is None:
             return None
@@ -44,13 +44,11 @@ class CloneHistory:
         repo = _repo(str(self.root))
         if repo is None:
             return None
+        where = f"{self.root}@{commit[:8]}:{path}"
         try:
-            raw = repo.read(commit, path)
-            spec = parse_spec(raw, f"{self.root}@{commit[:8]}:{path}")
+            return parse_spec(repo.read(commit, path), where), where, path
         except (ToolError, ValueError, RecursionError):
             return None
-        then = attrs.evolve(source, ref=commit, path=path, display=f"{source.repo or self.root}@{commit}:{path}")
-        return LoadedSpec(then, f"{self.root}@{commit[:8]}:{path}", spec)
 
 
 @lru_cache(maxsize=8)

@@ -33,6 +33,7 @@ from conformance.inputs import DocPages, Spec, SpecPair
 
 if TYPE_CHECKING:
     from conformance.load.fetch import Fetcher
+    from conformance.load.specs import Variant
 
 RAW_BASE = "https://raw.githubusercontent.com"
 API_BASE = "https://api.github.com"
@@ -103,11 +104,11 @@ class Context:
         kwargs.setdefault("api_url", self.github_api_url)
         return Fetcher(mirror=self.mirror, **kwargs)
 
-    def spec(self, variant: str = "normalised") -> Spec:
+    def spec(self, variant: Variant = "normalised") -> Spec:
         """The pinned spec, ``published``, ``cosmetic`` or ``normalised`` (a fresh copy)."""
         from conformance.load.specs import load_spec
 
-        return load_spec(variant, self.fetcher())  # type: ignore[arg-type]
+        return load_spec(variant, self.fetcher())
 
     def specs(self) -> SpecPair:
         """The published/normalised pair every stage that checks traffic or pages is handed."""

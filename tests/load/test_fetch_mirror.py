@@ -9,14 +9,23 @@ import re
 from pathlib import Path
 
 import pytest
+from foundation.helpers import (
+    COMMIT_A,
+    COMMIT_B,
+    REPO,
+    SPEC_PATH,
+    SPEC_REPO,
+    make_project,
+    minimal_spec,
+    sha256,
+    snapshot,
+)
 
 from conformance.cli import main
 from conformance.errors import FetchError, InputError
 from conformance.inputs import Commit
 from conformance.load.context import Context
 from conformance.load.fetch import Fetcher, Lock, cache_file
-
-from .helpers import COMMIT_A, COMMIT_B, REPO, SPEC_PATH, SPEC_REPO, make_project, minimal_spec, sha256, snapshot
 
 OLD = json.dumps(minimal_spec(), indent=2).encode()
 NEW = json.dumps(minimal_spec(info={"title": "tiny", "version": "2"}), indent=2).encode()

@@ -9,14 +9,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-
-import conformance.load.fetch
-from conformance.cli import main
-from conformance.commands import fetch as fetch_command
-from conformance.errors import FetchError
-from conformance.load.fetch import Fetcher, cache_file, fetch
-
-from .helpers import (
+from foundation.helpers import (
     COMMIT_A,
     COMMIT_B,
     SPEC_PATH,
@@ -35,6 +28,12 @@ from .helpers import (
     snapshot,
 )
 
+import conformance.load.fetch
+from conformance.cli import main
+from conformance.commands import fetch as fetch_command
+from conformance.errors import FetchError
+from conformance.load.fetch import Fetcher, cache_file, fetch
+
 pytestmark = pytest.mark.slow
 
 SPEC_BYTES = json.dumps(minimal_spec(), indent=2).encode()
@@ -46,7 +45,7 @@ STALE_PIN = b"stale bytes that do not match the lock"
 @pytest.fixture
 def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sleep: SleepRecorder) -> SimpleNamespace:
     """A project pinned to COMMIT_A (sha256 of SPEC_BYTES), a cache with an old `main` and a stale pin."""
-    from .helpers import make_project
+    from foundation.helpers import make_project
 
     lock = {
         "repo": SPEC_REPO,

@@ -11,12 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-
-from conformance.cli import main
-from conformance.errors import EXIT_UPSTREAM, FetchError
-from conformance.load.fetch import Fetcher, Lock, Pin, cache_file, fetch_doc_pages
-
-from .helpers import (
+from foundation.helpers import (
     COMMIT_A,
     COMMIT_B,
     SPEC_PATH,
@@ -30,6 +25,11 @@ from .helpers import (
     sha256,
     snapshot,
 )
+
+from conformance.cli import main
+from conformance.errors import EXIT_UPSTREAM, FetchError
+from conformance.load.fetch import Fetcher, Lock, Pin, cache_file, fetch_doc_pages
+
 from .test_fetch_mirror import make_mirror
 
 GOOD = json.dumps(minimal_spec(), indent=2).encode()
@@ -132,7 +132,7 @@ def test_the_lock_round_trips_its_doc_pages(project: Path) -> None:
 
 
 def test_the_project_pins_the_model_doc_page() -> None:
-    from .helpers import REPO
+    from foundation.helpers import REPO
 
     lock = Lock.load(REPO / "spec" / "lock.json")
     assert [(p.repo, p.path) for p in lock.doc_pages] == [(SPEC_REPO, PAGE_PATH)]

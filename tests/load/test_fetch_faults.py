@@ -11,11 +11,7 @@ import json
 from pathlib import Path
 
 import pytest
-
-from conformance.errors import EXIT_UPSTREAM, FetchError
-from conformance.load.fetch import Fetcher, Lock, cache_file, fetch_pinned
-
-from .helpers import (
+from foundation.helpers import (
     COMMIT_A,
     SPEC_PATH,
     SPEC_REPO,
@@ -28,6 +24,9 @@ from .helpers import (
     sequence,
     sha256,
 )
+
+from conformance.errors import EXIT_UPSTREAM, FetchError
+from conformance.load.fetch import Fetcher, Lock, cache_file, fetch_pinned
 
 pytestmark = pytest.mark.slow
 

@@ -14,8 +14,8 @@ core      every other module (errors, findings, report, baseline, paths,     cor
 ========  ==================================================================  ===================================
 
 Stages never import the load layer (they are handed specs and pages) nor each other, except the edges in
-``ALLOWED``. ``KNOWN`` lists edges that exist today and are being removed; an entry that no longer occurs fails
-too, so the list only shrinks.
+``ALLOWED``. ``KNOWN`` lists edges that exist today, each with its reason (an entry that no longer occurs fails
+too, so the list only shrinks); ``IN_FLIGHT`` lists edges another change of this round is removing.
 """
 
 from __future__ import annotations
@@ -47,10 +47,19 @@ ALLOWED = {
     ("proxy", "traffic"): "the proxy checks and records exchanges as `conformance traffic` reads them",
     ("proxy", "suite"): "the proxy's exchanges go through the suite's exchange checks",
 }
-#: (importing module, imported module) edges that exist today, each with the reason it is still there
-KNOWN = {
-    ("conformance.proxy.run", "conformance.mock.serve"): "the one HTTP front end of mock and proxy (frontend branch)",
-    ("conformance.proxy.run", "conformance.mock.prefork"): "the one HTTP front end of mock and proxy (frontend branch)",
+#: (importing module, imported module) edges that exist today, each with the reason it is still there; an entry
+#: whose edge is gone fails the test, so the list only shrinks
+KNOWN: dict[tuple[str, str], str] = {}
+#: edges another change of this round removes (they may be present or gone until it lands; then delete the entry)
+IN_FLIGHT = {
+    (
+        "conformance.proxy.run",
+        "conformance.mock.serve",
+    ): "mock and proxy move onto one HTTP front end (conformance/serve)",
+    (
+        "conformance.proxy.run",
+        "conformance.mock.prefork",
+    ): "mock and proxy move onto one HTTP front end (conformance/serve)",
 }
 
 
@@ -142,7 +151,8 @@ def test_the_walk_sees_the_package() -> None:
 
 
 def test_no_forbidden_import() -> None:
-    forbidden = [e for e in EDGES if not allowed(e.importer, e.imported) and (e.importer, e.imported) not in KNOWN]
+    tolerated = KNOWN.keys() | IN_FLIGHT.keys()
+    forbidden = [e for e in EDGES if not allowed(e.importer, e.imported) and (e.importer, e.imported) not in tolerated]
     assert not forbidden, "imports that break the layers (see ARCHITECTURE.md):\n" + "\n".join(map(str, forbidden))
 
 

@@ -1,8 +1,8 @@
 """Example freshness: was the example right when the page was last edited, before a spec change broke it?
 
 The history comes from the mirror's ``INDEX.json`` when the page is in a mirror, else from the git
-clone the page is in (:mod:`conformance.docs.githistory`). :func:`find_stale` returns the spec as it
-was at the page's last edit and the spec commits since, or None when the history cannot tell.
+clone the page is in (both asked of the store's upstream, :mod:`conformance.load.upstream`). :func:`find_stale`
+returns the spec as it was at the page's last edit and the spec commits since, or None when the history cannot tell.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """``conformance proxy``: serve the proxy until Ctrl-C or SIGTERM, then write the report.
 
-The specs are loaded (the pipeline's loader, as ``conformance run``) before the port is bound, so a spec
+The specs are handed over by the CLI (loaded as for ``conformance run``) before the port is bound, so a spec
 that cannot be had stops the command (exit 3) before any client is accepted. Each serving process (one,
 or ``--workers N`` forked ones) checks its own exchanges in a background thread and leaves its findings
 in ``REPORT_DIR/raw/``; the main process merges them into the run's reports once every worker stopped.

@@ -12,7 +12,7 @@ import contextlib
 import socket
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -21,6 +21,7 @@ from conformance.cli import add_common
 from conformance.errors import EXIT_UPSTREAM, ToolError, UsageError
 
 if TYPE_CHECKING:
+    from conformance.load.context import Context
     from conformance.suite.runner import RunOptions
 
 HELP = "run the conformance suite (schemathesis + hypothesis) against the mock, the live API or a URL"
@@ -160,7 +161,7 @@ def run(args: argparse.Namespace) -> int:
         doc_pages=pages,
         specs=specs,
         doc_findings=tuple(doc_page_findings(pages, specs)),
-        start_mock=start_mock,
+        start_mock=mock_starter(context),
         fail_on=fail_on(args),
         fmt=args.format,
         pytest_args=tuple(pytest_args),
@@ -194,15 +195,25 @@ def run(args: argparse.Namespace) -> int:
     return result.exit_code
 
 
-@contextlib.contextmanager
-def start_mock(options: RunOptions) -> Iterator[str]:
-    """``--target mock``: the mock in its own process on a free loopback port, for the length of the run."""
-    from conformance.mock.server import MockServer
+def mock_starter(context: Context) -> Callable[[RunOptions], contextlib.AbstractContextManager[str]]:
+    """``--target mock``: the mock in its own process on a free loopback port for the length of the run, reading
+    upstream files where this command does (the context's mirror)."""
 
-    with MockServer(
-        mode=options.mock_mode, seed=options.seed, spec="normalised", api_key_envs=[options.api_key_env]
-    ) as server:
-        yield server.base_url
+    @contextlib.contextmanager
+    def start(options: RunOptions) -> Iterator[str]:
+        from conformance.mock.server import MockServer
+
+        mirror = ("--mirror", str(context.mirror)) if context.mirror else ()
+        with MockServer(
+            mode=options.mock_mode,
+            seed=options.seed,
+            spec="normalised",
+            api_key_envs=[options.api_key_env],
+            extra_args=mirror,
+        ) as server:
+            yield server.base_url
+
+    return start
 
 
 def pytest_arguments(args: argparse.Namespace) -> list[str]:

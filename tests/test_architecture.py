@@ -185,3 +185,10 @@ def test_the_table_is_written_once_more_in_architecture_md() -> None:
         assert f"`{stage}`" in text, stage
     for source, target in ALLOWED:
         assert f"{source} → {target}" in text, (source, target)
+
+
+def test_an_edge_names_its_file_and_line() -> None:
+    lines = (ROOT / "conformance" / "cli.py").read_text().splitlines()
+    line = next(n for n, text in enumerate(lines, 1) if text.startswith("from conformance.errors import"))
+    edge = next(e for e in EDGES if (e.importer, e.imported) == ("conformance.cli", "conformance.errors"))
+    assert str(edge) == f"conformance/cli.py:{line}: conformance.cli imports conformance.errors"

@@ -51,16 +51,7 @@ ALLOWED = {
 #: whose edge is gone fails the test, so the list only shrinks
 KNOWN: dict[tuple[str, str], str] = {}
 #: edges another change of this round removes (they may be present or gone until it lands; then delete the entry)
-IN_FLIGHT = {
-    (
-        "conformance.proxy.run",
-        "conformance.mock.serve",
-    ): "mock and proxy move onto one HTTP front end (conformance/serve)",
-    (
-        "conformance.proxy.run",
-        "conformance.mock.prefork",
-    ): "mock and proxy move onto one HTTP front end (conformance/serve)",
-}
+IN_FLIGHT: dict[tuple[str, str], str] = {}
 
 
 def layer_of(module: str) -> str:

@@ -43,10 +43,10 @@ def run_cli(argv: Sequence[str], env: Mapping[str, str | None] | None = None) ->
     """``conformance ARGV`` in this process, with ``env`` set (``None`` unsets a variable) for its duration.
 
     What the command writes to ``sys.stdout`` and ``sys.stderr`` is returned; the process' ``sys.path``, the
-    environment and the pipeline's spec cache are as before afterwards, so a run leaves nothing to the next test.
+    environment and the load layer's spec cache are as before afterwards, so a run leaves nothing to the next test.
     """
-    from conformance import pipeline
     from conformance.cli import main
+    from conformance.load import specs
 
     out, err = io.StringIO(), io.StringIO()
     path = list(sys.path)
@@ -59,5 +59,5 @@ def run_cli(argv: Sequence[str], env: Mapping[str, str | None] | None = None) ->
     finally:
         gc.unfreeze()
         sys.path[:] = path  # the suite's pytest puts conformance/suite first (rootdir-relative imports)
-        pipeline._published.cache_clear()
+        specs.forget()
     return subprocess.CompletedProcess(["conformance", *argv], code, out.getvalue(), err.getvalue())

@@ -29,7 +29,6 @@ os.environ.setdefault("SPEC_MIRROR", str(ROOT.parent / "shared" / "upstream"))
 
 from conformance.load.specs import load_spec  # noqa: E402
 from conformance.mock.server import MockServer  # noqa: E402
-from conformance.load.specs import load_spec  # noqa: E402
 from conformance.oas import Validator  # noqa: E402
 
 EXAMPLES = 20

@@ -10,7 +10,7 @@ cli       ``conformance.cli``, ``conformance.commands``, ``__main__`` files  eve
 load      ``conformance.load``, ``conformance.overlay``                       load, core
 stage     lint, generate, mock, suite, traffic, proxy, docs, drift           its own stage, core (+ ALLOWED)
 core      every other module (errors, findings, report, baseline, paths,     core
-          inputs, safeload, schema, oaswalk, ...)
+          inputs, safeload, oas, codesamples, serve, ...)
 ========  ==================================================================  ===================================
 
 Stages never import the load layer (they are handed specs and pages) nor each other, except the edges in

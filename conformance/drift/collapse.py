@@ -19,6 +19,7 @@ import attrs
 
 from conformance.drift.canon import NAME_MAPS, SET_KEYS, is_doc_key
 from conformance.findings import Finding
+from conformance.locations import location_from_text
 from conformance.oas.describe import short_json
 
 __all__ = ["OPENED_GROUP", "group_opened", "raw_changes"]
@@ -59,12 +60,12 @@ def group_opened(findings: list[Finding]) -> list[Finding]:
             "places": places,
             "change": f"additionalProperties-opened:{len(places)}:{digest}",
         }
-        extra.pop("names", None)
         extra.pop("spec_pointer", None)
-        location = locations[0] if len(locations) == 1 else "spec"
+        change = extra.pop("change")
+        place = location_from_text(locations[0] if len(locations) == 1 else "spec", "", first.fault.value)
         message = f"additionalProperties: false removed from {len(places)} objects at once: {shown}"
         out.append(
-            attrs.evolve(first, location=location, pointer="", message=message, extra=tuple(sorted(extra.items())))
+            attrs.evolve(first, at=place, message=message, change=change, names=(), extra=tuple(sorted(extra.items())))
         )
     return out
 

@@ -25,6 +25,7 @@ import attrs
 from gpt52.sse import decode_stream
 
 from conformance.findings import Finding, Level, Source
+from conformance.locations import STREAM_SUFFIX, ExchangePath
 from conformance.oas import OperationIndex, Validator, Violation, deref, undocumented_fields
 from conformance.oas.operations import response_for, status_keys
 from conformance.suite.exchange import Exchange
@@ -142,19 +143,19 @@ def finding(
     extra: dict[str, Any] | None = None,
 ) -> Finding:
     """A finding about ``ex``; ``detail`` is the kind of violation that goes into the fingerprint."""
+    if where not in ("", STREAM_SUFFIX):
+        raise ValueError(f"where: expected '' or {STREAM_SUFFIX!r}, found {where!r}")
     made: Finding = kind.finding(
-        f"{ex.operation}{where}",
+        ExchangePath(ex.operation, pointer, stream=where == STREAM_SUFFIX),
         message,
-        pointer=pointer,
         expected=expected,
         found=found,
         evidence=ex.curl(),
         level=level,
         kind=detail,
+        fault=source,
         extra=extra,
     )
-    if source is not None and source != made.source:
-        made = attrs.evolve(made, source=source)
     return made
 
 

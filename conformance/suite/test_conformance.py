@@ -170,7 +170,7 @@ def _schemathesis_finding(suite: Suite, case: Any, exchange: Exchange, failure: 
         kind=detail,
         extra={"generation_mode": mode},
     )
-    return attrs.evolve(made, source=source) if made.source != source else made
+    return attrs.evolve(made, fault=source) if made.fault != source else made
 
 
 def _mode(case: Any) -> str:

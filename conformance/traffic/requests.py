@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import attrs
-
 from conformance.findings import Finding, Level, Source, rule
 from conformance.oas import Validator
 from conformance.suite.checks import CheckContext, SpecView
@@ -96,11 +94,12 @@ class RequestChecker:
                 expected=v.expected,
                 found=v.found,
                 evidence=ex.curl(),
+                fault=source,
+                normalised_accepts=normalised_accepts,
                 extra={
-                    "normalised_accepts": normalised_accepts,
                     "keyword": v.schema_path.rsplit("/", 1)[-1],
                     "schema_path": v.schema_path,
                     "side": "request",
                 },
             )
-            yield attrs.evolve(finding, source=source) if source is not finding.source else finding
+            yield finding

@@ -95,18 +95,6 @@ class Report:
             return self.exit_override
         return exit_code_for(self.deciding, self.fail_on)
 
-    def step_of(self) -> dict[str, int]:
-        """Finding fingerprint (plus change) → 1-based step number, for drift reports."""
-        out: dict[str, int] = {}
-        for index, step in enumerate(self.steps, 1):
-            for f in step.findings:
-                out.setdefault(_step_key(f), index)
-        return out
-
-
-def _step_key(f: Finding) -> str:
-    return f"{f.fingerprint}:{f.change}:{f.message}"
-
 
 def apply_baseline(findings: Sequence[Finding], baseline: Baseline | None) -> tuple[frozenset[str], list[Entry]]:
     """(fingerprints the baseline acknowledges, its entries that matched nothing). ``None``: no baseline."""
@@ -217,12 +205,16 @@ def findings_markdown(
 
 def report_data(report: Report) -> dict[str, Any]:
     """The report as JSON data, in the one schema every command shares (``docs/report.schema.json``)."""
-    steps = report.step_of()
+    numbered: list[tuple[int | None, Finding]] = (
+        [(index, f) for index, step in enumerate(report.steps, 1) for f in sort_findings(step.findings)]
+        if report.steps
+        else [(None, f) for f in sort_findings(report.findings)]
+    )
     findings = []
-    for f in sort_findings(report.findings):
+    for index, f in numbered:
         data = f.to_dict()
         data["baseline"] = "acknowledged" if f.fingerprint in report.acknowledged else "new"
-        data["step"] = steps.get(_step_key(f)) if report.steps else None
+        data["step"] = index
         findings.append(data)
     new = report.new
     return {

@@ -204,7 +204,7 @@ def _merge_aliases(findings: list[Finding]) -> list[Finding]:
     for f in findings:
         locations = f.get("locations") or [f.location]
         families = {(loc.split(" ", 1)[0], alias_family(loc.split(" ", 1)[-1])) for loc in locations}
-        key = (f.rule_id, f.level, f.pointer, f.message, f.get("change"), tuple(sorted(families)))
+        key = (f.rule_id, f.level, f.pointer, f.message, f.change, tuple(sorted(families)))
         if key not in groups:
             order.append(key)
         groups[key].append(f)

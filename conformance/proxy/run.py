@@ -137,7 +137,7 @@ def run_proxy(options: ProxyRunOptions, *, out: TextIO | None = None) -> Report:
         baseline=options.baseline,
         fail_on=options.fail_on,
         fail_sources=options.fail_sources,
-        details={"proxy": counters},
+        meta={"proxy": counters},
         section=section,
         preface=lines,
     )

@@ -140,6 +140,7 @@ def finding(
     level: Level | None = None,
     where: str = "",
     detail: str = "",
+    normalised_accepts: bool | None = None,
     extra: dict[str, Any] | None = None,
 ) -> Finding:
     """A finding about ``ex``; ``detail`` is the kind of violation that goes into the fingerprint."""
@@ -154,6 +155,7 @@ def finding(
         level=level,
         kind=detail,
         fault=source,
+        normalised_accepts=normalised_accepts,
         extra=extra,
     )
     return made
@@ -235,7 +237,7 @@ def check_status_and_type(ex: Exchange, ctx: CheckContext) -> Iterator[Finding]:
             found=str(ex.status),
             source=Source.SPEC if fixed else Source.SERVER,
             detail=str(ex.status),
-            extra={"normalised_accepts": fixed},
+            normalised_accepts=fixed,
         )
         return
     stream = wants_stream(ex)
@@ -355,7 +357,8 @@ def schema_findings(
             source=Source.SPEC if accepts else Source.SERVER,
             where=where,
             detail=f"{v.keyword}:{v.found_class}",
-            extra={"normalised_accepts": accepts, "keyword": v.keyword, "schema_path": v.schema_path},
+            normalised_accepts=accepts,
+            extra={"keyword": v.keyword, "schema_path": v.schema_path},
         )
     undocumented = set(undocumented_fields(validator.oas_schema, body))
     if not undocumented:
@@ -374,7 +377,7 @@ def schema_findings(
             where=where,
             source=Source.SPEC if accepts else Source.SERVER,
             detail="undocumented",
-            extra={"normalised_accepts": accepts},
+            normalised_accepts=accepts,
         )
 
 

@@ -87,13 +87,13 @@ def report(
     baseline: bool,
     fail_on: Level | None,
     fail_sources: frozenset[Source] = DEFAULT_SOURCES,
-    details: dict[str, Any] | None = None,
+    meta: dict[str, Any] | None = None,
     section: str = "",
     preface: Sequence[str] = (),
 ) -> Report:
     """The report ``conformance run`` makes, for checked exchanges: its baseline (stale entries are not judged:
     recorded traffic covers only what was recorded), its exit code from the new findings whose fault is one of
-    ``fail_sources``, plus ``details`` (in JSON), ``section`` (in Markdown) and ``preface`` lines (in text)."""
+    ``fail_sources``, plus ``meta`` (in JSON), ``section`` (in Markdown) and ``preface`` lines (in text)."""
     from conformance.suite.runner import RunOptions, RunResult, deciding, run_report, summary_markdown, terminal_summary
 
     base = Baseline.load(paths.baseline_path()) if baseline else Baseline(paths.baseline_path(), ())
@@ -108,9 +108,11 @@ def report(
         body = terminal_summary(result, options).replace("conformance run against ", "", 1)
         return "".join(line + "\n" for line in preface) + body
 
+    made = run_report(result, options, title=target)
     return attrs.evolve(
-        run_report(result, options, title=target, details=details),
+        made,
         command=command,
+        meta={**made.meta, **(meta or {})},
         text_body=text,
         markdown_body=lambda _report: summary_markdown(result, options, section),
     )

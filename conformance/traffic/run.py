@@ -165,7 +165,7 @@ def check_traffic(paths: Sequence[Path], options: TrafficOptions) -> Report:
         baseline=options.baseline,
         fail_on=options.fail_on,
         fail_sources=options.fail_sources,
-        details={"traffic": stats.as_dict()},
+        meta={"traffic": stats.as_dict()},
         section=section,
         preface=stats.lines(),
     )

@@ -33,8 +33,8 @@ def test_a_defect_in_a_recording_is_reported_with_run_reports_and_exit_1(
     assert "3 recorded exchange(s): 2 chat completion(s) checked (1 streamed), 1 for other endpoints skipped" in out
     data = json.loads((reports / "findings.json").read_text())
     created = [f for f in data["findings"] if f["rule_id"] == "resp-schema-violation" and f["pointer"] == "/created"]
-    assert created and created[0]["source"] == "server"
-    assert created[0]["extra"]["recorded_in"] == f"{name}#0"
+    assert created and created[0]["fault"] == "server"
+    assert created[0]["at"]["recorded_in"] == f"{name}#0"
     assert "api.example.com" in created[0]["evidence"]
     assert data["meta"]["traffic"]["chat_completions"] == 2
     assert (reports / "junit.xml").is_file()
@@ -55,7 +55,7 @@ def test_clean_recording_exits_0_and_says_how_many_requests_were_partial(
     assert "2 chat completion(s) with a request not recorded or recorded in part" in out
     data = json.loads((tmp_path / "r" / "findings.json").read_text())
     assert data["meta"]["traffic"]["request_incomplete"] == 2
-    deciding = [f for f in data["findings"] if f["level"] == "error" and f["source"] == "server"]
+    deciding = [f for f in data["findings"] if f["level"] == "error" and f["fault"] == "server"]
     assert code == (1 if deciding else 0)
 
 
@@ -116,7 +116,7 @@ def test_spec_faults_decide_the_exit_code_only_when_asked_as_for_run(
         + "\n"
     )
     code, out, _ = _run(capsys, str(recording), "--report-dir", str(tmp_path / "r"), "--no-baseline")
-    sources = {f["source"] for f in json.loads((tmp_path / "r" / "findings.json").read_text())["findings"]}
+    sources = {f["fault"] for f in json.loads((tmp_path / "r" / "findings.json").read_text())["findings"]}
     assert sources == {"spec"} and code == 0
     assert "exit code decided by findings of source server" in out
     code, _, _ = _run(

@@ -99,22 +99,16 @@ class Rule:
         extra: dict[str, Any] | None = None,
     ) -> Finding:
         """A finding of this rule. ``location`` is a typed :data:`Location`, or its text form (read by
-        :func:`location_from_text` with the finding's fault; ``pointer`` goes with the text form). Keys of
-        ``extra`` that name a typed field (:data:`TYPED_KEYS`) set that field."""
+        :func:`location_from_text` with the finding's fault; ``pointer`` goes with the text form). ``extra`` is
+        for what one rule adds; the shared facts (:data:`TYPED_KEYS`) are keyword arguments, never ``extra``."""
         details = dict(extra or {})
-        typed: dict[str, Any] = {
-            "normalised_accepts": normalised_accepts,
-            "direction": direction,
-            "change": change,
-            "names": names,
-            "occurrences": occurrences,
-        }
-        for key in TYPED_KEYS:
-            if key in details:
-                typed[key] = details.pop(key)
+        misplaced = sorted(set(details) & set(TYPED_KEYS))
+        if misplaced:
+            raise ValueError(f"extra: {', '.join(misplaced)} are typed fields of Finding; pass them as arguments")
+        if not isinstance(location, str) and pointer:
+            raise ValueError("pointer goes with a text location; a typed location carries its own")
         whose = fault or self.source
         at = location_from_text(location, pointer, whose.value) if isinstance(location, str) else location
-        accepts = typed["normalised_accepts"]
         return Finding(
             rule_id=self.id,
             level=level or self.level,
@@ -126,11 +120,11 @@ class Rule:
             hint=hint if hint is not None else (self.fix or None),
             evidence=evidence,
             kind=kind,
-            occurrences=int(typed["occurrences"]),
-            normalised_accepts=None if accepts is None else bool(accepts),
-            direction=str(typed["direction"] or ""),
-            change=str(typed["change"] or ""),
-            names=tuple(str(n) for n in typed["names"] or ()),
+            occurrences=occurrences,
+            normalised_accepts=normalised_accepts,
+            direction=direction,
+            change=change,
+            names=tuple(names),
             extra=tuple(sorted(details.items())),
         )
 
@@ -231,21 +225,12 @@ class Finding:
         return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
     def get(self, key: str, default: Any = None) -> Any:
-        """A detail by name: a typed field for :data:`TYPED_KEYS`, else an ``extra`` key."""
-        if key in TYPED_KEYS:
-            value = getattr(self, key)
-            if key == "names":
-                return list(value) or default
-            return default if value in ("", None) else value
+        """A detail one rule added (``extra``); the shared facts are attributes."""
         return dict(self.extra).get(key, default)
 
     def with_extra(self, **values: Any) -> Finding:
-        """A copy with ``extra`` keys set (typed keys set their field)."""
-        typed = {k: values.pop(k) for k in list(values) if k in TYPED_KEYS}
-        if "names" in typed:
-            typed["names"] = tuple(typed["names"] or ())
-        extra = {**dict(self.extra), **values}
-        return attrs.evolve(self, extra=tuple(sorted(extra.items())), **typed)
+        """A copy with ``extra`` keys set."""
+        return attrs.evolve(self, extra=tuple(sorted({**dict(self.extra), **values}.items())))
 
     def to_dict(self) -> dict[str, Any]:
         """The finding as JSON data: the ``finding`` definition of ``docs/report.schema.json``."""

@@ -53,12 +53,14 @@ def _sample() -> list[Finding]:
 
 
 # -- Finding: typed fields, fingerprints ------------------------------------------------------------
-def test_typed_fields_replace_extra_keys() -> None:
+def test_shared_facts_are_typed_fields_not_extra_keys() -> None:
     made = SERVER_RULE.finding(
         "POST /v1/chat/completions [stream]",
         "m",
         pointer="/choices/0/delta/role",
-        extra={"normalised_accepts": True, "occurrences": 2, "keyword": "enum"},
+        normalised_accepts=True,
+        occurrences=2,
+        extra={"keyword": "enum"},
     )
     assert made.at == ExchangePath("POST /v1/chat/completions", "/choices/0/delta/role", stream=True)
     assert (made.normalised_accepts, made.occurrences, made.fault) == (True, 2, Fault.SERVER)
@@ -67,10 +69,41 @@ def test_typed_fields_replace_extra_keys() -> None:
         "POST /v1/chat/completions, POST /chat/completions",
         "enum narrowed",
         pointer="/requestBody/model",
-        extra={"direction": "request", "change": "enum:-b", "names": ["model"]},
+        direction="request",
+        change="enum:-b",
+        names=["model"],
     )
     assert drift.at == OperationPath(("POST /v1/chat/completions", "POST /chat/completions"), "/requestBody/model")
     assert (drift.direction, drift.change, drift.names, drift.extra) == ("request", "enum:-b", ("model",), ())
+    with pytest.raises(ValueError, match="normalised_accepts are typed fields of Finding"):
+        SERVER_RULE.finding("POST /a", "m", extra={"normalised_accepts": True})
+
+
+def test_a_report_of_an_older_version_is_read_into_typed_fields() -> None:
+    """Raw findings written before the typed fields (``--merge-from`` of an older shard) still load."""
+    old = {
+        "rule_id": "resp-schema-violation",
+        "level": "error",
+        "source": "server",
+        "location": "POST /v1/chat/completions [stream]",
+        "pointer": "/choices/0/finish_reason",
+        "message": "m",
+        "kind": "enum:null",
+        "extra": {"occurrences": 4, "normalised_accepts": False, "keyword": "enum"},
+    }
+    made = Finding.from_dict(old)
+    assert made.at == ExchangePath("POST /v1/chat/completions", "/choices/0/finish_reason", stream=True)
+    assert (made.occurrences, made.normalised_accepts, dict(made.extra)) == (4, False, {"keyword": "enum"})
+
+
+def test_the_formats_the_cli_offers_are_the_formats_there_are() -> None:
+    from conformance.cli import build_parser
+    from conformance.report import FORMATS
+
+    parser = build_parser()
+    sub = parser._subparsers._group_actions[0].choices["lint"]  # type: ignore[union-attr]
+    [fmt] = [a for a in sub._actions if a.dest == "format"]
+    assert tuple(fmt.choices or ()) == FORMATS
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,7 @@ import attrs
 
 HTTP_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 STREAM_SUFFIX = " [stream]"
+REQUEST_SUFFIX = " [request]"
 
 
 @attrs.frozen
@@ -81,19 +82,20 @@ class OperationPath:
 
 @attrs.frozen
 class ExchangePath:
-    """One observed exchange of an operation: a path in its response (or request), streamed or not, and where it
-    was recorded (``""`` when it was sent by this run). The recording is not part of the label: the same defect in
-    two recordings is one finding."""
+    """One observed exchange of an operation: a path in its response (``request``: in its request body), streamed
+    or not, and where it was recorded (``""`` when it was sent by this run). The recording is not part of the
+    label: the same defect in two recordings is one finding."""
 
     kind: ClassVar[str] = "exchange"
     operation: str
     pointer: str = ""
     stream: bool = False
     recorded_in: str = ""
+    request: bool = False
 
     @property
     def label(self) -> str:
-        return self.operation + (STREAM_SUFFIX if self.stream else "")
+        return self.operation + (STREAM_SUFFIX if self.stream else "") + (REQUEST_SUFFIX if self.request else "")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -101,6 +103,7 @@ class ExchangePath:
             "operation": self.operation,
             "pointer": self.pointer,
             "stream": self.stream,
+            "request": self.request,
             "recorded_in": self.recorded_in,
         }
 
@@ -152,6 +155,8 @@ def location_from_text(text: str, pointer: str, fault: str) -> Location:
         return DocLine(text, None, pointer)
     ops = _operations(text)
     if fault in ("server", "client"):
+        if text.endswith(REQUEST_SUFFIX) and _operations(text[: -len(REQUEST_SUFFIX)]) is not None:
+            return ExchangePath(text[: -len(REQUEST_SUFFIX)], pointer, request=True)
         if ops is not None and len(ops[0]) == 1:
             return ExchangePath(ops[0][0], pointer, ops[1])
         if ops is None:
@@ -174,7 +179,11 @@ def location_from_dict(data: dict[str, Any]) -> Location:
         return OperationPath(tuple(str(o) for o in data["operations"]), pointer, bool(data.get("stream")))
     if kind == ExchangePath.kind:
         return ExchangePath(
-            str(data["operation"]), pointer, bool(data.get("stream")), str(data.get("recorded_in") or "")
+            str(data["operation"]),
+            pointer,
+            bool(data.get("stream")),
+            str(data.get("recorded_in") or ""),
+            bool(data.get("request")),
         )
     if kind == RunScope.kind:
         return RunScope(str(data["scope"]), pointer)

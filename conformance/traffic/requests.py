@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from conformance.findings import Finding, Level, Source, rule
+from conformance.locations import ExchangePath
 from conformance.oas import Validator
 from conformance.suite.checks import CheckContext, SpecView
 from conformance.suite.exchange import Exchange
@@ -67,12 +68,10 @@ class RequestChecker:
         if found is None:
             return
         label, validator = found
-        location = f"{ex.operation} [request]"
         if not isinstance(ex.request_body, dict | list):
             yield REQUEST_NOT_JSON.finding(
-                location,
+                ExchangePath(ex.operation, "/", request=True),
                 f"{label}: the request body is not JSON",
-                pointer="/",
                 expected="a JSON object",
                 found=str(ex.request_body)[:80],
                 evidence=ex.curl(),
@@ -88,9 +87,8 @@ class RequestChecker:
         source = Source.SPEC if normalised_accepts else CLIENT
         for v in violations:
             finding = REQUEST_SCHEMA.finding(
-                location,
+                ExchangePath(ex.operation, v.path or "/", request=True),
                 f"{self.ctx.primary.name} request schema of {label}: {v.text}",
-                pointer=v.path or "/",
                 expected=v.expected,
                 found=v.found,
                 evidence=ex.curl(),

@@ -116,6 +116,7 @@ def test_the_formats_the_cli_offers_are_the_formats_there_are() -> None:
         ("chat.json", "spec", SpecPointer("chat.json", "/p")),
         ("spec", "drift", SpecPointer("spec", "/p")),
         ("POST /a [stream]", "spec", OperationPath(("POST /a",), "/p", stream=True)),
+        ("POST /a [request]", "client", ExchangePath("POST /a", "/p", request=True)),
     ],
 )
 def test_text_locations_are_read_by_fault(text: str, fault: str, expected: Any) -> None:
@@ -140,7 +141,7 @@ _LOCATIONS = st.one_of(
     st.builds(SpecPointer, st.text(min_size=1), st.text()),
     st.builds(DocLine, st.text(min_size=1), st.none() | st.integers(1, 10**6), st.text()),
     st.builds(OperationPath, st.lists(st.sampled_from(["POST /a", "GET /b"]), min_size=1).map(tuple), st.text()),
-    st.builds(ExchangePath, st.sampled_from(["POST /a", "GET /b"]), st.text(), st.booleans(), st.text()),
+    st.builds(ExchangePath, st.sampled_from(["POST /a", "GET /b"]), st.text(), st.booleans(), st.text(), st.booleans()),
     st.builds(RunScope, st.text(min_size=1), st.text()),
 )
 
@@ -181,6 +182,7 @@ def test_json_validates_against_the_schema() -> None:
         "operation": "POST /v1/chat/completions",
         "pointer": "/choices/0/finish_reason",
         "stream": True,
+        "request": False,
         "recorded_in": "",
     }
     assert by_rule["resp-schema-violation"]["occurrences"] == 3

@@ -69,7 +69,7 @@ class Report:
     stale: tuple[Entry, ...] = ()
     steps: tuple[Step, ...] = ()
     meta: Mapping[str, Any] = attrs.field(factory=dict)
-    details: Mapping[str, Any] = attrs.field(factory=dict)  # command-specific JSON (docs pages, traffic stats)
+    details: Mapping[str, Any] = attrs.field(factory=dict)  # command-specific JSON (doc pages, catalog specs)
     fail_on: Level | None = Level.ERROR
     fail_faults: frozenset[Fault] | None = None  # None: every fault decides
     exit_override: int | None = None  # no verdict (3), interrupted (130), the suite crashed (4)

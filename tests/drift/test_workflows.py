@@ -107,6 +107,9 @@ def test_family_catalog_at_the_pin(mirror: Path, capsys: Any) -> None:
     }
     assert names["gpt-5-2-openai.json"]["status"] == "unchanged"
     assert names["gpt-5-2.json"]["status"] == "changed"
+    # the workflow's jq reads the specs where the report has them
+    assert ".details.specs[]" in (REPO / ".github" / "workflows" / "drift.yml").read_text()
+    assert all("fingerprint" in s and "path" in s for s in payload["details"]["specs"])
     # reproduce lines name the mirror's version of each file, and give the same fingerprint
     capsys.readouterr()
     args = names["gpt-5-2.json"]["reproduce"].split()[2:]

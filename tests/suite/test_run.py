@@ -78,7 +78,7 @@ def _mirror() -> str:
 
 
 def new_findings(result: subprocess.CompletedProcess[str]) -> list[dict[str, Any]]:
-    return list(json.loads(result.stdout)["findings"])
+    return [f for f in json.loads(result.stdout)["findings"] if f["baseline"] == "new"]
 
 
 _MODE_RUNS: dict[str, subprocess.CompletedProcess[str]] = {}

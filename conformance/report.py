@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -251,7 +252,16 @@ def report_data(report: Report) -> dict[str, Any]:
 
 
 def render_json(report: Report) -> str:
-    return json.dumps(report_data(report), indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n"
+    return json.dumps(report_data(report), indent=2, sort_keys=True, default=str) + "\n"
+
+
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml_safe(text: str) -> str:
+    """``text`` with the characters XML 1.0 cannot hold (control characters, lone surrogates) shown escaped
+    (``\\x1b``, ``\\ud800``): a fuzzed or recorded body may carry them, and one makes the whole file unreadable."""
+    return _NOT_XML.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 def render_junit(report: Report, suite: str | None = None) -> str:
@@ -261,19 +271,21 @@ def render_junit(report: Report, suite: str | None = None) -> str:
     cases: list[str] = []
     failures = skipped = 0
     for f in sort_findings(report.findings):
-        case = quoteattr(f"{f.rule_id} {f.where}")
-        body = escape(f"{f.message}\nexpected: {f.expected}\nfound: {f.found}\nreproduce: {f.evidence or ''}")
-        head = f'  <testcase classname="{name}.{f.rule_id}" name={case}>'
+        case = quoteattr(_xml_safe(f"{f.rule_id} {f.where}"))
+        body = escape(
+            _xml_safe(f"{f.message}\nexpected: {f.expected}\nfound: {f.found}\nreproduce: {f.evidence or ''}")
+        )
+        head = f"  <testcase classname={quoteattr(_xml_safe(f'{name}.{f.rule_id}'))} name={case}>"
         if f.fingerprint in report.acknowledged:
             skipped += 1
             cases.append(f'{head}<skipped message="acknowledged in the baseline"/></testcase>')
         elif f.level >= Level.ERROR:
             failures += 1
-            cases.append(f"{head}<failure message={quoteattr(f.message)}>{body}</failure></testcase>")
+            cases.append(f"{head}<failure message={quoteattr(_xml_safe(f.message))}>{body}</failure></testcase>")
         else:
             cases.append(f"{head}<system-out>{body}</system-out></testcase>")
     header = (
-        f'<?xml version="1.0" encoding="utf-8"?>\n<testsuite name="{name}" tests="{len(cases)}" '
+        f'<?xml version="1.0" encoding="utf-8"?>\n<testsuite name={quoteattr(_xml_safe(name))} tests="{len(cases)}" '
         f'failures="{failures}" errors="0" skipped="{skipped}">'
     )
     return "\n".join([header, *cases, "</testsuite>"]) + "\n"
@@ -322,10 +334,13 @@ RENDERERS: dict[str, Callable[[Report], str]] = {
 
 
 def render(report: Report, fmt: str) -> str:
+    """The report in ``fmt``, always encodable: a lone surrogate (a fuzzed or recorded body may decode to one) is
+    shown as ``\\udXXX`` rather than failing the write."""
     try:
-        return RENDERERS[fmt](report)
+        renderer = RENDERERS[fmt]
     except KeyError:
         raise UsageError(f"--format {fmt}: expected one of {', '.join(FORMATS)}") from None
+    return renderer(report).encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 # -- the one writer ----------------------------------------------------------------------------------
@@ -362,10 +377,10 @@ def emit(report: Report, fmt: str, where: Destinations | None = None, stream: IO
     """
     where = where or Destinations()
     body = render(report, fmt)
-    markdown = body if fmt == "markdown" else render_markdown(report)
+    markdown = body if fmt == "markdown" else render(report, "markdown")
     if where.report_dir is not None:
-        _write("--report-dir", where.report_dir / "findings.json", render_json(report))
-        _write("--report-dir", where.report_dir / "junit.xml", render_junit(report))
+        _write("--report-dir", where.report_dir / "findings.json", render(report, "json"))
+        _write("--report-dir", where.report_dir / "junit.xml", render(report, "junit"))
         _write("--report-dir", where.report_dir / "summary.md", markdown)
     if where.output is not None:
         _write("--output", where.output, body)

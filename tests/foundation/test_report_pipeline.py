@@ -11,10 +11,10 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
+from report_schema import assert_valid_report
 
 from conformance.cli import main
 from conformance.drift.report import drift_report
@@ -25,17 +25,10 @@ from conformance.report import Destinations, Report, Step, emit, render
 from .helpers import DATA, REPO
 
 DEFECTS = str(DATA / "chat_published_like.json")
-SCHEMA = json.loads((REPO / "docs" / "report.schema.json").read_text())
-VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
 
 SPEC_RULE = Rule("oas-example-invalid", Level.ERROR, Fault.SPEC, "an example does not match its schema")
 DOC_RULE = Rule("doc-example-schema", Level.ERROR, Fault.DOC, "the page's example response breaks the schema")
 SERVER_RULE = Rule("resp-schema-violation", Level.ERROR, Fault.SERVER, "a response body breaks the schema")
-
-
-def _valid(data: Any) -> None:
-    errors = sorted(VALIDATOR.iter_errors(data), key=lambda e: list(e.absolute_path))
-    assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message}" for e in errors[:5])
 
 
 def _sample() -> list[Finding]:
@@ -146,6 +139,7 @@ _LOCATIONS = st.one_of(
 )
 
 
+@settings(deadline=None)  # a loaded machine is slow, not wrong
 @given(
     at=_LOCATIONS,
     fault=st.sampled_from(list(Fault)),
@@ -172,7 +166,7 @@ def _report(**kw: Any) -> Report:
 
 def test_json_validates_against_the_schema() -> None:
     data = json.loads(render(_report(), "json"))
-    _valid(data)
+    assert_valid_report(data)
     assert data["schema_version"] == 1
     assert data["summary"]["new"] == 2 and data["summary"]["acknowledged"] == 1
     by_rule = {f["rule_id"]: f for f in data["findings"]}
@@ -188,6 +182,32 @@ def test_json_validates_against_the_schema() -> None:
     assert by_rule["resp-schema-violation"]["occurrences"] == 3
 
 
+@settings(deadline=None)  # a loaded machine is slow, not wrong
+@given(
+    at=_LOCATIONS,
+    fault=st.sampled_from(list(Fault)),
+    level=st.sampled_from(list(Level)),
+    accepts=st.none() | st.booleans(),
+    acknowledged=st.booleans(),
+    command=st.sampled_from(["lint", "run", "docs", "drift", "traffic", "proxy"]),
+    text=st.text(st.characters(codec=None)) | st.sampled_from(["\ud800 lone surrogate", "\x1b[31m\x00"]),
+)
+def test_any_report_validates_and_every_format_renders(
+    at: Any, fault: Fault, level: Level, accepts: bool | None, acknowledged: bool, command: str, text: str
+) -> None:
+    made = SPEC_RULE.finding(at, text, fault=fault, level=level, normalised_accepts=accepts, expected=text)
+    known = frozenset({made.fingerprint}) if acknowledged else frozenset()
+    steps = (Step("a", "b", (made,)),) if command == "drift" else ()
+    report = Report(command, text, (made,), acknowledged=known, steps=steps, meta={"x": text})
+    assert_valid_report(json.loads(render(report, "json")))
+    assert len(ET.fromstring(render(report, "junit")).findall("testcase")) == 1
+    annotations = render(report, "github").rstrip("\n").split("\n")  # the runner reads lines by "\n" alone
+    assert len(annotations) == (1 if acknowledged else 2)  # the finding (when new) and the counts notice
+    assert all("\r" not in line and line.startswith("::") for line in annotations)
+    for fmt in ("text", "markdown", "json", "junit", "github"):
+        render(report, fmt).encode("utf-8")  # always writable
+
+
 def test_junit_has_one_testcase_per_finding() -> None:
     root = ET.fromstring(render(_report(), "junit"))
     cases = root.findall("testcase")
@@ -195,6 +215,17 @@ def test_junit_has_one_testcase_per_finding() -> None:
     assert int(root.get("tests", "0")) == 3
     assert sum(1 for c in cases if c.find("failure") is not None) == 2
     assert sum(1 for c in cases if c.find("skipped") is not None) == 1  # the acknowledged one
+
+
+def test_junit_stays_readable_with_control_characters_and_lone_surrogates() -> None:
+    """A fuzzed or recorded body can put characters XML 1.0 cannot hold into a finding; they made the file
+    unreadable (control characters) or the write fail (a lone surrogate)."""
+    made = SERVER_RULE.finding(ExchangePath("POST /a", "/x"), "bad \x1b[31m value", found="\x00\ud800")
+    text = render(Report("traffic", "t", (made,)), "junit")
+    [case] = ET.fromstring(text.encode()).findall("testcase")
+    failure = case.find("failure")
+    assert failure is not None and "\\x1b[31m" in failure.get("message", "")
+    assert "found: \\x00\\ud800" in (failure.text or "")
 
 
 def test_github_annotations_name_file_and_line() -> None:
@@ -222,8 +253,8 @@ def test_drift_json_has_one_shape_for_one_step_and_for_many() -> None:
     one = json.loads(render(drift_report([Step("a", "b", (f1,))], "t"), "json"))
     # the same change in two steps (as across the specs of a catalog) is listed once per step
     many = json.loads(render(drift_report([Step("a", "b", (f1,)), Step("b", "c", (f1, f2))], "t"), "json"))
-    _valid(one)
-    _valid(many)
+    assert_valid_report(one)
+    assert_valid_report(many)
     assert set(one) == set(many)
     assert [s["index"] for s in many["steps"]] == [1, 2]
     assert [(f["step"], f["rule_id"]) for f in many["findings"]] == [
@@ -243,7 +274,7 @@ def test_lint_in_every_format(fmt: str, capsys: pytest.CaptureFixture[str], tmp_
     assert output.read_text() == out
     if fmt == "json":
         data = json.loads(out)
-        _valid(data)
+        assert_valid_report(data)
         assert data["command"] == "lint" and data["summary"]["total"] == 50
         assert all(f["at"]["kind"] == "spec" and f["at"]["file"] == DEFECTS for f in data["findings"])
     elif fmt == "junit":
@@ -260,7 +291,7 @@ def test_drift_json_from_the_command_validates(tmp_path: Path, capsys: pytest.Ca
     new = write(tmp_path / "new.json", request({"model": {"type": "string", "enum": ["a"]}}))
     assert main(["drift", old, new, "--format", "json", "--surface", str(tmp_path / "none.txt")]) == 1
     data = json.loads(capsys.readouterr().out)
-    _valid(data)
+    assert_valid_report(data)
     assert len(data["steps"]) == 1 and all(f["step"] == 1 for f in data["findings"])
     assert any(f["direction"] == "request" and f["change"] for f in data["findings"])
 
@@ -301,7 +332,7 @@ def test_emit_writes_every_destination_before_the_verdict(tmp_path: Path) -> Non
     where = Destinations(output=tmp_path / "o.json", report_dir=tmp_path / "r", summary=tmp_path / "s.md")
     assert emit(_report(), "json", where, stream=stream) == 1
     assert (tmp_path / "o.json").read_text() == stream.getvalue()
-    _valid(json.loads((tmp_path / "r" / "findings.json").read_text()))
+    assert_valid_report(json.loads((tmp_path / "r" / "findings.json").read_text()))
     assert ET.fromstring((tmp_path / "r" / "junit.xml").read_text()).tag == "testsuite"
     assert (tmp_path / "r" / "summary.md").read_text() == (tmp_path / "s.md").read_text()
 

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from report_schema import assert_valid_report
 
 from conformance.cli import main
 from tests.traffic import samples
@@ -69,6 +70,8 @@ def test_json_format_and_a_folder_of_recordings(
     (folder / "notes.txt").write_text("ignored: not a recording's name")
     code, out, _ = _run(capsys, str(folder), "--report-dir", str(tmp_path / "r"), "--format", "json")
     data = json.loads(out)
+    assert_valid_report(data)
+    assert data["command"] == "traffic" and all(f["at"]["kind"] == "exchange" for f in data["findings"])
     assert code == 1 and data["meta"]["traffic"]["files"] == 2 and data["meta"]["traffic"]["exchanges"] == 6
 
 

@@ -58,9 +58,11 @@ def overall_fingerprint(steps: Sequence[Step]) -> str:
 
 
 # -- text --------------------------------------------------------------------------------------
-def _text_step(step: Step, lines: list[str]) -> None:
+def _text_step(step: Step, lines: list[str], acknowledged: frozenset[str] = frozenset()) -> None:
     unused = [f for f in step.findings if f.rule_id == UNUSED_SCHEMA_CHANGED.id]
-    for f in sort_findings([f for f in step.findings if f.rule_id != UNUSED_SCHEMA_CHANGED.id]):
+    known = [f for f in step.findings if f.fingerprint in acknowledged]
+    listed = [f for f in step.findings if f.rule_id != UNUSED_SCHEMA_CHANGED.id and f.fingerprint not in acknowledged]
+    for f in sort_findings(listed):
         lines += finding_lines(
             f,
             label=LABELS[f.level],
@@ -75,16 +77,18 @@ def _text_step(step: Step, lines: list[str]) -> None:
             f"INFO     {UNUSED_SCHEMA_CHANGED.id}  {len(unused)} change(s) to component schemas no "
             f"operation uses: {shown}"
         )
+    if known:
+        lines.append(f"{len(known)} change(s) acknowledged in the baseline: " + ", ".join(f.rule_id for f in known))
     lines.append(_counts_text(step.findings))
 
 
-def render_text(steps: Sequence[Step], title: str) -> str:
+def render_text(steps: Sequence[Step], title: str, acknowledged: frozenset[str] = frozenset()) -> str:
     lines = [title, f"drift fingerprint: {overall_fingerprint(steps)}"]
     for index, step in enumerate(steps, 1):
         if len(steps) > 1:
             about = f" ({step.date[:10]} {step.subject})" if step.date or step.subject else ""
             lines += ["", f"step {index}: {step.old} -> {step.new}{about}"]
-        _text_step(step, lines)
+        _text_step(step, lines, acknowledged)
         if step.reproduce:
             lines.append(f"reproduce: {step.reproduce}")
     if len(steps) > 1:
@@ -183,7 +187,7 @@ def drift_report(
         meta={**(meta or {}), "fingerprint": overall_fingerprint(steps)},
         details=details or {},
         fail_on=fail_on,
-        text_body=text_body or (lambda report: render_text(report.steps, report.title)),
+        text_body=text_body or (lambda report: render_text(report.steps, report.title, report.acknowledged)),
         markdown_body=markdown_body or (lambda report: render_markdown(report.steps, report.title)),
     )
 

@@ -327,6 +327,27 @@ def test_the_baseline_acknowledges_lint_findings_too(
     capsys.readouterr()
 
 
+def test_the_baseline_acknowledges_a_drift(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.drift.conftest import write
+    from tests.drift.specs import request
+
+    old = write(tmp_path / "old.json", request({"model": {"type": "string", "enum": ["a", "b"]}}))
+    new = write(tmp_path / "new.json", request({"model": {"type": "string", "enum": ["a"]}}))
+    argv = ["drift", old, new, "--surface", str(tmp_path / "none.txt")]
+    monkeypatch.setenv("CONFORMANCE_ROOT", str(tmp_path))
+    assert main([*argv, "--format", "json"]) == 1
+    findings = json.loads(capsys.readouterr().out)["findings"]
+    (tmp_path / "spec").mkdir()
+    entries = [{k: f[k] for k in ("fingerprint", "rule_id", "location", "pointer")} | {"reason": "r"} for f in findings]
+    (tmp_path / "spec" / "baseline.json").write_text(json.dumps({"entries": entries}))
+    assert main(argv) == 0
+    assert f"{len(findings)} change(s) acknowledged in the baseline" in capsys.readouterr().out
+    assert main([*argv, "--no-baseline"]) == 1
+    capsys.readouterr()
+
+
 def test_emit_writes_every_destination_before_the_verdict(tmp_path: Path) -> None:
     stream = io.StringIO()
     where = Destinations(output=tmp_path / "o.json", report_dir=tmp_path / "r", summary=tmp_path / "s.md")

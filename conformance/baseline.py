@@ -14,8 +14,8 @@ from typing import Any
 import attrs
 
 from conformance.errors import InputError
+from conformance.fileio import atomic_write
 from conformance.findings import Finding
-from conformance.report import atomic_write
 
 
 @attrs.frozen

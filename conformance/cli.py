@@ -29,11 +29,20 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
-def add_common(parser: argparse.ArgumentParser, *, fail_on: str | None = "error") -> None:
-    """Options every subcommand shares."""
+def add_common(parser: argparse.ArgumentParser, *, fail_on: str | None = "error", baseline: bool = False) -> None:
+    """Options every subcommand shares (``baseline``: the command reads spec/baseline.json)."""
     parser.add_argument(
-        "--format", choices=("text", "json", "markdown"), default="text", help="output format (default: text)"
+        "--format",
+        choices=("text", "json", "markdown", "junit", "github"),
+        default="text",
+        help="output format: text, json (docs/report.schema.json), markdown, junit, github (annotations); default text",
     )
+    if baseline:
+        parser.add_argument(
+            "--no-baseline",
+            action="store_true",
+            help="report every finding as new, acknowledged in spec/baseline.json or not",
+        )
     if fail_on is not None:
         parser.add_argument(
             "--fail-on",

@@ -11,11 +11,17 @@ from __future__ import annotations
 import enum
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import attrs
 
+from conformance.locations import (
+    OPERATION_KINDS,
+    Location,
+    location_from_dict,
+    location_from_text,
+)
 from conformance.oas.describe import short_json
 
 
@@ -45,7 +51,7 @@ class Level(enum.IntEnum):
             raise ValueError(f"unknown level {text!r}; expected one of error, warning, info") from None
 
 
-class Source(enum.Enum):
+class Fault(enum.Enum):
     """Whose fault a finding is: the spec, a doc page, the server, a client's request, or a spec change."""
 
     SPEC = "spec"
@@ -55,19 +61,26 @@ class Source(enum.Enum):
     DRIFT = "drift"
 
 
+#: the rule registry's name for :class:`Fault` (a rule's ``source`` is the fault of its findings by default)
+Source = Fault
+
+#: the cross-cutting facts that are typed fields of :class:`Finding`, never ``extra`` keys
+TYPED_KEYS = ("normalised_accepts", "direction", "change", "names", "occurrences")
+
+
 @attrs.frozen
 class Rule:
     """A named check: stable id, default level, where its findings come from, why it matters."""
 
     id: str
     level: Level
-    source: Source
+    source: Fault
     summary: str
     fix: str = ""
 
     def finding(
         self,
-        location: str,
+        location: str | Location,
         message: str,
         *,
         pointer: str = "",
@@ -77,29 +90,49 @@ class Rule:
         evidence: str | None = None,
         level: Level | None = None,
         kind: str = "",
+        fault: Fault | None = None,
+        occurrences: int = 1,
+        normalised_accepts: bool | None = None,
+        direction: str = "",
+        change: str = "",
+        names: Sequence[str] = (),
         extra: dict[str, Any] | None = None,
     ) -> Finding:
+        """A finding of this rule. ``location`` is a typed :data:`Location`, or its text form (read by
+        :func:`location_from_text` with the finding's fault; ``pointer`` goes with the text form). ``extra`` is
+        for what one rule adds; the shared facts (:data:`TYPED_KEYS`) are keyword arguments, never ``extra``."""
+        details = dict(extra or {})
+        misplaced = sorted(set(details) & set(TYPED_KEYS))
+        if misplaced:
+            raise ValueError(f"extra: {', '.join(misplaced)} are typed fields of Finding; pass them as arguments")
+        if not isinstance(location, str) and pointer:
+            raise ValueError("pointer goes with a text location; a typed location carries its own")
+        whose = fault or self.source
+        at = location_from_text(location, pointer, whose.value) if isinstance(location, str) else location
         return Finding(
             rule_id=self.id,
             level=level or self.level,
-            source=self.source,
-            location=location,
-            pointer=pointer,
+            fault=whose,
+            at=at,
             message=message,
             expected=expected,
             found=found,
             hint=hint if hint is not None else (self.fix or None),
             evidence=evidence,
             kind=kind,
-            extra=tuple(sorted((extra or {}).items())),
+            occurrences=occurrences,
+            normalised_accepts=normalised_accepts,
+            direction=direction,
+            change=change,
+            names=tuple(names),
+            extra=tuple(sorted(details.items())),
         )
 
 
 RULES: dict[str, Rule] = {}
-_HTTP_METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
 
 
-def rule(id: str, level: Level, source: Source, summary: str, fix: str = "") -> Rule:
+def rule(id: str, level: Level, source: Fault, summary: str, fix: str = "") -> Rule:
     """Register a rule; ids are unique across the whole project."""
     if id in RULES:
         existing = RULES[id]
@@ -117,14 +150,19 @@ def _short(value: Any, limit: int = 200) -> str:
 
 @attrs.frozen
 class Finding:
-    """One discrepancy: what rule, how bad, whose fault, where, expected vs found, how to reproduce."""
+    """One discrepancy: what rule, how bad, whose fault, where, expected vs found, how to reproduce.
+
+    The facts every stage shares are typed fields: :attr:`fault`, :attr:`at` (a typed :data:`Location`),
+    :attr:`occurrences`, :attr:`normalised_accepts` (would the normalised spec accept the value at this place:
+    the fault is then the spec's), and a drift's :attr:`direction`, :attr:`change` and :attr:`names`.
+    ``extra`` holds only what one rule adds for people (a keyword, a schema path, a client impact line).
+    """
 
     rule_id: str
     level: Level
-    source: Source
-    location: str
+    fault: Fault
+    at: Location
     message: str
-    pointer: str = ""
     expected: str | None = None
     found: str | None = None
     hint: str | None = None
@@ -132,7 +170,30 @@ class Finding:
     # what exactly was violated, e.g. "enum:string" (schema keyword : class of the offending value) or
     # "ST202:400:tool_choice"; part of the fingerprint of an exchange's finding, so different defects never merge
     kind: str = ""
+    #: how often the defect occurred in the run (findings with one fingerprint are merged)
+    occurrences: int = 1
+    #: for a check against the published spec: whether the normalised spec accepts the value (None: not asked)
+    normalised_accepts: bool | None = None
+    #: drift: which way the change hurts (request, response, both, spec), its key (which values, which status),
+    #: and the property names on the way to it
+    direction: str = ""
+    change: str = ""
+    names: tuple[str, ...] = ()
     extra: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def source(self) -> Fault:
+        """The rule registry's name for :attr:`fault`."""
+        return self.fault
+
+    @property
+    def location(self) -> str:
+        """The place as short text: file, ``page:line``, ``POST /v1/... [stream]`` or ``suite``."""
+        return self.at.label
+
+    @property
+    def pointer(self) -> str:
+        return self.at.pointer
 
     @property
     def where(self) -> str:
@@ -140,8 +201,8 @@ class Finding:
 
     @property
     def is_exchange(self) -> bool:
-        """Whether the finding is about an HTTP exchange (location ``POST /v1/...``), not a file or page."""
-        return self.location.split(" ", 1)[0] in _HTTP_METHODS
+        """Whether the finding is about an HTTP operation or exchange, not a file, page or the run."""
+        return self.at.kind in OPERATION_KINDS
 
     @property
     def fingerprint(self) -> str:
@@ -153,26 +214,33 @@ class Finding:
         """
         pointer = self.pointer
         exchange = self.is_exchange
-        if self.source in (Source.SERVER, Source.DOC) or exchange:
+        if self.fault in (Fault.SERVER, Fault.DOC) or exchange:
             # responses vary from run to run: /choices/2/x and /choices/0/x are the same defect
             # (a status code, as in /responses/202, is not an index)
             pointer = re.sub(r"(?<!/responses)/\d+(?=/|$)", "/*", pointer)
         parts = [self.rule_id, self.location, pointer]
         if exchange or self.kind:
-            parts += [self.source.value, self.kind]
+            parts += [self.fault.value, self.kind]
         raw = "\x1f".join(parts)
         return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
     def get(self, key: str, default: Any = None) -> Any:
+        """A detail one rule added (``extra``); the shared facts are attributes."""
         return dict(self.extra).get(key, default)
 
+    def with_extra(self, **values: Any) -> Finding:
+        """A copy with ``extra`` keys set."""
+        return attrs.evolve(self, extra=tuple(sorted({**dict(self.extra), **values}.items())))
+
     def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
+        """The finding as JSON data: the ``finding`` definition of ``docs/report.schema.json``."""
+        return {
             "rule_id": self.rule_id,
             "level": self.level.label,
-            "source": self.source.value,
+            "fault": self.fault.value,
             "location": self.location,
             "pointer": self.pointer,
+            "at": self.at.to_dict(),
             "message": self.message,
             "expected": self.expected,
             "found": self.found,
@@ -180,26 +248,43 @@ class Finding:
             "evidence": self.evidence,
             "kind": self.kind,
             "fingerprint": self.fingerprint,
+            "occurrences": self.occurrences,
+            "normalised_accepts": self.normalised_accepts,
+            "direction": self.direction,
+            "change": self.change,
+            "names": list(self.names),
+            "extra": {k: v for k, v in self.extra},
         }
-        if self.extra:
-            data["extra"] = {k: v for k, v in self.extra}
-        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Finding:
+        """Read :meth:`to_dict`'s form (or the text-location form of older reports)."""
+        fault = Fault(data.get("fault") or data["source"])
+        if isinstance(data.get("at"), dict):
+            at = location_from_dict(data["at"])
+        else:
+            at = location_from_text(str(data["location"]), data.get("pointer", "") or "", fault.value)
+        extra = dict(data.get("extra") or {})
+        typed = {key: extra.pop(key) for key in TYPED_KEYS if key in extra}
+        typed.update({key: data[key] for key in TYPED_KEYS if key in data})
+        accepts = typed.get("normalised_accepts")
         return cls(
             rule_id=data["rule_id"],
             level=Level.parse(data["level"]),
-            source=Source(data["source"]),
-            location=data["location"],
-            pointer=data.get("pointer", ""),
+            fault=fault,
+            at=at,
             message=data["message"],
             expected=data.get("expected"),
             found=data.get("found"),
             hint=data.get("hint"),
             evidence=data.get("evidence"),
             kind=data.get("kind") or "",
-            extra=tuple(sorted((data.get("extra") or {}).items())),
+            occurrences=int(typed.get("occurrences") or 1),
+            normalised_accepts=None if accepts is None else bool(accepts),
+            direction=str(typed.get("direction") or ""),
+            change=str(typed.get("change") or ""),
+            names=tuple(str(n) for n in typed.get("names") or ()),
+            extra=tuple(sorted(extra.items())),
         )
 
 

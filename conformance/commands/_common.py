@@ -1,9 +1,8 @@
-"""Helpers shared by subcommands: fail-on parsing, emitting a report, fetcher from flags."""
+"""Helpers shared by subcommands: fail-on parsing, the baseline, handing a report to the one writer."""
 
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,8 +13,9 @@ if TYPE_CHECKING:
     from conformance.load.context import Context
     from conformance.load.fetch import Fetcher
 
-from conformance.findings import Finding, Level, Source, exit_code_for
-from conformance.report import atomic_write, render
+from conformance.findings import Finding, Level, Source
+from conformance.report import Destinations, Report, apply_baseline, check_output, load_baseline
+from conformance.report import emit as emit_report
 
 
 def fail_on(args: argparse.Namespace) -> Level | None:
@@ -44,28 +44,41 @@ def fetcher(args: argparse.Namespace) -> Fetcher:
     return context.fetcher()
 
 
-def write_report(path: Path, body: str) -> None:
-    """Write ``--output`` atomically; a path that cannot be written is the user's to fix (exit 2), not a bug."""
-    if path.is_dir():
-        raise UsageError(f"--output {path}: expected a file path, found a directory")
-    try:
-        atomic_write(path, body)
-    except OSError as exc:
-        raise UsageError(f"--output {path}: cannot write the report ({exc.strerror or exc})") from None
+def output_path(args: argparse.Namespace) -> Path | None:
+    """``--output``, checked before any work: a directory is a usage error (exit 2)."""
+    path = Path(args.output) if getattr(args, "output", None) else None
+    check_output(path)
+    return path
+
+
+def baseline_split(args: argparse.Namespace, findings: Sequence[Finding]) -> frozenset[str]:
+    """The fingerprints spec/baseline.json acknowledges among ``findings`` (none with ``--no-baseline``)."""
+    acknowledged, _stale = apply_baseline(findings, load_baseline(not getattr(args, "no_baseline", False)))
+    return acknowledged
+
+
+def findings_report(
+    args: argparse.Namespace, command: str, findings: Sequence[Finding], *, title: str = "", **fields: Any
+) -> Report:
+    """A report of ``findings`` after the baseline, decided by ``--fail-on``."""
+    return Report(
+        command=command,
+        title=title,
+        findings=tuple(findings),
+        acknowledged=baseline_split(args, findings),
+        fail_on=fail_on(args),
+        **fields,
+    )
 
 
 def emit(
     args: argparse.Namespace,
-    findings: Sequence[Finding],
+    report: Report,
     *,
-    title: str = "",
-    meta: dict[str, Any] | None = None,
-    text: str | None = None,
+    report_dir: Path | None = None,
+    summary: Path | None = None,
+    step_summary: bool = False,
 ) -> int:
-    """Print (and optionally write) the report, then compute the exit code: report first, verdict after."""
-    body = text if text is not None else render(findings, args.format, title=title, meta=meta)
-    if args.output:
-        write_report(Path(args.output), body)
-    sys.stdout.write(body)
-    sys.stdout.flush()
-    return exit_code_for(findings, fail_on(args))
+    """Hand the report to the one writer (stdout in ``--format``, ``--output``, report files), then the verdict."""
+    where = Destinations(output=output_path(args), report_dir=report_dir, summary=summary, step_summary=step_summary)
+    return emit_report(report, args.format, where)

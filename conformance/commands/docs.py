@@ -31,15 +31,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="no progress bar (it is shown on stderr only when stderr is a terminal)",
     )
-    add_common(parser, fail_on="error")
+    add_common(parser, fail_on="error", baseline=True)
 
 
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from conformance.commands._common import emit
+    from conformance.commands._common import baseline_split, emit, fail_on, output_path
     from conformance.docs.catalog import CatalogResult, check_catalog, check_pages
-    from conformance.docs.render import render_docs
+    from conformance.docs.render import docs_report
     from conformance.errors import InputError, UsageError
 
     if args.jobs is not None and args.jobs < 1:
@@ -51,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
             hint="conformance docs ../shared/seeds/000_01b4fc7a9c1f02a6.txt  or  "
             "conformance docs --catalog ../shared/upstream/aimlapi/api-docs/main",
         )
+    output_path(args)  # a bad --output is a usage error, before any work
     from conformance.load.upstream import UpstreamFiles
 
     upstream = UpstreamFiles(args.context)
@@ -82,5 +83,5 @@ def run(args: argparse.Namespace) -> int:
         results, used = check_pages(tasks, upstream=upstream, jobs=args.jobs if args.jobs else min(len(tasks), 2))
         result = CatalogResult(root=None, pages=tuple(results), jobs=used)
         title = "Doc checks: " + (args.pages[0] if len(args.pages) == 1 else f"{len(args.pages)} pages")
-    body = render_docs(result, args.format, title)
-    return emit(args, result.findings, text=body)
+    report = docs_report(result, title, acknowledged=baseline_split(args, result.findings), fail_on=fail_on(args))
+    return emit(args, report)

@@ -21,7 +21,6 @@ With ``--update-lock`` a successful update exits 0: the drift was accepted.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -83,16 +82,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="accept the newest published spec: update the lock and regenerate the client",
     )
-    add_common(parser, fail_on="breaking")
+    add_common(parser, fail_on="breaking", baseline=True)
 
 
 def run(args: argparse.Namespace) -> int:
     from conformance import paths
-    from conformance.commands._common import fail_on, fetcher
+    from conformance.commands._common import baseline_split, emit, fail_on, fetcher, output_path
     from conformance.drift.impact import Surface, annotate
-    from conformance.drift.report import Step, render, render_markdown
+    from conformance.drift.report import Step, drift_report
     from conformance.errors import UsageError
-    from conformance.findings import exit_code_for
 
     modes = sum(bool(x) for x in (args.specs, args.history, args.sibling, args.catalog))
     if modes > 1:
@@ -115,6 +113,9 @@ def run(args: argparse.Namespace) -> int:
             "--update-lock accepts the newest published version of the pinned spec; "
             "use it without OLD NEW, --history or --sibling"
         )
+    output_path(args)  # a directory is a usage error before any work
+    if args.summary and Path(args.summary).is_dir():
+        raise UsageError(f"--summary {args.summary}: expected a file path, found a directory")
     fetch = fetcher(args)
     if args.catalog:
         return _catalog(args, fetch)
@@ -127,14 +128,13 @@ def run(args: argparse.Namespace) -> int:
     surface = Surface.load(Path(args.surface) if args.surface else paths.surface_path())
     steps = [Step(s.old, s.new, tuple(annotate(s.findings, surface)), s.reproduce, s.date, s.subject) for s in steps]
     meta["surface"] = surface.source or None
-    body = render(steps, args.format, title, meta)
-    markdown = body if args.format == "markdown" else render_markdown(steps, title)
-    _emit(args, body, markdown)
     findings = [f for s in steps for f in s.findings]
+    report = drift_report(steps, title, meta=meta, acknowledged=baseline_split(args, findings), fail_on=fail_on(args))
+    code = emit(args, report, summary=Path(args.summary) if args.summary else None, step_summary=True)
     if args.update_lock:
         _update_lock(args, fetch, meta)
         return 0
-    return exit_code_for(findings, fail_on(args))
+    return code
 
 
 # -- modes -------------------------------------------------------------------------------------
@@ -298,7 +298,8 @@ def _history(args: argparse.Namespace, fetch: Any) -> tuple[list[Any], str, dict
                 f"{short}:{change.path}",
                 loaded.message,
                 hint=loaded.hint or R.SPEC_UNLOADABLE.fix or None,
-                extra={"direction": R.SPEC, "change": change.commit},
+                direction=R.SPEC,
+                change=change.commit,
             )
             old_label = previous[0].split(":")[1][:8] if previous else "(none)"
             steps.append(Step(old_label, short, (finding,), "", change.date, change.subject))
@@ -323,10 +324,9 @@ def _history(args: argparse.Namespace, fetch: Any) -> tuple[list[Any], str, dict
 
 
 def _catalog(args: argparse.Namespace, fetch: Any) -> int:
-    from conformance.commands._common import fail_on
-    from conformance.drift.catalog import GPT52_FAMILY, compare_catalog, render
+    from conformance.commands._common import baseline_split, emit, fail_on
+    from conformance.drift.catalog import GPT52_FAMILY, catalog_report, compare_catalog
     from conformance.errors import UsageError
-    from conformance.findings import exit_code_for
     from conformance.load.fetch import Fetcher
     from conformance.load.history import GitRepo, MirrorRepo, Snapshots, open_history
 
@@ -352,27 +352,8 @@ def _catalog(args: argparse.Namespace, fetch: Any) -> int:
         if isinstance(history, GitRepo):
             history.close()
     title = f"Catalog drift: {args.catalog} {args.since} → {args.until}"
-    body = render(result, args.format, title)
-    markdown = body if args.format == "markdown" else render(result, "markdown", title)
-    _emit(args, body, markdown)
-    return exit_code_for(result.findings, fail_on(args))
-
-
-def _emit(args: argparse.Namespace, body: str, markdown: str) -> None:
-    """The report first, everywhere it goes (--output, --summary, the GitHub step summary, stdout); the verdict
-    after."""
-    from conformance.report import atomic_write
-
-    if args.output:
-        atomic_write(Path(args.output), body)
-    if args.summary:
-        atomic_write(Path(args.summary), markdown)
-    step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
-    if step_summary:
-        with open(step_summary, "a", encoding="utf-8") as handle:
-            handle.write(markdown + "\n")
-    sys.stdout.write(body)
-    sys.stdout.flush()
+    report = catalog_report(result, title, acknowledged=baseline_split(args, result.findings), fail_on=fail_on(args))
+    return emit(args, report, summary=Path(args.summary) if args.summary else None, step_summary=True)
 
 
 # -- accepting the new version -----------------------------------------------------------------
@@ -381,7 +362,7 @@ def _update_lock(args: argparse.Namespace, fetch: Any, meta: dict[str, Any]) -> 
 
     from conformance import paths
     from conformance.load.fetch import fetch as do_fetch
-    from conformance.report import atomic_write
+    from conformance.report import atomic_write, emit_text
 
     lock_file = paths.lock_path()
     surface_file = paths.surface_path()
@@ -422,4 +403,4 @@ def _update_lock(args: argparse.Namespace, fetch: Any, meta: dict[str, Any]) -> 
     lines += [f"    + {line.strip()}" for line in added[:40]]
     if len(removed) > 40 or len(added) > 40:
         lines.append("    … (see `git diff spec/client-surface.txt`)")
-    sys.stdout.write("\n".join(lines) + "\n")
+    emit_text("\n".join(lines) + "\n")

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from conformance.cli import add_common
-from conformance.commands._common import emit
+from conformance.commands._common import emit, findings_report, output_path
 
 HELP = "lint a spec (default: the pinned published spec) and list its defects"
 
@@ -22,7 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--min-level", choices=("error", "warning", "info"), default="info", help="hide findings below this level"
     )
-    add_common(parser, fail_on="error")
+    add_common(parser, fail_on="error", baseline=True)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -30,6 +30,7 @@ def run(args: argparse.Namespace) -> int:
     from conformance.lint import lint
     from conformance.load.parse import load_spec_file
 
+    output_path(args)
     if args.file:
         spec = load_spec_file(Path(args.file))
         location = args.file
@@ -39,4 +40,5 @@ def run(args: argparse.Namespace) -> int:
         spec = args.context.spec(args.spec)
         location = Path(Lock.load().path).name + ("" if args.spec == "published" else f" ({args.spec})")
     findings = [f for f in lint(spec, location) if f.level >= Level.parse(args.min_level)]
-    return emit(args, findings, title=f"lint {location}")
+    report = findings_report(args, "lint", findings, title=f"lint {location}", meta={"spec": location})
+    return emit(args, report)

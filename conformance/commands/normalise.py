@@ -29,23 +29,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from conformance import paths
-    from conformance.commands._common import emit
+    from conformance.commands._common import emit, findings_report, output_path
     from conformance.inputs import dumps_spec
     from conformance.load.parse import load_spec_file
     from conformance.load.specs import published_spec
     from conformance.overlay import apply_overlay_file
     from conformance.report import atomic_write
 
+    output_path(args)
     spec = load_spec_file(Path(args.file)) if args.file else published_spec(args.context.fetcher())
     overlay = Path(args.overlay) if args.overlay else paths.overlay_path()
     target = Path(args.write) if args.write else paths.cache_dir() / f"{args.kind}.json"
     if args.kind == "published":
         atomic_write(target, dumps_spec(spec))
         sys.stderr.write(f"the published spec as pinned (no overlay action); written to {target}\n")
-        return emit(args, [], title="normalise (published)")
+        return emit(args, findings_report(args, "normalise", [], title="normalise (published)"))
     kinds = {"cosmetic"} if args.kind == "cosmetic" else {"cosmetic", "correction"}
     result = apply_overlay_file(spec, overlay, kinds=kinds)
     atomic_write(target, dumps_spec(result.spec))
     changed = sum(1 for _, count in result.applied if count)
     sys.stderr.write(f"{changed} of {len(result.applied)} action(s) changed the spec; written to {target}\n")
-    return emit(args, list(result.findings), title=f"normalise ({args.kind})")
+    return emit(args, findings_report(args, "normalise", list(result.findings), title=f"normalise ({args.kind})"))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 HELP = "a validating proxy: forward to --upstream unchanged (streams too), check each exchange, report on exit"
@@ -37,7 +36,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="published",
         help="check against the published spec (default) or the normalised one",
     )
-    parser.add_argument("--no-baseline", action="store_true", help="report every finding, acknowledged or not")
     parser.add_argument(
         "--fail-on-source",
         default="server",
@@ -58,11 +56,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--connect-timeout", type=float, default=10.0, help="seconds to connect to the upstream (default: 10); then 504"
     )
-    add_common(parser, fail_on="error")
+    add_common(parser, fail_on="error", baseline=True)
 
 
 def run(args: argparse.Namespace) -> int:
-    from conformance.commands._common import fail_on, parse_fail_sources
+    from conformance.commands._common import emit, fail_on, output_path, parse_fail_sources
     from conformance.errors import UsageError
     from conformance.proxy.run import ProxyRunOptions, run_proxy
 
@@ -70,6 +68,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--port {args.port}: expected 0 to 65535")
     if args.timeout <= 0 or args.connect_timeout <= 0:
         raise UsageError("--timeout and --connect-timeout: expected positive numbers of seconds")
+    output_path(args)
     options = ProxyRunOptions(
         upstream=args.upstream,
         host=args.host,
@@ -88,19 +87,5 @@ def run(args: argparse.Namespace) -> int:
         connect_timeout=args.connect_timeout,
         allow_non_loopback=args.allow_non_loopback,
     )
-    outcome, text = run_proxy(options)
-    if args.format == "json":
-        from conformance.report import render_json
-
-        text = render_json(
-            outcome.new, {"target": f"proxy to {options.upstream}", "acknowledged": len(outcome.acknowledged)}
-        )
-    elif args.format == "markdown":
-        text = (options.report_dir / "summary.md").read_text()
-    if args.output:
-        from conformance.commands._common import write_report
-
-        write_report(Path(args.output), text)
-    sys.stdout.write(text)
-    sys.stdout.flush()
-    return outcome.exit_code
+    report = run_proxy(options)
+    return emit(args, report, report_dir=options.report_dir)

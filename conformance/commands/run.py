@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import socket
-import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -48,7 +47,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--max-examples", type=int, default=10, help="hypothesis examples per test (default 10)")
     parser.add_argument("--report-dir", default="reports", help="where findings.json, junit.xml, summary.md go")
-    parser.add_argument("--no-baseline", action="store_true", help="report every finding, acknowledged or not")
     parser.add_argument("--strict", action="store_true", help="undocumented response fields are errors")
     parser.add_argument("--seed", type=int, default=0, help="seed for generation and the mock")
     parser.add_argument(
@@ -122,15 +120,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="acknowledge every current finding in spec/baseline.json (review the diff!)",
     )
-    add_common(parser, fail_on="error")
+    add_common(parser, fail_on="error", baseline=True)
 
 
 def run(args: argparse.Namespace) -> int:
     from conformance import paths
     from conformance.baseline import Baseline
-    from conformance.commands._common import fail_on, parse_fail_sources
-    from conformance.report import render_json
-    from conformance.suite.runner import RunOptions, run_suite, terminal_summary
+    from conformance.commands._common import emit, fail_on, output_path, parse_fail_sources
+    from conformance.report import emit_text
+    from conformance.suite.runner import RunOptions, run_report, run_suite
 
     if args.max_examples < 1:
         raise UsageError(f"--max-examples: expected a positive number, found {args.max_examples}")
@@ -140,6 +138,7 @@ def run(args: argparse.Namespace) -> int:
         if not value > 0:
             raise UsageError(f"{flag}: expected a positive number of seconds, found {value}")
     fail_sources = parse_fail_sources(args.fail_on_source)
+    output_path(args)
     pytest_args = preflight(args)
     from conformance.docs.run_pages import doc_page_findings
 
@@ -179,20 +178,9 @@ def run(args: argparse.Namespace) -> int:
         from conformance.suite.reasons import REASONS
 
         Baseline.load(paths.baseline_path()).write(result.findings, REASONS)
-        sys.stdout.write(f"baseline written: {len(result.findings)} entries in {paths.baseline_path()}\n")
+        emit_text(f"baseline written: {len(result.findings)} entries in {paths.baseline_path()}\n")
         return 0
-    if args.format == "json":
-        body = render_json(result.new, {"target": result.target, "acknowledged": len(result.acknowledged)})
-    elif args.format == "markdown":
-        body = (Path(args.report_dir) / "summary.md").read_text()
-    else:
-        body = terminal_summary(result, options)
-    if args.output:
-        from conformance.report import atomic_write
-
-        atomic_write(Path(args.output), body)
-    sys.stdout.write(body)
-    return result.exit_code
+    return emit(args, run_report(result, options), report_dir=options.report_dir.resolve())
 
 
 def mock_starter(context: Context) -> Callable[[RunOptions], contextlib.AbstractContextManager[str]]:

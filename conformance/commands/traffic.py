@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 HELP = "check recorded chat completions (VCR cassettes, HAR 1.2, `run --record`/`proxy --record`, JSON Lines)"
@@ -20,7 +19,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="check against the published spec (default) or the normalised one",
     )
     parser.add_argument("--report-dir", default="reports", help="where findings.json, junit.xml, summary.md go")
-    parser.add_argument("--no-baseline", action="store_true", help="report every finding, acknowledged or not")
     parser.add_argument(
         "--fail-on-source",
         default="server",
@@ -34,14 +32,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="do not check recorded request bodies against the request schema",
     )
-    add_common(parser, fail_on="error")
+    add_common(parser, fail_on="error", baseline=True)
 
 
 def run(args: argparse.Namespace) -> int:
-    from conformance.commands._common import fail_on, parse_fail_sources, write_report
-    from conformance.report import render_json
+    from conformance.commands._common import emit, fail_on, output_path, parse_fail_sources
     from conformance.traffic.run import TrafficOptions, check_traffic
 
+    output_path(args)
     options = TrafficOptions(
         spec=args.spec,
         strict=args.strict,
@@ -53,16 +51,5 @@ def run(args: argparse.Namespace) -> int:
         specs=args.context.specs,
         check_requests=not args.no_request_checks,
     )
-    outcome, stats, text = check_traffic([Path(f) for f in args.files], options)
-    if args.format == "json":
-        body = render_json(
-            outcome.new, {"target": "traffic", "acknowledged": len(outcome.acknowledged), "traffic": stats.as_dict()}
-        )
-    elif args.format == "markdown":
-        body = (options.report_dir / "summary.md").read_text()
-    else:
-        body = text
-    if args.output:
-        write_report(Path(args.output), body)
-    sys.stdout.write(body)
-    return outcome.exit_code
+    report = check_traffic([Path(f) for f in args.files], options)
+    return emit(args, report, report_dir=options.report_dir)

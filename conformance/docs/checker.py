@@ -11,6 +11,7 @@ from conformance.docs.page import Page, SpecRef
 from conformance.docs.specs import LoadedSpec, OperationRef, SpecFailure, SpecStore
 from conformance.docs.stale import Stale
 from conformance.findings import Finding, Rule
+from conformance.locations import DocLine
 from conformance.oas import Validator, short_json
 
 
@@ -43,12 +44,12 @@ class _Checker:
         return f"{self.page.display}:{line}"
 
     def add(self, rule: Rule, line: int, message: str, **kwargs: Any) -> None:
-        location = self.at(line)
-        key = (rule.id, location, kwargs.get("pointer", ""), message)
+        pointer = kwargs.pop("pointer", "")
+        key = (rule.id, self.at(line), pointer, message)
         if key in self._seen:
             return
         self._seen.add(key)
-        self.findings.append(rule.finding(location, message, **kwargs))
+        self.findings.append(rule.finding(DocLine(self.page.display, line, pointer), message, **kwargs))
 
     def _validator(self, spec: LoadedSpec, pointer: str, schema: Any, line: int) -> Validator | None:
         validator = spec.validator(pointer, schema)

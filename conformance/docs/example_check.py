@@ -60,8 +60,6 @@ def check_example(checker: _Checker, block: CodeBlock, slot: _Slot | None) -> No
     note = _shape_note(value, validator)
     extra: dict[str, Any] = {"spec": op.spec.display, "operation": op.label, "status": status}
     accepts = checker._normalised_accepts(op, value, response=True) if issues else None
-    if accepts is not None:
-        extra["normalised_accepts"] = accepts
     if accepts:
         note += "; the normalised spec (with its declared corrections) accepts the example"
     stale = _stale_context(checker, op) if issues else None
@@ -77,6 +75,7 @@ def check_example(checker: _Checker, block: CodeBlock, slot: _Slot | None) -> No
                 expected=issue.expected,
                 found=issue.found,
                 evidence=" ".join(v.commit for v in stale.since),
+                normalised_accepts=accepts,
                 extra={**extra, "matched_spec": stale.then.display},
             )
             continue
@@ -87,6 +86,7 @@ def check_example(checker: _Checker, block: CodeBlock, slot: _Slot | None) -> No
             pointer=issue.pointer,
             expected=issue.expected,
             found=issue.found,
+            normalised_accepts=accepts,
             extra=extra,
         )
     for field in undocumented:
@@ -97,7 +97,7 @@ def check_example(checker: _Checker, block: CodeBlock, slot: _Slot | None) -> No
             f"does not declare{note if issues else ''}",
             pointer=field,
             found=_show(_get(value, field)),
-            extra={k: v for k, v in extra.items() if k != "normalised_accepts"},
+            extra=extra,
         )
 
 

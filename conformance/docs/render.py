@@ -1,5 +1,7 @@
-"""Reports for doc checks: per-page findings plus the summary table, as text, JSON or Markdown.
+"""The doc checks' own layout of a report: per-page findings plus the summary table, as text or Markdown.
 
+:func:`docs_report` builds the :class:`~conformance.report.Report` that ``conformance docs`` hands to the one
+writer; its JSON is the shared report schema with the catalog summary and the pages under ``details``.
 The Markdown form is meant to be pasted into an issue: a summary table, the
 skipped pages with their reason, findings by rule, then one collapsible section
 per page with findings. Output depends only on the results (no timings, no
@@ -8,15 +10,14 @@ absolute temporary paths), so the same input gives the same report.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from conformance.docs.catalog import CatalogResult
 from conformance.docs.check import PageResult
 from conformance.findings import Finding, Level, sort_findings
-from conformance.report import counts_line, finding_lines
+from conformance.report import Report, counts_line, finding_lines, render
 
-__all__ = ["render_docs"]
+__all__ = ["docs_report", "render_docs"]
 
 
 def _cell(text: str | None) -> str:
@@ -52,7 +53,7 @@ def _summary_rows(result: CatalogResult) -> list[tuple[str, str]]:
     ]
 
 
-def render_text(result: CatalogResult, title: str) -> str:
+def render_text(result: CatalogResult, title: str, acknowledged: frozenset[str] = frozenset()) -> str:
     out: list[str] = [title, ""] if title else []
     for page in result.pages:
         if not page.findings:
@@ -62,7 +63,10 @@ def render_text(result: CatalogResult, title: str) -> str:
             head += f" (skipped: {page.skipped_reason})"
         out.append(head)
         for f in sort_findings(page.findings):
-            out += finding_lines(f, indent="  ", evidence=False)
+            if f.fingerprint in acknowledged:
+                out.append(f"  (acknowledged in the baseline) {f.rule_id}  {f.where}")
+            else:
+                out += finding_lines(f, indent="  ", evidence=False)
         out.append("")
     s = result.summary()
     out.append("Summary")
@@ -129,21 +133,28 @@ def render_markdown(result: CatalogResult, title: str) -> str:
     return "\n".join(out) + "\n"
 
 
-def render_json(result: CatalogResult, title: str, meta: dict[str, Any] | None = None) -> str:
-    findings = result.findings
-    payload = {
-        "meta": {"title": title, "root": result.root, **(meta or {})},
-        "summary": {level.label: sum(1 for f in findings if f.level == level) for level in Level},
-        "catalog": result.summary(),
-        "pages": [page.to_dict() for page in result.pages],
-        "findings": [f.to_dict() for f in sort_findings(findings)],
-    }
-    return json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+def docs_report(
+    result: CatalogResult,
+    title: str,
+    *,
+    acknowledged: frozenset[str] = frozenset(),
+    fail_on: Level | None = Level.ERROR,
+    meta: dict[str, Any] | None = None,
+) -> Report:
+    """The doc checks as a report: findings, the catalog summary and the pages (JSON ``details``)."""
+    return Report(
+        command="docs",
+        title=title,
+        findings=tuple(result.findings),
+        acknowledged=acknowledged,
+        fail_on=fail_on,
+        meta={"root": result.root, **(meta or {})},
+        details={"catalog": result.summary(), "pages": [page.to_dict() for page in result.pages]},
+        text_body=lambda report: render_text(result, report.title, report.acknowledged),
+        markdown_body=lambda report: render_markdown(result, report.title),
+    )
 
 
 def render_docs(result: CatalogResult, fmt: str, title: str, meta: dict[str, Any] | None = None) -> str:
-    if fmt == "json":
-        return render_json(result, title, meta)
-    if fmt == "markdown":
-        return render_markdown(result, title)
-    return render_text(result, title)
+    """The report of ``result`` in ``fmt``, without a baseline (for tests and library use)."""
+    return render(docs_report(result, title, meta=meta), fmt)

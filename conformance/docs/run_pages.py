@@ -12,6 +12,7 @@ from typing import Any
 from conformance.docs.rules import EXAMPLE_SCHEMA, EXAMPLE_UNDOCUMENTED, EXAMPLE_UNPARSABLE
 from conformance.findings import Finding
 from conformance.inputs import DocPages, SpecPair
+from conformance.locations import DocLine
 from conformance.oas import Validator, undocumented_fields
 
 OPERATION = ("/v1/chat/completions", "post")
@@ -29,29 +30,28 @@ def documented_example_findings(page: str, published: dict[str, Any], normalised
     try:
         example: Any = example_response(Path(page))
     except Exception as exc:  # any failure to read the example is what the finding reports
-        return [EXAMPLE_UNPARSABLE.finding(location, f"the example response cannot be read: {exc}")]
+        return [EXAMPLE_UNPARSABLE.finding(DocLine(location), f"the example response cannot be read: {exc}")]
     if example is None:
-        return [EXAMPLE_UNPARSABLE.finding(location, "the page has no example response")]
+        return [EXAMPLE_UNPARSABLE.finding(DocLine(location), "the page has no example response")]
     validator = Validator(_schema(published), published)
     normalised_ok = Validator(_schema(normalised), normalised).is_valid(example)
     findings: list[Finding] = []
     for v in validator.explain(example):
         findings.append(
             EXAMPLE_SCHEMA.finding(
-                location,
+                DocLine(location, None, v.path or "/"),
                 f"example response vs published 200 schema: {v.text}",
-                pointer=v.path or "/",
                 expected=v.expected,
                 found=v.found,
-                extra={"normalised_accepts": normalised_ok, "keyword": v.schema_path.rsplit("/", 1)[-1]},
+                normalised_accepts=normalised_ok,
+                extra={"keyword": v.schema_path.rsplit("/", 1)[-1]},
             )
         )
     for pointer in sorted(set(undocumented_fields(validator.oas_schema, example))):
         findings.append(
             EXAMPLE_UNDOCUMENTED.finding(
-                location,
+                DocLine(location, None, pointer),
                 f"example response has {pointer}, which the 200 schema does not document",
-                pointer=pointer,
                 expected="only documented members",
                 found=pointer.rsplit("/", 1)[-1],
             )

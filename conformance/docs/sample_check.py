@@ -231,8 +231,6 @@ def _check_body(
         return
     issues = _explain(validator, request.body)
     accepts = checker._normalised_accepts(op, request.body, response=False) if issues else None
-    if accepts is not None:
-        extra = {**extra, "normalised_accepts": accepts}
     suffix = "; the normalised spec (with its declared corrections) accepts the body" if accepts else ""
     for issue in issues:
         key = issue.pointer.rsplit("/", 1)[-1] if issue.pointer else ""
@@ -244,6 +242,7 @@ def _check_body(
             pointer=issue.pointer,
             expected=issue.expected,
             found=issue.found,
+            normalised_accepts=accepts,
             extra=extra,
         )
     if isinstance(request.body, dict | list):
@@ -257,6 +256,7 @@ def _check_body(
                 f"{op.label} does not declare",
                 pointer=field,
                 found=_show(_get(request.body, field)),
+                normalised_accepts=accepts,
                 extra=extra,
             )
 

@@ -14,7 +14,6 @@ the first one (the pinned spec), so a reader sees where the family disagrees.
 
 from __future__ import annotations
 
-import json
 import time
 from collections import defaultdict
 from collections.abc import Sequence
@@ -24,10 +23,12 @@ import attrs
 
 from conformance.drift.canon import SpecIndex
 from conformance.drift.engine import diff_specs
-from conformance.drift.report import LABELS, Step, counts, fingerprint
+from conformance.drift.report import LABELS, Step, counts, drift_report, fingerprint
 from conformance.drift.rules import DOC_RULES
 from conformance.errors import InputError, ToolError
-from conformance.findings import Finding, sort_findings
+from conformance.findings import Finding, Level, sort_findings
+from conformance.report import Report
+from conformance.report import render as render_report
 
 SPEC_SUFFIXES = (".json", ".yaml", ".yml")
 NOT_OPENAPI = "not an OpenAPI document"
@@ -198,7 +199,7 @@ def _pair(
 
     if isinstance(old, str) or isinstance(new, str):
         why = new if isinstance(new, str) else old
-        finding = R.SPEC_UNLOADABLE.finding(path, f"{path}: {why}", extra={"direction": R.SPEC, "change": why})
+        finding = R.SPEC_UNLOADABLE.finding(path, f"{path}: {why}", direction=R.SPEC, change=why)
         return "unloadable", [finding], str(why)
     if old is None and new is None:
         return "unchanged", [], "absent at both refs"
@@ -212,7 +213,7 @@ def _pair(
         findings = diff_specs(SpecIndex(old, "old"), SpecIndex(new, "new"), evidence=reproduce)
     except RecursionError:
         finding = R.SPEC_UNLOADABLE.finding(
-            path, f"{path}: schemas nested too deep to compare", extra={"direction": R.SPEC, "change": "depth"}
+            path, f"{path}: schemas nested too deep to compare", direction=R.SPEC, change="depth"
         )
         return "unloadable", [finding], "nested too deep"
     return ("changed" if findings else "unchanged"), findings, ""
@@ -251,12 +252,35 @@ def _disagreements(view: FamilyView) -> list[tuple[str, str, list[str]]]:
     return [(where, what, names) for (where, what), names in sorted(rows.items())]
 
 
+def catalog_report(
+    result: CatalogDrift, title: str, *, acknowledged: frozenset[str] = frozenset(), fail_on: Level | None = Level.ERROR
+) -> Report:
+    """The catalog as a drift report: one step per spec (its path as the subject), the table and the family
+    view in JSON ``details``."""
+    steps = [
+        attrs.evolve(s.step, subject=f"{s.path} ({s.status})" + (f": {s.note}" if s.note else "")) for s in result.specs
+    ]
+    return drift_report(
+        steps,
+        title,
+        meta={
+            "mode": "catalog",
+            "source": result.source,
+            "folder": result.folder,
+            "since": result.since,
+            "until": result.until,
+        },
+        acknowledged=acknowledged,
+        fail_on=fail_on,
+        details=catalog_details(result),
+        text_body=lambda report: render_text(result, report.title),
+        markdown_body=lambda report: render_markdown(result, report.title),
+    )
+
+
 def render(result: CatalogDrift, fmt: str, title: str) -> str:
-    if fmt == "json":
-        return render_json(result)
-    if fmt == "markdown":
-        return render_markdown(result, title)
-    return render_text(result, title)
+    """The catalog's report in ``fmt``, without a baseline (for tests and library use)."""
+    return render_report(catalog_report(result, title), fmt)
 
 
 def _totals(result: CatalogDrift) -> dict[str, int]:
@@ -271,7 +295,7 @@ def render_text(result: CatalogDrift, title: str) -> str:
         c = counts(s.findings)
         lines.append(
             f"{_name(s.path):<{width}}  {s.status:<10}  {c['breaking']:>8}  {c['warning']:>7}  "
-            f"{c['info']:>4}  {s.step.fingerprint}"
+            f"{c['info']:>4}  {fingerprint(s.findings)}"
         )
     for s in result.specs:
         if not s.findings:
@@ -334,7 +358,7 @@ def render_markdown(result: CatalogDrift, title: str) -> str:
         c = counts(s.findings)
         out.append(
             f"| `{_name(s.path)}` | {s.status} | {c['breaking']} | {c['warning']} | {c['info']} "
-            f"| `{s.step.fingerprint}` |"
+            f"| `{fingerprint(s.findings)}` |"
         )
     for s in result.specs:
         if not s.findings:
@@ -368,23 +392,13 @@ def render_markdown(result: CatalogDrift, title: str) -> str:
     return "\n".join(out) + "\n"
 
 
-def render_json(result: CatalogDrift) -> str:
+def catalog_details(result: CatalogDrift) -> dict[str, Any]:
+    """What the shared report schema leaves to the command: the specs' table, skipped files, the family view."""
     payload: dict[str, Any] = {
-        "meta": {
-            "mode": "catalog",
-            "source": result.source,
-            "folder": result.folder,
-            "since": result.since,
-            "until": result.until,
-            "fingerprint": fingerprint(result.findings),
-        },
-        "summary": {
-            **_totals(result),
-            "specs": len(result.specs),
-            "by_status": {
-                k: sum(1 for s in result.specs if s.status == k)
-                for k in ("changed", "unchanged", "added", "removed", "unloadable")
-            },
+        "specs_total": len(result.specs),
+        "by_status": {
+            k: sum(1 for s in result.specs if s.status == k)
+            for k in ("changed", "unchanged", "added", "removed", "unloadable")
         },
         "specs": [
             {
@@ -393,10 +407,9 @@ def render_json(result: CatalogDrift) -> str:
                 "note": s.note,
                 "old": s.step.old,
                 "new": s.step.new,
-                "fingerprint": s.step.fingerprint,
+                "fingerprint": fingerprint(s.findings),
                 "summary": counts(s.findings),
                 "reproduce": s.step.reproduce,
-                "findings": [f.to_dict() for f in sort_findings(s.findings)],
             }
             for s in result.specs
         ],
@@ -418,4 +431,4 @@ def render_json(result: CatalogDrift) -> str:
                 for p, fs in view.siblings
             ],
         }
-    return json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n"
+    return payload

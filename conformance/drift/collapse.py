@@ -19,6 +19,7 @@ import attrs
 
 from conformance.drift.canon import NAME_MAPS, SET_KEYS, is_doc_key
 from conformance.findings import Finding
+from conformance.locations import location_from_text
 from conformance.oas.describe import short_json
 
 __all__ = ["OPENED_GROUP", "group_opened", "raw_changes"]
@@ -36,7 +37,7 @@ def group_opened(findings: list[Finding]) -> list[Finding]:
     """``additionalProperties: false`` removed from many objects at once: one finding per rule with the places."""
     opened: dict[str, list[Finding]] = defaultdict(list)
     for f in findings:
-        if f.get("change") == "additionalProperties" and f.message.startswith("additionalProperties opened"):
+        if f.change == "additionalProperties" and f.message.startswith("additionalProperties opened"):
             opened[f.rule_id].append(f)
     groups = {rule_id: group for rule_id, group in opened.items() if len(group) >= OPENED_GROUP}
     if not groups:
@@ -53,18 +54,13 @@ def group_opened(findings: list[Finding]) -> list[Finding]:
         shown = ", ".join(places[:10]) + (f", … ({len(places) - 10} more)" if len(places) > 10 else "")
         digest = hashlib.sha256("\n".join(places).encode()).hexdigest()[:12]
         first = group[0]
-        extra = {
-            **dict(first.extra),
-            "locations": locations,
-            "places": places,
-            "change": f"additionalProperties-opened:{len(places)}:{digest}",
-        }
-        extra.pop("names", None)
+        extra = {**dict(first.extra), "locations": locations, "places": places}
         extra.pop("spec_pointer", None)
-        location = locations[0] if len(locations) == 1 else "spec"
+        change = f"additionalProperties-opened:{len(places)}:{digest}"
+        place = location_from_text(locations[0] if len(locations) == 1 else "spec", "", first.fault.value)
         message = f"additionalProperties: false removed from {len(places)} objects at once: {shown}"
         out.append(
-            attrs.evolve(first, location=location, pointer="", message=message, extra=tuple(sorted(extra.items())))
+            attrs.evolve(first, at=place, message=message, change=change, names=(), extra=tuple(sorted(extra.items())))
         )
     return out
 

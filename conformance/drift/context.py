@@ -163,15 +163,9 @@ class Context:
         out = []
         location = ", ".join(sorted(locations, key=lambda loc: (len(loc), loc))) if locations else "spec"
         for c in changes:
-            extra: dict[str, Any] = {
-                "direction": c.direction or R.DRIFT_RULES[c.rule.id].direction,
-                "change": c.key,
-                "locations": sorted(locations),
-            }
+            extra: dict[str, Any] = {"locations": sorted(locations)}
             if c.spec_pointer:
                 extra["spec_pointer"] = c.spec_pointer
-            if c.names:
-                extra["names"] = list(c.names)
             if c.schema:
                 extra["schema"] = c.schema
             out.append(
@@ -184,6 +178,9 @@ class Context:
                     level=c.level,
                     hint=c.hint,
                     evidence=self.evidence,
+                    direction=c.direction or R.DRIFT_RULES[c.rule.id].direction,
+                    change=c.key,
+                    names=c.names,
                     extra=extra,
                 )
             )

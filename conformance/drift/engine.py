@@ -42,6 +42,7 @@ from conformance.drift.context import HTTP_METHODS, JSON, At, Change, Context, _
 from conformance.drift.keywords import schema_shape
 from conformance.drift.walk import compare_document, compare_operation, operations, removed_operation
 from conformance.findings import Finding, Level, Rule, sort_findings
+from conformance.locations import location_from_text
 from conformance.oas import join_pointer, pointer_unescape
 
 
@@ -203,7 +204,7 @@ def _merge_aliases(findings: list[Finding]) -> list[Finding]:
     for f in findings:
         locations = f.get("locations") or [f.location]
         families = {(loc.split(" ", 1)[0], alias_family(loc.split(" ", 1)[-1])) for loc in locations}
-        key = (f.rule_id, f.level, f.pointer, f.message, f.get("change"), tuple(sorted(families)))
+        key = (f.rule_id, f.level, f.pointer, f.message, f.change, tuple(sorted(families)))
         if key not in groups:
             order.append(key)
         groups[key].append(f)
@@ -217,7 +218,8 @@ def _merge_aliases(findings: list[Finding]) -> list[Finding]:
         extra = dict(group[0].extra)
         extra["locations"] = locations
         location = ", ".join(sorted(locations, key=lambda loc: (len(loc), loc)))
-        out.append(attrs.evolve(group[0], location=location, extra=tuple(sorted(extra.items()))))
+        at = location_from_text(location, group[0].pointer, group[0].fault.value)
+        out.append(attrs.evolve(group[0], at=at, extra=tuple(sorted(extra.items()))))
     return out
 
 

@@ -173,7 +173,7 @@ def describe_impact(finding: Finding, surface: Surface) -> str:
     drift_rule = DRIFT_RULES.get(finding.rule_id)
     effect = drift_rule.client if drift_rule else ""
     if not surface:
-        names = finding.get("names") or []
+        names = finding.names
         target = ".".join(n for n in names if n != "[]") or finding.pointer or finding.location
         schema = finding.get("schema")
         where = f"{schema}.{target}" if schema else target
@@ -196,7 +196,5 @@ def annotate(findings: Iterable[Finding], surface: Surface) -> list[Finding]:
     """The findings with ``extra['client']`` set (a new list; findings are immutable)."""
     out = []
     for f in findings:
-        extra = dict(f.extra)
-        extra["client"] = describe_impact(f, surface)
-        out.append(attrs.evolve(f, extra=tuple(sorted(extra.items()))))
+        out.append(f.with_extra(client=describe_impact(f, surface)))
     return out

@@ -1,4 +1,8 @@
-"""Drift reports: text, JSON and Markdown (for ``$GITHUB_STEP_SUMMARY`` and issue bodies), and the fingerprint.
+"""Drift's own layout of a report (text; Markdown for ``$GITHUB_STEP_SUMMARY`` and issue bodies) and its fingerprint.
+
+:func:`drift_report` builds the :class:`~conformance.report.Report` that ``conformance drift`` hands to the one
+writer: every step's findings in one list (each numbered with its step in JSON), so one step and many give
+the same JSON shape.
 
 The drift fingerprint is a hash of the sorted finding fingerprints (rule,
 location, pointer) plus each finding's change key (which enum values, which
@@ -10,39 +14,24 @@ same fingerprint on every run, so a scheduled job raises one alert per distinct 
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import attrs
 
 from conformance.drift.rules import DRIFT_RULES, QUIET_RULES, UNUSED_SCHEMA_CHANGED
 from conformance.findings import Finding, Level, sort_findings
-from conformance.report import finding_lines
+from conformance.report import Report, Step, finding_lines, render
+
+__all__ = ["LABELS", "Step", "drift_report", "fingerprint", "render"]
 
 LABELS = {Level.ERROR: "breaking", Level.WARNING: "warning", Level.INFO: "info"}
 
 
-@attrs.frozen
-class Step:
-    """One comparison: two versions and what changed between them."""
-
-    old: str
-    new: str
-    findings: tuple[Finding, ...]
-    reproduce: str = ""
-    date: str = ""
-    subject: str = ""
-
-    @property
-    def fingerprint(self) -> str:
-        return fingerprint(self.findings)
-
-
 def fingerprint(findings: Sequence[Finding]) -> str:
     """``drift-<16 hex>`` over contract findings, or ``none`` when there are none."""
-    keys = sorted(f"{f.fingerprint}:{f.get('change', '')}" for f in findings if f.rule_id not in QUIET_RULES)
+    keys = sorted(f"{f.fingerprint}:{f.change}" for f in findings if f.rule_id not in QUIET_RULES)
     if not keys:
         return "none"
     return "drift-" + hashlib.sha256("\n".join(keys).encode()).hexdigest()[:16]
@@ -69,15 +58,17 @@ def overall_fingerprint(steps: Sequence[Step]) -> str:
 
 
 # -- text --------------------------------------------------------------------------------------
-def _text_step(step: Step, lines: list[str]) -> None:
+def _text_step(step: Step, lines: list[str], acknowledged: frozenset[str] = frozenset()) -> None:
     unused = [f for f in step.findings if f.rule_id == UNUSED_SCHEMA_CHANGED.id]
-    for f in sort_findings([f for f in step.findings if f.rule_id != UNUSED_SCHEMA_CHANGED.id]):
+    known = [f for f in step.findings if f.fingerprint in acknowledged]
+    listed = [f for f in step.findings if f.rule_id != UNUSED_SCHEMA_CHANGED.id and f.fingerprint not in acknowledged]
+    for f in sort_findings(listed):
         lines += finding_lines(
             f,
             label=LABELS[f.level],
             width=8,
             evidence=False,
-            details=(("direction", f.get("direction")), ("client", f.get("client"))),
+            details=(("direction", f.direction), ("client", f.get("client"))),
         )
     if unused:  # one line: schemas no operation uses (every change is in --format json/markdown)
         names = sorted({str(f.get("schema") or f.location) for f in unused})
@@ -86,16 +77,18 @@ def _text_step(step: Step, lines: list[str]) -> None:
             f"INFO     {UNUSED_SCHEMA_CHANGED.id}  {len(unused)} change(s) to component schemas no "
             f"operation uses: {shown}"
         )
+    if known:
+        lines.append(f"{len(known)} change(s) acknowledged in the baseline: " + ", ".join(f.rule_id for f in known))
     lines.append(_counts_text(step.findings))
 
 
-def render_text(steps: Sequence[Step], title: str) -> str:
+def render_text(steps: Sequence[Step], title: str, acknowledged: frozenset[str] = frozenset()) -> str:
     lines = [title, f"drift fingerprint: {overall_fingerprint(steps)}"]
     for index, step in enumerate(steps, 1):
         if len(steps) > 1:
             about = f" ({step.date[:10]} {step.subject})" if step.date or step.subject else ""
             lines += ["", f"step {index}: {step.old} -> {step.new}{about}"]
-        _text_step(step, lines)
+        _text_step(step, lines, acknowledged)
         if step.reproduce:
             lines.append(f"reproduce: {step.reproduce}")
     if len(steps) > 1:
@@ -129,7 +122,7 @@ def _md_rows(findings: Sequence[Finding]) -> list[str]:
         if f.hint and (drift_rule is None or f.hint != drift_rule.rule.fix):
             change += f" ({f.hint})"
         out.append(
-            f"| {LABELS[f.level]} | `{f.rule_id}` | {_cell(f.get('direction'))} | `{_cell(f.where)}` "
+            f"| {LABELS[f.level]} | `{f.rule_id}` | {_cell(f.direction)} | `{_cell(f.where)}` "
             f"| {_cell(change)} | {_cell(f.get('client'))} |"
         )
     return out
@@ -171,32 +164,34 @@ def render_markdown(steps: Sequence[Step], title: str) -> str:
     return "\n".join(out) + "\n"
 
 
-# -- json --------------------------------------------------------------------------------------
-def render_json(steps: Sequence[Step], meta: dict[str, Any]) -> str:
-    def step_dict(step: Step) -> dict[str, Any]:
-        return {
-            "old": step.old,
-            "new": step.new,
-            "date": step.date,
-            "subject": step.subject,
-            "fingerprint": step.fingerprint,
-            "reproduce": step.reproduce,
-            "summary": counts(step.findings),
-            "findings": [f.to_dict() for f in sort_findings(step.findings)],
-        }
+# -- the report --------------------------------------------------------------------------------
+def drift_report(
+    steps: Sequence[Step],
+    title: str,
+    *,
+    meta: dict[str, Any] | None = None,
+    acknowledged: frozenset[str] = frozenset(),
+    fail_on: Level | None = Level.ERROR,
+    details: dict[str, Any] | None = None,
+    text_body: Callable[[Report], str] | None = None,
+    markdown_body: Callable[[Report], str] | None = None,
+) -> Report:
+    """The steps as one report: all findings, each step's versions and counts, the drift fingerprint."""
+    steps = tuple(attrs.evolve(s, fingerprint=fingerprint(s.findings)) for s in steps)
+    return Report(
+        command="drift",
+        title=title,
+        findings=tuple(f for s in steps for f in s.findings),
+        acknowledged=acknowledged,
+        steps=steps,
+        meta={**(meta or {}), "fingerprint": overall_fingerprint(steps)},
+        details=details or {},
+        fail_on=fail_on,
+        text_body=text_body or (lambda report: render_text(report.steps, report.title, report.acknowledged)),
+        markdown_body=markdown_body or (lambda report: render_markdown(report.steps, report.title)),
+    )
 
-    every = [f for s in steps for f in s.findings]
-    payload: dict[str, Any] = {"meta": {**meta, "fingerprint": overall_fingerprint(steps)}, "summary": counts(every)}
-    if len(steps) == 1:
-        payload.update(step_dict(steps[0]))
-    else:
-        payload["steps"] = [step_dict(s) for s in steps]
-    return json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n"
 
-
-def render(steps: Sequence[Step], fmt: str, title: str, meta: dict[str, Any] | None = None) -> str:
-    if fmt == "json":
-        return render_json(steps, meta or {})
-    if fmt == "markdown":
-        return render_markdown(steps, title)
-    return render_text(steps, title)
+def render_steps(steps: Sequence[Step], fmt: str, title: str, meta: dict[str, Any] | None = None) -> str:
+    """The steps' report in ``fmt``, without a baseline (for tests and library use)."""
+    return render(drift_report(steps, title, meta=meta), fmt)

@@ -22,8 +22,9 @@ from conformance.findings import Finding, Level, Source
 from conformance.inputs import SpecPair
 from conformance.proxy.app import ProxyApp, ProxyOptions
 from conformance.proxy.sink import Sink
+from conformance.report import Report
 from conformance.serve import Limits, bind, is_loopback, serve, serve_workers
-from conformance.traffic.adapter import Outcome, load_checker, merge_counted, report, terminal
+from conformance.traffic.adapter import load_checker, merge_counted, report
 
 
 @attrs.frozen
@@ -89,7 +90,7 @@ def counter_lines(counters: dict[str, int]) -> list[str]:
     return lines
 
 
-def run_proxy(options: ProxyRunOptions, *, out: TextIO | None = None) -> tuple[Outcome, str]:
+def run_proxy(options: ProxyRunOptions, *, out: TextIO | None = None) -> Report:
     stdout = out or sys.stdout
     upstream = check_upstream(options.upstream)
     if not 1 <= options.workers <= 64:
@@ -130,8 +131,9 @@ def run_proxy(options: ProxyRunOptions, *, out: TextIO | None = None) -> tuple[O
     lines = counter_lines(counters)
     target = f"proxy to {upstream}"
     section = "### Proxied traffic\n\n" + "\n".join(f"- {line}" for line in lines)
-    outcome = report(
+    return report(
         findings,
+        command="proxy",
         report_dir=report_dir,
         target=target,
         spec=options.spec,
@@ -140,10 +142,5 @@ def run_proxy(options: ProxyRunOptions, *, out: TextIO | None = None) -> tuple[O
         fail_sources=options.fail_sources,
         meta={"proxy": counters},
         section=section,
+        preface=lines,
     )
-    text = (
-        "\n".join(lines)
-        + "\n"
-        + terminal(outcome, title=target, report_dir=report_dir, spec=options.spec, fail_on=options.fail_on)
-    )
-    return outcome, text

@@ -27,21 +27,12 @@ import attrs
 
 from conformance.findings import Finding
 from conformance.proxy.app import Captured
+from conformance.report import emit_live
 from conformance.traffic.adapter import Checker
 from conformance.traffic.model import Recorded, is_chat, parse_body_text, to_exchange
 from conformance.traffic.redact import redact_url
 
 _STOP = "conformance-proxy-stop"
-
-
-def finding_line(finding: Finding) -> str:
-    """One line per finding: level, rule, where, whose fault, message."""
-    message = " ".join(finding.message.split())
-    if len(message) > 200:
-        message = message[:199] + "…"
-    return (
-        f"finding: {finding.level.label.upper()} {finding.rule_id} {finding.where} ({finding.source.value}): {message}"
-    )
 
 
 def _text(value: bytes) -> str:
@@ -197,11 +188,7 @@ class Sink:
         pid = os.getpid()
         lines = []
         for key, finding in self.first.items():
-            extra = dict(finding.extra)
-            extra["occurrences"] = self.counts[key]
-            lines.append(
-                json.dumps(attrs.evolve(finding, extra=tuple(sorted(extra.items()))).to_dict(), sort_keys=True)
-            )
+            lines.append(json.dumps(attrs.evolve(finding, occurrences=self.counts[key]).to_dict(), sort_keys=True))
         (self.raw_dir / f"findings-proxy-{pid}.jsonl").write_text("".join(line + "\n" for line in lines))
         (self.raw_dir / f"proxy-stats-{pid}.json").write_text(json.dumps(self.counters.as_dict()))
 
@@ -232,6 +219,5 @@ class Sink:
             if key not in self.first:
                 self.first[key] = finding
                 self.counts[key] = 0
-                self.out.write(finding_line(finding) + "\n")
-                self.out.flush()
+                emit_live(finding, self.out)
             self.counts[key] += 1

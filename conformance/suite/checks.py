@@ -25,6 +25,7 @@ import attrs
 from gpt52.sse import decode_stream
 
 from conformance.findings import Finding, Level, Source
+from conformance.locations import STREAM_SUFFIX, ExchangePath
 from conformance.oas import OperationIndex, Validator, Violation, deref, undocumented_fields
 from conformance.oas.operations import response_for, status_keys
 from conformance.suite.exchange import Exchange
@@ -139,22 +140,24 @@ def finding(
     level: Level | None = None,
     where: str = "",
     detail: str = "",
+    normalised_accepts: bool | None = None,
     extra: dict[str, Any] | None = None,
 ) -> Finding:
     """A finding about ``ex``; ``detail`` is the kind of violation that goes into the fingerprint."""
+    if where not in ("", STREAM_SUFFIX):
+        raise ValueError(f"where: expected '' or {STREAM_SUFFIX!r}, found {where!r}")
     made: Finding = kind.finding(
-        f"{ex.operation}{where}",
+        ExchangePath(ex.operation, pointer, stream=where == STREAM_SUFFIX),
         message,
-        pointer=pointer,
         expected=expected,
         found=found,
         evidence=ex.curl(),
         level=level,
         kind=detail,
+        fault=source,
+        normalised_accepts=normalised_accepts,
         extra=extra,
     )
-    if source is not None and source != made.source:
-        made = attrs.evolve(made, source=source)
     return made
 
 
@@ -234,7 +237,7 @@ def check_status_and_type(ex: Exchange, ctx: CheckContext) -> Iterator[Finding]:
             found=str(ex.status),
             source=Source.SPEC if fixed else Source.SERVER,
             detail=str(ex.status),
-            extra={"normalised_accepts": fixed},
+            normalised_accepts=fixed,
         )
         return
     stream = wants_stream(ex)
@@ -354,7 +357,8 @@ def schema_findings(
             source=Source.SPEC if accepts else Source.SERVER,
             where=where,
             detail=f"{v.keyword}:{v.found_class}",
-            extra={"normalised_accepts": accepts, "keyword": v.keyword, "schema_path": v.schema_path},
+            normalised_accepts=accepts,
+            extra={"keyword": v.keyword, "schema_path": v.schema_path},
         )
     undocumented = set(undocumented_fields(validator.oas_schema, body))
     if not undocumented:
@@ -373,7 +377,7 @@ def schema_findings(
             where=where,
             source=Source.SPEC if accepts else Source.SERVER,
             detail="undocumented",
-            extra={"normalised_accepts": accepts},
+            normalised_accepts=accepts,
         )
 
 

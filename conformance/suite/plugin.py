@@ -24,6 +24,7 @@ import httpx
 import pytest
 
 from conformance.findings import Finding
+from conformance.locations import RunScope
 from conformance.oas import Validator
 from conformance.suite.checks import CheckContext, SpecView, check_exchange, check_probe
 from conformance.suite.exchange import Exchange, scrub
@@ -169,7 +170,7 @@ class Suite:
             self.record_findings(
                 [
                     BUDGET.finding(
-                        "suite",
+                        RunScope("suite"),
                         f"the budget of {limit} request(s) is spent after {self.requests_sent}; the verdict is partial",
                     )
                 ]
@@ -181,7 +182,8 @@ class Suite:
             self.record_findings(
                 [
                     WALL_TIME.finding(
-                        "suite", f"the run's wall-time bound of {limit_s:.0f} s was reached; the verdict is partial"
+                        RunScope("suite"),
+                        f"the run's wall-time bound of {limit_s:.0f} s was reached; the verdict is partial",
                     )
                 ]
             )
@@ -378,7 +380,7 @@ class Suite:
             if self.stalls >= STALLS_TO_STOP:
                 self._stop(
                     STALLED.finding(
-                        "suite",
+                        RunScope("suite"),
                         f"the target stalled on {self.stalls} requests (no answer "
                         f"within {self._stall_threshold():.1f} s); the rest of the run was "
                         "skipped, the verdict is partial",
@@ -401,7 +403,7 @@ class Suite:
             what = "refused (401/403) or left unanswered"
             self._stop(
                 TARGET_REFUSED.finding(
-                    "suite",
+                    RunScope("suite"),
                     f"{self.keyed_refused} of the first {self.keyed_answers} requests sent with the key were "
                     f"{what}: stopped, this is not a conformance verdict",
                     hint=f"check the key in ${self.config.api_key_env} and the target URL {self.config.base_url}",

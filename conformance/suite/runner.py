@@ -1,10 +1,10 @@
-"""``conformance run``: pick the target, run the pytest suite against it, report.
+"""``conformance run``: pick the target, run the pytest suite against it, judge the findings.
 
 The runner is handed its values by the CLI: the spec pair, the doc pages' findings and, for ``--target mock``,
 a function that starts the mock (the suite never imports the mock or the load layer).
 
-Reports (written before the exit code is decided): ``findings.json``,
-``junit.xml`` and ``summary.md`` in ``--report-dir``, plus a terminal summary.
+:func:`run_report` makes the :class:`~conformance.report.Report` that the command hands to the one writer
+(``findings.json``, ``junit.xml`` and ``summary.md`` in ``--report-dir``, and the terminal summary).
 """
 
 from __future__ import annotations
@@ -25,9 +25,10 @@ import attrs
 from conformance import paths
 from conformance.baseline import Baseline, Entry
 from conformance.errors import EXIT_BUG, EXIT_UPSTREAM, UsageError
+from conformance.fileio import atomic_write
 from conformance.findings import Finding, Level, Source, exit_code_for, sort_findings
 from conformance.inputs import DocPages, SpecPair
-from conformance.report import atomic_write, counts_line, render_json, render_junit, render_markdown, render_text
+from conformance.report import Report, counts_line, finding_lines, findings_markdown
 from conformance.suite.exchange import scrub
 from conformance.suite.plugin import CONFIG_ENV, KEY_ENV
 
@@ -156,14 +157,9 @@ def aggregate(findings: Sequence[Finding]) -> list[Finding]:
     counts: dict[str, int] = {}
     for finding in findings:
         key = finding.fingerprint
-        counts[key] = counts.get(key, 0) + int(finding.get("occurrences", 1))
+        counts[key] = counts.get(key, 0) + finding.occurrences
         first.setdefault(key, finding)
-    out = []
-    for key, finding in first.items():
-        extra = dict(finding.extra)
-        extra["occurrences"] = counts[key]
-        out.append(attrs.evolve(finding, extra=tuple(sorted(extra.items()))))
-    return sort_findings(out)
+    return sort_findings(attrs.evolve(finding, occurrences=counts[key]) for key, finding in first.items())
 
 
 def _prepare_specs(options: RunOptions, report_dir: Path) -> tuple[Path, Path]:
@@ -325,7 +321,6 @@ def run_suite(options: RunOptions) -> RunResult:
     baseline = Baseline.load(paths.baseline_path()) if options.baseline else Baseline(paths.baseline_path(), ())
     new, acknowledged, stale = baseline.split(findings)
     stale = judge_stale(stale, complete, exercised)
-    write_reports(report_dir, findings, new, acknowledged, stale, target_label, options, stopped=stopped)
     if stopped == "refused":
         code = EXIT_UPSTREAM  # not a conformance verdict
     elif stopped == "interrupted":
@@ -388,48 +383,51 @@ def _blame_table(findings: Sequence[Finding]) -> str:
     rows: dict[tuple[str, str], int] = {}
     for f in findings:
         key = (f.rule_id, f.source.value)
-        rows[key] = rows.get(key, 0) + int(f.get("occurrences", 1))
+        rows[key] = rows.get(key, 0) + f.occurrences
     lines = ["| rule | whose fault | occurrences |", "|---|---|---|"]
     lines += [f"| `{rule}` | {source} | {count} |" for (rule, source), count in sorted(rows.items())]
     return "\n".join(lines)
 
 
-def write_reports(
-    report_dir: Path,
-    findings: Sequence[Finding],
-    new: Sequence[Finding],
-    acknowledged: Sequence[Finding],
-    stale: Sequence[Entry],
-    target: str,
-    options: RunOptions,
-    stopped: str | None = None,
-) -> None:
+def run_report(result: RunResult, options: RunOptions, *, title: str = "", details: Any = None) -> Report:
+    """The run (or checked traffic) as a report: every finding, the baseline's verdict, the exit code."""
     meta: dict[str, Any] = {
-        "target": target,
+        "target": result.target,
         "spec": options.spec,
         "baseline": options.baseline,
         "doc_pages": options.doc_pages.to_json(),
-        "new": len(new),
-        "acknowledged": len(acknowledged),
-        "stopped": stopped,
-        "verdict": "none" if stopped == "refused" else "partial" if stopped else "complete",
+        "stopped": result.stopped,
+        "verdict": "none" if result.stopped == "refused" else "partial" if result.stopped else "complete",
         "decided_by": sorted(s.value for s in options.fail_sources),
-        "stale_baseline_entries": [attrs.asdict(e) for e in stale],
     }
-    atomic_write(report_dir / "findings.json", render_json(findings, meta))
-    atomic_write(
-        report_dir / "junit.xml",
-        render_junit(new, suite="conformance", passed_cases=[f"baseline {f.rule_id} {f.where}" for f in acknowledged]),
+    return Report(
+        command="run",
+        title=title or f"conformance run against {result.target}",
+        findings=result.findings,
+        acknowledged=frozenset(f.fingerprint for f in result.acknowledged),
+        stale=result.stale,
+        meta=meta,
+        details=details or {},
+        fail_on=options.fail_on,
+        fail_faults=options.fail_sources,
+        exit_override=None if result.exit_code in (0, 1) else result.exit_code,
+        text_body=lambda report: terminal_summary(result, options),
+        markdown_body=lambda report: summary_markdown(result, options),
     )
+
+
+def summary_markdown(result: RunResult, options: RunOptions, section: str = "") -> str:
+    """``summary.md``: the new findings, whose fault, the stale and acknowledged baseline entries."""
+    new, acknowledged, stale, stopped = result.new, result.acknowledged, result.stale, result.stopped
     verdict = {"refused": "**No verdict**: the target refused or left unanswered most requests.", None: ""}.get(
         stopped, f"**Partial run** (stopped: {stopped})."
     )
     sections = [
-        f"Target: `{target}`, checked against the **{options.spec}** spec. "
+        f"Target: `{result.target}`, checked against the **{options.spec}** spec. "
         f"{len(new)} new, {len(acknowledged)} acknowledged in the baseline. "
         f"The exit code is decided by findings of source {_sources(options)}." + (f" {verdict}" if verdict else ""),
         _sentence(options.doc_pages.describe()),
-        "### Whose fault\n\n" + _blame_table(findings),
+        "### Whose fault\n\n" + _blame_table(result.findings),
     ]
     if stale:
         sections.append(
@@ -441,15 +439,18 @@ def write_reports(
             "### Acknowledged (baseline)\n\n"
             + "\n".join(f"- `{f.rule_id}` {f.where}: {f.message}" for f in acknowledged)
         )
-    atomic_write(
-        report_dir / "summary.md", render_markdown(new, title="Conformance: new findings", extra_sections=sections)
-    )
+    if section:
+        sections.append(section.strip("\n"))
+    return findings_markdown(new, "Conformance: new findings", extra_sections=sections)
 
 
 def terminal_summary(result: RunResult, options: RunOptions) -> str:
     lines = [f"conformance run against {result.target} ({options.spec} spec)", options.doc_pages.describe()]
     if result.new:
-        lines.append(render_text(result.new, title="NEW findings (not in the baseline):").rstrip())
+        lines.append("NEW findings (not in the baseline):")
+        for f in sort_findings(result.new):
+            lines += finding_lines(f)
+        lines.append(counts_line(result.new))
     else:
         lines.append("no new findings")
     if result.acknowledged:

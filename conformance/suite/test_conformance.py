@@ -19,13 +19,13 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-import attrs
 import hypothesis
 import pytest
 import schemathesis
 from hypothesis import strategies as st
 
 from conformance.findings import Source
+from conformance.locations import ExchangePath
 from conformance.suite.constraints import broken_constraint
 from conformance.suite.exchange import Exchange
 from conformance.suite.plugin import INVALID_KEY, Stop, Suite
@@ -158,19 +158,19 @@ def _schemathesis_finding(suite: Suite, case: Any, exchange: Exchange, failure: 
     elif mode == "negative" and _only_body_negative(case) and suite.request_valid(case.path, body, "normalised"):
         source, detail = Source.SPEC, f"{code}:normalised-accepts-request"  # the published spec is too strict
     made = rule.finding(
-        exchange.operation,
+        ExchangePath(exchange.operation, f"/{code}"),
         f"schemathesis {getattr(failure, 'title', type(failure).__name__)}: "
         f"{message.splitlines()[0] if message else ''}"
         + (f" (the request breaks {constraint})" if constraint else "")
         + f"; response {exchange.response_body[:160]!r}",
-        pointer=f"/{code}",
         evidence=exchange.curl(suite.config.api_key_env),
         expected=_mode_expectation(case),
         found=f"status {exchange.status}",
         kind=detail,
+        fault=source,
         extra={"generation_mode": mode},
     )
-    return attrs.evolve(made, source=source) if made.source != source else made
+    return made
 
 
 def _mode(case: Any) -> str:
@@ -329,9 +329,8 @@ def test_errors(suite: Suite) -> None:
                 suite.record_findings(
                     [
                         AUTH_NOT_ENFORCED.finding(
-                            exchange.operation,
+                            ExchangePath(exchange.operation, "/security"),
                             f"{what.replace('-', ' ')}, yet answered {exchange.status}",
-                            pointer="/security",
                             expected="401",
                             found=str(exchange.status),
                             kind=what,
@@ -350,9 +349,8 @@ def test_errors(suite: Suite) -> None:
             suite.record_findings(
                 [
                     INVALID_ACCEPTED.finding(
-                        exchange.operation,
+                        ExchangePath(exchange.operation, "/requestBody"),
                         f"{what}: answered {exchange.status}",
-                        pointer="/requestBody",
                         expected="400 with an error body",
                         found=str(exchange.status),
                         kind=what,

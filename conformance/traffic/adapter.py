@@ -1,13 +1,12 @@
 """The one place where recorded traffic and the proxy call into the conformance suite.
 
 Both check exchanges with the suite's own checks (:func:`conformance.suite.checks.check_exchange`) and
-write the suite's reports (:func:`conformance.suite.runner.write_reports`) with its baseline and exit
-codes; everything they need from ``conformance.suite`` goes through these few functions.
+report as the suite does (:func:`conformance.suite.runner.run_report`), with its baseline and exit codes;
+everything they need from ``conformance.suite`` goes through these few functions.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ from conformance import paths
 from conformance.baseline import Baseline
 from conformance.findings import Finding, Level, Source, exit_code_for
 from conformance.inputs import SpecPair
-from conformance.report import atomic_write
+from conformance.report import Report
 from conformance.suite.checks import CheckContext, SpecView, check_exchange
 from conformance.suite.exchange import Exchange
 from conformance.traffic.requests import RequestChecker
@@ -65,70 +64,42 @@ def merge_counted(findings: Sequence[Finding]) -> list[Finding]:
 DEFAULT_SOURCES = frozenset({Source.SERVER})
 
 
-@attrs.frozen
-class Outcome:
-    findings: tuple[Finding, ...]
-    new: tuple[Finding, ...]
-    acknowledged: tuple[Finding, ...]
-    exit_code: int
-    fail_sources: frozenset[Source] = DEFAULT_SOURCES
-
-
 def report(
     findings: Sequence[Finding],
     *,
+    command: str,
     report_dir: Path,
     target: str,
     spec: str,
     baseline: bool,
     fail_on: Level | None,
     fail_sources: frozenset[Source] = DEFAULT_SOURCES,
-    fmt: str = "text",
     meta: dict[str, Any] | None = None,
     section: str = "",
-) -> Outcome:
-    """findings.json, junit.xml and summary.md as ``conformance run`` writes them, plus ``meta`` (in
-    findings.json) and ``section`` (appended to summary.md); the exit code from the new findings whose source
-    is one of ``fail_sources``, as ``conformance run`` decides it."""
-    from conformance.suite.runner import RunOptions, deciding, write_reports
+    preface: Sequence[str] = (),
+) -> Report:
+    """The report ``conformance run`` makes, for checked exchanges: its baseline (stale entries are not judged:
+    recorded traffic covers only what was recorded), its exit code from the new findings whose fault is one of
+    ``fail_sources``, plus ``meta`` (in JSON), ``section`` (in Markdown) and ``preface`` lines (in text)."""
+    from conformance.suite.runner import RunOptions, RunResult, deciding, run_report, summary_markdown, terminal_summary
 
     base = Baseline.load(paths.baseline_path()) if baseline else Baseline(paths.baseline_path(), ())
     new, acknowledged, _stale = base.split(findings)
     options = RunOptions(
-        target=target,
-        spec=spec,
-        report_dir=report_dir,
-        baseline=baseline,
-        fail_on=fail_on,
-        fmt=fmt,
-        fail_sources=fail_sources,
+        target=target, spec=spec, report_dir=report_dir, baseline=baseline, fail_on=fail_on, fail_sources=fail_sources
     )
-    report_dir.mkdir(parents=True, exist_ok=True)
-    # stale entries are not reported: recorded traffic covers only what was recorded, not the baseline's scope
-    write_reports(report_dir, findings, new, acknowledged, (), target, options)
-    if meta:
-        path = report_dir / "findings.json"
-        data = json.loads(path.read_text())
-        if isinstance(data, dict) and isinstance(data.get("meta"), dict):
-            data["meta"].update(meta)
-            atomic_write(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
-    if section:
-        summary = report_dir / "summary.md"
-        atomic_write(summary, summary.read_text().rstrip("\n") + "\n\n" + section.strip("\n") + "\n")
-    return Outcome(
-        tuple(findings),
-        tuple(new),
-        tuple(acknowledged),
-        exit_code_for(deciding(new, fail_sources), fail_on),
-        fail_sources,
+    code = exit_code_for(deciding(new, fail_sources), fail_on)
+    result = RunResult(tuple(findings), tuple(new), tuple(acknowledged), (), 0, code, target)
+
+    def text(_report: Report) -> str:
+        body = terminal_summary(result, options).replace("conformance run against ", "", 1)
+        return "".join(line + "\n" for line in preface) + body
+
+    made = run_report(result, options, title=target)
+    return attrs.evolve(
+        made,
+        command=command,
+        meta={**made.meta, **(meta or {})},
+        text_body=text,
+        markdown_body=lambda _report: summary_markdown(result, options, section),
     )
-
-
-def terminal(outcome: Outcome, *, title: str, report_dir: Path, spec: str, fail_on: Level | None) -> str:
-    from conformance.suite.runner import RunOptions, RunResult, terminal_summary
-
-    result = RunResult(outcome.findings, outcome.new, outcome.acknowledged, (), 0, outcome.exit_code, title)
-    text = terminal_summary(
-        result, RunOptions(spec=spec, report_dir=report_dir, fail_on=fail_on, fail_sources=outcome.fail_sources)
-    )
-    return text.replace("conformance run against ", "", 1)

@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import attrs
-
 from conformance.findings import Finding, Level, Source, rule
+from conformance.locations import ExchangePath
 from conformance.oas import Validator
 from conformance.suite.checks import CheckContext, SpecView
 from conformance.suite.exchange import Exchange
@@ -69,12 +68,10 @@ class RequestChecker:
         if found is None:
             return
         label, validator = found
-        location = f"{ex.operation} [request]"
         if not isinstance(ex.request_body, dict | list):
             yield REQUEST_NOT_JSON.finding(
-                location,
+                ExchangePath(ex.operation, "/", request=True),
                 f"{label}: the request body is not JSON",
-                pointer="/",
                 expected="a JSON object",
                 found=str(ex.request_body)[:80],
                 evidence=ex.curl(),
@@ -90,17 +87,17 @@ class RequestChecker:
         source = Source.SPEC if normalised_accepts else CLIENT
         for v in violations:
             finding = REQUEST_SCHEMA.finding(
-                location,
+                ExchangePath(ex.operation, v.path or "/", request=True),
                 f"{self.ctx.primary.name} request schema of {label}: {v.text}",
-                pointer=v.path or "/",
                 expected=v.expected,
                 found=v.found,
                 evidence=ex.curl(),
+                fault=source,
+                normalised_accepts=normalised_accepts,
                 extra={
-                    "normalised_accepts": normalised_accepts,
                     "keyword": v.schema_path.rsplit("/", 1)[-1],
                     "schema_path": v.schema_path,
                     "side": "request",
                 },
             )
-            yield attrs.evolve(finding, source=source) if source is not finding.source else finding
+            yield finding

@@ -16,7 +16,9 @@ import attrs
 
 from conformance.findings import Finding, Level, Source
 from conformance.inputs import SpecPair
-from conformance.traffic.adapter import Checker, Outcome, aggregate, load_checker, report, terminal
+from conformance.locations import ExchangePath
+from conformance.report import Report
+from conformance.traffic.adapter import Checker, aggregate, load_checker, report
 from conformance.traffic.formats import expand, read_file
 from conformance.traffic.model import is_chat, to_exchange
 from conformance.traffic.redact import redact_url
@@ -131,7 +133,8 @@ def _traced(finding: Finding, origin: str, checked_url: str, recorded_url: str) 
     evidence = finding.evidence
     if evidence and checked_url != recorded_url:
         evidence = evidence.replace(shlex.quote(checked_url), shlex.quote(recorded_url), 1)
-    return attrs.evolve(finding, evidence=evidence, extra=tuple(sorted((*finding.extra, ("recorded_in", origin)))))
+    at = attrs.evolve(finding.at, recorded_in=origin) if isinstance(finding.at, ExchangePath) else finding.at
+    return attrs.evolve(finding, evidence=evidence, at=at)
 
 
 def _merge(found: list[Finding], batch: list[Finding]) -> list[Finding]:
@@ -148,7 +151,7 @@ def _specs(options: TrafficOptions) -> SpecPair:
     return options.specs()
 
 
-def check_traffic(paths: Sequence[Path], options: TrafficOptions) -> tuple[Outcome, Stats, str]:
+def check_traffic(paths: Sequence[Path], options: TrafficOptions) -> Report:
     files = expand(list(paths))
     stats = Stats()
     findings = check_files(
@@ -162,18 +165,16 @@ def check_traffic(paths: Sequence[Path], options: TrafficOptions) -> tuple[Outco
     if len(target) > 160:
         target = target[:159] + "…"
     section = "### Recorded traffic\n\n" + "\n".join(f"- {line.strip()}" for line in stats.lines())
-    outcome = report(
+    return report(
         findings,
+        command="traffic",
         report_dir=options.report_dir,
         target=target,
         spec=options.spec,
         baseline=options.baseline,
         fail_on=options.fail_on,
         fail_sources=options.fail_sources,
-        fmt=options.fmt,
         meta={"traffic": stats.as_dict()},
         section=section,
+        preface=stats.lines(),
     )
-    text = terminal(outcome, title=target, report_dir=options.report_dir, spec=options.spec, fail_on=options.fail_on)
-    text = "\n".join(stats.lines()) + "\n" + text
-    return outcome, stats, text

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from report_schema import assert_valid_report
 
 from conformance.docs import check_catalog, check_page
 from conformance.docs.render import render_docs
@@ -187,8 +188,10 @@ def test_reports_in_three_formats(catalog: Path, offline: None) -> None:
     assert "<details><summary><code>docs/pages/stale.md</code>: 1 error, 1 warning</summary>" in markdown
     assert "| 10 | warning | `doc-example-stale` | `/usage` |" in markdown
     data = json.loads(render_docs(result, "json", "Doc checks: x"))
-    assert data["summary"] == {"error": 8, "warning": 6, "info": 1}
-    assert data["catalog"]["pages"] == 7 and len(data["pages"]) == 7 and len(data["findings"]) == 15
+    assert_valid_report(data)
+    assert data["summary"] | {"error": 8, "warning": 6, "info": 1} == data["summary"]
+    details = data["details"]
+    assert details["catalog"]["pages"] == 7 and len(details["pages"]) == 7 and len(data["findings"]) == 15
     assert render_docs(result, "json", "Doc checks: x") == render_docs(
         check_catalog(catalog, upstream=upstream(), jobs=2), "json", "Doc checks: x"
     )

@@ -39,8 +39,8 @@ def test_formats_and_output_file(tmp_path: Path, capsys: pytest.CaptureFixture[s
     out, _ = capsys.readouterr()
     assert report.read_text() == out
     data = json.loads(out)
-    assert data["summary"] == {"error": 2, "warning": 3, "info": 0}
-    assert [p["page"] for p in data["pages"]] == [page]
+    assert data["summary"] | {"error": 2, "warning": 3, "info": 0} == data["summary"]
+    assert [p["page"] for p in data["details"]["pages"]] == [page]
     assert main(["docs", page, "--format", "markdown"]) == 1
     out, _ = capsys.readouterr()
     assert out.startswith(f"## Doc checks: {page}\n")
@@ -64,7 +64,7 @@ def test_catalog_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert main(["docs", "--catalog", str(tmp_path), "--no-progress", "--format", "json"]) == 1
     out, err = capsys.readouterr()
     assert err == ""  # no progress bar when stderr is not a terminal
-    catalog = json.loads(out)["catalog"]
+    catalog = json.loads(out)["details"]["catalog"]
     assert (catalog["pages"], catalog["checked"], catalog["skipped"], catalog["pages_with_errors"]) == (3, 2, 1, 1)
 
 

@@ -45,7 +45,7 @@ def test_seed_page_reports_the_image_response_and_the_two_unknown_models(
         '(object "image", data[].url), not this operation\'s response'
     )
     # the normalised spec (declared corrections) does not excuse an image for a chat completion
-    assert obj.get("normalised_accepts") is False
+    assert obj.normalised_accepts is False
 
 
 def test_seed_page_cli_exits_1_listing_the_findings(
@@ -138,4 +138,4 @@ def test_catalog_cli_markdown(mirror: Path, capsys: pytest.CaptureFixture[str], 
     )
     assert "| `doc-spec-unavailable` | error | 44 |" in out
     assert main(["docs", "--catalog", str(CATALOG), "--format", "json", "--jobs", "1"]) == 1
-    assert json.loads(capsys.readouterr()[0])["catalog"]["findings"] == 91
+    assert json.loads(capsys.readouterr()[0])["details"]["catalog"]["findings"] == 91

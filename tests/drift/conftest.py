@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -39,3 +40,17 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def write(path: Path, spec: object) -> str:
     path.write_text(json.dumps(spec))
     return str(path)
+
+
+def steps_of(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """A drift JSON report's steps, each with its findings (the report lists findings once, numbered by step)."""
+    return [
+        {**step, "findings": [f for f in payload["findings"] if f["step"] == step["index"]]}
+        for step in payload["steps"]
+    ]
+
+
+def specs_of(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """A catalog drift report's specs (``details.specs``, one step each, in order), each with its findings."""
+    pairs = zip(payload["details"]["specs"], steps_of(payload), strict=True)
+    return [{**spec, "findings": step["findings"]} for spec, step in pairs]

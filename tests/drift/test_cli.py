@@ -15,7 +15,7 @@ import pytest
 from conformance.cli import main
 from conformance.errors import GenerateError
 
-from .conftest import OPENAI_DIR, SPEC_REPO, write
+from .conftest import OPENAI_DIR, SPEC_REPO, steps_of, write
 from .specs import obj, request
 
 S = {"type": "string"}
@@ -228,11 +228,12 @@ def test_history_names_an_unloadable_version(tmp_path: Path, capsys: Any) -> Non
     rc = main(["drift", "--history", path, "--mirror", str(mirror), "--repo", SPEC_REPO, "--format", "json"])
     payload = json.loads(capsys.readouterr().out)
     assert rc == 1
-    assert [(s["old"], s["new"], [f["rule_id"] for f in s["findings"]]) for s in payload["steps"]] == [
+    steps = steps_of(payload)
+    assert [(s["old"], s["new"], [f["rule_id"] for f in s["findings"]]) for s in steps] == [
         ("11111111", "22222222", ["drift-spec-unloadable"]),
         ("11111111", "33333333", ["drift-request-required-added"]),
     ]
     assert (
-        "expected JSON or YAML" in payload["steps"][0]["findings"][0]["message"]
-        or "expected a JSON object" in payload["steps"][0]["findings"][0]["message"]
+        "expected JSON or YAML" in steps[0]["findings"][0]["message"]
+        or "expected a JSON object" in steps[0]["findings"][0]["message"]
     )

@@ -13,7 +13,7 @@ import pytest
 
 from conformance.cli import main
 
-from .conftest import OPENAI_DIR
+from .conftest import OPENAI_DIR, steps_of
 
 GPT4O = f"{OPENAI_DIR}/gpt-4o.json"
 GPT5CHAT = f"{OPENAI_DIR}/gpt-5-chat.json"
@@ -28,8 +28,7 @@ def history(mirror: Path, path: str, capsys: Any) -> list[dict[str, Any]]:
     rc = main(["drift", "--history", path, "--mirror", str(mirror), "--format", "json", "--fail-on", "never"])
     out = capsys.readouterr()
     assert rc == 0, out.err
-    steps: list[dict[str, Any]] = json.loads(out.out)["steps"]
-    return steps
+    return steps_of(json.loads(out.out))
 
 
 def found(step: dict[str, Any], level: str | None = None) -> set[tuple[str, str, str]]:

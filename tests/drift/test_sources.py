@@ -11,6 +11,7 @@ import pytest
 from conformance.cli import main
 from conformance.load.history import GitHubApi, GitRepo
 
+from .conftest import specs_of, steps_of
 from .gitfake import FakeGitHub, GitBuilder
 from .specs import obj, request
 
@@ -53,7 +54,7 @@ def test_history_from_a_local_clone_follows_renames(clone: tuple[Path, list[str]
     root, shas = clone
     rc, payload, _ = _run(["--history", NEW_PATH, "--repo", str(root)], capsys)
     assert rc == 0
-    steps = payload["steps"]
+    steps = steps_of(payload)
     assert [(s["old"], s["new"]) for s in steps] == [(shas[0][:8], shas[2][:8]), (shas[2][:8], shas[3][:8])]
     assert ("drift-request-enum-value-removed", "request.body.model") in _summary(steps)[0][2]
     assert "renamed from specs/v1/chat.json" in steps[0]["subject"]
@@ -67,7 +68,7 @@ def test_the_reproduce_line_of_a_clone_step_runs(clone: tuple[Path, list[str]], 
     step = payload["steps"][0]
     args = step["reproduce"].split()[2:]
     rc, again, _ = _run(args, capsys)
-    assert rc == 0 and again["fingerprint"] == step["fingerprint"]
+    assert rc == 0 and again["meta"]["fingerprint"] == step["fingerprint"]
 
 
 def test_history_from_the_github_api_matches_the_clone(
@@ -80,7 +81,7 @@ def test_history_from_the_github_api_matches_the_clone(
         monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
         rc, remote, text = _run(["--history", NEW_PATH, "--repo", "acme/docs"], capsys)
     assert rc == 0, text
-    assert _summary(remote["steps"]) == _summary(local["steps"])
+    assert _summary(steps_of(remote)) == _summary(steps_of(local))
     assert [s["fingerprint"] for s in remote["steps"]] == [s["fingerprint"] for s in local["steps"]]
     paths = [p for p, _ in fake.seen]
     assert any("page=2" in p for p in paths), "the history spans two pages: the Link header was followed"
@@ -140,15 +141,15 @@ def test_catalog_from_a_clone_has_a_section_per_spec_and_the_pair_fingerprints(
     root, shas = clone
     rc, payload, text = _run(["--catalog", str(root), "--since", shas[1], "--until", "main"], capsys)
     assert rc == 0, text
-    by_path = {s["path"]: s for s in payload["specs"]}
+    by_path = {s["path"]: s for s in specs_of(payload)}
     assert by_path[NEW_PATH]["status"] == "added" and by_path[OLD_PATH]["status"] == "removed"
     assert by_path["specs/other.json"]["status"] == "added"
     rc, payload, _ = _run(["--catalog", str(root), "--since", shas[2]], capsys)
-    [changed] = [s for s in payload["specs"] if s["status"] == "changed"]
+    [changed] = [s for s in specs_of(payload) if s["status"] == "changed"]
     assert changed["path"] == NEW_PATH and changed["summary"] == {"breaking": 0, "warning": 0, "info": 1}
     _, pair, _ = _run(["--repo", str(root), f"ref:{shas[2]}:{NEW_PATH}", f"ref:main:{NEW_PATH}"], capsys)
-    assert changed["fingerprint"] == pair["fingerprint"] != "none"
-    assert payload["summary"]["by_status"]["changed"] == 1
+    assert changed["fingerprint"] == pair["meta"]["fingerprint"] != "none"
+    assert payload["details"]["by_status"]["changed"] == 1
 
 
 def test_catalog_markdown_has_a_summary_table(clone: tuple[Path, list[str]], capsys: Any) -> None:
@@ -169,8 +170,8 @@ def test_catalog_through_the_github_api(
         monkeypatch.setenv("GITHUB_API_URL", fake.url)
         rc, remote, text = _run(["--catalog", "acme/docs", "--since", shas[2], "--until", shas[3]], capsys)
     assert rc == 0, text
-    assert [(s["path"], s["status"], s["fingerprint"]) for s in remote["specs"]] == [
-        (s["path"], s["status"], s["fingerprint"]) for s in local["specs"]
+    assert [(s["path"], s["status"], s["fingerprint"]) for s in specs_of(remote)] == [
+        (s["path"], s["status"], s["fingerprint"]) for s in specs_of(local)
     ]
 
 
@@ -198,11 +199,11 @@ def test_catalog_of_the_mirror_with_the_gpt52_family(mirror: Path, capsys: Any) 
     root = mirror / "aimlapi" / "api-docs"
     rc, payload, text = _run(["--catalog", str(root), "--since", "cecaa7535f1e04c64a4e1d922f540e9232c5c7cc"], capsys)
     assert rc == 0, text
-    by_name = {s["path"].rsplit("/", 1)[-1]: s for s in payload["specs"]}
+    by_name = {s["path"].rsplit("/", 1)[-1]: s for s in specs_of(payload)}
     assert len(by_name) == 36
     assert by_name["gpt-5-2.json"]["status"] == "changed"
     assert {f["pointer"] for f in by_name["gpt-5-2.json"]["findings"]} >= {"response.200.meta"}
-    family = payload["family"]
+    family = payload["details"]["family"]
     assert family["reference"].endswith("gpt-5-2-openai.json")
     sibling = {s["path"].rsplit("/", 1)[-1]: s for s in family["siblings"]}
     assert set(sibling) == {"gpt-5-2.json", "gpt-5-2-chat-latest.json", "gpt-5-2-pro.json", "gpt-5-2-codex.json"}
@@ -241,7 +242,7 @@ def test_the_pin_against_the_head_of_a_local_clone(clone: tuple[Path, list[str]]
     assert {(f["rule_id"], f["pointer"]) for f in payload["findings"]} == {
         ("drift-request-property-added", "request.body.seed")
     }
-    assert payload["reproduce"] == (
+    assert payload["steps"][0]["reproduce"] == (
         f"conformance drift --repo {root} commit:{shas[2]}:{NEW_PATH} commit:{shas[3]}:{NEW_PATH}"
     )
 
@@ -270,15 +271,15 @@ def test_catalog_skips_files_that_are_not_openapi_and_reproduces_through_the_clo
     builder.commit({"api/chat.json": _spec(["a", "b"])}, "two")
     rc, payload, text = _run(["--catalog", str(builder.root / "api"), "--since", first], capsys)
     assert rc == 0, text
-    assert [(s["path"], s["status"]) for s in payload["specs"]] == [("api/chat.json", "changed")]
-    assert payload["skipped"] == [
+    assert [(s["path"], s["status"]) for s in specs_of(payload)] == [("api/chat.json", "changed")]
+    assert payload["details"]["skipped"] == [
         {"path": "api/list.json", "reason": "not an OpenAPI document"},
         {"path": "api/package.json", "reason": "not an OpenAPI document"},
     ]
-    args = payload["specs"][0]["reproduce"].split()[2:]
+    args = specs_of(payload)[0]["reproduce"].split()[2:]
     assert args[:2] == ["--repo", str(builder.root / "api")]
     rc, pair, _ = _run(args, capsys)
-    assert rc == 0 and pair["fingerprint"] == payload["specs"][0]["fingerprint"]
+    assert rc == 0 and pair["meta"]["fingerprint"] == specs_of(payload)[0]["fingerprint"]
 
 
 def test_a_truncated_tree_from_the_api_is_an_upstream_error(
@@ -302,4 +303,4 @@ def test_main_names_the_default_branch_of_a_clone_called_otherwise(tmp_path: Pat
     subprocess.run(["git", "branch", "-m", "main", "trunk"], cwd=builder.root, check=True, capture_output=True)
     rc, payload, text = _run(["--catalog", str(builder.root), "--since", first], capsys)
     assert rc == 0, text
-    assert [(s["path"], s["status"]) for s in payload["specs"]] == [("api/chat.json", "changed")]
+    assert [(s["path"], s["status"]) for s in specs_of(payload)] == [("api/chat.json", "changed")]

@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from .conftest import REPO
+from .conftest import REPO, specs_of
 
 
 def _script() -> ModuleType:
@@ -97,7 +97,7 @@ def test_family_catalog_at_the_pin(mirror: Path, capsys: Any) -> None:
     )
     payload = json.loads(capsys.readouterr().out)
     assert rc == 0
-    names = {s["path"].rsplit("/", 1)[-1]: s for s in payload["specs"]}
+    names = {s["path"].rsplit("/", 1)[-1]: s for s in specs_of(payload)}
     assert set(names) == {
         "gpt-5-2-openai.json",
         "gpt-5-2.json",
@@ -107,11 +107,14 @@ def test_family_catalog_at_the_pin(mirror: Path, capsys: Any) -> None:
     }
     assert names["gpt-5-2-openai.json"]["status"] == "unchanged"
     assert names["gpt-5-2.json"]["status"] == "changed"
+    # the workflow's jq reads the specs where the report has them
+    assert ".details.specs[]" in (REPO / ".github" / "workflows" / "drift.yml").read_text()
+    assert all("fingerprint" in s and "path" in s for s in payload["details"]["specs"])
     # reproduce lines name the mirror's version of each file, and give the same fingerprint
     capsys.readouterr()
     args = names["gpt-5-2.json"]["reproduce"].split()[2:]
     assert main(["drift", *args, "--mirror", str(mirror), "--format", "json", "--fail-on", "never"]) == 0
-    assert json.loads(capsys.readouterr().out)["fingerprint"] == names["gpt-5-2.json"]["fingerprint"]
+    assert json.loads(capsys.readouterr().out)["meta"]["fingerprint"] == names["gpt-5-2.json"]["fingerprint"]
 
 
 def test_live_workflow_takes_the_key_from_a_secret() -> None:

@@ -94,7 +94,7 @@ def test_help_returns_0(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["lint", "--help"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("usage: conformance lint ")
-    assert "--format {text,json,markdown}" in out
+    assert "--format {text,json,markdown,junit,github}" in out
 
 
 def test_findings_exit_1_and_fail_on_moves_the_bar(capsys: pytest.CaptureFixture[str]) -> None:
@@ -111,15 +111,16 @@ def test_json_output_is_valid_and_complete(capsys: pytest.CaptureFixture[str], t
     out = capsys.readouterr().out
     data = json.loads(out)
     assert report.read_text() == out
-    assert data["summary"] == {"error": 5, "warning": 20, "info": 25}
+    assert data["summary"] | {"error": 5, "warning": 20, "info": 25, "total": 50} == data["summary"]
     assert len(data["findings"]) == 50
     first = data["findings"][0]
     assert set(first) == {
         "rule_id",
         "level",
-        "source",
+        "fault",
         "location",
         "pointer",
+        "at",
         "message",
         "expected",
         "found",
@@ -127,8 +128,16 @@ def test_json_output_is_valid_and_complete(capsys: pytest.CaptureFixture[str], t
         "evidence",
         "kind",
         "fingerprint",
+        "occurrences",
+        "normalised_accepts",
+        "direction",
+        "change",
+        "names",
+        "extra",
+        "baseline",
+        "step",
     }
-    assert (first["rule_id"], first["level"], first["source"], first["location"]) == (
+    assert (first["rule_id"], first["level"], first["fault"], first["location"]) == (
         "oas-code-sample-invalid",
         "error",
         "spec",
@@ -201,7 +210,10 @@ def test_module_and_console_script_both_work() -> None:
     assert "oas-nullable-without-type" in {r["id"] for r in json.loads(listed.stdout)}
     findings = _run(*module, "lint", DEFECTS, "--format", "json")
     assert findings.returncode == 1
-    assert json.loads(findings.stdout)["summary"] == {"error": 5, "warning": 20, "info": 25}
+    assert (
+        json.loads(findings.stdout)["summary"] | {"error": 5, "warning": 20, "info": 25}
+        == json.loads(findings.stdout)["summary"]
+    )
     for runner in (module, script):
         mistake = _run(*runner, "lint", "no-such-file.json")
         assert (mistake.returncode, mistake.stdout) == (2, "")

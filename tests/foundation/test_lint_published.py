@@ -116,7 +116,7 @@ def pinned(mirror: Path, project: Path, monkeypatch: pytest.MonkeyPatch) -> Path
 def test_cli_lint_exits_1_on_the_published_spec(pinned: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["lint", "--format", "json"]) == 1
     report = json.loads(capsys.readouterr().out)
-    assert report["summary"] == {"error": 2, "warning": 39, "info": 115}
+    assert report["summary"] | {"error": 2, "warning": 39, "info": 115} == report["summary"]
     assert {f["rule_id"] for f in report["findings"] if f["level"] == "error"} == {"oas-response-description-missing"}
 
 

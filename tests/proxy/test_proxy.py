@@ -84,7 +84,7 @@ def test_a_defect_of_the_upstream_is_printed_as_it_happens_and_reported(session:
     report_dir = session["proxy"].report_dir
     data = json.loads((report_dir / "findings.json").read_text())
     created = [f for f in data["findings"] if f["pointer"] == "/created"]
-    assert created and created[0]["source"] == "server"
+    assert created and created[0]["fault"] == "server"
     assert data["meta"]["proxy"]["checked"] == 5 and data["meta"]["proxy"]["exchanges"] == 5
     assert (report_dir / "junit.xml").is_file() and (report_dir / "summary.md").is_file()
     assert session["code"] == 1  # a new error finding, as `conformance run` exits

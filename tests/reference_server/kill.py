@@ -1,6 +1,6 @@
 """The kill matrix: run ``conformance run`` against the reference server in one mode and judge its findings.
 
-A defect mode is *caught* when the run reports a finding of source ``server`` at the expected level whose rule id
+A defect mode is *caught* when the run reports a finding whose fault is ``server`` at the expected level whose rule id
 matches the expected one and whose pointer matches the damaged place. A conformant mode is *clean* when the run
 reports no server-fault error and exits 0. Used by ``tests/suite/test_kill_matrix.py`` and
 ``scripts/kill_matrix.py`` (which writes ``docs/kill-matrix.md``).
@@ -63,14 +63,14 @@ class Outcome:
 
     @property
     def server_errors(self) -> list[dict[str, Any]]:
-        return [f for f in self.findings if f.get("source") == "server" and f.get("level") == "error"]
+        return [f for f in self.findings if f.get("fault") == "server" and f.get("level") == "error"]
 
     def _matching(self, source: str | None) -> list[dict[str, Any]]:
         exp = self.expectation
         return [
             f
             for f in self.findings
-            if (source is None or f.get("source") == source)
+            if (source is None or f.get("fault") == source)
             and f.get("level") == exp.level
             and re.fullmatch(exp.rule, str(f.get("rule_id")))
             and re.search(exp.pointer, str(f.get("pointer")))
@@ -105,13 +105,13 @@ class Outcome:
             return "; ".join(parts + ([f"exit {self.exit_code}"] if self.exit_code != 0 else [])) or "clean"
         if self.caught is not None:
             return "caught"
-        elsewhere = [f for f in self._matching(None) if f.get("source") != "server"]
+        elsewhere = [f for f in self._matching(None) if f.get("fault") != "server"]
         if elsewhere:
-            return f"missed: a {elsewhere[0].get('source')}-fault finding has that rule and place"
+            return f"missed: a {elsewhere[0].get('fault')}-fault finding has that rule and place"
         near = [
             f
             for f in self.findings
-            if f.get("source") == "server"
+            if f.get("fault") == "server"
             and re.fullmatch(self.expectation.rule, str(f.get("rule_id")))
             and re.search(self.expectation.pointer, str(f.get("pointer")))
         ]

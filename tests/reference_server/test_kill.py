@@ -16,7 +16,7 @@ def _finding(
     pointer: str = "/choices/0/finish_reason",
 ) -> dict[str, Any]:
     return {
-        "source": source,
+        "fault": source,
         "level": level,
         "rule_id": rule,
         "pointer": pointer,

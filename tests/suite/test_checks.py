@@ -30,7 +30,7 @@ def test_wrong_object_is_a_server_schema_violation(ctx: CheckContext) -> None:
     assert finding.source is Source.SERVER
     assert finding.found == '"chat.completions"'
     assert "chat.completion" in (finding.expected or "")
-    assert finding.get("normalised_accepts") is False
+    assert finding.normalised_accepts is False
 
 
 def test_missing_member_is_reported_at_its_own_path(ctx: CheckContext) -> None:
@@ -57,7 +57,7 @@ def test_null_content_with_tool_calls_blames_the_spec(ctx: CheckContext) -> None
     findings = check_exchange(exchange(body, request=request), ctx)
     assert ids(findings) == {("resp-schema-violation", "/choices/0/message/content")}
     assert findings[0].source is Source.SPEC
-    assert findings[0].get("normalised_accepts") is True
+    assert findings[0].normalised_accepts is True
 
 
 def test_checking_against_the_normalised_spec_accepts_the_corrected_shape(ctx: CheckContext) -> None:

@@ -107,7 +107,7 @@ def test_kill_matrix(mode: str, reference: ReferenceServer) -> None:
         assert not alarms, f"{mode}: server-fault errors on a conformant server:\n" + "\n".join(alarms[:10])
         assert outcome.exit_code == 0, f"{mode}: exit {outcome.exit_code}\n{outcome.output[-1500:]}"
     else:
-        seen = sorted({f"{f['source']}/{f['level']} {f['rule_id']} #{f['pointer']}" for f in outcome.findings})
+        seen = sorted({f"{f['fault']}/{f['level']} {f['rule_id']} #{f['pointer']}" for f in outcome.findings})
         assert outcome.caught is not None, (
             f"{mode}: expected a server {expectation.level} {expectation.rule} at "
             f"{expectation.pointer!r}; {outcome.verdict()}; the run reported:\n" + "\n".join(seen[:25])

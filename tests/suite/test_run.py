@@ -78,7 +78,7 @@ def _mirror() -> str:
 
 
 def new_findings(result: subprocess.CompletedProcess[str]) -> list[dict[str, Any]]:
-    return list(json.loads(result.stdout)["findings"])
+    return [f for f in json.loads(result.stdout)["findings"] if f["baseline"] == "new"]
 
 
 _MODE_RUNS: dict[str, subprocess.CompletedProcess[str]] = {}
@@ -125,13 +125,13 @@ def test_drift_mode_is_caught(
         f["rule_id"] == rule_id
         and f["pointer"] == pointer
         and "[stream]" not in f["location"]
-        and f["source"] == "server"
+        and f["fault"] == "server"
         for f in findings
     )
     drift_table.append((mode, f"`{rule_id}` at `{pointer}`", "yes" if caught else "NO", str(result.returncode)))
     assert result.returncode == 1, result.stderr[-3000:]
     assert caught, f"{mode}: expected {rule_id} at {pointer}; new findings: " + json.dumps(
-        [(f["rule_id"], f["location"], f["pointer"], f["source"]) for f in findings]
+        [(f["rule_id"], f["location"], f["pointer"], f["fault"]) for f in findings]
     )
 
 
@@ -144,7 +144,7 @@ def test_a_mode_that_breaks_only_the_published_spec_blames_the_spec(
     findings = new_findings(result)
     caught = [f for f in findings if f["rule_id"] == rule_id and f["pointer"] == pointer]
     drift_table.append((mode, f"`{rule_id}` at `{pointer}` (spec)", "yes" if caught else "NO", str(result.returncode)))
-    assert caught and all(f["source"] == "spec" for f in caught), json.dumps(findings)[:3000]
+    assert caught and all(f["fault"] == "spec" for f in caught), json.dumps(findings)[:3000]
     assert result.returncode == 0, result.stdout[-3000:]
 
 
@@ -167,7 +167,7 @@ def test_reports_are_written(tmp_path: Path) -> None:
     assert data["findings"] and all(
         f["rule_id"] and f["evidence"]
         for f in data["findings"]
-        if f["source"] in ("server", "spec") and f["rule_id"].startswith("resp-")
+        if f["fault"] in ("server", "spec") and f["rule_id"].startswith("resp-")
     )
     suite = ET.parse(tmp_path / "junit.xml").getroot()
     assert suite.tag == "testsuite" and int(suite.get("failures", "0")) >= 1

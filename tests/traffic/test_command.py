@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from report_schema import assert_valid_report
 
 from conformance.cli import main
 from tests.traffic import samples
@@ -33,8 +34,8 @@ def test_a_defect_in_a_recording_is_reported_with_run_reports_and_exit_1(
     assert "3 recorded exchange(s): 2 chat completion(s) checked (1 streamed), 1 for other endpoints skipped" in out
     data = json.loads((reports / "findings.json").read_text())
     created = [f for f in data["findings"] if f["rule_id"] == "resp-schema-violation" and f["pointer"] == "/created"]
-    assert created and created[0]["source"] == "server"
-    assert created[0]["extra"]["recorded_in"] == f"{name}#0"
+    assert created and created[0]["fault"] == "server"
+    assert created[0]["at"]["recorded_in"] == f"{name}#0"
     assert "api.example.com" in created[0]["evidence"]
     assert data["meta"]["traffic"]["chat_completions"] == 2
     assert (reports / "junit.xml").is_file()
@@ -55,7 +56,7 @@ def test_clean_recording_exits_0_and_says_how_many_requests_were_partial(
     assert "2 chat completion(s) with a request not recorded or recorded in part" in out
     data = json.loads((tmp_path / "r" / "findings.json").read_text())
     assert data["meta"]["traffic"]["request_incomplete"] == 2
-    deciding = [f for f in data["findings"] if f["level"] == "error" and f["source"] == "server"]
+    deciding = [f for f in data["findings"] if f["level"] == "error" and f["fault"] == "server"]
     assert code == (1 if deciding else 0)
 
 
@@ -69,6 +70,8 @@ def test_json_format_and_a_folder_of_recordings(
     (folder / "notes.txt").write_text("ignored: not a recording's name")
     code, out, _ = _run(capsys, str(folder), "--report-dir", str(tmp_path / "r"), "--format", "json")
     data = json.loads(out)
+    assert_valid_report(data)
+    assert data["command"] == "traffic" and all(f["at"]["kind"] == "exchange" for f in data["findings"])
     assert code == 1 and data["meta"]["traffic"]["files"] == 2 and data["meta"]["traffic"]["exchanges"] == 6
 
 
@@ -116,7 +119,7 @@ def test_spec_faults_decide_the_exit_code_only_when_asked_as_for_run(
         + "\n"
     )
     code, out, _ = _run(capsys, str(recording), "--report-dir", str(tmp_path / "r"), "--no-baseline")
-    sources = {f["source"] for f in json.loads((tmp_path / "r" / "findings.json").read_text())["findings"]}
+    sources = {f["fault"] for f in json.loads((tmp_path / "r" / "findings.json").read_text())["findings"]}
     assert sources == {"spec"} and code == 0
     assert "exit code decided by findings of source server" in out
     code, _, _ = _run(

@@ -10,6 +10,7 @@ messages) and what the real API answers.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 MAX_N = 128
@@ -53,35 +54,54 @@ def _messages(body: dict[str, Any]) -> str | None:
     return None
 
 
-def broken_constraint(body: Any) -> str | None:
-    """The documented cross-field constraint ``body`` breaks (a short id), or None."""
+def broken_constraint(body: Any, param: str | None = None) -> str | None:
+    """The documented cross-field constraint ``body`` breaks (a short id ``field:what``), or None.
+
+    A request can break several; the server names one (OpenAI's ``error.param``), and when ``param`` is one of
+    them that one is the answer, so a rejection citing ``n`` is not filed under ``parallel_tool_calls``.
+    """
+    broken = broken_constraints(body)
+    field = re.match(r"[A-Za-z_]+", param or "")  # "messages[1].role" names messages
+    if field:
+        for constraint in broken:
+            if constraint.split(":", 1)[0] == field.group(0):
+                return constraint
+    return broken[0] if broken else None
+
+
+def broken_constraints(body: Any) -> list[str]:
+    """Every documented cross-field constraint ``body`` breaks, in the order the checks run."""
     if not isinstance(body, dict):
-        return None
+        return []
+    found: list[str] = []
     tools = body.get("tools")
     choice = body.get("tool_choice")
     if isinstance(choice, dict):
         function = choice.get("function")
         name = function.get("name") if isinstance(function, dict) else None
         if name not in _tool_names(body):
-            return "tool_choice:unknown-function"
+            found.append("tool_choice:unknown-function")
     if choice == "required" and not tools:
-        return "tool_choice:required-without-tools"
+        found.append("tool_choice:required-without-tools")
     if "parallel_tool_calls" in body and not tools:
-        return "parallel_tool_calls:without-tools"
+        found.append("parallel_tool_calls:without-tools")
     if body.get("top_logprobs") is not None and body.get("logprobs") is not True:
-        return "top_logprobs:without-logprobs"
+        found.append("top_logprobs:without-logprobs")
     if body.get("stream_options") is not None and body.get("stream") is not True:
-        return "stream_options:without-stream"
+        found.append("stream_options:without-stream")
     n = body.get("n")
     if isinstance(n, int | float) and not isinstance(n, bool) and n > MAX_N:
-        return "n:above-128"
+        found.append("n:above-128")
     bias = body.get("logit_bias")
     if isinstance(bias, dict) and any(not str(key).isdigit() for key in bias):
-        return "logit_bias:keys-not-token-ids"
+        found.append("logit_bias:keys-not-token-ids")
     functions = body.get("functions")
     call = body.get("function_call")
     if isinstance(call, dict):
         names = {f.get("name") for f in functions or [] if isinstance(f, dict)}
         if call.get("name") not in names:
-            return "function_call:unknown-function"
-    return _messages(body)
+            found.append("function_call:unknown-function")
+    messages = _messages(body)
+    if messages is not None:
+        found.append(messages)
+    return found

@@ -149,7 +149,7 @@ def _schemathesis_finding(suite: Suite, case: Any, exchange: Exchange, failure: 
     mode = _mode(case)
     body = None if type(case.body).__name__ == "NotSet" else case.body
     source, rule, detail = Source.SERVER, SCHEMATHESIS_FAILURE, f"{code}:{exchange.status}:{_error_param(exchange)}"
-    constraint = broken_constraint(body) if mode == "positive" else None
+    constraint = broken_constraint(body, _error_param(exchange)) if mode == "positive" else None
     if constraint is not None:
         # the server rightly rejects what OpenAI documents as invalid; the spec does not say so
         source, rule, detail = Source.SPEC, REQUEST_CONSTRAINT, f"{code}:{constraint}"

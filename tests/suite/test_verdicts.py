@@ -304,6 +304,18 @@ def _fields(ex: Exchange) -> dict[str, Any]:
 
 
 # -- constraints and secrets ----------------------------------------------------------------------------------------
+def test_the_constraint_the_server_names_is_the_one_reported() -> None:
+    """A request breaking two documented constraints, rejected for ``n``: filed under ``n``, not the first one
+    (``make conform`` once reported a 400 about ``n`` as "the request breaks parallel_tool_calls")."""
+    body = {"tools": [], "parallel_tool_calls": True, "n": 547, "messages": []}
+    assert broken_constraint(body) == "parallel_tool_calls:without-tools"
+    assert broken_constraint(body, "n") == "n:above-128"
+    assert broken_constraint(body, "messages[0].role") == "messages:empty"
+    assert broken_constraint(body, "temperature") == "parallel_tool_calls:without-tools"  # none named: the first
+    assert broken_constraint(body, "-") == "parallel_tool_calls:without-tools"
+    assert broken_constraint({"model": "m"}, "n") is None
+
+
 def test_documented_request_constraints() -> None:
     assert (
         broken_constraint({"tools": [], "tool_choice": {"type": "function", "function": {"name": "x"}}})

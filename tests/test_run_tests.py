@@ -8,7 +8,15 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def _default_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The defaults as a user without $TEST_WORKERS gets them (a run with TEST_WORKERS=3 tests them too)."""
+    monkeypatch.delenv("TEST_WORKERS", raising=False)
 
 
 def _script() -> ModuleType:
@@ -38,3 +46,12 @@ def test_paths_given_replace_the_whole_of_tests() -> None:
     assert "tests" not in script.pytest_command(["tests/suite", "-q"])
     assert script.pytest_command([one])[3:] == ["-n", "2", "--dist", "worksteal", one]
     assert script.pytest_command(["-k", "no such path"])[3] == "tests"
+
+
+def test_test_workers_chooses_the_worker_count(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TEST_WORKERS", "3")
+    spec = importlib.util.spec_from_file_location("run_tests_workers", ROOT / "scripts" / "run_tests.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.pytest_command([])[3:6] == ["tests", "-n", "3"]

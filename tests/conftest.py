@@ -95,6 +95,25 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 @pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of spec/ and generated/config.yaml under CONFORMANCE_ROOT, with the cache in tmp."""
+    from foundation.helpers import make_project
+
+    root = make_project(tmp_path / "project")
+    monkeypatch.setenv("CONFORMANCE_ROOT", str(root))
+    monkeypatch.setenv("CONFORMANCE_CACHE", str(tmp_path / "cache"))
+    return root
+
+
+@pytest.fixture
+def sleep() -> Any:
+    """A fake ``sleep`` that records the delays it was asked for (foundation/helpers.SleepRecorder)."""
+    from foundation.helpers import SleepRecorder
+
+    return SleepRecorder()
+
+
+@pytest.fixture
 def mirror() -> Path:
     """A mirror-shaped directory with the pinned files ($SPEC_MIRROR, ../shared/upstream, or fetched into .cache)."""
     return pinned_mirror()

@@ -1,4 +1,4 @@
-"""Fixtures for the foundation tests: an isolated project layout, the published spec, a fake sleep."""
+"""Fixtures for the foundation tests: the published spec, the generated client (`project`, `sleep`: tests/conftest)."""
 
 from __future__ import annotations
 
@@ -15,26 +15,12 @@ from upstream_data import SpecDict, pinned_mirror
 
 from conformance.load.fetch import Fetcher, Lock
 
-from .helpers import REPO, SleepRecorder, make_project
+from .helpers import REPO, make_project
 
 
 @pytest.fixture(autouse=True)
 def _isolated(clean_env: None) -> None:
     """Every foundation test runs in a clean environment (tests/conftest.py)."""
-
-
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of spec/ and generated/config.yaml under CONFORMANCE_ROOT, with the cache in tmp."""
-    root = make_project(tmp_path / "project")
-    monkeypatch.setenv("CONFORMANCE_ROOT", str(root))
-    monkeypatch.setenv("CONFORMANCE_CACHE", str(tmp_path / "cache"))
-    return root
-
-
-@pytest.fixture
-def sleep() -> SleepRecorder:
-    return SleepRecorder()
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,9 @@ with a half of the tests each, in file order, and take over tests from each othe
 started once, and a worker left with the long tests is helped out.
 Paths given (`tests/suite`, `tests/x.py::test_y`) are run instead of the whole of `tests`.
 pytest's exit code 5 (no test collected) fails the run instead of passing silently.
+Compiled bytecode is cached under `.cache/pycache` even where the environment says not to write it
+(`PYTHONDONTWRITEBYTECODE`, set on some machines): the tests start hundreds of Python processes (the CLI, the mock,
+the doc blocks), and without the cache each compiles the package again, and pytest rewrites every test module again.
 Extra arguments go to pytest, e.g. `-m "not slow"` for the fast loop (docs/testing.md).
 """
 
@@ -29,8 +32,18 @@ def pytest_command(argv: list[str]) -> list[str]:
     return [sys.executable, "-m", "pytest", *([] if names_tests else ["tests"]), *workers, *argv]
 
 
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_environment(base: dict[str, str]) -> dict[str, str]:
+    """The environment the tests run in: bytecode cached in the (git-ignored) `.cache/pycache`."""
+    env = {k: v for k, v in base.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env.setdefault("PYTHONPYCACHEPREFIX", str(ROOT / ".cache" / "pycache"))
+    return env
+
+
 def main(argv: list[str]) -> int:
-    code = subprocess.call(pytest_command(argv))
+    code = subprocess.call(pytest_command(argv), env=test_environment(dict(os.environ)))
     if code == NO_TESTS:
         sys.stderr.write("run_tests: pytest collected no test; failing instead of passing silently\n")
         return 1

@@ -55,3 +55,12 @@ def test_test_workers_chooses_the_worker_count(monkeypatch: pytest.MonkeyPatch) 
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert module.pytest_command([])[3:6] == ["tests", "-n", "3"]
+
+
+def test_bytecode_is_cached_under_dot_cache_even_where_the_environment_forbids_it() -> None:
+    script = _script()
+    env = script.test_environment({"PYTHONDONTWRITEBYTECODE": "1", "HOME": "/h"})
+    assert "PYTHONDONTWRITEBYTECODE" not in env
+    assert env["PYTHONPYCACHEPREFIX"] == str(ROOT / ".cache" / "pycache")
+    assert env["HOME"] == "/h"
+    assert script.test_environment({"PYTHONPYCACHEPREFIX": "/mine"})["PYTHONPYCACHEPREFIX"] == "/mine"

@@ -54,13 +54,14 @@ def measure(command: list[str], env: dict[str, str], repeat: int) -> dict[str, A
     median = statistics.median(r["seconds"] for r in runs)
     cpu = statistics.median(r["cpu"] for r in runs)
     report = json.loads(runs[0]["stdout"]) if runs[0]["stdout"].startswith("{") else {}
+    catalog = report.get("details", {}).get("catalog", {})  # docs/report.schema.json: per-command data in details
     return {
         "seconds": seconds,
         "median": median,
         "cpu": cpu,
         "peak_mib": max(r["peak_kib"] for r in runs) / 1024,
-        "pages": report.get("catalog", {}).get("pages", 0),
-        "findings": report.get("catalog", {}).get("findings"),
+        "pages": catalog.get("pages", 0),
+        "findings": catalog.get("findings"),
         "all": [round(r["seconds"], 3) for r in runs],
     }
 

@@ -38,6 +38,27 @@ def parse_fail_sources(text: str) -> frozenset[Source]:
     return frozenset(known[n] for n in names)
 
 
+def add_exchange_check_options(parser: argparse.ArgumentParser) -> None:
+    """The options of the commands that check exchanges they did not generate (``traffic``, ``proxy``)."""
+    parser.add_argument(
+        "--spec",
+        choices=("published", "normalised"),
+        default="published",
+        help="check against the published spec (default) or the normalised one",
+    )
+    parser.add_argument(
+        "--fail-on-source",
+        default="server",
+        metavar="SOURCES",
+        help="whose findings decide the exit code, as for `conformance run`: comma-separated "
+        "server, spec, doc, client, or all (default server)",
+    )
+    parser.add_argument("--strict", action="store_true", help="undocumented response fields are errors")
+    parser.add_argument(
+        "--no-request-checks", action="store_true", help="do not check request bodies against the request schema"
+    )
+
+
 def fetcher(args: argparse.Namespace) -> Fetcher:
     """The fetcher of the command's context (``--mirror`` > ``$SPEC_MIRROR`` > default; see load.context)."""
     context: Context = args.context

@@ -10,6 +10,7 @@ HELP = "a validating proxy: forward to --upstream unchanged (streams too), check
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from conformance.cli import add_common
+    from conformance.commands._common import add_exchange_check_options
 
     parser.add_argument("--upstream", required=True, help="base URL of the API, e.g. https://api.aimlapi.com")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
@@ -30,23 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="reports",
         help="where findings.json, junit.xml, summary.md go on shutdown (default: reports)",
     )
-    parser.add_argument(
-        "--spec",
-        choices=("published", "normalised"),
-        default="published",
-        help="check against the published spec (default) or the normalised one",
-    )
-    parser.add_argument(
-        "--fail-on-source",
-        default="server",
-        metavar="SOURCES",
-        help="whose findings decide the exit code, as for `conformance run`: comma-separated "
-        "server, spec, doc, or all (default server)",
-    )
-    parser.add_argument("--strict", action="store_true", help="undocumented response fields are errors")
-    parser.add_argument(
-        "--no-request-checks", action="store_true", help="do not check request bodies against the request schema"
-    )
+    add_exchange_check_options(parser)
     parser.add_argument(
         "--timeout",
         type=float,

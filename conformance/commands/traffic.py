@@ -10,28 +10,11 @@ HELP = "check recorded chat completions (VCR cassettes, HAR 1.2, `run --record`/
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from conformance.cli import add_common
+    from conformance.commands._common import add_exchange_check_options
 
     parser.add_argument("files", nargs="+", metavar="FILE", help="recording(s), or folder(s) of recordings")
-    parser.add_argument(
-        "--spec",
-        choices=("published", "normalised"),
-        default="published",
-        help="check against the published spec (default) or the normalised one",
-    )
     parser.add_argument("--report-dir", default="reports", help="where findings.json, junit.xml, summary.md go")
-    parser.add_argument(
-        "--fail-on-source",
-        default="server",
-        metavar="SOURCES",
-        help="whose findings decide the exit code, as for `conformance run`: comma-separated "
-        "server, spec, doc, or all (default server)",
-    )
-    parser.add_argument("--strict", action="store_true", help="undocumented response fields are errors")
-    parser.add_argument(
-        "--no-request-checks",
-        action="store_true",
-        help="do not check recorded request bodies against the request schema",
-    )
+    add_exchange_check_options(parser)
     add_common(parser, fail_on="error", baseline=True)
 
 

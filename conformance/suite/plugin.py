@@ -301,6 +301,29 @@ class Suite:
         self.ensure_budget()
         limit = self.config.max_requests
         text = content.decode("utf-8", "replace") if content is not None else None
+
+        def answer(
+            status: int | None,
+            response_headers: dict[str, str],
+            data: bytes,
+            elapsed_ms: float,
+            transport_error: str | None = None,
+        ) -> Exchange:
+            return Exchange.build(
+                operation=operation,
+                method=method,
+                url=url,
+                request_headers=headers,
+                request_body=body,
+                status=status,
+                response_headers=response_headers,
+                response_body=data,
+                elapsed_ms=elapsed_ms,
+                transport_error=transport_error,
+                request_text=text,
+                redact=redact,
+            )
+
         while True:
             self.requests_sent += 1
             started = time.perf_counter()
@@ -317,40 +340,13 @@ class Suite:
                 break
             if status is not None and status >= 500:
                 # a 5xx is a finding even when a retry succeeds: the retry only keeps the run going
-                self.record_exchange(
-                    Exchange.build(
-                        operation=operation,
-                        method=method,
-                        url=url,
-                        request_headers=headers,
-                        request_body=body,
-                        status=status,
-                        response_headers=response_headers,
-                        response_body=data,
-                        elapsed_ms=(time.perf_counter() - started) * 1000,
-                        request_text=text,
-                        redact=redact,
-                    ),
-                    probe=probe,
-                )
+                elapsed = (time.perf_counter() - started) * 1000
+                self.record_exchange(answer(status, response_headers, data, elapsed), probe=probe)
             self.sleep(wait)
             attempt += 1
         elapsed = (time.perf_counter() - started) * 1000
         self._observe(elapsed, error)
-        exchange = Exchange.build(
-            operation=operation,
-            method=method,
-            url=url,
-            request_headers=headers,
-            request_body=body,
-            status=status,
-            response_headers=response_headers,
-            response_body=data,
-            elapsed_ms=elapsed,
-            transport_error=error,
-            request_text=text,
-            redact=redact,
-        )
+        exchange = answer(status, response_headers, data, elapsed, error)
         findings = self.record_exchange(exchange, probe=probe)
         if keyed:
             self._count_refusal(status, error)

@@ -48,6 +48,7 @@ from benchlib import (
     Server,
     cpu_seconds,
     free_port,
+    importable,
     install_wrk,
     machine,
     prism_binary,
@@ -353,7 +354,7 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, list[dict[str, Any]]] = {}
     labels: dict[str, str] = {}
     checks: dict[str, bool] = {}
-    granian = _importable("granian")
+    granian = importable("granian")
     with tempfile.TemporaryDirectory(prefix="bench-mock-") as tmp, ExitStack() as stack:
         workdir = Path(tmp)
         servers = {"mock": stack.enter_context(mock_server(workdir, 1))}
@@ -396,14 +397,6 @@ def main(argv: list[str] | None = None) -> int:
             Path(args.json), json.dumps({"labels": labels, "validates": checks, "results": results}, indent=2) + "\n"
         )
     return 0
-
-
-def _importable(name: str) -> bool:
-    try:
-        __import__(name)
-    except ImportError:
-        return False
-    return True
 
 
 if __name__ == "__main__":

@@ -298,7 +298,7 @@ def machine(tool: str) -> str:
     try:
         import uvicorn
 
-        extras = [name for name in ("httptools", "uvloop") if _importable(name)]
+        extras = [name for name in ("httptools", "uvloop") if importable(name)]
         parts.append(f"uvicorn {uvicorn.__version__} ({', '.join(extras) or 'h11, asyncio'})")
     except ImportError:
         pass
@@ -325,7 +325,7 @@ def machine(tool: str) -> str:
     return ", ".join(parts)
 
 
-def _importable(name: str) -> bool:
+def importable(name: str) -> bool:
     try:
         __import__(name)
     except ImportError:

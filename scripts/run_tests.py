@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """The project's tests, as `make test` and CI run them.
 
-Runs on two workers (pytest-xdist) unless the arguments choose (`-n N`, `-n 0`, `-p no:xdist`); the tests are
+Runs on one worker (pytest-xdist) more than the machine has cores, three on two cores, unless the arguments choose
+(`-n N`, `-n 0`, `-p no:xdist`) or `TEST_WORKERS=N` does: a fifth of the tests' time is spent waiting (for a
+server to start, a timeout to fire, a back-off to pass), and the extra worker runs tests meanwhile. The tests are
 parallel-safe: servers take free loopback ports, files go to per-test temporary directories. The workers start
-with a half of the tests each, in file order, and take over tests from each other's queue when theirs runs out
+with a share of the tests each, in file order, and take over tests from each other's queue when theirs runs out
 (`--dist worksteal`): the tests of one module mostly stay in one worker, so a server its module starts once is
 started once, and a worker left with the long tests is helped out.
 Paths given (`tests/suite`, `tests/x.py::test_y`) are run instead of the whole of `tests`.
@@ -20,12 +22,20 @@ import sys
 from pathlib import Path
 
 NO_TESTS = 5
-WORKERS = os.environ.get("TEST_WORKERS", "2")
+
+
+def default_workers(cores: int | None = None) -> str:
+    """``$TEST_WORKERS``, else one more than the cores this process may run on (at least two)."""
+    if os.environ.get("TEST_WORKERS"):
+        return os.environ["TEST_WORKERS"]
+    if cores is None:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return str(max(2, cores + 1))
 
 
 def pytest_command(argv: list[str]) -> list[str]:
     chooses = any(a in ("-n", "--numprocesses", "no:xdist") or a.startswith(("-n", "--numprocesses=")) for a in argv)
-    workers = [] if chooses else ["-n", WORKERS]
+    workers = [] if chooses else ["-n", default_workers()]
     if not chooses and not any(a == "--dist" or a.startswith("--dist=") for a in argv):
         workers += ["--dist", "worksteal"]
     names_tests = any(not a.startswith("-") and Path(a.split("::", 1)[0]).exists() for a in argv)

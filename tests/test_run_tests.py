@@ -1,5 +1,5 @@
-"""scripts/run_tests.py: two workers that steal work by default, the arguments' choice otherwise, and paths given
-run instead of the whole of tests/ (a path named besides `tests` ran every test)."""
+"""scripts/run_tests.py: one worker more than the cores (workers that steal work) by default, the arguments' choice
+otherwise, and paths given run instead of the whole of tests/ (a path named besides `tests` ran every test)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(autouse=True)
 def _default_workers(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The defaults as a user without $TEST_WORKERS gets them (a run with TEST_WORKERS=3 tests them too)."""
+    """The defaults as a user without $TEST_WORKERS gets them on a machine with two cores (a run with TEST_WORKERS=3
+    tests them too)."""
     monkeypatch.delenv("TEST_WORKERS", raising=False)
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0, 1}, raising=False)
 
 
 def _script() -> ModuleType:
@@ -27,34 +29,36 @@ def _script() -> ModuleType:
     return module
 
 
-def test_the_default_is_every_test_on_two_stealing_workers() -> None:
+def test_the_default_is_every_test_on_stealing_workers_one_more_than_the_cores() -> None:
     command = _script().pytest_command(["-m", "not slow"])
     assert command[:3] == [sys.executable, "-m", "pytest"]
-    assert command[3:] == ["tests", "-n", "2", "--dist", "worksteal", "-m", "not slow"]
+    assert command[3:] == ["tests", "-n", "3", "--dist", "worksteal", "-m", "not slow"]
+
+
+@pytest.mark.parametrize(("cores", "workers"), [(1, "2"), (2, "3"), (8, "9")])
+def test_the_default_worker_count_follows_the_cores(cores: int, workers: str) -> None:
+    assert _script().default_workers(cores) == workers
 
 
 def test_the_arguments_choose_workers_and_distribution() -> None:
     script = _script()
     assert script.pytest_command(["-n", "0"])[3:] == ["tests", "-n", "0"]
     assert script.pytest_command(["-p", "no:xdist"])[3:] == ["tests", "-p", "no:xdist"]
-    assert script.pytest_command(["--dist", "load"])[3:] == ["tests", "-n", "2", "--dist", "load"]
+    assert script.pytest_command(["--dist", "load"])[3:] == ["tests", "-n", "3", "--dist", "load"]
 
 
 def test_paths_given_replace_the_whole_of_tests() -> None:
     script = _script()
     one = "tests/test_run_tests.py::test_paths_given_replace_the_whole_of_tests"
     assert "tests" not in script.pytest_command(["tests/suite", "-q"])
-    assert script.pytest_command([one])[3:] == ["-n", "2", "--dist", "worksteal", one]
+    assert script.pytest_command([one])[3:] == ["-n", "3", "--dist", "worksteal", one]
     assert script.pytest_command(["-k", "no such path"])[3] == "tests"
 
 
 def test_test_workers_chooses_the_worker_count(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TEST_WORKERS", "3")
-    spec = importlib.util.spec_from_file_location("run_tests_workers", ROOT / "scripts" / "run_tests.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    assert module.pytest_command([])[3:6] == ["tests", "-n", "3"]
+    monkeypatch.setenv("TEST_WORKERS", "5")
+    assert _script().pytest_command([])[3:6] == ["tests", "-n", "5"]
+    assert _script().default_workers(2) == "5"
 
 
 def test_bytecode_is_cached_under_dot_cache_even_where_the_environment_forbids_it() -> None:

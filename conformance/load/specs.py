@@ -8,11 +8,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import hashlib
+import json
 from pathlib import Path
 from typing import Literal
 
+import attrs
+
 from conformance import paths
+from conformance.errors import ToolError
+from conformance.fileio import atomic_write
 from conformance.inputs import Spec, SpecPair
 from conformance.load.fetch import Fetcher, Lock, fetch_pinned
 
@@ -45,13 +52,60 @@ def published_spec(fetcher: Fetcher | None = None) -> Spec:
 
 
 def load_spec(variant: Variant = "normalised", fetcher: Fetcher | None = None) -> Spec:
+    """The spec in ``variant`` form. The overlaid forms are kept under the cache directory (``specs/``), keyed by
+    the published file's pinned sha256, the overlay's bytes and the code that applies it, so that a command or a
+    mock starting again does not apply the overlay again (a quarter of a second); any change to those inputs
+    is a new key, and a cache that cannot be read or written is simply not used."""
     spec = published_spec(fetcher)
     if variant == "published":
         return spec
+    overlay = paths.overlay_path()
+    cached = _cached_variant(variant, overlay)
+    if cached is not None and (found := cached.read()) is not None:
+        return found
     from conformance.overlay import apply_overlay_file
 
     kinds = {"cosmetic"} if variant == "cosmetic" else {"cosmetic", "correction"}
-    return apply_overlay_file(spec, paths.overlay_path(), kinds=kinds).spec
+    result = apply_overlay_file(spec, overlay, kinds=kinds).spec
+    if cached is not None:
+        cached.write(result)
+    return result
+
+
+# the code an overlaid spec is made with: a change to any of these files is a change of the cached forms
+_MAKERS = ("overlay.py", "load/parse.py", "load/specs.py", "safeload.py")
+
+
+@attrs.frozen
+class _CachedVariant:
+    path: Path
+
+    def read(self) -> Spec | None:
+        try:
+            found = json.loads(self.path.read_bytes())
+        except (OSError, ValueError):
+            return None
+        return found if isinstance(found, dict) else None
+
+    def write(self, spec: Spec) -> None:
+        text = json.dumps(spec, sort_keys=True)
+        if json.loads(text) != spec:  # a value JSON cannot keep (YAML's int keys, dates): not cached
+            return
+        with contextlib.suppress(OSError):
+            atomic_write(self.path, text)
+
+
+def _cached_variant(variant: Variant, overlay: Path) -> _CachedVariant | None:
+    try:
+        digest = hashlib.sha256(variant.encode())
+        digest.update(Lock.load(paths.lock_path()).sha256.encode())
+        digest.update(overlay.read_bytes())
+        package = Path(__file__).resolve().parents[1]
+        for name in _MAKERS:
+            digest.update((package / name).read_bytes())
+    except (OSError, ToolError):
+        return None  # the overlay or the lock is unreadable: the overlay step itself says why
+    return _CachedVariant(paths.cache_dir() / "specs" / f"{variant}-{digest.hexdigest()[:32]}.json")
 
 
 def spec_pair(fetcher: Fetcher | None = None) -> SpecPair:

@@ -11,7 +11,8 @@ Routes (any method):
 * ``/quiet``: one event, then nothing until the client leaves (counted in ``/stats`` too);
 * ``/block``: one chunk, then the whole process sleeps 2 s (its event loop blocked), then the end;
 * ``/raise``: the application raises before answering; ``/nothing``: it returns without answering;
-* ``/slow``: answers after 1 s (to stop the server in the middle of an answer).
+* ``/slow``: answers after 1 s, or ``?s=`` seconds (to stop the server in the middle of an answer; to hold
+  pipelined requests behind a first one).
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ class TestApp:
             time.sleep(2)  # the whole process: its event loop cannot accept meanwhile
             await send({"type": "http.response.body", "body": b"done\n"})
         elif path == "/slow":
-            await asyncio.sleep(1)
+            await asyncio.sleep(float(query.get("s", "1")))
             await _json(send, {"slow": True})
         elif path == "/raise":
             raise RuntimeError("the application failed")

@@ -215,7 +215,7 @@ def test_two_workers_serve_the_same_port() -> None:
 
 def test_a_malformed_request_after_pipelined_ones_is_refused_after_their_answers(server) -> None:  # type: ignore[no-untyped-def]
     with server.connect() as sock:
-        sock.sendall(request("GET", "/slow") + request("POST", "/echo?n=1", b"a") + b"NOT HTTP AT ALL\r\n\r\n")
+        sock.sendall(request("GET", "/slow?s=0.2") + request("POST", "/echo?n=1", b"a") + b"NOT HTTP AT ALL\r\n\r\n")
         reader = Reader(sock)
         assert reader.response()[0] == 200
         status, _, body = reader.response()
@@ -227,7 +227,7 @@ def test_a_malformed_request_after_pipelined_ones_is_refused_after_their_answers
 def test_a_pipelined_request_with_a_body_over_the_limit_is_refused_after_the_earlier_answer(server) -> None:  # type: ignore[no-untyped-def]
     with server.connect() as sock:
         big = b"%x\r\n%s\r\n" % (60000, b"z" * 60000)
-        sock.sendall(request("GET", "/slow") + request("POST", "/echo", big * 2, {"Transfer-Encoding": "chunked"}))
+        sock.sendall(request("GET", "/slow?s=0.2") + request("POST", "/echo", big * 2, {"Transfer-Encoding": "chunked"}))
         reader = Reader(sock)
         assert reader.response()[0] == 200
         assert reader.response()[0] == 413
@@ -272,7 +272,7 @@ def test_any_bytes_get_an_answer_or_a_close_and_the_server_keeps_serving(server,
 
 def test_a_request_followed_by_a_half_close_gets_its_answer(server) -> None:  # type: ignore[no-untyped-def]
     with server.connect() as sock:
-        sock.sendall(request("POST", "/echo", b"abc") + request("GET", "/slow"))
+        sock.sendall(request("POST", "/echo", b"abc") + request("GET", "/slow?s=0.2"))
         sock.shutdown(socket.SHUT_WR)
         reader = Reader(sock)
         assert json.loads(reader.response()[2])["size"] == 3

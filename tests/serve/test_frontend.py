@@ -227,7 +227,8 @@ def test_a_malformed_request_after_pipelined_ones_is_refused_after_their_answers
 def test_a_pipelined_request_with_a_body_over_the_limit_is_refused_after_the_earlier_answer(server) -> None:  # type: ignore[no-untyped-def]
     with server.connect() as sock:
         big = b"%x\r\n%s\r\n" % (60000, b"z" * 60000)
-        sock.sendall(request("GET", "/slow?s=0.2") + request("POST", "/echo", big * 2, {"Transfer-Encoding": "chunked"}))
+        chunked = request("POST", "/echo", big * 2, {"Transfer-Encoding": "chunked"})
+        sock.sendall(request("GET", "/slow?s=0.2") + chunked)
         reader = Reader(sock)
         assert reader.response()[0] == 200
         assert reader.response()[0] == 413

@@ -6,9 +6,9 @@
 * :class:`Limits`: sizes and timeouts a connection may cost (400/408/413/414/431 beyond them).
 """
 
-from conformance.serve.protocol import Limits
 from conformance.serve.runner import serve
 from conformance.serve.sockets import bind, is_loopback
+from conformance.serve.wire import Limits
 from conformance.serve.workers import serve_workers
 
 __all__ = ["Limits", "bind", "is_loopback", "serve", "serve_workers"]

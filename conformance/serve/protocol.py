@@ -12,6 +12,11 @@ section over :attr:`Limits.max_headers` bytes or :attr:`Limits.max_header_count`
 not complete within :attr:`Limits.head_timeout` seconds of its first byte (slowloris), a body that stalls
 for :attr:`Limits.body_timeout` seconds, and an idle keep-alive connection after
 :attr:`Limits.keepalive_timeout` seconds are closed.
+
+An answer the application completes before the request body has arrived (a refused key, unread) keeps the
+connection when the rest is known and at most :attr:`Limits.drain` bytes (it is read and dropped); otherwise the
+answer says ``connection: close``. A connection is never closed under an answer that did not say so, which a
+client with a connection pool would meet as "server disconnected" on its next request.
 """
 
 from __future__ import annotations
@@ -20,65 +25,12 @@ import asyncio
 import collections
 import sys
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
 from email.utils import formatdate
 from typing import Any
 
-import attrs
 import httptools
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-App = Callable[[Scope, Receive, Send], Awaitable[None]]
-
-_REASONS = {
-    100: "Continue",
-    200: "OK",
-    201: "Created",
-    202: "Accepted",
-    204: "No Content",
-    400: "Bad Request",
-    401: "Unauthorized",
-    404: "Not Found",
-    405: "Method Not Allowed",
-    408: "Request Timeout",
-    413: "Content Too Large",
-    414: "URI Too Long",
-    429: "Too Many Requests",
-    431: "Request Header Fields Too Large",
-    500: "Internal Server Error",
-    502: "Bad Gateway",
-    503: "Service Unavailable",
-    504: "Gateway Timeout",
-}
-_STATUS_LINES = {code: f"HTTP/1.1 {code} {reason}\r\n".encode() for code, reason in _REASONS.items()}
-_HTTP_VERSIONS = {"1.1": "1.1", "1.0": "1.0"}
-
-
-@attrs.frozen
-class Limits:
-    """What one connection may cost the server (sizes in bytes, times in seconds)."""
-
-    max_body: int = 64 * 1024 * 1024  # the application may refuse far less (the mock: 1 MiB, with its own 413)
-    max_url: int = 8 * 1024
-    max_headers: int = 64 * 1024
-    max_header_count: int = 128
-    buffer: int = 256 * 1024  # request bytes held for the application before reading pauses
-    write_high: int = 256 * 1024  # response bytes queued in the socket before ``send`` waits
-    head_timeout: float = 15.0
-    body_timeout: float = 60.0
-    keepalive_timeout: float = 30.0
-    max_connections: int = 4096
-    date_header: bool = True
-
-
-def status_line(status: int) -> bytes:
-    line = _STATUS_LINES.get(status)
-    if line is None:
-        line = f"HTTP/1.1 {status} {_REASONS.get(status, 'Status')}\r\n".encode()
-    return line
+from conformance.serve.wire import HTTP_VERSIONS, REASONS, App, Limits, Message, Scope, status_line, unquote
 
 
 class Shared:
@@ -121,6 +73,7 @@ class Cycle:
         "expect_continue",
         "head_only",
         "keep_alive",
+        "length",
         "more",
         "received",
         "response_complete",
@@ -128,11 +81,14 @@ class Cycle:
         "started",
     )
 
-    def __init__(self, conn: HttpProtocol, scope: Scope, keep_alive: bool, expect_continue: bool) -> None:
+    def __init__(
+        self, conn: HttpProtocol, scope: Scope, keep_alive: bool, expect_continue: bool, length: int | None
+    ) -> None:
         self.conn = conn
         self.scope = scope
         self.keep_alive = keep_alive
         self.expect_continue = expect_continue
+        self.length = length  # Content-Length; None when chunked
         self.continue_sent = False
         self.body: collections.deque[bytes] = collections.deque()
         self.buffered = 0  # body bytes waiting for the application
@@ -168,6 +124,18 @@ class Cycle:
             conn.resume()
             await self.more.wait()
 
+    def _drainable(self) -> bool:
+        """Whether the connection stays usable if the application answers now: the request body has arrived, or
+        what is still to come is known, small and on its way (not held back by ``Expect: 100-continue``).
+
+        Otherwise the answer says ``connection: close``: a client told nothing would put the connection back in
+        its pool and could send its next request just as the server closes it."""
+        if self.complete:
+            return True
+        if self.expect_continue and not self.continue_sent:
+            return False
+        return self.length is not None and self.length - self.received <= self.conn.limits.drain
+
     async def send(self, message: Message) -> None:
         conn = self.conn
         kind = message["type"]
@@ -197,7 +165,7 @@ class Cycle:
                     parts.append(b"transfer-encoding: chunked\r\n")
                 else:
                     self.keep_alive = False  # an HTTP/1.0 client reads the body to the end of the connection
-            if not self.keep_alive or conn.shared.stopping:
+            if not self.keep_alive or conn.shared.stopping or not self._drainable():
                 self.keep_alive = False
                 parts.append(b"connection: close\r\n")
             parts.append(b"\r\n")
@@ -362,27 +330,32 @@ class HttpProtocol(asyncio.Protocol):
             raw_path, query = url.path or b"/", url.query or b""
         headers = self._headers
         expect = False
+        length: int | None = 0
         for name, value in headers:
-            if name == b"content-length" and value.strip().isdigit() and int(value) > self.limits.max_body:
-                raise _Refused(413, f"request body larger than {self.limits.max_body} bytes")
-            if name == b"expect" and value.lower() == b"100-continue":
+            if name == b"content-length" and value.strip().isdigit():
+                length = int(value)
+                if length > self.limits.max_body:
+                    raise _Refused(413, f"request body larger than {self.limits.max_body} bytes")
+            elif name == b"transfer-encoding":
+                length = None
+            elif name == b"expect" and value.lower() == b"100-continue":
                 expect = True
         version = parser.get_http_version()
         scope: Scope = {
             "type": "http",
             "asgi": {"version": "3.0", "spec_version": "2.3"},
-            "http_version": _HTTP_VERSIONS.get(version, version),
+            "http_version": HTTP_VERSIONS.get(version, version),
             "server": self._peers[0],
             "client": self._peers[1],
             "scheme": "http",
             "method": parser.get_method().decode("ascii"),
             "root_path": "",
-            "path": _unquote(raw_path),
+            "path": unquote(raw_path),
             "raw_path": raw_path,
             "query_string": query,
             "headers": headers,
         }
-        cycle = Cycle(self, scope, parser.should_keep_alive(), expect)
+        cycle = Cycle(self, scope, parser.should_keep_alive(), expect, length)
         self._in_head = False
         self._arm(self.limits.body_timeout)
         self.current = cycle
@@ -396,17 +369,17 @@ class HttpProtocol(asyncio.Protocol):
         cycle = self.current
         if cycle is None:
             return
-        cycle.buffered += len(body)
         cycle.received += len(body)
         if cycle.received > self.limits.max_body:
             raise _Refused(413, f"request body larger than {self.limits.max_body} bytes")
+        self._arm(self.limits.body_timeout)
         if cycle.response_complete:
-            return  # answered already without reading the body: dropped, the connection closes after
+            return  # answered already without reading the body: the rest is read and dropped (``finished``)
+        cycle.buffered += len(body)
         cycle.body.append(body)
         cycle.more.set()
         if cycle.buffered > self.limits.buffer:
             self.pause()
-        self._arm(self.limits.body_timeout)
 
     def on_message_complete(self) -> None:
         cycle = self.current
@@ -459,8 +432,11 @@ class HttpProtocol(asyncio.Protocol):
             self.close()
             return
         if not cycle.complete:
-            # the answer went out before the whole request arrived: the rest is unread, the connection unusable
-            self.close()
+            # the answer went out before the whole request arrived, and said the connection stays (``_drainable``):
+            # the rest of the body is read and dropped, and the next request is read after it (on_message_complete)
+            cycle.body.clear()
+            cycle.buffered = 0
+            self.resume()
             return
         self._next()
 
@@ -513,7 +489,7 @@ class HttpProtocol(asyncio.Protocol):
                 self._refusal = (status, message)
                 self.pause()
             return
-        body = f"{status} {_REASONS.get(status, '')}: {message}\n".encode()
+        body = f"{status} {REASONS.get(status, '')}: {message}\n".encode()
         self.transport.write(
             status_line(status)
             + b"content-type: text/plain; charset=utf-8\r\ncontent-length: %d\r\nconnection: close\r\n\r\n%b"
@@ -568,11 +544,3 @@ class HttpProtocol(asyncio.Protocol):
                 cycle.more.set()
             if self._drain is not None and not self._drain.done():
                 self._drain.set_result(None)
-
-
-def _unquote(raw: bytes) -> str:
-    if b"%" not in raw:
-        return raw.decode("latin-1")
-    from urllib.parse import unquote_to_bytes
-
-    return unquote_to_bytes(raw).decode("utf-8", "replace")

@@ -15,7 +15,8 @@ import socket
 import sys
 from typing import Any, TextIO
 
-from conformance.serve.protocol import App, HttpProtocol, Limits, Shared
+from conformance.serve.protocol import HttpProtocol, Shared
+from conformance.serve.wire import App, Limits
 
 
 def announce_line(sock: socket.socket) -> str:

@@ -11,6 +11,7 @@ Routes (any method):
 * ``/quiet``: one event, then nothing until the client leaves (counted in ``/stats`` too);
 * ``/block``: one chunk, then the whole process sleeps 2 s (its event loop blocked), then the end;
 * ``/raise``: the application raises before answering; ``/nothing``: it returns without answering;
+* ``/early``: a 401 at once, the request body left unread (an application refusing a key before reading);
 * ``/slow``: answers after 1 s, or ``?s=`` seconds (to stop the server in the middle of an answer; to hold
   pipelined requests behind a first one).
 """
@@ -45,6 +46,9 @@ class TestApp:
         self.requests += 1
         path = scope["path"]
         query = {k: v[0] for k, v in parse_qs(scope["query_string"].decode()).items()}
+        if path == "/early":  # answered before the request body is read, as an application refusing a key does
+            await _json(send, {"early": True}, 401)
+            return
         size = 0
         more = True
         while more:

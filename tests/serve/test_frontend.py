@@ -299,3 +299,46 @@ def test_a_body_that_stops_coming_ends_the_connection(server) -> None:  # type: 
         sock.sendall(request("POST", "/echo", headers={"Content-Length": "10"}) + b"abc")
         assert Reader(sock).closed()  # would hang (then fail at the socket timeout) without the body timeout
     assert httpx.get(server.url + "/echo", timeout=10).status_code == 200
+
+
+# -- an answer sent before the request body arrived -------------------------------------------------------------------
+# An application may answer without reading the body (a refused key). The client, which sent the head first, sends
+# the body after; a connection the server then closes while its answer said nothing must not be reused by a client,
+# or its next request meets a closed socket ("server disconnected", a transport error the suite would report).
+
+
+def test_an_early_answer_keeps_the_connection_and_drops_the_body_that_follows(server) -> None:  # type: ignore[no-untyped-def]
+    with server.connect() as sock:
+        sock.sendall(b"POST /early HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\n")
+        reader = Reader(sock)
+        status, headers, _ = reader.response()
+        assert status == 401 and headers.get("connection") != "close", headers
+        sock.sendall(b"0123456789" + request("POST", "/echo?n=2", b"abc"))
+        status, _, body = reader.response()
+        assert status == 200 and json.loads(body)["size"] == 3 and json.loads(body)["query"] == {"n": "2"}
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"POST /early HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n",  # how much follows is unknown
+        b"POST /early HTTP/1.1\r\nHost: t\r\nContent-Length: 99000\r\n\r\n",  # more than the server holds to drop
+        b"POST /early HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\nExpect: 100-continue\r\n\r\n",  # no body sent
+    ],
+    ids=["chunked", "large", "expect-continue"],
+)
+def test_an_early_answer_says_connection_close_when_the_rest_is_not_dropped(server, head: bytes) -> None:  # type: ignore[no-untyped-def]
+    with server.connect() as sock:
+        sock.sendall(head)
+        reader = Reader(sock)
+        status, headers, _ = reader.response()
+        assert status == 401 and headers.get("connection") == "close", headers
+        assert reader.closed()
+
+
+def test_a_client_reusing_connections_never_meets_one_closed_under_it(server) -> None:  # type: ignore[no-untyped-def]
+    """httpx writes the head and the body separately: the answer often goes out before the body arrives."""
+    with httpx.Client(timeout=10) as client:
+        for number in range(200):
+            assert client.post(server.url + "/early", content=b"x" * (number % 7 + 1)).status_code == 401
+            assert client.post(server.url + "/echo", content=b"abc").json()["size"] == 3

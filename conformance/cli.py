@@ -63,7 +63,13 @@ def _load(name: str) -> ModuleType:
     return importlib.import_module(f"conformance.commands.{name}")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(selected: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line; with ``selected``, only that command's module is imported and given its options.
+
+    The other commands stay names (a mistyped one is still refused with the list of commands): their help shows
+    only in ``conformance --help``, which has no command selected and imports them all. A command starts without
+    importing the ten others (a tenth of a second: the CLI is started hundreds of times by scripts and tests).
+    """
     parser = _Parser(
         prog="conformance",
         description="Pin, lint, normalise, generate, mock and check the AI/ML API GPT-5.2 chat completions spec.",
@@ -71,6 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks for unexpected errors")
     subs = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMANDS:
+        if selected is not None and name != selected:
+            subs.add_parser(name)
+            continue
         module = _load(name)
         sub = subs.add_parser(name, help=module.HELP, description=module.HELP)
         module.add_arguments(sub)
@@ -100,16 +109,24 @@ def _report(command: str, exc: ToolError) -> int:
     return exc.exit_code
 
 
+def _selected(argv: Sequence[str]) -> str | None:
+    """The command ``argv`` names: its first word that is not an option (the top level has only flags)."""
+    first = next((word for word in argv if not word.startswith("-")), None)
+    return first if first in COMMANDS else None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    words = list(sys.argv[1:] if argv is None else argv)
+    selected = _selected(words)
     try:
-        parser = build_parser()
+        parser = build_parser(selected)
     except ModuleNotFoundError as exc:
-        code = _missing_dependency("", exc)
+        code = _missing_dependency(selected or "", exc)
         if code is None:
             raise
         return code
     try:
-        args, extra = parser.parse_known_args(list(sys.argv[1:] if argv is None else argv))
+        args, extra = parser.parse_known_args(words)
         module = getattr(args, "_module", None)
         if module is None:
             parser.print_help(sys.stderr)

@@ -97,6 +97,30 @@ def test_help_returns_0(capsys: pytest.CaptureFixture[str]) -> None:
     assert "--format {text,json,markdown,junit,github}" in out
 
 
+@pytest.mark.parametrize("argv", [["rules", "--help"], ["--debug", "mock", "--help"], ["lint", "--help"]])
+def test_a_command_imports_no_other_command(argv: list[str]) -> None:
+    """A fresh process: which ``conformance.commands`` modules one command line loads."""
+    probe = (
+        "import json, sys\nfrom conformance.cli import main\n"
+        f"code = main({argv!r})\n"
+        "print(json.dumps([code, sorted(m for m in sys.modules if m.startswith('conformance.commands.'))]))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60)
+    code, loaded = json.loads(done.stdout.strip().splitlines()[-1])
+    command = next(word for word in argv if not word.startswith("-"))
+    assert code == 0
+    assert set(loaded) - {"conformance.commands._common"} == {f"conformance.commands.{command}"}
+
+
+def test_the_top_level_help_still_describes_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    from conformance.cli import COMMANDS, _load
+
+    assert main(["--help"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    for name in COMMANDS:
+        assert f"{name} {' '.join(_load(name).HELP.split())}" in out, name
+
+
 def test_findings_exit_1_and_fail_on_moves_the_bar(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["lint", DEFECTS]) == 1
     assert main(["lint", DEFECTS, "--fail-on", "never"]) == 0

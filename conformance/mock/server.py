@@ -6,8 +6,9 @@
 The child runs ``python -m conformance mock --port 0`` on loopback and prints
 ``listening on http://127.0.0.1:PORT`` as its first stdout line; the context
 manager waits until the server answers, and on exit sends SIGTERM (then
-SIGKILL after a timeout). The child's log (one line per request) goes to a
-temporary file, :attr:`MockServer.log_path`.
+SIGKILL after a timeout). The child's log (one line per request) goes to
+``log_path`` when one is given, else to a temporary file that :meth:`MockServer.stop`
+removes, keeping its last :data:`KEPT_LOG` bytes for :meth:`MockServer.log_text`.
 """
 
 from __future__ import annotations
@@ -35,6 +36,10 @@ _LISTENING = re.compile(r"^listening on (http://(\[[^\]]+\]|[^:/\s]+):(\d+))\s*$
 
 class MockServerError(ToolError):
     """The mock server did not start, or died."""
+
+
+# how much of a temporary log stays readable (``log_text``) once the server stopped and the file is gone
+KEPT_LOG = 1 << 20
 
 
 class MockServer:
@@ -69,6 +74,7 @@ class MockServer:
         self.log_path: Path | None = None
         self._proc: subprocess.Popen[str] | None = None
         self._log_file: IO[bytes] | None = None
+        self._kept_log: str | None = None  # the end of a temporary log, once the file is removed
         self._base_url: str | None = None
         self._port: int | None = None
 
@@ -99,6 +105,7 @@ class MockServer:
     def start(self) -> MockServer:
         if self._proc is not None:
             raise MockServerError("mock server: already started")
+        self._kept_log = None
         if self._given_log is not None:
             self.log_path = self._given_log
             self._log_file = open(self.log_path, "wb")  # noqa: SIM115 (closed in stop())
@@ -202,6 +209,9 @@ class MockServer:
         if self._log_file is not None:
             self._log_file.close()
             self._log_file = None
+            if self._given_log is None and self.log_path is not None:  # a temporary log: nothing left behind
+                self._kept_log = _tail(self.log_path, KEPT_LOG)
+                self.log_path.unlink(missing_ok=True)
         return code
 
     def send_signal(self, sig: int) -> None:
@@ -251,9 +261,22 @@ class MockServer:
         return None if self._proc is None else self._proc.poll()
 
     def log_text(self) -> str:
+        """What the server wrote to stderr so far (after ``stop``, of a temporary log: its last KEPT_LOG bytes)."""
+        if self._kept_log is not None:
+            return self._kept_log
         if self.log_path is None or not self.log_path.exists():
             return ""
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
     def log_tail(self, lines: int = 20) -> str:
         return "\n".join(self.log_text().splitlines()[-lines:])
+
+
+def _tail(path: Path, limit: int) -> str:
+    try:
+        with path.open("rb") as handle:
+            size = handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, size - limit))
+            return handle.read().decode("utf-8", errors="replace")
+    except OSError:
+        return ""

@@ -162,3 +162,30 @@ def test_normalised_spec_with_refs_in_components(tmp_path: Path) -> None:
         assert post(server.base_url, {"model": 1, "messages": []}, path="/api/chat/completions").status_code == 400
     assert Schemas(spec).completion_violations(data) == []
     assert data["object"] == "chat.completion" and data["choices"][0]["message"]["role"] == "assistant"
+
+
+def test_a_temporary_log_is_removed_on_stop_and_stays_readable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    with MockServer(spec="published", env=server_env()) as server:
+        assert server.log_path is not None and server.log_path.parent == tmp_path and server.log_path.exists()
+        post(server.base_url, body())
+    assert list(tmp_path.iterdir()) == []
+    log = server.log_text()
+    assert "mock: serving POST /v1/chat/completions" in log and "POST /v1/chat/completions 200" in log
+
+
+def test_a_mock_that_fails_to_start_leaves_no_log_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setattr("tempfile.tempdir", str(temporary))
+    with pytest.raises(MockServerError, match=r"no-such-spec\.json") as caught:
+        MockServer(spec=tmp_path / "no-such-spec.json", env=server_env()).start()
+    assert "exited with code 2" in str(caught.value)  # the log's end is in the error
+    assert list(temporary.iterdir()) == []
+
+
+def test_a_given_log_path_is_kept(tmp_path: Path) -> None:
+    log = tmp_path / "mock.log"
+    with MockServer(spec="published", env=server_env(), log_path=log, extra_args=["--quiet"]):
+        pass
+    assert "mock: serving" in log.read_text()

@@ -170,8 +170,12 @@ def test_documented_mode_names_the_image_shape(mode_run: Callable[[str], subproc
     assert obj["found"] == '"image"' and "chat.completion" in obj["expected"]
 
 
-def test_reports_are_written(tmp_path: Path) -> None:
+def test_reports_are_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setattr("tempfile.tempdir", str(temporary))  # where the run's mock keeps its log meanwhile
     result = run(["--no-baseline", "-k", "scenario", "--fail-on-source", "all"], tmp_path)
+    assert list(temporary.iterdir()) == []  # nothing left behind by the run
     assert result.returncode == 1  # the published spec's defects, with no baseline to acknowledge them
     data = json.loads((tmp_path / "findings.json").read_text())
     assert data["findings"] and all(

@@ -209,11 +209,15 @@ class ScrubbingWriter(io.TextIOBase):
 def _run_pytest(config_file: Path, options: RunOptions) -> int:
     import pytest
 
-    # --assert=plain: the suite never asserts; rewriting every imported plugin module would cost seconds
+    # --assert=plain: the suite never asserts; rewriting every imported plugin module would cost seconds.
+    # no:unraisableexception: its end-of-session clean-up runs five full garbage collections (a fifth of a second,
+    # a tenth of a short run) to find exceptions raised in __del__, which say nothing about the target
     args = [
         str(SUITE_FILE),
         "-p",
         "no:cacheprovider",
+        "-p",
+        "no:unraisableexception",
         "-p",
         "conformance.suite.plugin",
         "-q",

@@ -44,6 +44,7 @@ from conformance.errors import OverlayError
 from conformance.findings import Finding, Level, Source, rule
 from conformance.oas import deref, join_pointer, pointer_unescape, resolve_pointer
 from conformance.oas.nullable import is_nullable_ref, nullable_ref, unwrap_single
+from conformance.safeload import YAML_LOADER
 
 UNNEEDED = rule(
     "overlay-action-unneeded",
@@ -94,17 +95,13 @@ class OverlayResult:
     applied: tuple[tuple[Action, int], ...]  # (action, number of nodes changed)
 
 
-# libyaml's safe loader where PyYAML was built with it (ten times faster), the pure-Python one otherwise
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 def _fail(where: str, message: str) -> OverlayError:
     return OverlayError(f"{where}: {message}", hint="see the header of conformance/overlay.py for the format")
 
 
 def load_overlay(path: Path) -> Overlay:
     try:
-        doc = yaml.load(path.read_text(), Loader=_LOADER)
+        doc = yaml.load(path.read_text(), Loader=YAML_LOADER)
     except FileNotFoundError:
         raise OverlayError(f"{path}: no overlay file") from None
     except yaml.YAMLError as exc:

@@ -12,13 +12,10 @@ from typing import Any
 import yaml
 
 from conformance.errors import FetchError, SpecError, ToolError
-from conformance.safeload import UnsafeInput, check_shape, read_regular_file, spec_too_deep
+from conformance.safeload import YAML_LOADER, UnsafeInput, check_shape, read_regular_file, spec_too_deep
 
 Spec = dict[str, Any]
 MAX_SPEC_BYTES = 64 * 1024 * 1024
-
-
-_YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def parse_spec(raw: bytes, where: str, *, upstream: bool = False) -> Spec:
@@ -46,7 +43,7 @@ def parse_spec(raw: bytes, where: str, *, upstream: bool = False) -> Spec:
             ) from None
     else:
         try:
-            doc = yaml.load(text, Loader=_YAML_LOADER)  # CSafeLoader or SafeLoader: safe
+            doc = yaml.load(text, Loader=YAML_LOADER)
         except RecursionError:
             raise spec_too_deep(where) from None
         except yaml.YAMLError as exc:

@@ -28,6 +28,7 @@ import yaml
 from gpt52.sse import ServerSentEvent, encode_event
 
 from conformance.errors import InputError
+from conformance.safeload import YAML_LOADER
 from conformance.traffic.model import Recorded, json_bytes, parse_body_text
 
 MAX_FILE_BYTES = 256 * 1024 * 1024  # a whole-file format (YAML, HAR) larger than this is refused
@@ -38,11 +39,6 @@ EXPECTED = (
     "a VCR cassette (YAML or JSON with `interactions`), a HAR 1.2 file (JSON with `log.entries`) or "
     'JSON Lines of exchanges (`conformance run --record`, or {"request", "response"} per line)'
 )
-
-try:
-    _Loader: Any = yaml.CSafeLoader
-except AttributeError:  # PyYAML without libyaml
-    _Loader = yaml.SafeLoader
 
 
 def expand(paths: list[Path]) -> list[Path]:
@@ -156,7 +152,7 @@ def _parse(path: Path, raw: bytes) -> Any:
             if path.suffix.lower() in (".json", ".har"):
                 raise InputError(f"{path}: expected JSON ({EXPECTED}), found invalid JSON: {exc}") from None
     try:
-        return yaml.load(text, Loader=_Loader)
+        return yaml.load(text, Loader=YAML_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""

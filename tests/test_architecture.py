@@ -21,6 +21,7 @@ too, so the list only shrinks); ``IN_FLIGHT`` lists edges another change of this
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import attrs
@@ -130,11 +131,14 @@ def edges() -> list[Edge]:
     return found
 
 
-EDGES = edges()
+@functools.cache
+def all_edges() -> tuple[Edge, ...]:
+    """The package's import edges, read once per process that runs these tests (not at collection)."""
+    return tuple(edges())
 
 
 def test_the_walk_sees_the_package() -> None:
-    importers = {e.importer for e in EDGES}
+    importers = {e.importer for e in all_edges()}
     assert {"conformance.cli", "conformance.suite.runner", "conformance.load.specs"} <= importers
     assert layer_of("conformance.load.fetch") == "load"
     assert layer_of("conformance.lint_structure") == "lint"
@@ -143,12 +147,14 @@ def test_the_walk_sees_the_package() -> None:
 
 def test_no_forbidden_import() -> None:
     tolerated = KNOWN.keys() | IN_FLIGHT.keys()
-    forbidden = [e for e in EDGES if not allowed(e.importer, e.imported) and (e.importer, e.imported) not in tolerated]
+    forbidden = [
+        e for e in all_edges() if not allowed(e.importer, e.imported) and (e.importer, e.imported) not in tolerated
+    ]
     assert not forbidden, "imports that break the layers (see ARCHITECTURE.md):\n" + "\n".join(map(str, forbidden))
 
 
 def test_every_known_exception_still_occurs() -> None:
-    present = {(e.importer, e.imported) for e in EDGES}
+    present = {(e.importer, e.imported) for e in all_edges()}
     gone = sorted(edge for edge in KNOWN if edge not in present)
     assert not gone, f"remove these from KNOWN (the edge is gone): {gone}"
 
@@ -181,5 +187,5 @@ def test_the_table_is_written_once_more_in_architecture_md() -> None:
 def test_an_edge_names_its_file_and_line() -> None:
     lines = (ROOT / "conformance" / "cli.py").read_text().splitlines()
     line = next(n for n, text in enumerate(lines, 1) if text.startswith("from conformance.errors import"))
-    edge = next(e for e in EDGES if (e.importer, e.imported) == ("conformance.cli", "conformance.errors"))
+    edge = next(e for e in all_edges() if (e.importer, e.imported) == ("conformance.cli", "conformance.errors"))
     assert str(edge) == f"conformance/cli.py:{line}: conformance.cli imports conformance.errors"

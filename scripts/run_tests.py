@@ -13,10 +13,13 @@ pytest's exit code 5 (no test collected) fails the run instead of passing silent
 Compiled bytecode is cached under `.cache/pycache` even where the environment says not to write it
 (`PYTHONDONTWRITEBYTECODE`, set on some machines): the tests start hundreds of Python processes (the CLI, the mock,
 the doc blocks), and without the cache each compiles the package again, and pytest rewrites every test module again.
+After the run, the bytecode of temporary sources (scratch copies, fresh venvs) is removed from that cache, so that it
+does not grow with every run.
 Extra arguments go to pytest, e.g. `-m "not slow"` for the fast loop (docs/testing.md).
 """
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -52,8 +55,35 @@ def test_environment(base: dict[str, str]) -> dict[str, str]:
     return env
 
 
+def prune_bytecode(prefix: Path, keep: list[Path]) -> None:
+    """Remove the bytecode cached for sources outside ``keep`` (the project, its venv, the Python installation).
+
+    The cache mirrors absolute source paths; the tests also run code from temporary places (scratch copies of the
+    project, fresh venvs, pip build environments), whose bytecode would pile up run after run and is never read
+    again."""
+    mirrors = [prefix / path.resolve().relative_to(path.resolve().anchor) for path in keep]
+
+    def prune(directory: Path) -> None:
+        for child in directory.iterdir():
+            if child in mirrors:
+                continue
+            if child.is_dir() and not child.is_symlink() and any(m.is_relative_to(child) for m in mirrors):
+                prune(child)
+            elif child.is_dir() and not child.is_symlink():
+                shutil.rmtree(child, ignore_errors=True)
+            else:
+                child.unlink(missing_ok=True)
+
+    if prefix.is_dir():
+        prune(prefix)
+
+
 def main(argv: list[str]) -> int:
-    code = subprocess.call(pytest_command(argv), env=test_environment(dict(os.environ)))
+    env = test_environment(dict(os.environ))
+    code = subprocess.call(pytest_command(argv), env=env)
+    prefix = Path(env["PYTHONPYCACHEPREFIX"])
+    if prefix == ROOT / ".cache" / "pycache":  # ours to tidy; a prefix the caller chose is left alone
+        prune_bytecode(prefix, [ROOT, Path(sys.prefix), Path(sys.base_prefix)])
     if code == NO_TESTS:
         sys.stderr.write("run_tests: pytest collected no test; failing instead of passing silently\n")
         return 1

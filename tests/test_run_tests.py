@@ -68,3 +68,26 @@ def test_bytecode_is_cached_under_dot_cache_even_where_the_environment_forbids_i
     assert env["PYTHONPYCACHEPREFIX"] == str(ROOT / ".cache" / "pycache")
     assert env["HOME"] == "/h"
     assert script.test_environment({"PYTHONPYCACHEPREFIX": "/mine"})["PYTHONPYCACHEPREFIX"] == "/mine"
+
+
+def test_bytecode_of_temporary_sources_is_pruned_and_the_rest_kept(tmp_path: Path) -> None:
+    project, python, scratch = tmp_path / "work" / "project", tmp_path / "python", tmp_path / "tmp" / "scratch"
+    for path in (project, python, scratch):
+        path.mkdir(parents=True)
+    prefix = tmp_path / "prefix"
+
+    def cached(source_dir: Path, name: str) -> Path:
+        pyc = prefix / source_dir.resolve().relative_to(source_dir.resolve().anchor) / f"{name}.cpython-311.pyc"
+        pyc.parent.mkdir(parents=True, exist_ok=True)
+        pyc.write_bytes(b"pyc")
+        return pyc
+
+    kept = [cached(project / "pkg", "a"), cached(project, "b"), cached(python / "lib", "c")]
+    gone = [cached(scratch / "copy" / "pkg", "d"), cached(tmp_path / "work" / "other", "e")]
+    stray = prefix / "stray.txt"
+    stray.write_text("x")
+    _script().prune_bytecode(prefix, [project, python])
+    assert all(p.exists() for p in kept)
+    assert not any(p.exists() for p in gone) and not stray.exists()
+    assert not (prefix / scratch.resolve().relative_to(scratch.resolve().anchor)).exists()
+    _script().prune_bytecode(tmp_path / "no-such-prefix", [project])  # nothing cached yet: nothing to do

@@ -88,11 +88,21 @@ def mock_url() -> Iterator[str]:
         yield server.base_url
 
 
+@pytest.fixture(scope="module")
+def overlaid_specs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One `.cache/specs` for every scratch copy: its entries are keyed by the pin, the overlay's bytes and the code,
+    so a block that changes the overlay gets an entry of its own, and the others skip applying the overlay again."""
+    return tmp_path_factory.mktemp("overlaid-specs")
+
+
 @pytest.fixture
-def scratch(tmp_path: Path) -> Path:
-    """A copy of the project to run blocks in: spec/ and generated/ copied, the rest linked, ../shared linked."""
+def scratch(tmp_path: Path, overlaid_specs: Path) -> Path:
+    """A copy of the project to run blocks in: spec/ and generated/ copied, the rest linked, ../shared linked; the
+    cache is the copy's own, but for the overlaid specs (see ``overlaid_specs``)."""
     root = tmp_path / "work" / ROOT.name
     root.mkdir(parents=True)
+    (root / ".cache").mkdir()
+    (root / ".cache" / "specs").symlink_to(overlaid_specs)
     for entry in ROOT.iterdir():
         if entry.name in (".cache", "reports", ".git", "generated", "spec") or entry.name.startswith(".pytest"):
             continue

@@ -88,7 +88,7 @@ class _CachedVariant:
         return found if isinstance(found, dict) else None
 
     def write(self, spec: Spec) -> None:
-        text = json.dumps(spec, sort_keys=True)
+        text = json.dumps(spec)  # key order kept: generation from the spec follows it
         if json.loads(text) != spec:  # a value JSON cannot keep (YAML's int keys, dates): not cached
             return
         with contextlib.suppress(OSError):

@@ -47,6 +47,7 @@ def test_a_second_load_reads_the_cache_and_gives_the_same_spec(
     second = specs.load_spec(variant, fetcher)
     assert applications == ["overlay.yaml"]
     assert second == first and second is not first
+    assert json.dumps(second) == json.dumps(first)  # key order too: what is generated from a spec follows it
     assert [p.name.split("-")[0] for p in _entries(project)] == [variant]
     published = specs.load_spec("published", fetcher)
     assert published != first  # the cached form is the overlaid one

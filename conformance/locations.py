@@ -25,8 +25,18 @@ STREAM_SUFFIX = " [stream]"
 REQUEST_SUFFIX = " [request]"
 
 
+class _Tagged:
+    """``to_dict``: the tag (``kind``) and every field, in order (tuples as lists), as reports write a location."""
+
+    kind: ClassVar[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        fields = attrs.asdict(self)  # type: ignore[arg-type]
+        return {"kind": self.kind, **{k: list(v) if isinstance(v, tuple) else v for k, v in fields.items()}}
+
+
 @attrs.frozen
-class SpecPointer:
+class SpecPointer(_Tagged):
     """A place in a spec document: its file (or label) and a JSON pointer."""
 
     kind: ClassVar[str] = "spec"
@@ -37,12 +47,9 @@ class SpecPointer:
     def label(self) -> str:
         return self.file
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "file": self.file, "pointer": self.pointer}
-
 
 @attrs.frozen
-class DocLine:
+class DocLine(_Tagged):
     """A doc page, the line of the checked block (``None``: the page as a whole) and a pointer into its value."""
 
     kind: ClassVar[str] = "doc"
@@ -54,12 +61,9 @@ class DocLine:
     def label(self) -> str:
         return f"{self.page}:{self.line}" if self.line is not None else self.page
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "page": self.page, "line": self.line, "pointer": self.pointer}
-
 
 @attrs.frozen
-class OperationPath:
+class OperationPath(_Tagged):
     """Operations of a spec (``POST /v1/chat/completions``; several when alias routes change alike) and a path."""
 
     kind: ClassVar[str] = "operation"
@@ -71,17 +75,9 @@ class OperationPath:
     def label(self) -> str:
         return ", ".join(self.operations) + (STREAM_SUFFIX if self.stream else "")
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "operations": list(self.operations),
-            "pointer": self.pointer,
-            "stream": self.stream,
-        }
-
 
 @attrs.frozen
-class ExchangePath:
+class ExchangePath(_Tagged):
     """One observed exchange of an operation: a path in its response (``request``: in its request body), streamed
     or not, and where it was recorded (``""`` when it was sent by this run). The recording is not part of the
     label: the same defect in two recordings is one finding."""
@@ -97,19 +93,9 @@ class ExchangePath:
     def label(self) -> str:
         return self.operation + (STREAM_SUFFIX if self.stream else "") + (REQUEST_SUFFIX if self.request else "")
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "operation": self.operation,
-            "pointer": self.pointer,
-            "stream": self.stream,
-            "request": self.request,
-            "recorded_in": self.recorded_in,
-        }
-
 
 @attrs.frozen
-class RunScope:
+class RunScope(_Tagged):
     """The run as a whole (``suite``): budget, wall time, a target that stalled or refused."""
 
     kind: ClassVar[str] = "run"
@@ -119,9 +105,6 @@ class RunScope:
     @property
     def label(self) -> str:
         return self.scope
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "scope": self.scope, "pointer": self.pointer}
 
 
 Location = SpecPointer | DocLine | OperationPath | ExchangePath | RunScope

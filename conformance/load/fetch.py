@@ -26,6 +26,7 @@ from typing import Any
 
 import attrs
 import httpx
+from gpt52.tls import default_context
 
 from conformance import paths
 from conformance.errors import FetchError, InputError
@@ -197,7 +198,7 @@ class Fetcher:
         return Fetched(repo, ref, path, ref if SHA_RE.match(ref) else None, content, str(target))
 
     def _http_get(self, url: str, accept: str = "*/*") -> bytes:
-        client = self.client or httpx.Client(timeout=self.timeout, follow_redirects=False)
+        client = self.client or httpx.Client(timeout=self.timeout, follow_redirects=False, verify=default_context())
         started = self.clock()
         last: str = ""
         try:

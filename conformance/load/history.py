@@ -32,6 +32,7 @@ from typing import Any, Protocol
 
 import attrs
 import httpx
+from gpt52.tls import default_context
 
 from conformance.errors import FetchError, InputError
 
@@ -251,7 +252,7 @@ class GitHubApi:
         headers = {"Accept": accept, "X-GitHub-Api-Version": "2022-11-28", "User-Agent": "conformance-drift"}
         if self.token and _may_send_token(url):
             headers["Authorization"] = f"Bearer {self.token}"
-        client = self.client or httpx.Client(timeout=self.timeout, follow_redirects=False)
+        client = self.client or httpx.Client(timeout=self.timeout, follow_redirects=False, verify=default_context())
         last = ""
         try:
             for attempt in range(self.retries + 1):

@@ -174,6 +174,7 @@ class MockServer:
 
     def _await_answer(self) -> None:
         import httpx
+        from gpt52.tls import default_context
 
         deadline = time.monotonic() + self.startup_timeout
         last = ""
@@ -181,7 +182,7 @@ class MockServer:
             if self._proc is not None and self._proc.poll() is not None:
                 raise MockServerError(f"mock server exited with code {self._proc.returncode}; log:\n{self.log_tail()}")
             try:
-                httpx.get(f"{self.base_url}/", timeout=2.0)
+                httpx.get(f"{self.base_url}/", timeout=2.0, verify=default_context())
                 return
             except httpx.HTTPError as exc:
                 last = str(exc)

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import attrs
 import httpx
 import pytest
+from gpt52.tls import default_context
 
 from conformance.findings import Finding
 from conformance.locations import RunScope
@@ -124,7 +125,7 @@ class Suite:
         self.started = time.monotonic()
         self.secrets = tuple(s for s in (api_key(config),) if s and s != MOCK_KEY)
         read = max(1.0, config.max_response_time)
-        self.http = httpx.Client(timeout=httpx.Timeout(read, connect=min(10.0, read)))
+        self.http = httpx.Client(timeout=httpx.Timeout(read, connect=min(10.0, read)), verify=default_context())
         self.sleep: Callable[[float], None] = time.sleep
         self._request_validators: dict[tuple[str, str], Validator | None] = {}
 

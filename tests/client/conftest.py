@@ -15,6 +15,7 @@ import asyncio
 import hashlib
 import json
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -105,9 +106,10 @@ def error_json(message: str, type_: str, code: str | None, param: str | None = N
 
 
 class LoopbackServer:
-    """A threaded HTTP/1.1 server on 127.0.0.1; ``requests`` records what arrived, ``disconnects`` who hung up."""
+    """A threaded HTTP/1.1 server on 127.0.0.1; ``requests`` records what arrived, ``disconnects`` who hung up.
+    With ``tls`` (a server-side ``ssl.SSLContext``) it speaks HTTPS."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.requests: list[dict[str, Any]] = []
         self.disconnects = 0
         self.lock = threading.Lock()
@@ -135,7 +137,9 @@ class LoopbackServer:
                 pass
 
         self.httpd = Server(("127.0.0.1", 0), Handler)
-        self.base_url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        if tls is not None:
+            self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
+        self.base_url = f"{'https' if tls else 'http'}://127.0.0.1:{self.httpd.server_address[1]}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, name="loopback", daemon=True)
         self.thread.start()
 

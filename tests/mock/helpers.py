@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from gpt52.tls import default_context
 from upstream_data import LazyPath, seed_page
 
 from conformance.mock.auth import DEFAULT_API_KEY
@@ -40,7 +41,7 @@ def post(
         sent["X-Mock-Mode"] = mode
     if payload is not None and "content" not in kwargs:
         kwargs["json"] = payload
-    return httpx.post(base_url + path, headers=sent, timeout=timeout, **kwargs)
+    return httpx.post(base_url + path, headers=sent, timeout=timeout, verify=default_context(), **kwargs)
 
 
 def events(response: httpx.Response) -> list[Any]:

@@ -14,6 +14,7 @@ import httpx
 import jsonschema_rs
 import pytest
 import yaml
+from gpt52.tls import default_context
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -95,7 +96,11 @@ def test_conformant_answers_follow_the_openai_reference(
     server: ReferenceServer, validators: dict[str, Any], body: dict[str, Any], mode: str
 ) -> None:
     response = httpx.post(
-        server.base_url + "/v1/chat/completions", json=body, timeout=30, headers={**server.auth, "X-Test-Mode": mode}
+        server.base_url + "/v1/chat/completions",
+        json=body,
+        timeout=30,
+        headers={**server.auth, "X-Test-Mode": mode},
+        verify=default_context(),
     )
     assert response.status_code == 200, response.text
     if not body.get("stream"):

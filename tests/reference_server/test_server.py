@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import jsonschema_rs
 import pytest
+from gpt52.tls import default_context
 
 from .harness import OTHER_KEY, ReferenceServer
 from .modes import CONFORMANT_MODES, DEFECT_MODES, MODES
@@ -63,7 +64,7 @@ def post(
     if content is None:
         content = json.dumps(body if body is not None else _body()).encode()
         sent.setdefault("Content-Type", "application/json")
-    return httpx.post(server.base_url + path, content=content, headers=sent, timeout=30)
+    return httpx.post(server.base_url + path, content=content, headers=sent, timeout=30, verify=default_context())
 
 
 def events(response: httpx.Response) -> tuple[list[dict[str, Any]], bool]:

@@ -12,6 +12,7 @@ import threading
 
 import httpx
 import pytest
+from gpt52.tls import default_context
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -268,7 +269,7 @@ def test_any_bytes_get_an_answer_or_a_close_and_the_server_keeps_serving(server,
             while data := sock.recv(65536):  # ends when the server closes (socket timeout: 10 s, then a failure)
                 received += data
     assert received == b"" or received.startswith(b"HTTP/1.1 ")
-    assert httpx.post(server.url + "/echo", content=b"ok", timeout=10).json()["size"] == 2
+    assert httpx.post(server.url + "/echo", content=b"ok", timeout=10, verify=default_context()).json()["size"] == 2
 
 
 def test_a_request_followed_by_a_half_close_gets_its_answer(server) -> None:  # type: ignore[no-untyped-def]

@@ -9,8 +9,9 @@
 It is built on the generated package ``gpt52_client`` (models, ``AuthenticatedClient``), which it imports
 by name and through its public surface only. Modules: ``gpt52.chat`` (``Gpt52``), ``gpt52.aio``
 (``AsyncGpt52``), ``gpt52.streaming``, ``gpt52.accumulate``, ``gpt52.decode``, ``gpt52.retries``,
-``gpt52.exceptions`` and ``gpt52.sse`` (the event-stream decoder, which needs nothing of the generated
-package). The names below are imported on first use, so ``import gpt52.sse`` stays light.
+``gpt52.exceptions``, ``gpt52.tls`` (the TLS context its own connections share) and ``gpt52.sse`` (the
+event-stream decoder, which needs nothing of the generated package). The names below are imported on first
+use, so ``import gpt52.sse`` stays light.
 """
 
 from __future__ import annotations

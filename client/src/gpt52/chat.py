@@ -48,6 +48,7 @@ from .exceptions import APIError, connection_error
 from .retries import RetryPolicy
 from .sse import SSELimits
 from .streaming import Stream, chunk_stream
+from .tls import default_context
 
 __all__ = [
     "API_KEY_ENV",
@@ -162,7 +163,7 @@ class Gpt52(_ClientSettings):
         sse_limits: SSELimits | None = None,
     ) -> None:
         self._settings = _Settings(api_key, base_url, max_retries, timeout, retry, default_headers, strict, sse_limits)
-        self._http = http_client or httpx.Client()
+        self._http = http_client or httpx.Client(verify=default_context())
         self._settings.configure(self._http)
         #: the generated client, sharing this client's connections (for the generated ``api`` functions)
         self.generated = self._settings.generated().set_httpx_client(self._http)

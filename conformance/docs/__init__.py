@@ -13,17 +13,30 @@ Rules are registered in :mod:`conformance.docs.rules` (ids ``doc-*``).
 from __future__ import annotations
 
 import contextlib
+import importlib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from conformance.codesamples import SampleError, extract_request
 from conformance.codesamples.lenient_json import ExampleSyntaxError, loads
 from conformance.docs import rules
-from conformance.docs.catalog import CatalogResult, check_catalog, discover_pages
-from conformance.docs.check import PageResult, check_page, check_text
 from conformance.docs.page import Page, PageReadError, parse_page, read_page
 from conformance.errors import InputError
+
+if TYPE_CHECKING:
+    from conformance.docs.catalog import CatalogResult, check_catalog, discover_pages
+    from conformance.docs.check import PageResult, check_page, check_text
+
+# the checkers are imported on first use: the mock reads a page's example response and needs none of them
+_LAZY = {
+    "CatalogResult": "conformance.docs.catalog",
+    "check_catalog": "conformance.docs.catalog",
+    "discover_pages": "conformance.docs.catalog",
+    "PageResult": "conformance.docs.check",
+    "check_page": "conformance.docs.check",
+    "check_text": "conformance.docs.check",
+}
 
 __all__ = [
     "CatalogResult",
@@ -40,6 +53,14 @@ __all__ = [
     "parse_page",
     "rules",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def example_responses(page_path: str | Path) -> list[tuple[int, str | None, Any]]:

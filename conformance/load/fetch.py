@@ -22,11 +22,12 @@ import time
 import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
-import httpx
-from gpt52.tls import default_context
+
+if TYPE_CHECKING:  # imported where a request is made: reading the mirror or the cache needs no HTTP client
+    import httpx
 
 from conformance import paths
 from conformance.errors import FetchError, InputError
@@ -198,6 +199,9 @@ class Fetcher:
         return Fetched(repo, ref, path, ref if SHA_RE.match(ref) else None, content, str(target))
 
     def _http_get(self, url: str, accept: str = "*/*") -> bytes:
+        import httpx
+        from gpt52.tls import default_context
+
         client = self.client or httpx.Client(timeout=self.timeout, follow_redirects=False, verify=default_context())
         started = self.clock()
         last: str = ""

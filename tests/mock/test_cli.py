@@ -100,6 +100,35 @@ def test_clean_shutdown_on_signal(sig: signal.Signals) -> None:
     assert "Traceback" not in log
 
 
+# what a mock process never needs: an HTTP client (and the CLI httpx brings along), the generators, the test
+# runner, the doc checkers and the JSONPath engine of the overlay (the overlaid spec comes from the cache)
+NOT_IN_THE_MOCK = (
+    "httpx",
+    "rich",
+    "click",
+    "hypothesis",
+    "schemathesis",
+    "pytest",
+    "conformance.docs.check",
+    "jsonpath",
+)
+
+
+def test_a_mock_process_imports_nothing_it_does_not_use() -> None:
+    """Every mock the suite, the tests and the benchmarks start pays for its imports (0.2 s of CPU a start)."""
+    server = MockServer(spec="published", env={**server_env(), "PYTHONPROFILEIMPORTTIME": "1"}).start()
+    try:
+        assert post(server.base_url, body()).status_code == 200
+        assert post(server.base_url, body(stream=True)).status_code == 200
+    finally:
+        server.stop()
+    imported = {
+        line.split("|")[-1].strip() for line in server.log_text().splitlines() if line.startswith("import time:")
+    }
+    assert "conformance.mock.app" in imported  # the probe sees the mock's own imports
+    assert sorted(m for m in imported if m.split(".")[0] in NOT_IN_THE_MOCK or m in NOT_IN_THE_MOCK) == []
+
+
 def test_python_dash_m_conformance_mock_module() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "conformance.mock", "--list-modes"],

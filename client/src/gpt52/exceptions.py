@@ -28,10 +28,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
-import httpx
+
+if TYPE_CHECKING:  # httpx is imported where it is used, so that `import gpt52.sse` (the mock, the suite) stays light
+    import httpx
 
 __all__ = [
     "APIConnectionError",
@@ -418,6 +420,8 @@ def status_error(response: httpx.Response, *, retry_after: float | None = None) 
 
 def connection_error(exc: httpx.TransportError, request: httpx.Request | None) -> APIConnectionError:
     """Our error for an httpx transport failure, saying whether the POST may have reached the server."""
+    import httpx
+
     reached = not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
     reason = str(exc) or type(exc).__name__
     if isinstance(exc, httpx.TimeoutException):

@@ -24,11 +24,13 @@ import httpx
 import pytest
 from gpt52.tls import default_context
 
+from conformance import paths
 from conformance.findings import Finding
 from conformance.locations import RunScope
 from conformance.oas import Validator
 from conformance.suite.checks import CheckContext, SpecView, check_exchange, check_probe
 from conformance.suite.exchange import Exchange, scrub
+from conformance.suite.generation import GenerationIsolation
 from conformance.suite.rules import BUDGET, STALLED, TARGET_REFUSED, WALL_TIME
 
 CONFIG_ENV = "CONFORMANCE_SUITE_CONFIG"
@@ -496,8 +498,20 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Iterator[None]:
         pytest.skip(f"run stopped: {stop}")
 
 
+_GENERATION = pytest.StashKey[GenerationIsolation]()
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "live_safe: cheap enough to run against the live API")
+    # generation independent of the tool's own source, hypothesis' files in the project cache (suite/generation.py)
+    config.stash[_GENERATION] = GenerationIsolation(paths.cache_dir() / "hypothesis")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    isolation = config.stash.get(_GENERATION, None)
+    if isolation is not None:
+        isolation.restore()
+        del config.stash[_GENERATION]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

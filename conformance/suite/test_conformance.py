@@ -24,9 +24,8 @@ import pytest
 import schemathesis
 from hypothesis import strategies as st
 
-from conformance.findings import Source
 from conformance.locations import ExchangePath
-from conformance.suite.constraints import broken_constraint
+from conformance.suite.blame import blame
 from conformance.suite.exchange import Exchange
 from conformance.suite.plugin import INVALID_KEY, Stop, Suite
 from conformance.suite.rules import AUTH_NOT_ENFORCED, INVALID_ACCEPTED, REQUEST_CONSTRAINT, SCHEMATHESIS_FAILURE
@@ -146,29 +145,30 @@ def _schemathesis_finding(suite: Suite, case: Any, exchange: Exchange, failure: 
     """Whose fault a schemathesis failure is, and what exactly failed (the fingerprint tells causes apart)."""
     code = str(getattr(failure, "code", "check"))
     message = str(getattr(failure, "message", failure))
-    mode = _mode(case)
     body = None if type(case.body).__name__ == "NotSet" else case.body
-    source, rule, detail = Source.SERVER, SCHEMATHESIS_FAILURE, f"{code}:{exchange.status}:{_error_param(exchange)}"
-    constraint = broken_constraint(body, _error_param(exchange)) if mode == "positive" else None
-    if constraint is not None:
-        # the server rightly rejects what OpenAI documents as invalid; the spec does not say so
-        source, rule, detail = Source.SPEC, REQUEST_CONSTRAINT, f"{code}:{constraint}"
-    elif mode == "positive" and not suite.request_valid(case.path, body, "normalised"):
-        source, detail = Source.SPEC, f"{code}:normalised-rejects-request"  # the published spec is too loose
-    elif mode == "negative" and _only_body_negative(case) and suite.request_valid(case.path, body, "normalised"):
-        source, detail = Source.SPEC, f"{code}:normalised-accepts-request"  # the published spec is too strict
+    verdict = blame(
+        code,
+        exchange.status,
+        _error_param(exchange),
+        _mode(case),
+        body,
+        normalised_valid=lambda request: suite.request_valid(case.path, request, "normalised"),
+        only_body_negative=_only_body_negative(case),
+    )
+    constraint = verdict.constraint
+    rule = REQUEST_CONSTRAINT if constraint else SCHEMATHESIS_FAILURE
     made = rule.finding(
         ExchangePath(exchange.operation, f"/{code}"),
         f"schemathesis {getattr(failure, 'title', type(failure).__name__)}: "
         f"{message.splitlines()[0] if message else ''}"
-        + (f" (the request breaks {constraint})" if constraint else "")
+        + (f" ({verdict.why})" if verdict.why else "")
         + f"; response {exchange.response_body[:160]!r}",
         evidence=exchange.curl(suite.config.api_key_env),
         expected=_mode_expectation(case),
         found=f"status {exchange.status}",
-        kind=detail,
-        fault=source,
-        extra={"generation_mode": mode},
+        kind=verdict.kind,
+        fault=verdict.fault,
+        extra={"generation_mode": _mode(case)},
     )
     return made
 

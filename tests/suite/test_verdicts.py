@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 
 from conformance.baseline import Baseline, Entry
 from conformance.findings import Level, Source
+from conformance.oas import Validator
+from conformance.suite.blame import blame
 from conformance.suite.checks import CheckContext, check_exchange
 from conformance.suite.constraints import broken_constraint
 from conformance.suite.exchange import Exchange, scrub
@@ -302,6 +304,61 @@ def test_the_constraint_the_server_names_is_the_one_reported() -> None:
     assert broken_constraint(body, "temperature") == "parallel_tool_calls:without-tools"  # none named: the first
     assert broken_constraint(body, "-") == "parallel_tool_calls:without-tools"
     assert broken_constraint({"model": "m"}, "n") is None
+
+
+# a normalised request schema of a few members: what spec/overlay.yaml makes of the published `number`
+_NORMALISED = {
+    "type": "object",
+    "properties": {
+        "model": {"type": "string"},
+        "logprobs": {"type": "boolean", "nullable": True},
+        "top_logprobs": {"type": "integer", "minimum": 0, "maximum": 20, "nullable": True},
+        "n": {"type": "integer", "minimum": 1, "nullable": True},
+        "stream_options": {"type": "object", "nullable": True},
+    },
+}
+_normalised_valid = Validator(_NORMALISED, {"openapi": "3.0.3"}).is_valid
+
+
+def _blame(mode: str, body: dict[str, Any], param: str = "-", only_body_negative: bool = True) -> Any:
+    return blame(
+        "ST202", 400, param, mode, body, normalised_valid=_normalised_valid, only_body_negative=only_body_negative
+    )
+
+
+def test_a_rejection_the_corrected_spec_explains_is_not_filed_under_a_cross_field_constraint() -> None:
+    """``make conform``: a 400 for ``top_logprobs: 1.05e-153`` (a float, the published spec says any number) with
+    ``logprobs: false`` was reported as "the request breaks top_logprobs:without-logprobs"; the server said the
+    type was wrong, and the corrected spec rejects the request for that."""
+    body = {"model": "m", "logprobs": False, "top_logprobs": 1.0524636999716711e-153, "stream_options": {}}
+    verdict = _blame("positive", body, param="top_logprobs")
+    assert (verdict.fault, verdict.kind, verdict.constraint) == (
+        Source.SPEC,
+        "ST202:normalised-rejects-request",
+        None,
+    )
+    assert verdict.why is not None and "too loose" in verdict.why
+
+
+def test_a_rejection_only_a_cross_field_constraint_explains_names_the_constraint_the_server_names() -> None:
+    body = {"model": "m", "logprobs": False, "top_logprobs": 2, "n": 200, "stream_options": {}}
+    assert _blame("positive", body, param="n").constraint == "n:above-128"
+    verdict = _blame("positive", body, param="top_logprobs")
+    assert (verdict.fault, verdict.kind) == (Source.SPEC, "ST202:top_logprobs:without-logprobs")
+    assert verdict.why == "the request breaks top_logprobs:without-logprobs"
+
+
+def test_a_valid_request_rejected_for_nothing_documented_is_the_servers_fault() -> None:
+    verdict = _blame("positive", {"model": "m", "logprobs": True, "top_logprobs": 2}, param="model")
+    assert (verdict.fault, verdict.kind, verdict.why) == (Source.SERVER, "ST202:400:model", None)
+
+
+def test_an_invalid_request_accepted_is_the_specs_fault_only_when_the_corrected_spec_accepts_it() -> None:
+    accepted = {"model": "any-model-id", "top_logprobs": 3}
+    assert _blame("negative", accepted).kind == "ST202:normalised-accepts-request"
+    # a damaged header or query, not only the body: the corrected spec's body schema says nothing about it
+    assert _blame("negative", accepted, only_body_negative=False).fault is Source.SERVER
+    assert _blame("negative", {"model": "m", "top_logprobs": "three"}).fault is Source.SERVER
 
 
 def test_documented_request_constraints() -> None:

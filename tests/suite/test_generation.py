@@ -92,3 +92,38 @@ def test_a_run_writes_no_hypothesis_files_where_it_is_started(tmp_path: Path) ->
     assert result.returncode in (0, 1), result.stderr[-2000:]
     assert sorted(p.name for p in work.iterdir()) == ["reports"]
     assert (paths.cache_dir() / "hypothesis").is_dir()  # its caches are the project's
+
+
+@pytest.mark.slow
+def test_a_run_in_this_process_leaves_hypothesis_as_it_found_it(tmp_path: Path) -> None:
+    """The project's tests run whole runs in their own process (tests/inprocess.py): the isolation holds for the
+    run's session only, and the test session's hypothesis gets its home and its pool back."""
+    from inprocess import run_cli
+
+    home = configuration.storage_directory(intent_to_write=False).home_directory
+    pool = providers._get_local_constants
+    seen: list[Any] = []
+    original = GenerationIsolation.__init__
+
+    def spy(self: GenerationIsolation, where: Path) -> None:
+        original(self, where)
+        seen.append(
+            (
+                where,
+                providers._get_local_constants(),
+                configuration.storage_directory(intent_to_write=False).home_directory,
+            )
+        )
+
+    GenerationIsolation.__init__ = spy  # type: ignore[method-assign]
+    try:
+        env = {"SPEC_MIRROR": os.environ.get("SPEC_MIRROR") or str(pinned_mirror())}
+        result = run_cli(["run", "-k", "semantics", "--max-examples", "2", "--report-dir", str(tmp_path)], env=env)
+    finally:
+        GenerationIsolation.__init__ = original  # type: ignore[method-assign]
+    assert result.returncode in (0, 1), result.stderr[-2000:]
+    [(where, during, home_during)] = seen
+    assert where == paths.cache_dir() / "hypothesis" == home_during
+    assert len(during) == 0  # no local constant while the run generated
+    assert configuration.storage_directory(intent_to_write=False).home_directory == home
+    assert providers._get_local_constants is pool

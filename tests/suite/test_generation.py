@@ -107,20 +107,13 @@ def test_a_run_in_this_process_leaves_hypothesis_as_it_found_it(tmp_path: Path) 
 
     def spy(self: GenerationIsolation, where: Path) -> None:
         original(self, where)
-        seen.append(
-            (
-                where,
-                providers._get_local_constants(),
-                configuration.storage_directory(intent_to_write=False).home_directory,
-            )
-        )
+        during = configuration.storage_directory(intent_to_write=False).home_directory
+        seen.append((where, providers._get_local_constants(), during))
 
-    GenerationIsolation.__init__ = spy  # type: ignore[method-assign]
-    try:
-        env = {"SPEC_MIRROR": os.environ.get("SPEC_MIRROR") or str(pinned_mirror())}
+    env = {"SPEC_MIRROR": os.environ.get("SPEC_MIRROR") or str(pinned_mirror())}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(GenerationIsolation, "__init__", spy)
         result = run_cli(["run", "-k", "semantics", "--max-examples", "2", "--report-dir", str(tmp_path)], env=env)
-    finally:
-        GenerationIsolation.__init__ = original  # type: ignore[method-assign]
     assert result.returncode in (0, 1), result.stderr[-2000:]
     [(where, during, home_during)] = seen
     assert where == paths.cache_dir() / "hypothesis" == home_during

@@ -10,6 +10,7 @@ a function that starts the mock (the suite never imports the mock or the load la
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import ipaddress
 import json
@@ -393,6 +394,38 @@ def _blame_table(findings: Sequence[Finding]) -> str:
     return "\n".join(lines)
 
 
+def generation_inputs(options: RunOptions) -> dict[str, Any]:
+    """Everything the generated requests depend on (``suite/generation.py``): the same values generate the same
+    requests. ``spec_digest`` is the sha256 of the spec the cases were generated from, as compact JSON in its own
+    key order (the order is part of the input: schemathesis generates members in it)."""
+    from importlib.metadata import version
+
+    spec = options.specs.variant(options.spec) if options.specs is not None else None
+    digest = None
+    if spec is not None:
+        compact = json.dumps(spec, separators=(",", ":"), ensure_ascii=False)
+        digest = hashlib.sha256(compact.encode()).hexdigest()
+    return {
+        "seed": options.seed,
+        "max_examples": options.max_examples,
+        "pytest_args": list(options.pytest_args),
+        "spec": options.spec,
+        "spec_digest": digest,
+        "schemathesis": version("schemathesis"),
+        "hypothesis": version("hypothesis"),
+    }
+
+
+def _generation_sentence(options: RunOptions) -> str:
+    inputs = generation_inputs(options)
+    selection = f", selection `{' '.join(inputs['pytest_args'])}`" if inputs["pytest_args"] else ""
+    return (
+        f"Generated with seed {inputs['seed']}, {inputs['max_examples']} examples per operation{selection}, "
+        f"schemathesis {inputs['schemathesis']} and hypothesis {inputs['hypothesis']}, from the {inputs['spec']} "
+        f"spec `{(inputs['spec_digest'] or 'unknown')[:12]}`: the same inputs generate the same requests."
+    )
+
+
 def run_report(result: RunResult, options: RunOptions, *, title: str = "", details: Any = None) -> Report:
     """The run (or checked traffic) as a report: every finding, the baseline's verdict, the exit code."""
     meta: dict[str, Any] = {
@@ -403,6 +436,7 @@ def run_report(result: RunResult, options: RunOptions, *, title: str = "", detai
         "stopped": result.stopped,
         "verdict": "none" if result.stopped == "refused" else "partial" if result.stopped else "complete",
         "decided_by": sorted(s.value for s in options.fail_sources),
+        "generation": generation_inputs(options),
     }
     return Report(
         command="run",
@@ -431,6 +465,7 @@ def summary_markdown(result: RunResult, options: RunOptions, section: str = "") 
         f"{len(new)} new, {len(acknowledged)} acknowledged in the baseline. "
         f"The exit code is decided by findings of source {_sources(options)}." + (f" {verdict}" if verdict else ""),
         _sentence(options.doc_pages.describe()),
+        _generation_sentence(options),
         "### Whose fault\n\n" + _blame_table(result.findings),
     ]
     if stale:

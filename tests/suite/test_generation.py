@@ -120,3 +120,21 @@ def test_a_run_in_this_process_leaves_hypothesis_as_it_found_it(tmp_path: Path) 
     assert len(during) == 0  # no local constant while the run generated
     assert configuration.storage_directory(intent_to_write=False).home_directory == home
     assert providers._get_local_constants is pool
+
+
+def test_the_report_names_the_spec_generated_from_including_its_key_order() -> None:
+    """Reordered members generate other requests (schemathesis follows the order), so they are another input."""
+    from conformance.inputs import SpecPair
+    from conformance.suite.runner import RunOptions, generation_inputs
+
+    spec = {"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {}}
+    reordered = {"paths": {}, "openapi": "3.0.3", "info": {"version": "1", "title": "t"}}
+
+    def digest(published: dict[str, Any], seed: int = 0) -> Any:
+        pair = SpecPair(published, published)
+        return generation_inputs(RunOptions(specs=pair, seed=seed))
+
+    assert digest(spec) == digest(dict(spec))
+    assert digest(spec)["spec_digest"] != digest(reordered)["spec_digest"]
+    assert digest(spec)["spec_digest"] != digest({**spec, "paths": {"/x": {}}})["spec_digest"]
+    assert digest(spec, seed=7)["seed"] == 7

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -191,6 +193,17 @@ def test_reports_are_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     assert "doc pages checked: gpt-5.2.md (pinned aimlapi/api-docs@" in result.stdout
     assert "Doc pages checked: gpt-5.2.md (pinned aimlapi/api-docs@" in summary
     assert [p["path"].endswith("gpt-5.2.md") for p in data["meta"]["doc_pages"]] == [True]
+    # what the generated requests depend on, so that a run can be repeated and two runs compared
+    generation = data["meta"]["generation"]
+    assert {k: generation[k] for k in ("seed", "max_examples", "pytest_args", "spec")} == {
+        "seed": 0,
+        "max_examples": 2,
+        "pytest_args": ["-k", "scenario"],
+        "spec": "published",
+    }
+    assert re.fullmatch(r"[0-9a-f]{64}", generation["spec_digest"])
+    assert (generation["schemathesis"], generation["hypothesis"]) == (version("schemathesis"), version("hypothesis"))
+    assert "Generated with seed 0, 2 examples per operation, selection `-k scenario`" in summary
 
 
 def test_a_partial_run_never_calls_baseline_entries_stale(tmp_path: Path) -> None:

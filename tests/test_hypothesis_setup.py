@@ -81,6 +81,10 @@ def test_the_ci_markers_cover_those_hypothesis_knows() -> None:
     assert known <= _CI_MARKERS, sorted(known - _CI_MARKERS)
 
 
+# the nested sessions below need hypothesis' plugin alone: the others cost a third of their start (schemathesis')
+UNUSED_PLUGINS = ("-p", "no:cacheprovider", "-p", "no:schemathesis", "-p", "no:anyio", "-p", "no:xdist")
+
+
 @pytest.mark.slow
 def test_no_example_database_is_written(tmp_path: Path) -> None:
     """A ci-profile run stores no example in .hypothesis/ (hypothesis may still cache the code's constants there),
@@ -95,7 +99,7 @@ def test_no_example_database_is_written(tmp_path: Path) -> None:
     # CI so that the control shows hypothesis' default and the second run shows the project's own setting.
     env = {key: value for key, value in os.environ.items() if key not in _CI_MARKERS}
     env["HYPOTHESIS_PROFILE"] = "ci"
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", str(test)]
+    command = [sys.executable, "-m", "pytest", "-q", *UNUSED_PLUGINS, "-p", "no:randomly", str(test)]
     control = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
     assert control.returncode == 1, control.stdout + control.stderr
     assert (tmp_path / ".hypothesis" / "examples").exists(), "control: hypothesis' default keeps failing examples"
@@ -127,7 +131,7 @@ def test_the_nightly_profile_runs_more_examples_with_random_seeds(tmp_path: Path
     for profile, least in (("ci", 1), ("nightly", 10)):
         count.write_text("")
         result = subprocess.run(
-            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "property", "test_prop.py"],
+            [sys.executable, "-m", "pytest", "-q", *UNUSED_PLUGINS, "-m", "property", "test_prop.py"],
             cwd=tmp_path,
             env={**os.environ, "HYPOTHESIS_PROFILE": profile},
             capture_output=True,

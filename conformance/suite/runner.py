@@ -207,14 +207,23 @@ class ScrubbingWriter(io.TextIOBase):
         return False
 
 
+# the pytest plugins (entry-point names) the suite's session loads: workers (`--workers`), schemathesis, hypothesis
+SUITE_PLUGINS = ("xdist", "schemathesis", "hypothesispytest")
+
+
 def _run_pytest(config_file: Path, options: RunOptions) -> int:
     import pytest
 
     # --assert=plain: the suite never asserts; rewriting every imported plugin module would cost seconds.
     # no:unraisableexception: its end-of-session clean-up runs five full garbage collections (a fifth of a second,
-    # a tenth of a short run) to find exceptions raised in __del__, which say nothing about the target
+    # a tenth of a short run) to find exceptions raised in __del__, which say nothing about the target.
+    # --disable-plugin-autoload: the session loads the plugins it uses (SUITE_PLUGINS), not every pytest plugin
+    # installed beside it: one that reorders, reseeds or reruns tests (pytest-randomly, pytest-rerunfailures)
+    # would change what is sent and what is found. `-- -p NAME` still loads one on purpose.
     args = [
         str(SUITE_FILE),
+        "--disable-plugin-autoload",
+        *(arg for name in SUITE_PLUGINS for arg in ("-p", name)),
         "-p",
         "no:cacheprovider",
         "-p",

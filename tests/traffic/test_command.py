@@ -40,6 +40,8 @@ def test_a_defect_in_a_recording_is_reported_with_run_reports_and_exit_1(
     assert data["meta"]["traffic"]["chat_completions"] == 2
     assert (reports / "junit.xml").is_file()
     assert "### Recorded traffic" in (reports / "summary.md").read_text()
+    # nothing was generated: no generation inputs, in the JSON or in the summary
+    assert "generation" not in data["meta"] and "Generated with" not in (reports / "summary.md").read_text()
     everything = out + "".join(p.read_text() for p in reports.iterdir() if p.is_file())
     assert samples.KEY not in everything and "cookie-secret" not in everything
 

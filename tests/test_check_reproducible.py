@@ -3,7 +3,6 @@ run that fails is exit 2, not a verdict. The nightly `properties` workflow runs 
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 from pathlib import Path
@@ -11,19 +10,14 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from scripts_loader import load_script
 from upstream_data import pinned_mirror
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "check_reproducible_script", ROOT / "scripts" / "check_reproducible.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("check_reproducible")
 
 
 def _recorded(where: Path, requests: list[tuple[str, str]], fingerprints: list[str], workers: int = 1) -> Path:

@@ -3,12 +3,12 @@ otherwise, and paths given run instead of the whole of tests/ (a path named besi
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from scripts_loader import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -22,11 +22,7 @@ def _default_workers(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("run_tests_script", ROOT / "scripts" / "run_tests.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("run_tests")
 
 
 def test_the_default_is_every_test_on_stealing_workers_one_more_than_the_cores() -> None:

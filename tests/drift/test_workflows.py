@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import yaml
+from scripts_loader import load_script
 
 from .conftest import REPO, specs_of
 
 
 def _script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("lint_workflows", REPO / "scripts" / "lint_workflows.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("lint_workflows")
 
 
 def test_workflows_lint_clean(capsys: Any) -> None:

@@ -13,8 +13,6 @@ import pytest
 from scripts_loader import load_script
 from upstream_data import pinned_mirror
 
-ROOT = Path(__file__).resolve().parents[1]
-
 
 def _script() -> ModuleType:
     return load_script("check_reproducible")

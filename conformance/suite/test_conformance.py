@@ -146,17 +146,17 @@ def _schemathesis_finding(suite: Suite, case: Any, exchange: Exchange, failure: 
     code = str(getattr(failure, "code", "check"))
     message = str(getattr(failure, "message", failure))
     body = None if type(case.body).__name__ == "NotSet" else case.body
+    mode = _mode(case)
     verdict = blame(
         code,
         exchange.status,
         _error_param(exchange),
-        _mode(case),
+        mode,
         body,
         normalised_valid=lambda request: suite.request_valid(case.path, request, "normalised"),
         only_body_negative=_only_body_negative(case),
     )
-    constraint = verdict.constraint
-    rule = REQUEST_CONSTRAINT if constraint else SCHEMATHESIS_FAILURE
+    rule = REQUEST_CONSTRAINT if verdict.constraint else SCHEMATHESIS_FAILURE
     made = rule.finding(
         ExchangePath(exchange.operation, f"/{code}"),
         f"schemathesis {getattr(failure, 'title', type(failure).__name__)}: "
@@ -168,7 +168,7 @@ def _schemathesis_finding(suite: Suite, case: Any, exchange: Exchange, failure: 
         found=f"status {exchange.status}",
         kind=verdict.kind,
         fault=verdict.fault,
-        extra={"generation_mode": _mode(case)},
+        extra={"generation_mode": mode},
     )
     return made
 
